@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       fail('mesos-agent', (error as Error).message, 2);
     }
     await host.stop();
-    process.stdout.write(`mesos-agent: --recover=cleanup: the previous run's executors are killed and its checkpoints in ${options.work_dir} forgotten; start again without it to run a new agent\n`);
+    process.stdout.write(`mesos-agent: --recover=cleanup: the previous run's executors are killed and its checkpoints in ${options.work_dir} forgotten (its dynamic reservations, meta/resources/resources.info, are kept, as Mesos keeps them); start again without it to run a new agent\n`);
     process.exit(0);
   }
   let agent;

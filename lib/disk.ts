@@ -15,8 +15,11 @@ import type { Clock } from './process/clock';
 
 /** The file operations the registry and the agents' sandboxes need. */
 export interface Disk {
-  /** The file's text, or undefined if there is no such file. */
-  readFile(filePath: string): Promise<string | undefined>;
+  /**
+   * The file's text, or undefined if there is no such file. With `maxBytes`, a file of more bytes
+   * is not read: the promise rejects with a `FileTooLargeError` naming the file and the bound.
+   */
+  readFile(filePath: string, maxBytes?: number): Promise<string | undefined>;
   /**
    * Replaces the file (creating its directory) so that a crash or a failed write leaves either
    * the old contents or the new, never a mix; resolves once the new contents are durable.
@@ -34,9 +37,9 @@ export interface Disk {
 
 /** The machine's file system. */
 export const nodeDisk: Disk = {
-  async readFile(filePath: string): Promise<string | undefined> {
+  async readFile(filePath: string, maxBytes?: number): Promise<string | undefined> {
     try {
-      return await fs.readFile(filePath, 'utf8');
+      return maxBytes === undefined ? await fs.readFile(filePath, 'utf8') : await readBoundedFile(filePath, maxBytes);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -52,6 +55,43 @@ export const nodeDisk: Disk = {
     if (mode !== undefined) await fs.chmod(directory, mode);
   },
 };
+
+/** A file `Disk.readFile` was asked to read within a bound it exceeds. */
+export class FileTooLargeError extends Error {
+  constructor(readonly filePath: string, readonly maxBytes: number) {
+    super(`${filePath} is larger than the ${maxBytes} bytes it may have`);
+    this.name = 'FileTooLargeError';
+  }
+}
+
+/** Bytes `readBoundedFile` reads at a time past the size the file had when opened (it grew meanwhile). */
+const BOUNDED_READ_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The text of `filePath` if it has at most `maxBytes` bytes. It is read to its end (one read of
+ * the size it had when opened, and one more byte, then in chunks), so a file that grows past the
+ * bound while it is read is refused too; never more than the bound and a chunk is held.
+ */
+async function readBoundedFile(filePath: string, maxBytes: number): Promise<string> {
+  const handle = await fs.open(filePath, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > maxBytes) throw new FileTooLargeError(filePath, maxBytes);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (let chunkBytes = size + 1; ; chunkBytes = BOUNDED_READ_CHUNK_BYTES) {
+      const chunk = Buffer.alloc(chunkBytes);
+      const { bytesRead } = await handle.read(chunk, 0, chunkBytes, total);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw new FileTooLargeError(filePath, maxBytes);
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
 
 /**
  * `mkdir -p`, one level at a time. Node's own recursive mkdir spins forever where a level
@@ -201,10 +241,12 @@ export class MemoryDisk implements Disk {
   /** @param clock times slow writes (a simulation passes its virtual clock). */
   constructor(private readonly clock?: Clock) {}
 
-  async readFile(filePath: string): Promise<string | undefined> {
+  async readFile(filePath: string, maxBytes?: number): Promise<string | undefined> {
     const file = normalize(filePath);
     this.joinAppends(file);
-    return this.files.get(file);
+    const contents = this.files.get(file);
+    if (contents !== undefined && maxBytes !== undefined && Buffer.byteLength(contents, 'utf8') > maxBytes) throw new FileTooLargeError(filePath, maxBytes);
+    return contents;
   }
 
   async writeFileAtomically(filePath: string, contents: string): Promise<void> {

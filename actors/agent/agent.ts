@@ -16,11 +16,11 @@ import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from
 import { authenticateRequest, isResponse, ok, withCors, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
 import type { ExecutorApi } from './v1-executor';
 import {
-  AgentRegistered, AgentReregistered, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
+  AgentRegistered, AgentReregistered, CheckpointResources, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
   RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
-  checkStatusInfoError, droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS, snapshotTask,
+  boundedText, checkStatusInfoError, droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS, snapshotTask,
   type AgentInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo, type TaskState,
 } from '../../lib/protocol';
 import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
@@ -29,7 +29,8 @@ import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
 import { Resources, type ResourceJSON } from '../../lib/resources';
 import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointedAgentInfo, type CheckpointRecord, type RecoveredAgent, type RecoveredExecutor } from './checkpoint';
 import { reconfigurationError } from './compatibility';
-import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, AUTHENTICATE_HTTP_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB } from './constants';
+import { applyCheckpointedResources, checkpointedResourcesError } from './checkpointed-resources';
+import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, AUTHENTICATE_HTTP_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB, MAX_LOGGED_RESERVATIONS_CHARS } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
@@ -56,8 +57,17 @@ export interface AgentOptions {
   /** The actor id, `slave(N)` from `host.uniqueId('slave')` (default `slave(1)`). */
   readonly id?: string;
   readonly flags: AgentFlags;
-  /** Total resources offered (detected and/or from `--resources`). */
+  /**
+   * The resources it declares (detected and/or from `--resources`): its AgentInfo's. Its total is
+   * these with `checkpointedResources` carved out of them.
+   */
   readonly resources: Resources;
+  /**
+   * Its dynamic reservations, as a previous run checkpointed them (`recoverCheckpointedResources`
+   * read and checked them against `resources`; none by default). The master's word: they change
+   * only by its `CheckpointResources`.
+   */
+  readonly checkpointedResources?: Resources;
   readonly attributes: Attributes;
   /** Host name reported to the master. */
   readonly hostname: string;
@@ -348,6 +358,11 @@ export class Agent extends Actor {
   private readonly authorizer: Authorizer | undefined;
   /** What the garbage collector and the disk watch read and remove. */
   private readonly sandboxFileSystem: SandboxFileSystem;
+  /**
+   * Its dynamic reservations and their writes; undefined while it has none and writes none (most
+   * agents: one field, not four, on each of a simulation's 100k agents).
+   */
+  private reservations: AgentReservations | undefined;
 
   constructor(private readonly options: AgentOptions) {
     super(options.id ?? 'slave(1)');
@@ -355,6 +370,8 @@ export class Agent extends Actor {
     this.masterPingTimeoutMs = options.flags.masterPingTimeoutMs;
     this.updates = new TaskStatusUpdateManager(new AgentUpdateHooks(this));
     this.sandboxFileSystem = options.sandboxFileSystem ?? nodeSandboxFileSystem;
+    // Checked where they were read (a throw here is a bug: the caller let through what does not fit).
+    if (options.checkpointedResources !== undefined) this.applyReservations(options.checkpointedResources);
     this.gc = new GarbageCollector(new AgentGcHooks(this, options.flags.workDir, this.sandboxFileSystem));
     this.authenticatee = options.credential === undefined ? undefined : Authenticatee.install(options.credential, {
       self: () => this.self(), send: (to, type, body) => this.send(to, type, body),
@@ -373,6 +390,7 @@ export class Agent extends Actor {
     this.install(Shutdown, this.shutdownMessage);
     this.install(UpdateFramework, this.updateFramework);
     this.install(FrameworkToExecutor, this.frameworkToExecutor);
+    this.install(CheckpointResources, this.checkpointResources);
     // From executors.
     this.install(RegisterExecutor, this.registerExecutor);
     this.install(ReregisterExecutor, this.reregisterExecutor);
@@ -465,7 +483,7 @@ export class Agent extends Actor {
   /** The agent's metrics, Mesos' `slave/*` (the host's metrics actor serves them, with `system/*`). */
   metrics(): Record<string, number> {
     const metrics = agentMetrics({
-      counters: this.counters, frameworks: this.frameworks.values(), total: this.options.resources, registered: this.phase === 'RUNNING',
+      counters: this.counters, frameworks: this.frameworks.values(), total: this.totalResources, registered: this.phase === 'RUNNING',
       startTimeMs: this.startTimeSeconds * 1000, nowMs: this.clock.now(),
     });
     Object.assign(metrics, this.gc.metrics());
@@ -899,10 +917,14 @@ export class Agent extends Actor {
     this.link(this.master);
     if (this.authenticatee !== undefined && !this.authenticated) return this.authenticate(this.authenticatee, maxBackoffMs);
     this.registrationAttempts++;
+    // The field only when there are reservations: the body of nearly every agent keeps its one shape.
+    const checkpointedResources = this.checkpointedResourcesJson();
     if (this.agentId === undefined) {
-      this.sendToMaster(RegisterAgent, { agent: this.agentInfo(), version: AGENT_VERSION });
+      const agent = this.agentInfo();
+      this.sendToMaster(RegisterAgent, checkpointedResources === undefined ? { agent, version: AGENT_VERSION } : { agent, version: AGENT_VERSION, checkpointedResources });
     } else {
-      this.sendToMaster(ReregisterAgent, { agent: this.agentInfo(), version: AGENT_VERSION, ...this.reregistrationContents() });
+      const body = { agent: this.agentInfo(), version: AGENT_VERSION, ...this.reregistrationContents() };
+      this.sendToMaster(ReregisterAgent, checkpointedResources === undefined ? body : { ...body, checkpointedResources });
     }
     this.retryRegistration(maxBackoffMs);
   }
@@ -1830,6 +1852,117 @@ export class Agent extends Actor {
     this.delay(this.options.flags.executorShutdownGracePeriodMs * 2, () => this.terminate());
   }
 
+  // ---- dynamic reservations -----------------------------------------------------------------
+
+  /**
+   * The master's word on this agent's dynamic reservations (Mesos' `checkpointResourcesMessage`):
+   * all of them, replacing those it had. Refused, with a warning and nothing changed, when they
+   * are invalid, when one is not dynamically reserved, or when the declared resources do not hold
+   * them (the master checks both: one that sends such is broken or hostile). Otherwise they are
+   * written to `<workDir>/meta/resources/resources.info` first and applied to the total once
+   * durable (`writeReservations`). The reservations held already (or being written) are ignored,
+   * as in Mesos.
+   */
+  private checkpointResources(from: UPID, message: BodyOf<typeof CheckpointResources>): void {
+    if (!this.fromMaster(from, 'CheckpointResources')) return;
+    let checkpointed: Resources;
+    try {
+      checkpointed = Resources.fromJSON(message.resources);
+    } catch (error) {
+      this.log.warn({ from: from.toString(), error: loggedReservations(error instanceof Error ? error.message : String(error)) }, 'refusing CheckpointResources: its resources are invalid; nothing changes');
+      return;
+    }
+    const refusal = checkpointedResourcesError(this.options.resources, checkpointed);
+    if (refusal !== undefined) {
+      const reason = loggedReservations(refusal);
+      this.log.warn({ from: from.toString(), resources: loggedReservations(checkpointed.toString()), reason }, `refusing CheckpointResources: ${reason}; nothing changes`);
+      return;
+    }
+    const reservations = this.reservations;
+    if (checkpointed.equals(reservations?.queued ?? reservations?.writing ?? this.checkpointedResources)) return;
+    this.writeReservations(checkpointed);
+  }
+
+  /**
+   * Writes `reservations` durably, then applies them (`reservationsWritten`). One write at a time:
+   * what comes meanwhile waits, only the latest, and is written next. An agent without
+   * checkpoints (a test's) applies them at once, keeping them in memory only.
+   */
+  private writeReservations(reservations: Resources): void {
+    const checkpoints = this.options.checkpoints;
+    if (checkpoints === undefined) return this.applyReservations(reservations);
+    const state = this.reservations ??= { checkpointed: Resources.EMPTY, total: this.options.resources, writing: undefined, queued: undefined };
+    if (state.writing !== undefined) {
+      state.queued = reservations;
+      return;
+    }
+    state.writing = reservations;
+    this.deferWith(checkpoints.writeResources(reservations), this.reservationsWritten, this.reservationsWriteFailed, reservations);
+  }
+
+  private reservationsWritten(reservations: Resources): void {
+    this.writeEnded();
+    this.log.info({ previous: loggedReservations(this.checkpointedResources.toString()), resources: loggedReservations(reservations.toString()) }, 'checkpointed the dynamic reservations the master sent; applied them');
+    this.applyReservations(reservations);
+    this.writeQueuedReservations();
+  }
+
+  /**
+   * The write failed: the old file and the old total stay (Mesos' agent exits here; this one must
+   * not lose what it has acknowledged, and its executors). The master sends its reservations
+   * again when the agent re-registers.
+   */
+  private reservationsWriteFailed(reservations: Resources, error: Error): void {
+    this.writeEnded();
+    this.log.error(
+      { resources: loggedReservations(reservations.toString()), kept: loggedReservations(this.checkpointedResources.toString()), error: error.message },
+      'could not checkpoint the dynamic reservations the master sent; keeping the previous ones (the master sends them again when this agent re-registers)',
+    );
+    this.writeQueuedReservations();
+  }
+
+  /** The write in flight ended (written or failed). */
+  private writeEnded(): void {
+    if (this.reservations !== undefined) this.reservations.writing = undefined;
+  }
+
+  private writeQueuedReservations(): void {
+    const state = this.reservations;
+    const queued = state?.queued;
+    if (state !== undefined) state.queued = undefined;
+    if (queued !== undefined && !queued.equals(this.checkpointedResources)) this.writeReservations(queued);
+    else if (state !== undefined && state.checkpointed.isEmpty()) this.reservations = undefined;
+  }
+
+  /** `reservations` become the agent's, and its total their application to its declared resources. */
+  private applyReservations(reservations: Resources): void {
+    const total = applyCheckpointedResources(this.options.resources, reservations);
+    const state = this.reservations;
+    if (state !== undefined) {
+      state.checkpointed = reservations;
+      state.total = total;
+    } else if (!reservations.isEmpty()) {
+      this.reservations = { checkpointed: reservations, total, writing: undefined, queued: undefined };
+    }
+  }
+
+  /** Its dynamic reservations, durable (Mesos' `checkpointedResources`): what (Re)RegisterAgent reports. */
+  private get checkpointedResources(): Resources {
+    return this.reservations?.checkpointed ?? Resources.EMPTY;
+  }
+
+  /** What it has: its declared resources with its reservations carved out (Mesos' `totalResources`); what `/state` shows. */
+  private get totalResources(): Resources {
+    return this.reservations?.total ?? this.options.resources;
+  }
+
+  /** `checkpointedResources` of a (Re)RegisterAgent: the durable reservations' JSON, undefined (left out) when there are none. */
+  private checkpointedResourcesJson(): ResourceJSON[] | undefined {
+    const reservations = this.checkpointedResources;
+    // Frozen and kept with the value: every retried registration sends the same list.
+    return reservations.isEmpty() ? undefined : reservations.toFrozenJSON() as ResourceJSON[];
+  }
+
   // ---- checkpoints and recovery -------------------------------------------------------------
 
   /**
@@ -2153,7 +2286,11 @@ export class Agent extends Actor {
     return agentV1State({ frameworks: [...this.frameworks.values()], completedFrameworks: [...this.completedFrameworks.values()], ...(viewer !== undefined ? { viewer } : {}) }, parts);
   }
 
-  /** Its AgentInfo as the master has it (its id once registered), in v1 JSON. */
+  /**
+   * Its AgentInfo as the master has it (its id once registered), in v1 JSON: GET_AGENT's
+   * `slave_info`, with the declared resources, as Mesos' (its dynamic reservations are not in
+   * the info; `/state` shows the total with them).
+   */
   v1AgentInfo(): Record<string, unknown> {
     const port = this.self().port;
     return v1AgentInfoJson({ ...(this.agentId !== undefined ? { id: this.agentId } : {}), hostname: this.options.hostname, port, resources: this.options.resources.toJSON(), attributes: this.options.attributes });
@@ -2173,7 +2310,7 @@ export class Agent extends Actor {
       agentId: this.agentId,
       pid: this.self().toString(),
       hostname: this.options.hostname,
-      resources: this.options.resources,
+      resources: this.totalResources,
       attributes: this.options.attributes,
       masterHostname: this.masterInfo?.hostname,
       startTimeSeconds: this.startTimeSeconds,
@@ -2262,6 +2399,23 @@ class AgentUpdateHooks implements StatusUpdateManagerOptions {
   now(): number {
     return this.agent['clock'].now();
   }
+}
+
+/** `text` (reservations, or why they were refused) cut for a log line to `MAX_LOGGED_RESERVATIONS_CHARS`. */
+function loggedReservations(text: string): string {
+  return boundedText(text, MAX_LOGGED_RESERVATIONS_CHARS);
+}
+
+/** An agent's dynamic reservations (`Agent.reservations`), and their writes. */
+interface AgentReservations {
+  /** What is durable (Mesos' `checkpointedResources`): what (Re)RegisterAgent reports. */
+  checkpointed: Resources;
+  /** The declared resources with `checkpointed` carved out (Mesos' `totalResources`). */
+  total: Resources;
+  /** The reservations being written, applied once durable; undefined when no write is in flight. */
+  writing: Resources | undefined;
+  /** The latest reservations that came while a write was in flight: written next (older ones that waited are skipped). */
+  queued: Resources | undefined;
 }
 
 /** An agent info without its id (what the checkpoint keeps with the id). */

@@ -3,7 +3,9 @@
  * agent needs to take its executors and their tasks back. They live in one journal,
  * `<workDir>/meta/journal.log`: one JSON record per line, each batch of records appended and
  * fsynced together, and rewritten (compacted, atomically) from what is still live once it has
- * grown to `CHECKPOINT_COMPACTION_MIN_RECORDS` records and twice what is live.
+ * grown to `CHECKPOINT_COMPACTION_MIN_RECORDS` records and twice what is live. The agent's dynamic
+ * reservations live beside it, in `<workDir>/meta/resources/resources.info`
+ * (checkpointed-resources.ts), written through `AgentCheckpoints.writeResources`.
  *
  * What is recorded: the agent's id (always), and, for frameworks that checkpoint
  * (`FrameworkInfo.checkpoint`), the framework, each executor run (its info, sandbox, OS process
@@ -21,6 +23,7 @@ import { parseJournal } from '../../lib/journal';
 import { AgentInfoSchema, ExecutorInfoSchema, FrameworkInfoSchema, isTerminalState, StatusUpdateSchema, TaskInfoSchema, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
 import { CHECKPOINT_COMPACTION_MIN_RECORDS, CHECKPOINT_RETRY_INITIAL_MS, CHECKPOINT_RETRY_MAX_MS } from './constants';
 import { metaDirectory } from './paths';
+import { checkpointedResourcesPathIn, checkpointedResourcesText } from './checkpointed-resources';
 
 /** The mode of the agent's checkpoint directory (`<work_dir>/meta`): its owner's only. */
 export const META_DIRECTORY_MODE = 0o700;
@@ -502,6 +505,18 @@ export class AgentCheckpoints {
       this.queue.push({ record, resolve: () => { resolve(); this.written(); } });
       this.writeNext();
     });
+  }
+
+  /**
+   * Replaces the agent's checkpointed resources (its dynamic reservations,
+   * `<workDir>/meta/resources/resources.info`: see checkpointed-resources.ts) with `resources`,
+   * atomically; resolves once they are durable, rejects (the old file kept) when the write
+   * fails. Not retried: the caller keeps its old state, and the master sends them again.
+   * One write at a time: the caller waits for one before it starts the next.
+   */
+  writeResources(resources: Resources): Promise<void> {
+    // Made at each write (rare), not kept: a path per agent was ~100 bytes of every simulated agent.
+    return this.disk.writeFileAtomically(checkpointedResourcesPathIn(path.dirname(this.file)), checkpointedResourcesText(resources));
   }
 
   /** Records not yet durable (`settled` waits for them). */

@@ -157,6 +157,21 @@ export const CHECKPOINT_RETRY_MAX_MS = 30_000;
  */
 export const CHECKPOINT_SETTLE_TIMEOUT_MS = 10_000;
 
+/**
+ * The largest checkpointed-resources file (`<workDir>/meta/resources/resources.info`) a starting
+ * agent reads; a larger one stops the start, naming the file. Its list holds at most
+ * `MAX_RESOURCE_ENTRIES` (1,024) entries, each with at most 16 labels of 256-character keys and
+ * values: about 8 MiB at worst, so twice that is room, and a runaway file cannot fill the heap.
+ */
+export const MAX_CHECKPOINTED_RESOURCES_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Characters of a list of reservations (the master's CheckpointResources: up to 1,024 entries,
+ * each name up to a short text) a log line quotes, and of why it was refused; the rest is cut
+ * with a mark saying how much more there was.
+ */
+export const MAX_LOGGED_RESERVATIONS_CHARS = 1_000;
+
 /** RunTask messages an agent keeps while its first AgentRegistered is late; beyond this they are dropped (the master reconciles them). */
 export const MAX_RUN_TASKS_BEFORE_REGISTRATION = 1_000;
 

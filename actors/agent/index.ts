@@ -28,6 +28,7 @@ import type { Resources } from '../../lib/resources';
 import { Agent, type ExecutorApiSpawner } from './agent';
 import { AgentCheckpoints, checkpointJournalPath, checkpointRecords, currentBootId, declaredInfoOf, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
 import { reconfigurationError, type DeclaredAgentInfo } from './compatibility';
+import { recoverCheckpointedResources } from './checkpointed-resources';
 import type { AgentFilesReader } from './v1-operator';
 import { checkAgentFlags, fetcherCacheDirOf, renderAgentFlags, type AgentFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
@@ -47,6 +48,7 @@ import { inertSandboxFileSystem, nodeSandboxFileSystem, type SandboxFileSystem }
 export { Agent, masterPid, type AgentOptions, type AgentPhase } from './agent';
 export { AGENT_RECOVERY_MODES, checkAgentFlags, defaultAgentFlags, renderAgentFlags, type AgentFlags, type AgentFlagsInput, type AgentRecovery } from './flags';
 export { AgentCheckpoints, applyCheckpoint, checkpointJournalPath, checkpointRecords, recoverCheckpoints, recoveredFrom, type CheckpointRecord, type RecoveredAgent } from './checkpoint';
+export { applyCheckpointedResources, checkpointedResourcesError, checkpointedResourcesPath, recoverCheckpointedResources } from './checkpointed-resources';
 export { FilesActor, FILES_ACTOR_ID, type FileInfoJson, type FilesAccess, type GarbageCollectedAt } from './files';
 export { GarbageCollector, inertSandboxFileSystem, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type GarbageCollectorMetrics, type GarbageCollectorOptions, type SandboxDirectory, type SandboxFileSystem } from './gc';
 export { ProcessLauncher, isProcessStartedAt, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
@@ -274,11 +276,16 @@ function executorTlsFiles(host: ActorHost): TlsFiles | undefined {
  * files actor on `host`; serves its metrics from the host's `metrics` actor (unless `metrics:
  * false`). A host that records a trace also gets what the agent started from and each
  * executor's exit, as inputs for `replayAgent`.
- * Rejects on a bad flag, `--resources` or `--attributes` before spawning anything.
+ * Rejects on a bad flag, `--resources` or `--attributes` before spawning anything; and, naming
+ * the file, on checkpointed dynamic reservations (`<workDir>/meta/resources/resources.info`) that
+ * the agent's resources do not hold, or a journal it cannot recover.
  */
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
   const { flags, host } = options;
   const { disk, resources, attributes, id, launcher, bootId, hostname, declared } = await prepareAgent(options);
+  // Its dynamic reservations first (as Mesos recovers them first): ones its resources no longer
+  // hold stop the start, naming the file, before anything is recovered or killed.
+  const checkpointedResources = await recoverCheckpointedResources(disk, flags.workDir, resources);
   const recoveryErrors = { count: 0 };
   const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId, declared, recoveryErrors);
   const checkpoints = await AgentCheckpoints.open(disk, flags.workDir, recovered, host.clock);
@@ -288,12 +295,14 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered: checkpointRecords(recovered) } : {}),
     ...(recoveryErrors.count > 0 ? { recoveryErrors: recoveryErrors.count } : {}),
+    ...(checkpointedResources.isEmpty() ? {} : { checkpointedResources: checkpointedResources.toJSON() }),
   };
   // A traced host records what the agent starts from and how its executors exit: what a replay feeds back.
   host.recordInput(UPID.at(id, host.address), AGENT_START_INPUT, start);
   const detector = isZooKeeperMaster(flags.master) ? masterDetector(flags.master, host, options.zooKeeper ?? connectNodeZooKeeper) : undefined;
   const agent = new Agent({
     id, flags, attributes: start.attributes, hostname: start.hostname, commandExecutor: start.commandExecutor, resources, launcher, checkpoints,
+    ...(checkpointedResources.isEmpty() ? {} : { checkpointedResources }),
     recoverableCommandExecutor: start.recoverableCommandExecutor,
     ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered } : {}),
@@ -354,7 +363,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
  * and no agent is started: the caller exits. Mesos' operators run it before an incompatible
  * upgrade. Unlike Mesos, the checkpoints are then forgotten: the next start is a new agent, and
  * the master learns that the old one's tasks are gone when it gives the old agent up (Mesos keeps
- * the agent's id, and its next start reports them at once).
+ * the agent's id, and its next start reports them at once). The dynamic reservations
+ * (`meta/resources/resources.info`) are kept, as Mesos keeps them: the new agent reports them.
  * @example await cleanUpAgent({ flags: { ...flags, recover: 'cleanup' }, host }); process.exit(0);
  */
 export async function cleanUpAgent(options: StartAgentOptions): Promise<void> {

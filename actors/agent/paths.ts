@@ -115,7 +115,7 @@ function isNormalAbsolute(dir: string): boolean {
 
 const SLASH = 0x2f;
 
-/** `<workDir>/meta`: reserved for checkpoints (not written yet: see docs/agent.md). */
+/** `<workDir>/meta`: the checkpoints (`journal.log`, `resources/resources.info`: see docs/agent.md). */
 export function metaDirectory(workDir: string): string {
   return path.join(workDir, 'meta');
 }

@@ -47,6 +47,8 @@ export interface AgentStartInput {
   readonly recoveryErrors?: number;
   /** What it took back from a previous run's checkpoints, as records. */
   readonly recovered?: CheckpointRecord[];
+  /** Its checkpointed dynamic reservations at start (`meta/resources/resources.info`), in Mesos' JSON form; absent when none. */
+  readonly checkpointedResources?: unknown;
 }
 
 /** The body of an `executor-exit` input: which executor run ended, and how. */
@@ -229,6 +231,7 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     ...(input.recoverableCommandExecutor !== undefined ? { recoverableCommandExecutor: input.recoverableCommandExecutor } : {}),
     ...(input.bootId !== undefined ? { bootId: input.bootId } : {}),
     ...(input.recoveryErrors !== undefined ? { recoveryErrors: input.recoveryErrors } : {}),
+    ...(input.checkpointedResources !== undefined ? { checkpointedResources: Resources.fromJSON(input.checkpointedResources) } : {}),
     checkpoints,
     ...(recovered !== undefined ? { recovered } : {}),
     // The executors' tokens were random: the recorded ones, in order.

@@ -21,7 +21,7 @@ import { MAX_UPID_LENGTH } from '../../lib/actor/upid';
 import { Prng } from '../../lib/process';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_NAME_LENGTH } from '../../lib/process/codec';
 import {
-  AcceptOffers, AgentRegistered, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework, ExitedExecutor,
+  AcceptOffers, AgentRegistered, AgentReregistered, CheckpointResources, DeactivateFramework, DeclineOffers, ExecutorToFramework, ExitedExecutor,
   Authenticate, AuthenticationResponse, FrameworkToExecutor, KillTask, KillTaskOnAgent, LaunchTasks, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterExecutor,
   RegisterFramework, ReregisterAgent, ReregisterExecutor, ReregisterFramework, ReviveOffers, RunTask, Shutdown, ShutdownExecutor, ShutdownExecutorCall,
   ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, TASK_STATES, UnregisterAgent, UpdateFrameworkCall,
@@ -30,7 +30,7 @@ import {
 } from '../../lib/protocol';
 import { MAX_ID_LENGTH } from '../../lib/protocol/ids';
 import { MAX_HOSTNAME_LENGTH, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from '../../lib/protocol/limits';
-import { Resources, type ResourceJSON } from '../../lib/resources';
+import { dynamicReservation, Resources, type ResourceJSON } from '../../lib/resources';
 
 // ---- limits of the fuzzer itself ----------------------------------------------------------------
 
@@ -368,6 +368,10 @@ export const SAMPLES: ReadonlyMap<string, (ids: SampleIds) => unknown> = new Map
   [ShutdownExecutor.name, sample(ShutdownExecutor, (ids) => ({ frameworkId: ids.framework(), executorId: ids.executor() }))],
   [Shutdown.name, sample(Shutdown, () => ({ message: 'fuzz' }))],
   [UpdateFramework.name, sample(UpdateFramework, (ids) => ({ frameworkId: ids.framework(), pid: ids.ownPid() }))],
+  // All of the agent's dynamic reservations (none, at times: an UNRESERVE of the last).
+  [CheckpointResources.name, sample(CheckpointResources, (ids) => ({
+    resources: ids.chance() < 0.2 ? [] : Resources.parse('cpus:0.5;mem:64').reservedDynamically(ids.chance() < 0.5 ? 'web' : 'fuzz', dynamicReservation('ops')).toJSON(),
+  }))],
   // executor → agent
   [RegisterExecutor.name, sample(RegisterExecutor, (ids) => ({ frameworkId: ids.framework(), executorId: ids.executor() }))],
   [ReregisterExecutor.name, sample(ReregisterExecutor, (ids) => ({ frameworkId: ids.framework(), executorId: ids.executor(), tasks: [taskInfo(ids)], updates: [statusUpdate(ids)] }))],

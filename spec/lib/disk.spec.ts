@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeDirectories, makeDirectoriesSync, MEMORY_DISK_APPENDS_JOINED, MEMORY_DISK_LARGE_FILE_CHARS, MemoryDisk, nodeDisk, SIMULATED_WRITE_ERROR } from '../../lib/disk';
+import { FileTooLargeError, makeDirectories, makeDirectoriesSync, MEMORY_DISK_APPENDS_JOINED, MEMORY_DISK_LARGE_FILE_CHARS, MemoryDisk, nodeDisk, SIMULATED_WRITE_ERROR } from '../../lib/disk';
 import { Prng } from '../../lib/process/prng';
 import { VirtualClock } from '../../lib/process';
 
@@ -158,6 +158,31 @@ describe('lib/disk', () => {
         fs.rmSync(root, { recursive: true, force: true });
       }
     });
+
+    it('reads a file within maxBytes, and refuses one past it with a FileTooLargeError naming the file and the bound', async () => {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'disk-'));
+      try {
+        const file = path.join(root, 'resources.info');
+        expect(await nodeDisk.readFile(file, 8)).to.equal(undefined);
+        fs.writeFileSync(file, 'é1234567'); // 9 bytes, 8 characters
+        const failure = await failureOf(nodeDisk.readFile(file, 8));
+        expect(failure).to.be.instanceOf(FileTooLargeError);
+        expect(failure?.message).to.equal(`${file} is larger than the 8 bytes it may have`);
+        expect(await nodeDisk.readFile(file, 9)).to.equal('é1234567');
+        fs.writeFileSync(file, 'x'.repeat(200_000)); // larger than a chunk: read whole
+        expect(await nodeDisk.readFile(file, 200_000)).to.have.length(200_000);
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    });
+  });
+
+  it('MemoryDisk: a file of more than maxBytes bytes (UTF-8) is refused with a FileTooLargeError', async () => {
+    const disk = new MemoryDisk();
+    await disk.writeFileAtomically('/meta/resources.info', 'é1234567');
+    expect(await failureOf(disk.readFile('/meta/resources.info', 8))).to.be.instanceOf(FileTooLargeError);
+    expect(await disk.readFile('/meta/resources.info', 9)).to.equal('é1234567');
+    expect(await disk.readFile('/meta/none', 1)).to.equal(undefined);
   });
 });
 
