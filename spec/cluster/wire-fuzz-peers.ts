@@ -16,7 +16,7 @@ export const PEER_HEARS: readonly string[] = [
   'FrameworkRegistered', 'FrameworkReregistered', 'ResourceOffers', 'RescindResourceOffer', 'StatusUpdate', 'LostAgent', 'ExitedExecutor',
   'ExecutorToFramework', 'FrameworkError', 'AgentRegistered', 'AgentReregistered', 'RunTask', 'KillTaskOnAgent', 'StatusUpdateAcknowledgement',
   'ShutdownFramework', 'ShutdownExecutor', 'Shutdown', 'UpdateFramework', 'FrameworkToExecutor', 'Ping', 'ExecutorRegistered',
-  'ExecutorReregistered', 'RunTaskOnExecutor', 'KillTaskOnExecutor', 'ShutdownExecutorOnExecutor',
+  'ExecutorReregistered', 'RunTaskOnExecutor', 'KillTaskOnExecutor', 'ShutdownExecutorOnExecutor', 'CheckpointResources',
 ];
 
 /**
