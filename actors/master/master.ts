@@ -159,6 +159,12 @@ export class Master extends Actor {
   /** Agents whose re-registration brought new info that is being written to the registry (answered once it is durable). */
   private readonly updatingAgents = new Set<string>();
   /**
+   * Agents with an operator's conversion (`/reserve`, `/unreserve`) the allocator has made or is
+   * making and the master's books do not have yet, and how many: a new total the master sent the
+   * allocator meanwhile would undo it there, not here.
+   */
+  private readonly convertingAgents = new Map<string, number>();
+  /**
    * Pids of agents whose re-registration waits on a registry write, linked when it began: true
    * once that link broke. The agent that asked is then gone, and whatever answers at its pid
    * later is another incarnation (a machine that restarted fresh) that must not be taken for it.
@@ -1655,6 +1661,11 @@ export class Master extends Actor {
    * does not have are not adopted, since the allocator does not count them.
    */
   private reregisterKnownAgent(agent: AgentRecord, from: UPID, message: ReregisterAgentBody, reportedTotal: Resources): void {
+    if (this.convertingAgents.has(agent.id)) {
+      // Its total goes to the allocator below: once the conversion is in the books (the agent retries).
+      this.log.info({ from: from.toString(), agentId: agent.id }, 'ignoring ReregisterAgent: an operator\'s reservation change on the agent is being applied');
+      return;
+    }
     // The master's word on its dynamic reservations wins over the agent's (it may have missed a
     // CheckpointResources while its link was down): it hears them again below. (After a master
     // failover, the agent's win: `reregisterRecoveredAgent`.)
@@ -2020,6 +2031,10 @@ export class Master extends Actor {
   private updateAgent(from: UPID, { agentId, resources }: BodyOf<typeof UpdateAgent>): void {
     const agent = this.agentFrom(from, agentId, 'UpdateAgent');
     if (agent === undefined) return;
+    if (this.convertingAgents.has(agent.id)) {
+      this.log.warn({ agentId }, 'dropping UpdateAgent: an operator\'s reservation change on the agent is being applied');
+      return;
+    }
     const own = parseResources(resources);
     // Its dynamic reservations stay as the master has them.
     const total = typeof own === 'string' ? own : agentTotalOf(own, agent.total.dynamicallyReserved());
@@ -2997,8 +3012,15 @@ export class Master extends Actor {
       return httpError(409, boundedText(`Agent '${agentId}' has '${conversion.consumed.format()}' in use by tasks or executors: only '${free.format()}' is free`, MAX_ERROR_DETAIL_LENGTH));
     }
     this.log.info({ agentId, principal: caller.principal, operation: kind, resources: boundedText(conversion.converted.format(), MAX_LOGGED_RESOURCES_LENGTH) }, 'converting an agent\'s resources at an operator\'s request');
+    this.convertingAgents.set(agent.id, (this.convertingAgents.get(agent.id) ?? 0) + 1);
+    const converted = (): void => {
+      const left = (this.convertingAgents.get(agent.id) ?? 1) - 1;
+      if (left > 0) this.convertingAgents.set(agent.id, left);
+      else this.convertingAgents.delete(agent.id);
+    };
     return new Promise<HttpResponse>((resolve) => {
       this.defer(this.allocator.updateAvailable(agent.id, conversion.consumed, conversion.converted), (done) => {
+        converted();
         if (!done) {
           resolve(httpError(409, `The allocator could not find '${boundedText(conversion.consumed.format(), MAX_ERROR_DETAIL_LENGTH)}' free on agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' (offered or used meanwhile); try again`));
           return;
@@ -3012,7 +3034,10 @@ export class Master extends Actor {
           this.log.error({ agentId, consumed: conversion.consumed.format() }, 'the allocator converted resources the master does not have on the agent (a bug)');
         }
         resolve({ status: 202, body: '' });
-      }, (error) => resolve(httpError(500, `the allocator refused the conversion: ${error.message}`)));
+      }, (error) => {
+        converted();
+        resolve(httpError(500, `the allocator refused the conversion: ${error.message}`));
+      });
     });
   }
 

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { dynamicReservation, Resources } from '../../../lib/resources';
+import { dispatch } from '../../../lib/actor';
+import type { HttpResponse } from '../../../lib/process';
 import { within } from '../../support/runtime';
 import {
-  all, cleanUp, commandTask, last, latestOffer, launch, offersOf, registerAgent, registerFramework, startListeningHarness,
+  agentInfo, all, cleanUp, commandTask, last, latestOffer, launch, offersOf, registerAgent, registerFramework, startHarness, startListeningHarness,
   type AgentHandle, type Harness,
 } from './harness';
 
@@ -26,6 +28,18 @@ async function operatorCall(harness: Harness, call: Json): Promise<{ status: num
 function checkpointed(agent: AgentHandle): Resources | undefined {
   const message = last(agent.probe, 'CheckpointResources');
   return message === undefined ? undefined : Resources.fromJSON((message.body as { resources: unknown }).resources);
+}
+
+/** What the master and its allocator each have as the agent's total. */
+async function totals(harness: Harness, agentId: string): Promise<{ master: string | undefined; allocator: string | undefined }> {
+  const master = await dispatch(harness.handle.master, (actor) => (actor as unknown as { state: { agents: Map<string, { total: Resources }> } }).state.agents.get(agentId)?.total.format());
+  return { master, allocator: (await harness.handle.allocator.agent(agentId))?.total.format() };
+}
+
+/** An operator's RESERVE of `resources` on `agentId`, started in a master turn of its own (no HTTP: the test orders it against messages). */
+function reserveInTurn(harness: Harness, agentId: string, resources: Resources): Promise<HttpResponse> {
+  type Converter = { convertAgentResources(kind: 'RESERVE', agentId: string, json: unknown, caller: object): HttpResponse | Promise<HttpResponse> };
+  return dispatch(harness.handle.master, (actor) => (actor as unknown as Converter).convertAgentResources('RESERVE', agentId, resources.toJSON(), {}));
 }
 
 async function slave(harness: Harness): Promise<Json> {
@@ -122,5 +136,24 @@ describe('actors/master: /master/reserve, /master/unreserve and the operator API
     const undone = await operatorCall(harness, { type: 'UNRESERVE_RESOURCES', unreserve_resources: { agent_id: { value: agent.agentId }, resources: ENG_CPUS.toJSON() } });
     expect(undone, undone.text).to.deep.include({ status: 202 });
     expect(checkpointed(agent)?.isEmpty()).to.equal(true);
+  });
+
+  it('an agent re-registering while the allocator converts an operator\'s reservation is answered after it: the master and the allocator keep the same total', async () => {
+    const memory = await startHarness();
+    const agent = await registerAgent(memory, 'cpus:4;mem:4096');
+    const reserving = reserveInTurn(memory, agent.agentId, ENG_CPUS);
+    // Arrives while the allocator's answer is on its way back to the master.
+    agent.probe.post(memory.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:4;mem:4096', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+    await memory.clock.settle();
+    expect(await reserving).to.deep.include({ status: 202 });
+    const { master, allocator } = await totals(memory, agent.agentId);
+    expect(master).to.equal(Resources.parse('cpus:2;mem:3072').add(ENG_CPUS).format());
+    expect(allocator).to.equal(master);
+    // Its retry is answered, with the reservation the master has.
+    agent.probe.post(memory.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:4;mem:4096', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+    await memory.clock.settle();
+    expect(last(agent.probe, 'AgentReregistered')).to.not.equal(undefined);
+    expect(checkpointed(agent)?.equals(ENG_CPUS)).to.equal(true);
+    expect(await totals(memory, agent.agentId)).to.deep.equal({ master, allocator: master });
   });
 });
