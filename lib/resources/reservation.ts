@@ -14,10 +14,20 @@ export function dynamicReservation(principal?: string, labels?: readonly Reserva
   const error = reservationError(principal, labels);
   if (error !== undefined) throw new ResourceError(`invalid dynamic reservation: ${error}`);
   const copied = labels === undefined || labels.length === 0 ? undefined : labels.map((label) => label.value === undefined ? { key: label.key } : { key: label.key, value: label.value });
-  const key = JSON.stringify([principal ?? null, copied?.map((label) => [label.key, label.value ?? null]) ?? null]);
+  // Labels in any order are the same reservation (Mesos' equality of Labels): the key lists them sorted.
+  const key = JSON.stringify([principal ?? null, copied?.map((label): [string, string | null] => [label.key, label.value ?? null]).sort(compareLabelPairs) ?? null]);
   if (principal === undefined && copied === undefined) return { key };
   if (copied === undefined) return { principal, key };
   return principal === undefined ? { labels: copied, key } : { principal, labels: copied, key };
+}
+
+/** Orders `[key, value]` pairs by key, then value (no value first). */
+function compareLabelPairs(left: [string, string | null], right: [string, string | null]): number {
+  if (left[0] !== right[0]) return left[0] < right[0] ? -1 : 1;
+  if (left[1] === right[1]) return 0;
+  if (left[1] === null) return -1;
+  if (right[1] === null) return 1;
+  return left[1] < right[1] ? -1 : 1;
 }
 
 /** Why `principal` and `labels` cannot make a dynamic reservation, or undefined. */

@@ -387,6 +387,17 @@ describe('lib/resources', () => {
       expect(reserved.add(parse('cpus:1').reservedDynamically('eng', dynamicReservation('ops'))).size).to.equal(3);
     });
 
+    it('with the same labels in another order are the same reservation (Mesos compares labels regardless of order)', () => {
+      const ab = parse('cpus:2').reservedDynamically('eng', dynamicReservation('ops', [{ key: 'a', value: '1' }, { key: 'b' }]));
+      const ba = parse('cpus:1').reservedDynamically('eng', dynamicReservation('ops', [{ key: 'b' }, { key: 'a', value: '1' }]));
+      expect(ab.contains(ba)).to.equal(true);
+      expect(ab.add(ba).size).to.equal(1);
+      expect(ab.subtract(ba).scalar('cpus')).to.equal(1);
+      // A label's value (or its absence) still tells them apart.
+      const other = parse('cpus:1').reservedDynamically('eng', dynamicReservation('ops', [{ key: 'b', value: '' }, { key: 'a', value: '1' }]));
+      expect(ab.contains(other)).to.equal(false);
+    });
+
     it('flatten drops the reservation with the role; filters keep or select them', () => {
       expect(reserved.flatten().equals(parse('cpus:2;mem:512;ports:[31000-31009]'))).to.equal(true);
       const mixed = reserved.add(parse('cpus:1;cpus(eng):1'));

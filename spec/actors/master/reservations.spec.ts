@@ -112,6 +112,18 @@ describe('actors/master: dynamic reservations (RESERVE, UNRESERVE)', () => {
     expect(harness.captured.find('dropping an invalid operation').map((entry) => String(entry.reason)).join('\n')).to.match(/not authorized: .* unreserve resources reserved by principal 'ops'/);
   });
 
+  it('UNRESERVE names a reservation\'s labels in any order (Mesos compares them regardless of order)', async () => {
+    const { harness, agent, framework } = await setUp();
+    const made = Resources.parse('cpus:2').reservedDynamically('eng', dynamicReservation('ops', [{ key: 'app', value: 'db' }, { key: 'id', value: '7' }]));
+    await accept(harness, framework, latestOffer(framework.probe), [reserve(made)], 0);
+    await harness.clock.advance(1_000);
+    const named = Resources.parse('cpus:2').reservedDynamically('eng', dynamicReservation('ops', [{ key: 'id', value: '7' }, { key: 'app', value: 'db' }]));
+    harness.captured.records.length = 0;
+    await accept(harness, framework, latestOffer(framework.probe), [unreserve(named)], 0);
+    expect(harness.captured.find('dropping an invalid operation')).to.deep.equal([]);
+    expect(checkpointed(agent)?.isEmpty()).to.equal(true);
+  });
+
   it('a registering agent\'s checkpointed reservations are part of its total', async () => {
     const harness = await startHarness();
     const probe = new FakeAgent('agent-with-reservations');
