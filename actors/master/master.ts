@@ -3026,14 +3026,17 @@ export class Master extends Actor {
           return;
         }
         // The allocator has converted them: the master's books follow, whatever happened meanwhile.
-        if (this.state.agents.get(agentId) === agent && agent.total.contains(conversion.consumed)) {
+        const current = this.state.agents.get(agentId) === agent;
+        if (current && agent.total.contains(conversion.consumed)) {
           this.state.setAgentTotal(agent, agent.total.subtract(conversion.consumed).add(conversion.converted));
           this.state.agentChanged(agent);
           this.checkpointReservations(agent);
-        } else if (this.state.agents.get(agentId) === agent) {
+        } else if (current) {
           this.log.error({ agentId, consumed: conversion.consumed.format() }, 'the allocator converted resources the master does not have on the agent (a bug)');
         }
-        resolve({ status: 202, body: '' });
+        // An agent removed meanwhile took the conversion with it: the caller must not think it holds.
+        if (!current || agent.removing) resolve(httpError(409, `Agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' was removed while its resources were being converted; nothing holds`));
+        else resolve({ status: 202, body: '' });
       }, (error) => {
         converted();
         resolve(httpError(500, `the allocator refused the conversion: ${error.message}`));

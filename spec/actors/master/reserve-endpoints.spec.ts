@@ -156,4 +156,15 @@ describe('actors/master: /master/reserve, /master/unreserve and the operator API
     expect(checkpointed(agent)?.equals(ENG_CPUS)).to.equal(true);
     expect(await totals(memory, agent.agentId)).to.deep.equal({ master, allocator: master });
   });
+
+  it('an agent removed while the allocator converts an operator\'s reservation: 409 (the reservation is gone with it), not 202', async () => {
+    const memory = await startHarness();
+    const agent = await registerAgent(memory, 'cpus:4;mem:4096');
+    const reserving = reserveInTurn(memory, agent.agentId, ENG_CPUS);
+    agent.probe.post(memory.masterPid, 'UnregisterAgent', { agentId: agent.agentId });
+    await memory.clock.settle();
+    const answer = await reserving;
+    expect(answer.status).to.equal(409);
+    expect(JSON.stringify(answer.body)).to.include('was removed');
+  });
 });
