@@ -6,7 +6,7 @@
  * would be a reservation in another's name).
  */
 import { Resources } from '../../lib/resources';
-import type { Operation } from '../../lib/protocol';
+import { MAX_RESOURCE_ENTRIES, type Operation } from '../../lib/protocol';
 
 /** A conversion of offered resources: `consumed` becomes `converted` (the same quantities, reserved otherwise). */
 export interface Conversion {
@@ -48,6 +48,9 @@ export function offerConversion(operation: Operation, context: ConversionContext
  * what is available; or why not.
  */
 export function conversionOf(kind: 'RESERVE' | 'UNRESERVE', json: unknown, context: Omit<ConversionContext, 'available'>): Conversion | string {
+  // Bounded before the algebra, which is quadratic in the entries: an operator's list comes from
+  // an HTTP body (up to 16 MB), and no agent has more entries than a message may carry.
+  if (Array.isArray(json) && json.length > MAX_RESOURCE_ENTRIES) return `${kind}: ${json.length} resources; at most ${MAX_RESOURCE_ENTRIES} (MAX_RESOURCE_ENTRIES)`;
   let resources: Resources;
   try {
     resources = Resources.fromJSON(json);
