@@ -77,12 +77,18 @@ function positiveScalar(name: string, value: number): Resources {
 
 function parseExplicitResources(text: string | undefined): Resources {
   if (text === undefined || text.trim() === '') return Resources.EMPTY;
+  let resources: Resources;
   try {
-    return Resources.parse(text);
+    resources = Resources.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ResourceParseError(`invalid --resources '${text}': ${reason}`);
   }
+  // The master makes dynamic reservations and the agent keeps them in its meta directory; declared
+  // ones would be counted twice once the master's are carved out of them.
+  const dynamic = resources.dynamicallyReserved();
+  if (!dynamic.isEmpty()) throw new ResourceParseError(`invalid --resources '${text}': '${dynamic.format()}' ${dynamic.size === 1 ? 'is' : 'are'} dynamically reserved ('reservation'); declare static reservations only (dynamic ones are made with RESERVE or /master/reserve)`);
+  return resources;
 }
 
 /** Thrown for an `--attributes` string that cannot be parsed; the message names the bad part. */

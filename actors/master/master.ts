@@ -2035,7 +2035,7 @@ export class Master extends Actor {
       this.log.warn({ agentId }, 'dropping UpdateAgent: an operator\'s reservation change on the agent is being applied');
       return;
     }
-    const own = parseResources(resources);
+    const own = declaredResources(resources);
     // Its dynamic reservations stay as the master has them.
     const total = typeof own === 'string' ? own : agentTotalOf(own, agent.total.dynamicallyReserved());
     const used = this.state.usedResources(agent);
@@ -3165,8 +3165,19 @@ function isCheckResult(status: TaskStatus): boolean {
  * (`checkpointedResources`) applied; why not, as a sentence.
  */
 function reportedTotal(resources: readonly ResourceJSON[], checkpointed: readonly ResourceJSON[] | undefined): Resources | string {
-  const total = parseResources(resources);
+  const total = declaredResources(resources);
   if (typeof total === 'string' || checkpointed === undefined || checkpointed.length === 0) return total;
   const reserved = parseResources(checkpointed);
   return typeof reserved === 'string' ? `checkpointed resources: ${reserved}` : agentTotalOf(total, reserved);
+}
+
+/**
+ * An agent's declared resources (`AgentInfo.resources`); why not, as a sentence. They may hold
+ * static reservations only: the master makes the dynamic ones (`checkpointedResources`), and a
+ * declared one would be counted again once those are carved out of the rest.
+ */
+function declaredResources(resources: readonly ResourceJSON[]): Resources | string {
+  const total = parseResources(resources);
+  if (typeof total === 'string' || !total.hasDynamicReservations()) return total;
+  return `its resources declare dynamic reservations ('${total.dynamicallyReserved().format()}'); they are made by the master and reported as checkpointedResources`;
 }

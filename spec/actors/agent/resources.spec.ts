@@ -51,6 +51,14 @@ describe('agent resources and attributes', () => {
       }
     });
 
+    it('refuses dynamic reservations in --resources, naming them: the master makes those', async () => {
+      const declared = JSON.stringify([{ name: 'cpus', type: 'SCALAR', scalar: { value: 2 }, role: 'eng', reservation: { principal: 'ops' } }]);
+      let error: unknown;
+      await detectResources({ workDir: '/w', probe, explicit: declared }).catch((caught: unknown) => { error = caught; });
+      expect(error).to.be.instanceOf(ResourceParseError);
+      expect(String(error)).to.contain("'cpus(eng, ops):2' is dynamically reserved");
+    });
+
     it('detects something sensible on this machine with systeminformation', async () => {
       const resources = await detectResources({ workDir: os.tmpdir() });
       expect(resources.scalar('cpus')).to.be.greaterThan(0);

@@ -143,6 +143,22 @@ describe('actors/master: dynamic reservations (RESERVE, UNRESERVE)', () => {
     expect(JSON.stringify(harness.captured.find('dropping RegisterAgent with invalid resources'))).to.include('do not fit in the agent');
   });
 
+  it('refuses an agent that declares dynamic reservations in its resources (RegisterAgent, UpdateAgent), naming them', async () => {
+    const { harness, agent } = await setUp();
+    const declared = Resources.parse('cpus:2;mem:1024').add(reservedJSON('cpus:2', 'eng', 'ops')).toJSON();
+    const probe = new FakeAgent('agent-declaring');
+    harness.host.spawn(probe);
+    probe.post(harness.masterPid, 'RegisterAgent', { agent: { ...agentInfo('cpus:1', 'c.local'), resources: declared }, version: '0.1.0' });
+    await harness.clock.settle();
+    expect(last(probe, 'AgentRegistered')).to.equal(undefined);
+    expect(JSON.stringify(harness.captured.find('dropping RegisterAgent with invalid resources'))).to.include('declare dynamic reservations');
+    agent.probe.post(harness.masterPid, 'UpdateAgent', { agentId: agent.agentId, resources: declared });
+    await harness.clock.settle();
+    expect(JSON.stringify(harness.captured.find('dropping UpdateAgent'))).to.include('declare dynamic reservations');
+    const [row] = (await masterState(harness)).slaves as Json[];
+    expect(row?.reserved_resources).to.deep.equal({});
+  });
+
   it('a known agent that re-registers without a reservation it missed hears the master\'s again', async () => {
     const { harness, agent, framework } = await setUp();
     const reserved = reservedJSON('cpus:2', 'eng', 'ops');
