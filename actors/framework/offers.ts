@@ -1,4 +1,4 @@
-import { Resources, roundScalar } from '../../lib/resources';
+import { Resources, roundScalar, type DynamicReservation } from '../../lib/resources';
 import type { Offer } from '../../lib/protocol';
 
 /**
@@ -56,7 +56,7 @@ export function fitInto(available: Resources, wanted: Resources, role: string): 
     for (const source of sources) {
       const taken = Math.min(missing, source.resources.scalar(name));
       if (taken <= 0) continue;
-      picked = picked.add(Resources.scalar(name, taken, source.role));
+      picked = picked.add(placedIn(Resources.scalar(name, taken), source));
       missing = roundScalar(missing - taken);
       if (missing <= 0) break;
     }
@@ -66,13 +66,13 @@ export function fitInto(available: Resources, wanted: Resources, role: string): 
   }
   for (const other of others) {
     // Whole from one place when it can be (most specific first), else split across them in that order.
-    const whole = sources.find((candidate) => candidate.resources.contains(other.flatten(candidate.role)));
-    if (whole !== undefined) picked = picked.add(other.flatten(whole.role));
+    const whole = sources.find((candidate) => candidate.resources.contains(placedIn(other, candidate)));
+    if (whole !== undefined) picked = picked.add(placedIn(other, whole));
     else if (unreserved.contains(other)) picked = picked.add(other);
     else {
       let rest = other;
       for (const source of [...sources, { role: '*', resources: unreserved }]) {
-        const asked = rest.flatten(source.role);
+        const asked = placedIn(rest, source);
         const taken = asked.subtractSaturating(asked.subtractSaturating(source.resources));    // what of it the source holds
         if (taken.isEmpty()) continue;
         picked = picked.add(taken);
@@ -85,20 +85,44 @@ export function fitInto(available: Resources, wanted: Resources, role: string): 
   return picked;
 }
 
-/** A role's reserved part of what is available. */
+/** One reservation's part of what is available: a role's static one, or a dynamic one (`reservation`). */
 interface Reservation {
   readonly role: string;
+  readonly reservation?: DynamicReservation;
   readonly resources: Resources;
 }
 
 const NO_RESERVATIONS: readonly Reservation[] = [];
 
-/** The reservations of `available` a framework of `role` may use, the most specific (the role itself, then its nearest ancestor) first. */
+/**
+ * The reservations of `available` a framework of `role` may use, the most specific (the role
+ * itself, then its nearest ancestor) first; within a role its static reservation, then its dynamic
+ * ones in the order offered. Each is its own source: a dynamic reservation's resources are taken
+ * with it (the offer holds them so, and the master checks the task against the offer).
+ */
 function reservationsFor(available: Resources, role: string): readonly Reservation[] {
   if (role === '*' || !available.hasReservations()) return NO_RESERVATIONS;
   const usable = available.reserved().allocatableTo(role);
   if (usable.isEmpty()) return NO_RESERVATIONS;
-  return usable.roles().sort((a, b) => b.length - a.length).map((reservationRole) => ({ role: reservationRole, resources: usable.reserved(reservationRole) }));
+  const sources: Reservation[] = [];
+  for (const reservationRole of usable.roles().sort((a, b) => b.length - a.length)) {
+    const ofRole = usable.reserved(reservationRole);
+    const statically = ofRole.filter((entry) => entry.reservation === undefined);
+    if (!statically.isEmpty()) sources.push({ role: reservationRole, resources: statically });
+    const keys: string[] = [];
+    for (const entry of ofRole) {
+      const reservation = entry.reservation;
+      if (reservation === undefined || keys.includes(reservation.key)) continue;
+      keys.push(reservation.key);
+      sources.push({ role: reservationRole, reservation, resources: ofRole.filter((other) => other.reservation?.key === reservation.key) });
+    }
+  }
+  return sources;
+}
+
+/** `resources` (unreserved, as a task asks them) as `source` holds them: reserved to its role, dynamically with its reservation if it has one. */
+function placedIn(resources: Resources, source: Reservation): Resources {
+  return source.reservation === undefined ? resources.flatten(source.role) : resources.flatten().reservedDynamically(source.role, source.reservation);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { dispatch, UPID } from '../../../lib/actor';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
-import { Resources } from '../../../lib/resources';
+import { dynamicReservation, Resources } from '../../../lib/resources';
 import type { MasterInfo, Offer, StatusUpdate, TaskInfo, TaskStatus } from '../../../lib/protocol';
 import { Scheduler, type SchedulerOptions } from '../../../actors/framework/scheduler';
 import { BatchScheduler, type BatchOptions } from '../../../actors/framework/examples/batch';
@@ -317,6 +317,21 @@ describe('fitResources', () => {
     // Split across a reservation and unreserved when neither holds it whole (review: refused, though the offer holds it).
     expect(picks(fitResources(eng, Resources.parse('ports:[31001-31001,32000-32001]')), 'ports(eng):[31001-31001];ports:[32000-32001]')).to.equal('ports(eng):[31001-31001];ports:[32000-32001]');
     expect(fitResources(eng, Resources.parse('ports:[31001-31001,32000-32002]'))).to.equal(undefined);
+  });
+
+  it('takes dynamically reserved resources as they are offered, reservation and all (they became static reservations the offer did not hold)', () => {
+    const reserved = Resources.parse('cpus:1;mem:64;ports:[31000-31001]').reservedDynamically('eng', dynamicReservation('ops'));
+    const byDev = Resources.parse('cpus:1').reservedDynamically('eng', dynamicReservation('dev'));
+    const offered = reserved.add(byDev).add(Resources.parse('cpus(eng):1;cpus:4;mem:1024'));
+    const eng: Offer = { ...offer('o', 'cpus:1', 'eng'), resources: offered.toJSON() };
+    const picked = fitResources(eng, Resources.parse('cpus:3;mem:32;ports:[31000-31000]'));
+    expect(picked).to.not.equal(undefined);
+    expect(offered.contains(picked as Resources), picked?.format()).to.equal(true);
+    expect(picked?.scalar('cpus')).to.equal(3);
+    expect(picked?.reserved('eng').scalar('cpus')).to.equal(3);
+    expect(picked?.dynamicallyReserved().ranges('ports')).to.deep.equal([{ begin: 31000, end: 31000 }]);
+    // Asked reserved as offered (a resident task): taken as it is.
+    expect(fitResources(eng, reserved)?.equals(reserved)).to.equal(true);
   });
 
   it('refuses offers that cannot hold the task', () => {
