@@ -1,10 +1,12 @@
-import { Resources, roundScalar } from '../../lib/resources';
+import { Resources, roundScalar, sameReservation, type DynamicReservation } from '../../lib/resources';
 import type { Offer } from '../../lib/protocol';
 
 /**
  * Picks resources for a task out of an offer. What the task asks unreserved (`cpus:1`) is taken
  * from the most specific reservation the offer holds first: reserved to the offer's role, then to
  * its ancestors (an offer to `eng/web` may hold resources reserved to `eng`), then unreserved;
+ * a role's static reservation before its dynamic ones, each taken as it is reserved (a dynamic
+ * one with its principal and labels, which name it);
  * a range or set is taken whole from the first of them that holds it, else split across them in
  * that order (ports 31000-31001 from `ports(web):[31000-31000]` and `ports:[31001-31001]`). What the task asks reserved (`cpus(web):1`)
  * must be in the offer reserved to that very role. Returns undefined when the offer cannot hold
@@ -56,7 +58,7 @@ export function fitInto(available: Resources, wanted: Resources, role: string): 
     for (const source of sources) {
       const taken = Math.min(missing, source.resources.scalar(name));
       if (taken <= 0) continue;
-      picked = picked.add(Resources.scalar(name, taken, source.role));
+      picked = picked.add(reservedAs(source, Resources.scalar(name, taken)));
       missing = roundScalar(missing - taken);
       if (missing <= 0) break;
     }
@@ -66,13 +68,13 @@ export function fitInto(available: Resources, wanted: Resources, role: string): 
   }
   for (const other of others) {
     // Whole from one place when it can be (most specific first), else split across them in that order.
-    const whole = sources.find((candidate) => candidate.resources.contains(other.flatten(candidate.role)));
-    if (whole !== undefined) picked = picked.add(other.flatten(whole.role));
+    const whole = sources.find((candidate) => candidate.resources.contains(reservedAs(candidate, other)));
+    if (whole !== undefined) picked = picked.add(reservedAs(whole, other));
     else if (unreserved.contains(other)) picked = picked.add(other);
     else {
       let rest = other;
-      for (const source of [...sources, { role: '*', resources: unreserved }]) {
-        const asked = rest.flatten(source.role);
+      for (const source of [...sources, { role: '*', reservation: undefined, resources: unreserved }]) {
+        const asked = reservedAs(source, rest);
         const taken = asked.subtractSaturating(asked.subtractSaturating(source.resources));    // what of it the source holds
         if (taken.isEmpty()) continue;
         picked = picked.add(taken);
@@ -85,20 +87,41 @@ export function fitInto(available: Resources, wanted: Resources, role: string): 
   return picked;
 }
 
-/** A role's reserved part of what is available. */
+/** One reservation's part of what is available: a role's static reservation, or one dynamic reservation (its principal and labels) of it. */
 interface Reservation {
   readonly role: string;
+  /** The dynamic reservation; undefined for the role's static one. */
+  readonly reservation: DynamicReservation | undefined;
   readonly resources: Resources;
+}
+
+/** Unreserved `resources` reserved as `source` is (what a task takes out of it must say so). */
+function reservedAs(source: Reservation, resources: Resources): Resources {
+  return source.reservation === undefined ? resources.flatten(source.role) : resources.reservedDynamically(source.role, source.reservation);
 }
 
 const NO_RESERVATIONS: readonly Reservation[] = [];
 
-/** The reservations of `available` a framework of `role` may use, the most specific (the role itself, then its nearest ancestor) first. */
+/**
+ * The reservations of `available` a framework of `role` may use, the most specific (the role
+ * itself, then its nearest ancestor) first; within a role, its static reservation, then its
+ * dynamic ones in the order they appear.
+ */
 function reservationsFor(available: Resources, role: string): readonly Reservation[] {
   if (role === '*' || !available.hasReservations()) return NO_RESERVATIONS;
   const usable = available.reserved().allocatableTo(role);
   if (usable.isEmpty()) return NO_RESERVATIONS;
-  return usable.roles().sort((a, b) => b.length - a.length).map((reservationRole) => ({ role: reservationRole, resources: usable.reserved(reservationRole) }));
+  return usable.roles().sort((a, b) => b.length - a.length).flatMap((reservationRole) => {
+    const ofRole = usable.reserved(reservationRole);
+    if (!ofRole.hasDynamicReservations()) return [{ role: reservationRole, reservation: undefined, resources: ofRole }];
+    const reservations: Array<DynamicReservation | undefined> = [undefined];
+    for (const entry of ofRole.entries()) {
+      if (entry.reservation !== undefined && !reservations.some((known) => known !== undefined && sameReservation(known, entry.reservation))) reservations.push(entry.reservation);
+    }
+    return reservations
+      .map((reservation) => ({ role: reservationRole, reservation, resources: ofRole.filter((entry) => sameReservation(entry.reservation, reservation)) }))
+      .filter((source) => !source.resources.isEmpty());
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { dispatch, UPID } from '../../../lib/actor';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
-import { Resources } from '../../../lib/resources';
+import { dynamicReservation, Resources } from '../../../lib/resources';
 import type { MasterInfo, Offer, StatusUpdate, TaskInfo, TaskStatus } from '../../../lib/protocol';
 import { Scheduler, type SchedulerOptions } from '../../../actors/framework/scheduler';
 import { BatchScheduler, type BatchOptions } from '../../../actors/framework/examples/batch';
@@ -317,6 +317,18 @@ describe('fitResources', () => {
     // Split across a reservation and unreserved when neither holds it whole (review: refused, though the offer holds it).
     expect(picks(fitResources(eng, Resources.parse('ports:[31001-31001,32000-32001]')), 'ports(eng):[31001-31001];ports:[32000-32001]')).to.equal('ports(eng):[31001-31001];ports:[32000-32001]');
     expect(fitResources(eng, Resources.parse('ports:[31001-31001,32000-32002]'))).to.equal(undefined);
+  });
+
+  it('takes dynamically reserved resources as they are reserved, principal and labels kept (chaos --reservations, seed 1: it took them as static, which the offer does not hold)', () => {
+    const byOps = Resources.parse('cpus:1;mem:128;ports:[31000-31000]').reservedDynamically('eng/web', dynamicReservation('ops'));
+    const labelled = Resources.parse('cpus:0.5').reservedDynamically('eng', dynamicReservation(undefined, [{ key: 'by', value: 'operator' }]));
+    const offered = byOps.add(labelled).add(Resources.parse('cpus(eng/web):0.5;cpus:4;mem:1024;ports:[31001-31002]'));
+    const web = { ...offer('o', 'cpus:1'), resources: offered.toJSON(), allocationRole: 'eng/web' };
+    const picked = fitResources(web, Resources.parse('cpus:2.5;mem:256;ports:[31000-31001]'));
+    expect(picked !== undefined && offered.contains(picked), `${picked?.format() ?? 'nothing'} is in the offer`).to.equal(true);
+    // The role's own reservations first (static, then dynamic), then its ancestor's, then unreserved; a range split the same way.
+    const expected = Resources.parse('cpus(eng/web):0.5;cpus:0.5;mem:128;ports:[31001-31001]').add(byOps).add(labelled);
+    expect(picked?.equals(expected), `picked ${picked?.format() ?? 'nothing'}`).to.equal(true);
   });
 
   it('refuses offers that cannot hold the task', () => {
