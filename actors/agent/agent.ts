@@ -1861,10 +1861,19 @@ export class Agent extends Actor {
    * them (the master checks both: one that sends such is broken or hostile). Otherwise they are
    * written to `<workDir>/meta/resources/resources.info` first and applied to the total once
    * durable (`writeReservations`). The reservations held already (or being written) are ignored,
-   * as in Mesos.
+   * as in Mesos. So is one that comes while the agent is not registered (Mesos' agent takes it):
+   * sent before the master lost the agent (held by a stalled link, or a partition's), it may be
+   * older than the reservations the agent reports as it re-registers, and a master that readmits
+   * the agent takes those; a master that kept it compares them with its own and sends its word
+   * again after answering, when they differ (chaos --reservations, seed 193: the agent took one
+   * after reporting, and held other reservations than the master for good).
    */
   private checkpointResources(from: UPID, message: BodyOf<typeof CheckpointResources>): void {
     if (!this.fromMaster(from, 'CheckpointResources')) return;
+    if (this.phase !== 'RUNNING') {
+      this.log.info({ from: from.toString(), phase: this.phase }, 'ignoring CheckpointResources: not registered (the master sends its reservations again when this agent is back, if they differ from those it reports)');
+      return;
+    }
     let checkpointed: Resources;
     try {
       checkpointed = Resources.fromJSON(message.resources);

@@ -194,6 +194,23 @@ describe('actors/agent: checkpointed resources (CheckpointResources)', () => {
     expect((await m.state()).reserved_resources.web).to.include({ cpus: 3 });
   });
 
+  it('while it is not registered (re-registering) it is ignored: it may be older than what the agent reports, and the master sends its word again once the agent is back (chaos --reservations, seed 193)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    await m.checkpoint(reserved('cpus:1'));
+    const reregistration = await m.reregistration();
+    expect(Resources.fromJSON(reregistration.checkpointedResources).equals(reserved('cpus:1'))).to.equal(true);
+    // Sent before the master removed the agent (a stall held it): the master readmits the agent with what it reported.
+    await m.checkpoint(reserved('cpus:2'));
+    expect((await m.fileResources())?.equals(reserved('cpus:1'))).to.equal(true);
+    expect((await m.state()).reserved_resources.web).to.include({ cpus: 1 });
+    expect(m.log.find('ignoring CheckpointResources')).to.have.length(1);
+    m.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
+    await m.clock.settle();
+    await m.checkpoint(reserved('cpus:3'));
+    expect((await m.fileResources())?.equals(reserved('cpus:3'))).to.equal(true);
+  });
+
   it('from anyone but the master it is dropped, with a warning naming the sender', async () => {
     const m = machine();
     await m.registeredAgent();
