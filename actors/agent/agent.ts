@@ -1135,6 +1135,7 @@ export class Agent extends Actor {
       return;
     }
     if (message.launchExecutor !== undefined && this.executorDisagreement(framework, executorInfo.executorId, message.launchExecutor, task.taskId)) return;
+    if (this.unknownReservations(framework, task, executorInfo, message.launchExecutor === true)) return;
     const existing = framework.executors.get(executorInfo.executorId);
     const executor = existing ?? this.addExecutor(framework, executorInfo, task.executor === undefined, message.role);
     if (executor === undefined) {
@@ -1149,6 +1150,30 @@ export class Agent extends Actor {
     // in between must not leave a process (and a task) the restarted agent knows nothing of. The
     // journal is durable in order, so the task's record being durable covers the executor's.
     if (existing === undefined) this.whenDurable(durable, () => this.launchExecutor(framework, executor));
+  }
+
+  /**
+   * Mesos' check of a task's checkpointed resources: a task, or the new executor it starts, on
+   * dynamic reservations this agent does not hold (nor is writing) is dropped (TASK_LOST, or
+   * TASK_DROPPED when partition-aware, REASON_RESOURCES_UNKNOWN): their CheckpointResources was
+   * lost, or came while the agent was not registered (ignored). Run, it would use resources the
+   * agent's total does not have, and its report would no longer fit (a master readmitting it
+   * refuses such a report). A custom executor the master expects to start is reported exited,
+   * since the master counts it. Returns true when the task was dropped.
+   */
+  private unknownReservations(framework: AgentFrameworkRecord, task: TaskInfo, executorInfo: ExecutorInfo, launchExecutor: boolean): boolean {
+    const newExecutor = !framework.executors.has(executorInfo.executorId);
+    const used = Resources.fromJSON(task.resources).dynamicallyReserved();
+    const executorUsed = newExecutor ? Resources.fromJSON(executorInfo.resources ?? []).dynamicallyReserved() : Resources.EMPTY;
+    const known = this.reservations?.queued ?? this.reservations?.writing ?? this.checkpointedResources;
+    const what = !known.contains(used) ? 'task' : !known.contains(used.add(executorUsed)) ? 'executor' : undefined;
+    if (what === undefined) return false;
+    const message = `The checkpointed resources being used by the ${what} are unknown to the agent`;
+    this.log.warn({ frameworkId: framework.id, taskId: task.taskId, executorId: executorInfo.executorId, resources: loggedReservations(used.add(executorUsed).toString()) }, `dropping a task: ${message}`);
+    this.agentUpdate(framework.id, executorInfo.executorId, task.taskId, { state: droppedTaskState(framework.info), reason: 'REASON_RESOURCES_UNKNOWN', message });
+    if (launchExecutor && newExecutor && task.executor !== undefined) this.reportExecutorExited(framework.id, executorInfo.executorId, { code: null, signal: null });
+    if (framework.idle()) this.removeFramework(framework);
+    return true;
   }
 
   /** Runs `then` now, or once `durable` (a checkpoint write) resolves when there is one. */
@@ -1861,10 +1886,19 @@ export class Agent extends Actor {
    * them (the master checks both: one that sends such is broken or hostile). Otherwise they are
    * written to `<workDir>/meta/resources/resources.info` first and applied to the total once
    * durable (`writeReservations`). The reservations held already (or being written) are ignored,
-   * as in Mesos.
+   * as in Mesos. So is one that comes while the agent is not registered (Mesos' agent takes it):
+   * sent before the master lost the agent (held by a stalled link, or a partition's), it may be
+   * older than the reservations the agent reports as it re-registers, and a master that readmits
+   * the agent takes those; a master that kept it compares them with its own and sends its word
+   * again after answering, when they differ (chaos --reservations, seed 193: the agent took one
+   * after reporting, and held other reservations than the master for good).
    */
   private checkpointResources(from: UPID, message: BodyOf<typeof CheckpointResources>): void {
     if (!this.fromMaster(from, 'CheckpointResources')) return;
+    if (this.phase !== 'RUNNING') {
+      this.log.info({ from: from.toString(), phase: this.phase }, 'ignoring CheckpointResources: not registered (the master sends its reservations again when this agent is back, if they differ from those it reports)');
+      return;
+    }
     let checkpointed: Resources;
     try {
       checkpointed = Resources.fromJSON(message.resources);

@@ -174,11 +174,17 @@ export class Allocator {
 
   /**
    * Converts resources of an agent that nobody holds (an operator's `/reserve` or `/unreserve`;
-   * Mesos' `updateAvailable`): resolves false, changing nothing, if `consumed` is not all
+   * Mesos' `updateAvailable`): `done(false)`, changing nothing, if `consumed` is not all
    * available there when the allocator gets to it. Allocations made after it see the new total.
+   * `done` is called from inside the allocator's mailbox, in the turn that converts (`onError`
+   * too, if the allocator has ended or refuses the call): a caller that posts to its own mailbox
+   * from there hears of it before any allocation made after it, which a promise's continuation
+   * would not (the allocator may run its next allocation first).
+   * @example allocator.updateAvailable(agentId, consumed, converted, (done) => post(master, (m) => m.converted(done), log), log);
    */
-  updateAvailable(agentId: string, consumed: Resources, converted: Resources): Promise<boolean> {
-    return this.call((process) => process.updateAvailable(agentId, consumed, converted));
+  updateAvailable(agentId: string, consumed: Resources, converted: Resources, done: (converted: boolean) => void, onError: (error: Error) => void): void {
+    this.flushRecovers();
+    post(this.process, (process) => done(process.updateAvailable(agentId, consumed, converted)), onError);
   }
 
   /**

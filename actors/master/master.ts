@@ -3019,29 +3019,33 @@ export class Master extends Actor {
       else this.convertingAgents.delete(agent.id);
     };
     return new Promise<HttpResponse>((resolve) => {
-      this.defer(this.allocator.updateAvailable(agent.id, conversion.consumed, conversion.converted), (done) => {
-        converted();
-        if (!done) {
-          resolve(httpError(409, `The allocator could not find '${boundedText(conversion.consumed.format(), MAX_ERROR_DETAIL_LENGTH)}' free on agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' (offered or used meanwhile); try again`));
-          return;
-        }
-        // The allocator has converted them: the master's books follow, whatever happened meanwhile.
-        const current = this.state.agents.get(agentId) === agent;
-        if (current && agent.total.contains(conversion.consumed)) {
-          this.state.setAgentTotal(agent, agent.total.subtract(conversion.consumed).add(conversion.converted));
-          this.state.agentChanged(agent);
-          this.checkpointReservations(agent);
-        } else if (current) {
-          this.log.error({ agentId, consumed: conversion.consumed.format() }, 'the allocator converted resources the master does not have on the agent (a bug)');
-        }
-        // An agent removed meanwhile took the conversion with it: the caller must not think it holds.
-        if (!current || agent.removing) resolve(httpError(409, `Agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' was removed while its resources were being converted; nothing holds`));
-        else resolve({ status: 202, body: '' });
-      }, (error) => {
-        converted();
-        resolve(httpError(500, `the allocator refused the conversion: ${error.message}`));
-      });
+      // The outcome is posted here from the allocator's turn that converts, so the master's books
+      // follow before an allocation the allocator makes after it arrives (an offer of the converted
+      // resources would not fit books that have not: a promise's continuation came after it).
+      const here = (then: () => HttpResponse): void => post(this, () => { converted(); resolve(then()); }, (error) => { converted(); resolve(httpError(500, `the conversion's outcome was lost: ${error.message}`)); });
+      this.allocator.updateAvailable(agent.id, conversion.consumed, conversion.converted,
+        (done) => here(() => this.agentResourcesConverted(agent, agentId, conversion, done)),
+        (error) => here(() => httpError(500, `the allocator refused the conversion: ${error.message}`)));
     });
+  }
+
+  /** The allocator converted (`done`) an operator's conversion of an agent's resources, or found them held meanwhile: the master's books follow. */
+  private agentResourcesConverted(agent: AgentRecord, agentId: string, conversion: Conversion, done: boolean): HttpResponse {
+    if (!done) {
+      return httpError(409, `The allocator could not find '${boundedText(conversion.consumed.format(), MAX_ERROR_DETAIL_LENGTH)}' free on agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' (offered or used meanwhile); try again`);
+    }
+    // The allocator has converted them: the master's books follow, whatever happened meanwhile.
+    const current = this.state.agents.get(agentId) === agent;
+    if (current && agent.total.contains(conversion.consumed)) {
+      this.state.setAgentTotal(agent, agent.total.subtract(conversion.consumed).add(conversion.converted));
+      this.state.agentChanged(agent);
+      this.checkpointReservations(agent);
+    } else if (current) {
+      this.log.error({ agentId, consumed: conversion.consumed.format() }, 'the allocator converted resources the master does not have on the agent (a bug)');
+    }
+    // An agent removed meanwhile took the conversion with it: the caller must not think it holds.
+    if (!current || agent.removing) return httpError(409, `Agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' was removed while its resources were being converted; nothing holds`);
+    return { status: 202, body: '' };
   }
 
   /** What the renderers read; with a `caller`, only what the ACLs let it view. */

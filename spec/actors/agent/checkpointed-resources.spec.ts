@@ -194,6 +194,50 @@ describe('actors/agent: checkpointed resources (CheckpointResources)', () => {
     expect((await m.state()).reserved_resources.web).to.include({ cpus: 3 });
   });
 
+  it('while it is not registered (re-registering) it is ignored: it may be older than what the agent reports, and the master sends its word again once the agent is back (chaos --reservations, seed 193)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    await m.checkpoint(reserved('cpus:1'));
+    const reregistration = await m.reregistration();
+    expect(Resources.fromJSON(reregistration.checkpointedResources).equals(reserved('cpus:1'))).to.equal(true);
+    // Sent before the master removed the agent (a stall held it): the master readmits the agent with what it reported.
+    await m.checkpoint(reserved('cpus:2'));
+    expect((await m.fileResources())?.equals(reserved('cpus:1'))).to.equal(true);
+    expect((await m.state()).reserved_resources.web).to.include({ cpus: 1 });
+    expect(m.log.find('ignoring CheckpointResources')).to.have.length(1);
+    m.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
+    await m.clock.settle();
+    await m.checkpoint(reserved('cpus:3'));
+    expect((await m.fileResources())?.equals(reserved('cpus:3'))).to.equal(true);
+  });
+
+  it('a task (or its new executor) on dynamic reservations the agent does not hold is dropped, REASON_RESOURCES_UNKNOWN, as Mesos does; on ones being written it runs (chaos --reservations, seed 290: one ran, and the agent\'s report no longer fit its total)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    m.disk.delayWritesMs(1_000);
+    await m.checkpoint(reserved('cpus:1;mem:128'));
+    const framework = { id: 'F1', name: 'fw', user: 'u' };
+    const task = (taskId: string, resources: Resources, executor?: boolean): Record<string, unknown> => ({
+      name: taskId, taskId, agentId: AGENT_ID, resources: resources.toJSON(),
+      ...(executor === true ? { executor: { executorId: `e-${taskId}`, command: { value: 'run' }, resources: reserved('cpus:0.5', 'db').toJSON() }, data: 'x' } : { command: { value: 'sleep 60' } }),
+    });
+    // Being written (the RESERVE and the LAUNCH of one ACCEPT come together): it runs.
+    m.fromMaster('RunTask', { framework, frameworkId: 'F1', task: task('on-written', reserved('cpus:0.5;mem:64')) });
+    await m.clock.advance(1_000);
+    m.disk.delayWritesMs(0);
+    m.fromMaster('RunTask', { framework, frameworkId: 'F1', task: task('unknown', reserved('cpus:0.5;mem:64', 'db')) });
+    m.fromMaster('RunTask', { framework: { ...framework, capabilities: ['PARTITION_AWARE'] }, frameworkId: 'F2', task: task('executor', Resources.parse('cpus:0.5;mem:64'), true), launchExecutor: true });
+    await m.clock.settle();
+    const updates = m.master.bodies<{ update: { status: { taskId: string; state: string; reason?: string; message?: string } } }>('StatusUpdate').map((body) => body.update.status);
+    expect(updates.find((status) => status.taskId === 'on-written')?.state).to.not.equal('TASK_LOST');
+    expect(updates.filter((status) => status.taskId !== 'on-written').map((status) => [status.taskId, status.state, status.reason])).to.deep.equal([
+      ['unknown', 'TASK_LOST', 'REASON_RESOURCES_UNKNOWN'], ['executor', 'TASK_DROPPED', 'REASON_RESOURCES_UNKNOWN'],
+    ]);
+    expect(updates.find((status) => status.taskId === 'unknown')?.message).to.include('unknown to the agent');
+    // The master counted the executor it asked for: it hears that it exited.
+    expect(m.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['e-executor']);
+  });
+
   it('from anyone but the master it is dropped, with a warning naming the sender', async () => {
     const m = machine();
     await m.registeredAgent();

@@ -334,6 +334,18 @@ describe('fitResources', () => {
     expect(fitResources(eng, reserved)?.equals(reserved)).to.equal(true);
   });
 
+  it('takes dynamically reserved resources as they are reserved, principal and labels kept (chaos --reservations, seed 1: it took them as static, which the offer does not hold)', () => {
+    const byOps = Resources.parse('cpus:1;mem:128;ports:[31000-31000]').reservedDynamically('eng/web', dynamicReservation('ops'));
+    const labelled = Resources.parse('cpus:0.5').reservedDynamically('eng', dynamicReservation(undefined, [{ key: 'by', value: 'operator' }]));
+    const offered = byOps.add(labelled).add(Resources.parse('cpus(eng/web):0.5;cpus:4;mem:1024;ports:[31001-31002]'));
+    const web = { ...offer('o', 'cpus:1'), resources: offered.toJSON(), allocationRole: 'eng/web' };
+    const picked = fitResources(web, Resources.parse('cpus:2.5;mem:256;ports:[31000-31001]'));
+    expect(picked !== undefined && offered.contains(picked), `${picked?.format() ?? 'nothing'} is in the offer`).to.equal(true);
+    // The role's own reservations first (static, then dynamic), then its ancestor's, then unreserved; a range split the same way.
+    const expected = Resources.parse('cpus(eng/web):0.5;cpus:0.5;mem:128;ports:[31001-31001]').add(byOps).add(labelled);
+    expect(picked?.equals(expected), `picked ${picked?.format() ?? 'nothing'}`).to.equal(true);
+  });
+
   it('refuses offers that cannot hold the task', () => {
     expect(fitResources(offer('o', 'cpus:1;mem:64'), Resources.parse('cpus:2;mem:32'))).to.equal(undefined);
     expect(fitResources(offer('o', 'cpus:4;mem:64;ports:[31000-31001]'), Resources.parse('cpus:1;ports:[40000-40000]'))).to.equal(undefined);

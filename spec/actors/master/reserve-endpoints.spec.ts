@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { MAX_RESOURCE_ENTRIES } from '../../../lib/protocol';
 import { dynamicReservation, Resources } from '../../../lib/resources';
 import { dispatch } from '../../../lib/actor';
-import type { HttpResponse } from '../../../lib/process';
+import type { HttpRequest, HttpResponse } from '../../../lib/process';
 import { within } from '../../support/runtime';
 import {
-  agentInfo, all, cleanUp, commandTask, last, latestOffer, launch, offersOf, registerAgent, registerFramework, startHarness, startListeningHarness,
+  agentInfo, all, cleanUp, commandTask, last, latestOffer, launch, metricsOf, offersOf, registerAgent, registerFramework, startHarness, startListeningHarness,
   type AgentHandle, type Harness,
 } from './harness';
 
@@ -131,6 +131,32 @@ describe('actors/master: /master/reserve, /master/unreserve and the operator API
     expect(denied.status).to.equal(403);
     expect(denied.text).to.match(/reserve resources for role 'web'/);
     expect((await post(harness, '/master/reserve', { slaveId: agent.agentId, resources: JSON.stringify(ENG_CPUS.toJSON()) })).status).to.equal(202);
+  });
+
+  it("the master's books follow the allocator's conversion before an allocation it made after (chaos --reservations, seed 1: that offer came first, and did not fit the master's books)", async () => {
+    // In process, under the virtual clock: the order of the master's and the allocator's turns is the point.
+    const local = await startHarness();
+    harness = local;
+    const agent = await registerAgent(local, 'cpus:4;mem:4096');
+    const eng = await registerFramework(local, { roles: ['eng'], capabilities: ['MULTI_ROLE'] });
+    const route = local.handle.master.runtime.routes.get('/reserve');
+    const unroute = local.handle.master.runtime.routes.get('/unreserve');
+    if (route === undefined || unroute === undefined) throw new Error('no /reserve or /unreserve route');
+    const form = (path: string): HttpRequest => ({
+      method: 'POST', path, query: {}, headers: { 'content-type': 'application/x-www-form-urlencoded' }, remoteAddress: '127.0.0.1',
+      body: Buffer.from(new URLSearchParams({ slaveId: agent.agentId, resources: JSON.stringify(ENG_CPUS.toJSON()) }).toString()),
+    });
+    // Offered to eng whole: the offer is rescinded to make room, its resources recovered, and the allocator offers them again right after converting.
+    const reserved = dispatch(local.handle.master, (master) => route.call(master, form('/reserve')));
+    await local.clock.settle();
+    expect((await reserved).status).to.equal(202);
+    expect(Resources.fromJSON(latestOffer(eng.probe).resources).dynamicallyReserved().equals(ENG_CPUS), 'eng is offered the reservation at once').to.equal(true);
+    const undone = dispatch(local.handle.master, (master) => unroute.call(master, form('/unreserve')));
+    await local.clock.settle();
+    expect((await undone).status).to.equal(202);
+    expect(Resources.fromJSON(latestOffer(eng.probe).resources).dynamicallyReserved().isEmpty(), 'eng is offered them unreserved at once').to.equal(true);
+    expect((await metricsOf(local))['mesos_ts/master/unfit_allocations']).to.equal(0);
+    expect(local.captured.records.filter((record) => record.level >= 50).map((record) => record.msg)).to.deep.equal([]);
   });
 
   it('the v1 operator API: RESERVE_RESOURCES and UNRESERVE_RESOURCES; a refinement (source) is refused', async () => {
