@@ -557,7 +557,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
    * faults existed run without them). Each must still pass, and still meet the fault that made it
    * fail (`faults`: at least one of these step kinds happens in the run).
    */
-  const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; steps: number; registryFaults: boolean; faults: readonly StepKind[]; what: string; masters?: number; agentRecovery?: boolean }> = [
+  const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; steps: number; registryFaults: boolean; faults: readonly StepKind[]; what: string; masters?: number; agentRecovery?: boolean; reservations?: boolean }> = [
     // Before, this seed's master got one agent update about 15 times in 30 s, and its frameworks heard streams go back.
     { seed: 400_682, steps: 100, registryFaults: false, faults: ['latency', 'duplicate'], what: 'overlapping latency and duplicate faults act on a message once, not copy it without end' },
     // Before, a FrameworkReregistered of the master's previous incarnation reached a scheduler after the restart, which then stopped re-registering.
@@ -620,10 +620,21 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     // restart held them live, exceeded its total, and was refused until the updates came through. A fault on its executors'
     // updates now exempts an agent from the re-registration bound (found in a 300-step sweep, 2026-12-06).
     { seed: 3_600_013, steps: 300, registryFaults: true, faults: ['drop', 'restartMaster'], what: 'an agent whose executors\' updates are lost may be refused by a restarted master past the re-registration bound, and is back once they come through' },
+    // With reservations (the first runs of --reservations, 2027-01): before, the framework library's fitInto took a
+    // dynamic reservation of an offer as its role's static one (a framework's planning threw, its tasks were invalid), and
+    // the master's books followed the allocator's conversion of an operator's /master/unreserve only after the allocator's
+    // next offer of the unreserved resources, which did not fit them (an error, the offer lost). Each fails without its fix.
+    { seed: 1, steps: 100, registryFaults: true, faults: ['operatorReservation'], reservations: true, what: 'tasks fitted into offers with dynamic reservations name them as they are, and an operator\'s conversion is in the master\'s books before the next offer' },
+    // Before, an agent whose link a stall held took the master's CheckpointResources after it had reported older
+    // reservations in the ReregisterAgent the master then readmitted it with: the two held different reservations for good.
+    { seed: 105, steps: 100, registryFaults: true, faults: ['stall'], reservations: true, what: 'an agent ignores a CheckpointResources that comes while it re-registers' },
+    // Before, an agent that ignored such a CheckpointResources ran a task on the reservation it made; its report no longer fit
+    // its total, and the master readmitting it refused it for good. The agent drops the task (REASON_RESOURCES_UNKNOWN).
+    { seed: 290, steps: 100, registryFaults: true, faults: ['stall'], reservations: true, what: 'an agent drops a task on dynamic reservations it does not hold' },
   ];
-  for (const { seed, steps, registryFaults, faults, what, masters, agentRecovery } of REGRESSION_SEEDS) {
-    it(`${what} (seed ${seed}${masters !== undefined ? `, ${masters} masters` : ''}${agentRecovery === true ? ', recovering agents' : ''})`, async () => {
-      const report = await runChaos({ seed, steps, registryFaults, ...(masters !== undefined ? { masters } : {}), ...(agentRecovery === true ? { agentRecovery } : {}) });
+  for (const { seed, steps, registryFaults, faults, what, masters, agentRecovery, reservations } of REGRESSION_SEEDS) {
+    it(`${what} (seed ${seed}${masters !== undefined ? `, ${masters} masters` : ''}${agentRecovery === true ? ', recovering agents' : ''}${reservations === true ? ', reservations' : ''})`, async () => {
+      const report = await runChaos({ seed, steps, registryFaults, ...(masters !== undefined ? { masters } : {}), ...(agentRecovery === true ? { agentRecovery } : {}), ...(reservations === true ? { reservations } : {}) });
       expect(faults.reduce((sum, kind) => sum + report.stepsByKind[kind], 0), `one of ${faults.join(', ')} happens`).to.be.greaterThan(0);
     });
   }
