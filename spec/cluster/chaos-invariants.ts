@@ -41,7 +41,7 @@ import { GAUGED_RESOURCES } from '../../actors/master/metrics';
 import type { AgentView, HoldingView } from '../../actors/allocator';
 import type { Agent } from '../../actors/agent';
 import type { AgentPhase } from '../../actors/agent/agent';
-import { describeStream, type FrameworkModel, type LaunchedTask, type Observation, type ReconciliationAnswer } from './chaos-framework';
+import { describeStream, isAgentRemoval, type FrameworkModel, type LaunchedTask, type Observation, type ReconciliationAnswer } from './chaos-framework';
 import type { Cluster } from './simulation';
 import { firstDifference } from '../support/text-difference';
 
@@ -716,8 +716,12 @@ function taskSettlement(snapshot: ClusterSnapshot, framework: MasterFramework, m
   // no update (as in Mesos): the framework learns by reconciling, checked below.
   // A restarted master knows a task only if its agent came back with it (nothing of tasks is in
   // the registry, as in Mesos): one whose agent did not, it never heard of.
+  // So does a task the master gave up on once (its agent removed) whose agent came back without
+  // it: its RunTask, held by a stall, reached the agent after that, and the master forwarded the
+  // updates of a task it no longer knew, as Mesos does, until the agent crashed (seed 205 --reservations).
   const lastHeardMs = task.settled?.atMs ?? task.launchedAtMs;
-  const forgotten = ended === undefined && (settled === 'TASK_UNREACHABLE' || settled === 'TASK_LOST' || model.masterRestartedSince(lastHeardMs));
+  const givenUpOnce = task.updates.some((update) => update.source === 'SOURCE_MASTER' && isAgentRemoval(update));
+  const forgotten = ended === undefined && (settled === 'TASK_UNREACHABLE' || settled === 'TASK_LOST' || givenUpOnce || model.masterRestartedSince(lastHeardMs));
   if (!forgotten && !model.mayHaveMissed(task.taskId, sentAtMs)) {
     return `${stopped}, though the master ended it (${ended?.state ?? 'refused the launch'}) while a scheduler was registered and no fault dropped the update`;
   }
