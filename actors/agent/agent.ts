@@ -653,6 +653,11 @@ export class Agent extends Actor {
     return containers;
   }
 
+  /** Where it is in its life (`AgentPhase`): RUNNING once (re-)registered with its master (for simulations and tests). */
+  currentPhase(): AgentPhase {
+    return this.phase;
+  }
+
   /** The status updates the agent still waits to see acknowledged (for simulations and tests). */
   pendingStatusUpdates(): StatusUpdate[] {
     return this.updates.allPending();

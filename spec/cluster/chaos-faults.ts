@@ -41,6 +41,9 @@ export const AUTHENTICATION_MESSAGES: readonly string[] = [
   'Authenticate', 'AuthenticationChallenge', 'AuthenticationResponse', 'AuthenticationCompleted', 'AuthenticationFailed',
 ];
 
+/** The reservations' messages, which a drop may take too with `ChaosOptions.reservations`. */
+export const RESERVATION_MESSAGES: readonly string[] = ['CheckpointResources'];
+
 /**
  * Messages that nobody sends again, by the receiver they go to: losing one also breaks the link
  * it travelled on, and both ends see the other exit, as when libprocess loses a socket (the only
@@ -60,9 +63,12 @@ export const AUTHENTICATION_MESSAGES: readonly string[] = [
  *   - an ExitedExecutor to the master would leave it counting a custom executor's resources until
  *     the agent re-registers (the master then drops the executors the agent no longer reports).
  *     (The master's copy to the scheduler is only news: it may be lost alone.)
+ *   - a CheckpointResources (dropped only with `ChaosOptions.reservations`: `RESERVATION_MESSAGES`)
+ *     would leave the agent holding other dynamic reservations than the master has for it until
+ *     it re-registers, when the master sends them again.
  */
 export const LINK_BREAKING_MESSAGES: ReadonlyMap<string, Receiver> = new Map<string, Receiver>([
-  ['RunTask', 'agent'], ['ShutdownFramework', 'agent'], ['AgentRegistered', 'agent'], ['KillTaskOnAgent', 'agent'],
+  ['RunTask', 'agent'], ['ShutdownFramework', 'agent'], ['AgentRegistered', 'agent'], ['KillTaskOnAgent', 'agent'], ['CheckpointResources', 'agent'],
   ['RunTaskOnExecutor', 'executor'], ['ExecutorRegistered', 'executor'], ['KillTaskOnExecutor', 'executor'], ['ExitedExecutor', 'master'],
 ]);
 

@@ -20,10 +20,10 @@
  */
 import type { Credential } from '../../lib/authentication';
 import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
-import type { ExecutorInfo, FrameworkInfo, Offer, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
+import type { ExecutorInfo, FrameworkInfo, Offer, Operation, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import type { Prng } from '../../lib/process';
-import { Resources } from '../../lib/resources';
+import { dynamicReservation, isAllocatableTo, Resources } from '../../lib/resources';
 import { Scheduler } from '../../actors/framework/scheduler';
 import { fitInto } from '../../actors/framework/offers';
 import { pick } from './chaos-faults';
@@ -58,6 +58,7 @@ export const MAX_HELD_OFFERS = 4;
 export const OVERSIZED_TASK_PROBABILITY = 0.02;
 /** What an oversized task asks for: more than any agent has. */
 export const OVERSIZED_TASK_RESOURCES = 'cpus:1000;mem:64';
+const OVERSIZED = Resources.parse(OVERSIZED_TASK_RESOURCES);
 /** `refuseSeconds` a framework picks from when it declines or leaves resources unused. */
 export const REFUSE_SECONDS_CHOICES: readonly number[] = [0, 0.5, 1, 5, 30];
 /** While the run quiesces, frameworks decline every offer for this long. */
@@ -86,6 +87,24 @@ export const MAX_FETCH_URIS = 2;
  * that the fetch and the timeout sometimes end at the same instant.
  */
 export const FETCH_DELAYS_MS: readonly number[] = [0, 200, 2_000, 10_000, 30_000, EXECUTOR_REGISTRATION_TIMEOUT_MS, 90_000, 300_000];
+/**
+ * With `--reservations`: the roles a framework registers in, one of these (instead of
+ * `FRAMEWORK_ROLES`). A framework of `*` cannot reserve; `eng/web` is offered what is reserved
+ * to `eng` too (the operator reserves for it: chaos-operator.ts).
+ */
+export const RESERVING_FRAMEWORK_ROLES: readonly string[] = ['*', 'analytics', 'web', 'eng/web'];
+/** With `--reservations`: chance that a framework reserves part of an offer's unreserved resources for its role. */
+export const RESERVE_PROBABILITY = 0.15;
+/** With `--reservations`: chance that a framework unreserves dynamic reservations an offer holds (when it holds some). */
+export const UNRESERVE_PROBABILITY = 0.15;
+/** With `--reservations`: chance that a RESERVE is followed, in the same ACCEPT, by a task on the reservation. */
+export const LAUNCH_ON_RESERVATION_PROBABILITY = 0.5;
+/** With `--reservations`: chance that a reservation holds one port too (the offer's first unreserved one). */
+export const RESERVE_PORT_PROBABILITY = 0.3;
+/** With `--reservations`: chance that an UNRESERVE undoes every dynamic reservation of the offer, rather than one of them. */
+export const UNRESERVE_ALL_PROBABILITY = 0.3;
+/** With `--reservations`: what a framework reserves, one of these (if the offer holds it unreserved). */
+export const RESERVATION_SHAPES: readonly string[] = ['cpus:0.25;mem:64', 'cpus:0.5;mem:128', 'cpus:1', 'mem:256', 'disk:100', 'cpus:0.25;mem:32;disk:50'];
 
 /** A status update as the model keeps it. */
 export interface Observation {
@@ -110,6 +129,12 @@ export interface LaunchedTask {
   settled: Observation | undefined;
   /** With `--fetch`, for a command task given URIs: how its fetch goes (`taskFetchViolation` checks what it hears against it). */
   readonly fetch?: TaskFetch;
+  /**
+   * With `--reservations`: launched in an ACCEPT whose tasks all fit what the framework knew of
+   * the offer (none oversized on purpose, none under a custom executor, whose resources the
+   * offer's `executorIds` may count wrongly by then): the master must not find it invalid.
+   */
+  fittedExactly?: boolean;
 }
 
 /** How the fetch of a command task's URIs goes (simulated-fetch.ts): after `delayMs` in all, it fails or its executor starts. */
@@ -195,6 +220,15 @@ export class FrameworkModel {
    * subscription answered other than 202, an open stream with no HEARTBEAT. Each is a bug.
    */
   readonly httpFailures: string[] = [];
+  /**
+   * Offers it was made that break a rule of reservations (`offerViolation`): resources reserved
+   * to a role the offer's role may not use. Each is a bug.
+   */
+  readonly offerViolations: string[] = [];
+  /** With `reservations`: its principal (its credential's), which its reservations carry; undefined: none. */
+  principal: string | undefined;
+  /** With `reservations`: the RESERVE and UNRESERVE operations its schedulers sent (the master may have found some invalid). */
+  readonly conversionsSent = { reserve: 0, unreserve: 0 };
   /** Reconciliation answers since the last `clearAnswers`. */
   answers: ReconciliationAnswer[] = [];
   /** Stop launching and decline every offer for long: the run is quiescing. */
@@ -234,6 +268,8 @@ export class FrameworkModel {
     readonly checkpoint = false,
     /** Some of its commands have URIs to fetch (`ChaosOptions.fetch`): drawn from `random` only then. */
     readonly fetch = false,
+    /** It reserves and unreserves resources of its offers (`ChaosOptions.reservations`): drawn from `random` only then. */
+    readonly reservations = false,
   ) {}
 
   /** Its custom executors' URIs (`ChaosOptions.fetch`), drawn at each one's first use: an executor's info never changes. */
@@ -281,10 +317,21 @@ export class FrameworkModel {
       this.violations.push(`${status.taskId}: ${status.state} for a task this framework never launched`);
       return;
     }
-    const violation = streamOrderViolation(task.settled, observation) ?? this.lostViolation(task.taskId, task.settled, observation) ?? taskFetchViolation(task.fetch, observation);
+    const violation = streamOrderViolation(task.settled, observation) ?? this.lostViolation(task.taskId, task.settled, observation) ?? taskFetchViolation(task.fetch, observation) ??
+      this.taskErrorViolation(task, status);
     if (violation !== undefined) this.violations.push(`${status.taskId}: ${violation} (stream: ${describeStream(task)})`);
     task.updates.push(observation);
     task.settled = settleStream(task.settled, observation);
+  }
+
+  /**
+   * With `reservations`: a task the framework fitted into its offer (`fittedExactly`) is never
+   * TASK_ERROR. The offers hold dynamic reservations then, which a task must name as they are
+   * (their principal and labels): a task fitted otherwise is invalid.
+   */
+  private taskErrorViolation(task: LaunchedTask, status: TaskStatus): string | undefined {
+    if (!this.reservations || status.state !== 'TASK_ERROR' || task.fittedExactly !== true) return undefined;
+    return `TASK_ERROR (${status.reason ?? 'no reason'}: ${status.message ?? 'no message'}) for a task fitted into its offer (${task.resources.format()})`;
   }
 
   /**
@@ -579,7 +626,8 @@ export class ChaosScheduler extends Scheduler {
     const plan = planOffer(this.model, offer, this.clock.now(), mayHold && this.heldOffers.size < MAX_HELD_OFFERS);
     if (plan.kind === 'hold') this.heldOffers.set(offer.id, offer);
     else if (plan.kind === 'decline') this.decline(offer.id, plan.filters);
-    else this.launch(offer.id, plan.tasks, plan.filters);
+    else if (plan.conversions === undefined) this.launch(offer.id, plan.tasks, plan.filters);
+    else this.accept(offer.id, planOperations(plan), plan.filters);
   }
 }
 
@@ -587,7 +635,25 @@ export class ChaosScheduler extends Scheduler {
 export type OfferPlan =
   | { readonly kind: 'hold' }
   | { readonly kind: 'decline'; readonly filters: { readonly refuseSeconds: number } }
-  | { readonly kind: 'launch'; readonly tasks: TaskInfo[]; readonly filters: { readonly refuseSeconds: number } };
+  | {
+    readonly kind: 'launch';
+    /** Every task launched, those of `conversions` included. */
+    readonly tasks: TaskInfo[];
+    readonly filters: { readonly refuseSeconds: number };
+    /**
+     * With `reservations`: RESERVE or UNRESERVE operations (a RESERVE maybe followed by a LAUNCH on
+     * the reservation) to send before the LAUNCH of the other tasks, in this order; absent: none.
+     */
+    readonly conversions?: readonly Operation[];
+  };
+
+/** The operations of an ACCEPT for a `launch` plan: its conversions, then a LAUNCH of its other tasks (if any). */
+export function planOperations(plan: Extract<OfferPlan, { kind: 'launch' }>): Operation[] {
+  const conversions = plan.conversions ?? [];
+  const early = new Set(conversions.flatMap((operation) => operation.launch?.taskInfos ?? []));
+  const rest = plan.tasks.filter((task) => !early.has(task));
+  return [...conversions, ...(rest.length > 0 || conversions.length === 0 ? [{ type: 'LAUNCH' as const, launch: { taskInfos: rest } }] : [])];
+}
 
 /**
  * What a framework of the chaos run does with `offer`, drawn from its model's PRNG: while the run
@@ -598,11 +664,19 @@ export type OfferPlan =
  */
 export function planOffer(model: FrameworkModel, offer: Offer, nowMs: number, mayHold: boolean): OfferPlan {
   const random = model.random;
+  const violation = offerViolation(offer);
+  if (violation !== undefined) model.offerViolations.push(violation);
   if (model.quiescing) return { kind: 'decline', filters: { refuseSeconds: QUIESCE_REFUSE_SECONDS } };
   if (mayHold && random.next() < HOLD_OFFER_PROBABILITY) return { kind: 'hold' };
   const filters = { refuseSeconds: model.pick(REFUSE_SECONDS_CHOICES) };
   let available = Resources.fromJSON(offer.resources);
   const tasks: TaskInfo[] = [];
+  // Drawn only with reservations, after what every run draws: a run without them draws as before.
+  const conversions = model.reservations ? planConversions(model, offer, available, nowMs) : undefined;
+  if (conversions !== undefined) {
+    available = conversions.available;
+    tasks.push(...conversions.tasks);
+  }
   const running = new Set(offer.executorIds ?? []);
   const wanted = random.nextInt(MAX_TASKS_PER_OFFER + 1);
   while (tasks.length < wanted && model.liveTasks().length < MAX_LIVE_TASKS_PER_FRAMEWORK) {
@@ -618,7 +692,70 @@ export function planOffer(model: FrameworkModel, offer: Offer, nowMs: number, ma
     if (executor !== undefined) running.add(executor.executorId);
     tasks.push(newTask(model, offer, picked, executor, nowMs));
   }
+  if (model.reservations) {
+    const exact = tasks.every((task) => task.executor === undefined && !Resources.fromJSON(task.resources).equals(OVERSIZED));
+    for (const task of tasks) (model.tasks.get(task.taskId) as LaunchedTask).fittedExactly = exact;
+  }
+  if (conversions !== undefined && conversions.operations.length > 0) return { kind: 'launch', tasks, filters, conversions: conversions.operations };
   return tasks.length === 0 ? { kind: 'decline', filters } : { kind: 'launch', tasks, filters };
+}
+
+/**
+ * Why `offer` breaks the rules of reservations, or undefined: each of its resources is
+ * unreserved or reserved (statically or dynamically) to its allocation role or an ancestor of it
+ * (Mesos' `isAllocatableTo`), never to another role.
+ */
+export function offerViolation(offer: Offer): string | undefined {
+  const foreign = Resources.fromJSON(offer.resources).filter((entry) => !isAllocatableTo(entry.role, offer.allocationRole));
+  return foreign.isEmpty() ? undefined : `offer ${offer.id} on ${offer.agentId} to role ${offer.allocationRole} holds ${foreign.format()}, reserved to another role`;
+}
+
+/** What a framework converts of an offer (`planConversions`): its operations, the tasks among them, what is left. */
+interface PlannedConversions {
+  readonly operations: Operation[];
+  readonly tasks: TaskInfo[];
+  readonly available: Resources;
+}
+
+/**
+ * With `reservations`, drawn: a framework of a role other than `*` reserves part of the offer's
+ * unreserved resources for its role (`RESERVATION_SHAPES`, maybe a port), with its principal or
+ * none, maybe launching a task on the reservation at once; or unreserves one, or every, dynamic
+ * reservation the offer holds. Logged and counted in the model; undefined when it does neither.
+ */
+function planConversions(model: FrameworkModel, offer: Offer, offered: Resources, nowMs: number): PlannedConversions | undefined {
+  const random = model.random;
+  const role = offer.allocationRole;
+  if (role === '*') return undefined;
+  const draw = random.next();
+  if (draw < RESERVE_PROBABILITY) return planReserve(model, offer, offered, nowMs);
+  if (draw >= RESERVE_PROBABILITY + UNRESERVE_PROBABILITY) return undefined;
+  const reserved = offered.dynamicallyReserved();
+  if (reserved.isEmpty()) return undefined;
+  const undone = random.next() < UNRESERVE_ALL_PROBABILITY ? reserved : Resources.of([model.pick(reserved.entries())]);
+  model.conversionsSent.unreserve++;
+  model.log(`${model.name} unreserves ${undone.format()} on ${offer.agentId} (offer ${offer.id})`);
+  return { operations: [{ type: 'UNRESERVE', unreserve: { resources: undone.toJSON() } }], tasks: [], available: offered.subtract(undone).add(undone.flatten()) };
+}
+
+/** A RESERVE of part of the offer's unreserved resources for its role (`planConversions`), maybe with a task on it. */
+function planReserve(model: FrameworkModel, offer: Offer, offered: Resources, nowMs: number): PlannedConversions | undefined {
+  const random = model.random;
+  let wanted = Resources.parse(model.pick(RESERVATION_SHAPES));
+  const port = offered.unreserved().ranges('ports')[0];
+  if (random.next() < RESERVE_PORT_PROBABILITY && port !== undefined) wanted = wanted.add(Resources.ranges('ports', [{ begin: port.begin, end: port.begin }]));
+  const onReservation = random.next() < LAUNCH_ON_RESERVATION_PROBABILITY;
+  if (!offered.unreserved().contains(wanted)) return undefined;
+  const reserved = wanted.reservedDynamically(offer.allocationRole, dynamicReservation(model.principal));
+  const operations: Operation[] = [{ type: 'RESERVE', reserve: { resources: reserved.toJSON() } }];
+  model.conversionsSent.reserve++;
+  model.log(`${model.name} reserves ${reserved.format()} on ${offer.agentId} (offer ${offer.id})`);
+  let available = offered.subtract(wanted).add(reserved);
+  if (!onReservation || model.liveTasks().length >= MAX_LIVE_TASKS_PER_FRAMEWORK) return { operations, tasks: [], available };
+  const task = newTask(model, offer, reserved, undefined, nowMs);
+  operations.push({ type: 'LAUNCH', launch: { taskInfos: [task] } });
+  available = available.subtract(reserved);
+  return { operations, tasks: [task], available };
 }
 
 /** A task with a random command, run by a command executor or by `executor` (its command then in `data`); recorded in the model. */

@@ -31,13 +31,13 @@
 import { Actor, dispatch, type Timer } from '../../lib/actor';
 import type { Credential } from '../../lib/authentication';
 import { basicAuthorization, type HttpRequest, type HttpResponse, type HttpStream, type Prng, type StreamSink } from '../../lib/process';
-import type { Offer, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
+import type { Offer, Operation, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import type { ResourceJSON } from '../../lib/resources/types';
-import { textOfV1AcknowledgedUuid, v1FrameworkInfo, v1Id, v1TaskInfo, type V1Json } from '../../lib/v1/json';
+import { textOfV1AcknowledgedUuid, v1FrameworkInfo, v1Id, v1Resources, v1TaskInfo, type V1Json } from '../../lib/v1/json';
 import { APPLICATION_PROTOBUF, v1CallBytes, v1EventJson } from '../../lib/v1/protobuf';
 import { recordReader } from '../support/recordio';
 import { DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS, STREAM_ID_HEADER } from '../../actors/master/v1-scheduler';
-import { chooseKill, chooseReconciliation, FRAMEWORK_REMOVED_ERROR, MAX_HELD_OFFERS, planOffer, type FrameworkModel } from './chaos-framework';
+import { chooseKill, chooseReconciliation, FRAMEWORK_REMOVED_ERROR, MAX_HELD_OFFERS, planOffer, planOperations, type FrameworkModel } from './chaos-framework';
 
 /** Missed heartbeat intervals after which the client gives its subscription up (scheduler.proto suggests 5). */
 export const MISSED_HEARTBEATS = 5;
@@ -182,8 +182,12 @@ export function offerOfV1(offer: unknown, role: string): Offer {
     const items = at(resource, 'set', 'item');
     if (Array.isArray(items)) out.set = { item: items.map(String) };
     const reservations = list(at(resource, 'reservations'));
-    const reservedTo = text(at(resource, 'role')) ?? text(at(reservations[reservations.length - 1], 'role'));
+    const last = reservations[reservations.length - 1];
+    const reservedTo = text(at(resource, 'role')) ?? text(at(last, 'role'));
     if (reservedTo !== undefined) out.role = reservedTo;
+    // A dynamic reservation as it is (its principal and labels name it: an UNRESERVE must say them again).
+    const dynamic = at(resource, 'reservation') ?? (text(at(last, 'type')) === 'DYNAMIC' ? last : undefined);
+    if (dynamic !== undefined) out.reservation = v1DynamicReservation(dynamic);
     return out;
   });
   const executorIds = list(at(offer, 'executor_ids')).map((executorId) => text(at(executorId, 'value')) ?? '?');
@@ -192,6 +196,23 @@ export function offerOfV1(offer: unknown, role: string): Offer {
     hostname: text(at(offer, 'hostname')) ?? '?', resources, allocationRole: text(at(offer, 'allocation_info', 'role')) ?? role,
     ...(executorIds.length > 0 ? { executorIds } : {}),
   };
+}
+
+/** A dynamic reservation of an offer's resource (either form of Mesos JSON) in the project's types: its principal and labels, if any. */
+function v1DynamicReservation(reservation: unknown): NonNullable<ResourceJSON['reservation']> {
+  const principal = text(at(reservation, 'principal'));
+  const labels = list(at(reservation, 'labels', 'labels')).map((label) => {
+    const value = text(at(label, 'value'));
+    return { key: text(at(label, 'key')) ?? '?', ...(value !== undefined ? { value } : {}) };
+  });
+  return { ...(principal !== undefined ? { principal } : {}), ...(labels.length > 0 ? { labels: { labels } } : {}) };
+}
+
+/** An operation of an ACCEPT in v1 JSON: a LAUNCH's tasks, a RESERVE's or UNRESERVE's resources (Mesos' format after reservation refinement). */
+function v1Operation(operation: Operation): V1Json {
+  if (operation.type === 'LAUNCH') return { type: 'LAUNCH', launch: { task_infos: (operation.launch?.taskInfos ?? []).map(v1TaskInfo) } };
+  if (operation.type === 'RESERVE') return { type: 'RESERVE', reserve: { resources: v1Resources(operation.reserve?.resources ?? []) } };
+  return { type: 'UNRESERVE', unreserve: { resources: v1Resources(operation.unreserve?.resources ?? []) } };
 }
 
 /** The status of an UPDATE event in the project's types (its `uuid` as text, as the agents keep it). */
@@ -619,7 +640,7 @@ export class ChaosHttpScheduler extends Actor {
     }
     const filters = { refuse_seconds: plan.filters.refuseSeconds };
     if (plan.kind === 'decline') return this.call('DECLINE', { decline: { offer_ids: [v1Id(offer.id)], filters } });
-    const operations = [{ type: 'LAUNCH', launch: { task_infos: plan.tasks.map(v1TaskInfo) } }];
+    const operations = plan.conversions === undefined ? [{ type: 'LAUNCH', launch: { task_infos: plan.tasks.map(v1TaskInfo) } }] : planOperations(plan).map(v1Operation);
     this.call('ACCEPT', { accept: { offer_ids: [v1Id(offer.id)], operations, filters } }, undefined, plan.tasks);
   }
 

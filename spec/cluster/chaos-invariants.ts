@@ -17,7 +17,13 @@
  *   - every live task at the master (TASK_RUNNING ones included) is on a registered agent;
  *   - what runs is known: every live task in the books of an agent registered at that pid is live
  *     at the master on that agent; every task an executor runs is live in its agent's books, and
- *     runs in one executor only; every custom executor that runs is tracked by the master.
+ *     runs in one executor only; every custom executor that runs is tracked by the master;
+ *   - with reservations read (`ChaosOptions.reservations`): the allocator's totals and allocations
+ *     equal the master's with reservations told apart, and nothing is held for a role on resources
+ *     reserved to another (`allocatorAgreesOnReservations`); every total, at the master and at the
+ *     agent, is the agent's declared resources with its reservations applied (`totalsHoldDeclared`);
+ *     and, once nothing is in flight, an agent registered as both see it holds the reservations the
+ *     master has for it (`reservationsAgree`, which the run calls when that is so).
  * At quiescence, after the faults stopped and time passed (`clusterSettled`, `frameworkSettled`,
  * `frameworkGone`, `reconciliationAgrees`): the agents that run are exactly those registered,
  * connected and active; what the master has live on an agent is live there in the same state;
@@ -28,12 +34,14 @@
 import { z } from 'zod';
 import { dispatch } from '../../lib/actor';
 import { isTerminalState, TaskStateSchema, type TaskState } from '../../lib/protocol';
-import { Resources } from '../../lib/resources';
+import { isAllocatableTo, Resources } from '../../lib/resources';
 import { renderResources } from '../../lib/state-json';
+import { applyCheckpointedResources, checkpointedResourcesError } from '../../actors/agent/checkpointed-resources';
 import { GAUGED_RESOURCES } from '../../actors/master/metrics';
 import type { AgentView, HoldingView } from '../../actors/allocator';
 import type { Agent } from '../../actors/agent';
-import { describeStream, type FrameworkModel, type LaunchedTask, type Observation, type ReconciliationAnswer } from './chaos-framework';
+import type { AgentPhase } from '../../actors/agent/agent';
+import { describeStream, isAgentRemoval, type FrameworkModel, type LaunchedTask, type Observation, type ReconciliationAnswer } from './chaos-framework';
 import type { Cluster } from './simulation';
 import { firstDifference } from '../support/text-difference';
 
@@ -62,9 +70,20 @@ const MasterStateSchema = z.object({
   recovered_slaves: z.array(z.object({ id: z.string() })), unreachable_slaves: z.number(),
 });
 const AgentTaskSchema = z.object({ id: z.string(), framework_id: z.string(), state: TaskStateSchema });
+/** An agent's resources in full (Mesos JSON lists), as `/master/slaves` and an agent's `/state` show them: reserved per role, and unreserved. */
+const FullResourcesSchema = z.object({ reserved_resources_full: z.record(z.string(), z.array(z.unknown())), unreserved_resources_full: z.array(z.unknown()) });
+/** What `/master/slaves` adds for reservations: each agent's total, used and offered resources in full. */
+const MasterSlavesSchema = z.object({
+  slaves: z.array(FullResourcesSchema.extend({
+    id: z.string(), hostname: z.string(), used_resources_full: z.array(z.unknown()), offered_resources_full: z.array(z.unknown()),
+  })),
+});
 const AgentStateSchema = z.object({
   id: z.string(),
   pid: z.string(),
+  hostname: z.string().optional(),
+  reserved_resources_full: FullResourcesSchema.shape.reserved_resources_full.optional(),
+  unreserved_resources_full: FullResourcesSchema.shape.unreserved_resources_full.optional(),
   frameworks: z.array(z.object({
     id: z.string(),
     executors: z.array(z.object({ id: z.string(), tasks: z.array(AgentTaskSchema), queued_tasks: z.array(AgentTaskSchema) })),
@@ -77,8 +96,8 @@ export type RenderedResources = z.infer<typeof RenderedResourcesSchema>;
 export type MasterTask = z.infer<typeof MasterTaskSchema>;
 /** The master's books, as `/master/state` shows them. */
 export type MasterView = z.infer<typeof MasterStateSchema>;
-/** An agent's books, as its `/state` shows them. */
-export type AgentStateView = z.infer<typeof AgentStateSchema>;
+/** An agent's books, as its `/state` shows them, and its phase (RUNNING once registered, as it sees it; absent in hand-made snapshots). */
+export type AgentStateView = z.infer<typeof AgentStateSchema> & { readonly phase?: AgentPhase };
 
 /** The allocator's books for the agents and frameworks the snapshot asks about. */
 export interface AllocatorSnapshot {
@@ -103,6 +122,23 @@ export interface ExecutorSnapshot {
   readonly waitingForAgent?: boolean;
 }
 
+/** An agent's resources in full at the master (`/master/slaves`): what dynamic reservations are checked against. */
+export interface MasterAgentResources {
+  readonly hostname: string;
+  /** Its total: its declared resources with its reservations applied. */
+  readonly total: Resources;
+  /** What its live tasks and executors use, and what is offered of it. */
+  readonly allocated: Resources;
+}
+
+/** What reservations are checked against (read with `ChaosOptions.reservations` only: the other runs read what they always did). */
+export interface ReservationsSnapshot {
+  /** Each registered agent's resources in full, by agent id. */
+  readonly master: ReadonlyMap<string, MasterAgentResources>;
+  /** The `--resources` each agent declares, by hostname (one slot, one machine). */
+  readonly declared: ReadonlyMap<string, Resources>;
+}
+
 /** Everything the invariants read. */
 export interface ClusterSnapshot {
   readonly master: MasterView;
@@ -122,10 +158,12 @@ export interface ClusterSnapshot {
   readonly pendingUpdates: ReadonlyMap<string, readonly string[]>;
   /** Where the state endpoints' text put together from fragments differs from a fresh rendering (absent: nowhere). */
   readonly stateTextMismatch?: string;
+  /** With `reservations` read: the agents' resources in full. */
+  readonly reservations?: ReservationsSnapshot;
 }
 
-/** Reads a snapshot; `everAgentIds` are the ids of every agent that registered so far. */
-export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<string>): Promise<ClusterSnapshot> {
+/** Reads a snapshot; `everAgentIds` are the ids of every agent that registered so far; with `reservations`, the agents' resources in full too. */
+export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<string>, reservations = false): Promise<ClusterSnapshot> {
   const rendered = await dispatch(cluster.master.master, (actor) => ({ json: actor.stateJson(), texts: actor.renderedTexts() }));
   const master = MasterStateSchema.parse(rendered.json);
   const mismatches = Object.entries(rendered.texts).flatMap(([format, { fragments, fresh }]) => {
@@ -162,7 +200,28 @@ export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<s
     const pending = await dispatch(agent, (actor) => actor.pendingStatusUpdates());
     return [pending[0]?.agentId ?? agent.id, pending.flatMap((update) => (update.uuid === undefined ? [] : [update.uuid]))] as const;
   })));
-  return { master, allocator, agents, executors, goneAgentIds, registry, metrics, pendingUpdates, ...(stateTextMismatch !== undefined ? { stateTextMismatch } : {}) };
+  return {
+    master, allocator, agents, executors, goneAgentIds, registry, metrics, pendingUpdates, ...(stateTextMismatch !== undefined ? { stateTextMismatch } : {}),
+    // The text the renderings were compared with: read with no call of its own, so the message trace stays as it was.
+    ...(reservations ? { reservations: readReservations(cluster, rendered.texts.slaves.fresh) } : {}),
+  };
+}
+
+/** The agents' resources in full, from `/master/slaves`' text, and what each slot declares. */
+function readReservations(cluster: Cluster, slavesText: string): ReservationsSnapshot {
+  const slaves = MasterSlavesSchema.parse(JSON.parse(slavesText)).slaves;
+  const master = new Map(slaves.map((agent) => [agent.id, {
+    hostname: agent.hostname, total: fullResources(agent),
+    allocated: Resources.fromJSON(agent.used_resources_full).add(Resources.fromJSON(agent.offered_resources_full)),
+  }] as const));
+  return { master, declared: new Map(cluster.agents.map((slot) => [slot.hostname, Resources.parse(slot.resources)])) };
+}
+
+/** An agent's total from its `*_resources_full`: the unreserved and every role's reserved resources. */
+export function fullResources(agent: Partial<z.infer<typeof FullResourcesSchema>>): Resources {
+  let total = Resources.fromJSON(agent.unreserved_resources_full ?? []);
+  for (const reserved of Object.values(agent.reserved_resources_full ?? {})) total = total.add(Resources.fromJSON(reserved));
+  return total;
 }
 
 /** `/master/state`, `/master/state-summary` and GET_STATE put together from kept fragments are the state rendered afresh, to the character. */
@@ -178,14 +237,15 @@ function holdingsOrError(read: () => HoldingView[]): HoldingView[] | string {
   }
 }
 
-/** An agent's `/state`, read through its route inside its mailbox (as `GET /slave(N)/state` would). */
+/** An agent's `/state`, read through its route inside its mailbox (as `GET /slave(N)/state` would), and its phase (`AgentPhase`) as it was then. */
 export async function readAgentState(agent: Agent): Promise<AgentStateView> {
-  const body = await dispatch(agent, async (actor) => {
+  const { body, phase } = await dispatch(agent, async (actor) => {
     const route = actor.runtime.routes.get('/state');
     if (route === undefined) throw new Error('the agent has no /state route');
-    return (await route.call(actor, { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) })).body;
+    const answer = (await route.call(actor, { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) })).body;
+    return { body: answer, phase: actor.currentPhase() };
   });
-  return AgentStateSchema.parse(body);
+  return { ...AgentStateSchema.parse(body), phase };
 }
 
 // ---- resources ---------------------------------------------------------------------------------
@@ -259,6 +319,81 @@ export function masterAgreesWithAllocator(snapshot: ClusterSnapshot): string[] {
   for (const framework of master.completed_frameworks) {
     const holdings = allocator.holdings.get(framework.id);
     if (Array.isArray(holdings)) broken.push(`framework ${framework.id} was torn down, but the allocator still has it, holding ${holdings.map((holding) => `${holding.resources.format()} on ${holding.agentId}`).join(', ') || 'nothing'}`);
+  }
+  return broken;
+}
+
+/**
+ * With reservations read, the allocator's books agree with the master's in full, reservations
+ * told apart (the checks above sum roles away): per agent the same total and the same allocated
+ * resources (what the master's tasks, executors and offers hold); and every holding is of
+ * resources its role may use, unreserved or reserved to it or an ancestor (Mesos'
+ * `isAllocatableTo`): no offer, and no task, on resources reserved to another role.
+ */
+export function allocatorAgreesOnReservations(snapshot: ClusterSnapshot): string[] {
+  const reservations = snapshot.reservations;
+  if (reservations === undefined) return [];
+  const broken: string[] = [];
+  for (const [agentId, atMaster] of reservations.master) {
+    const view = snapshot.allocator.agents.get(agentId);
+    if (view === undefined) continue; // `masterAgreesWithAllocator` says so
+    if (!view.total.equals(atMaster.total)) broken.push(`agent ${agentId}: total ${atMaster.total.format()} at the master, ${view.total.format()} at the allocator`);
+    if (!view.allocated.equals(atMaster.allocated)) broken.push(`agent ${agentId}: the master's tasks, executors and offers hold ${atMaster.allocated.format()}, the allocator has ${view.allocated.format()} allocated`);
+  }
+  for (const [frameworkId, holdings] of snapshot.allocator.holdings) {
+    if (typeof holdings === 'string') continue;
+    for (const holding of holdings) {
+      const foreign = holding.resources.filter((entry) => !isAllocatableTo(entry.role, holding.role));
+      if (!foreign.isEmpty()) broken.push(`framework ${frameworkId} holds ${foreign.format()} on ${holding.agentId} for role ${holding.role}, reserved to another role`);
+    }
+  }
+  return broken;
+}
+
+/**
+ * With reservations read, no resource is made or lost by reservations: each agent's total, at
+ * the master and at the agent, is its declared resources with its dynamic reservations applied
+ * (every reservation carved out of unreserved declared resources; Mesos' `applyCheckpointedResources`).
+ */
+export function totalsHoldDeclared(snapshot: ClusterSnapshot): string[] {
+  const reservations = snapshot.reservations;
+  if (reservations === undefined) return [];
+  const broken: string[] = [];
+  const check = (where: string, hostname: string | undefined, total: Resources): void => {
+    const declared = hostname === undefined ? undefined : reservations.declared.get(hostname);
+    if (declared === undefined) return void broken.push(`${where}: no agent slot declares resources for host ${hostname ?? '?'}`);
+    const dynamic = total.dynamicallyReserved();
+    const error = checkpointedResourcesError(declared, dynamic);
+    if (error !== undefined) return void broken.push(`${where}: its reservations ${dynamic.format()} do not fit its declared ${declared.format()}: ${error}`);
+    const expected = applyCheckpointedResources(declared, dynamic);
+    if (!expected.equals(total)) broken.push(`${where}: total ${total.format()}, but its declared ${declared.format()} with its reservations applied is ${expected.format()}`);
+  };
+  for (const [agentId, atMaster] of reservations.master) check(`agent ${agentId} at the master`, atMaster.hostname, atMaster.total);
+  for (const agent of snapshot.agents) check(`agent ${agent.pid} (${agent.id || 'no id'}) itself`, agent.hostname, fullResources(agent));
+  return broken;
+}
+
+/**
+ * With reservations read and the cluster converged (`converged`: nothing held up or in flight
+ * that could carry a CheckpointResources), each agent registered at the master, as both see it
+ * (connected there, RUNNING itself), holds the dynamic reservations the master has for it: one
+ * it missed (a partition dropped it, or it came while the agent re-registered) is sent again
+ * when it re-registers.
+ */
+export function reservationsAgree(snapshot: ClusterSnapshot, converged: boolean): string[] {
+  const reservations = snapshot.reservations;
+  if (reservations === undefined || !converged) return [];
+  const broken: string[] = [];
+  for (const agent of snapshot.agents) {
+    const registered = snapshot.master.slaves.find((candidate) => candidate.id === agent.id && candidate.pid === agent.pid);
+    const atMaster = registered === undefined ? undefined : reservations.master.get(registered.id);
+    if (registered === undefined || !registered.connected || atMaster === undefined) continue;
+    // Once the faults have stopped and time has passed, an agent the master has connected knows it is registered.
+    if (snapshot.quiescent === true && agent.phase !== 'RUNNING') broken.push(`agent ${agent.id} (${agent.pid}) is connected at the master but ${agent.phase ?? '?'} itself`);
+    if (agent.phase !== 'RUNNING') continue;
+    const master = atMaster.total.dynamicallyReserved();
+    const own = fullResources(agent).dynamicallyReserved();
+    if (!master.equals(own)) broken.push(`agent ${agent.id} (${agent.pid}) holds the reservations ${own.format() || 'none'}; the master has ${master.format() || 'none'} for it`);
   }
   return broken;
 }
@@ -373,6 +508,8 @@ export function stepInvariants(snapshot: ClusterSnapshot): string[] {
     ...registryAgreesWithMaster(snapshot),
     ...metricsAgreeWithState(snapshot),
     ...renderedStateAgrees(snapshot),
+    ...allocatorAgreesOnReservations(snapshot),
+    ...totalsHoldDeclared(snapshot),
   ];
 }
 
@@ -579,8 +716,12 @@ function taskSettlement(snapshot: ClusterSnapshot, framework: MasterFramework, m
   // no update (as in Mesos): the framework learns by reconciling, checked below.
   // A restarted master knows a task only if its agent came back with it (nothing of tasks is in
   // the registry, as in Mesos): one whose agent did not, it never heard of.
+  // So does a task the master gave up on once (its agent removed) whose agent came back without
+  // it: its RunTask, held by a stall, reached the agent after that, and the master forwarded the
+  // updates of a task it no longer knew, as Mesos does, until the agent crashed (seed 205 --reservations).
   const lastHeardMs = task.settled?.atMs ?? task.launchedAtMs;
-  const forgotten = ended === undefined && (settled === 'TASK_UNREACHABLE' || settled === 'TASK_LOST' || model.masterRestartedSince(lastHeardMs));
+  const givenUpOnce = task.updates.some((update) => update.source === 'SOURCE_MASTER' && isAgentRemoval(update));
+  const forgotten = ended === undefined && (settled === 'TASK_UNREACHABLE' || settled === 'TASK_LOST' || givenUpOnce || model.masterRestartedSince(lastHeardMs));
   if (!forgotten && !model.mayHaveMissed(task.taskId, sentAtMs)) {
     return `${stopped}, though the master ended it (${ended?.state ?? 'refused the launch'}) while a scheduler was registered and no fault dropped the update`;
   }

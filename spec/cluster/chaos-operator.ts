@@ -1,5 +1,10 @@
 /**
- * An operator's view of the chaos simulation (chaos.ts): a v1 operator API event stream
+ * The operator of the chaos simulation (chaos.ts). With `ChaosOptions.reservations`, it reserves
+ * and unreserves resources of random agents (`planOperatorReservation`, `callReservation`):
+ * `POST /master/reserve` and `/master/unreserve`, or the v1 operator API's RESERVE_RESOURCES and
+ * UNRESERVE_RESOURCES, now and then one that is invalid on purpose.
+ *
+ * And its view of the cluster (`OperatorWatcher`): a v1 operator API event stream
  * (`SUBSCRIBE`), opened through the leading master's own `/api/v1` route, from which it keeps
  * what a dashboard would: the agents, the frameworks and every task's latest state. After each
  * step the run compares that view with the master's state (`mismatches`): a view built from the
@@ -7,8 +12,12 @@
  * (it stopped, or stepped down) is opened again on the next leader, from its SUBSCRIBED.
  */
 import { dispatch } from '../../lib/actor';
-import type { HttpRequest, StreamSink } from '../../lib/process';
+import { TextParts, type HttpRequest, type HttpResponse, type Prng, type StreamSink } from '../../lib/process';
 import { isTerminalState, type TaskState } from '../../lib/protocol';
+import { dynamicReservation, Resources } from '../../lib/resources';
+import { pick } from './chaos-faults';
+import { RESERVATION_SHAPES } from './chaos-framework';
+import { fullResources } from './chaos-invariants';
 import type { Master } from '../../actors/master/master';
 import type { ClusterSnapshot } from './chaos-invariants';
 import { recordReader } from '../support/recordio';
@@ -196,4 +205,118 @@ export class OperatorWatcher implements StreamSink {
     }
     return broken;
   }
+}
+
+// ---- reservations (`ChaosOptions.reservations`) -------------------------------------------------
+
+/** Roles the operator reserves for, one of these: `eng` is offered to the frameworks of `eng/web`; no framework is of `ops`. */
+export const OPERATOR_RESERVATION_ROLES: readonly string[] = ['analytics', 'web', 'eng', 'ops'];
+/** Chance that an operator's call is invalid on purpose: an UNRESERVE of unreserved resources (answered 400). */
+export const INVALID_OPERATOR_CALL_PROBABILITY = 0.1;
+/** Chance that the operator unreserves (when the agent has dynamic reservations) rather than reserves. */
+export const OPERATOR_UNRESERVE_PROBABILITY = 0.4;
+/** Chance that an operator's reservation has a label (reservations with other labels are other reservations). */
+export const OPERATOR_LABEL_PROBABILITY = 0.5;
+/** The label the operator's reservations carry, when they carry one. */
+export const OPERATOR_RESERVATION_LABEL = { key: 'by', value: 'chaos-operator' } as const;
+
+/** An operator's reservation call, and how it goes. */
+export interface ReservationCall {
+  readonly kind: 'RESERVE' | 'UNRESERVE';
+  /** `POST /master/reserve` or `/master/unreserve` (a form), or the v1 operator API (`POST /api/v1`). */
+  readonly api: 'endpoint' | 'v1';
+  readonly agentId: string;
+  readonly resources: Resources;
+  /** Invalid on purpose (an UNRESERVE of unreserved resources): the master answers 400. */
+  readonly invalid: boolean;
+}
+
+/**
+ * What the operator does, drawn from `random`, given each registered agent's total (`totals`, by
+ * agent id): reserve part of a random agent's resources for a random role (without a principal:
+ * the simulation's HTTP API does not authenticate), unreserve one or all of its dynamic
+ * reservations, or now and then ask something invalid. Undefined when no agent is registered.
+ */
+export function planOperatorReservation(random: Prng, totals: ReadonlyMap<string, Resources>): ReservationCall | undefined {
+  const agentIds = [...totals.keys()];
+  if (agentIds.length === 0) return undefined;
+  const agentId = pick(random, agentIds);
+  const total = totals.get(agentId) ?? Resources.EMPTY;
+  const api = random.next() < 0.5 ? 'endpoint' : 'v1';
+  const draw = random.next();
+  const shape = Resources.parse(pick(random, RESERVATION_SHAPES));
+  if (draw < INVALID_OPERATOR_CALL_PROBABILITY) return { kind: 'UNRESERVE', api, agentId, resources: shape, invalid: true };
+  const reserved = total.dynamicallyReserved();
+  if (draw < INVALID_OPERATOR_CALL_PROBABILITY + OPERATOR_UNRESERVE_PROBABILITY && !reserved.isEmpty()) {
+    const undone = random.next() < 0.3 ? reserved : Resources.of([pick(random, reserved.entries())]);
+    return { kind: 'UNRESERVE', api, agentId, resources: undone, invalid: false };
+  }
+  const role = pick(random, OPERATOR_RESERVATION_ROLES);
+  const labels = random.next() < OPERATOR_LABEL_PROBABILITY ? [OPERATOR_RESERVATION_LABEL] : undefined;
+  return { kind: 'RESERVE', api, agentId, resources: shape.reservedDynamically(role, dynamicReservation(undefined, labels)), invalid: false };
+}
+
+/** The call as an HTTP request to the master's own routes. */
+export function reservationRequest(call: ReservationCall): HttpRequest {
+  const resources = JSON.stringify(call.resources.toJSON());
+  if (call.api === 'endpoint') {
+    const body = new URLSearchParams({ slaveId: call.agentId, resources }).toString();
+    return {
+      method: 'POST', path: call.kind === 'RESERVE' ? '/reserve' : '/unreserve', query: {},
+      headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from(body), remoteAddress: '127.0.0.1',
+    };
+  }
+  const field = call.kind === 'RESERVE' ? 'reserve_resources' : 'unreserve_resources';
+  const body = { type: `${call.kind}_RESOURCES`, [field]: { agent_id: { value: call.agentId }, resources: call.resources.toJSON() } };
+  return { method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from(JSON.stringify(body)), remoteAddress: '127.0.0.1' };
+}
+
+/** Sends the call to `master`'s route in process (as the host would hand it over) and resolves with its answer. */
+export async function callReservation(master: Master, call: ReservationCall): Promise<HttpResponse> {
+  const request = reservationRequest(call);
+  const route = master.runtime.routes.get(request.path);
+  if (route === undefined) throw new Error(`the master serves no ${request.path} route`);
+  return dispatch(master, (actor) => route.call(actor, request));
+}
+
+/** Each registered agent's total in full, by agent id, as the operator reads it (`GET /master/slaves`). */
+export async function readAgentTotals(master: Master): Promise<Map<string, Resources>> {
+  const route = master.runtime.routes.get('/slaves');
+  if (route === undefined) throw new Error('the master serves no /slaves route');
+  const request: HttpRequest = { method: 'GET', path: '/slaves', query: {}, headers: {}, body: Buffer.alloc(0), remoteAddress: '127.0.0.1' };
+  const response = await dispatch(master, (actor) => route.call(actor, request));
+  const body: unknown = JSON.parse(bodyText(response.body));
+  const slaves = list(at(body, 'slaves')) as Array<Parameters<typeof fullResources>[0] & { id?: unknown }>;
+  return new Map(slaves.map((agent) => [text(agent.id), fullResources(agent)] as const));
+}
+
+/** An answer's body as text (a string, bytes, text in parts, or JSON). */
+export function bodyText(body: HttpResponse['body']): string {
+  if (typeof body === 'string') return body;
+  if (Buffer.isBuffer(body)) return body.toString();
+  if (body instanceof TextParts) return body.text();
+  return JSON.stringify(body ?? '');
+}
+
+/** How the master answers a call naming an agent it does not have registered (Mesos' words). */
+export const NO_AGENT_FOUND = 'No agent found with specified ID';
+
+/**
+ * Whether an answer is one the call may get: 202, or 409 (the resources are in use, or were
+ * offered or used meanwhile); 400 when invalid on purpose, or when the agent is no longer
+ * registered (`NO_AGENT_FOUND`: one whose removal is being written to the registry is listed by
+ * `/master/slaves` but not found, as in Mesos, where it is among the agents being removed); 503
+ * while a master of several cannot confirm that it leads.
+ */
+export function expectedReservationAnswer(call: ReservationCall, response: Pick<HttpResponse, 'status' | 'body'>, severalMasters: boolean): boolean {
+  const status = response.status;
+  if (severalMasters && status === 503) return true;
+  if (status === 400) return call.invalid || bodyText(response.body).includes(NO_AGENT_FOUND);
+  return !call.invalid && (status === 202 || status === 409);
+}
+
+/** The call, for the run's log. */
+export function describeReservationCall(call: ReservationCall): string {
+  const how = call.api === 'endpoint' ? `POST /master/${call.kind.toLowerCase()}` : `v1 ${call.kind}_RESOURCES`;
+  return `${how} of ${call.resources.format()} on ${call.agentId}${call.invalid ? ' (invalid on purpose)' : ''}`;
 }

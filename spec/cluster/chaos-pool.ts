@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { replayFlags, runChaos } from './chaos';
+import { replayFlags, runChaos, type ReservationCounts } from './chaos';
 import type { SimulatedFetchOutcome } from './simulated-fetch';
 
 /** One seed's outcome. */
@@ -25,6 +25,8 @@ export interface SeedResult {
   readonly tasksLaunched: number;
   /** With `SeedSettings.fetch`, a passed seed's fetches by outcome (`ChaosReport.fetches`). */
   readonly fetches?: Readonly<Record<SimulatedFetchOutcome, number>>;
+  /** With `SeedSettings.reservations`, a passed seed's reservations (`ChaosReport.reservations`). */
+  readonly reservations?: ReservationCounts;
   readonly wallMs: number;
 }
 
@@ -47,6 +49,8 @@ export interface SeedSettings {
   readonly httpFrameworks?: boolean;
   /** Some commands have URIs the simulated launcher fetches (`ChaosOptions.fetch`). */
   readonly fetch?: boolean;
+  /** Frameworks and an operator reserve and unreserve resources (`ChaosOptions.reservations`). */
+  readonly reservations?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -95,10 +99,12 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.operatorView === true ? { operatorView: true } : {}),
       ...(settings.httpFrameworks === true ? { httpFrameworks: true } : {}),
       ...(settings.fetch === true ? { fetch: true } : {}),
+      ...(settings.reservations === true ? { reservations: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
       tasksLaunched: report.tasksLaunched, wallMs: performance.now() - started, ...(settings.fetch === true ? { fetches: report.fetches } : {}),
+      ...(settings.reservations === true ? { reservations: report.reservations } : {}),
     };
   } catch (error) {
     return { seed, passed: false, failure: describeFailure(seed, settings, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };

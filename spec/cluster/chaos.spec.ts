@@ -2,14 +2,15 @@ import { expect } from 'chai';
 import { createHook } from 'node:async_hooks';
 import { availableParallelism, hostname } from 'node:os';
 import * as path from 'node:path';
-import { isAgentRemoval, isReconciliationAnswer, settleStream, streamOrderViolation, type Observation } from './chaos-framework';
-import { acknowledgedUpdatesGone, stepInvariants, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
-import { ChaosFailure, runChaos, type ChaosReport, type StepKind } from './chaos';
+import { isAgentRemoval, isReconciliationAnswer, offerViolation, settleStream, streamOrderViolation, type Observation } from './chaos-framework';
+import { acknowledgedUpdatesGone, reservationsAgree, stepInvariants, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
+import { ChaosFailure, runChaos, type ChaosReport, type ReservationCounts, type StepKind } from './chaos';
 import { offerOfV1, statusOfV1 } from './chaos-http-framework';
 import { v1Offer, v1OfferFormat, v1TaskStatus } from '../../lib/v1/json';
 import { ChaosPool, runSeed, type SeedResult, type SeedSettings } from './chaos-pool';
-import type { TaskState } from '../../lib/protocol';
-import { Resources } from '../../lib/resources';
+import type { Offer, TaskState } from '../../lib/protocol';
+import { dynamicReservation, Resources } from '../../lib/resources';
+import type { AgentPhase } from '../../actors/agent';
 import { renderResources } from '../../lib/state-json';
 
 /**
@@ -78,6 +79,18 @@ const DEFAULT_FETCH_RUNS = 4;
 const DEFAULT_FETCH_STEPS = 120;
 /** The first seed of the runs with fetches (also the one the fetch replay test runs twice). */
 const DEFAULT_FETCH_BASE_SEED = 5_201;
+/**
+ * Runs where frameworks and an operator reserve and unreserve resources (`ChaosOptions.reservations`):
+ * RESERVE (maybe with a task on the reservation) and UNRESERVE in ACCEPTs, /master/reserve and
+ * the v1 operator calls, CheckpointResources dropped (the link breaks); every other one with
+ * `HA_MASTERS` masters and recovering agents (the agents' reservations taken after each failover),
+ * the third with v1 HTTP frameworks too. About 3 s of CPU each.
+ */
+const DEFAULT_RESERVATION_RUNS = 4;
+/** Steps per run with reservations. */
+const DEFAULT_RESERVATION_STEPS = 120;
+/** The first seed of the runs with reservations (also the one the reservations replay test runs twice). */
+const DEFAULT_RESERVATION_BASE_SEED = 5_301;
 /** The seed the replay test runs twice. */
 const REPLAYED_SEED = 7;
 /** What a run without real I/O creates of Node's async resources: promises and turns of the event loop, no file, socket, process or timer. */
@@ -111,6 +124,8 @@ const httpSteps = integerFromEnvironment('CHAOS_HTTP_STEPS', DEFAULT_HTTP_STEPS)
 const httpSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_HTTP_RUNS', DEFAULT_HTTP_RUNS) }, (_, index) => DEFAULT_HTTP_BASE_SEED + index);
 const fetchSteps = integerFromEnvironment('CHAOS_FETCH_STEPS', DEFAULT_FETCH_STEPS);
 const fetchSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_FETCH_RUNS', DEFAULT_FETCH_RUNS) }, (_, index) => DEFAULT_FETCH_BASE_SEED + index);
+const reservationSteps = integerFromEnvironment('CHAOS_RESERVATION_STEPS', DEFAULT_RESERVATION_STEPS);
+const reservationSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_RESERVATION_RUNS', DEFAULT_RESERVATION_RUNS) }, (_, index) => DEFAULT_RESERVATION_BASE_SEED + index);
 const jobs = Math.max(1, integerFromEnvironment('CHAOS_JOBS', availableParallelism()));
 
 /** Every seeded run, short ones first, in the order their tests run. */
@@ -130,7 +145,26 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
       ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}), ...(index % 4 === 2 ? { httpFrameworks: true } : {}),
     },
   })),
+  ...reservationSeeds.map((seed, index) => ({
+    seed, settings: {
+      steps: reservationSteps, hashTrace: false, reservations: true,
+      ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}), ...(index % 4 === 2 ? { httpFrameworks: true } : {}),
+    },
+  })),
 ];
+
+/**
+ * A run with reservations made them and unmade them: its frameworks sent RESERVE and UNRESERVE,
+ * and the checks saw agents' reservations at the master grow and shrink (so the flag cannot
+ * silently stop exercising anything).
+ */
+function expectReservationsMadeAndUnmade(counts: ReservationCounts | undefined): void {
+  expect(counts, 'reservation counts').to.not.equal(undefined);
+  expect(counts?.frameworkReserves, 'RESERVE operations sent').to.be.greaterThan(0);
+  expect(counts?.frameworkUnreserves, 'UNRESERVE operations sent').to.be.greaterThan(0);
+  expect(counts?.grew, 'times an agent\'s reservations at the master grew').to.be.greaterThan(0);
+  expect(counts?.shrank, 'times an agent\'s reservations at the master shrank').to.be.greaterThan(0);
+}
 
 function observed(state: TaskState, fields: Partial<Omit<Observation, 'state'>> = {}): Observation {
   return { state, reason: undefined, source: 'SOURCE_EXECUTOR', uuid: 'u', atMs: 0, ...fields };
@@ -304,6 +338,76 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     });
   });
 
+  describe('the reservations checks (--reservations)', () => {
+    const declared = Resources.parse('cpus:4;mem:4096');
+    const web = Resources.parse('cpus:1;mem:512').reservedDynamically('web', dynamicReservation('ops', [{ key: 'by', value: 'fw' }]));
+    const total = Resources.parse('cpus:3;mem:3584').add(web);
+
+    /** `snapshot()` with agent S0 (host h0, declaring `cpus:4;mem:4096`) holding `web`, the master and the allocator agreeing; `change` breaks it. */
+    function reserving(change: { agentReserved?: Resources; masterTotal?: Resources; allocatorTotal?: Resources; holdingRole?: string; phase?: AgentPhase } = {}): ClusterSnapshot {
+      const base = snapshot();
+      const masterTotal = change.masterTotal ?? total;
+      const agentReserved = change.agentReserved ?? web;
+      const allocated = total; // the task and the offer hold it all
+      return {
+        ...base,
+        allocator: {
+          ...base.allocator,
+          agents: new Map([['S0', { total: change.allocatorTotal ?? masterTotal, allocated, available: Resources.EMPTY, active: true, attributes: {} }]]),
+          holdings: new Map([['F', [{ agentId: 'S0', role: change.holdingRole ?? 'web', resources: allocated }]]]),
+        },
+        agents: base.agents.map((agent) => ({
+          ...agent, hostname: 'h0', phase: change.phase ?? 'RUNNING',
+          reserved_resources_full: (agentReserved.isEmpty() ? {} : { web: agentReserved.toJSON() }) as Record<string, unknown[]>, unreserved_resources_full: declared.subtract(agentReserved.flatten()).toJSON(),
+        })),
+        reservations: { master: new Map([['S0', { hostname: 'h0', total: masterTotal, allocated }]]), declared: new Map([['h0', declared]]) },
+      };
+    }
+
+    it('hold for a consistent snapshot', () => {
+      expect(stepInvariants(reserving())).to.deep.equal([]);
+      expect(reservationsAgree(reserving(), true)).to.deep.equal([]);
+    });
+
+    it('catch an agent holding other reservations than the master has for it, once both see it registered and nothing is in flight', () => {
+      const missed = reserving({ agentReserved: Resources.EMPTY });
+      expect(reservationsAgree(missed, true)).to.deep.equal([`agent S0 (slave(1)@chaos:5050) holds the reservations none; the master has ${web.format()} for it`]);
+      expect(reservationsAgree(missed, false), 'a CheckpointResources may be on its way').to.deep.equal([]);
+      const reregistering = reserving({ agentReserved: Resources.EMPTY, phase: 'DISCONNECTED' });
+      expect(reservationsAgree(reregistering, true), 'the master sends them again when it is back').to.deep.equal([]);
+      expect(reservationsAgree({ ...reregistering, quiescent: true }, true)).to.deep.equal(['agent S0 (slave(1)@chaos:5050) is connected at the master but DISCONNECTED itself']);
+    });
+
+    it('catch a total that is not the declared resources with the reservations applied (a resource made or lost)', () => {
+      const made = total.add(Resources.parse('cpus:1'));
+      expect(stepInvariants(reserving({ masterTotal: made }))).to.include(`agent S0 at the master: total ${made.format()}, but its declared ${declared.format()} with its reservations applied is ${total.format()}`);
+      const foreign = Resources.parse('cpus:8').reservedDynamically('web', dynamicReservation());
+      expect(stepInvariants(reserving({ masterTotal: declared.add(foreign) })).some((line) => line.startsWith('agent S0 at the master: its reservations') && line.includes('do not fit its declared'))).to.equal(true);
+    });
+
+    it("catch the allocator's books telling reservations apart otherwise than the master's, and holdings of resources reserved to another role", () => {
+      expect(stepInvariants(reserving({ allocatorTotal: declared }))).to.include(`agent S0: total ${total.format()} at the master, ${declared.format()} at the allocator`);
+      expect(stepInvariants(reserving({ holdingRole: 'eng' }))).to.include(`framework F holds ${web.format()} on S0 for role eng, reserved to another role`);
+      expect(stepInvariants(reserving({ holdingRole: 'web/api' })), 'a subrole may use its ancestor\'s').to.deep.equal([]);
+    });
+
+    it('catch an offer of resources reserved to another role than the offer\'s (its ancestors\' may be offered)', () => {
+      const offer = (role: string, resources: Resources): Offer => ({ id: 'O1', frameworkId: 'F', agentId: 'S0', hostname: 'h0', allocationRole: role, resources: resources.toJSON() });
+      const eng = Resources.parse('cpus:1').reservedDynamically('eng', dynamicReservation());
+      expect(offerViolation(offer('eng/web', eng.add(Resources.parse('mem:64'))))).to.equal(undefined);
+      expect(offerViolation(offer('web', eng))).to.equal(`offer O1 on S0 to role web holds ${eng.format()}, reserved to another role`);
+    });
+
+    it('the v1 HTTP client reads a dynamic reservation of an offer with its principal and labels (an UNRESERVE must name them)', () => {
+      const offer = { id: 'O1', frameworkId: 'F', agentId: 'S1', hostname: 'agent-1', allocationRole: 'web', resources: total.toJSON() };
+      for (const format of [v1OfferFormat(['PARTITION_AWARE']), v1OfferFormat(['MULTI_ROLE', 'RESERVATION_REFINEMENT'])]) {
+        const written = v1Offer(offer, { hostname: 'agent-1', ip: '10.0.0.1', port: 5051, actorId: 'slave(1)' }, format);
+        const read = Resources.fromJSON(offerOfV1(JSON.parse(JSON.stringify(written)), 'web').resources);
+        expect(read.equals(total), read.format()).to.equal(true);
+      }
+    });
+  });
+
   describe('seeded runs', () => {
     // Seeds run on worker threads, each seed's test awaiting its own result; the runs just
     // after it are submitted first, so every worker is busy and `--grep` wastes little.
@@ -323,11 +427,12 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     }
 
     function seededTest(position: number): void {
-      const { seed } = schedule[position] as (typeof schedule)[number];
+      const { seed, settings } = schedule[position] as (typeof schedule)[number];
       it(`seed ${seed}: every invariant holds after each step, and the cluster settles once the faults stop`, async () => {
         const result = await resultOf(position);
         if (!result.passed) throw new Error(result.failure);
         expect(result.tasksLaunched, 'tasks launched').to.be.greaterThan(0);
+        if (settings.reservations === true) expectReservationsMadeAndUnmade(result.reservations);
       });
     }
 
@@ -357,6 +462,12 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     if (fetchSeeds.length > 0) {
       describe(`${fetchSeeds.length} run(s) of ${fetchSteps} random steps whose commands fetch URIs (failing, outlasting the executor registration timeout; every other one with ${HA_MASTERS} masters and recovering agents)`, () => {
         fetchSeeds.forEach((_seed, index) => seededTest(seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + httpSeeds.length + index));
+      });
+    }
+    if (reservationSeeds.length > 0) {
+      describe(`${reservationSeeds.length} run(s) of ${reservationSteps} random steps where frameworks and an operator reserve and unreserve resources (every other one with ${HA_MASTERS} masters and recovering agents, the third with v1 HTTP frameworks)`, () => {
+        const before = seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + httpSeeds.length + fetchSeeds.length;
+        reservationSeeds.forEach((_seed, index) => seededTest(before + index));
       });
     }
   });
@@ -414,6 +525,16 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     expect(second.trace).to.deep.equal(first.trace);
   });
 
+  it(`replays a seed with reservations exactly: seed ${DEFAULT_RESERVATION_BASE_SEED} twice gives the same message trace and event log, reservations made and unmade by frameworks and the operator`, async () => {
+    const first = await runChaos({ seed: DEFAULT_RESERVATION_BASE_SEED, steps: 60, reservations: true, hashTrace: true });
+    const second = await runChaos({ seed: DEFAULT_RESERVATION_BASE_SEED, steps: 60, reservations: true, hashTrace: true });
+    expectReservationsMadeAndUnmade(first.reservations);
+    expect(first.reservations.operatorAnswers['202'], "the operator's calls done").to.be.at.least(1);
+    expect(second.reservations).to.deep.equal(first.reservations);
+    expect(second.digest).to.equal(first.digest);
+    expect(second.trace).to.deep.equal(first.trace);
+  });
+
   it('a run\'s messages name nothing of the machine it runs on (no path of this checkout, no hostname), so a seed replays anywhere', async () => {
     const checkout = path.resolve(__dirname, '..', '..', '..');
     const machineHostname = hostname();
@@ -436,7 +557,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
    * faults existed run without them). Each must still pass, and still meet the fault that made it
    * fail (`faults`: at least one of these step kinds happens in the run).
    */
-  const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; steps: number; registryFaults: boolean; faults: readonly StepKind[]; what: string; masters?: number; agentRecovery?: boolean }> = [
+  const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; steps: number; registryFaults: boolean; faults: readonly StepKind[]; what: string; masters?: number; agentRecovery?: boolean; reservations?: boolean }> = [
     // Before, this seed's master got one agent update about 15 times in 30 s, and its frameworks heard streams go back.
     { seed: 400_682, steps: 100, registryFaults: false, faults: ['latency', 'duplicate'], what: 'overlapping latency and duplicate faults act on a message once, not copy it without end' },
     // Before, a FrameworkReregistered of the master's previous incarnation reached a scheduler after the restart, which then stopped re-registering.
@@ -499,10 +620,25 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     // restart held them live, exceeded its total, and was refused until the updates came through. A fault on its executors'
     // updates now exempts an agent from the re-registration bound (found in a 300-step sweep, 2026-12-06).
     { seed: 3_600_013, steps: 300, registryFaults: true, faults: ['drop', 'restartMaster'], what: 'an agent whose executors\' updates are lost may be refused by a restarted master past the re-registration bound, and is back once they come through' },
+    // With reservations (the first runs of --reservations, 2027-01): before, the framework library's fitInto took a
+    // dynamic reservation of an offer as its role's static one (a framework's planning threw, its tasks were invalid), and
+    // the master's books followed the allocator's conversion of an operator's /master/unreserve only after the allocator's
+    // next offer of the unreserved resources, which did not fit them (an error, the offer lost). Each fails without its fix.
+    { seed: 1, steps: 100, registryFaults: true, faults: ['operatorReservation'], reservations: true, what: 'tasks fitted into offers with dynamic reservations name them as they are, and an operator\'s conversion is in the master\'s books before the next offer' },
+    // Before, an agent whose link a stall held took the master's CheckpointResources after it had reported older
+    // reservations in the ReregisterAgent the master then readmitted it with: the two held different reservations for good.
+    { seed: 105, steps: 100, registryFaults: true, faults: ['stall'], reservations: true, what: 'an agent ignores a CheckpointResources that comes while it re-registers' },
+    // Before, an agent that ignored such a CheckpointResources ran a task on the reservation it made; its report no longer fit
+    // its total, and the master readmitting it refused it for good. The agent drops the task (REASON_RESOURCES_UNKNOWN).
+    { seed: 290, steps: 100, registryFaults: true, faults: ['stall'], reservations: true, what: 'an agent drops a task on dynamic reservations it does not hold' },
+    // The invariant's: a RunTask held by a stall reached an agent the master had given up on and readmitted without the
+    // task; the master forwarded the task's updates though it no longer knew it (as Mesos), then the agent crashed, and the
+    // framework heard no more. Such a task counts as forgotten by the master (reconciliation must say it does not know it).
+    { seed: 205, steps: 100, registryFaults: true, faults: ['stall', 'crashAgent'], reservations: true, what: 'a task the master gave up on, then forgot when its agent came back without it, may stop at the last update it forwarded' },
   ];
-  for (const { seed, steps, registryFaults, faults, what, masters, agentRecovery } of REGRESSION_SEEDS) {
-    it(`${what} (seed ${seed}${masters !== undefined ? `, ${masters} masters` : ''}${agentRecovery === true ? ', recovering agents' : ''})`, async () => {
-      const report = await runChaos({ seed, steps, registryFaults, ...(masters !== undefined ? { masters } : {}), ...(agentRecovery === true ? { agentRecovery } : {}) });
+  for (const { seed, steps, registryFaults, faults, what, masters, agentRecovery, reservations } of REGRESSION_SEEDS) {
+    it(`${what} (seed ${seed}${masters !== undefined ? `, ${masters} masters` : ''}${agentRecovery === true ? ', recovering agents' : ''}${reservations === true ? ', reservations' : ''})`, async () => {
+      const report = await runChaos({ seed, steps, registryFaults, ...(masters !== undefined ? { masters } : {}), ...(agentRecovery === true ? { agentRecovery } : {}), ...(reservations === true ? { reservations } : {}) });
       expect(faults.reduce((sum, kind) => sum + report.stepsByKind[kind], 0), `one of ${faults.join(', ')} happens`).to.be.greaterThan(0);
     });
   }

@@ -35,6 +35,10 @@
  * its open stream; partitions, link breaks and stalls that pick one of them act on its connection.
  * With `ChaosOptions.fetch`, a share of the commands have URIs the simulated launcher fetches
  * first (simulated-fetch.ts): some fail, some outlast the executor registration timeout.
+ * With `ChaosOptions.reservations`, frameworks reserve and unreserve resources of their offers,
+ * and an operator step reserves and unreserves resources of agents (chaos-operator.ts); the
+ * checks then tell reservations apart (chaos-invariants.ts `allocatorAgreesOnReservations`,
+ * `totalsHoldDeclared`, `reservationsAgree`).
  * Agents that the master tells to shut down (they come back after it removed them) start again,
  * as a supervisor would start them. Then the faults stop, the frameworks stop launching, time
  * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
@@ -52,14 +56,16 @@ import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpd
 import { EXECUTOR_REGISTRATION_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
 import { SCHEDULER_REGISTRATION_RETRY_MAX_MS } from '../../actors/framework/constants';
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
-import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick } from './chaos-faults';
-import { OperatorWatcher } from './chaos-operator';
+import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick, RESERVATION_MESSAGES } from './chaos-faults';
+import { bodyText, callReservation, describeReservationCall, expectedReservationAnswer, OperatorWatcher, planOperatorReservation, readAgentTotals, type ReservationCall } from './chaos-operator';
 import { Impostor, IMPOSTOR_LIFETIME_MS, IMPOSTURES, type ImpostorTarget, type Imposture } from './chaos-impostor';
 import type { Credential } from '../../lib/authentication';
 import { ChaosHttpScheduler, CALL_LOSS_FRACTIONS, type HttpMasterDirectory } from './chaos-http-framework';
 import { apiActorId } from '../../actors/master/v1-scheduler';
-import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, type ReconciliationAnswer } from './chaos-framework';
-import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
+import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, RESERVING_FRAMEWORK_ROLES, type ReconciliationAnswer } from './chaos-framework';
+import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, reservationsAgree, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
+import { Resources } from '../../lib/resources';
+import type { HttpResponse } from '../../lib/process';
 import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../../lib/ha/election';
 import { restartMaster, SIMULATED_MASTER_HOSTNAME, startCluster, type AgentSlot, type Cluster, type HaMasters, type MasterMachine, type SimulatedFetch } from './simulation';
 import { SIMULATED_FETCH_FAILURE, type SimulatedFetchOutcome } from './simulated-fetch';
@@ -100,11 +106,21 @@ export const STEP_WEIGHTS = {
   impostor: 2,
   // Only with `ChaosOptions.httpFrameworks` (weight 0 otherwise): faults of a v1 HTTP framework's connection.
   httpBreakStream: 3, httpSilence: 2, httpLoseCalls: 3, httpSubscribeAgain: 2,
+  // Only with `ChaosOptions.reservations` (weight 0 otherwise): the operator reserves or unreserves resources of an agent.
+  operatorReservation: 4,
 } as const;
 /** The steps that fault the registry's disk. */
 const REGISTRY_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['registryFailures', 'slowRegistry']);
 /** The steps of a run with credentials only. */
 const CREDENTIALS_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['impostor']);
+/** The steps of a run with reservations only. */
+const RESERVATION_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorReservation']);
+/**
+ * With reservations: after something disturbed the cluster (a fault ended, a crash, a restart),
+ * messages a latency fault held (up to 3 s) may still be on their way; past this, an agent
+ * connected to the master holds the reservations the master has for it (`reservationsAgree`).
+ */
+export const RESERVATIONS_CONVERGE_MS = 5_000;
 /** The steps of a run with v1 HTTP frameworks only. */
 const HTTP_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['httpBreakStream', 'httpSilence', 'httpLoseCalls', 'httpSubscribeAgain']);
 /** With `ChaosOptions.httpFrameworks`: chance that a framework is a v1 HTTP one (chaos-http-framework.ts). */
@@ -245,16 +261,29 @@ export interface ChaosOptions {
    * (`fetchViolations`). Off, a run draws as before the option existed.
    */
   readonly fetch?: boolean;
+  /**
+   * Frameworks (of roles that may reserve: `RESERVING_FRAMEWORK_ROLES`) reserve part of their
+   * offers' unreserved resources for their role, with their principal, maybe launching a task on
+   * the reservation in the same ACCEPT, and unreserve dynamic reservations they are offered; an
+   * operator step reserves and unreserves resources of random agents (chaos-operator.ts), and
+   * agents restarted at their address take their checkpointed reservations back, as every agent
+   * does. Checked: the allocator's books agree with the master's with reservations told apart;
+   * nothing is held on resources reserved to another role; every total is its declared resources
+   * with its reservations applied; an agent connected to the master holds the reservations the
+   * master has for it once nothing is in flight; the operator's answers are 202 or 409 (400 only
+   * when asked something invalid). Off, a run draws as before the option existed.
+   */
+  readonly reservations?: boolean;
 }
 
 /** How a run was set up, besides its seed and steps: what its replay command must say again. */
-export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch'>;
+export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations'>;
 
 /** The flags of `npm run chaos` that replay a run set up so (after `--seed S --steps N`), each with its leading space. */
 export function replayFlags(settings: ReplaySettings): string {
   return `${settings.registryFaults === false ? ' --no-registry-faults' : ''}${(settings.masters ?? 1) > 1 ? ` --masters ${settings.masters}` : ''}` +
     `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}${settings.operatorView === true ? ' --operator-view' : ''}` +
-    `${settings.httpFrameworks === true ? ' --http-frameworks' : ''}${settings.fetch === true ? ' --fetch' : ''}`;
+    `${settings.httpFrameworks === true ? ' --http-frameworks' : ''}${settings.fetch === true ? ' --fetch' : ''}${settings.reservations === true ? ' --reservations' : ''}`;
 }
 
 /** The agents (pids) and frameworks (ids) registered and connected at the master, as a check read them. */
@@ -287,6 +316,20 @@ export interface ChaosReport {
   readonly trace: TraceDigest | undefined;
   /** With `ChaosOptions.fetch`: how the launches' fetches ended, by outcome. */
   readonly fetches: Readonly<Record<SimulatedFetchOutcome, number>>;
+  /** With `ChaosOptions.reservations`: what was reserved and unreserved (`ReservationCounts`). */
+  readonly reservations: ReservationCounts;
+}
+
+/** What a run with reservations did with them. */
+export interface ReservationCounts {
+  /** RESERVE and UNRESERVE operations the frameworks sent in ACCEPTs. */
+  readonly frameworkReserves: number;
+  readonly frameworkUnreserves: number;
+  /** The operator's calls, by the status they were answered with (`0`: none came). */
+  readonly operatorAnswers: Readonly<Record<string, number>>;
+  /** Checks that found an agent's dynamic reservations at the master grown, or shrunk, since the one before (the same master). */
+  readonly grew: number;
+  readonly shrank: number;
 }
 
 /** A broken invariant, naming the seed and the step, with the events that led there. */
@@ -427,6 +470,15 @@ class ChaosRun {
   private readonly fetchOutcomes: Record<SimulatedFetchOutcome, number> = { fetched: 0, failed: 0, aborted: 0 };
   /** Executors started that the agent's aborts should have stopped (`fetchEnded`), until the next check. */
   private readonly fetchViolations: string[] = [];
+  /** With `ChaosOptions.reservations`: the operator's answers by status, and how the master's reservations changed. */
+  private readonly operatorAnswers: Record<string, number> = {};
+  private reservationChanges = { grew: 0, shrank: 0 };
+  /** Each agent's dynamic reservations at the master at the last check (and which master that was). */
+  private lastReservations: { readonly master: unknown; readonly byAgent: ReadonlyMap<string, Resources> } | undefined;
+  /** Operator answers that were not expected, until the next check. */
+  private readonly operatorViolations: string[] = [];
+  /** Operator calls sent and not answered yet. */
+  private operatorCallsPending = 0;
 
   private constructor(
     private readonly options: ChaosOptions,
@@ -443,7 +495,9 @@ class ChaosRun {
       dropped: (name, message) => this.noteDropped(name, message),
       linkBroke: (one, other) => this.noteLinkBroken(one, other),
       registryDisk: cluster.masterDisk,
-      ...(options.credentials === true ? { droppable: [...DROPPABLE_MESSAGES, ...AUTHENTICATION_MESSAGES] } : {}),
+      ...(options.credentials === true || options.reservations === true ? {
+        droppable: [...DROPPABLE_MESSAGES, ...(options.credentials === true ? AUTHENTICATION_MESSAGES : []), ...(options.reservations === true ? RESERVATION_MESSAGES : [])],
+      } : {}),
     });
   }
 
@@ -461,6 +515,7 @@ class ChaosRun {
       ...(options.masters !== undefined ? { masters: options.masters } : {}),
       ...(options.agentRecovery === true ? { agentRecovery: true } : {}),
       ...(options.credentials === true ? { credentials: true } : {}),
+      ...(options.reservations === true ? { reservations: true } : {}),
     });
     const run = new ChaosRun(options, cluster, random, loggedErrors);
     if (options.fetch === true) cluster.launcher.fetches = (fetch) => run.fetchEnded(fetch);
@@ -490,6 +545,11 @@ class ChaosRun {
       agentStarts: this.cluster.agents.reduce((count, slot) => count + slot.startCount, 0),
       schedulerStarts: this.schedulerStarts,
       fetches: this.fetchOutcomes,
+      reservations: {
+        frameworkReserves: this.models.reduce((sum, model) => sum + model.conversionsSent.reserve, 0),
+        frameworkUnreserves: this.models.reduce((sum, model) => sum + model.conversionsSent.unreserve, 0),
+        operatorAnswers: this.operatorAnswers, ...this.reservationChanges,
+      },
     };
   }
 
@@ -613,7 +673,7 @@ class ChaosRun {
     const entries = (Object.entries(STEP_WEIGHTS) as Array<[StepKind, number]>)
       .map(([kind, weight]): [StepKind, number] => [
         kind, (this.options.registryFaults === false && REGISTRY_STEPS.has(kind)) || (this.options.credentials !== true && CREDENTIALS_STEPS.has(kind)) ||
-          (this.options.httpFrameworks !== true && HTTP_STEPS.has(kind)) ? 0 : weight,
+          (this.options.httpFrameworks !== true && HTTP_STEPS.has(kind)) || (this.options.reservations !== true && RESERVATION_STEPS.has(kind)) ? 0 : weight,
       ]);
     let draw = this.random.next() * entries.reduce((total, [, weight]) => total + weight, 0);
     for (const [kind, weight] of entries) {
@@ -683,6 +743,8 @@ class ChaosRun {
         return this.withHttpClient((client) => this.loseHttpCalls(client));
       case 'httpSubscribeAgain':
         return this.withHttpClient((client) => void dispatch(client, (actor) => actor.subscribeAgain()).catch(() => undefined));
+      case 'operatorReservation':
+        return this.operatorReservation();
       case 'restartMaster':
         if (this.cluster.ha !== undefined) return this.crashLeader(this.cluster.ha);
         this.log('the master crashes and starts again from its registry');
@@ -696,6 +758,67 @@ class ChaosRun {
         this.httpMasterDetected();
         return;
     }
+  }
+
+  // ---- reservations (`ChaosOptions.reservations`) ---------------------------------------------
+
+  /** The operator reserves or unreserves resources of a random agent registered at the leading master (chaos-operator.ts); its answer is judged when it comes. */
+  private async operatorReservation(): Promise<void> {
+    const ha = this.cluster.ha;
+    if (ha !== undefined && ha.leader()?.contending.leading === undefined) return;
+    const master = this.cluster.master.master;
+    const call = planOperatorReservation(this.random, await readAgentTotals(master));
+    if (call === undefined) return;
+    this.log(`the operator asks ${describeReservationCall(call)}`);
+    this.operatorCallsPending++;
+    void callReservation(master, call).then(
+      (response) => this.operatorAnswered(call, response),
+      (error: unknown) => this.operatorAnswered(call, { status: 0, body: error instanceof Error ? error.message : String(error) }),
+    );
+  }
+
+  /** An answer to the operator: counted, logged, and an unexpected one kept for the next check. */
+  private operatorAnswered(call: ReservationCall, response: HttpResponse): void {
+    this.operatorCallsPending--;
+    const status = String(response.status);
+    this.operatorAnswers[status] = (this.operatorAnswers[status] ?? 0) + 1;
+    const said = bodyText(response.body).trim().slice(0, 200);
+    this.log(`the operator's ${describeReservationCall(call)} is answered ${status}${said !== '' ? `: ${said}` : ''}`);
+    if (!expectedReservationAnswer(call, response, this.cluster.ha !== undefined)) {
+      this.operatorViolations.push(`the operator's ${describeReservationCall(call)} was answered ${status}: ${said}`);
+    }
+  }
+
+  /**
+   * Each agent's dynamic reservations at the master, compared with the last check's (the same
+   * master): changes are logged and counted (`ReservationCounts`).
+   */
+  private noteReservations(snapshot: ClusterSnapshot): void {
+    const reservations = snapshot.reservations;
+    if (reservations === undefined) return;
+    const master = this.cluster.ha?.leader()?.contending ?? this.cluster.master;
+    const byAgent = new Map([...reservations.master].map(([agentId, agent]) => [agentId, agent.total.dynamicallyReserved()] as const));
+    const last = this.lastReservations;
+    this.lastReservations = { master, byAgent };
+    if (last === undefined || last.master !== master) return;
+    for (const [agentId, now] of byAgent) {
+      const before = last.byAgent.get(agentId);
+      if (before === undefined || before.equals(now)) continue;
+      const grew = !before.contains(now);
+      const shrank = !now.contains(before);
+      if (grew) this.reservationChanges.grew++;
+      if (shrank) this.reservationChanges.shrank++;
+      this.log(`agent ${agentId}'s reservations at the master are now ${now.format() || 'none'} (were ${before.format() || 'none'})`);
+    }
+  }
+
+  /**
+   * Whether an agent connected to the master must hold what the master has for it now: nothing
+   * may carry a CheckpointResources still (no fault in force, none ended or other disturbance
+   * within `RESERVATIONS_CONVERGE_MS`), or the faults have stopped.
+   */
+  private reservationsConverged(quiescent: boolean): boolean {
+    return quiescent || (this.faults.quiet && this.now() - this.lastDisturbanceMs >= RESERVATIONS_CONVERGE_MS);
   }
 
   // ---- several masters (`ChaosOptions.masters`) ----------------------------------------------
@@ -1011,12 +1134,14 @@ class ChaosRun {
 
   /** A new framework, with a random role, failover timeout and capabilities, and its first scheduler. */
   private addFramework(): void {
-    const model = new FrameworkModel(`fw${this.models.length}`, pick(this.random, FRAMEWORK_ROLES), this.random.next() < PARTITION_AWARE_PROBABILITY,
-      pick(this.random, FAILOVER_TIMEOUTS_SECONDS), new Prng(this.random.nextUint32()), (line) => this.log(line), this.options.agentRecovery === true, this.options.fetch === true);
+    const reservations = this.options.reservations === true;
+    const model = new FrameworkModel(`fw${this.models.length}`, pick(this.random, reservations ? RESERVING_FRAMEWORK_ROLES : FRAMEWORK_ROLES), this.random.next() < PARTITION_AWARE_PROBABILITY,
+      pick(this.random, FAILOVER_TIMEOUTS_SECONDS), new Prng(this.random.nextUint32()), (line) => this.log(line), this.options.agentRecovery === true, this.options.fetch === true, reservations);
     // Drawn only with HTTP frameworks, after the rest: a run without them draws as before.
     if (this.options.httpFrameworks === true && this.random.next() < HTTP_FRAMEWORK_PROBABILITY) this.httpModels.add(model);
     this.log(`framework ${model.name}: role ${model.role}, failover timeout ${model.failoverTimeoutSeconds} s${model.partitionAware ? ', partition-aware' : ''}${model.checkpoint ? ', checkpointing' : ''}${this.httpModels.has(model) ? ', v1 HTTP' : ''}`);
     this.models.push(model);
+    model.principal = this.credentialOf(model)?.principal;
     this.startScheduler(model);
   }
 
@@ -1176,7 +1301,8 @@ class ChaosRun {
       answers.set(model, { implicit: await this.reconcile(model, false), explicit: await this.reconcile(model, true) });
     }
     const snapshot = { ...(await this.snapshot()), quiescent: true };
-    const broken = [...stepInvariants(snapshot), ...clusterSettled(snapshot), ...this.stuckStaging(snapshot)];
+    const broken = [...stepInvariants(snapshot), ...clusterSettled(snapshot), ...this.stuckStaging(snapshot), ...reservationsAgree(snapshot, this.reservationsConverged(true))];
+    if (this.operatorCallsPending > 0) broken.push(`${this.operatorCallsPending} of the operator's reservation calls were never answered`);
     const live = this.models.filter((candidate) => !candidate.tornDown);
     broken.push(...acknowledgedUpdatesGone(snapshot, new Set(live.flatMap((model) => model.heardUuids()))));
     for (const model of this.models.filter((candidate) => candidate.tornDown)) broken.push(...frameworkGone(snapshot, model));
@@ -1224,6 +1350,9 @@ class ChaosRun {
       ...this.newErrorLogs(),
       ...this.impostorGrants(),
       ...this.fetchViolations.splice(0),
+      ...reservationsAgree(snapshot, this.reservationsConverged(false)),
+      ...this.operatorViolations.splice(0),
+      ...this.models.flatMap((model) => model.offerViolations.splice(0).map((violation) => `${model.name} was made an ${violation}`)),
       ...this.cluster.launcher.abortedButRunning().map(({ launch }) => `executor ${launch.executorId} (run ${launch.runId}) on ${launch.agentPid} runs though its agent aborted its launch`),
     ];
     this.lastRegistered = {
@@ -1252,8 +1381,9 @@ class ChaosRun {
 
   /** Reads the cluster, and notes the agent ids the master lists (to check later that the allocator forgot them too). */
   private async snapshot(): Promise<ClusterSnapshot> {
-    const snapshot = await readSnapshot(this.cluster, this.agentIds);
+    const snapshot = await readSnapshot(this.cluster, this.agentIds, this.options.reservations === true);
     for (const agent of snapshot.master.slaves) this.agentIds.add(agent.id);
+    this.noteReservations(snapshot);
     return snapshot;
   }
 

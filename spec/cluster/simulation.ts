@@ -438,6 +438,8 @@ export class AgentSlot {
     private readonly recovery = false,
     /** Every agent here authenticates with this (`ClusterOptions.credentials`). */
     private readonly credential?: Credential,
+    /** Agents restarted at their address start as `startAgent` starts them too (`ClusterOptions.reservations`). */
+    private readonly reservations = false,
   ) {
     this.disk = new MemoryDisk(clock);
   }
@@ -471,7 +473,7 @@ export class AgentSlot {
       master: this.master, workDir: this.workDir, resources: this.resources, hostname: this.hostname, commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
       recover,
     });
-    const handle = sameAddress && this.lastActorId !== undefined && !this.recovery
+    const handle = sameAddress && this.lastActorId !== undefined && !this.recovery && !this.reservations
       ? await this.startAt(this.lastActorId, flags)
       : await startAgent({
         flags, host: this.host, launcher: this.launcher.on(this.disk), files: false, disk: this.disk, probe: SIMULATED_MACHINE,
@@ -488,7 +490,11 @@ export class AgentSlot {
     return handle;
   }
 
-  /** Starts an agent as `startAgent` does (without the `files` actor), but at a given actor id. */
+  /**
+   * Starts an agent as `startAgent` does (without the `files` actor), but at a given actor id,
+   * with no checkpoints: it neither reads nor writes its dynamic reservations. (`reservations`
+   * slots start every agent with `startAgent`, which does.)
+   */
   private async startAt(id: string, flags: AgentFlags): Promise<AgentHandle> {
     await this.disk.makeDirectory(flags.workDir);
     const resources = await detectResources({ workDir: flags.workDir, explicit: this.resources, probe: SIMULATED_MACHINE });
@@ -574,6 +580,12 @@ export interface ClusterOptions {
    * schedulers with one of `Cluster.frameworkCredentials`.
    */
   readonly credentials?: boolean;
+  /**
+   * Every agent starts as `startAgent` starts it, those restarted at their address too (which
+   * otherwise start without checkpoints): each takes back the dynamic reservations checkpointed
+   * in its work dir, as a Mesos agent does whatever its id.
+   */
+  readonly reservations?: boolean;
 }
 
 /** The agents' credential in a cluster with `ClusterOptions.credentials`. */
@@ -713,7 +725,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const master = await startMaster({ flags, host, registry: await Registry.load(registryPathOf(flags), { disk: masterDisk, clock }) });
   const agents = options.agents.map((resources, index) => new AgentSlot(
     host, launcher, host.address, resources, `${workDir}/agent-${index}`, simulatedAgentHostname(index), clock, undefined, options.agentRecovery === true,
-    options.credentials === true ? SIMULATED_AGENT_CREDENTIAL : undefined,
+    options.credentials === true ? SIMULATED_AGENT_CREDENTIAL : undefined, options.reservations === true,
   ));
   for (const slot of agents) await slot.start();
   await clock.advance(5_000); // registration, with its backoff
@@ -737,7 +749,7 @@ async function startHaCluster(
   await clock.advance(1_000);
   const agents = options.agents.map((resources, index) => new AgentSlot(
     host, launcher, SIMULATED_ZOOKEEPER_URL, resources, `${workDir}/agent-${index}`, simulatedAgentHostname(index), clock, zooKeeper.connect, options.agentRecovery === true,
-    options.credentials === true ? SIMULATED_AGENT_CREDENTIAL : undefined,
+    options.credentials === true ? SIMULATED_AGENT_CREDENTIAL : undefined, options.reservations === true,
   ));
   for (const slot of agents) await slot.start();
   await clock.advance(5_000); // registration, with its backoff
