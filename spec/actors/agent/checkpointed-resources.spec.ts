@@ -128,16 +128,21 @@ describe('actors/agent: checkpointed resources (pure)', () => {
   });
 });
 
-describe('actors/agent: checkpointed resources (CheckpointResources)', () => {
+/** A maker of machines for the enclosing `describe`, each stopped after its test. */
+function useMachines(): () => Machine {
   const machines: Machine[] = [];
-  const machine = (): Machine => {
+  afterEach(async () => {
+    await Promise.all(machines.splice(0).map((used) => used.host.stop()));
+  });
+  return () => {
     const created = new Machine();
     machines.push(created);
     return created;
   };
-  afterEach(async () => {
-    await Promise.all(machines.splice(0).map((used) => used.host.stop()));
-  });
+}
+
+describe('actors/agent: checkpointed resources (CheckpointResources)', () => {
+  const machine = useMachines();
 
   it('the master\'s CheckpointResources is written to meta/resources/resources.info first, applied once durable, and reported in the next ReregisterAgent', async () => {
     const m = machine();
@@ -320,15 +325,7 @@ describe('actors/agent: checkpointed resources (CheckpointResources)', () => {
 });
 
 describe('actors/agent: checkpointed resources across restarts', () => {
-  const machines: Machine[] = [];
-  const machine = (): Machine => {
-    const created = new Machine();
-    machines.push(created);
-    return created;
-  };
-  afterEach(async () => {
-    await Promise.all(machines.splice(0).map((used) => used.host.stop()));
-  });
+  const machine = useMachines();
 
   it('an agent restarted on the same work dir takes them back, shows them, and reports them in its ReregisterAgent', async () => {
     const m = machine();
