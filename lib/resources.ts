@@ -29,6 +29,7 @@ export {
   type ReservationLabel,
   type ReservationLabelsJSON,
 } from './resources/types';
+export { applyCheckpointedResources, checkpointedResourcesError, describeResources } from './resources/checkpointed';
 export { dynamicReservation, formatReservation, reservationError, reservationToJSON, sameReservation } from './resources/reservation';
 export {
   ROLE_SEPARATOR,

@@ -14,7 +14,7 @@
 import * as path from 'node:path';
 import { FileTooLargeError, type Disk } from '../../lib/disk';
 import { ResourceListSchema } from '../../lib/protocol';
-import { Resources } from '../../lib/resources';
+import { checkpointedResourcesError, describeResources as describe, Resources } from '../../lib/resources';
 import { MAX_CHECKPOINTED_RESOURCES_FILE_BYTES } from './constants';
 import { metaDirectory } from './paths';
 
@@ -28,33 +28,8 @@ export function checkpointedResourcesPathIn(meta: string): string {
   return path.join(meta, 'resources', 'resources.info');
 }
 
-/**
- * Why `checkpointed` cannot be applied to the declared resources `declared`, or undefined when it
- * can: an entry that is not dynamically reserved (unreserved or statically reserved), or
- * reservations the declared resources do not hold (the missing part named).
- * @example checkpointedResourcesError(Resources.parse('cpus:1'), reserved2Cpus)
- *   // "the agent's resources cpus:1 do not hold them (missing cpus:1)"
- */
-export function checkpointedResourcesError(declared: Resources, checkpointed: Resources): string | undefined {
-  const notDynamic = checkpointed.filter((entry) => entry.reservation === undefined);
-  if (!notDynamic.isEmpty()) return `${notDynamic.toString()} ${notDynamic.size === 1 ? 'is' : 'are'} not dynamically reserved (only dynamic reservations are checkpointed)`;
-  const unreserved = checkpointed.flatten();
-  if (!declared.contains(unreserved)) return `the agent's resources ${describe(declared)} do not hold them (missing ${unreserved.subtractSaturating(declared).toString()})`;
-  return undefined;
-}
-
-/**
- * The agent's total: `declared` with the reservations of `checkpointed` carved out of it (Mesos'
- * `applyCheckpointedResources`). Throws, with `checkpointedResourcesError`'s reason, when they
- * cannot be: callers check first, so a throw here is a bug.
- * @example applyCheckpointedResources(Resources.parse('cpus:4'), webReservesOneCpu) // cpus:3 and cpus(web) reserved by its principal: 1
- */
-export function applyCheckpointedResources(declared: Resources, checkpointed: Resources): Resources {
-  if (checkpointed.isEmpty()) return declared;
-  const error = checkpointedResourcesError(declared, checkpointed);
-  if (error !== undefined) throw new Error(`cannot apply the checkpointed resources ${describe(checkpointed)}: ${error}`);
-  return declared.subtract(checkpointed.flatten()).add(checkpointed);
-}
+// The carving itself is shared with the master (lib/resources/checkpointed.ts).
+export { applyCheckpointedResources, checkpointedResourcesError } from '../../lib/resources';
 
 /** The file's text for `resources`: their Mesos JSON list on one line. */
 export function checkpointedResourcesText(resources: Resources): string {
@@ -100,9 +75,4 @@ function parseCheckpointedResources(text: string, file: string): Resources {
   } catch (error) {
     throw new Error(`the agent's checkpointed resources ${file} are invalid: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-/** `resources` for a message: the text form (a dynamic reservation as `cpus(role, principal):1`), or `none`. */
-function describe(resources: Resources): string {
-  return resources.isEmpty() ? 'none' : resources.toString();
 }

@@ -414,9 +414,7 @@ export class HierarchicalAllocatorCore {
   updateAllocation(frameworkId: string, agentId: string, consumed: Resources, converted: Resources, role?: string): void {
     const framework = this.frameworkOrThrow(frameworkId);
     const agent = this.agentOrThrow(agentId);
-    if (!consumed.flatten().equals(converted.flatten())) {
-      throw new AllocatorError(`framework '${frameworkId}' on agent '${agentId}': '${consumed.format()}' cannot become '${converted.format()}' (a conversion keeps the quantities)`);
-    }
+    checkConversion(`framework '${frameworkId}' on agent '${agentId}'`, consumed, converted);
     if (consumed.isEmpty()) return;
     const holding = this.heldBy(framework, agent, consumed, role);
     if (!holding.resources.contains(holding.allocated.add(consumed))) {
@@ -437,9 +435,7 @@ export class HierarchicalAllocatorCore {
    */
   updateAvailable(agentId: string, consumed: Resources, converted: Resources): boolean {
     const agent = this.agentOrThrow(agentId);
-    if (!consumed.flatten().equals(converted.flatten())) {
-      throw new AllocatorError(`agent '${agentId}': '${consumed.format()}' cannot become '${converted.format()}' (a conversion keeps the quantities)`);
-    }
+    checkConversion(`agent '${agentId}'`, consumed, converted);
     if (!agent.available.contains(consumed)) return false;
     if (!consumed.isEmpty()) this.books.updateAgentTotal(agent, agent.total.subtract(consumed).add(converted));
     return true;
@@ -736,4 +732,11 @@ function sameAttributes(left: AgentAttributes, right: AgentAttributes): boolean 
 /** Thousandths by name as whole units by name. */
 function wholeUnits(quantities: ReadonlyMap<string, number>): Map<string, number> {
   return new Map([...quantities].map(([name, units]) => [name, fromUnits(units)]));
+}
+
+/** Throws unless `converted` holds the same quantities as `consumed`, reserved otherwise (`where` names the holding or agent). */
+function checkConversion(where: string, consumed: Resources, converted: Resources): void {
+  if (!consumed.flatten().equals(converted.flatten())) {
+    throw new AllocatorError(`${where}: '${consumed.format()}' cannot become '${converted.format()}' (a conversion keeps the quantities)`);
+  }
 }

@@ -73,7 +73,7 @@ export function fitInto(available: Resources, wanted: Resources, role: string): 
       let rest = other;
       for (const source of [...sources, { role: '*', resources: unreserved }]) {
         const asked = placedIn(rest, source);
-        const taken = asked.subtractSaturating(asked.subtractSaturating(source.resources));    // what of it the source holds
+        const taken = asked.intersection(source.resources);    // what of it the source holds
         if (taken.isEmpty()) continue;
         picked = picked.add(taken);
         rest = rest.subtractSaturating(taken.flatten());

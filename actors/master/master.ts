@@ -1194,17 +1194,15 @@ export class Master extends Actor {
         available = available.subtract(conversion.consumed).add(conversion.converted);
         offered = offered.subtract(conversion.consumed).add(conversion.converted);
         converted = converted.subtractSaturating(conversion.consumed).add(conversion.converted);
-        this.state.setAgentTotal(agent, agent.total.subtract(conversion.consumed).add(conversion.converted));
-        this.state.agentChanged(agent);
+        // At once, as Mesos: the agent hears of it before a later LAUNCH's task on the reservation.
+        this.applyConversion(agent, conversion);
         framework.metrics.operation(operation.type);
-        // At once, as Mesos: before a LAUNCH after it sends the agent a task on the reservation.
-        this.checkpointReservations(agent);
       }
     } finally {
       // The rest is returned, and what the tasks (and new executors) took is used now, not offered
       // (Mesos' `transitionOfferedToAllocated`: quota's `consumed` metric counts it), in one allocator event.
       const launched = available === offered ? Resources.EMPTY : offered.subtract(available);
-      const fresh = converted.isEmpty() ? Resources.EMPTY : available.subtractSaturating(available.subtractSaturating(converted));
+      const fresh = converted.isEmpty() ? Resources.EMPTY : available.intersection(converted);
       this.allocator.sendAcceptEnd(framework.id, agent.id, fresh.isEmpty() ? available : available.subtract(fresh), launched, refuseFilter(filters), role, this.acceptEndRefused);
       if (!fresh.isEmpty()) this.allocator.sendRecoverResources(framework.id, agent.id, fresh, undefined, role, this.acceptEndRefused);
     }
@@ -1217,17 +1215,36 @@ export class Master extends Actor {
    */
   private conversion(framework: FrameworkRecord, agent: AgentRecord, operation: Operation, available: Resources, role: string): Conversion | undefined {
     const result = offerConversion(operation, { role, principal: framework.info.principal, available });
-    let refusal = typeof result === 'string' ? result : undefined;
-    if (typeof result !== 'string') {
-      const principal = this.frameworkPrincipal(framework);
-      const checks = operation.type === 'RESERVE' ? [['reserve_resources', role] as const] : result.reservers.map((reserver) => ['unreserve_resources', reserver] as const);
-      const denied = checks.find(([action, object]) => !this.authorizer.authorized(action, principal, object));
-      if (denied !== undefined) refusal = `not authorized: ${describeDenial(denied[0], principal, denied[1])}`;
-    }
-    if (refusal === undefined && typeof result !== 'string') return result;
+    const denial = typeof result === 'string' ? undefined : this.conversionDenial(result, this.frameworkPrincipal(framework));
+    if (typeof result !== 'string' && denial === undefined) return result;
     this.counters.increment('invalid_offer_operations');
-    this.log.warn({ frameworkId: framework.id, agentId: agent.id, operation: operation.type, reason: boundedText(refusal ?? '', MAX_LOGGED_REASON_LENGTH) }, 'dropping an invalid operation');
+    const reason = typeof result === 'string' ? result : `not authorized: ${denial ?? ''}`;
+    this.log.warn({ frameworkId: framework.id, agentId: agent.id, operation: operation.type, reason: boundedText(reason, MAX_LOGGED_REASON_LENGTH) }, 'dropping an invalid operation');
     return undefined;
+  }
+
+  /**
+   * Why the ACLs do not let `principal` make `conversion`, or undefined: `reserve_resources` for
+   * each role a RESERVE reserves for, `unreserve_resources` for each principal whose reservations
+   * an UNRESERVE undoes. A framework's and an operator's alike.
+   */
+  private conversionDenial(conversion: Conversion, principal: string | undefined): string | undefined {
+    const checks = conversion.reservers === undefined
+      ? conversion.converted.roles().map((role) => ['reserve_resources', role] as const)
+      : conversion.reservers.map((reserver) => ['unreserve_resources', reserver] as const);
+    const denied = checks.find(([action, object]) => !this.authorizer.authorized(action, principal, object));
+    return denied === undefined ? undefined : describeDenial(denied[0], principal, denied[1]);
+  }
+
+  /**
+   * A conversion the allocator has (or is about to have) in the master's books: the agent's total
+   * changes, and the agent hears every dynamic reservation it now has (Mesos'
+   * `CheckpointResourcesMessage`), to keep on disk.
+   */
+  private applyConversion(agent: AgentRecord, conversion: Conversion): void {
+    this.state.setAgentTotal(agent, agent.total.subtract(conversion.consumed).add(conversion.converted));
+    this.state.agentChanged(agent);
+    this.checkpointReservations(agent);
   }
 
   /** Tells the agent every dynamic reservation it has now (Mesos' `CheckpointResourcesMessage`), for it to keep on disk. */
@@ -1671,7 +1688,9 @@ export class Master extends Actor {
     // failover, the agent's win: `reregisterRecoveredAgent`.)
     const reservations = agent.total.dynamicallyReserved();
     const stale = !reportedTotal.dynamicallyReserved().equals(reservations);
-    const total = stale ? agentTotalOf(reportedTotal.subtract(reportedTotal.dynamicallyReserved()).add(reportedTotal.dynamicallyReserved().flatten()), reservations) : reportedTotal;
+    // Declared resources parse here: `reportedTotal` was made of them.
+    const declared = declaredResources(message.agent.resources);
+    const total = !stale ? reportedTotal : typeof declared === 'string' ? declared : agentTotalOf(declared, reservations);
     if (typeof total === 'string') {
       this.log.warn({ from: from.toString(), agentId: agent.id, reason: boundedText(total, MAX_LOGGED_REASON_LENGTH) }, 'dropping ReregisterAgent: its resources cannot hold the dynamic reservations the master has for it');
       return;
@@ -2990,11 +3009,8 @@ export class Master extends Actor {
     if (agent === undefined || agent.removing) return httpError(400, `No agent found with specified ID '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}'`);
     const conversion = conversionOf(kind, json, { principal: caller.principal });
     if (typeof conversion === 'string') return httpError(400, boundedText(conversion, MAX_ERROR_DETAIL_LENGTH));
-    const checks = kind === 'RESERVE'
-      ? conversion.converted.roles().map((role) => ['reserve_resources', role] as const)
-      : conversion.reservers.map((reserver) => ['unreserve_resources', reserver] as const);
-    const denied = checks.find(([action, object]) => !this.authorizer.authorized(action, caller.principal, object));
-    if (denied !== undefined) return httpError(403, `Forbidden: ${describeDenial(denied[0], caller.principal, denied[1])}`);
+    const denial = this.conversionDenial(conversion, caller.principal);
+    if (denial !== undefined) return httpError(403, `Forbidden: ${denial}`);
     if (!agent.total.contains(conversion.consumed)) {
       return httpError(409, boundedText(`Agent '${agentId}' does not have '${conversion.consumed.format()}' (it has '${agent.total.format()}')`, MAX_ERROR_DETAIL_LENGTH));
     }
@@ -3037,9 +3053,7 @@ export class Master extends Actor {
     // The allocator has converted them: the master's books follow, whatever happened meanwhile.
     const current = this.state.agents.get(agentId) === agent;
     if (current && agent.total.contains(conversion.consumed)) {
-      this.state.setAgentTotal(agent, agent.total.subtract(conversion.consumed).add(conversion.converted));
-      this.state.agentChanged(agent);
-      this.checkpointReservations(agent);
+      this.applyConversion(agent, conversion);
     } else if (current) {
       this.log.error({ agentId, consumed: conversion.consumed.format() }, 'the allocator converted resources the master does not have on the agent (a bug)');
     }

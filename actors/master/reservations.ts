@@ -5,15 +5,15 @@
  * without a principal may only make reservations without one (Mesos lets it name any, which
  * would be a reservation in another's name).
  */
-import { Resources } from '../../lib/resources';
+import { applyCheckpointedResources, checkpointedResourcesError, Resources } from '../../lib/resources';
 import { MAX_RESOURCE_ENTRIES, type Operation } from '../../lib/protocol';
 
 /** A conversion of offered resources: `consumed` becomes `converted` (the same quantities, reserved otherwise). */
 export interface Conversion {
   readonly consumed: Resources;
   readonly converted: Resources;
-  /** The principals whose reservations an UNRESERVE undoes (each authorized as `unreserve_resources`'s object); none for a RESERVE. */
-  readonly reservers: readonly string[];
+  /** The principals whose reservations an UNRESERVE undoes (each authorized as `unreserve_resources`'s object); undefined for a RESERVE. */
+  readonly reservers?: readonly string[];
 }
 
 /** What a conversion is checked against: the offers' role (any role for an operator's), the maker's principal, what is left of the offers. */
@@ -59,37 +59,34 @@ export function conversionOf(kind: 'RESERVE' | 'UNRESERVE', json: unknown, conte
   }
   if (resources.isEmpty()) return `${kind} of no resources`;
   for (const entry of resources) {
-    const text = Resources.of([entry]).format();
+    // Made only for a refusal's sentence: a valid list is not formatted entry by entry.
+    const text = (): string => Resources.of([entry]).format();
     if (entry.reservation === undefined) {
       return kind === 'RESERVE'
-        ? `RESERVE: '${text}' is not dynamically reserved (a dynamic reservation has 'reservation': {'principal': ...})`
-        : `UNRESERVE: '${text}' is not dynamically reserved (a static reservation cannot be unreserved)`;
+        ? `RESERVE: '${text()}' is not dynamically reserved (a dynamic reservation has 'reservation': {'principal': ...})`
+        : `UNRESERVE: '${text()}' is not dynamically reserved (a static reservation cannot be unreserved)`;
     }
     if (kind !== 'RESERVE') continue;
-    if (context.role !== undefined && entry.role !== context.role) return `RESERVE: '${text}' reserves for role '${entry.role}', but the offers are allocated to role '${context.role}'`;
+    if (context.role !== undefined && entry.role !== context.role) return `RESERVE: '${text()}' reserves for role '${entry.role}', but the offers are allocated to role '${context.role}'`;
     const principal = entry.reservation.principal;
     if (context.principal === undefined && principal !== undefined) {
-      return `RESERVE: '${text}' names principal '${principal}', but the ${context.role === undefined ? 'request has' : 'framework has'} none`;
+      return `RESERVE: '${text()}' names principal '${principal}', but the ${context.role === undefined ? 'request has' : 'framework has'} none`;
     }
     if (context.principal !== undefined && principal !== context.principal) {
-      return `RESERVE: '${text}' names ${principal === undefined ? 'no principal' : `principal '${principal}'`}, but the ${context.role === undefined ? "request's" : "framework's"} principal is '${context.principal}'`;
+      return `RESERVE: '${text()}' names ${principal === undefined ? 'no principal' : `principal '${principal}'`}, but the ${context.role === undefined ? "request's" : "framework's"} principal is '${context.principal}'`;
     }
   }
   const unreserved = resources.flatten();
-  if (kind === 'RESERVE') return { consumed: unreserved, converted: resources, reservers: [] };
+  if (kind === 'RESERVE') return { consumed: unreserved, converted: resources };
   const reservers = [...new Set(resources.entries().map((entry) => entry.reservation?.principal ?? ''))];
   return { consumed: resources, converted: unreserved, reservers };
 }
 
 /**
- * An agent's total: its `--resources` (`resources`, Mesos JSON) with the dynamic reservations
- * it keeps (`checkpointed`, Mesos' `checkpointed_resources`) applied, each taken out of its
- * unreserved resources. Why not, as a sentence, when either is invalid or they do not fit.
+ * An agent's total: its declared resources with the dynamic reservations it keeps
+ * (`checkpointed`, Mesos' `checkpointed_resources`) applied, as the agent applies them
+ * (`applyCheckpointedResources`); why not, as a sentence, when they do not fit.
  */
 export function agentTotalOf(resources: Resources, checkpointed: Resources): Resources | string {
-  if (checkpointed.isEmpty()) return resources;
-  if (!checkpointed.dynamicallyReserved().equals(checkpointed)) return `checkpointed resources '${checkpointed.format()}' are not all dynamically reserved`;
-  const unreserved = checkpointed.flatten();
-  if (!resources.contains(unreserved)) return `checkpointed resources '${checkpointed.format()}' do not fit in the agent's unreserved resources ('${resources.unreserved().format()}')`;
-  return resources.subtract(unreserved).add(checkpointed);
+  return checkpointedResourcesError(resources, checkpointed) ?? applyCheckpointedResources(resources, checkpointed);
 }

@@ -217,6 +217,11 @@ export class Resources implements Iterable<Resource> {
     return items.length === 0 ? Resources.EMPTY : new Resources(items);
   }
 
+  /** What both hold: each slot's smaller scalar, its ranges' and set items' overlap (`this − (this − other)`). */
+  intersection(other: Resources): Resources {
+    return this.subtractSaturating(this.subtractSaturating(other));
+  }
+
   /** Whether every entry of `other` is held (same name, role and type) in at least that amount. */
   contains(other: Resources): boolean {
     if (other === this || other.items.length === 0) {

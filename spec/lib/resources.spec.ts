@@ -520,6 +520,14 @@ describe('lib/resources', () => {
       );
     });
 
+    it('intersection is held by both, and is all of either side it equals', () => {
+      fc.assert(fc.property(resourcesWithDynamic, resourcesWithDynamic, (a, b) => {
+        const both = a.intersection(b);
+        return a.contains(both) && b.contains(both) && a.intersection(a).equals(a) && (!a.contains(b) || both.equals(b));
+      }));
+      expect(parse('cpus:2;ports:[1-5]').intersection(parse('cpus:3;ports:[4-9]')).format()).to.equal('cpus:2;ports:[4-5]');
+    });
+
     it('scalar totals add up', () => {
       fc.assert(
         fc.property(resources, resources, (a, b) =>

@@ -140,7 +140,7 @@ describe('actors/master: dynamic reservations (RESERVE, UNRESERVE)', () => {
     greedy.post(harness.masterPid, 'RegisterAgent', { agent: agentInfo('cpus:1;mem:64', 'b.local'), version: '0.1.0', checkpointedResources: reservedJSON('cpus:2', 'eng').toJSON() });
     await harness.clock.settle();
     expect(last(greedy, 'AgentRegistered')).to.equal(undefined);
-    expect(JSON.stringify(harness.captured.find('dropping RegisterAgent with invalid resources'))).to.include('do not fit in the agent');
+    expect(JSON.stringify(harness.captured.find('dropping RegisterAgent with invalid resources'))).to.include('do not hold them (missing cpus:1)');
   });
 
   it('refuses an agent that declares dynamic reservations in its resources (RegisterAgent, UpdateAgent), naming them', async () => {
