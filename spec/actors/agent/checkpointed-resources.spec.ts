@@ -12,14 +12,13 @@ import * as path from 'node:path';
 import { dispatch } from '../../../lib/actor';
 import { captureLogger, type CapturedLogger } from '../../../lib/logging';
 import { MemoryDisk } from '../../../lib/disk';
-import { describeDivergence, readTrace, VirtualClock, type ActorHost } from '../../../lib/process';
+import { describeDivergence, readTrace } from '../../../lib/process';
 import type { ResourceJSON } from '../../../lib/resources';
 import { dynamicReservation, Resources } from '../../../lib/resources';
-import { AGENT_START_INPUT, defaultAgentFlags, MAX_CHECKPOINTED_RESOURCES_FILE_BYTES, MAX_LOGGED_RESERVATIONS_CHARS, replayAgent, startAgent, type AgentFlags, type AgentHandle } from '../../../actors/agent';
+import { AGENT_START_INPUT, MAX_CHECKPOINTED_RESOURCES_FILE_BYTES, MAX_LOGGED_RESERVATIONS_CHARS, replayAgent, type AgentHandle } from '../../../actors/agent';
 import { applyCheckpointedResources, checkpointedResourcesError, checkpointedResourcesPath, checkpointedResourcesText, recoverCheckpointedResources } from '../../../actors/agent/checkpointed-resources';
-import { SIMULATED_MACHINE } from '../../cluster/simulation';
-import { memoryHost, Probe } from '../../support/runtime';
-import { AgentHarness, FakeLauncher, MASTER_MESSAGES, TimedProbe } from './harness';
+import { Probe } from '../../support/runtime';
+import { AgentHarness, AgentMachine } from './harness';
 
 const WORK_DIR = '/agent';
 const RESOURCES_FILE = checkpointedResourcesPath(WORK_DIR);
@@ -31,44 +30,15 @@ function reserved(text: string, role = 'web', principal = 'ops'): Resources {
   return Resources.parse(text).reservedDynamically(role, dynamicReservation(principal, [{ key: 'purpose', value: 'db' }]));
 }
 
-/** One machine: a host, its disk and launcher (both outlive the agent), a fake master. */
-class Machine {
-  readonly clock = new VirtualClock({ simulated: true });
-  readonly log: CapturedLogger = captureLogger();
-  readonly host: ActorHost = memoryHost({ clock: this.clock, logger: this.log.logger });
-  readonly disk = new MemoryDisk(this.clock);
-  readonly launcher = new FakeLauncher();
-  readonly master = new TimedProbe('master', MASTER_MESSAGES);
-  agent: AgentHandle | undefined;
+/** One machine (`AgentMachine`), its host's log captured, with the steps these tests take. */
+class Machine extends AgentMachine {
+  readonly log: CapturedLogger;
 
-  constructor() {
-    this.host.spawn(this.master);
+  constructor(log: CapturedLogger = captureLogger()) {
+    super(WORK_DIR, DECLARED, log.logger);
+    this.log = log;
   }
 
-  flags(overrides: Partial<AgentFlags> = {}): AgentFlags {
-    return defaultAgentFlags({ master: this.host.address, workDir: WORK_DIR, resources: DECLARED, masterPingTimeoutMs: 24 * 3600_000, ...overrides });
-  }
-
-  /** Starts the agent as `slave(1)` (a restarted agent comes back at its old address). */
-  async start(overrides: Partial<AgentFlags> = {}): Promise<AgentHandle> {
-    this.agent = await startAgent({ id: 'slave(1)', flags: this.flags(overrides), host: this.host, launcher: this.launcher, disk: this.disk, probe: SIMULATED_MACHINE, files: false, bootId: 'boot-1' });
-    await this.clock.settle();
-    return this.agent;
-  }
-
-  /** `kill -9` of the agent. */
-  async kill(): Promise<void> {
-    const agent = this.agent as AgentHandle;
-    this.host.terminate(agent.agent);
-    await agent.terminated;
-    await this.clock.settle();
-  }
-
-  fromMaster(name: string, body: unknown): void {
-    this.master.post((this.agent as AgentHandle).pid, name, body);
-  }
-
-  /** A started agent, registered as AGENT_ID. */
   async registeredAgent(): Promise<void> {
     await this.start();
     await this.clock.advance(1_000);

@@ -14,6 +14,9 @@ import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher, Recovere
 import type { ContainerLimits } from '../../../actors/agent/isolator';
 import type { Logger } from '../../../lib/logging';
 import { memoryHost, Probe, type Received } from '../../support/runtime';
+import { MemoryDisk } from '../../../lib/disk';
+import { startAgent, type AgentHandle } from '../../../actors/agent';
+import { SIMULATED_MACHINE } from '../../cluster/simulation';
 
 /** A Probe that also notes the host-clock time of each message. */
 export class TimedProbe extends Probe {
@@ -264,4 +267,49 @@ export function counterUuid(counter: number): string {
 export function namedUuid(name: string): string {
   const hex = createHash('sha256').update(name).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * One machine for agent restarts: a host, its disk and launcher (both outlive the agent), and a
+ * probe standing in for the master. `start` starts the agent as `slave(1)` (a restarted agent
+ * comes back at its old address) with `resources` declared; `kill` is its `kill -9` (its actor
+ * ends, nothing is told; executors live on). With `logger`, the host logs there.
+ */
+export class AgentMachine {
+  readonly clock = new VirtualClock({ simulated: true });
+  readonly host: ActorHost;
+  readonly disk = new MemoryDisk(this.clock);
+  readonly launcher = new FakeLauncher();
+  readonly master = new TimedProbe('master', MASTER_MESSAGES);
+  agent: AgentHandle | undefined;
+  /** The machine's boot id (a test changes it to play a reboot). */
+  bootId = 'boot-1';
+
+  constructor(readonly workDir: string, readonly resources: string, logger?: Logger) {
+    this.host = memoryHost(logger === undefined ? { clock: this.clock } : { clock: this.clock, logger });
+    this.host.spawn(this.master);
+  }
+
+  flags(overrides: Partial<AgentFlags> = {}): AgentFlags {
+    return defaultAgentFlags({ master: this.host.address, workDir: this.workDir, resources: this.resources, masterPingTimeoutMs: 24 * 3600_000, ...overrides });
+  }
+
+  async start(overrides: Partial<AgentFlags> = {}): Promise<AgentHandle> {
+    this.agent = await startAgent({
+      id: 'slave(1)', flags: this.flags(overrides), host: this.host, launcher: this.launcher, disk: this.disk, probe: SIMULATED_MACHINE, files: false, bootId: this.bootId,
+    });
+    await this.clock.settle();
+    return this.agent;
+  }
+
+  async kill(): Promise<void> {
+    const agent = this.agent as AgentHandle;
+    this.host.terminate(agent.agent);
+    await agent.terminated;
+    await this.clock.settle();
+  }
+
+  fromMaster(name: string, body: unknown): void {
+    this.master.post(this.agent?.pid as never, name, body);
+  }
 }

@@ -6,18 +6,16 @@
  */
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
-import { MemoryDisk, nodeDisk } from '../../../lib/disk';
+import { nodeDisk } from '../../../lib/disk';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { VirtualClock, type ActorHost } from '../../../lib/process';
 import type { StatusUpdate, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
-import { AgentCheckpoints, CHECKPOINT_RETRY_INITIAL_MS, checkpointJournalPath, checkpointRecords, cleanUpAgent, defaultAgentFlags, recoverCheckpoints, recoveredFrom, startAgent, type AgentFlags, type AgentHandle, type CheckpointRecord, type RecoveredAgent } from '../../../actors/agent';
+import { AgentCheckpoints, CHECKPOINT_RETRY_INITIAL_MS, checkpointJournalPath, checkpointRecords, cleanUpAgent, recoverCheckpoints, recoveredFrom, startAgent, type AgentFlags, type AgentHandle, type CheckpointRecord, type RecoveredAgent } from '../../../actors/agent';
 import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK } from '../../../actors/agent/constants';
 import { SIMULATED_MACHINE } from '../../cluster/simulation';
-import { memoryHost } from '../../support/runtime';
-import { AgentHarness, counterUuid, EXECUTOR_MESSAGES, FakeLauncher, MASTER_MESSAGES, TimedProbe } from './harness';
+import { AgentHarness, AgentMachine, counterUuid, EXECUTOR_MESSAGES, FakeLauncher, TimedProbe } from './harness';
 
 const WORK_DIR = '/agent';
 const AGENT_ID = 'A1';
@@ -26,46 +24,12 @@ const PARTITION_AWARE_FRAMEWORK = { ...FRAMEWORK, capabilities: ['PARTITION_AWAR
 /** A custom executor, which takes several tasks. */
 const CUSTOM_EXECUTOR = 'e1';
 
-/** One machine: a host, its disk and launcher (both outlive the agent), a fake master. */
-class Machine {
-  readonly clock = new VirtualClock({ simulated: true });
-  readonly host: ActorHost = memoryHost({ clock: this.clock });
-  readonly disk = new MemoryDisk(this.clock);
-  readonly launcher = new FakeLauncher();
-  readonly master = new TimedProbe('master', MASTER_MESSAGES);
-  agent: AgentHandle | undefined;
+/** One machine (`AgentMachine`) with the steps these tests take. */
+class Machine extends AgentMachine {
   private updates = 0;
 
   constructor() {
-    this.host.spawn(this.master);
-  }
-
-  flags(overrides: Partial<AgentFlags> = {}): AgentFlags {
-    return defaultAgentFlags({ master: this.host.address, workDir: WORK_DIR, resources: 'cpus:4;mem:4096', masterPingTimeoutMs: 24 * 3600_000, ...overrides });
-  }
-
-  /** The machine's boot id (a test changes it to play a reboot). */
-  bootId = 'boot-1';
-
-  /** Starts the agent (always as `slave(1)`: a restarted agent comes back at its old address). */
-  async start(overrides: Partial<AgentFlags> = {}): Promise<AgentHandle> {
-    this.agent = await startAgent({
-      id: 'slave(1)', flags: this.flags(overrides), host: this.host, launcher: this.launcher, disk: this.disk, probe: SIMULATED_MACHINE, files: false, bootId: this.bootId,
-    });
-    await this.clock.settle();
-    return this.agent;
-  }
-
-  /** `kill -9` of the agent: its actor ends, nothing is told; executors and their processes live on. */
-  async kill(): Promise<void> {
-    const agent = this.agent as AgentHandle;
-    this.host.terminate(agent.agent);
-    await agent.terminated;
-    await this.clock.settle();
-  }
-
-  fromMaster(name: string, body: unknown): void {
-    this.master.post(this.agent?.pid as never, name, body);
+    super(WORK_DIR, 'cpus:4;mem:4096');
   }
 
   async register(): Promise<void> {
