@@ -51,7 +51,8 @@ export const AUTHORIZABLE_ENDPOINTS: readonly string[] = [
  * framework subscribes to; run_tasks, the user a task or executor runs as; teardown_frameworks,
  * the principal of the framework torn down; view_frameworks / view_tasks / view_executors /
  * view_containers / access_sandboxes, the user the framework / task / executor runs as; reserve_resources, the
- * reservation's role; unreserve_resources, the principal that reserved; get_endpoints, the path;
+ * reservation's role; unreserve_resources, the principal that reserved; create_volumes, the
+ * volume's role; destroy_volumes, the principal that created it; get_endpoints, the path;
  * view_roles / update_weights / get_quotas / update_quotas, the role.
  * access_mesos_logs, view_flags, mark_agents_gone and register_agents have no object (Mesos: "given implicitly").
  */
@@ -66,6 +67,8 @@ export const ACL_ACTION_OBJECTS = {
   access_sandboxes: 'users',
   reserve_resources: 'roles',
   unreserve_resources: 'reserver_principals',
+  create_volumes: 'roles',
+  destroy_volumes: 'creator_principals',
   access_mesos_logs: 'logs',
   view_flags: 'flags',
   get_endpoints: 'paths',
@@ -82,8 +85,6 @@ export const ACL_ACTION_OBJECTS = {
  * validated and kept, so a Mesos ACL file loads unchanged, but nothing here enforces them.
  */
 export const UNENFORCED_ACL_ACTION_OBJECTS = {
-  create_volumes: 'roles',
-  destroy_volumes: 'creator_principals',
   resize_volumes: 'roles',
   launch_nested_containers_as_user: 'users',
   launch_nested_containers_under_parent_with_user: 'users',
@@ -146,7 +147,7 @@ const IMPLICIT_OBJECT_ACTIONS: ReadonlySet<MesosAclAction> = new Set<MesosAclAct
 ]);
 
 /** The enforced actions whose role values may end in `/%` (Mesos' hierarchical role approver). */
-const HIERARCHICAL_ROLE_ACTIONS: ReadonlySet<AclAction> = new Set<AclAction>(['register_frameworks', 'reserve_resources']);
+const HIERARCHICAL_ROLE_ACTIONS: ReadonlySet<AclAction> = new Set<AclAction>(['register_frameworks', 'reserve_resources', 'create_volumes']);
 
 /** A set of subjects or objects in a rule: some named values, anyone (`ANY`) or no one (`NONE`). */
 export type AclEntity = { readonly values: readonly string[] } | { readonly type: 'ANY' | 'NONE' };
@@ -309,6 +310,8 @@ const WORDING: Readonly<Record<AclAction, ActionWording>> = {
   access_sandboxes: { does: 'access sandboxes of', noun: 'user' },
   reserve_resources: { does: 'reserve resources for', noun: 'role' },
   unreserve_resources: { does: 'unreserve resources reserved by', noun: 'principal' },
+  create_volumes: { does: 'create volumes for', noun: 'role' },
+  destroy_volumes: { does: 'destroy volumes created by', noun: 'principal' },
   access_mesos_logs: { does: 'access the Mesos logs' },
   view_flags: { does: 'view the flags' },
   get_endpoints: { does: 'GET', noun: 'endpoint' },

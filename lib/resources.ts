@@ -28,8 +28,14 @@ export {
   type DynamicReservation,
   type ReservationLabel,
   type ReservationLabelsJSON,
+  MAX_PERSISTENCE_ID_LENGTH,
+  MAX_VOLUME_PATH_LENGTH,
+  type DiskInfoJSON,
+  type PersistentVolume,
+  type VolumeMode,
 } from './resources/types';
-export { applyCheckpointedResources, checkpointedResourcesError, describeResources } from './resources/checkpointed';
+export { applyCheckpointedResources, checkpointedResourcesError, describeResources, duplicatePersistenceId } from './resources/checkpointed';
+export { VOLUME_RESOURCE_NAME, formatVolume, persistentVolume, sameVolume, volumeFromJSON, volumeToJSON } from './resources/volume';
 export { dynamicReservation, formatReservation, reservationError, reservationToJSON, sameReservation } from './resources/reservation';
 export {
   ROLE_SEPARATOR,

@@ -1168,8 +1168,8 @@ export class Agent extends Actor {
    */
   private unknownReservations(framework: AgentFrameworkRecord, task: TaskInfo, executorInfo: ExecutorInfo, launchExecutor: boolean): boolean {
     const newExecutor = !framework.executors.has(executorInfo.executorId);
-    const used = Resources.fromJSON(task.resources).dynamicallyReserved();
-    const executorUsed = newExecutor ? Resources.fromJSON(executorInfo.resources ?? []).dynamicallyReserved() : Resources.EMPTY;
+    const used = Resources.fromJSON(task.resources).checkpointed();
+    const executorUsed = newExecutor ? Resources.fromJSON(executorInfo.resources ?? []).checkpointed() : Resources.EMPTY;
     const known = this.reservations?.queued ?? this.reservations?.writing ?? this.checkpointedResources;
     const what = !known.contains(used) ? 'task' : !known.contains(used.add(executorUsed)) ? 'executor' : undefined;
     if (what === undefined) return false;

@@ -88,6 +88,8 @@ function parseExplicitResources(text: string | undefined): Resources {
   // ones would be counted twice once the master's are carved out of them.
   const dynamic = resources.dynamicallyReserved();
   if (!dynamic.isEmpty()) throw new ResourceParseError(`invalid --resources '${text}': '${dynamic.format()}' ${dynamic.size === 1 ? 'is' : 'are'} dynamically reserved ('reservation'); declare static reservations only (dynamic ones are made with RESERVE or /master/reserve)`);
+  const volumes = resources.persistentVolumes();
+  if (!volumes.isEmpty()) throw new ResourceParseError(`invalid --resources '${text}': '${volumes.format()}' ${volumes.size === 1 ? 'is a persistent volume' : 'are persistent volumes'} ('disk'); declare plain disk (volumes are made with CREATE or /master/create-volumes)`);
   return resources;
 }
 

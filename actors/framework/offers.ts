@@ -7,8 +7,9 @@ import type { Offer } from '../../lib/protocol';
  * its ancestors (an offer to `eng/web` may hold resources reserved to `eng`), then unreserved;
  * a range or set is taken whole from the first of them that holds it, else split across them in
  * that order (ports 31000-31001 from `ports(web):[31000-31000]` and `ports:[31001-31001]`). What the task asks reserved (`cpus(web):1`)
- * must be in the offer reserved to that very role. Returns undefined when the offer cannot hold
- * the task.
+ * must be in the offer reserved to that very role, and so must a persistent volume (asked as the
+ * offer shows it, `disk` and all; never taken for plain disk). Returns undefined when the offer
+ * cannot hold the task.
  *
  * @example
  *   const picked = fitResources(offer, Resources.parse('cpus:1;mem:128'));
@@ -102,7 +103,8 @@ const NO_RESERVATIONS: readonly Reservation[] = [];
  */
 function reservationsFor(available: Resources, role: string): readonly Reservation[] {
   if (role === '*' || !available.hasReservations()) return NO_RESERVATIONS;
-  const usable = available.reserved().allocatableTo(role);
+  // A persistent volume is never taken for plain disk: a task asks for it by name (reserved, with its `disk`).
+  const usable = available.reserved().allocatableTo(role).filter((entry) => entry.volume === undefined);
   if (usable.isEmpty()) return NO_RESERVATIONS;
   const sources: Reservation[] = [];
   for (const reservationRole of usable.roles().sort((a, b) => b.length - a.length)) {

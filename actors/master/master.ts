@@ -24,7 +24,7 @@ import {
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
   type Operation, type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
-import { agentTotalOf, conversionOf, offerConversion, type Conversion } from './reservations';
+import { agentTotalOf, conversionOf, offerConversion, type Conversion, type ConversionKind } from './reservations';
 import type { AgentEndpoint } from '../../lib/v1/json';
 import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
@@ -299,6 +299,8 @@ export class Master extends Actor {
     this.authenticatedRoute('/teardown', 'readwrite', (request, caller) => this.teardownRoute(request, caller));
     this.authenticatedRoute('/reserve', 'readwrite', (request, caller) => this.reservationRoute('RESERVE', request, caller));
     this.authenticatedRoute('/unreserve', 'readwrite', (request, caller) => this.reservationRoute('UNRESERVE', request, caller));
+    this.authenticatedRoute('/create-volumes', 'readwrite', (request, caller) => this.reservationRoute('CREATE', request, caller));
+    this.authenticatedRoute('/destroy-volumes', 'readwrite', (request, caller) => this.reservationRoute('DESTROY', request, caller));
     this.route('/health', () => ({ status: 200, body: '' }));
     // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative: this one
     // (a master that does not lead is a StandbyMaster, which sends the leader's).
@@ -1214,7 +1216,7 @@ export class Master extends Actor {
    * invalid operation; the framework's other operations go on). See `conversionError`.
    */
   private conversion(framework: FrameworkRecord, agent: AgentRecord, operation: Operation, available: Resources, role: string): Conversion | undefined {
-    const result = offerConversion(operation, { role, principal: framework.info.principal, available });
+    const result = offerConversion(operation, { role, principal: framework.info.principal, agentTotal: agent.total, available });
     const denial = typeof result === 'string' ? undefined : this.conversionDenial(result, this.frameworkPrincipal(framework));
     if (typeof result !== 'string' && denial === undefined) return result;
     this.counters.increment('invalid_offer_operations');
@@ -1224,15 +1226,12 @@ export class Master extends Actor {
   }
 
   /**
-   * Why the ACLs do not let `principal` make `conversion`, or undefined: `reserve_resources` for
-   * each role a RESERVE reserves for, `unreserve_resources` for each principal whose reservations
-   * an UNRESERVE undoes. A framework's and an operator's alike.
+   * Why the ACLs do not let `principal` make `conversion`, or undefined (its `authorizations`:
+   * `reserve_resources`, `unreserve_resources`, `create_volumes` or `destroy_volumes`). A
+   * framework's and an operator's alike.
    */
   private conversionDenial(conversion: Conversion, principal: string | undefined): string | undefined {
-    const checks = conversion.reservers === undefined
-      ? conversion.converted.roles().map((role) => ['reserve_resources', role] as const)
-      : conversion.reservers.map((reserver) => ['unreserve_resources', reserver] as const);
-    const denied = checks.find(([action, object]) => !this.authorizer.authorized(action, principal, object));
+    const denied = conversion.authorizations.find(([action, object]) => !this.authorizer.authorized(action, principal, object));
     return denied === undefined ? undefined : describeDenial(denied[0], principal, denied[1]);
   }
 
@@ -1247,9 +1246,9 @@ export class Master extends Actor {
     this.checkpointReservations(agent);
   }
 
-  /** Tells the agent every dynamic reservation it has now (Mesos' `CheckpointResourcesMessage`), for it to keep on disk. */
+  /** Tells the agent every dynamic reservation and persistent volume it has now (Mesos' `CheckpointResourcesMessage`), for it to keep on disk. */
   private checkpointReservations(agent: AgentRecord): void {
-    this.send(agent.pid, CheckpointResources, { resources: agent.total.dynamicallyReserved().toJSON() });
+    this.send(agent.pid, CheckpointResources, { resources: agent.total.checkpointed().toJSON() });
   }
 
   /** Invalid offers (Mesos): the framework's offers among them are recovered; every task is TASK_LOST (TASK_DROPPED if partition-aware). */
@@ -1291,6 +1290,7 @@ export class Master extends Actor {
       hasUnreachableTask: (taskId) => framework.unreachableTasks.has(taskId),
       executor: (executorId) => agent.executors.get(framework.id)?.get(executorId)?.info,
       available,
+      agentTotal: agent.total,
       parses,
       role,
     };
@@ -1686,8 +1686,8 @@ export class Master extends Actor {
     // The master's word on its dynamic reservations wins over the agent's (it may have missed a
     // CheckpointResources while its link was down): it hears them again below. (After a master
     // failover, the agent's win: `reregisterRecoveredAgent`.)
-    const reservations = agent.total.dynamicallyReserved();
-    const stale = !reportedTotal.dynamicallyReserved().equals(reservations);
+    const reservations = agent.total.checkpointed();
+    const stale = !reportedTotal.checkpointed().equals(reservations);
     // Declared resources parse here: `reportedTotal` was made of them.
     const declared = declaredResources(message.agent.resources);
     const total = !stale ? reportedTotal : typeof declared === 'string' ? declared : agentTotalOf(declared, reservations);
@@ -2055,8 +2055,8 @@ export class Master extends Actor {
       return;
     }
     const own = declaredResources(resources);
-    // Its dynamic reservations stay as the master has them.
-    const total = typeof own === 'string' ? own : agentTotalOf(own, agent.total.dynamicallyReserved());
+    // Its dynamic reservations and persistent volumes stay as the master has them.
+    const total = typeof own === 'string' ? own : agentTotalOf(own, agent.total.checkpointed());
     const used = this.state.usedResources(agent);
     if (typeof total === 'string' || !total.contains(used)) {
       const reason = typeof total === 'string' ? total : `new total ${total.format()} does not contain what is used, ${used.format()}`;
@@ -2979,35 +2979,38 @@ export class Master extends Actor {
 
   /**
    * Mesos' `POST /master/reserve` and `/master/unreserve` (form fields `slaveId` and `resources`,
-   * a Mesos JSON list), and the v1 operator API's RESERVE_RESOURCES and UNRESERVE_RESOURCES: an
-   * operator converts resources of an agent nobody uses, as a framework's RESERVE or UNRESERVE
-   * converts offered ones (`conversionOf`: a reservation carries the caller's principal, or
-   * none). Offers of the agent's resources are rescinded, one at a time, until what is neither
-   * used nor offered holds what is converted; then the allocator converts it if it is still free.
-   * 202 when done; 400 for a bad request, 403 when the ACLs' `reserve_resources` (the role) or
-   * `unreserve_resources` (the reserver) deny it, 409 when tasks use the resources.
+   * a Mesos JSON list), `/master/create-volumes` and `/master/destroy-volumes` (`slaveId` and
+   * `volumes`), and the v1 operator API's RESERVE_RESOURCES, UNRESERVE_RESOURCES, CREATE_VOLUMES
+   * and DESTROY_VOLUMES: an operator converts resources of an agent nobody uses, as a framework's
+   * operation converts offered ones (`conversionOf`: a reservation or a volume carries the
+   * caller's principal, or none). Offers of the agent's resources are rescinded, one at a time,
+   * until what is neither used nor offered holds what is converted; then the allocator converts it
+   * if it is still free. 202 when done; 400 for a bad request, 403 when the ACLs deny it
+   * (`reserve_resources` the role, `unreserve_resources` the reserver, `create_volumes` the role,
+   * `destroy_volumes` the creator), 409 when tasks use the resources.
    */
-  private reservationRoute(kind: 'RESERVE' | 'UNRESERVE', request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
+  private reservationRoute(kind: ConversionKind, request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     if (request.method !== 'POST') return { ...httpError(405, 'use POST'), headers: { allow: 'POST' } };
     const form = new URLSearchParams(request.body.toString('utf8'));
+    const field = kind === 'CREATE' || kind === 'DESTROY' ? 'volumes' : 'resources';
     const agentId = form.get('slaveId') ?? request.query.slaveId;
-    const text = form.get('resources') ?? request.query.resources;
+    const text = form.get(field) ?? request.query[field];
     if (agentId === undefined || agentId.length === 0) return httpError(400, "Missing 'slaveId' in the request");
-    if (text === undefined || text.length === 0) return httpError(400, "Missing 'resources' in the request");
+    if (text === undefined || text.length === 0) return httpError(400, `Missing '${field}' in the request`);
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (error) {
-      return httpError(400, `'resources' is not JSON: ${(error as Error).message}`);
+      return httpError(400, `'${field}' is not JSON: ${(error as Error).message}`);
     }
     return this.convertAgentResources(kind, agentId, json, caller);
   }
 
-  /** An operator's reservation or unreservation of `json` on `agentId` (see `reservationRoute`). */
-  private convertAgentResources(kind: 'RESERVE' | 'UNRESERVE', agentId: string, json: unknown, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
+  /** An operator's conversion of `json` on `agentId` (see `reservationRoute`). */
+  private convertAgentResources(kind: ConversionKind, agentId: string, json: unknown, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     const agent = this.state.agents.get(agentId);
     if (agent === undefined || agent.removing) return httpError(400, `No agent found with specified ID '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}'`);
-    const conversion = conversionOf(kind, json, { principal: caller.principal });
+    const conversion = conversionOf(kind, json, { principal: caller.principal, agentTotal: agent.total });
     if (typeof conversion === 'string') return httpError(400, boundedText(conversion, MAX_ERROR_DETAIL_LENGTH));
     const denial = this.conversionDenial(conversion, caller.principal);
     if (denial !== undefined) return httpError(403, `Forbidden: ${denial}`);
@@ -3196,6 +3199,7 @@ function reportedTotal(resources: readonly ResourceJSON[], checkpointed: readonl
  */
 function declaredResources(resources: readonly ResourceJSON[]): Resources | string {
   const total = parseResources(resources);
-  if (typeof total === 'string' || !total.hasDynamicReservations()) return total;
-  return `its resources declare dynamic reservations ('${total.dynamicallyReserved().format()}'); they are made by the master and reported as checkpointedResources`;
+  const made = typeof total === 'string' ? Resources.EMPTY : total.checkpointed();
+  if (typeof total === 'string' || made.isEmpty()) return total;
+  return `its resources declare dynamic reservations or persistent volumes ('${made.format()}'); they are made by the master and reported as checkpointedResources`;
 }

@@ -1,40 +1,69 @@
 /**
- * Dynamic reservations on the master: what a RESERVE or UNRESERVE operation of an ACCEPT turns
- * offered resources into (and why it may not), and an agent's total with the reservations it
- * keeps applied. Mesos' rules (src/master/validation.cpp), with one difference: a framework
- * without a principal may only make reservations without one (Mesos lets it name any, which
- * would be a reservation in another's name).
+ * Dynamic reservations and persistent volumes on the master: what a RESERVE, UNRESERVE, CREATE or
+ * DESTROY operation of an ACCEPT (or an operator's request) turns resources into, and why it may
+ * not; and an agent's total with what it keeps applied. Mesos' rules (src/master/validation.cpp),
+ * with one difference: a maker without a principal may only make reservations and volumes without
+ * one (Mesos lets it name any, which would be a reservation or a volume in another's name).
  */
-import { applyCheckpointedResources, checkpointedResourcesError, Resources } from '../../lib/resources';
+import { applyCheckpointedResources, checkpointedResourcesError, duplicatePersistenceId, Resources, type Resource } from '../../lib/resources';
 import { MAX_RESOURCE_ENTRIES, type Operation } from '../../lib/protocol';
 
-/** A conversion of offered resources: `consumed` becomes `converted` (the same quantities, reserved otherwise). */
+/** The operations that convert resources (every one but LAUNCH). */
+export type ConversionKind = 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY';
+
+/** The ACL actions that decide conversions, each with its object. */
+export type ConversionAction = 'reserve_resources' | 'unreserve_resources' | 'create_volumes' | 'destroy_volumes';
+
+/** A conversion of resources: `consumed` becomes `converted` (the same quantities, reserved or made into volumes otherwise). */
 export interface Conversion {
+  readonly kind: ConversionKind;
   readonly consumed: Resources;
   readonly converted: Resources;
-  /** The principals whose reservations an UNRESERVE undoes (each authorized as `unreserve_resources`'s object); undefined for a RESERVE. */
-  readonly reservers?: readonly string[];
-}
-
-/** What a conversion is checked against: the offers' role (any role for an operator's), the maker's principal, what is left of the offers. */
-export interface ConversionContext {
-  readonly role?: string;
-  readonly principal: string | undefined;
-  readonly available: Resources;
+  /**
+   * What the ACLs must let the maker do: `reserve_resources` for each role a RESERVE reserves for,
+   * `unreserve_resources` for each principal whose reservations an UNRESERVE undoes (`''` for
+   * none), `create_volumes` for each role a CREATE's volumes are of, `destroy_volumes` for each
+   * principal whose volumes a DESTROY destroys.
+   */
+  readonly authorizations: ReadonlyArray<readonly [ConversionAction, string]>;
 }
 
 /**
- * The conversion a RESERVE or UNRESERVE makes of `context.available`, or why it is invalid (a
- * sentence naming the resource and the rule). A RESERVE's resources are the reservations it makes:
- * each dynamically reserved to the offers' role by the framework's principal, out of unreserved
- * offered resources. An UNRESERVE's are dynamic reservations among the offered resources.
- * @example offerConversion({ type: 'RESERVE', reserve: { resources } }, { role: 'eng', principal: 'ops', available })
+ * What a conversion is checked against: the offers' role (any role for an operator's), the
+ * maker's principal, the agent's total (for persistence ids and whole volumes), and what is left
+ * of the offers.
+ */
+export interface ConversionContext {
+  readonly role?: string;
+  readonly principal: string | undefined;
+  readonly agentTotal: Resources;
+  readonly available: Resources;
+}
+
+/** The field of each conversion's operation, and what its list is called. */
+const FIELDS = {
+  RESERVE: ['reserve', 'resources'],
+  UNRESERVE: ['unreserve', 'resources'],
+  CREATE: ['create', 'volumes'],
+  DESTROY: ['destroy', 'volumes'],
+} as const;
+
+/**
+ * The conversion a RESERVE, UNRESERVE, CREATE or DESTROY makes of `context.available`, or why it
+ * is invalid (a sentence naming the resource and the rule). A RESERVE's resources are the
+ * reservations it makes: each dynamically reserved to the offers' role by the framework's
+ * principal, out of unreserved offered resources. An UNRESERVE's are dynamic reservations among
+ * the offered resources. A CREATE's are volumes made of offered reserved disk; a DESTROY's,
+ * offered volumes.
+ * @example offerConversion({ type: 'RESERVE', reserve: { resources } }, { role: 'eng', principal: 'ops', agentTotal, available })
  */
 export function offerConversion(operation: Operation, context: ConversionContext): Conversion | string {
   const kind = operation.type;
-  const body = kind === 'RESERVE' ? operation.reserve : kind === 'UNRESERVE' ? operation.unreserve : undefined;
-  if (body === undefined || kind === 'LAUNCH') return `${kind} without its '${kind.toLowerCase()}' field`;
-  const conversion = conversionOf(kind, body.resources, context);
+  if (kind === 'LAUNCH') return 'LAUNCH is not a conversion';
+  const [field, list] = FIELDS[kind];
+  const body: Record<string, unknown> | undefined = operation[field];
+  if (body === undefined) return `${kind} without its '${field}' field`;
+  const conversion = conversionOf(kind, body[list], context);
   if (typeof conversion === 'string') return conversion;
   if (!context.available.contains(conversion.consumed)) {
     return `${kind}: the offers do not hold '${conversion.consumed.format()}' (they hold '${context.available.format()}')`;
@@ -43,11 +72,11 @@ export function offerConversion(operation: Operation, context: ConversionContext
 }
 
 /**
- * The conversion a RESERVE or UNRESERVE of `json` (Mesos JSON resources) makes, checked as Mesos
- * checks it (and `context.role`, when given, as the only role reserved for), but not against
- * what is available; or why not.
+ * The conversion a RESERVE, UNRESERVE, CREATE or DESTROY of `json` (Mesos JSON resources) makes,
+ * checked as Mesos checks it (and `context.role`, when given, as the only role reserved for), but
+ * not against what is available; or why not.
  */
-export function conversionOf(kind: 'RESERVE' | 'UNRESERVE', json: unknown, context: Omit<ConversionContext, 'available'>): Conversion | string {
+export function conversionOf(kind: ConversionKind, json: unknown, context: Omit<ConversionContext, 'available'>): Conversion | string {
   // Bounded before the algebra, which is quadratic in the entries: an operator's list comes from
   // an HTTP body (up to 16 MB), and no agent has more entries than a message may carry.
   if (Array.isArray(json) && json.length > MAX_RESOURCE_ENTRIES) return `${kind}: ${json.length} resources; at most ${MAX_RESOURCE_ENTRIES} (MAX_RESOURCE_ENTRIES)`;
@@ -57,10 +86,26 @@ export function conversionOf(kind: 'RESERVE' | 'UNRESERVE', json: unknown, conte
   } catch (error) {
     return `${kind}: ${(error as Error).message}`;
   }
-  if (resources.isEmpty()) return `${kind} of no resources`;
+  if (resources.isEmpty()) return `${kind} of no ${FIELDS[kind][1]}`;
+  switch (kind) {
+    case 'RESERVE':
+    case 'UNRESERVE':
+      return reservationConversion(kind, resources, context);
+    case 'CREATE':
+    case 'DESTROY':
+      return volumeConversion(kind, resources, Array.isArray(json) ? json.length : 0, context);
+  }
+}
+
+function reservationConversion(kind: 'RESERVE' | 'UNRESERVE', resources: Resources, context: Omit<ConversionContext, 'available'>): Conversion | string {
   for (const entry of resources) {
     // Made only for a refusal's sentence: a valid list is not formatted entry by entry.
     const text = (): string => Resources.of([entry]).format();
+    if (entry.volume !== undefined) {
+      return kind === 'RESERVE'
+        ? `RESERVE: '${text()}' is a persistent volume (reserve plain disk, then CREATE the volume)`
+        : `UNRESERVE: '${text()}' is a persistent volume (DESTROY it first)`;
+    }
     if (entry.reservation === undefined) {
       return kind === 'RESERVE'
         ? `RESERVE: '${text()}' is not dynamically reserved (a dynamic reservation has 'reservation': {'principal': ...})`
@@ -68,23 +113,80 @@ export function conversionOf(kind: 'RESERVE' | 'UNRESERVE', json: unknown, conte
     }
     if (kind !== 'RESERVE') continue;
     if (context.role !== undefined && entry.role !== context.role) return `RESERVE: '${text()}' reserves for role '${entry.role}', but the offers are allocated to role '${context.role}'`;
-    const principal = entry.reservation.principal;
-    if (context.principal === undefined && principal !== undefined) {
-      return `RESERVE: '${text()}' names principal '${principal}', but the ${context.role === undefined ? 'request has' : 'framework has'} none`;
-    }
-    if (context.principal !== undefined && principal !== context.principal) {
-      return `RESERVE: '${text()}' names ${principal === undefined ? 'no principal' : `principal '${principal}'`}, but the ${context.role === undefined ? "request's" : "framework's"} principal is '${context.principal}'`;
-    }
+    const error = principalError('RESERVE', text, entry.reservation.principal, context);
+    if (error !== undefined) return error;
   }
   const unreserved = resources.flatten();
-  if (kind === 'RESERVE') return { consumed: unreserved, converted: resources };
+  if (kind === 'RESERVE') return { kind, consumed: unreserved, converted: resources, authorizations: resources.roles().map((role) => ['reserve_resources', role] as const) };
   const reservers = [...new Set(resources.entries().map((entry) => entry.reservation?.principal ?? ''))];
-  return { consumed: resources, converted: unreserved, reservers };
+  return { kind, consumed: resources, converted: unreserved, authorizations: reservers.map((reserver) => ['unreserve_resources', reserver] as const) };
 }
 
 /**
- * An agent's total: its declared resources with the dynamic reservations it keeps
- * (`checkpointed`, Mesos' `checkpointed_resources`) applied, as the agent applies them
+ * A CREATE's or DESTROY's conversion (Mesos' `validate(Create)` and `validate(Destroy)`): every
+ * entry a read-write persistent volume; a CREATE's persistence ids new in their role on the agent
+ * (and in the list: `listed` is the list's length, which merged entries fall short of), each
+ * volume naming the maker's principal; a DESTROY's each a whole volume the agent has.
+ */
+function volumeConversion(kind: 'CREATE' | 'DESTROY', volumes: Resources, listed: number, context: Omit<ConversionContext, 'available'>): Conversion | string {
+  for (const entry of volumes) {
+    const text = (): string => Resources.of([entry]).format();
+    if (entry.volume === undefined) return `${kind}: '${text()}' is not a persistent volume ('disk' with 'persistence' and 'volume')`;
+    if (entry.volume.mode === 'RO') return `${kind}: '${text()}' is read-only; read-only persistent volumes are not supported`;
+    if (kind === 'CREATE') {
+      const error = principalError('CREATE', text, entry.volume.principal, context, "in 'disk.persistence'");
+      if (error !== undefined) return error;
+      continue;
+    }
+    const held = context.agentTotal.entries().find((candidate) => candidate.volume?.key === entry.volume?.key && candidate.role === entry.role && candidate.reservation?.key === entry.reservation?.key);
+    if (held === undefined) return `DESTROY: persistent volume '${text()}' not found on the agent`;
+    if (held.type === 'SCALAR' && entry.type === 'SCALAR' && held.value !== entry.value) return `DESTROY: '${text()}' is part of volume '${entry.volume.id}' (${held.value}); a volume is destroyed whole`;
+  }
+  if (kind === 'DESTROY') {
+    const creators = [...new Set(volumes.entries().map((entry) => entry.volume?.principal ?? ''))];
+    return { kind, consumed: volumes, converted: volumes.withoutVolumes(), authorizations: creators.map((creator) => ['destroy_volumes', creator] as const) };
+  }
+  const duplicate = volumes.size < listed ? volumes.entries()[0] : undefined;
+  const clash = duplicatePersistenceId([...context.agentTotal.persistentVolumes(), ...volumes]);
+  if (duplicate !== undefined || clash !== undefined) return `CREATE: persistence id '${clash?.id ?? duplicate?.volume?.id ?? ''}' is not unique${clash === undefined ? ' in the list' : ` in role '${clash.role}' on the agent`}`;
+  return { kind, consumed: volumes.withoutVolumes(), converted: volumes, authorizations: volumes.roles().map((role) => ['create_volumes', role] as const) };
+}
+
+/** Why `principal` (a reservation's or a volume's) is not the maker's, or undefined. */
+function principalError(kind: 'RESERVE' | 'CREATE', text: () => string, principal: string | undefined, context: Omit<ConversionContext, 'available'>, where = ''): string | undefined {
+  const maker = context.role === undefined ? 'request' : 'framework';
+  const place = where === '' ? '' : ` ${where}`;
+  if (context.principal === undefined && principal !== undefined) return `${kind}: '${text()}' names principal '${principal}'${place}, but the ${maker} has none`;
+  if (context.principal !== undefined && principal !== context.principal) {
+    return `${kind}: '${text()}' names ${principal === undefined ? 'no principal' : `principal '${principal}'`}${place}, but the ${maker}'s principal is '${context.principal}'`;
+  }
+  return undefined;
+}
+
+/**
+ * Why a task's (or an executor's) `resources` take part of a persistent volume, or undefined: a
+ * volume is used whole (Mesos makes volumes atomic in its resource algebra; here the slot adds and
+ * subtracts as a scalar, and this check keeps a task from taking half of one).
+ */
+export function partialVolumeError(resources: Resources, agentTotal: Resources): string | undefined {
+  for (const entry of resources.persistentVolumes()) {
+    const whole = agentTotal.entries().find((candidate) => candidate.volume?.key === entry.volume?.key && candidate.role === entry.role && candidate.reservation?.key === entry.reservation?.key);
+    if (whole !== undefined && !sameAmount(whole, entry)) return `it uses part of persistent volume '${entry.volume?.id ?? ''}' (${amountOf(entry)} of ${amountOf(whole)}); a volume is used whole`;
+  }
+  return undefined;
+}
+
+function sameAmount(left: Resource, right: Resource): boolean {
+  return left.type === 'SCALAR' && right.type === 'SCALAR' && left.value === right.value;
+}
+
+function amountOf(entry: Resource): number {
+  return entry.type === 'SCALAR' ? entry.value : 0;
+}
+
+/**
+ * An agent's total: its declared resources with the dynamic reservations and persistent volumes it
+ * keeps (`checkpointed`, Mesos' `checkpointed_resources`) applied, as the agent applies them
  * (`applyCheckpointedResources`); why not, as a sentence, when they do not fit.
  */
 export function agentTotalOf(resources: Resources, checkpointed: Resources): Resources | string {

@@ -27,6 +27,7 @@ import type { Logger } from '../../lib/logging';
 import type { TaskStatus } from '../../lib/protocol';
 import { SEE_ALL, type StateViewer } from '../../lib/state-json';
 import { v1VersionInfo } from '../../lib/version';
+import type { ConversionKind } from './reservations';
 import { parseOperatorCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
 import { clientOf, type V1Json } from '../../lib/v1/json';
 import {
@@ -103,7 +104,7 @@ export interface OperatorPort {
   /** Removes agent `agentId` for good: its tasks are gone, it is shut down. */
   markAgentGone(caller: HttpCaller, agentId: string): HttpResponse | Promise<HttpResponse>;
   /** `POST /master/reserve` (RESERVE) or `/master/unreserve` of Mesos JSON `resources` on `agentId`, by `caller`. */
-  convertResources(caller: HttpCaller, kind: 'RESERVE' | 'UNRESERVE', agentId: string, resources: unknown[]): HttpResponse | Promise<HttpResponse>;
+  convertResources(caller: HttpCaller, kind: ConversionKind, agentId: string, resources: unknown[]): HttpResponse | Promise<HttpResponse>;
 }
 
 /** The operator API's limits (the master's flags). */
@@ -147,7 +148,10 @@ export const MAX_OPERATOR_BACKLOG_CHARS = 16 * 1024 * 1024;
 export const SUBSCRIBED_SLICE_CHARS = 1024 * 1024;
 
 /** The calls that change the cluster: they need read-write credentials (`--authenticate_http_readwrite`). */
-const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set(['UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES']);
+/** The conversion each operator call of one makes. */
+const CONVERSION_OF_CALL = { RESERVE_RESOURCES: 'RESERVE', UNRESERVE_RESOURCES: 'UNRESERVE', CREATE_VOLUMES: 'CREATE', DESTROY_VOLUMES: 'DESTROY' } as const;
+
+const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set(['UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES']);
 
 /** Serves `/api/v1` from inside the master's mailbox; see the file's comment. */
 export class OperatorApi {
@@ -290,7 +294,9 @@ export class OperatorApi {
         return textual(this.port.markAgentGone(caller, call.agentId));
       case 'RESERVE_RESOURCES':
       case 'UNRESERVE_RESOURCES':
-        return textual(this.port.convertResources(caller, call.type === 'RESERVE_RESOURCES' ? 'RESERVE' : 'UNRESERVE', call.agentId, call.resources));
+      case 'CREATE_VOLUMES':
+      case 'DESTROY_VOLUMES':
+        return textual(this.port.convertResources(caller, CONVERSION_OF_CALL[call.type], call.agentId, call.resources));
       case 'SUBSCRIBE':
         return this.subscribe(caller, caller.principal === undefined ? clientOf(request.remoteAddress) : undefined);
     }

@@ -8,6 +8,7 @@ import { MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_OFFER_FILTER_ROLES, MAX_RESOURCE_
 import type { MinAllocatableByRole } from '../allocator/hierarchical';
 import { checkInfoError, healthCheckError, idError, type ExecutorInfo, type FrameworkInfo, type TaskInfo } from '../../lib/protocol';
 import { withFields } from '../../lib/with-fields';
+import { partialVolumeError } from './reservations';
 
 /** What offer validation needs to know of one outstanding offer. */
 export interface OfferFacts {
@@ -81,6 +82,8 @@ export interface TaskContext {
   executor(executorId: string): ExecutorInfo | undefined;
   /** What remains of the offered resources. */
   readonly available: Resources;
+  /** The agent's total, against which a task's persistent volumes are checked whole (none checked without it). */
+  readonly agentTotal?: Resources;
   /** The role the offers are allocated to. */
   readonly role?: string;
   /** The launch's parses of its resource lists, remembered (without it, each use parses again). */
@@ -368,8 +371,9 @@ function combinationError(task: TaskInfo, context: TaskContext): string | undefi
 
 function fitError(task: TaskInfo, context: TaskContext): string | undefined {
   const total = launchResources(task, context);
-  if (context.available.contains(total)) return undefined;
-  return `Total resources ${total.format()} required by task and its executor is more than available ${context.available.format()}`;
+  if (!context.available.contains(total)) return `Total resources ${total.format()} required by task and its executor is more than available ${context.available.format()}`;
+  const partial = context.agentTotal === undefined || !total.hasPersistentVolumes() ? undefined : partialVolumeError(total, context.agentTotal);
+  return partial === undefined ? undefined : `Task ${partial}`;
 }
 
 /** The resources `compute` returns, or the message of what it threw (the resource algebra throws on bad input). */

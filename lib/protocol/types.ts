@@ -449,20 +449,26 @@ export const FiltersSchema = z.object({ refuseSeconds: z.number().optional() });
 export type Filters = z.infer<typeof FiltersSchema>;
 
 /**
- * An operation in an ACCEPT call: LAUNCH tasks, or RESERVE / UNRESERVE resources dynamically
- * (Mesos' `Offer.Operation`: a type and the field of that type; one object, not a union of
- * three, so the link's compiled check covers it). A RESERVE's resources are what it makes (each dynamically reserved
- * to the offer's role, `reservation: {principal}`); an UNRESERVE's, the reservations it undoes.
+ * An operation in an ACCEPT call: LAUNCH tasks, RESERVE / UNRESERVE resources dynamically, or
+ * CREATE / DESTROY persistent volumes (Mesos' `Offer.Operation`: a type and the field of that
+ * type; one object, not a union, so the link's compiled check covers it). A RESERVE's resources
+ * are what it makes (each dynamically reserved to the offer's role, `reservation: {principal}`);
+ * an UNRESERVE's, the reservations it undoes; a CREATE's volumes, the volumes it makes of reserved
+ * disk (`disk: {persistence, volume}`); a DESTROY's, the volumes it turns back into that disk.
  * Operations apply in order, each to what the ones before left of the offers.
  */
 export const OperationSchema = z.object({
-  type: z.enum(['LAUNCH', 'RESERVE', 'UNRESERVE']),
+  type: z.enum(['LAUNCH', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY']),
   /** LAUNCH's tasks. */
   launch: z.object({ taskInfos: z.array(TaskInfoSchema) }).optional(),
   /** RESERVE's resources. */
   reserve: z.object({ resources: ResourceListSchema }).optional(),
   /** UNRESERVE's resources. */
   unreserve: z.object({ resources: ResourceListSchema }).optional(),
+  /** CREATE's volumes. */
+  create: z.object({ volumes: ResourceListSchema }).optional(),
+  /** DESTROY's volumes. */
+  destroy: z.object({ volumes: ResourceListSchema }).optional(),
 });
 /** One operation (the field its type names must be there: the master drops one without it, as Mesos does). */
 export type Operation = z.infer<typeof OperationSchema>;

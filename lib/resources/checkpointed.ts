@@ -1,10 +1,12 @@
 /**
- * Dynamic reservations applied to an agent's declared resources (Mesos'
+ * Dynamic reservations and persistent volumes applied to an agent's declared resources (Mesos'
  * `applyCheckpointedResources`): what the agent offers, and what the master counts for it, is its
- * declared resources with each reservation carved out of their unreserved part. Shared by the
- * agent (its file, its `CheckpointResources`) and the master (a registration's report).
+ * declared resources with each reservation carved out of their unreserved part and each volume out
+ * of the disk it was made of. Shared by the agent (its file, its `CheckpointResources`) and the
+ * master (a registration's report).
  */
 import { Resources } from './resources';
+import type { Resource } from './types';
 
 /**
  * Why `checkpointed` cannot be applied to the declared resources `declared`, or undefined when it
@@ -14,10 +16,28 @@ import { Resources } from './resources';
  *   // "the agent's resources cpus:1 do not hold them (missing cpus:1)"
  */
 export function checkpointedResourcesError(declared: Resources, checkpointed: Resources): string | undefined {
-  const notDynamic = checkpointed.filter((entry) => entry.reservation === undefined);
-  if (!notDynamic.isEmpty()) return `${notDynamic.toString()} ${notDynamic.size === 1 ? 'is' : 'are'} not dynamically reserved (only dynamic reservations are checkpointed)`;
-  const unreserved = checkpointed.flatten();
-  if (!declared.contains(unreserved)) return `the agent's resources ${describeResources(declared)} do not hold them (missing ${unreserved.subtractSaturating(declared).toString()})`;
+  const neither = checkpointed.filter((entry) => entry.reservation === undefined && entry.volume === undefined);
+  if (!neither.isEmpty()) return `${neither.toString()} ${neither.size === 1 ? 'is' : 'are'} neither dynamically reserved nor a persistent volume (only those are checkpointed)`;
+  const duplicate = duplicatePersistenceId(checkpointed);
+  if (duplicate !== undefined) return `persistence id '${duplicate.id}' is not unique in role '${duplicate.role}'`;
+  const made = checkpointed.beforeConversions();
+  if (!declared.contains(made)) return `the agent's resources ${describeResources(declared)} do not hold them (missing ${made.subtractSaturating(declared).toString()})`;
+  return undefined;
+}
+
+/**
+ * A persistence id two volumes of one role share among `resources` (Mesos'
+ * `validateUniquePersistenceID`), or undefined. Entries, not a `Resources`: the same volume listed
+ * twice would merge into one slot there.
+ */
+export function duplicatePersistenceId(resources: Iterable<Resource>): { id: string; role: string } | undefined {
+  const seen = new Set<string>();
+  for (const entry of resources) {
+    if (entry.volume === undefined) continue;
+    const key = JSON.stringify([entry.role, entry.volume.id]);
+    if (seen.has(key)) return { id: entry.volume.id, role: entry.role };
+    seen.add(key);
+  }
   return undefined;
 }
 
@@ -31,10 +51,10 @@ export function applyCheckpointedResources(declared: Resources, checkpointed: Re
   if (checkpointed.isEmpty()) return declared;
   const error = checkpointedResourcesError(declared, checkpointed);
   if (error !== undefined) throw new Error(`cannot apply the checkpointed resources ${describeResources(checkpointed)}: ${error}`);
-  return declared.subtract(checkpointed.flatten()).add(checkpointed);
+  return declared.subtract(checkpointed.beforeConversions()).add(checkpointed);
 }
 
-/** `resources` for a message: the text form (a dynamic reservation as `cpus(role, principal):1`), or `none`. */
+/** `resources` for a message: the text form (a dynamic reservation as `cpus(role, principal):1`, a volume as `disk(role)[id:path]:64`), or `none`. */
 export function describeResources(resources: Resources): string {
   return resources.isEmpty() ? 'none' : resources.toString();
 }

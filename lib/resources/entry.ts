@@ -8,13 +8,16 @@ import { rangesContain, rangesEqual, subtractRanges, unionRanges } from './range
 import { fromUnits, toUnits } from './scalar';
 import { itemsContain, itemsEqual, subtractItems, unionItems } from './sets';
 import { sameReservation } from './reservation';
-import type { DynamicReservation, Range, RangesResource, Resource, ScalarResource, SetResource } from './types';
+import { sameVolume } from './volume';
+import type { DynamicReservation, PersistentVolume, Range, RangesResource, Resource, ScalarResource, SetResource } from './types';
 
 /**
  * A scalar entry (value already exact to 0.001). Fields in one order keep V8 shapes stable; a
- * dynamically reserved entry (`reservation`) has one field more and is never cached.
+ * dynamically reserved entry (`reservation`) or a persistent volume (`volume`) has a field or two
+ * more and is never cached.
  */
-export function scalarEntry(name: string, role: string, value: number, reservation?: DynamicReservation): ScalarResource {
+export function scalarEntry(name: string, role: string, value: number, reservation?: DynamicReservation, volume?: PersistentVolume): ScalarResource {
+  if (volume !== undefined) return reservation === undefined ? { type: 'SCALAR', name, role, value, volume } : { type: 'SCALAR', name, role, value, reservation, volume };
   if (reservation !== undefined) return { type: 'SCALAR', name, role, value, reservation };
   const slot = scalarSlot(name, role, value);
   const known = scalarEntries[slot];
@@ -41,6 +44,11 @@ function scalarSlot(name: string, role: string, value: number): number {
   hash ^= Math.imul(name.length, 31) + (name.length === 0 ? 0 : name.charCodeAt(name.length - 1));
   hash ^= (role.length << 8) + (role.length === 0 ? 0 : role.charCodeAt(role.length - 1) << 16);
   return (hash ^ (hash >>> 15)) & (SCALAR_ENTRY_CACHE_SLOTS - 1);
+}
+
+/** The same entry without its persistent volume (plain disk of the same role and reservation). */
+export function withoutVolume(entry: Resource): Resource {
+  return entry.volume === undefined || entry.type !== 'SCALAR' ? entry : scalarEntry(entry.name, entry.role, entry.value, entry.reservation);
 }
 
 /** A ranges entry (ranges already normalized), dynamically reserved with `reservation`. */
@@ -87,15 +95,19 @@ export function indexedTypes(entries: readonly Resource[], index: Map<string, Re
   return index;
 }
 
-/** Whether two entries describe the same resource slot (name, role and dynamic reservation). */
+/**
+ * Whether two entries describe the same resource slot (name, role, dynamic reservation and
+ * persistent volume). A volume's slot adds and subtracts as a scalar does; that a task takes a
+ * whole volume is the master's check (Mesos makes volumes atomic in the algebra instead).
+ */
 export function sameSlot(left: Resource, right: Resource): boolean {
-  return left.name === right.name && left.role === right.role && sameReservation(left.reservation, right.reservation);
+  return left.name === right.name && left.role === right.role && sameReservation(left.reservation, right.reservation) && sameVolume(left.volume, right.volume);
 }
 
 /** The sum of two entries of the same slot; throws if their types differ. */
 export function addEntries(left: Resource, right: Resource): Resource {
   if (left.type === 'SCALAR' && right.type === 'SCALAR') {
-    return scalarEntry(left.name, left.role, fromUnits(toUnits(left.value) + toUnits(right.value)), left.reservation);
+    return scalarEntry(left.name, left.role, fromUnits(toUnits(left.value) + toUnits(right.value)), left.reservation, left.volume);
   }
   if (left.type === 'RANGES' && right.type === 'RANGES') {
     return rangesEntry(left.name, left.role, unionRanges(left.ranges, right.ranges), left.reservation);
@@ -110,7 +122,7 @@ export function addEntries(left: Resource, right: Resource): Resource {
 export function subtractEntries(left: Resource, right: Resource): Resource | undefined {
   if (left.type === 'SCALAR' && right.type === 'SCALAR') {
     const units = toUnits(left.value) - toUnits(right.value);
-    return units > 0 ? scalarEntry(left.name, left.role, fromUnits(units), left.reservation) : undefined;
+    return units > 0 ? scalarEntry(left.name, left.role, fromUnits(units), left.reservation, left.volume) : undefined;
   }
   if (left.type === 'RANGES' && right.type === 'RANGES') {
     const ranges = subtractRanges(left.ranges, right.ranges);
@@ -153,10 +165,10 @@ export function entriesEqual(left: Resource, right: Resource): boolean {
 
 /**
  * The same entry reserved to another role, statically (`*`: unreserved), or with `reservation`
- * dynamically.
+ * dynamically; a persistent volume becomes plain disk.
  */
 export function withRole(entry: Resource, role: string, reservation?: DynamicReservation): Resource {
-  if (entry.role === role && sameReservation(entry.reservation, reservation)) {
+  if (entry.role === role && sameReservation(entry.reservation, reservation) && entry.volume === undefined) {
     return entry;
   }
   switch (entry.type) {

@@ -12,11 +12,12 @@ import { normalizeRanges } from './ranges';
 import { roundScalar } from './scalar';
 import { itemError, nameError, rangeError, reservationRoleError, scalarError } from './validate';
 import { dynamicReservation, reservationError, reservationToJSON } from './reservation';
+import { volumeEntryError, volumeFromJSON, volumeToJSON } from './volume';
 import { UNRESERVED_ROLE, type DynamicReservation, type Range, type ReservationLabel, type Resource, type ResourceJSON } from './types';
 import { isJsonObject } from '../protocol/plain';
 
 /** Fields of `mesos.Resource` that are understood. */
-const KNOWN_FIELDS = new Set(['name', 'type', 'scalar', 'ranges', 'set', 'role', 'reservation', 'reservations']);
+const KNOWN_FIELDS = new Set(['name', 'type', 'scalar', 'ranges', 'set', 'role', 'reservation', 'reservations', 'disk']);
 
 /** Parses a JSON list of resources into entries (not yet merged); throws `ResourceParseError`. */
 export function parseResourcesJSON(json: unknown): Resource[] {
@@ -44,6 +45,7 @@ export function parseResourcesJSON(json: unknown): Resource[] {
 export function resourceToJSON(entry: Resource): ResourceJSON {
   const json = plainResourceToJSON(entry);
   if (entry.reservation !== undefined) json.reservation = reservationToJSON(entry.reservation);
+  if (entry.volume !== undefined) json.disk = volumeToJSON(entry.volume);
   return json;
 }
 
@@ -81,6 +83,11 @@ function parseElement(element: unknown, index: number): Resource {
   }
   const role = parseRole(element, index, name);
   const reservation = parsedReservation;
+  if (element.disk !== undefined) {
+    const volume = volumeEntryError(name, String(element.type), role) ?? volumeFromJSON(element.disk);
+    if (typeof volume === 'string') throw invalid(index, name, volume);
+    return scalarEntry(name, role, parseScalar(element.scalar, index, name), reservation, volume);
+  }
   switch (element.type) {
     case 'SCALAR':
       return scalarEntry(name, role, parseScalar(element.scalar, index, name), reservation);

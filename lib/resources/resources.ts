@@ -11,6 +11,7 @@ import {
   setEntry,
   subtractEntries,
   typeOfName,
+  withoutVolume,
   withRole,
 } from './entry';
 import { deepFreeze } from '../deep-freeze';
@@ -18,6 +19,7 @@ import { ResourceError, ResourceParseError } from './errors';
 import { parseResourcesJSON, resourceToJSON } from './json';
 import { normalizeRanges, unionRanges } from './ranges';
 import { dynamicReservation } from './reservation';
+import { persistentVolume, volumeEntryError } from './volume';
 import { isAllocatableTo } from './roles';
 import { fromUnits, roundScalar, toUnits } from './scalar';
 import { normalizeItems, unionItems } from './sets';
@@ -47,7 +49,7 @@ export class Resources implements Iterable<Resource> {
   /** No resources. */
   static readonly EMPTY: Resources = new Resources([]);
 
-  /** Canonical entries: non-empty, one per (name, role), in first-appearance order. */
+  /** Canonical entries: non-empty, one per slot (name, role, dynamic reservation, volume), in first-appearance order. */
   private readonly items: readonly Resource[];
   /** `toFrozenJSON()`'s value, made on first use. */
   private frozenJSON: readonly ResourceJSON[] | undefined = undefined;
@@ -306,6 +308,40 @@ export class Resources implements Iterable<Resource> {
     return this.items.some((entry) => entry.reservation !== undefined);
   }
 
+  /** The persistent volumes (entries with a `volume`). */
+  persistentVolumes(): Resources {
+    return this.filter((entry) => entry.volume !== undefined);
+  }
+
+  /** Whether any entry is a persistent volume. */
+  hasPersistentVolumes(): boolean {
+    return this.items.some((entry) => entry.volume !== undefined);
+  }
+
+  /**
+   * What an agent keeps on disk across restarts (Mesos' checkpointed resources): the dynamic
+   * reservations and the persistent volumes.
+   */
+  checkpointed(): Resources {
+    return this.filter((entry) => entry.reservation !== undefined || entry.volume !== undefined);
+  }
+
+  /** Every persistent volume as the plain disk it was made of (same role and reservation). */
+  withoutVolumes(): Resources {
+    return this.hasPersistentVolumes() ? Resources.merged(this.items.map(withoutVolume)) : this;
+  }
+
+  /**
+   * What these were before every RESERVE and CREATE: persistent volumes as plain disk, dynamic
+   * reservations unreserved; static reservations stay. An agent's declared resources hold what
+   * its checkpointed resources are made of.
+   * @example Resources.fromJSON(volumeOnDynamicReservation).beforeConversions().format() // 'disk:64'
+   */
+  beforeConversions(): Resources {
+    if (!this.items.some((entry) => entry.reservation !== undefined || entry.volume !== undefined)) return this;
+    return Resources.merged(this.items.map((entry) => entry.reservation !== undefined ? withRole(entry, UNRESERVED_ROLE) : withoutVolume(entry)));
+  }
+
   /**
    * Every entry dynamically reserved to `role` with `reservation` (what a RESERVE of these makes);
    * throws `ResourceError` for `*` or an invalid role.
@@ -320,7 +356,7 @@ export class Resources implements Iterable<Resource> {
 
   /**
    * All entries moved to one role (default: unreserved), merging what then shares a slot; a
-   * dynamic reservation is dropped with the role it had.
+   * dynamic reservation is dropped with the role it had, and a persistent volume becomes plain disk.
    */
   flatten(role: string = UNRESERVED_ROLE): Resources {
     const error = reservationRoleError(role);
@@ -404,7 +440,7 @@ export class Resources implements Iterable<Resource> {
       remainingUnits.set(entry.name, remaining - taken);
       changed = changed || taken !== toUnits(entry.value);
       if (taken > 0) {
-        items.push(taken === toUnits(entry.value) ? entry : scalarEntry(entry.name, entry.role, fromUnits(taken), entry.reservation));
+        items.push(taken === toUnits(entry.value) ? entry : scalarEntry(entry.name, entry.role, fromUnits(taken), entry.reservation, entry.volume));
       }
     }
     if (!changed) {
@@ -468,15 +504,17 @@ function isEmptyEntry(entry: Resource): boolean {
 
 /** Validates a caller-built entry and returns it in canonical form. */
 function normalizeEntry(entry: Resource): Resource {
-  const error = nameError(entry.name) ?? reservationRoleError(entry.role) ?? valueError(entry) ?? dynamicRoleError(entry.role, entry.reservation);
+  const error = nameError(entry.name) ?? reservationRoleError(entry.role) ?? valueError(entry) ?? dynamicRoleError(entry.role, entry.reservation)
+    ?? (entry.volume === undefined ? undefined : volumeEntryError(entry.name, entry.type, entry.role));
   if (error !== undefined) {
     throw new ResourceError(`invalid resource '${entry.name}': ${error}`);
   }
-  // A caller-built reservation is made again: checked, and with its key.
+  // A caller-built reservation or volume is made again: checked, and with its key.
   const reservation = entry.reservation === undefined ? undefined : dynamicReservation(entry.reservation.principal, entry.reservation.labels);
+  const volume = entry.volume === undefined ? undefined : persistentVolume(entry.volume);
   switch (entry.type) {
     case 'SCALAR':
-      return scalarEntry(entry.name, entry.role, roundScalar(entry.value), reservation);
+      return scalarEntry(entry.name, entry.role, roundScalar(entry.value), reservation, volume);
     case 'RANGES':
       return rangesEntry(entry.name, entry.role, normalizeRanges(entry.ranges), reservation);
     case 'SET':

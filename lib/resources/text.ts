@@ -8,6 +8,7 @@ import { ResourceParseError } from './errors';
 import { normalizeRanges } from './ranges';
 import { roundScalar } from './scalar';
 import { formatReservation } from './reservation';
+import { formatVolume } from './volume';
 import { itemError, nameError, rangeError, reservationRoleError, scalarError } from './validate';
 import { MAX_RANGE_VALUE, MAX_SCALAR_VALUE, UNRESERVED_ROLE, type Range, type Resource, type ResourceJSON } from './types';
 
@@ -92,7 +93,7 @@ function plainRangesText(ranges: ResourceJSON['ranges']): string | undefined {
 /** One entry in the text syntax (empty entries are never stored, so never formatted). */
 export function formatResource(entry: Resource): string {
   const role = entry.role === UNRESERVED_ROLE ? '' : entry.reservation === undefined ? `(${entry.role})` : `(${entry.role}, ${formatReservation(entry.reservation)})`;
-  return `${entry.name}${role}:${formatValue(entry)}`;
+  return `${entry.name}${role}${entry.volume === undefined ? '' : formatVolume(entry.volume)}:${formatValue(entry)}`;
 }
 
 function formatValue(entry: Resource): string {

@@ -54,6 +54,31 @@ export interface DynamicReservation {
   readonly key: string;
 }
 
+/** Longest persistence id of a persistent volume (Mesos' `NAME_MAX`: the id names a directory). */
+export const MAX_PERSISTENCE_ID_LENGTH = 255;
+/** Longest container path of a persistent volume, in characters (Linux' `PATH_MAX`). */
+export const MAX_VOLUME_PATH_LENGTH = 4_096;
+
+/** How a task may use a volume (Mesos' `Volume.Mode`); a persistent volume is created `RW`. */
+export type VolumeMode = 'RW' | 'RO';
+
+/**
+ * A persistent volume (Mesos' `Resource.DiskInfo` with `persistence` and `volume`): reserved disk
+ * that a CREATE turned into a directory on the agent, kept across tasks, agent restarts and master
+ * failovers until a DESTROY. Made by `persistentVolume`, which checks it and fills `key`.
+ */
+export interface PersistentVolume {
+  /** Its persistence id, unique among the volumes of its role on its agent. */
+  readonly id: string;
+  /** The principal that created it (absent when the creator had none). */
+  readonly principal?: string;
+  /** Where a task sees it: a path relative to the task's sandbox. */
+  readonly containerPath: string;
+  readonly mode: VolumeMode;
+  /** Its identity: equal keys are the same volume. */
+  readonly key: string;
+}
+
 interface ResourceBase {
   /** The resource name, e.g. `cpus`, `mem`, `ports`. */
   readonly name: string;
@@ -65,6 +90,11 @@ interface ResourceBase {
    * entries most lists hold keep their one shape.
    */
   readonly reservation?: DynamicReservation;
+  /**
+   * Set on a persistent volume (a `disk` scalar, reserved statically or dynamically); absent on
+   * everything else, so most entries keep their one shape. A volume is a slot of its own.
+   */
+  readonly volume?: PersistentVolume;
 }
 
 /** A scalar quantity; `value` is always an exact multiple of 0.001 and > 0. */
@@ -100,6 +130,14 @@ export interface ResourceJSON {
   reservation?: { principal?: string; labels?: ReservationLabelsJSON };
   /** Mesos' refined form: the stack of reservations, the last one the resource's role. */
   reservations?: Array<{ type?: string; role: string; principal?: string; labels?: ReservationLabelsJSON }>;
+  /** Mesos' `DiskInfo`: on a persistent volume, its persistence and where tasks see it. */
+  disk?: DiskInfoJSON;
+}
+
+/** Mesos' JSON form of a persistent volume's `DiskInfo`. */
+export interface DiskInfoJSON {
+  persistence?: { id: string; principal?: string };
+  volume?: { container_path: string; mode: VolumeMode };
 }
 
 /** Mesos' JSON form of `Labels`: `{"labels": [{"key": "k", "value": "v"}]}`. */

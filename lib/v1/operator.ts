@@ -44,6 +44,8 @@ const callSchema = z.object({
   // Resources are Mesos JSON lists, checked by the master (`Resources.fromJSON`); `source` (a reservation refinement's) is refused there.
   reserve_resources: z.object({ agent_id: idValue, resources: list(z.unknown()).default([]), source: list(z.unknown()).optional() }).optional(),
   unreserve_resources: z.object({ agent_id: idValue, resources: list(z.unknown()).default([]) }).optional(),
+  create_volumes: z.object({ agent_id: idValue, volumes: list(z.unknown()).default([]) }).optional(),
+  destroy_volumes: z.object({ agent_id: idValue, volumes: list(z.unknown()).default([]) }).optional(),
 });
 
 /** One role's quota as an UPDATE_QUOTA call sets it (Mesos' `QuotaConfig`): resource name → amount. */
@@ -63,13 +65,13 @@ export type OperatorCall =
   | { type: 'UPDATE_QUOTA'; force: boolean; configs: QuotaConfig[] }
   | { type: 'TEARDOWN'; frameworkId: string }
   | { type: 'MARK_AGENT_GONE'; agentId: string }
-  | { type: 'RESERVE_RESOURCES' | 'UNRESERVE_RESOURCES'; agentId: string; resources: unknown[] };
+  | { type: 'RESERVE_RESOURCES' | 'UNRESERVE_RESOURCES' | 'CREATE_VOLUMES' | 'DESTROY_VOLUMES'; agentId: string; resources: unknown[] };
 
 /** The call types this master serves. */
 export const OPERATOR_CALL_TYPES = [
   'GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_AGENTS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_TASKS',
   'GET_ROLES', 'GET_WEIGHTS', 'UPDATE_WEIGHTS', 'GET_QUOTA', 'UPDATE_QUOTA', 'GET_MASTER', 'TEARDOWN', 'MARK_AGENT_GONE', 'LIST_FILES',
-  'READ_FILE', 'SUBSCRIBE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES',
+  'READ_FILE', 'SUBSCRIBE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES',
 ] as const;
 
 /** Call types Mesos' master defines that this one does not serve (answered 501, naming the type). */
@@ -137,6 +139,11 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
     case 'UNRESERVE_RESOURCES': {
       const unreserve = call.unreserve_resources;
       return unreserve === undefined ? missing('unreserve_resources') : { ok: true, call: { type, agentId: unreserve.agent_id.value, resources: unreserve.resources } };
+    }
+    case 'CREATE_VOLUMES':
+    case 'DESTROY_VOLUMES': {
+      const volumes = type === 'CREATE_VOLUMES' ? call.create_volumes : call.destroy_volumes;
+      return volumes === undefined ? missing(type === 'CREATE_VOLUMES' ? 'create_volumes' : 'destroy_volumes') : { ok: true, call: { type, agentId: volumes.agent_id.value, resources: volumes.volumes } };
     }
     default:
       return { ok: true, call: { type: type as Extract<OperatorCall, { type: 'GET_HEALTH' }>['type'] } };
