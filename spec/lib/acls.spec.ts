@@ -335,12 +335,12 @@ describe('actors/master/acls', () => {
     it("accepts every action Mesos defines but this module does not enforce, keeps them, and lists them; they decide nothing here", () => {
       const json: Record<string, unknown> = { permissive: false };
       for (const action of UNENFORCED_ACL_ACTIONS) json[action] = [];
-      json['create_volumes'] = [{ principals: ANY, roles: values('prod') }];
+      json['resize_volumes'] = [{ principals: ANY, roles: values('prod') }];
       json['set_log_level'] = [{ principals: ANY, level: NONE }];
       const acls = parseAcls(json);
-      // view_roles, update_weights, get_quotas and update_quotas are enforced (/master/roles, /weights, /quota), view_containers too (/containers), the rest of acls.proto is not.
-      expect(UNENFORCED_ACL_ACTIONS).to.have.length(35);
-      expect(unenforcedActionsIn(acls)).to.deep.equal(['create_volumes', 'set_log_level']);
+      // view_roles, update_weights, get_quotas and update_quotas are enforced (/master/roles, /weights, /quota), view_containers too (/containers), create_volumes and destroy_volumes (CREATE, DESTROY), the rest of acls.proto is not.
+      expect(UNENFORCED_ACL_ACTIONS).to.have.length(33);
+      expect(unenforcedActionsIn(acls)).to.deep.equal(['resize_volumes', 'set_log_level']);
       expect(new Authorizer(acls).authorized('run_tasks', 'ops', 'root')).to.equal(false);
     });
 
