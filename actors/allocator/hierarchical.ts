@@ -406,8 +406,8 @@ export class HierarchicalAllocatorCore {
 
   /**
    * Converts offered resources a framework holds on an agent (Mesos' `updateAllocation`): a
-   * RESERVE or UNRESERVE it accepted turned `consumed` into `converted`, the same quantities with
-   * another reservation. The framework holds `converted` instead, and the agent's total changes
+   * RESERVE, UNRESERVE, CREATE or DESTROY it accepted turned `consumed` into `converted`, the same
+   * quantities with another reservation, or made into persistent volumes or back. The framework holds `converted` instead, and the agent's total changes
    * with it (reserved resources are offered only to their role from now on). `consumed` must be
    * offered to it (not used by tasks), and both must hold the same quantities.
    */
@@ -429,8 +429,8 @@ export class HierarchicalAllocatorCore {
 
   /**
    * Converts resources of an agent that nobody holds (Mesos' `updateAvailable`: an operator's
-   * `/reserve` or `/unreserve`): `consumed` becomes `converted` (the same quantities, reserved
-   * otherwise) in its total. False, changing nothing, when `consumed` is not all available
+   * `/reserve`, `/unreserve`, `/create-volumes` or `/destroy-volumes`): `consumed` becomes
+   * `converted` (the same quantities, reserved otherwise or made into volumes) in its total. False, changing nothing, when `consumed` is not all available
    * (offered or used meanwhile).
    */
   updateAvailable(agentId: string, consumed: Resources, converted: Resources): boolean {
