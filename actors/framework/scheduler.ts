@@ -211,7 +211,8 @@ export abstract class Scheduler extends Actor {
 
   /**
    * Uses offers for `operations`, applied in order (LAUNCH tasks, RESERVE or UNRESERVE resources
-   * dynamically: README, "Dynamic reservations"); the rest returns to the pool, filtered by `filters`.
+   * dynamically: README, "Dynamic reservations"; CREATE or DESTROY persistent volumes: README,
+   * "Persistent volumes", and examples/volume.ts); the rest returns to the pool, filtered by `filters`.
    * @example this.accept(offer.id, [{ type: 'RESERVE', reserve: { resources: reserved.toJSON() } }, { type: 'LAUNCH', launch: { taskInfos: [task] } }]);
    */
   accept(offerIds: string | string[], operations: Operation[], filters?: Filters): void {
