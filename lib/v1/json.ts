@@ -11,7 +11,7 @@
  * HTTP endpoints too.)
  */
 import { z } from 'zod';
-import type { ResourceJSON } from '../resources/types';
+import type { DiskInfoJSON, ResourceJSON } from '../resources/types';
 import { plainDataError } from '../protocol/plain';
 import { MAX_COMMAND_URIS, MAX_SHORT_TEXT_LENGTH, MAX_URI_LENGTH } from '../protocol/limits';
 import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, CommandUri, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, OfferFilters, TaskInfo, TaskStatus } from '../protocol';
@@ -126,8 +126,9 @@ export interface AgentEndpoint {
 /**
  * Resources in v1 JSON, in the format after reservation refinement (Mesos' own): a reservation as
  * `reservations` (a static one `{type: STATIC, role}`, a dynamic one `{type: DYNAMIC, role,
- * principal, labels}`), with the allocation role on each (as Mesos' offers have). Takes either
- * form of Mesos JSON: the cluster's own lists are pre-refinement (`role`, `reservation`).
+ * principal, labels}`), a persistent volume's `disk` (`{persistence, volume}`), with the
+ * allocation role on each (as Mesos' offers have). Takes either form of Mesos JSON: the
+ * cluster's own lists are pre-refinement (`role`, `reservation`).
  */
 export function v1Resources(resources: readonly ResourceJSON[], allocationRole?: string): V1Json[] {
   return resources.map((resource) => {
@@ -137,6 +138,7 @@ export function v1Resources(resources: readonly ResourceJSON[], allocationRole?:
     if (resource.set !== undefined) out.set = { item: [...resource.set.item] };
     if (resource.reservations !== undefined && resource.reservations.length > 0) out.reservations = resource.reservations.map(v1Reservation);
     else if (resource.role !== undefined && resource.role !== '*') out.reservations = [v1Reservation(resource.reservation === undefined ? { type: 'STATIC', role: resource.role } : { type: 'DYNAMIC', role: resource.role, ...resource.reservation })];
+    if (resource.disk !== undefined) out.disk = v1Disk(resource.disk);
     if (allocationRole !== undefined) out.allocation_info = { role: allocationRole };
     return out;
   });
@@ -149,6 +151,14 @@ function v1Reservation(reservation: NonNullable<ResourceJSON['reservations']>[nu
   out.role = reservation.role;
   if (reservation.principal !== undefined) out.principal = reservation.principal;
   if (reservation.labels !== undefined) out.labels = { labels: reservation.labels.labels.map((label) => ({ ...label })) };
+  return out;
+}
+
+/** A persistent volume's `Resource.DiskInfo` in v1 JSON: a copy of its `persistence` and `volume`. */
+function v1Disk(disk: DiskInfoJSON): V1Json {
+  const out: V1Json = {};
+  if (disk.persistence !== undefined) out.persistence = { ...disk.persistence };
+  if (disk.volume !== undefined) out.volume = { ...disk.volume };
   return out;
 }
 

@@ -7,8 +7,10 @@
  *
  * What this cluster does not serve is still declared where a client could send it, so that a
  * protobuf call holding it is refused by name exactly as the same call in JSON is (a task's
- * `container`, a resource's `disk`, `offer_constraints`...): a message this cluster never reads
+ * `container`, a disk's `source`, `offer_constraints`...): a message this cluster never reads
  * is declared as `bytes` under its number, which keeps its presence and nothing of its content.
+ * A persistent volume's `DiskInfo` is declared whole; its `source` and its volume's `host_path`,
+ * `image` and `source` come through to the resource parser, which refuses them by name.
  * A field no declaration names is skipped on decoding, as protobuf does, and as the JSON form
  * ignores unknown fields.
  *
@@ -85,6 +87,18 @@ message Attribute {
   optional Value.Set set = 6;
 }
 
+message Volume {
+  enum Mode {
+    RW = 1;
+    RO = 2;
+  }
+  required string container_path = 1;
+  optional string host_path = 2;
+  required Mode mode = 3;
+  optional bytes image = 4;
+  optional bytes source = 5;
+}
+
 message Resource {
   message AllocationInfo { optional string role = 1; }
   message ReservationInfo {
@@ -98,13 +112,22 @@ message Resource {
     optional string role = 3;
     optional Type type = 4;
   }
+  message DiskInfo {
+    message Persistence {
+      required string id = 1;
+      optional string principal = 2;
+    }
+    optional Persistence persistence = 1;
+    optional Volume volume = 2;
+    optional bytes source = 3;
+  }
   required string name = 1;
   required Value.Type type = 2;
   optional Value.Scalar scalar = 3;
   optional Value.Ranges ranges = 4;
   optional Value.Set set = 5;
   optional string role = 6;
-  optional bytes disk = 7;
+  optional DiskInfo disk = 7;
   optional ReservationInfo reservation = 8;
   optional bytes revocable = 9;
   optional bytes shared = 10;
@@ -367,12 +390,14 @@ message Offer {
       repeated bytes source = 2;
     }
     message Unreserve { repeated Resource resources = 1; }
+    message Create { repeated Resource volumes = 1; }
+    message Destroy { repeated Resource volumes = 1; }
     optional Type type = 1;
     optional Launch launch = 2;
     optional Reserve reserve = 3;
     optional Unreserve unreserve = 4;
-    optional bytes create = 5;
-    optional bytes destroy = 6;
+    optional Create create = 5;
+    optional Destroy destroy = 6;
     optional bytes launch_group = 7;
     optional OperationID id = 12;
     optional bytes grow_volume = 13;

@@ -12,6 +12,7 @@ import protobuf from 'protobufjs';
 import { recordIo } from '../process/http';
 import type { V1Json } from './json';
 import { V1_EXECUTOR_PROTO, V1_MESOS_PROTO, V1_SCHEDULER_PROTO } from './proto-schema';
+import { wireTypeError } from './wire-types';
 
 /** Mesos' media type for protobuf bodies and streams. */
 export const APPLICATION_PROTOBUF = 'application/x-protobuf';
@@ -48,11 +49,14 @@ function typesOf(api: V1ProtobufApi): ApiTypes {
 /**
  * A protobuf `mesos.v1.<api>.Call` as the v1 JSON of the same call, or why it is not one
  * (Mesos answers such a body 400 `Failed to parse body into Call protobuf`). A required field
- * missing, a wire type that does not match its field, or bytes cut short are each refused.
+ * missing, a wire type that does not match its field (`lib/v1/wire-types.ts`: the decoder would
+ * read it as its field's type), or bytes cut short are each refused.
  */
 export function v1CallJson(api: V1ProtobufApi, body: Uint8Array): { readonly json: unknown } | { readonly error: string } {
   const { call } = typesOf(api);
   try {
+    const wireError = wireTypeError(call, body);
+    if (wireError !== undefined) return { error: wireError };
     return { json: withoutUnknownEnumValues(call, call.toObject(call.decode(body), TO_JSON)) };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };

@@ -6,8 +6,8 @@
  * parser ignores them; unknown call types are refused.
  */
 import { z } from 'zod';
-import type { ResourceJSON } from '../resources/types';
-import { MAX_RESERVATION_LABELS } from '../resources';
+import type { DiskInfoJSON, ResourceJSON } from '../resources/types';
+import { MAX_PERSISTENCE_ID_LENGTH, MAX_RESERVATION_LABELS, MAX_VOLUME_PATH_LENGTH, volumeFromJSON, volumeToJSON } from '../resources';
 import {
   MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES,
   type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type TaskInfo, type TaskStatus,
@@ -31,6 +31,30 @@ const reservationLabels = z.object({
   labels: v1List(z.object({ key: text, value: text.optional() }), MAX_RESERVATION_LABELS).optional(),
 });
 
+/** `Volume.Mode`'s names. */
+const VOLUME_MODES = ['RW', 'RO'] as const;
+
+/**
+ * `Resource.DiskInfo`: a persistent volume's `persistence` and `volume`. Mesos' fields this
+ * cluster has nothing behind (a disk's `source`; a volume's `host_path`, `image` and `source`)
+ * are named, so that the resource parser refuses them by name (`volumeFromJSON`) rather than
+ * they be dropped; fields Mesos does not have are ignored, as everywhere in a call.
+ */
+const diskInfo = z.object({
+  persistence: z.object({
+    id: z.string().max(MAX_PERSISTENCE_ID_LENGTH, `must be at most ${MAX_PERSISTENCE_ID_LENGTH} characters`),
+    principal: text.optional(),
+  }).optional(),
+  volume: z.object({
+    container_path: z.string().max(MAX_VOLUME_PATH_LENGTH, `must be at most ${MAX_VOLUME_PATH_LENGTH} characters`),
+    mode: z.enum(VOLUME_MODES),
+    host_path: z.unknown().optional(),
+    image: z.unknown().optional(),
+    source: z.unknown().optional(),
+  }).optional(),
+  source: z.unknown().optional(),
+});
+
 const resource = z.object({
   name: text,
   type: z.enum(['SCALAR', 'RANGES', 'SET']),
@@ -42,8 +66,9 @@ const resource = z.object({
   reservation: z.object({ principal: text.optional(), labels: reservationLabels.optional() }).optional(),
   reservations: list(z.object({ type: z.enum(RESERVATION_TYPES).optional(), role: text, principal: text.optional(), labels: reservationLabels.optional() })).optional(),
   allocation_info: z.object({ role: text.optional() }).optional(),
+  /** A persistent volume's; checked whole by `resourcesError`. */
+  disk: diskInfo.optional(),
   // Mesos' fields this cluster has nothing behind: named, so a call holding one is refused (see UNSUPPORTED_RESOURCE_FIELDS).
-  disk: z.unknown().optional(),
   revocable: z.unknown().optional(),
   shared: z.unknown().optional(),
   provider_id: z.unknown().optional(),
@@ -79,18 +104,28 @@ const taskInfo = z.object({
 });
 
 /**
- * Fields of Mesos' Resource this cluster has nothing behind (persistent volumes and disk
- * sources, revocable and shared resources, resource providers): a task holding one is refused,
- * naming it, rather than run without what it asked for (a `disk.persistence` task ran with no
- * volume before; the hostile-input pass of 2026-12-05).
+ * Fields of Mesos' Resource this cluster has nothing behind (revocable and shared resources,
+ * resource providers): a task holding one is refused, naming it, rather than run without what it
+ * asked for (a `disk.persistence` task ran with no volume before persistent volumes were served;
+ * the hostile-input pass of 2026-12-05).
  */
-const UNSUPPORTED_RESOURCE_FIELDS = ['disk', 'revocable', 'shared', 'provider_id'] as const;
+const UNSUPPORTED_RESOURCE_FIELDS = ['revocable', 'shared', 'provider_id'] as const;
 
-/** Why `list` (a task's or an executor's resources) asks for what is not supported here, or undefined. */
-function unsupportedResources(list: ReadonlyArray<z.infer<typeof resource>> | undefined, where: string): string | undefined {
+/**
+ * Why `list` (a task's, an executor's or an operation's resources) asks for what is not supported
+ * here, or undefined: a field of `UNSUPPORTED_RESOURCE_FIELDS`, or a `disk` that is not a
+ * persistent volume as this cluster has them (a disk `source`, a volume's `host_path`...: named
+ * in `volumeFromJSON`'s words). Whether the volume is the framework's to use, create or destroy
+ * is the master's to say.
+ */
+function resourcesError(list: ReadonlyArray<z.infer<typeof resource>> | undefined, where: string): string | undefined {
   for (const [index, entry] of (list ?? []).entries()) {
     for (const field of UNSUPPORTED_RESOURCE_FIELDS) {
-      if (entry[field] !== undefined) return `${where}.${index}.${field}: not supported by this cluster (no persistent volumes, disk sources, revocable or shared resources, or resource providers)`;
+      if (entry[field] !== undefined) return `${where}.${index}.${field}: not supported by this cluster (no revocable or shared resources, or resource providers)`;
+    }
+    if (entry.disk !== undefined) {
+      const volume = volumeFromJSON(entry.disk);
+      if (typeof volume === 'string') return `${where}.${index}.disk: ${volume}`;
     }
   }
   return undefined;
@@ -100,7 +135,7 @@ function unsupportedResources(list: ReadonlyArray<z.infer<typeof resource>> | un
 function unsupportedTaskFields(task: z.infer<typeof taskInfo>): string | undefined {
   if (task.container !== undefined) return 'container: not supported by this cluster (tasks run as processes of the agent\'s machine: no container images, volumes or networks)';
   if (task.max_completion_time !== undefined) return 'max_completion_time: not supported by this cluster';
-  return unsupportedResources(task.resources, 'resources') ?? unsupportedResources(task.executor?.resources, 'executor.resources');
+  return resourcesError(task.resources, 'resources') ?? resourcesError(task.executor?.resources, 'executor.resources');
 }
 
 /**
@@ -135,17 +170,19 @@ const filters = z.object({ refuse_seconds: v1NumberField.optional() });
 /**
  * `Offer.Operation`. A RESERVE's `source` (Mesos' reservation update, experimental) is named so
  * that an operation holding it is refused rather than run as a plain RESERVE; a list of
- * resources left out is an empty one, as protobuf has it.
+ * resources (or volumes) left out is an empty one, as protobuf has it.
  */
 const operation = z.object({
   type: text,
   launch: z.object({ task_infos: list(taskInfo) }).optional(),
   reserve: z.object({ resources: resources.default([]), source: z.unknown().optional() }).optional(),
   unreserve: z.object({ resources: resources.default([]) }).optional(),
+  create: z.object({ volumes: resources.default([]) }).optional(),
+  destroy: z.object({ volumes: resources.default([]) }).optional(),
 });
 
-/** The offer operations an ACCEPT may hold; Mesos' others (LAUNCH_GROUP, CREATE, DESTROY...) are refused by name. */
-export const ACCEPT_OPERATION_TYPES = ['LAUNCH', 'RESERVE', 'UNRESERVE'] as const;
+/** The offer operations an ACCEPT may hold; Mesos' others (LAUNCH_GROUP, GROW_VOLUME...) are refused by name. */
+export const ACCEPT_OPERATION_TYPES = ['LAUNCH', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY'] as const;
 
 const callSchema = z.object({
   type: text,
@@ -302,8 +339,9 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
 /**
  * One ACCEPT operation in this project's form, or the rest of the error's path after
  * `accept.operations.<i>` (`.type: ...`, `: Expecting 'reserve' to be present`,
- * `.launch.task_infos.0.task_id...`). A RESERVE's or UNRESERVE's resources go on as Mesos JSON,
- * checked by the master against the offers (an invalid one is dropped there, as Mesos drops it).
+ * `.launch.task_infos.0.task_id...`, `.create.volumes.0.disk: ...`). A RESERVE's, UNRESERVE's,
+ * CREATE's or DESTROY's resources go on as Mesos JSON, checked by the master against the offers
+ * (an invalid one is dropped there, as Mesos drops it).
  */
 function operationOf(given: z.infer<typeof operation>): Operation | string {
   switch (given.type) {
@@ -320,15 +358,27 @@ function operationOf(given: z.infer<typeof operation>): Operation | string {
     case 'RESERVE': {
       if (given.reserve === undefined) return ": Expecting 'reserve' to be present";
       if (given.reserve.source !== undefined) return '.reserve.source: changing a reservation (a RESERVE with `source`) is not supported by this cluster';
-      const unsupported = unsupportedResources(given.reserve.resources, '.reserve.resources');
+      const unsupported = resourcesError(given.reserve.resources, '.reserve.resources');
       if (unsupported !== undefined) return unsupported;
       return { type: 'RESERVE', reserve: { resources: given.reserve.resources.map(resourceJSONOf) } };
     }
     case 'UNRESERVE': {
       if (given.unreserve === undefined) return ": Expecting 'unreserve' to be present";
-      const unsupported = unsupportedResources(given.unreserve.resources, '.unreserve.resources');
+      const unsupported = resourcesError(given.unreserve.resources, '.unreserve.resources');
       if (unsupported !== undefined) return unsupported;
       return { type: 'UNRESERVE', unreserve: { resources: given.unreserve.resources.map(resourceJSONOf) } };
+    }
+    case 'CREATE': {
+      if (given.create === undefined) return ": Expecting 'create' to be present";
+      const unsupported = resourcesError(given.create.volumes, '.create.volumes');
+      if (unsupported !== undefined) return unsupported;
+      return { type: 'CREATE', create: { volumes: given.create.volumes.map(resourceJSONOf) } };
+    }
+    case 'DESTROY': {
+      if (given.destroy === undefined) return ": Expecting 'destroy' to be present";
+      const unsupported = resourcesError(given.destroy.volumes, '.destroy.volumes');
+      if (unsupported !== undefined) return unsupported;
+      return { type: 'DESTROY', destroy: { volumes: given.destroy.volumes.map(resourceJSONOf) } };
     }
     default:
       return `.type: operation '${given.type}' is not supported (supported: ${ACCEPT_OPERATION_TYPES.join(', ')})`;
@@ -403,14 +453,23 @@ function withoutAllocationInfo(resources: ReadonlyArray<z.infer<typeof resource>
  * it): without `allocation_info`, and without a reservation's labels when it has none (protobuf
  * cannot tell `{}` from `{labels: []}`; both are no labels). An operation's `allocation_info` is
  * left out unread: the master checks its reservations against the offers' role, the one role
- * Mesos lets `allocation_info` name.
+ * Mesos lets `allocation_info` name. A persistent volume's `disk` (`resourcesError` checked it)
+ * goes on as the volume it is.
  */
 function resourceJSONOf(entry: z.infer<typeof resource>): ResourceJSON {
-  const { allocation_info: _allocation, reservation, reservations, ...rest } = entry;
+  const { allocation_info: _allocation, reservation, reservations, disk, ...rest } = entry;
   const out = rest as ResourceJSON;
   if (reservation !== undefined) out.reservation = withLabelsIfAny(reservation);
   if (reservations !== undefined) out.reservations = reservations.map(withLabelsIfAny);
+  if (disk !== undefined) out.disk = checkedDiskJSON(disk);
   return out;
+}
+
+/** A `disk` that `resourcesError` found a persistent volume, as Mesos JSON; one it did not check is a bug. */
+function checkedDiskJSON(disk: z.infer<typeof diskInfo>): DiskInfoJSON {
+  const volume = volumeFromJSON(disk);
+  if (typeof volume === 'string') throw new Error(`a disk that was not checked reached the conversion: ${volume}`);
+  return volumeToJSON(volume);
 }
 
 /** `reservation` without `labels` when it lists none. */

@@ -173,6 +173,25 @@ describe('actors/master: /master/reserve, /master/unreserve and the operator API
     expect(checkpointed(agent)?.isEmpty()).to.equal(true);
   });
 
+  it('the v1 operator API: CREATE_VOLUMES and DESTROY_VOLUMES (they were answered 501, not served); a volume with a host path is refused by name', async () => {
+    harness = await startListeningHarness();
+    const agent = await registerAgent(harness, 'cpus:4;mem:4096;disk:1000');
+    const disk = Resources.parse('disk:100').reservedDynamically('eng', dynamicReservation());
+    expect((await operatorCall(harness, { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agent.agentId }, resources: disk.toJSON() } })).status).to.equal(202);
+    const volume = disk.toJSON().map((entry) => ({ ...entry, disk: { persistence: { id: 'db-data' }, volume: { container_path: 'data', mode: 'RW' } } }));
+    const hostPath = volume.map((entry) => ({ ...entry, disk: { ...entry.disk, volume: { ...entry.disk.volume, host_path: '/etc' } } }));
+    const refused = await operatorCall(harness, { type: 'CREATE_VOLUMES', create_volumes: { agent_id: { value: agent.agentId }, volumes: hostPath } });
+    expect(refused.status, refused.text).to.equal(400);
+    expect(refused.text).to.include("expecting 'host_path' to be unset for a persistent volume");
+    const created = await operatorCall(harness, { type: 'CREATE_VOLUMES', create_volumes: { agent_id: { value: agent.agentId }, volumes: volume } });
+    expect(created, created.text).to.deep.include({ status: 202 });
+    expect(checkpointed(agent)?.equals(Resources.fromJSON(volume))).to.equal(true);
+    expect(checkpointed(agent)?.persistentVolumes().size).to.equal(1);
+    const destroyed = await operatorCall(harness, { type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id: { value: agent.agentId }, volumes: volume } });
+    expect(destroyed, destroyed.text).to.deep.include({ status: 202 });
+    expect(checkpointed(agent)?.equals(disk)).to.equal(true);
+  });
+
   it('an agent re-registering while the allocator converts an operator\'s reservation is answered after it: the master and the allocator keep the same total', async () => {
     const memory = await startHarness();
     const agent = await registerAgent(memory, 'cpus:4;mem:4096');

@@ -11,7 +11,9 @@ import { clientOf } from '../../../actors/master/v1-scheduler';
 import { netHost } from '../../support/runtime';
 import { agentInfo, FakeAgent } from './harness';
 import { v1Call, V1Subscription } from '../../support/v1-client';
-import { dynamicReservation, Resources, type ResourceJSON } from '../../../lib/resources';
+import { dynamicReservation, MAX_PERSISTENCE_ID_LENGTH, Resources, type ResourceJSON } from '../../../lib/resources';
+import { dispatch } from '../../../lib/actor';
+import { encodeMessage } from '../../support/protobuf-wire';
 import { v1CallBytes, v1EventJson } from '../../../lib/v1/protobuf';
 import type { V1Json } from '../../../lib/v1/json';
 
@@ -180,7 +182,7 @@ describe('actors/master/v1-scheduler: timers under the virtual clock', () => {
   });
 });
 
-describe('actors/master/v1-scheduler: ACCEPT with RESERVE and UNRESERVE (dynamic reservations over HTTP)', () => {
+describe('actors/master/v1-scheduler: ACCEPT with RESERVE, UNRESERVE, CREATE and DESTROY (dynamic reservations and persistent volumes over HTTP)', () => {
   let clock: VirtualClock;
   let host: ActorHost;
   let master: MasterHandle;
@@ -198,11 +200,11 @@ describe('actors/master/v1-scheduler: ACCEPT with RESERVE and UNRESERVE (dynamic
     await host.stop();
   });
 
-  /** An agent of cpus:2;mem:1024, registered: its probe and id. */
-  async function registeredAgent(): Promise<{ agent: FakeAgent; agentId: string }> {
+  /** An agent of `resources`, registered: its probe and id. */
+  async function registeredAgent(resources = 'cpus:2;mem:1024'): Promise<{ agent: FakeAgent; agentId: string }> {
     const agent = new FakeAgent('agent-reserving');
     host.spawn(agent);
-    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '1' });
+    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo(resources), version: '1' });
     await clock.settle();
     await within(agent.until(() => agent.count('AgentRegistered') > 0), 'the agent to register');
     const registered = agent.received.find((received) => received.name === 'AgentRegistered');
@@ -304,7 +306,7 @@ describe('actors/master/v1-scheduler: ACCEPT with RESERVE and UNRESERVE (dynamic
     expect(read(after.offer.resources).format()).to.equal('cpus:2;mem:1024');
   });
 
-  it('a malformed RESERVE is a 400 naming the field, an operation it does not serve (CREATE) is refused by name, and neither reaches the agent', async () => {
+  it('a malformed RESERVE is a 400 naming the field, an operation it does not serve (LAUNCH_GROUP) is refused by name, and neither reaches the agent', async () => {
     const { agent } = await registeredAgent();
     const { subscription, frameworkId } = await subscribed({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'clumsy', role: 'eng', principal: 'ops' } } });
     const { offer } = await nextOffer(subscription, false, 0);
@@ -314,8 +316,8 @@ describe('actors/master/v1-scheduler: ACCEPT with RESERVE and UNRESERVE (dynamic
     const notAList = await accept({ type: 'RESERVE', reserve: { resources: { name: 'cpus', type: 'SCALAR', scalar: { value: 1 } } } });
     expect(notAList.status).to.equal(400);
     expect(notAList.text).to.match(/^Failed to validate scheduler::Call: accept\.operations\.1\.reserve\.resources: .*expected array/);
-    expect(await accept({ type: 'CREATE', create: { volumes: [] } })).to.deep.equal({
-      status: 400, text: "Failed to validate scheduler::Call: accept.operations.1.type: operation 'CREATE' is not supported (supported: LAUNCH, RESERVE, UNRESERVE)",
+    expect(await accept({ type: 'LAUNCH_GROUP', launch_group: {} })).to.deep.equal({
+      status: 400, text: "Failed to validate scheduler::Call: accept.operations.1.type: operation 'LAUNCH_GROUP' is not supported (supported: LAUNCH, RESERVE, UNRESERVE, CREATE, DESTROY)",
     });
     await clock.settle();
     expect(agent.count('CheckpointResources'), 'a refused call runs none of its operations').to.equal(0);
@@ -323,6 +325,132 @@ describe('actors/master/v1-scheduler: ACCEPT with RESERVE and UNRESERVE (dynamic
     expect((await accept({ type: 'LAUNCH', launch: { task_infos: [] } })).status).to.equal(202);
     await clock.settle();
     await within(agent.until(() => agent.count('CheckpointResources') === 1), 'CheckpointResources at the agent');
+  });
+
+  /** The DiskInfo of volume `id` (principal ops, at `data` in the sandbox), as v1 JSON writes it. */
+  const diskOf = (id: string): { persistence: { id: string; principal: string }; volume: { container_path: string; mode: 'RW' } } =>
+    ({ persistence: { id, principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } });
+
+  /** The pre-refinement JSON of `text` reserved to eng by ops and made volume `id`, as a CREATE names it. */
+  const volumeOf = (text: string, id = 'db-data'): ResourceJSON[] => reserved(text).map((entry) => ({ ...entry, disk: diskOf(id) }));
+
+  /** What the agent was last told to checkpoint. */
+  const lastCheckpoint = (agent: FakeAgent): Resources =>
+    Resources.fromJSON(([...agent.received].reverse().find((received) => received.name === 'CheckpointResources')?.body as { resources: unknown }).resources);
+
+  /** The first offer from record/event `from` on that `match` takes, allocations run one after another (at most `MAX_OFFER_ROUNDS`). */
+  async function offerWhere(subscription: V1Subscription, protobuf: boolean, from: number, match: (offer: V1Offer) => boolean): Promise<{ offer: V1Offer; at: number }> {
+    let next = await nextOffer(subscription, protobuf, from);
+    for (let round = 1; !match(next.offer); round++) {
+      if (round >= MAX_OFFER_ROUNDS) throw new Error(`no matching offer in ${MAX_OFFER_ROUNDS} allocations; the last: ${JSON.stringify(next.offer.resources)}`);
+      next = await nextOffer(subscription, protobuf, next.at);
+    }
+    return next;
+  }
+  /** Allocations `offerWhere` waits through. */
+  const MAX_OFFER_ROUNDS = 5;
+
+  /** The volumes among `offer`'s resources (those with a `disk`). */
+  const volumesIn = (offer: V1Offer): Array<Record<string, unknown>> => offer.resources.filter((resource) => resource.disk !== undefined);
+
+  /**
+   * A volume from start to end, all over HTTP in JSON or protobuf: RESERVE disk and CREATE a
+   * volume of it in one ACCEPT; the volume offered with its disk info; a task LAUNCHed on it (named
+   * as offered); the task ends; the volume offered again and DESTROYed, its disk left reserved.
+   */
+  async function volumeLifecycle(protobuf: boolean): Promise<void> {
+    const { agent, agentId } = await registeredAgent('cpus:2;mem:1024;disk:1000');
+    const encoded = (json: V1Json): object | Buffer => (protobuf ? Buffer.from(v1CallBytes('scheduler', json)) : json);
+    // Protobuf: a MULTI_ROLE and RESERVATION_REFINEMENT framework (refined `reservations`); JSON: one with neither (`role`, `reservation`).
+    const frameworkInfo = protobuf
+      ? { user: 'u', name: 'volumes', roles: ['eng'], principal: 'ops', capabilities: [{ type: 'MULTI_ROLE' }, { type: 'RESERVATION_REFINEMENT' }] }
+      : { user: 'u', name: 'volumes', role: 'eng', principal: 'ops' };
+    const { subscription, frameworkId } = await subscribed(encoded({ type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo } }));
+    const accept = (offer: V1Offer, operations: V1Json[]): Promise<{ status: number; text: string }> =>
+      v1Call(host.address, encoded({ framework_id: { value: frameworkId }, type: 'ACCEPT', accept: { offer_ids: [offer.id], operations, filters: { refuse_seconds: 0 } } }), subscription.streamId);
+    const volume = volumeOf('disk:100');
+
+    const first = await nextOffer(subscription, protobuf, 0);
+    expect(await accept(first.offer, [{ type: 'RESERVE', reserve: { resources: reserved('disk:100') } }, { type: 'CREATE', create: { volumes: volume } }])).to.deep.equal({ status: 202, text: '' });
+    await clock.settle();
+    await within(agent.until(() => agent.count('CheckpointResources') === 2), 'CheckpointResources of the reservation, then of the volume');
+    expect(lastCheckpoint(agent).equals(Resources.fromJSON(volume)), 'the agent keeps the volume').to.equal(true);
+
+    const offered = await offerWhere(subscription, protobuf, first.at, (offer) => volumesIn(offer).length > 0);
+    const [offeredVolume] = volumesIn(offered.offer);
+    expect(offeredVolume?.disk).to.deep.equal(diskOf('db-data'));
+    if (protobuf) expect(offeredVolume?.reservations).to.deep.equal([{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }]);
+    else expect(offeredVolume).to.deep.include({ role: 'eng', reservation: { principal: 'ops' } });
+    expect(read(volumesIn(offered.offer)).equals(Resources.fromJSON(volume)), 'the volume offered is the volume created').to.equal(true);
+
+    const cpus = { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 }, ...(protobuf ? { allocation_info: { role: 'eng' } } : {}) };
+    const task = { name: 'db', task_id: { value: 'db-1' }, agent_id: { value: agentId }, resources: [offeredVolume, cpus], command: { value: 'sleep 1000' } };
+    expect(await accept(offered.offer, [{ type: 'LAUNCH', launch: { task_infos: [task] } }])).to.deep.equal({ status: 202, text: '' });
+    await clock.settle();
+    await within(agent.until(() => agent.count('RunTask') === 1), 'RunTask at the agent');
+    const run = agent.received.find((received) => received.name === 'RunTask')?.body as { task: { taskId: string; resources: unknown } };
+    expect(Resources.fromJSON(run.task.resources).persistentVolumes().equals(Resources.fromJSON(volume)), 'the task runs on the volume, its disk info kept').to.equal(true);
+
+    const finished = { taskId: 'db-1', state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', agentId, timestamp: clock.now() / 1000, uuid: 'db-1-finished' };
+    agent.post(master.pid, 'StatusUpdate', { update: { frameworkId, agentId, timestamp: finished.timestamp, uuid: finished.uuid, status: finished }, pid: agent.self().toString() });
+    await clock.settle();
+    const isFinished = (event: V1Json): boolean => event.type === 'UPDATE' && (event.update as { status: { state: string } }).status.state === 'TASK_FINISHED';
+    if (protobuf) await subscription.nextRecord((record) => isFinished(decoded(record)), 5_000);
+    else await subscription.next(isFinished, 5_000);
+
+    const again = await offerWhere(subscription, protobuf, offered.at, (offer) => volumesIn(offer).length > 0);
+    expect(volumesIn(again.offer).map((resource) => resource.disk), 'the volume outlives its task').to.deep.equal([diskOf('db-data')]);
+    expect(await accept(again.offer, [{ type: 'DESTROY', destroy: { volumes: volumesIn(again.offer) } }])).to.deep.equal({ status: 202, text: '' });
+    await clock.settle();
+    await within(agent.until(() => agent.count('CheckpointResources') === 3), 'CheckpointResources without the volume');
+    expect(lastCheckpoint(agent).equals(Resources.fromJSON(reserved('disk:100'))), 'the volume is gone, its disk still reserved').to.equal(true);
+    const after = await offerWhere(subscription, protobuf, again.at, (offer) => read(offer.resources).dynamicallyReserved().contains(Resources.fromJSON(reserved('disk:100'))));
+    expect(volumesIn(after.offer), 'no volume offered').to.deep.equal([]);
+  }
+
+  it('a JSON framework RESERVEs disk and CREATEs a volume in one ACCEPT, is offered it with its disk info, runs a task on it, and DESTROYs it once the task ended', async () => {
+    await volumeLifecycle(false);
+  });
+
+  it('the same in protobuf (stream and calls, Offer.Operation.Create and Destroy, Resource.disk), to a RESERVATION_REFINEMENT framework', async () => {
+    await volumeLifecycle(true);
+  });
+
+  it('a hostile volume (a host path, a disk source, a huge persistence id; a DiskInfo field of the wrong wire type) is a 400 naming it; one well formed but not the framework\'s is dropped by the master; the master serves the next ACCEPT', async () => {
+    const { agent } = await registeredAgent('cpus:2;mem:1024;disk:1000');
+    const { subscription, frameworkId } = await subscribed({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'hostile', role: 'eng', principal: 'ops' } } });
+    const { offer, at } = await nextOffer(subscription, false, 0);
+    const acceptWith = (volumes: unknown[]): Promise<{ status: number; text: string }> => v1Call(host.address, {
+      framework_id: { value: frameworkId }, type: 'ACCEPT',
+      accept: { offer_ids: [offer.id], operations: [{ type: 'RESERVE', reserve: { resources: reserved('disk:100') } }, { type: 'CREATE', create: { volumes } }], filters: { refuse_seconds: 0 } },
+    }, subscription.streamId);
+    const [good] = volumeOf('disk:100') as [ResourceJSON & { disk: ReturnType<typeof diskOf> }];
+    const refusal = 'Failed to validate scheduler::Call: accept.operations.1.create.volumes.0.disk';
+    expect(await acceptWith([{ ...good, disk: { ...good.disk, volume: { ...good.disk.volume, host_path: '/etc' } } }])).to.deep.equal({ status: 400, text: `${refusal}: expecting 'host_path' to be unset for a persistent volume` });
+    expect(await acceptWith([{ ...good, disk: { ...good.disk, source: { type: 'MOUNT', mount: { root: '/mnt/ssd' } } } }])).to.deep.equal({ status: 400, text: `${refusal}: disk 'source' (MOUNT or PATH disks) is not supported` });
+    expect(await acceptWith([{ ...good, disk: { ...good.disk, persistence: { id: 'x'.repeat(1_000_000) } } }])).to.deep.equal({ status: 400, text: `${refusal}.persistence.id: must be at most ${MAX_PERSISTENCE_ID_LENGTH} characters` });
+    // By hand: Call {framework_id 1, type 2: ACCEPT 3, accept 4 {offer_ids 1, operations 2 {type 1: CREATE 4, create 5 {volumes 1 {name 1, type 2, scalar 3,
+    // role 6, disk 7 {persistence 1 sent as a varint, volume 2 {container_path 1, mode 3}}, reservation 8}}}}}.
+    const wrongWire = encodeMessage([[1, [[1, frameworkId]]], [2, 3], [4, [[1, [[1, offer.id.value]]], [2, [[1, 4], [5, [[1, [[1, 'disk'], [2, 0], [3, [[1, { double: 100 }]]], [6, 'eng'], [7, [[1, 5], [2, [[1, 'data'], [3, 1]]]]], [8, [[1, 'ops']]]]]]]]]]]]);
+    expect(await v1Call(host.address, wrongWire, subscription.streamId)).to.deep.equal({
+      status: 400, text: "Failed to parse body into Call protobuf: field 'persistence' (1) of mesos.v1.Resource.DiskInfo has wire type 0 (varint), expected 2 (length-delimited)",
+    });
+    await clock.settle();
+    expect(agent.count('CheckpointResources'), 'a refused call runs none of its operations').to.equal(0);
+    // Well formed, but in another principal's name: the RESERVE is made, the CREATE dropped and counted (as Mesos drops it).
+    const invalidBefore = (await dispatch(master.master, (actor) => actor.metrics()))['mesos_ts/master/invalid_offer_operations'] ?? 0;
+    expect(await acceptWith([{ ...good, disk: { ...good.disk, persistence: { id: 'db-data', principal: 'mallory' } } }])).to.deep.equal({ status: 202, text: '' });
+    await clock.settle();
+    await within(agent.until(() => agent.count('CheckpointResources') === 1), 'CheckpointResources of the reservation');
+    expect(lastCheckpoint(agent).persistentVolumes().isEmpty(), 'no volume in another principal\'s name').to.equal(true);
+    expect((await dispatch(master.master, (actor) => actor.metrics()))['mesos_ts/master/invalid_offer_operations']).to.equal(invalidBefore + 1);
+    // The master is up and serves the framework's next ACCEPT: the volume, made in its own name.
+    const next = await offerWhere(subscription, false, at, (candidate) => read(candidate.resources).dynamicallyReserved().contains(Resources.fromJSON(reserved('disk:100'))));
+    expect(await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'ACCEPT', accept: { offer_ids: [next.offer.id], operations: [{ type: 'CREATE', create: { volumes: [good] } }] } }, subscription.streamId))
+      .to.deep.equal({ status: 202, text: '' });
+    await clock.settle();
+    await within(agent.until(() => agent.count('CheckpointResources') === 2), 'CheckpointResources of the volume');
+    expect(lastCheckpoint(agent).equals(Resources.fromJSON([good])), 'the agent keeps the volume').to.equal(true);
   });
 });
 

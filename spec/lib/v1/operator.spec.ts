@@ -53,6 +53,14 @@ describe('v1 operator calls', () => {
     expect(error({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: tooMany } }).error).to.match(/at most 1000 entries/);
   });
 
+  it('converts CREATE_VOLUMES and DESTROY_VOLUMES (their volumes go on as Mesos JSON, for the master to check) and names what is missing', () => {
+    const volume = { name: 'disk', type: 'SCALAR', scalar: { value: 8 }, role: 'eng', reservation: { principal: 'ops' }, disk: { persistence: { id: 'p', principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } } };
+    expect(call({ type: 'CREATE_VOLUMES', create_volumes: { agent_id: { value: 'a-S1' }, volumes: [volume] } })).to.deep.equal({ type: 'CREATE_VOLUMES', agentId: 'a-S1', resources: [volume] });
+    expect(call({ type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id: { value: 'a-S1' }, volumes: [volume] } })).to.deep.equal({ type: 'DESTROY_VOLUMES', agentId: 'a-S1', resources: [volume] });
+    expect(error({ type: 'CREATE_VOLUMES' })).to.deep.equal({ error: "Expecting 'create_volumes' to be present", unserved: false });
+    expect(error({ type: 'DESTROY_VOLUMES', create_volumes: { agent_id: { value: 'a-S1' }, volumes: [] } })).to.deep.equal({ error: "Expecting 'destroy_volumes' to be present", unserved: false });
+  });
+
   it('tells a call type Mesos defines but this master does not serve (501) from an unknown one (400)', () => {
     expect(error({ type: 'START_MAINTENANCE' })).to.deep.include({ unserved: true });
     expect(error({ type: 'START_MAINTENANCE' }).error).to.match(/'START_MAINTENANCE' is not served/);

@@ -17,6 +17,7 @@ import type { V1Json } from '../../../lib/v1/json';
 import type { MasterInfo, Offer, TaskInfo, TaskStatus } from '../../../lib/protocol';
 import { bytesAt, decodeMessage, encodeMessage, fieldsOf, varintAt, type WireMessage } from '../../support/protobuf-wire';
 import { Prng } from '../../../lib/process';
+import { MAX_PERSISTENCE_ID_LENGTH } from '../../../lib/resources';
 
 const MASTER: MasterInfo = { id: 'm-1', ip: '10.0.0.7', port: 5050, pid: 'master@10.0.0.7:5050', hostname: 'master-1', version: '1.11.0' };
 const ENDPOINT = { hostname: 'agent-1', ip: '10.0.0.8', port: 5051, actorId: 'slave(1)' };
@@ -31,6 +32,8 @@ const OFFER: Offer = {
     { name: 'gpus', type: 'SCALAR', scalar: { value: 1 }, role: 'eng', reservation: { principal: 'ops', labels: { labels: [{ key: 'purpose', value: 'ml' }, { key: 'spare' }] } } },
     { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31099 }, { begin: 40000, end: 40000 }] } },
     { name: 'disks', type: 'SET', set: { item: ['sda', 'sdb'] } },
+    // A persistent volume, as the master holds it: its disk info goes out in every format.
+    { name: 'disk', type: 'SCALAR', scalar: { value: 32 }, role: 'eng', reservation: { principal: 'ops' }, disk: { persistence: { id: 'db-data', principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } } },
   ],
   attributes: { rack: 'r1', slots: 4 },
   executorIds: ['e-1', 'e-2'],
@@ -160,15 +163,16 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     }
   });
 
-  it('refuses in protobuf, by name, what it refuses in JSON: a container, a disk, offer constraints, a CREATE, a RESERVE with `source`; reads command URIs', () => {
+  it('refuses in protobuf, by name, what it refuses in JSON: a container, a disk source, offer constraints, a LAUNCH_GROUP, a RESERVE with `source`; reads command URIs', () => {
     const launch = (task: V1Json): V1Json => ({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { offer_ids: [{ value: 'o-1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
     const task = { name: 't', task_id: { value: 't' }, agent_id: { value: 'a' }, command: { value: 'true' } };
     // Built by hand where the codec has no content for a field (it keeps only the field's presence).
     const container = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[1, [[1, 'o-1']]], [2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [7, [[3, 'true']]], [9, [[1, 1]]]]]]]]]]]]);
-    const disk = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [4, [[1, 'disk'], [2, 0], [3, [[1, { double: 1 }]]], [7, [[1, [[1, 'vol']]]]]]]]]]]]]]]]);
+    // Resource.disk 7 {source 3 {type 1: MOUNT 2}}.
+    const disk = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [4, [[1, 'disk'], [2, 0], [3, [[1, { double: 1 }]]], [7, [[3, [[1, 2]]]]]]]]]]]]]]]]);
     const uris = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [7, [[1, [[1, 'http://x']]], [3, 'true']]]]]]]]]]]]);
     const constraints = encodeMessage([[2, 1], [3, [[1, [[1, 'u'], [2, 'n']]], [3, [[1, []]]]]]]);
-    const create = schedulerCallBytes({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { operations: [{ type: 'CREATE' }] } });
+    const launchGroup = schedulerCallBytes({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { operations: [{ type: 'LAUNCH_GROUP' }] } });
     // Offer.Operation {type 1: RESERVE 2, reserve 3 {source 2}}: a reservation update, refused by name.
     const reserveSource = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 2], [3, [[2, [[1, 'cpus'], [2, 0], [3, [[1, { double: 1 }]]]]]]]]]]]]);
     const refusal = (bytes: Uint8Array): string => {
@@ -179,12 +183,12 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     };
     expect(parseSchedulerCall(launch(task)).ok, 'the same task without them').to.equal(true);
     expect(refusal(container)).to.match(/^accept\.operations\.0\.launch\.task_infos\.0\.container: not supported/);
-    expect(refusal(disk)).to.match(/^accept\.operations\.0\.launch\.task_infos\.0\.resources\.0\.disk: not supported/);
+    expect(refusal(disk)).to.equal("accept.operations.0.launch.task_infos.0.resources.0.disk: disk 'source' (MOUNT or PATH disks) is not supported");
     expect(refusal(uris)).to.equal('accepted');
     const read = schedulerCallJson(uris);
     expect('json' in read && (read.json as { accept: { operations: Array<{ launch: { task_infos: Array<{ command: unknown }> } }> } }).accept.operations[0]?.launch.task_infos[0]?.command).to.deep.equal({ uris: [{ value: 'http://x' }], value: 'true' });
     expect(refusal(constraints)).to.match(/^subscribe\.offer_constraints: offer constraints are not supported/);
-    expect(refusal(create)).to.equal("accept.operations.0.type: operation 'CREATE' is not supported (supported: LAUNCH, RESERVE, UNRESERVE)");
+    expect(refusal(launchGroup)).to.equal("accept.operations.0.type: operation 'LAUNCH_GROUP' is not supported (supported: LAUNCH, RESERVE, UNRESERVE, CREATE, DESTROY)");
     expect(refusal(reserveSource)).to.match(/^accept\.operations\.0\.reserve\.source: .*not supported/);
   });
 
@@ -232,6 +236,108 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     const old = gpusOf(schedulerEventBytes(offersEvent([OFFER], () => ENDPOINT, { multiRole: false, reservationRefinement: false })));
     expect([bytesAt(old, 6)?.toString(), bytesAt(old, 8, 1)?.toString(), bytesAt(old, 8, 2, 1, 1)?.toString()]).to.deep.equal(['eng', 'ops', 'purpose']);
     expect(fieldsOf(old, 13), 'no reservations').to.deep.equal([]);
+  });
+
+  describe('persistent volumes', () => {
+    // Resource {name 1, type 2 (SCALAR 0), scalar 3 {value 1}, role 6, disk 7, reservation 8 {principal 1}}; DiskInfo {persistence 1
+    // {id 1, principal 2}, volume 2, source 3}; Volume {container_path 1, host_path 2, mode 3 (RW 1, RO 2), image 4, source 5}.
+    const diskInfo = (persistence: WireMessage, volume: WireMessage, rest: WireMessage = []): WireMessage => [[1, persistence], [2, volume], ...rest];
+    const volumeResource = (disk: WireMessage): WireMessage => [[1, 'disk'], [2, 0], [3, [[1, { double: 64 }]]], [6, 'eng'], [7, disk], [8, [[1, 'ops']]]];
+    const GOOD_DISK = diskInfo([[1, 'db-data'], [2, 'ops']], [[1, 'data'], [3, 1]]);
+    /** Call {framework_id 1, type 2 (ACCEPT 3), accept 4 {offer_ids 1, operations 2}}; Offer.Operation {type 1 (CREATE 4, DESTROY 5), create 5 / destroy 6 {volumes 1}}. */
+    const acceptOf = (...operations: WireMessage[]): Buffer => encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[1, [[1, 'o-1']]], ...operations.map((operation) => [2, operation] as const)]]]);
+    const createOf = (disk: WireMessage): WireMessage => [[1, 4], [5, [[1, volumeResource(disk)]]]];
+    const JSON_VOLUME = { name: 'disk', type: 'SCALAR', scalar: { value: 64 }, role: 'eng', reservation: { principal: 'ops' }, disk: { persistence: { id: 'db-data', principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } } };
+    /** What the one parser says of `bytes` decoded: the call, or its refusal; a body that is no Call, `no Call: <why>`. */
+    const parsedOf = (bytes: Uint8Array): ReturnType<typeof parseSchedulerCall> | string => {
+      const decoded = schedulerCallJson(bytes);
+      return 'json' in decoded ? parseSchedulerCall(decoded.json) : `no Call: ${decoded.error}`;
+    };
+
+    it("reads an ACCEPT's CREATE and DESTROY written by hand with Mesos' field numbers as the same operations as their JSON, and writes those numbers", () => {
+      const bytes = acceptOf(createOf(GOOD_DISK), [[1, 5], [6, [[1, volumeResource(GOOD_DISK)]]]]);
+      const json: V1Json = {
+        type: 'ACCEPT', framework_id: { value: 'f-1' },
+        accept: { offer_ids: [{ value: 'o-1' }], operations: [{ type: 'CREATE', create: { volumes: [JSON_VOLUME] } }, { type: 'DESTROY', destroy: { volumes: [JSON_VOLUME] } }] },
+      };
+      const fromJson = parseSchedulerCall(json);
+      expect(fromJson.ok).to.equal(true);
+      expect(parsedOf(bytes)).to.deep.equal(fromJson);
+      const written = schedulerCallBytes(json);
+      const [create, destroy] = fieldsOf(bytesAt(written, 4) as Buffer, 2) as Buffer[];
+      expect([varintAt(create!, 1), varintAt(destroy!, 1)], 'CREATE 4, DESTROY 5').to.deep.equal([4n, 5n]);
+      const volume = bytesAt(create!, 5, 1) as Buffer;
+      expect(bytesAt(destroy!, 6, 1), 'the same volume in destroy 6').to.deep.equal(volume);
+      expect([bytesAt(volume, 7, 1, 1)?.toString(), bytesAt(volume, 7, 1, 2)?.toString(), bytesAt(volume, 7, 2, 1)?.toString(), varintAt(volume, 7, 2, 3)]).to.deep.equal(['db-data', 'ops', 'data', 1n]);
+    });
+
+    it("writes an offered volume's disk with Mesos' field numbers (disk 7 {persistence 1 {id 1, principal 2}, volume 2 {container_path 1, mode 3: RW 1}}), in either offer format", () => {
+      for (const format of [{ multiRole: true, reservationRefinement: true }, { multiRole: false, reservationRefinement: false }]) {
+        const offer = bytesAt(schedulerEventBytes(offersEvent([OFFER], () => ENDPOINT, format)), 3, 1) as Buffer;
+        const volumes = (fieldsOf(offer, 5) as Buffer[]).filter((resource) => fieldsOf(resource, 7).length > 0);
+        expect(volumes, JSON.stringify(format)).to.have.length(1);
+        const [volume] = volumes as [Buffer];
+        expect([bytesAt(volume, 1)?.toString(), bytesAt(volume, 7, 1, 1)?.toString(), bytesAt(volume, 7, 1, 2)?.toString(), bytesAt(volume, 7, 2, 1)?.toString(), varintAt(volume, 7, 2, 3)])
+          .to.deep.equal(['disk', 'db-data', 'ops', 'data', 1n]);
+        expect(fieldsOf(bytesAt(volume, 7, 2) as Buffer, 2), 'no host_path').to.deep.equal([]);
+      }
+    });
+
+    it('refuses a hostile volume in protobuf as in JSON, naming it: a host path, a disk source, a volume image or source, a huge persistence id, a mode of no name', () => {
+      const at = 'accept.operations.0.create.volumes.0.disk';
+      const refusal = (disk: WireMessage): string => {
+        const parsed = parsedOf(acceptOf(createOf(disk)));
+        return typeof parsed === 'string' ? parsed : parsed.ok ? 'accepted' : parsed.error;
+      };
+      expect(refusal(GOOD_DISK)).to.equal('accepted');
+      expect(refusal(diskInfo([[1, 'p']], [[1, 'data'], [2, '/etc'], [3, 1]]))).to.equal(`${at}: expecting 'host_path' to be unset for a persistent volume`);
+      // DiskInfo.source {type 1: PATH 1, path 2 {root 1}}: its content is not read, its presence is refused.
+      expect(refusal(diskInfo([[1, 'p']], [[1, 'data'], [3, 1]], [[3, [[1, 1], [2, [[1, '/mnt/disk1']]]]]]))).to.equal(`${at}: disk 'source' (MOUNT or PATH disks) is not supported`);
+      expect(refusal(diskInfo([[1, 'p']], [[1, 'data'], [3, 1], [4, [[1, 1]]]]))).to.equal(`${at}: volume field 'image' is not supported`);
+      expect(refusal(diskInfo([[1, 'p']], [[1, 'data'], [3, 1], [5, [[1, 4]]]]))).to.equal(`${at}: volume field 'source' is not supported`);
+      expect(refusal(diskInfo([[1, 'x'.repeat(100_000)]], [[1, 'data'], [3, 1]]))).to.equal(`${at}.persistence.id: must be at most ${MAX_PERSISTENCE_ID_LENGTH} characters`);
+      expect(refusal(diskInfo([[1, 'p']], [[1, '/etc'], [3, 1]]))).to.match(new RegExp(`^${at}: persistent volume: container path '/etc' is absolute`));
+      // Mode 9 is no Volume.Mode: proto2 keeps it aside, so the volume has none, and is refused for it.
+      expect(refusal(diskInfo([[1, 'p']], [[1, 'data'], [3, 9]]))).to.match(new RegExp(`^${at}\\.volume\\.mode: `));
+      // Persistence.id and Volume.container_path and mode are required, as in Mesos.
+      expect(refusal(diskInfo([[2, 'ops']], [[1, 'data'], [3, 1]]))).to.equal("no Call: missing required 'id'");
+      expect(refusal(diskInfo([[1, 'p']], [[1, 'data']]))).to.equal("no Call: missing required 'mode'");
+    });
+
+    it('refuses a DiskInfo with a field of the wrong wire type, naming the field (the decoder read them as their declared type: an empty persistence, an id of the next bytes)', () => {
+      const refusal = (disk: WireMessage): string => {
+        const decoded = schedulerCallJson(acceptOf(createOf(disk)));
+        return 'error' in decoded ? decoded.error : `decoded: ${JSON.stringify(decoded.json)}`;
+      };
+      expect(refusal([[1, 5], [2, [[1, 'data'], [3, 1]]]])).to.equal("field 'persistence' (1) of mesos.v1.Resource.DiskInfo has wire type 0 (varint), expected 2 (length-delimited)");
+      expect(refusal(diskInfo([[1, 7]], [[1, 'data'], [3, 1]]))).to.equal("field 'id' (1) of mesos.v1.Resource.DiskInfo.Persistence has wire type 0 (varint), expected 2 (length-delimited)");
+      expect(refusal(diskInfo([[1, 'p']], [[1, 'data'], [3, 'RW']]))).to.equal("field 'mode' (3) of mesos.v1.Volume has wire type 2 (length-delimited), expected 0 (varint)");
+      expect(refusal(diskInfo([[1, 'p']], [[1, 'data'], [3, { double: 1 }]]))).to.equal("field 'mode' (3) of mesos.v1.Volume has wire type 1 (64-bit), expected 0 (varint)");
+      expect(refusal([[1, [[1, 'p']]], [2, [[1, 'data'], [3, 1]]], [3, 1]])).to.equal("field 'source' (3) of mesos.v1.Resource.DiskInfo has wire type 0 (varint), expected 2 (length-delimited)");
+      // An embedded message longer than its parent, and a field no declaration names (skipped, as protobuf does).
+      const overlong = Buffer.concat([encodeMessage([[1, [[1, 'p']]]]).subarray(0, 1), Buffer.from([0x7f]), Buffer.from('p')]);
+      expect(refusal([[1, overlong]]), 'the bytes say the id is 127 bytes long; its persistence holds 1').to.equal("field 'id' (1) of mesos.v1.Resource.DiskInfo.Persistence runs past the end of its message");
+      expect(refusal([...GOOD_DISK, [15, 3]])).to.match(/^decoded: /);
+    });
+
+    it('never throws on hostile bytes: 2,000 seeded mutations of a CREATE (seed 20261207) each decode or are refused with a reason', () => {
+      const seed = 20261207;
+      const prng = new Prng(seed);
+      const valid = acceptOf(createOf(GOOD_DISK), [[1, 5], [6, [[1, volumeResource(GOOD_DISK)]]]]);
+      let refused = 0;
+      for (let round = 0; round < 2_000; round++) {
+        const bytes = Buffer.from(valid);
+        for (let flips = 1 + prng.nextInt(4); flips > 0; flips--) bytes[prng.nextInt(bytes.length)] = prng.nextInt(256);
+        const decoded = schedulerCallJson(bytes);
+        if ('error' in decoded) {
+          expect(decoded.error, `seed ${seed}, round ${round}`).to.be.a('string').and.not.equal('');
+          refused++;
+        } else {
+          expect(parseSchedulerCall(decoded.json).ok, `seed ${seed}, round ${round}`).to.be.a('boolean');
+        }
+      }
+      expect(refused, 'most mutations are no Call').to.be.greaterThan(100);
+    });
   });
 
   it('reads an enum value it does not know as proto2 does, as absent: an unknown capability is ignored, a call with an unknown type has none', () => {

@@ -4,7 +4,7 @@ import { parseSchedulerCall, offersEvent, subscribedEvent, updateEvent, messageE
 import { textOfV1Bytes, v1Bytes, v1FrameworkInfo, v1OfferFormat, withoutNulls } from '../../../lib/v1/json';
 import type { FrameworkInfo, TaskInfo } from '../../../lib/protocol';
 import { MAX_RESOURCE_ENTRIES, MAX_URI_LENGTH } from '../../../lib/protocol';
-import { dynamicReservation, MAX_RESERVATION_LABELS, Resources } from '../../../lib/resources';
+import { dynamicReservation, MAX_PERSISTENCE_ID_LENGTH, MAX_RESERVATION_LABELS, MAX_VOLUME_PATH_LENGTH, Resources } from '../../../lib/resources';
 
 function call(body: unknown): SchedulerCall {
   const parsed = parseSchedulerCall(body);
@@ -174,11 +174,65 @@ describe('v1 scheduler calls', () => {
     const labels = { labels: Array.from({ length: MAX_RESERVATION_LABELS + 1 }, (_, index) => ({ key: `k${index}` })) };
     expect(error(accept({ type: 'RESERVE', reserve: { resources: [{ ...cpus, reservation: { principal: 'ops', labels } }] } }))).to.equal(`accept.operations.1.reserve.resources.0.reservation.labels.labels: must have at most ${MAX_RESERVATION_LABELS} entries`);
     expect(error(accept({ type: 'RESERVE', reserve: { resources: Array.from({ length: MAX_RESOURCE_ENTRIES + 1 }, () => cpus) } }))).to.match(new RegExp(`^accept\\.operations\\.1\\.reserve\\.resources: must have at most ${MAX_RESOURCE_ENTRIES} entries`));
-    expect(error(accept({ type: 'RESERVE', reserve: { resources: [{ ...cpus, disk: { persistence: { id: 'p' } } }] } }))).to.match(/^accept\.operations\.1\.reserve\.resources\.0\.disk: not supported/);
+    expect(error(accept({ type: 'RESERVE', reserve: { resources: [{ ...cpus, disk: { persistence: { id: 'p' } } }] } }))).to.equal("accept.operations.1.reserve.resources.0.disk: expecting 'volume' to be set for a persistent volume");
+    expect(error(accept({ type: 'RESERVE', reserve: { resources: [{ ...cpus, shared: {} }] } }))).to.match(/^accept\.operations\.1\.reserve\.resources\.0\.shared: not supported/);
     expect(error(accept({ type: 'RESERVE', reserve: { resources: [cpus], source: [{ ...cpus, reservation: { principal: 'other' } }] } }))).to.match(/^accept\.operations\.1\.reserve\.source: .*not supported/);
-    for (const type of ['CREATE', 'DESTROY', 'LAUNCH_GROUP', 'GROW_VOLUME']) {
-      expect(error(accept({ type }))).to.equal(`accept.operations.1.type: operation '${type}' is not supported (supported: LAUNCH, RESERVE, UNRESERVE)`);
+    for (const type of ['LAUNCH_GROUP', 'GROW_VOLUME', 'SHRINK_VOLUME', 'CREATE_DISK']) {
+      expect(error(accept({ type }))).to.equal(`accept.operations.1.type: operation '${type}' is not supported (supported: LAUNCH, RESERVE, UNRESERVE, CREATE, DESTROY)`);
     }
+  });
+
+  it('takes an ACCEPT with CREATE and DESTROY: their volumes go on as Mesos JSON (either reservation form, allocation_info left out, the disk as the volume it is)', () => {
+    const disk = { persistence: { id: 'db-data', principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } };
+    const volume = { name: 'disk', type: 'SCALAR', scalar: { value: 64 }, role: 'eng', reservation: { principal: 'ops' }, disk, allocation_info: { role: 'eng' } };
+    const refined = { name: 'disk', type: 'SCALAR', scalar: { value: 32 }, reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }], disk: { ...disk, persistence: { id: 'logs' }, volume: { container_path: 'var/log', mode: 'RW' } } };
+    // Fields Mesos' DiskInfo does not have are ignored, as everywhere in a call (and as protobuf skips unknown fields).
+    const extra = { ...volume, disk: { ...disk, persistence: { ...disk.persistence, unheard_of: 1 } } };
+    const accept = call({
+      framework_id: FRAMEWORK_ID, type: 'ACCEPT',
+      accept: { offer_ids: [{ value: 'o1' }], operations: [{ type: 'CREATE', create: { volumes: [extra, refined] } }, { type: 'DESTROY', destroy: { volumes: [volume] } }] },
+    });
+    const { allocation_info: _allocation, ...withoutAllocation } = volume;
+    expect(accept).to.deep.equal({
+      type: 'ACCEPT', frameworkId: FRAMEWORK_ID.value, offerIds: ['o1'],
+      operations: [{ type: 'CREATE', create: { volumes: [withoutAllocation, refined] } }, { type: 'DESTROY', destroy: { volumes: [withoutAllocation] } }],
+    });
+    // What the master reads of them: reserved disk made volumes, each with its persistence id and container path.
+    const operations = (accept as Extract<SchedulerCall, { type: 'ACCEPT' }>).operations;
+    expect(Resources.fromJSON(operations[0]?.create?.volumes).format()).to.equal('disk(eng, ops)[db-data:data]:64;disk(eng, ops)[logs:var/log]:32');
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'CREATE' }] } })).to.equal("accept.operations.0: Expecting 'create' to be present");
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'DESTROY', create: { volumes: [volume] } }] } })).to.equal("accept.operations.0: Expecting 'destroy' to be present");
+    // An empty list is a list (protobuf cannot tell it from none); the master has nothing to do for it.
+    expect(call({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'DESTROY', destroy: {} }] } })).to.deep.include({ operations: [{ type: 'DESTROY', destroy: { volumes: [] } }] });
+  });
+
+  it('refuses a hostile CREATE or DESTROY with a 400 reason naming the field: a host path, a disk source, a volume image, a huge or bad persistence id, a path out of the sandbox, a mode of no name', () => {
+    const disk = { persistence: { id: 'p', principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } };
+    const volume = { name: 'disk', type: 'SCALAR', scalar: { value: 8 }, role: 'eng', reservation: { principal: 'ops' }, disk };
+    const refusal = (changed: Record<string, unknown>, type = 'CREATE'): string => {
+      const field = type === 'CREATE' ? 'create' : 'destroy';
+      return error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [{ value: 'o1' }], operations: [{ type, [field]: { volumes: [volume, { ...volume, disk: { ...disk, ...changed } }] } }] } });
+    };
+    const at = 'accept.operations.0.create.volumes.1.disk';
+    expect(refusal({ volume: { ...disk.volume, host_path: '/etc' } })).to.equal(`${at}: expecting 'host_path' to be unset for a persistent volume`);
+    expect(refusal({ volume: { ...disk.volume, host_path: '/etc' } }, 'DESTROY')).to.equal("accept.operations.0.destroy.volumes.1.disk: expecting 'host_path' to be unset for a persistent volume");
+    expect(refusal({ source: { type: 'PATH', path: { root: '/mnt/disk1' } } })).to.equal(`${at}: disk 'source' (MOUNT or PATH disks) is not supported`);
+    expect(refusal({ volume: { ...disk.volume, image: { type: 'DOCKER' } } })).to.equal(`${at}: volume field 'image' is not supported`);
+    expect(refusal({ volume: { ...disk.volume, source: { type: 'HOST_PATH' } } })).to.equal(`${at}: volume field 'source' is not supported`);
+    expect(refusal({ persistence: { id: 'x'.repeat(MAX_PERSISTENCE_ID_LENGTH + 1) } })).to.equal(`${at}.persistence.id: must be at most ${MAX_PERSISTENCE_ID_LENGTH} characters`);
+    expect(refusal({ persistence: { id: 'x'.repeat(1_000_000) } })).to.equal(`${at}.persistence.id: must be at most ${MAX_PERSISTENCE_ID_LENGTH} characters`);
+    expect(refusal({ persistence: { id: '' } })).to.equal(`${at}: persistent volume: its persistence id is empty`);
+    expect(refusal({ persistence: { id: '../etc' } })).to.match(new RegExp(`^${at}: persistent volume: persistence id '\\.\\./etc' contains a slash`));
+    expect(refusal({ persistence: { id: 7 } })).to.match(new RegExp(`^${at}\\.persistence\\.id: .*expected string`));
+    expect(refusal({ volume: { container_path: '/etc', mode: 'RW' } })).to.match(new RegExp(`^${at}: persistent volume: container path '/etc' is absolute`));
+    expect(refusal({ volume: { container_path: 'data/../..', mode: 'RW' } })).to.match(new RegExp(`^${at}: persistent volume: container path 'data/\\.\\./\\.\\.' has an empty, '\\.' or '\\.\\.' component`));
+    expect(refusal({ volume: { container_path: 'x'.repeat(MAX_VOLUME_PATH_LENGTH + 1), mode: 'RW' } })).to.equal(`${at}.volume.container_path: must be at most ${MAX_VOLUME_PATH_LENGTH} characters`);
+    expect(refusal({ volume: { container_path: 'data', mode: 'RX' } })).to.match(new RegExp(`^${at}\\.volume\\.mode: `));
+    expect(refusal({ volume: { container_path: 'data' } })).to.match(new RegExp(`^${at}\\.volume\\.mode: `));
+    expect(refusal({ persistence: undefined })).to.equal(`${at}: a volume without persistence is not supported`);
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'CREATE', create: { volumes: [{ ...volume, disk: 'p' }] } }] } })).to.match(/^accept\.operations\.0\.create\.volumes\.0\.disk: .*expected object/);
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'CREATE', create: { volumes: Array.from({ length: MAX_RESOURCE_ENTRIES + 1 }, () => volume) } }] } }))
+      .to.match(new RegExp(`^accept\\.operations\\.0\\.create\\.volumes: must have at most ${MAX_RESOURCE_ENTRIES} entries`));
   });
 
   it("takes numbers written as strings, as Mesos' JSON parser does (protobuf's JSON writers put int64 fields in strings); other strings are still refused", () => {
@@ -200,14 +254,19 @@ describe('v1 scheduler calls', () => {
   });
 
   // The hostile-input pass of 2026-12-05: these ran as plain processes, what they asked for dropped without a word.
-  it('refuses a task that asks for what this cluster has nothing behind (a container, volumes, revocable resources), naming the field; a command user and URIs are kept', () => {
+  it('refuses a task that asks for what this cluster has nothing behind (a container, a disk source, a host path, revocable resources), naming the field; a command user and URIs are kept', () => {
     const launch = (task: Record<string, unknown>): unknown => ({
       framework_id: FRAMEWORK_ID, type: 'ACCEPT',
       accept: { offer_ids: [{ value: 'o1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [{ name: 't', task_id: { value: 't1' }, agent_id: { value: 'a1' }, command: { value: 'true' }, ...task }] } }] },
     });
     const at = 'accept.operations.0.launch.task_infos.0.';
     expect(error(launch({ container: { type: 'DOCKER', docker: { image: 'x' } } }))).to.match(new RegExp(`^${at}container: not supported`));
-    expect(error(launch({ resources: [{ name: 'disk', type: 'SCALAR', scalar: { value: 10 }, disk: { persistence: { id: 'p' }, volume: { container_path: 'v', mode: 'RW' } } }] }))).to.match(new RegExp(`^${at}resources\\.0\\.disk: not supported`));
+    const volume = { name: 'disk', type: 'SCALAR', scalar: { value: 10 }, role: 'eng', disk: { persistence: { id: 'p' }, volume: { container_path: 'v', mode: 'RW' } } };
+    expect(error(launch({ resources: [{ ...volume, disk: { source: { type: 'MOUNT', mount: { root: '/mnt' } } } }] }))).to.equal(`${at}resources.0.disk: disk 'source' (MOUNT or PATH disks) is not supported`);
+    expect(error(launch({ resources: [{ ...volume, disk: { ...volume.disk, volume: { ...volume.disk.volume, host_path: '/etc' } } }] }))).to.equal(`${at}resources.0.disk: expecting 'host_path' to be unset for a persistent volume`);
+    expect(error(launch({ executor: { executor_id: { value: 'e' }, resources: [{ ...volume, disk: { volume: volume.disk.volume } }] } }))).to.equal(`${at}executor.resources.0.disk: a volume without persistence is not supported`);
+    // A persistent volume is served now: the task asks for it as offered, and the master checks it is the framework's.
+    expect(launched(call(launch({ resources: [volume] })))[0]?.resources).to.deep.equal([volume]);
     expect(error(launch({ resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, revocable: {} }] }))).to.match(new RegExp(`^${at}resources\\.0\\.revocable: not supported`));
     expect(error(launch({ command: { value: 'true', uris: [{ executable: true }] } }))).to.match(new RegExp(`^${at}command\\.uris\\.0\\.value`));
     expect(error(launch({ command: { value: 'true', uris: [{ value: 'x'.repeat(MAX_URI_LENGTH + 1) }] } }))).to.match(new RegExp(`^${at}command\\.uris\\.0\\.value: must be at most ${MAX_URI_LENGTH} characters`));
@@ -303,7 +362,7 @@ describe('v1 scheduler calls', () => {
       .to.deep.include({ refusal: "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable" });
     expect(error({ framework_id: FRAMEWORK_ID, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: info, offer_constraints: {} } })).to.equal('update_framework.offer_constraints: offer constraints are not supported by this master');
     expect(error({ framework_id: FRAMEWORK_ID })).to.match(/^type: /);
-    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [], operations: [{ type: 'CREATE' }] } })).to.match(/accept\.operations\.0\.type: operation 'CREATE' is not supported/);
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [], operations: [{ type: 'LAUNCH_GROUP' }] } })).to.match(/accept\.operations\.0\.type: operation 'LAUNCH_GROUP' is not supported/);
     expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'LAUNCH', launch: { task_infos: [{ name: 't', task_id: { value: '' }, agent_id: { value: 'a' } }] } }] } }))
       .to.equal('accept.operations.0.launch.task_infos.0.task_id.value: must be a non-empty string');
     expect(error({ framework_id: FRAMEWORK_ID, type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: 'not base64!' } })).to.match(/acknowledge\.uuid/);
@@ -388,6 +447,30 @@ describe('v1 scheduler events', () => {
     // Either form reads back as the resources the master offered.
     expect(Resources.fromJSON(Object.values(old).map(({ allocation_info: _allocation, ...rest }) => rest)).equals(resources)).to.equal(true);
     expect(Resources.fromJSON(Object.values(current).map(({ allocation_info: _allocation, ...rest }) => rest)).equals(resources)).to.equal(true);
+  });
+
+  it('OFFERS of persistent volumes keep their disk (persistence and volume) in either format, beside their reservations, and read back as the volumes offered', () => {
+    const disk = { persistence: { id: 'db-data', principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' as const } };
+    const resources = Resources.fromJSON([
+      { name: 'disk', type: 'SCALAR', scalar: { value: 64 }, role: 'eng', reservation: { principal: 'ops', labels: { labels: [{ key: 'purpose', value: 'db' }] } }, disk },
+      { name: 'disk', type: 'SCALAR', scalar: { value: 16 }, role: 'eng', disk: { persistence: { id: 'static' }, volume: { container_path: 'static', mode: 'RW' } } },
+      { name: 'disk', type: 'SCALAR', scalar: { value: 100 }, role: 'eng', reservation: { principal: 'ops' } },
+    ]);
+    const offer = { id: 'o1', frameworkId: 'fw', agentId: 'a1', hostname: 'agent1', allocationRole: 'eng', resources: resources.toJSON() };
+    const endpoint = (): { hostname: string; ip: string; port: number; actorId: string } => ({ hostname: 'agent1', ip: '10.0.0.6', port: 5051, actorId: 'slave(1)' });
+    const offered = (format: ReturnType<typeof v1OfferFormat>): Array<Record<string, unknown>> =>
+      (offersEvent([offer], endpoint, format).offers as { offers: Array<{ resources: Array<Record<string, unknown>> }> }).offers[0]?.resources ?? [];
+    const current = offered(v1OfferFormat(['MULTI_ROLE', 'RESERVATION_REFINEMENT']));
+    const old = offered(v1OfferFormat(undefined));
+    for (const list of [current, old]) {
+      expect(list.map((resource) => resource.disk)).to.deep.equal([disk, { persistence: { id: 'static' }, volume: { container_path: 'static', mode: 'RW' } }, undefined]);
+      expect(Resources.fromJSON(list.map(({ allocation_info: _allocation, ...rest }) => rest)).equals(resources)).to.equal(true);
+    }
+    expect(current[0]?.reservations).to.deep.equal([{ type: 'DYNAMIC', role: 'eng', principal: 'ops', labels: { labels: [{ key: 'purpose', value: 'db' }] } }]);
+    expect(old[0]).to.deep.include({ role: 'eng', reservation: { principal: 'ops', labels: { labels: [{ key: 'purpose', value: 'db' }] } } });
+    // What a framework sends back of the offer (allocation_info and all) names the very volume: a DESTROY of it parses to it.
+    const destroy = call({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [{ value: 'o1' }], operations: [{ type: 'DESTROY', destroy: { volumes: [current[0]] } }] } });
+    expect(Resources.fromJSON((destroy as Extract<SchedulerCall, { type: 'ACCEPT' }>).operations[0]?.destroy?.volumes).format()).to.equal('disk(eng, ops,{purpose:db})[db-data:data]:64');
   });
 
   it('binary data (not UTF-8) goes through as the very same bytes: a MESSAGE call in, a MESSAGE event and an update out (it came out with U+FFFD for each byte that was not text)', () => {

@@ -1,0 +1,117 @@
+/**
+ * Protobuf's wire types checked against the declarations, before a body is decoded. The decoder
+ * (protobufjs) reads a known field by its declared type whatever wire type the bytes give it: a
+ * `DiskInfo.persistence` sent as a varint came out as an empty `Persistence`, and its `id` sent
+ * as a varint came out as `''` (the bytes after it taken as its text), where Mesos' parser
+ * refuses the body. So each known field's wire type is checked here, into every embedded message
+ * the declarations name, and a body with one that does not match is refused, naming the field.
+ * Fields no declaration names are skipped, as the decoder skips them.
+ */
+import protobuf from 'protobufjs';
+import { MAX_BODY_DEPTH } from '../protocol/plain';
+
+/** Protobuf's wire types, by number. */
+const WIRE_TYPE_NAMES: readonly string[] = ['varint', '64-bit', 'length-delimited', 'start group', 'end group', '32-bit'];
+/** An enum's wire type. */
+const VARINT = 0;
+/** A message's, a string's, bytes' and a packed repeated number's wire type. */
+const LENGTH_DELIMITED = 2;
+/** A map entry's key (Mesos' maps are `map<string, ...>`). */
+const MAP_KEY_ID = 1;
+/** A map entry's value. */
+const MAP_VALUE_ID = 2;
+
+/** A message's fields as the wire must show them: its name (for errors) and each field's expectation by number. */
+interface MessageShape {
+  readonly name: string;
+  readonly expectedOf: (id: number) => Expected | undefined;
+}
+
+/** What one field (or a map entry's key or value) must look like on the wire. */
+interface Expected {
+  readonly name: string;
+  readonly wireType: number;
+  /** The embedded message's shape, to check inside it; undefined for anything but a message or a map entry. */
+  readonly inner?: MessageShape;
+  /** Whether it may also come packed (a repeated number, enum or bool). */
+  readonly packable: boolean;
+}
+
+/**
+ * Why `bytes` are not a `type` as far as wire types go (a known field whose wire type is not its
+ * declared type's, an embedded message running past its parent's end, nesting deeper than
+ * `MAX_BODY_DEPTH`), or undefined. Bytes cut short throw the reader's `RangeError`, as they make
+ * the decoder throw.
+ * @example wireTypeError(callType, body) // "field 'persistence' (1) of mesos.v1.Resource.DiskInfo has wire type 0 (varint), expected 2 (length-delimited)"
+ */
+export function wireTypeError(type: protobuf.Type, bytes: Uint8Array): string | undefined {
+  return messageError(protobuf.Reader.create(bytes), bytes.length, 0, shapeOf(type));
+}
+
+/** Why the fields from `reader`'s position to `end` are not those of `shape`, or undefined. */
+function messageError(reader: protobuf.Reader, end: number, depth: number, shape: MessageShape): string | undefined {
+  if (depth > MAX_BODY_DEPTH) return `${shape.name} is nested deeper than ${MAX_BODY_DEPTH} messages`;
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const id = tag >>> 3;
+    const wireType = tag & 7;
+    const expected = shape.expectedOf(id);
+    if (expected === undefined) {
+      reader.skipType(wireType);
+      continue;
+    }
+    const packed = expected.packable && wireType === LENGTH_DELIMITED;
+    if (wireType !== expected.wireType && !packed) {
+      return `field '${expected.name}' (${id}) of ${shape.name} has wire type ${wireTypeText(wireType)}, expected ${wireTypeText(expected.wireType)}`;
+    }
+    if (wireType !== LENGTH_DELIMITED) {
+      reader.skipType(wireType);
+      continue;
+    }
+    const length = reader.uint32();
+    const stop = reader.pos + length;
+    if (stop > end) return `field '${expected.name}' (${id}) of ${shape.name} runs past the end of its message`;
+    if (expected.inner !== undefined) {
+      const error = messageError(reader, stop, depth + 1, expected.inner);
+      if (error !== undefined) return error;
+    }
+    reader.pos = stop;
+  }
+  return undefined;
+}
+
+/** Message `type`'s shape. */
+function shapeOf(type: protobuf.Type): MessageShape {
+  return { name: type.fullName.replace(/^\./, ''), expectedOf: (id) => expectedOfField(type.fieldsById[id]) };
+}
+
+/** How `field` comes on the wire; a map field as its entries, each a message of key 1 and value 2. */
+function expectedOfField(field: protobuf.Field | undefined): Expected | undefined {
+  if (field === undefined) return undefined;
+  if (field instanceof protobuf.MapField) return { name: field.name, wireType: LENGTH_DELIMITED, inner: mapEntryShape(field), packable: false };
+  return expectedOfType(field.name, field.type, field.resolvedType, field.repeated);
+}
+
+/** A map field's entry: its key and its value (`key = 1`, `value = 2`). */
+function mapEntryShape(field: protobuf.MapField): MessageShape {
+  const key = expectedOfType('key', field.keyType, field.resolvedKeyType, false);
+  const value = expectedOfType('value', field.type, field.resolvedType, false);
+  const parent = field.parent === null ? '' : `${field.parent.fullName.replace(/^\./, '')}.`;
+  return { name: `${parent}${field.name} entry`, expectedOf: (id) => (id === MAP_KEY_ID ? key : id === MAP_VALUE_ID ? value : undefined) };
+}
+
+/** How a field `name` of type `typeName` (resolved to `resolved` when not a basic type) comes on the wire. */
+function expectedOfType(name: string, typeName: string, resolved: protobuf.ReflectionObject | null, repeated: boolean): Expected {
+  if (resolved instanceof protobuf.Type) return { name, wireType: LENGTH_DELIMITED, inner: shapeOf(resolved), packable: false };
+  if (resolved instanceof protobuf.Enum) return { name, wireType: VARINT, packable: repeated };
+  const basic = (protobuf.types.basic as Readonly<Record<string, number | undefined>>)[typeName];
+  // Every type of the schema is resolved before use (protobuf.ts resolves the root): another is a bug.
+  if (basic === undefined) throw new Error(`field '${name}' has unresolved type '${typeName}'`);
+  return { name, wireType: basic, packable: repeated && basic !== LENGTH_DELIMITED };
+}
+
+/** A wire type's number and name: `0 (varint)`. */
+function wireTypeText(wireType: number): string {
+  const name = WIRE_TYPE_NAMES[wireType];
+  return name === undefined ? String(wireType) : `${wireType} (${name})`;
+}

@@ -1,0 +1,56 @@
+/**
+ * lib/v1/wire-types.ts: a body whose known field has a wire type its declaration does not allow
+ * is refused before decoding, naming the field; what protobuf allows (packed or unpacked repeated
+ * numbers, unknown fields of any wire type, map entries) goes through. Bodies are written by hand
+ * (spec/support/protobuf-wire.ts), with Mesos' field numbers.
+ */
+import { expect } from 'chai';
+import { v1CallJson } from '../../../lib/v1/protobuf';
+import { encodeMessage, type WireMessage } from '../../support/protobuf-wire';
+
+/** Call {type 2: SUBSCRIBE 1, subscribe 3 {framework_info 1 {user 1, name 2, ...`info`}}}. */
+const subscribe = (info: WireMessage): Buffer => encodeMessage([[2, 1], [3, [[1, [[1, 'u'], [2, 'n'], ...info]]]]]);
+
+/** The decoded call, or the refusal. */
+const read = (bytes: Uint8Array): unknown => {
+  const decoded = v1CallJson('scheduler', bytes);
+  return 'json' in decoded ? decoded.json : decoded.error;
+};
+
+describe('lib/v1/wire-types: wire types checked against the declarations', () => {
+  it('refuses a known field of another wire type, at any depth, naming the field and its message', () => {
+    expect(read(encodeMessage([[2, 'SUBSCRIBE']]))).to.equal("field 'type' (2) of mesos.v1.scheduler.Call has wire type 2 (length-delimited), expected 0 (varint)");
+    // FrameworkInfo.failover_timeout 4 is a double (64-bit), checkpoint 5 a bool (varint), capabilities 10 a message.
+    expect(read(subscribe([[4, 60]]))).to.equal("field 'failover_timeout' (4) of mesos.v1.FrameworkInfo has wire type 0 (varint), expected 1 (64-bit)");
+    expect(read(subscribe([[5, { double: 1 }]]))).to.equal("field 'checkpoint' (5) of mesos.v1.FrameworkInfo has wire type 1 (64-bit), expected 0 (varint)");
+    expect(read(subscribe([[10, 6]]))).to.equal("field 'capabilities' (10) of mesos.v1.FrameworkInfo has wire type 0 (varint), expected 2 (length-delimited)");
+  });
+
+  it("checks a map's entries (offer_filters: string key 1, OfferFilters value 2) and takes a well-formed one", () => {
+    const filters = (entry: WireMessage): Buffer => subscribe([[13, entry]]);
+    expect(read(filters([[1, 'eng'], [2, []]]))).to.deep.equal({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n', offer_filters: { eng: {} } } } });
+    expect(read(filters([[1, 7], [2, []]]))).to.equal("field 'key' (1) of mesos.v1.FrameworkInfo.offer_filters entry has wire type 0 (varint), expected 2 (length-delimited)");
+    expect(read(filters([[1, 'eng'], [2, 3]]))).to.equal("field 'value' (2) of mesos.v1.FrameworkInfo.offer_filters entry has wire type 0 (varint), expected 2 (length-delimited)");
+    // Inside the value: OfferFilters.min_allocatable_resources 1 is a message.
+    expect(read(filters([[1, 'eng'], [2, [[1, 4]]]]))).to.equal("field 'min_allocatable_resources' (1) of mesos.v1.OfferFilters has wire type 0 (varint), expected 2 (length-delimited)");
+  });
+
+  it('takes a repeated number packed or not, and skips a field no declaration names whatever its wire type', () => {
+    // Call.accept 4 {operations 2 {type 1: LAUNCH 1, launch 2 {task_infos 1 {..., health_check 8 {http 1 {port 1, statuses 4}}}}}}.
+    const task = (http: WireMessage): Buffer => encodeMessage([[2, 3], [1, [[1, 'f']]], [4, [[2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [8, [[1, http]]]]]]]]]]]]);
+    const statusesOf = (bytes: Buffer): unknown => {
+      const json = read(bytes) as { accept: { operations: Array<{ launch: { task_infos: Array<{ health_check: { http: { statuses: unknown } } }> } }> } };
+      return json.accept.operations[0]?.launch.task_infos[0]?.health_check.http.statuses;
+    };
+    expect(statusesOf(task([[1, 80], [4, 200], [4, 204]]))).to.deep.equal([200, 204]);
+    expect(statusesOf(task([[1, 80], [4, Buffer.from([200, 1, 204, 1])]])), 'packed: 200 and 204 as varints in one field').to.deep.equal([200, 204]);
+    expect(read(subscribe([[99, 'text'], [98, 7], [97, { double: 1 }]]))).to.deep.equal({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n' } } });
+  });
+
+  it('refuses an embedded message longer than its parent, and bytes cut short, with a reason', () => {
+    const whole = subscribe([[8, 'principal']]);
+    expect(read(whole.subarray(0, whole.length - 3))).to.equal("field 'subscribe' (3) of mesos.v1.scheduler.Call runs past the end of its message");
+    expect(read(Buffer.from([0x10])), 'a tag without its value').to.be.a('string').and.match(/index out of range/);
+    expect(read(Buffer.from([0x1a, 0x05, 0x0a, 0x7f, 0x0a, 0x01, 0x75]))).to.equal("field 'framework_info' (1) of mesos.v1.scheduler.Call.Subscribe runs past the end of its message");
+  });
+});
