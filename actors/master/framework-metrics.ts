@@ -14,10 +14,10 @@
  *   v1 API tells the master of (`Master.countV1`), as Mesos' heartbeater counts them;
  * - `offers/sent`, `offers/accepted`, `offers/declined`, `offers/rescinded` (counters);
  * - `operations`, `operations/<operation>` (counters): LAUNCH counts each task sent to an agent,
- *   as Mesos counts it, RESERVE and UNRESERVE each one applied;
+ *   as Mesos counts it, RESERVE, UNRESERVE, CREATE and DESTROY each one applied;
  * - `tasks/active/<state>` (gauges) and `tasks/terminal/<state>` (counters).
  * Every key of every type Mesos has is published, at 0 for what this master never does
- * (inverse offers, operations other than LAUNCH, RESERVE and UNRESERVE, `UPDATE_FRAMEWORK`). A completed framework's
+ * (inverse offers, operations other than LAUNCH, RESERVE, UNRESERVE, CREATE and DESTROY, `UPDATE_FRAMEWORK`). A completed framework's
  * metrics stay while the master keeps the framework in its completed history
  * (`--max_completed_frameworks`), as Mesos keeps them with the framework's record.
  *
