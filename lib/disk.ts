@@ -33,6 +33,40 @@ export interface Disk {
   appendFile(filePath: string, text: string): Promise<void>;
   /** Creates a directory and its missing parents; an existing one is fine. With `mode`, the directory itself gets it (`chmod`), new or not. */
   makeDirectory(directory: string, mode?: number): Promise<void>;
+  /**
+   * Removes `directory` and everything in it; one that is not there is fine. A symbolic link in
+   * it is removed, never followed (what it points to stays).
+   */
+  removeDirectory(directory: string): Promise<void>;
+  /**
+   * Makes `<root>/<relative>` a symbolic link to `target`, making the missing directories between
+   * (`relative`: `/`-separated, no empty, `.` or `..` part). Follows no symbolic link below `root`
+   * and replaces nothing: a link to `target` already there is fine; anything else there, or
+   * anything but a directory between, rejects with a `PathInTheWayError` naming it.
+   * @example disk.makeSymlink(sandbox, 'data/db', '/var/lib/mesos/volumes/roles/eng/db-1') // <sandbox>/data/db → the volume
+   */
+  makeSymlink(root: string, relative: string, target: string): Promise<void>;
+  /**
+   * Removes the symbolic link `linkPath` when it points to `target`, and resolves true; anything
+   * else there (or nothing) is left as it is, and it resolves false.
+   */
+  removeSymlink(linkPath: string, target: string): Promise<boolean>;
+}
+
+/** Something is where `Disk.makeSymlink` would make a link or a directory: it is never replaced. */
+export class PathInTheWayError extends Error {
+  /** @param what what is there (`a file`, `a directory`, `a symbolic link to /x`...). */
+  constructor(readonly target: string, readonly what: string) {
+    super(`${target} is in the way: ${what} is there`);
+    this.name = 'PathInTheWayError';
+  }
+}
+
+/** Why `relative` cannot name a path below a directory (`Disk.makeSymlink`'s rule), or undefined. */
+export function relativePathError(relative: string): string | undefined {
+  if (relative.startsWith('/')) return `'${relative}' is absolute`;
+  if (relative.split('/').some((part) => part === '' || part === '.' || part === '..')) return `'${relative}' has an empty, '.' or '..' part`;
+  return undefined;
 }
 
 /** The machine's file system. */
@@ -54,7 +88,72 @@ export const nodeDisk: Disk = {
     await makeDirectories(directory);
     if (mode !== undefined) await fs.chmod(directory, mode);
   },
+  removeDirectory: (directory: string) => fs.rm(directory, { recursive: true, force: true }),
+  makeSymlink: makeSymlinkBelow,
+  async removeSymlink(linkPath: string, target: string): Promise<boolean> {
+    if (await linkTarget(linkPath) !== target) return false;
+    await fs.unlink(linkPath);
+    return true;
+  },
 };
+
+/** `nodeDisk.makeSymlink`: each level between lstat'ed (never followed), made when missing. */
+async function makeSymlinkBelow(root: string, relative: string, target: string): Promise<void> {
+  const error = relativePathError(relative);
+  if (error !== undefined) throw new Error(`cannot make a symbolic link below ${root}: ${error}`);
+  const parts = relative.split('/');
+  let current = root;
+  for (let index = 0; index < parts.length - 1; index++) {
+    current = path.join(current, parts[index] as string);
+    const found = await lstatIfAny(current);
+    if (found?.isDirectory() === true) continue;
+    if (found !== undefined) throw new PathInTheWayError(current, await describeEntry(current, found));
+    await fs.mkdir(current).catch(async (mkdirError: NodeJS.ErrnoException) => {
+      // Made meanwhile: fine if it is a directory (a symbolic link there is not).
+      const raced = mkdirError.code === 'EEXIST' ? await lstatIfAny(current) : undefined;
+      if (raced?.isDirectory() !== true) throw raced === undefined ? mkdirError : new PathInTheWayError(current, await describeEntry(current, raced));
+    });
+  }
+  const link = path.join(current, parts[parts.length - 1] as string);
+  try {
+    await fs.symlink(target, link);
+  } catch (symlinkError) {
+    if ((symlinkError as NodeJS.ErrnoException).code !== 'EEXIST') throw symlinkError;
+    const found = await lstatIfAny(link);
+    // Gone again meanwhile: the EEXIST stands (nothing is retried: something else is changing the sandbox).
+    if (found === undefined) throw symlinkError;
+    if (found.isSymbolicLink() && await linkTarget(link) === target) return;
+    throw new PathInTheWayError(link, await describeEntry(link, found));
+  }
+}
+
+/** `target`'s lstat, or undefined when there is nothing there. */
+async function lstatIfAny(target: string): Promise<fsSync.Stats | undefined> {
+  try {
+    return await fs.lstat(target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** What a symbolic link at `target` points to, or undefined when there is no link there. */
+async function linkTarget(target: string): Promise<string | undefined> {
+  try {
+    return await fs.readlink(target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EINVAL') return undefined;
+    throw error;
+  }
+}
+
+/** `PathInTheWayError`'s words for what is at `target`. */
+async function describeEntry(target: string, stats: fsSync.Stats): Promise<string> {
+  if (stats.isSymbolicLink()) return `a symbolic link to ${await linkTarget(target) ?? '(unreadable)'}`;
+  if (stats.isDirectory()) return 'a directory';
+  return stats.isFile() ? 'a file' : 'something other than a directory';
+}
 
 /** A file `Disk.readFile` was asked to read within a bound it exceeds. */
 export class FileTooLargeError extends Error {
@@ -204,7 +303,8 @@ export const MEMORY_DISK_LARGE_FILE_CHARS = 4_096;
 export const MEMORY_DISK_APPENDS_JOINED = 64;
 
 /**
- * A disk in memory. Reads, writes and directories behave like `nodeDisk`'s; a write takes no
+ * A disk in memory. Reads, writes and directories behave like `nodeDisk`'s; a symbolic link is
+ * only recorded (`symlinkTarget`: nothing is read or written through it); a write takes no
  * time (it completes through promise callbacks only, in a fixed order) unless `delayWritesMs`
  * says otherwise, and fails if `failNextWrites` says so.
  *
@@ -232,6 +332,8 @@ export class MemoryDisk implements Disk {
    * kept for good in a simulation of 100k agents. The root always exists.
    */
   private readonly directories = new Set<string>();
+  /** Symbolic links, by normalized path, to what each points to (made at the first: most disks have none). */
+  private links: Map<string, string> | undefined;
   /** Writes left to fail, and with what message. */
   private failures: { left: number; message: string } = { left: 0, message: SIMULATED_WRITE_ERROR };
   /** Clock time each write takes (0: none). */
@@ -299,6 +401,64 @@ export class MemoryDisk implements Disk {
     this.addDirectory(normalize(directory));
   }
 
+  /** Removes it, what is in it, and links in it; its parent stays (made explicit, as it may have been only implied). O(entries): rare (a volume's destruction). */
+  async removeDirectory(directory: string): Promise<void> {
+    const normalized = normalize(directory);
+    if (normalized === '/') throw new Error('a memory disk does not remove its root');
+    const inside = `${normalized}/`;
+    const below = (key: string): boolean => key === normalized || key.startsWith(inside);
+    let removed = false;
+    for (const file of this.files.keys()) {
+      if (!below(file)) continue;
+      this.files.delete(file);
+      this.appends.delete(file);
+      removed = true;
+    }
+    for (const made of this.directories) {
+      if (!below(made)) continue;
+      this.directories.delete(made);
+      removed = true;
+    }
+    for (const link of this.links?.keys() ?? []) {
+      if (!below(link)) continue;
+      this.links?.delete(link);
+      removed = true;
+    }
+    if (removed) this.addDirectory(path.posix.dirname(normalized));
+  }
+
+  async makeSymlink(root: string, relative: string, target: string): Promise<void> {
+    const error = relativePathError(relative);
+    if (error !== undefined) throw new Error(`cannot make a symbolic link below ${root}: ${error}`);
+    const parts = relative.split('/');
+    let current = normalize(root);
+    for (let index = 0; index < parts.length - 1; index++) {
+      current = `${current === '/' ? '' : current}/${parts[index] as string}`;
+      const what = this.files.has(current) ? 'a file' : this.links?.has(current) === true ? `a symbolic link to ${this.links.get(current) as string}` : undefined;
+      if (what !== undefined) throw new PathInTheWayError(current, what);
+    }
+    const link = `${current === '/' ? '' : current}/${parts[parts.length - 1] as string}`;
+    const existing = this.links?.get(link);
+    if (existing === target) return;
+    if (existing !== undefined) throw new PathInTheWayError(link, `a symbolic link to ${existing}`);
+    if (this.files.has(link)) throw new PathInTheWayError(link, 'a file');
+    if (this.exists(link)) throw new PathInTheWayError(link, 'a directory');
+    this.addDirectory(current);
+    (this.links ??= new Map()).set(link, target);
+  }
+
+  async removeSymlink(linkPath: string, target: string): Promise<boolean> {
+    const link = normalize(linkPath);
+    if (this.links?.get(link) !== target) return false;
+    this.links.delete(link);
+    return true;
+  }
+
+  /** What the symbolic link at `linkPath` points to, or undefined when there is none (tests). */
+  symlinkTarget(linkPath: string): string | undefined {
+    return this.links?.get(normalize(linkPath));
+  }
+
   /**
    * The next `count` writes fail (reject with `message`), leaving the files they would have
    * replaced as they were. Calling it again replaces the count.
@@ -325,10 +485,10 @@ export class MemoryDisk implements Disk {
     return { ...this.counts, inFlight: this.counts.started - this.counts.completed - this.counts.failed };
   }
 
-  /** Whether a file or directory exists at `target`. O(directories) for one only implied by a deeper one: tests. */
+  /** Whether a file, directory or symbolic link exists at `target`. O(directories) for a directory only implied by a deeper one. */
   exists(target: string): boolean {
     const normalized = normalize(target);
-    if (normalized === '/' || this.files.has(normalized) || this.directories.has(normalized)) return true;
+    if (normalized === '/' || this.files.has(normalized) || this.directories.has(normalized) || this.links?.has(normalized) === true) return true;
     const inside = `${normalized}/`;
     for (const directory of this.directories) if (directory.startsWith(inside)) return true;
     return false;

@@ -30,6 +30,7 @@ import { Resources, type ResourceJSON } from '../../lib/resources';
 import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointedAgentInfo, type CheckpointRecord, type RecoveredAgent, type RecoveredExecutor } from './checkpoint';
 import { reconfigurationError } from './compatibility';
 import { applyCheckpointedResources, checkpointedResourcesError } from './checkpointed-resources';
+import { listsVolume, sandboxVolumesOf, volumeDirectoryChanges, type VolumeDirectoryChanges } from './volumes';
 import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, AUTHENTICATE_HTTP_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB, MAX_LOGGED_RESERVATIONS_CHARS } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
@@ -234,6 +235,34 @@ function containerLimits(executor: ExecutorRecord): ContainerLimits {
 
 /** What `containerLimits` made last. */
 let lastContainerLimits: ContainerLimits | undefined;
+
+/**
+ * Whether the executor's resources, or a live task's, list a persistent volume: scans of the
+ * lists, through `forEach` with a shared flag (no closure, iterator or array: every launch asks).
+ */
+function containerUsesVolumes(executor: ExecutorRecord): boolean {
+  if (listsVolume(executor.info.resources)) return true;
+  volumeScan.found = false;
+  executor.queuedTasks.forEach(noteTaskVolumes, volumeScan);
+  executor.launchedTasks.forEach(noteTaskVolumes, volumeScan);
+  return volumeScan.found;
+}
+
+/** `containerUsesVolumes`' flag (the agent runs one turn at a time). */
+const volumeScan = { found: false };
+
+/** Sets `this.found` when `task` lists a persistent volume (a `forEach` callback that makes no closure). */
+function noteTaskVolumes(this: { found: boolean }, task: { readonly resources: readonly ResourceJSON[] }): void {
+  if (listsVolume(task.resources)) this.found = true;
+}
+
+/** The resource lists of a container: its executor's, then each live task's (queued, then launched). */
+function containerResourceLists(executor: ExecutorRecord): Array<readonly ResourceJSON[] | undefined> {
+  const lists: Array<readonly ResourceJSON[] | undefined> = [executor.info.resources];
+  for (const task of executor.queuedTasks.values()) lists.push(task.resources);
+  for (const task of executor.launchedTasks.values()) lists.push(task.resources);
+  return lists;
+}
 
 /** How a checkpointing framework's executor waits for a restarted agent, shared by every launch with the same `--executor_reregistration_timeout` (the last one made). */
 function executorRecovery(subscriptionBackoffMaxMs: number, timeoutMs: number = RECOVERY_TIMEOUT_MS): NonNullable<ExecutorLaunch['recovery']> {
@@ -1237,12 +1266,33 @@ export class Agent extends Actor {
           return this.failTask(framework.id, executor.id, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', 'too many tasks queued for the executor');
         }
         return executor.queueTask(task);
-      case 'RUNNING':
+      case 'RUNNING': {
         // Queued until its checkpoint is durable (at once when nothing is written): the executor
         // must not run a task a restarted agent would not know of (Mesos checkpoints it first).
         executor.queueTask(task);
-        return this.whenDurable(this.taskWrites.get(`${framework.id}/${task.taskId}`), () => this.sendTask(framework, executor, task.taskId));
+        const durable = this.taskWrites.get(`${framework.id}/${task.taskId}`);
+        // One that uses persistent volumes is sent once its sandbox shows them (most tasks: a scan of their resources, no more).
+        if (listsVolume(task.resources) && this.options.launcher.updateVolumes !== undefined) return this.whenDurable(durable, () => this.showVolumesThenSend(framework, executor, task));
+        return this.whenDurable(durable, () => this.sendTask(framework, executor, task.taskId));
+      }
     }
+  }
+
+  /**
+   * Shows the persistent volumes `task` uses in its running executor's sandbox (the launcher's
+   * `updateVolumes`: Mesos updates the container before it sends a task), then sends it. A link
+   * that cannot be made (something in the sandbox is in its way) fails the task,
+   * REASON_CONTAINER_UPDATE_FAILED, saying what is in the way; the executor runs on.
+   */
+  private showVolumesThenSend(framework: AgentFrameworkRecord, executor: ExecutorRecord, task: TaskInfo): void {
+    if (!executor.queuedTasks.has(task.taskId) || executor.phase !== 'RUNNING' || !this.isCurrent(executor)) return;
+    const volumes = sandboxVolumesOf(this.options.flags.workDir, [task.resources]);
+    const shown = this.options.launcher.updateVolumes?.(executor.runId, executor.directory, volumes, []) ?? Promise.resolve();
+    this.defer(shown, () => this.sendTask(framework, executor, task.taskId), (error) => {
+      // Killed meanwhile (its kill said how it ended), or its executor is gone: nothing to fail.
+      if (!executor.queuedTasks.has(task.taskId)) return;
+      this.failTask(framework.id, executor.id, task.taskId, 'REASON_CONTAINER_UPDATE_FAILED', `Failed to show the task's persistent volumes in its sandbox: ${error.message}`);
+    });
   }
 
   /**
@@ -1471,12 +1521,31 @@ export class Agent extends Actor {
    * it): counted, and its container's limits follow the tasks left (CPU shares go down; the
    * memory limit stays, as the isolator only raises it).
    */
-  taskEnded(executor: ExecutorRecord, state: TaskState): void {
+  taskEnded(executor: ExecutorRecord, state: TaskState, task: Task): void {
     this.counters.taskReached(state);
     // Only a container there to hold to them: not one whose run ended, nor one being recovered
     // (its checkpointed updates replayed before its process is taken back; its limits are set
     // once it is). Updating those logged a warning per task at each recovery (ENOENT, ENODEV).
-    if (executor.phase !== 'TERMINATED' && executor.process !== undefined) this.options.launcher.update?.(executor.runId, containerLimits(executor));
+    if (executor.phase === 'TERMINATED' || executor.process === undefined) return;
+    this.options.launcher.update?.(executor.runId, containerLimits(executor));
+    if (listsVolume(task.resources)) this.hideUnusedVolumes(executor, task);
+  }
+
+  /**
+   * The sandbox of `executor` stops showing the persistent volumes of `ended` that nothing live in
+   * it uses any more (Mesos' posix isolator removes such links at the container's update): the
+   * next task of a long-lived executor may bring another volume to the same path.
+   */
+  private hideUnusedVolumes(executor: ExecutorRecord, ended: Task): void {
+    const launcher = this.options.launcher;
+    if (launcher.updateVolumes === undefined) return;
+    const workDir = this.options.flags.workDir;
+    const inUse = new Set(sandboxVolumesOf(workDir, containerResourceLists(executor)).map((volume) => volume.source));
+    const unused = sandboxVolumesOf(workDir, [ended.resources]).filter((volume) => !inUse.has(volume.source));
+    if (unused.length === 0) return;
+    this.defer(launcher.updateVolumes(executor.runId, executor.directory, [], unused), () => undefined, (error) => {
+      this.log.warn({ executorId: executor.id, taskId: ended.taskId, error: error.message }, 'could not remove the links of persistent volumes no task of the executor uses any more');
+    });
   }
 
   private failTask(frameworkId: string, executorId: string | undefined, taskId: string, reason: string, message: string): void {
@@ -1551,7 +1620,9 @@ export class Agent extends Actor {
       dispatch(this, (agent) => agent.executorExited(executor, exit)).catch(() => undefined);
     };
     this.log.info({ frameworkId: framework.id, executorId: executor.id, directory: executor.directory }, 'launching executor');
-    this.deferWith(this.options.launcher.launch(launch, onExit), this.executorStarted, this.executorLaunchFailed, executor);
+    // Its persistent volumes (its own and its first tasks'), shown in the sandbox before it starts; most launches have none.
+    const volumes = containerUsesVolumes(executor) ? sandboxVolumesOf(this.options.flags.workDir, containerResourceLists(executor)) : undefined;
+    this.deferWith(this.options.launcher.launch(volumes === undefined ? launch : withFields(launch, { volumes }), onExit), this.executorStarted, this.executorLaunchFailed, executor);
   }
 
   /**
@@ -1936,7 +2007,42 @@ export class Agent extends Actor {
       return;
     }
     state.writing = reservations;
-    this.deferWith(checkpoints.writeResources(reservations), this.reservationsWritten, this.reservationsWriteFailed, reservations);
+    this.deferWith(checkpoints.writeResources(reservations, this.volumeChangesFor(reservations)), this.reservationsWritten, this.reservationsWriteFailed, reservations);
+  }
+
+  /**
+   * What happens to the persistent volumes' directories as the checkpointed resources become
+   * `next` (undefined: nothing; volumes.ts makes and removes them before the file is written).
+   * The master lets a DESTROY through only for a volume no task uses, but a task here may still
+   * (its end not yet known to the master): that directory is kept, with a warning (Mesos' agent
+   * refuses the whole change then; here the master's word is taken, and the data is not lost).
+   */
+  private volumeChangesFor(next: Resources): VolumeDirectoryChanges | undefined {
+    const workDir = this.options.flags.workDir;
+    const changes = volumeDirectoryChanges(workDir, this.checkpointedResources, next);
+    if (changes === undefined || (changes.create.length === 0 && changes.remove.length === 0)) return undefined;
+    const used = changes.remove.length === 0 ? undefined : this.volumesInUse();
+    const remove = used === undefined ? changes.remove : changes.remove.filter((directory) => {
+      if (!used.has(directory.path)) return true;
+      this.log.warn({ volume: directory.id, role: directory.role, directory: directory.path }, 'keeping the directory of a destroyed persistent volume: a live task on this agent still uses it (remove the directory by hand once the task has ended)');
+      return false;
+    });
+    const list = (directories: VolumeDirectoryChanges['create']): string[] => directories.map((directory) => directory.path);
+    this.log.info({ create: list(changes.create), remove: list(remove) }, 'the persistent volumes change: their directories are made and removed before the checkpointed resources are written');
+    return { create: changes.create, remove };
+  }
+
+  /** The directories of the persistent volumes that live executors and their live tasks here use. */
+  private volumesInUse(): Set<string> {
+    const used = new Set<string>();
+    const workDir = this.options.flags.workDir;
+    for (const framework of this.frameworks.values()) {
+      for (const executor of framework.executors.values()) {
+        if (executor.phase === 'TERMINATED' || !containerUsesVolumes(executor)) continue;
+        for (const volume of sandboxVolumesOf(workDir, containerResourceLists(executor))) used.add(volume.source);
+      }
+    }
+    return used;
   }
 
   private reservationsWritten(reservations: Resources): void {

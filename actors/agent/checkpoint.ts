@@ -24,6 +24,7 @@ import { AgentInfoSchema, ExecutorInfoSchema, FrameworkInfoSchema, isTerminalSta
 import { CHECKPOINT_COMPACTION_MIN_RECORDS, CHECKPOINT_RETRY_INITIAL_MS, CHECKPOINT_RETRY_MAX_MS } from './constants';
 import { metaDirectory } from './paths';
 import { checkpointedResourcesPathIn, checkpointedResourcesText } from './checkpointed-resources';
+import { applyVolumeDirectoryChanges, type VolumeDirectoryChanges } from './volumes';
 
 /** The mode of the agent's checkpoint directory (`<work_dir>/meta`): its owner's only. */
 export const META_DIRECTORY_MODE = 0o700;
@@ -508,15 +509,18 @@ export class AgentCheckpoints {
   }
 
   /**
-   * Replaces the agent's checkpointed resources (its dynamic reservations,
+   * Replaces the agent's checkpointed resources (its dynamic reservations and persistent volumes,
    * `<workDir>/meta/resources/resources.info`: see checkpointed-resources.ts) with `resources`,
    * atomically; resolves once they are durable, rejects (the old file kept) when the write
-   * fails. Not retried: the caller keeps its old state, and the master sends them again.
+   * fails. With `volumes`, the volumes' directories are made and removed first (volumes.ts: as
+   * Mesos, the file is the commit), and a failure there rejects before the file is touched.
+   * Not retried: the caller keeps its old state, and the master sends them again.
    * One write at a time: the caller waits for one before it starts the next.
    */
-  writeResources(resources: Resources): Promise<void> {
+  writeResources(resources: Resources, volumes?: VolumeDirectoryChanges): Promise<void> {
     // Made at each write (rare), not kept: a path per agent was ~100 bytes of every simulated agent.
-    return this.disk.writeFileAtomically(checkpointedResourcesPathIn(path.dirname(this.file)), checkpointedResourcesText(resources));
+    const write = (): Promise<void> => this.disk.writeFileAtomically(checkpointedResourcesPathIn(path.dirname(this.file)), checkpointedResourcesText(resources));
+    return volumes === undefined ? write() : applyVolumeDirectoryChanges(this.disk, volumes).then(write);
   }
 
   /** Records not yet durable (`settled` waits for them). */

@@ -1,15 +1,17 @@
 /**
  * The agent's checkpointed resources (Mesos' `meta/resources/resources.info`): the dynamic
- * reservations the master made on this agent, as its last `CheckpointResources` said them. They
- * live in `<workDir>/meta/resources/resources.info`, one JSON list of resources in Mesos' JSON
- * form (pre-refinement: `role` and `reservation: {principal, labels}`), replaced atomically at
- * each change. Unlike the journal they do not depend on the agent id: as in Mesos, an agent
- * that starts anew in the work dir (a new id) keeps them and reports them when it registers.
+ * reservations and persistent volumes the master made on this agent, as its last
+ * `CheckpointResources` said them. They live in `<workDir>/meta/resources/resources.info`, one
+ * JSON list of resources in Mesos' JSON form (pre-refinement: `role` and `reservation:
+ * {principal, labels}`; a volume's `disk: {persistence, volume}`), replaced atomically at each
+ * change (after the volumes' directories are made and removed: volumes.ts). Unlike the journal
+ * they do not depend on the agent id: as in Mesos, an agent that starts anew in the work dir (a
+ * new id) keeps them and reports them when it registers.
  *
- * Each reservation is carved out of the agent's declared resources (`--resources`, or what it
- * detected): the total it offers is the declared resources less the reserved ones, unreserved,
- * plus the reserved ones (`applyCheckpointedResources`). So every checkpointed entry must be
- * dynamically reserved, and the declared resources must hold them all, unreserved.
+ * Each one is carved out of the agent's declared resources (`--resources`, or what it
+ * detected): the total it offers is the declared resources less what they were made of, plus
+ * them (`applyCheckpointedResources`). So every checkpointed entry must be dynamically reserved
+ * or a persistent volume, and the declared resources must hold what they were made of.
  */
 import * as path from 'node:path';
 import { FileTooLargeError, type Disk } from '../../lib/disk';

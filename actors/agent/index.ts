@@ -29,6 +29,7 @@ import { Agent, type ExecutorApiSpawner } from './agent';
 import { AgentCheckpoints, checkpointJournalPath, checkpointRecords, currentBootId, declaredInfoOf, recoverCheckpoints, type RecoveredAgent } from './checkpoint';
 import { reconfigurationError, type DeclaredAgentInfo } from './compatibility';
 import { recoverCheckpointedResources } from './checkpointed-resources';
+import { makeVolumeDirectories } from './volumes';
 import type { AgentFilesReader } from './v1-operator';
 import { checkAgentFlags, fetcherCacheDirOf, renderAgentFlags, type AgentFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
@@ -278,7 +279,8 @@ function executorTlsFiles(host: ActorHost): TlsFiles | undefined {
  * executor's exit, as inputs for `replayAgent`.
  * Rejects on a bad flag, `--resources` or `--attributes` before spawning anything; and, naming
  * the file, on checkpointed dynamic reservations (`<workDir>/meta/resources/resources.info`) that
- * the agent's resources do not hold, or a journal it cannot recover.
+ * the agent's resources do not hold, a persistent volume among them whose directory cannot be
+ * made, or a journal it cannot recover.
  */
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
   const { flags, host } = options;
@@ -286,6 +288,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   // Its dynamic reservations first (as Mesos recovers them first): ones its resources no longer
   // hold stop the start, naming the file, before anything is recovered or killed.
   const checkpointedResources = await recoverCheckpointedResources(disk, flags.workDir, resources);
+  // Their persistent volumes' directories, any missing made again (volumes.ts); one that cannot be stops the start, naming it.
+  await makeVolumeDirectories(disk, flags.workDir, checkpointedResources);
   const recoveryErrors = { count: 0 };
   const recovered = await recoverOrCleanUp(disk, flags, launcher, host, bootId, declared, recoveryErrors);
   const checkpoints = await AgentCheckpoints.open(disk, flags.workDir, recovered, host.clock);

@@ -7,7 +7,7 @@
  * The agent takes a `Launcher`, so harness tests inject one that starts no process.
  */
 import { spawn, execFile } from 'node:child_process';
-import { chmod, chown, open, rename, rm, symlink, type FileHandle } from 'node:fs/promises';
+import { chmod, chown, open, rename, rm, stat, symlink, type FileHandle } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import { UPID } from '../../lib/actor';
@@ -21,6 +21,7 @@ import { confinedCommand } from './cgroups';
 import type { ContainerLimitation, ContainerLimits, ContainerUsage, Isolator } from './isolator';
 import type { Logger } from '../../lib/logging';
 import { Fetcher } from './fetcher';
+import { SandboxVolumeLinks, type SandboxVolume } from './volumes';
 
 /** A container's limits when its launch names none (a launch from a test). */
 export const DEFAULT_CONTAINER_LIMITS: ContainerLimits = { cpus: 0.1, memBytes: 128 * 1024 * 1024 };
@@ -60,6 +61,11 @@ export interface ExecutorLaunch {
   readonly user?: string;
   /** Aborts the launch while its command's URIs are fetched (its registration timed out, or it was shut down). */
   readonly signal?: AbortSignal;
+  /**
+   * The persistent volumes of the executor's and its first tasks' resources: the sandbox shows
+   * each (a link at its container path: volumes.ts) before the executor starts. Absent: none.
+   */
+  readonly volumes?: readonly SandboxVolume[];
 }
 
 /** How an executor process ended: an exit code, or the signal that killed it. */
@@ -104,6 +110,14 @@ export interface Launcher {
   recover?(process: RecoveredProcess, onExit: (exit: ExecutorExit) => void): LaunchedExecutor;
   /** The resources of run `runId` changed (a task added to its executor): an isolating launcher holds it to them. */
   update?(runId: string, limits: ContainerLimits): void;
+  /**
+   * Run `runId`'s sandbox `directory` shows the persistent volumes `link` from now on (a task that
+   * uses them is about to be sent to its running executor) and no longer `unlink` (no live task
+   * of the run uses them): Mesos' `filesystem/posix` isolator's update. Resolves once done;
+   * rejects, naming the volume and what is in its way, when a link cannot be made. A launcher
+   * without this shows no volume to a running executor.
+   */
+  updateVolumes?(runId: string, directory: string, link: readonly SandboxVolume[], unlink: readonly SandboxVolume[]): Promise<void>;
   /** Run `runId`'s usage now (`/monitor/statistics`); undefined when nothing measures it. */
   usage?(runId: string): Promise<ContainerUsage | undefined>;
   /**
@@ -245,6 +259,29 @@ export class ProcessLauncher implements Launcher {
 
   /** Containers whose isolation is not cleaned up yet (what `drain` waits for). */
   private readonly containers = new Set<WatchedContainer>();
+  /** Shows persistent volumes in sandboxes (made at the first launch that has one). */
+  private volumeLinks: SandboxVolumeLinks | undefined;
+
+  updateVolumes(_runId: string, directory: string, link: readonly SandboxVolume[], unlink: readonly SandboxVolume[]): Promise<void> {
+    return this.linkVolumes(directory, link, unlink);
+  }
+
+  /**
+   * `volumeLinks.update`, then each volume linked owned as the sandbox is (Mesos' posix isolator:
+   * a sandbox of a user other than root, made so by `--switch_user`, gets its volumes chowned to
+   * that user, not recursively, so its tasks can write there).
+   */
+  private async linkVolumes(directory: string, link: readonly SandboxVolume[], unlink: readonly SandboxVolume[]): Promise<void> {
+    await (this.volumeLinks ??= new SandboxVolumeLinks(this.disk)).update(directory, link, unlink);
+    if (link.length === 0) return;
+    const owner = await stat(directory);
+    if (owner.uid === 0) return;
+    for (const volume of link) {
+      await chown(volume.source, owner.uid, owner.gid).catch((error: Error) => {
+        throw new Error(`cannot give persistent volume '${volume.id}' (${volume.source}) to the sandbox's owner (uid ${owner.uid}): ${error.message}`);
+      });
+    }
+  }
 
   fetcherCache(): { readonly totalBytes: number; readonly usedBytes: number } {
     return this.fetcher.cacheMetrics();
@@ -378,6 +415,8 @@ export class ProcessLauncher implements Launcher {
       stderr = await open(path.join(launch.directory, STDERR_FILE), 'a');
       // The sandbox is the user's (Mesos chowns it): its tasks write there.
       if (account !== undefined) await Promise.all([launch.directory, path.join(launch.directory, STDOUT_FILE), path.join(launch.directory, STDERR_FILE)].map((target) => chown(target, account.uid, account.gid)));
+      // Its persistent volumes are there before anything runs in it (Mesos' posix isolator prepares them before the fetch).
+      if (launch.volumes !== undefined && launch.volumes.length > 0) await this.linkVolumes(launch.directory, launch.volumes, []);
       // What the command needs is fetched into the sandbox first (Mesos' fetcher runs before the executor starts).
       const uris = launch.command.uris;
       if (uris !== undefined && uris.length > 0) {

@@ -3,6 +3,9 @@
  *
  *   <workDir>/agents/<agentId>/frameworks/<frameworkId>/executors/<executorId>/runs/<runId>/
  *
+ * Persistent volumes live apart from the agent ids, under `<workDir>/volumes/roles/<role>/<id>`
+ * (`persistentVolumePath`), and outlive every sandbox (a task sees one through a link).
+ *
  * Each run directory is one executor's sandbox: its `stdout` and `stderr` (and those of its
  * tasks) land there. `runs/latest` is a symlink to the executor's current run (made by the
  * launcher at each launch), so `.../executors/<id>/runs/latest/stdout` always names the
@@ -114,6 +117,29 @@ function isNormalAbsolute(dir: string): boolean {
 }
 
 const SLASH = 0x2f;
+
+/** The work dir's directory of persistent volumes (Mesos' `volumes/roles/<role>/<persistence id>`). */
+export const VOLUMES_DIRECTORY = 'volumes';
+
+/** The `/` of a hierarchical role in a volume's path (Mesos': a space, which no role holds). */
+const VOLUME_ROLE_SEPARATOR = ' ';
+
+/**
+ * `<workDir>/volumes/roles/<role>/<persistenceId>`: a persistent volume's directory (Mesos'
+ * `paths::getPersistentVolumePath`). As in Mesos, a hierarchical role is one component, its `/`
+ * a space (`eng/web` → `roles/eng web/<id>`): nested, role `eng/web`'s volumes would lie inside
+ * role `eng`'s volume `web`. Throws for a role or an id that is not one safe component (the
+ * resource algebra refuses those: a bug).
+ * @example persistentVolumePath('/var/lib/mesos', 'eng/web', 'db-1') // '/var/lib/mesos/volumes/roles/eng web/db-1'
+ */
+export function persistentVolumePath(workDir: string, role: string, persistenceId: string): string {
+  const roleComponent = role.split('/').join(VOLUME_ROLE_SEPARATOR);
+  if (role === '*') throw new Error('an unreserved resource has no persistent volume directory');
+  for (const part of [roleComponent, persistenceId]) {
+    if (part === '' || part === '.' || part === '..' || part.includes('/')) throw new Error(`'${part}' cannot name a persistent volume's directory`);
+  }
+  return path.join(workDir, VOLUMES_DIRECTORY, 'roles', roleComponent, persistenceId);
+}
 
 /** `<workDir>/meta`: the checkpoints (`journal.log`, `resources/resources.info`: see docs/agent.md). */
 export function metaDirectory(workDir: string): string {

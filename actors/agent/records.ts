@@ -87,7 +87,7 @@ const TASK_STAGES: readonly TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TAS
 
 /** What an executor run tells when one of its tasks reaches a terminal state. */
 export interface TaskEndListener {
-  taskEnded(executor: ExecutorRecord, state: TaskState): void;
+  taskEnded(executor: ExecutorRecord, state: TaskState, task: Task): void;
 }
 
 /** One run of one executor, and its tasks. */
@@ -234,7 +234,7 @@ export class ExecutorRecord {
     if (isTerminalState(status.state)) {
       this.launchedTasks = drop(this.launchedTasks, taskId);
       this.terminatedTasks = put(this.terminatedTasks, taskId, task);
-      if (!wasTerminal) this.taskEndListener?.taskEnded(this, status.state);
+      if (!wasTerminal) this.taskEndListener?.taskEnded(this, status.state, task);
     }
   }
 
@@ -314,7 +314,7 @@ export class ExecutorRecord {
 
   /**
    * The executor's and its live tasks' totals of the scalars a container is held to (cpus, mem,
-   * disk): each `usedResources().scalar(name)`, without parsing what was checked when each task
+   * disk, persistent volumes left out): each `usedResources().scalar(name)`, without parsing what was checked when each task
    * came (the container's limits, at every launch and every task's end). One pass over the
    * lists, and no iterator over the task maps: three passes, one per name, made ~1.2 KB of arrays
    * and iterators a task at 10k agents (bench:scale's sampling heap profile, scratch).
@@ -354,14 +354,16 @@ function addTaskScalarUnits(this: UsedScalars, task: TaskInfo): void {
 /**
  * Adds each SCALAR entry of `json` named cpus, mem or disk to `units`, in thousandths (what
  * `toUnits(Resources.fromJSON(json).scalar(name))` gives for a valid list; for lists checked
- * already, the tasks an agent took: an entry without a numeric value counts nothing).
+ * already, the tasks an agent took: an entry without a numeric value counts nothing). A
+ * persistent volume (`disk` with a `disk` field) is not the sandbox's: it lies outside it (a link
+ * shows it: volumes.ts), and Mesos' disk isolator holds the sandbox to the other disk only.
  */
 function addScalarUnits(units: UsedScalars, json: readonly ResourceJSON[] | undefined): void {
   if (json === undefined) return;
   for (let index = 0; index < json.length; index++) {
     const entry = json[index] as ResourceJSON;
     const value = entry.scalar?.value;
-    if (entry.type !== 'SCALAR' || typeof value !== 'number') continue;
+    if (entry.type !== 'SCALAR' || typeof value !== 'number' || entry.disk !== undefined) continue;
     if (entry.name === 'cpus') units.cpus += toUnits(value);
     else if (entry.name === 'mem') units.mem += toUnits(value);
     else if (entry.name === 'disk') units.disk += toUnits(value);

@@ -82,6 +82,7 @@ class RecordingLauncher implements Launcher {
     this.agentAddress = agent.address;
     if (launcher.recover === undefined) this.recover = undefined;
     if (launcher.update === undefined) this.update = undefined;
+    if (launcher.updateVolumes === undefined) this.updateVolumes = undefined;
     if (launcher.usage === undefined) this.usage = undefined;
     if (launcher.recoverContainers === undefined) this.recoverContainers = undefined;
     if (launcher.drain === undefined) this.drain = undefined;
@@ -101,6 +102,10 @@ class RecordingLauncher implements Launcher {
 
   update?(...args: Parameters<NonNullable<Launcher['update']>>): ReturnType<NonNullable<Launcher['update']>> {
     return this.launcher.update!(...args);
+  }
+
+  updateVolumes?(...args: Parameters<NonNullable<Launcher['updateVolumes']>>): ReturnType<NonNullable<Launcher['updateVolumes']>> {
+    return this.launcher.updateVolumes!(...args);
   }
 
   usage?(...args: Parameters<NonNullable<Launcher['usage']>>): ReturnType<NonNullable<Launcher['usage']>> {
@@ -161,6 +166,11 @@ export class ReplayLauncher implements Launcher {
     this.launches.push(launch);
     this.running.set(launch.runId, onExit);
     return Promise.resolve({ processId: undefined, destroy: () => undefined });
+  }
+
+  /** Shows persistent volumes in a sandbox: nothing to make, done at once (as a launch is), so the agent sends the task as it did. */
+  updateVolumes(): Promise<void> {
+    return Promise.resolve();
   }
 
   /** Takes back a run a previous agent started (its exit is fed with `exit`, as a launched one's). */

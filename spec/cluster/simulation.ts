@@ -31,6 +31,7 @@ import { Agent, commandExecutorCommand, detectResources, inertSandboxFileSystem,
 import { defaultAgentFlags, type AgentFlags } from '../../actors/agent/flags';
 import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher, RecoveredProcess } from '../../actors/agent/launcher';
 import type { ContainerLimitation } from '../../actors/agent/isolator';
+import { SandboxVolumeLinks, type SandboxVolume } from '../../actors/agent/volumes';
 import { Executor, type KillOptions } from '../../actors/framework/executor';
 import type { ProbeRunner, TaskChecks } from '../../actors/framework/checks';
 import { masterDetector } from '../../lib/ha/detector';
@@ -342,12 +343,23 @@ export class InProcessLauncher implements Launcher {
     }
   }
 
-  /** This launcher for an agent whose work dir is on `disk`: sandboxes are created there first. */
+  /**
+   * This launcher for an agent whose work dir is on `disk`: sandboxes are created there first,
+   * with the links that show a run's persistent volumes (volumes.ts; recorded by the memory disk,
+   * as nothing in a simulated executor reads through them).
+   */
   on(disk: MemoryDisk): Launcher {
+    let links: SandboxVolumeLinks | undefined;
+    const show = (directory: string, link: readonly SandboxVolume[], unlink: readonly SandboxVolume[]): Promise<void> => (links ??= new SandboxVolumeLinks(disk)).update(directory, link, unlink);
     return {
       // A `then`, not an async function: its frame was kept (~200 B) for each of 100k launches in flight.
-      launch: (launch, onExit) => disk.makeDirectory(launch.directory).then(() => this.launch(launch, onExit)),
+      launch: (launch, onExit) => {
+        const sandbox = disk.makeDirectory(launch.directory);
+        const volumes = launch.volumes;
+        return (volumes === undefined ? sandbox : sandbox.then(() => show(launch.directory, volumes, []))).then(() => this.launch(launch, onExit));
+      },
       recover: (recovered, onExit) => this.recover(recovered, onExit),
+      updateVolumes: (_runId, directory, link, unlink) => show(directory, link, unlink),
     };
   }
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileTooLargeError, makeDirectories, makeDirectoriesSync, MEMORY_DISK_APPENDS_JOINED, MEMORY_DISK_LARGE_FILE_CHARS, MemoryDisk, nodeDisk, SIMULATED_WRITE_ERROR } from '../../lib/disk';
+import { FileTooLargeError, makeDirectories, makeDirectoriesSync, MEMORY_DISK_APPENDS_JOINED, MEMORY_DISK_LARGE_FILE_CHARS, MemoryDisk, nodeDisk, PathInTheWayError, SIMULATED_WRITE_ERROR, type Disk } from '../../lib/disk';
 import { Prng } from '../../lib/process/prng';
 import { VirtualClock } from '../../lib/process';
 
@@ -207,3 +207,119 @@ describe('lib/disk: makeDirectories (mkdir -p that cannot spin)', () => {
     expect(error?.message).to.equal('cannot create directory /proc/x (ENOENT)');
   });
 });
+
+/** A disk under test for the link and removal contract, with how to look at it. */
+interface DiskUnderTest {
+  readonly disk: Disk;
+  /** A fresh directory on it. */
+  readonly root: string;
+  /** What the symbolic link at `target` points to (undefined: no link there). */
+  linkTarget(target: string): string | undefined;
+  /** Whether anything (a link included, not followed) is at `target`. */
+  exists(target: string): boolean;
+  done(): void;
+}
+
+const DISKS_UNDER_TEST: ReadonlyArray<readonly [string, () => DiskUnderTest]> = [
+  ['MemoryDisk', () => {
+    const disk = new MemoryDisk();
+    return { disk, root: '/work/sandbox', linkTarget: (target) => disk.symlinkTarget(target), exists: (target) => disk.exists(target), done: () => undefined };
+  }],
+  ['nodeDisk', () => {
+    // A directory inside the temporary one, so that `<root>/..` is the test's own too.
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'disk-links-'));
+    const root = path.join(base, 'sandbox');
+    const linkTarget = (target: string): string | undefined => {
+      try {
+        return fs.readlinkSync(target);
+      } catch {
+        return undefined;
+      }
+    };
+    const exists = (target: string): boolean => fs.lstatSync(target, { throwIfNoEntry: false }) !== undefined;
+    return { disk: nodeDisk, root, linkTarget, exists, done: () => fs.rmSync(base, { recursive: true, force: true }) };
+  }],
+];
+
+for (const [name, make] of DISKS_UNDER_TEST) {
+  describe(`lib/disk: ${name}'s symbolic links and directory removal (persistent volumes in sandboxes)`, () => {
+    let under: DiskUnderTest;
+    beforeEach(async () => {
+      under = make();
+      await under.disk.makeDirectory(under.root);
+    });
+    afterEach(() => under.done());
+
+    it('makes a link below a directory, with the directories between; the same link again is fine', async () => {
+      const { disk, root } = under;
+      await disk.makeSymlink(root, 'a/b/data', '/volumes/roles/eng/pv1');
+      expect(under.linkTarget(`${root}/a/b/data`)).to.equal('/volumes/roles/eng/pv1');
+      expect(under.exists(`${root}/a/b`)).to.equal(true);
+      await disk.makeSymlink(root, 'a/b/data', '/volumes/roles/eng/pv1');
+      await disk.makeSymlink(root, 'top', '/volumes/roles/eng/pv2');
+      expect(under.linkTarget(`${root}/top`)).to.equal('/volumes/roles/eng/pv2');
+    });
+
+    it('replaces nothing: a link elsewhere, a file or a directory at the link is in the way (PathInTheWayError naming it)', async () => {
+      const { disk, root } = under;
+      await disk.makeSymlink(root, 'data', '/volumes/roles/eng/pv1');
+      const elsewhere = await failureOf(disk.makeSymlink(root, 'data', '/volumes/roles/eng/pv2'));
+      expect(elsewhere).to.be.instanceOf(PathInTheWayError);
+      expect(elsewhere?.message).to.equal(`${root}/data is in the way: a symbolic link to /volumes/roles/eng/pv1 is there`);
+      await disk.writeFileAtomically(`${root}/file`, 'x');
+      expect((await failureOf(disk.makeSymlink(root, 'file', '/v')))?.message).to.equal(`${root}/file is in the way: a file is there`);
+      await disk.makeDirectory(`${root}/dir/inner`);
+      expect((await failureOf(disk.makeSymlink(root, 'dir', '/v')))?.message).to.equal(`${root}/dir is in the way: a directory is there`);
+      expect(under.linkTarget(`${root}/data`)).to.equal('/volumes/roles/eng/pv1');
+      expect(await disk.readFile(`${root}/file`)).to.equal('x');
+    });
+
+    it('follows no link between: a link or a file where a directory should be is in the way, and nothing is made through it', async () => {
+      const { disk, root } = under;
+      await disk.makeDirectory(`${root}/../outside`);
+      await disk.makeSymlink(root, 'a', path.resolve(root, '../outside'));
+      const through = await failureOf(disk.makeSymlink(root, 'a/b', '/v'));
+      expect(through).to.be.instanceOf(PathInTheWayError);
+      expect(through?.message).to.equal(`${root}/a is in the way: a symbolic link to ${path.resolve(root, '../outside')} is there`);
+      expect(under.exists(path.resolve(root, '../outside/b'))).to.equal(false);
+      await disk.writeFileAtomically(`${root}/f`, 'x');
+      expect((await failureOf(disk.makeSymlink(root, 'f/b', '/v')))?.message).to.equal(`${root}/f is in the way: a file is there`);
+    });
+
+    it('refuses a path that is absolute or has an empty, . or .. part (a bug: the resource algebra refuses such container paths)', async () => {
+      for (const bad of ['/abs', '../up', 'a/../b', 'a//b', '.', 'a/']) {
+        const failure = await failureOf(under.disk.makeSymlink(under.root, bad, '/v'));
+        expect(failure, bad).to.be.instanceOf(Error).and.not.to.be.instanceOf(PathInTheWayError);
+        expect(failure?.message, bad).to.include('cannot make a symbolic link below');
+      }
+    });
+
+    it('removeSymlink removes a link only when it points where it is told; anything else stays', async () => {
+      const { disk, root } = under;
+      await disk.makeSymlink(root, 'data', '/volumes/roles/eng/pv1');
+      expect(await disk.removeSymlink(`${root}/data`, '/volumes/roles/eng/pv2')).to.equal(false);
+      expect(under.linkTarget(`${root}/data`)).to.equal('/volumes/roles/eng/pv1');
+      expect(await disk.removeSymlink(`${root}/data`, '/volumes/roles/eng/pv1')).to.equal(true);
+      expect(under.exists(`${root}/data`)).to.equal(false);
+      expect(await disk.removeSymlink(`${root}/data`, '/volumes/roles/eng/pv1')).to.equal(false);
+      await disk.writeFileAtomically(`${root}/file`, 'x');
+      expect(await disk.removeSymlink(`${root}/file`, 'x')).to.equal(false);
+      expect(await disk.readFile(`${root}/file`)).to.equal('x');
+    });
+
+    it('removeDirectory removes a directory with all in it, links removed and not followed; its parent stays; a missing one is fine', async () => {
+      const { disk, root } = under;
+      const kept = `${root}/kept`;
+      await disk.writeFileAtomically(`${kept}/precious`, 'data');
+      await disk.writeFileAtomically(`${root}/volume/a/file`, 'x');
+      await disk.makeSymlink(`${root}/volume`, 'link', kept);
+      await disk.removeDirectory(`${root}/volume`);
+      expect(under.exists(`${root}/volume`)).to.equal(false);
+      expect(under.exists(`${root}/volume/link`)).to.equal(false);
+      expect(await disk.readFile(`${kept}/precious`)).to.equal('data');
+      expect(under.exists(root)).to.equal(true);
+      await disk.removeDirectory(`${root}/volume`);
+      await disk.removeDirectory(`${root}/never`);
+    });
+  });
+}

@@ -92,7 +92,7 @@ describe('actors/agent: checkpointed resources (pure)', () => {
 
   it('refuses an entry that is not dynamically reserved, and reservations the declared resources do not hold, naming what is missing', () => {
     expect(checkpointedResourcesError(declared, reserved('cpus:4'))).to.equal(undefined);
-    expect(checkpointedResourcesError(declared, Resources.parse('cpus(web):1'))).to.match(/^cpus\(web\):1 is not dynamically reserved/);
+    expect(checkpointedResourcesError(declared, Resources.parse('cpus(web):1'))).to.match(/^cpus\(web\):1 is neither dynamically reserved nor a persistent volume/);
     expect(checkpointedResourcesError(declared, reserved('cpus:5;mem:100'))).to.equal(`the agent's resources ${declared.toString()} do not hold them (missing cpus:1)`);
     expect(() => applyCheckpointedResources(declared, reserved('cpus:5'))).to.throw(/cannot apply the checkpointed resources .*missing cpus:1/);
   });
@@ -230,8 +230,8 @@ describe('actors/agent: checkpointed resources (CheckpointResources)', () => {
   });
 
   for (const [what, resources, reason] of [
-    ['a static reservation', Resources.parse('cpus(web):1').toJSON(), 'is not dynamically reserved'],
-    ['a dynamic reservation beside a static one', [...reserved('mem:10').toJSON(), ...Resources.parse('cpus(web):1').toJSON()], 'is not dynamically reserved'],
+    ['a static reservation', Resources.parse('cpus(web):1').toJSON(), 'is neither dynamically reserved nor a persistent volume'],
+    ['a dynamic reservation beside a static one', [...reserved('mem:10').toJSON(), ...Resources.parse('cpus(web):1').toJSON()], 'is neither dynamically reserved nor a persistent volume'],
     ['more than the agent has', reserved('cpus:8').toJSON(), 'missing cpus:4'],
     ['invalid resources', [{ name: 'cpus', type: 'SCALAR', scalar: { value: -1 }, role: 'web', reservation: { principal: 'ops' } }], 'its resources are invalid'],
   ] as const) {
@@ -367,7 +367,7 @@ describe('actors/agent: checkpointed resources across restarts', () => {
       await disk.writeFileAtomically(RESOURCES_FILE, text);
       return recoverCheckpointedResources(disk, WORK_DIR, declared).then(() => 'read', (error: Error) => error.message);
     };
-    expect(await failureWith(JSON.stringify(Resources.parse('cpus(web):1').toJSON()))).to.include(RESOURCES_FILE).and.include('not dynamically reserved');
+    expect(await failureWith(JSON.stringify(Resources.parse('cpus(web):1').toJSON()))).to.include(RESOURCES_FILE).and.include('neither dynamically reserved nor a persistent volume');
     expect(await failureWith('{not json')).to.include(RESOURCES_FILE).and.include('not JSON');
     expect(await failureWith('{"name":"cpus"}')).to.include(RESOURCES_FILE).and.include('not a resource list');
     expect(await failureWith(' '.repeat(MAX_CHECKPOINTED_RESOURCES_FILE_BYTES + 1))).to.include(RESOURCES_FILE).and.include(`larger than ${MAX_CHECKPOINTED_RESOURCES_FILE_BYTES} bytes`);

@@ -12,6 +12,7 @@ import type { RecoveredAgent } from '../../../actors/agent/checkpoint';
 import { defaultAgentFlags, type AgentFlags } from '../../../actors/agent/flags';
 import type { ExecutorExit, ExecutorLaunch, LaunchedExecutor, Launcher, RecoveredProcess } from '../../../actors/agent/launcher';
 import type { ContainerLimits } from '../../../actors/agent/isolator';
+import type { SandboxVolume } from '../../../actors/agent/volumes';
 import type { Logger } from '../../../lib/logging';
 import { memoryHost, Probe, type Received } from '../../support/runtime';
 import { MemoryDisk } from '../../../lib/disk';
@@ -78,6 +79,16 @@ export class FakeLauncher implements Launcher {
 
   update(runId: string, limits: ContainerLimits): void {
     this.updates.push({ runId, limits });
+  }
+
+  /** Every `updateVolumes` the agent asked for, in order. */
+  readonly volumeUpdates: Array<{ readonly runId: string; readonly directory: string; readonly link: readonly SandboxVolume[]; readonly unlink: readonly SandboxVolume[] }> = [];
+  /** When set, what `updateVolumes` answers (a promise held open, or one rejecting as when something in the sandbox is in a link's way); else done at once. */
+  volumeUpdateOutcome: (() => Promise<void>) | undefined;
+
+  updateVolumes(runId: string, directory: string, link: readonly SandboxVolume[], unlink: readonly SandboxVolume[]): Promise<void> {
+    this.volumeUpdates.push({ runId, directory, link, unlink });
+    return this.volumeUpdateOutcome?.() ?? Promise.resolve();
   }
 
   /** The start time a launched process reports (what the agent checkpoints beside its id). */

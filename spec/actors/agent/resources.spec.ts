@@ -59,6 +59,19 @@ describe('agent resources and attributes', () => {
       expect(String(error)).to.contain("'cpus(eng, ops):2' is dynamically reserved");
     });
 
+    it('refuses persistent volumes in --resources, naming them, statically reserved or not: CREATE makes those', async () => {
+      const volume = { name: 'disk', type: 'SCALAR', scalar: { value: 64 }, role: 'eng', disk: { persistence: { id: 'pv1' }, volume: { container_path: 'data', mode: 'RW' } } };
+      for (const declared of [[volume], [{ ...volume, reservation: {} }], [...Resources.parse('cpus:2;disk:100').toJSON(), volume]]) {
+        let error: unknown;
+        await detectResources({ workDir: '/w', probe, explicit: JSON.stringify(declared) }).catch((caught: unknown) => { error = caught; });
+        expect(error, JSON.stringify(declared)).to.be.instanceOf(ResourceParseError);
+        expect(String(error)).to.contain('--resources').and.to.match(/\[pv1:data\]:64' is (a persistent volume|dynamically reserved)/);
+      }
+      let plain: unknown;
+      await detectResources({ workDir: '/w', probe, explicit: JSON.stringify([{ ...volume, disk: undefined }]) }).then(() => { plain = 'accepted'; }, (caught: unknown) => { plain = caught; });
+      expect(plain).to.equal('accepted');
+    });
+
     it('detects something sensible on this machine with systeminformation', async () => {
       const resources = await detectResources({ workDir: os.tmpdir() });
       expect(resources.scalar('cpus')).to.be.greaterThan(0);
