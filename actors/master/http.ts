@@ -468,22 +468,23 @@ function roleFields(info: FrameworkInfo): Json {
 
 /**
  * The `*_full` resources `/master/slaves` adds to each agent (Mesos: the Resource objects, for
- * operators who reserve and unreserve): reserved per role (the roles the caller may view),
+ * operators who reserve and unreserve, in its endpoint format: `role` and `reservation`, and
+ * `reservations` too): reserved per role (the roles the caller may view),
  * unreserved, used and offered (without what is reserved for, allocated or offered to a role
  * the caller may not view, as Mesos' `SlavesWriter` filters each resource by `view_roles`; the
  * summaries `used_resources` and `offered_resources` are not, as in Mesos).
  */
 function renderFullResources(state: MasterState, agent: AgentRecord, viewer: StateViewer): Json {
   const reserved: Record<string, unknown> = {};
-  for (const role of agent.total.reserved().roles()) if (viewer.role(role)) reserved[role] = agent.total.reserved(role).toJSON();
+  for (const role of agent.total.reserved().roles()) if (viewer.role(role)) reserved[role] = agent.total.reserved(role).toEndpointJSON();
   const { used, offered } = viewer === SEE_ALL
     ? { used: state.usedResources(agent), offered: state.offeredResources(agent) }
     : state.visibleAllocations(agent, (role) => viewer.role(role));
   return {
     reserved_resources_full: reserved,
-    unreserved_resources_full: agent.total.unreserved().toJSON(),
-    used_resources_full: viewableReservations(used, viewer).toJSON(),
-    offered_resources_full: viewableReservations(offered, viewer).toJSON(),
+    unreserved_resources_full: agent.total.unreserved().toEndpointJSON(),
+    used_resources_full: viewableReservations(used, viewer).toEndpointJSON(),
+    offered_resources_full: viewableReservations(offered, viewer).toEndpointJSON(),
   };
 }
 

@@ -49,6 +49,22 @@ export function resourceToJSON(entry: Resource): ResourceJSON {
   return json;
 }
 
+/**
+ * One entry as Mesos' endpoints write it (its `ENDPOINT` resource format): `resourceToJSON`'s
+ * fields, and for a reserved entry also the refined form, `reservations: [{type, role, ...}]`,
+ * so that tools written for either format read it (`/master/slaves`' and the agent's `/state`'s
+ * `*_full` lists).
+ */
+export function resourceToEndpointJSON(entry: Resource): ResourceJSON {
+  const json = resourceToJSON(entry);
+  if (entry.role === UNRESERVED_ROLE) return json;
+  const reservation = entry.reservation;
+  json.reservations = [reservation === undefined
+    ? { type: 'STATIC', role: entry.role }
+    : { type: 'DYNAMIC', role: entry.role, ...reservationToJSON(reservation) }];
+  return json;
+}
+
 function plainResourceToJSON(entry: Resource): ResourceJSON {
   switch (entry.type) {
     case 'SCALAR':

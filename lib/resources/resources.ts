@@ -16,7 +16,7 @@ import {
 } from './entry';
 import { deepFreeze } from '../deep-freeze';
 import { ResourceError, ResourceParseError } from './errors';
-import { parseResourcesJSON, resourceToJSON } from './json';
+import { parseResourcesJSON, resourceToEndpointJSON, resourceToJSON } from './json';
 import { normalizeRanges, unionRanges } from './ranges';
 import { dynamicReservation } from './reservation';
 import { persistentVolume, volumeEntryError } from './volume';
@@ -466,6 +466,14 @@ export class Resources implements Iterable<Resource> {
   /** The Mesos JSON form; `Resources.fromJSON(r.toJSON())` equals `r`. */
   toJSON(): ResourceJSON[] {
     return this.items.map(resourceToJSON);
+  }
+
+  /**
+   * The JSON Mesos' endpoints write (its `ENDPOINT` format): `toJSON()`'s, with reserved entries
+   * also in the refined form (`reservations: [{type: STATIC | DYNAMIC, role, ...}]`).
+   */
+  toEndpointJSON(): ResourceJSON[] {
+    return this.items.map(resourceToEndpointJSON);
   }
 
   /**

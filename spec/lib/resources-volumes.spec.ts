@@ -104,6 +104,24 @@ describe('lib/resources: persistent volumes', () => {
     expect(() => Resources.of([{ type: 'SCALAR', name: 'disk', role: '*', value: 1, volume: persistentVolume({ id: 'v', containerPath: 'd', mode: 'RW' }) }])).to.throw(ResourceError, /unreserved/);
   });
 
+  it('toEndpointJSON writes reserved entries in both of Mesos\' forms (its ENDPOINT format), and reads back the same', () => {
+    const onStatic = Resources.fromJSON([volumeJSON('s', 10, 'eng', null)]);
+    const mixed = parse('cpus:1;mem(web):64').add(reservedDisk).add(volume).add(onStatic);
+    const json = mixed.toEndpointJSON();
+    expect(json.map((entry) => entry.reservations)).to.deep.equal([
+      undefined,
+      [{ type: 'STATIC', role: 'web' }],
+      [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }],
+      [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }],
+      [{ type: 'STATIC', role: 'eng' }],
+    ]);
+    expect(json[3]).to.deep.include({ role: 'eng', reservation: { principal: 'ops' } });
+    expect(json[3]?.disk).to.deep.equal(volume.toJSON()[0]?.disk);
+    expect(Resources.fromJSON(JSON.parse(JSON.stringify(json))).equals(mixed)).to.equal(true);
+    const labelled = parse('cpus:1').reservedDynamically('eng', dynamicReservation(undefined, [{ key: 'k', value: 'v' }]));
+    expect(labelled.toEndpointJSON()[0]?.reservations).to.deep.equal([{ type: 'DYNAMIC', role: 'eng', labels: { labels: [{ key: 'k', value: 'v' }] } }]);
+  });
+
   it('keep the algebra\'s laws with volumes among the rest', () => {
     const volumes = ['a', 'b', 'c'].flatMap((id) => [persistentVolume({ id, principal: 'ops', containerPath: 'data', mode: 'RW' }), persistentVolume({ id, containerPath: 'other', mode: 'RO' })]);
     const entry = fc.record({
@@ -118,7 +136,7 @@ describe('lib/resources: persistent volumes', () => {
     });
     const bags = fc.array(entry, { maxLength: 8 }).map((entries) => Resources.of(entries));
     fc.assert(fc.property(bags, bags, (a, b) => a.add(b).subtract(b).equals(a) && a.add(b).contains(a) && a.add(b).equals(b.add(a))));
-    fc.assert(fc.property(bags, (x) => Resources.fromJSON(JSON.parse(JSON.stringify(x))).equals(x)));
+    fc.assert(fc.property(bags, (x) => Resources.fromJSON(JSON.parse(JSON.stringify(x))).equals(x) && Resources.fromJSON(x.toEndpointJSON()).equals(x)));
     fc.assert(fc.property(bags, (x) => x.checkpointed().add(x.subtract(x.checkpointed())).equals(x) && x.beforeConversions().scalar('disk') === x.scalar('disk')));
   });
 });

@@ -63,6 +63,9 @@ describe('actors/master: /master/reserve, /master/unreserve and the operator API
     expect(reserved, reserved.text).to.deep.include({ status: 202 });
     expect(checkpointed(agent)?.equals(ENG_CPUS)).to.equal(true);
     expect((await slave(harness)).reserved_resources_full).to.have.keys('eng');
+    // In Mesos' endpoint format: both the pre-refinement fields and `reservations`.
+    const [cpus] = ((await slave(harness)).reserved_resources_full as Record<string, Json[]>).eng ?? [];
+    expect(cpus).to.deep.include({ name: 'cpus', role: 'eng', reservation: {}, reservations: [{ type: 'DYNAMIC', role: 'eng' }] });
     const web = await registerFramework(harness, { roles: ['web'], capabilities: ['MULTI_ROLE'] });
     const eng = await registerFramework(harness, { roles: ['eng'], capabilities: ['MULTI_ROLE'] });
     await harness.clock.advance(1_000);
