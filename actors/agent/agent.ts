@@ -30,7 +30,7 @@ import { Resources, type ResourceJSON } from '../../lib/resources';
 import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointedAgentInfo, type CheckpointRecord, type RecoveredAgent, type RecoveredExecutor } from './checkpoint';
 import { reconfigurationError } from './compatibility';
 import { applyCheckpointedResources, checkpointedResourcesError } from './checkpointed-resources';
-import { listsVolume, sandboxVolumesOf, volumeDirectoryChanges, type VolumeDirectoryChanges } from './volumes';
+import { listsVolume, sandboxVolumesOf, volumeDirectoryChanges, withWipedDirectories, type VolumeDirectory, type VolumeDirectoryChanges } from './volumes';
 import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, AUTHENTICATE_HTTP_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB, MAX_LOGGED_RESERVATIONS_CHARS } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
@@ -1989,7 +1989,8 @@ export class Agent extends Actor {
       return;
     }
     const reservations = this.reservations;
-    if (checkpointed.equals(reservations?.queued ?? reservations?.writing ?? this.checkpointedResources)) return;
+    // (Unless a failed write left destroyed volumes' directories to remove or make anew.)
+    if (checkpointed.equals(reservations?.queued ?? reservations?.writing ?? this.checkpointedResources) && reservations?.wiped === undefined) return;
     this.writeReservations(checkpointed);
   }
 
@@ -2001,13 +2002,25 @@ export class Agent extends Actor {
   private writeReservations(reservations: Resources): void {
     const checkpoints = this.options.checkpoints;
     if (checkpoints === undefined) return this.applyReservations(reservations);
-    const state = this.reservations ??= { checkpointed: Resources.EMPTY, total: this.options.resources, writing: undefined, queued: undefined };
+    const state = this.reservations ??= { checkpointed: Resources.EMPTY, total: this.options.resources, writing: undefined, queued: undefined, writingChanges: undefined, wiped: undefined };
     if (state.writing !== undefined) {
+      // Only the latest word waiting is written: the volumes the skipped ones destroyed are noted,
+      // so that one created again meanwhile (same role and id) does not keep the old one's data.
+      this.noteWipedVolumes(state, volumeDirectoryChanges(this.options.flags.workDir, state.queued ?? state.writing, reservations)?.remove);
       state.queued = reservations;
       return;
     }
+    const changes = this.volumeChangesFor(reservations);
     state.writing = reservations;
-    this.deferWith(checkpoints.writeResources(reservations, this.volumeChangesFor(reservations)), this.reservationsWritten, this.reservationsWriteFailed, reservations);
+    state.writingChanges = changes;
+    this.deferWith(checkpoints.writeResources(reservations, changes), this.reservationsWritten, this.reservationsWriteFailed, reservations);
+  }
+
+  /** Notes `directories` (of destroyed volumes) for the next write to remove (`withWipedDirectories`). */
+  private noteWipedVolumes(state: AgentReservations, directories: readonly VolumeDirectory[] | undefined): void {
+    if (directories === undefined || directories.length === 0) return;
+    const wiped = state.wiped ??= new Map();
+    for (const directory of directories) wiped.set(directory.path, directory);
   }
 
   /**
@@ -2019,7 +2032,10 @@ export class Agent extends Actor {
    */
   private volumeChangesFor(next: Resources): VolumeDirectoryChanges | undefined {
     const workDir = this.options.flags.workDir;
-    const changes = volumeDirectoryChanges(workDir, this.checkpointedResources, next);
+    const wiped = this.reservations?.wiped;
+    if (wiped !== undefined && this.reservations !== undefined) this.reservations.wiped = undefined;
+    const found = volumeDirectoryChanges(workDir, this.checkpointedResources, next);
+    const changes = wiped === undefined ? found : withWipedDirectories(workDir, found, wiped, next);
     if (changes === undefined || (changes.create.length === 0 && changes.remove.length === 0)) return undefined;
     const used = changes.remove.length === 0 ? undefined : this.volumesInUse();
     const remove = used === undefined ? changes.remove : changes.remove.filter((directory) => {
@@ -2058,6 +2074,8 @@ export class Agent extends Actor {
    * again when the agent re-registers.
    */
   private reservationsWriteFailed(reservations: Resources, error: Error): void {
+    // Its volumes' directories may have been removed before the file failed: made anew by the next write that has them.
+    if (this.reservations !== undefined) this.noteWipedVolumes(this.reservations, this.reservations.writingChanges?.remove);
     this.writeEnded();
     this.log.error(
       { resources: loggedReservations(reservations.toString()), kept: loggedReservations(this.checkpointedResources.toString()), error: error.message },
@@ -2068,15 +2086,17 @@ export class Agent extends Actor {
 
   /** The write in flight ended (written or failed). */
   private writeEnded(): void {
-    if (this.reservations !== undefined) this.reservations.writing = undefined;
+    if (this.reservations === undefined) return;
+    this.reservations.writing = undefined;
+    this.reservations.writingChanges = undefined;
   }
 
   private writeQueuedReservations(): void {
     const state = this.reservations;
     const queued = state?.queued;
     if (state !== undefined) state.queued = undefined;
-    if (queued !== undefined && !queued.equals(this.checkpointedResources)) this.writeReservations(queued);
-    else if (state !== undefined && state.checkpointed.isEmpty()) this.reservations = undefined;
+    if (queued !== undefined && (!queued.equals(this.checkpointedResources) || state?.wiped !== undefined)) this.writeReservations(queued);
+    else if (state !== undefined && state.checkpointed.isEmpty() && state.wiped === undefined) this.reservations = undefined;
   }
 
   /** `reservations` become the agent's, and its total their application to its declared resources. */
@@ -2087,7 +2107,7 @@ export class Agent extends Actor {
       state.checkpointed = reservations;
       state.total = total;
     } else if (!reservations.isEmpty()) {
-      this.reservations = { checkpointed: reservations, total, writing: undefined, queued: undefined };
+      this.reservations = { checkpointed: reservations, total, writing: undefined, queued: undefined, writingChanges: undefined, wiped: undefined };
     }
   }
 
@@ -2561,6 +2581,13 @@ interface AgentReservations {
   writing: Resources | undefined;
   /** The latest reservations that came while a write was in flight: written next (older ones that waited are skipped). */
   queued: Resources | undefined;
+  /** What the write in flight does to the volumes' directories. */
+  writingChanges: VolumeDirectoryChanges | undefined;
+  /**
+   * Directories of volumes destroyed by words the next write skips (or by a write that failed
+   * after removing them), by path: that write removes them, and makes anew those its word has.
+   */
+  wiped: Map<string, VolumeDirectory> | undefined;
 }
 
 /** An agent info without its id (what the checkpoint keeps with the id). */

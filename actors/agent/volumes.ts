@@ -6,7 +6,8 @@
  * A volume's directory is `<workDir>/volumes/roles/<role>/<persistence id>`
  * (`persistentVolumePath`). It is made when the volume first appears among the agent's
  * checkpointed resources (a CREATE, or at start from `meta/resources/resources.info`), and
- * removed, with all in it, when it leaves them (a DESTROY). Both happen before the new
+ * removed, with all in it, when it leaves them (a DESTROY; also when a word the agent skipped,
+ * one of several that waited behind a write, left them: `withWipedDirectories`). Both happen before the new
  * checkpointed resources are written: a crash in between leaves the old file, and the master,
  * which sends its word again when the agent re-registers, has the change made again (a made
  * directory is kept as it is; one already removed is nothing to remove). Nothing else removes a
@@ -47,7 +48,7 @@ export interface VolumeDirectory {
 export interface VolumeDirectoryChanges {
   /** Directories of volumes that appear (made, or kept as they are when there already). */
   readonly create: readonly VolumeDirectory[];
-  /** Directories of volumes that are gone (removed with all in them). */
+  /** Directories of volumes that are gone (removed with all in them, before any is made). */
   readonly remove: readonly VolumeDirectory[];
 }
 
@@ -92,16 +93,36 @@ export function volumeDirectoryChanges(workDir: string, previous: Resources, nex
   };
 }
 
-/** Makes the directories of `changes.create`, then removes those of `changes.remove`; rejects naming the first that fails. */
-export async function applyVolumeDirectoryChanges(disk: Disk, changes: VolumeDirectoryChanges): Promise<void> {
-  for (const directory of changes.create) {
-    await disk.makeDirectory(directory.path).catch((error: Error) => {
-      throw new Error(`cannot create the directory of persistent volume '${directory.id}' (role ${directory.role}) at ${directory.path}: ${error.message}`);
-    });
+/**
+ * `changes` with the directories `wiped` (of volumes destroyed by a word the agent did not write
+ * on its own: words that waited behind a write are merged, the latest written) removed too, and
+ * made anew when `next` has their volume again: a volume destroyed and created again with the same
+ * role and id starts empty, as it would had each word been written in turn (Mesos writes each).
+ */
+export function withWipedDirectories(workDir: string, changes: VolumeDirectoryChanges | undefined, wiped: ReadonlyMap<string, VolumeDirectory>, next: Resources): VolumeDirectoryChanges {
+  const create = [...changes?.create ?? []];
+  const remove = [...changes?.remove ?? []];
+  const again = new Set(volumeDirectories(workDir, next).map((directory) => directory.path));
+  for (const directory of wiped.values()) {
+    if (!remove.some((listed) => listed.path === directory.path)) remove.push(directory);
+    if (again.has(directory.path) && !create.some((listed) => listed.path === directory.path)) create.push(directory);
   }
+  return { create, remove };
+}
+
+/**
+ * Removes the directories of `changes.remove`, then makes those of `changes.create` (in that
+ * order: a directory in both is emptied); rejects naming the first that fails.
+ */
+export async function applyVolumeDirectoryChanges(disk: Disk, changes: VolumeDirectoryChanges): Promise<void> {
   for (const directory of changes.remove) {
     await disk.removeDirectory(directory.path).catch((error: Error) => {
       throw new Error(`cannot remove the directory of destroyed persistent volume '${directory.id}' (role ${directory.role}) at ${directory.path}: ${error.message}`);
+    });
+  }
+  for (const directory of changes.create) {
+    await disk.makeDirectory(directory.path).catch((error: Error) => {
+      throw new Error(`cannot create the directory of persistent volume '${directory.id}' (role ${directory.role}) at ${directory.path}: ${error.message}`);
     });
   }
 }
