@@ -392,6 +392,8 @@ export class Agent extends Actor {
    * agents: one field, not four, on each of a simulation's 100k agents).
    */
   private reservations: AgentReservations | undefined;
+  /** Tasks waiting for the write that makes their persistent volumes' directories (`withVolumesMade`); undefined when none. */
+  private volumeWaiters: Array<{ readonly volumes: Resources; readonly resolve: () => void }> | undefined;
 
   constructor(private readonly options: AgentOptions) {
     super(options.id ?? 'slave(1)');
@@ -1177,7 +1179,8 @@ export class Agent extends Actor {
       return this.failTask(frameworkId, executorInfo.executorId, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', reason);
     }
     executor.setTaskRole(task.taskId, message.role);
-    const durable = this.checkpoint(framework, { t: 'task', frameworkId, executorId: executor.id, task, ...(message.role !== undefined ? { role: message.role } : {}) });
+    const written = this.checkpoint(framework, { t: 'task', frameworkId, executorId: executor.id, task, ...(message.role !== undefined ? { role: message.role } : {}) });
+    const durable = this.withVolumesMade(written, task, existing === undefined ? executorInfo : undefined);
     if (durable !== undefined) this.noteTaskWrite(frameworkId, task.taskId, durable);
     this.deliverTask(framework, executor, task);
     // As Mesos, a new executor starts only once it and its first task are checkpointed: a crash
@@ -1208,6 +1211,40 @@ export class Agent extends Actor {
     if (launchExecutor && newExecutor && task.executor !== undefined) this.reportExecutorExited(framework.id, executorInfo.executorId, { code: null, signal: null });
     if (framework.idle()) this.removeFramework(framework);
     return true;
+  }
+
+  /**
+   * `written` (the task's checkpoint write, if any), waiting also for the write of the
+   * checkpointed resources that makes the directories of the persistent volumes the task (or its
+   * new executor, `newExecutor`) uses, when they are still to be made: a RESERVE, CREATE and
+   * LAUNCH in one ACCEPT sends the volume's CheckpointResources just before the task, and it may
+   * wait behind another write (Mesos writes it before it handles the task). Most tasks: a scan of
+   * their resources, and `written` as it is.
+   */
+  private withVolumesMade(written: Promise<void> | undefined, task: TaskInfo, newExecutor: ExecutorInfo | undefined): Promise<void> | undefined {
+    const executorVolumes = newExecutor !== undefined && listsVolume(newExecutor.resources);
+    if ((!listsVolume(task.resources) && !executorVolumes) || this.reservations?.writing === undefined) return written;
+    const volumes = Resources.fromJSON(task.resources).persistentVolumes().add(executorVolumes ? Resources.fromJSON(newExecutor?.resources).persistentVolumes() : Resources.EMPTY);
+    if (this.checkpointedResources.contains(volumes)) return written;
+    const made = new Promise<void>((resolve) => (this.volumeWaiters ??= []).push({ volumes, resolve }));
+    return written === undefined ? made : Promise.all([written, made]).then(() => undefined);
+  }
+
+  /**
+   * Lets the tasks waiting for their volumes' directories go on (`withVolumesMade`): those whose
+   * volumes are durable now, and all once no write is in flight (one that failed leaves them as
+   * the master's next word makes them; a task is not held for good).
+   */
+  private releaseVolumeWaiters(): void {
+    const waiters = this.volumeWaiters;
+    if (waiters === undefined) return;
+    const writing = this.reservations?.writing !== undefined;
+    const waiting = waiters.filter((waiter) => {
+      if (writing && !this.checkpointedResources.contains(waiter.volumes)) return true;
+      waiter.resolve();
+      return false;
+    });
+    this.volumeWaiters = waiting.length === 0 ? undefined : waiting;
   }
 
   /** Runs `then` now, or once `durable` (a checkpoint write) resolves when there is one. */
@@ -2066,6 +2103,7 @@ export class Agent extends Actor {
     this.log.info({ previous: loggedReservations(this.checkpointedResources.toString()), resources: loggedReservations(reservations.toString()) }, 'checkpointed the dynamic reservations the master sent; applied them');
     this.applyReservations(reservations);
     this.writeQueuedReservations();
+    this.releaseVolumeWaiters();
   }
 
   /**
@@ -2082,6 +2120,7 @@ export class Agent extends Actor {
       'could not checkpoint the dynamic reservations the master sent; keeping the previous ones (the master sends them again when this agent re-registers)',
     );
     this.writeQueuedReservations();
+    this.releaseVolumeWaiters();
   }
 
   /** The write in flight ended (written or failed). */

@@ -102,4 +102,26 @@ describe('actors/agent: persistent volumes, hostile review', () => {
     expect(m.disk.exists(directory)).to.equal(true);
     expect(await m.disk.readFile(`${directory}/secret`)).to.equal(undefined);
   });
+
+  it('a task on a volume whose directory is still to be made (its CheckpointResources waits behind another write) starts only once it is made', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    const other = Resources.parse('cpus:1').reservedDynamically('eng', dynamicReservation('ops'));
+    const pv = Resources.fromJSON([volumeJSON('pv1')]);
+    const directory = persistentVolumePath(WORK_DIR, 'eng', 'pv1');
+    m.disk.delayWritesMs(1_000);
+    m.checkpoint(other);
+    await m.clock.settle();
+    m.disk.delayWritesMs(0);
+    // RESERVE, CREATE and LAUNCH in one ACCEPT: the volume's word waits behind the reservation's write.
+    m.checkpoint(other.add(pv));
+    m.fromMaster('RunTask', { framework: { id: 'F1', name: 'fw', user: 'u' }, frameworkId: 'F1', task: { name: 't1', taskId: 't1', agentId: AGENT_ID, resources: [...Resources.parse('cpus:0.5;mem:64').toJSON(), volumeJSON('pv1')], command: { value: 'sleep 60' } } });
+    await m.clock.settle();
+    const launchedEarly = m.launcher.runs.length > 0;
+    const existedAtLaunch = m.disk.exists(directory);
+    await m.clock.advance(1_000);
+    expect(m.launcher.runs).to.have.length(1);
+    expect({ launchedEarly, existedAtLaunch: launchedEarly ? existedAtLaunch : true }).to.deep.equal({ launchedEarly: false, existedAtLaunch: true });
+    expect(m.disk.exists(directory)).to.equal(true);
+  });
 });
