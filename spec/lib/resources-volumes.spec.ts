@@ -92,6 +92,9 @@ describe('lib/resources: persistent volumes', () => {
       [{ ...base, disk: { persistence: { id: '..' }, volume: { container_path: 'd', mode: 'RW' } } }, /persistence id '\.\.' is not allowed/],
       [{ ...base, disk: { persistence: { id: 'a/b' }, volume: { container_path: 'd', mode: 'RW' } } }, /contains a slash/],
       [{ ...base, disk: { persistence: { id: 'x'.repeat(256) }, volume: { container_path: 'd', mode: 'RW' } } }, /longer than 255/],
+      // Bytes, as Mesos' validateID counts them: the id names a directory (NAME_MAX).
+      [{ ...base, disk: { persistence: { id: 'é'.repeat(128) }, volume: { container_path: 'd', mode: 'RW' } } }, /persistence id is longer than 255 bytes/],
+      [{ ...base, role: 'é'.repeat(128) }, /role 'é+…' is longer than 255 bytes: a persistent volume's directory on its agent is named after its role/],
       [{ ...base, disk: { persistence: { id: 'v' }, volume: { container_path: '/abs', mode: 'RW' } } }, /is absolute/],
       [{ ...base, disk: { persistence: { id: 'v' }, volume: { container_path: 'a/../../etc', mode: 'RW' } } }, /'\.\.' component/],
       [{ ...base, disk: { persistence: { id: 'v' }, volume: { container_path: 'd', mode: 'RWX' } } }, /mode "RWX" is not RW or RO/],
