@@ -6,7 +6,7 @@
  * master (a registration's report).
  */
 import { Resources } from './resources';
-import type { Resource } from './types';
+import type { Resource, ResourceJSON } from './types';
 
 /**
  * Why `checkpointed` cannot be applied to the declared resources `declared`, or undefined when it
@@ -39,6 +39,27 @@ export function duplicatePersistenceId(resources: Iterable<Resource>): { id: str
     seen.add(key);
   }
   return undefined;
+}
+
+/**
+ * A persistence id listed twice in one role across the Mesos JSON resource lists `lists` (a task's,
+ * or a task's and its executor's), or undefined: Mesos' `validateUniquePersistenceID` over a
+ * task's resources, where a volume is indivisible and so listed once, whole (here two entries of
+ * one volume would merge, and a task and its executor could each take part of it). Lists already
+ * checked; only their entries with a `disk` are parsed, one by one (a list without: a scan).
+ * @example duplicatePersistenceIdIn([taskResources, executorResources]) // { id: 'db', role: 'eng' }
+ */
+export function duplicatePersistenceIdIn(lists: ReadonlyArray<readonly ResourceJSON[] | undefined>): { id: string; role: string } | undefined {
+  let volumes: Resource[] | undefined;
+  for (const list of lists) {
+    if (list === undefined) continue;
+    for (let index = 0; index < list.length; index++) {
+      const entry = list[index] as ResourceJSON;
+      if (entry.disk === undefined) continue;
+      (volumes ??= []).push(...Resources.fromJSON([entry]).entries());
+    }
+  }
+  return volumes === undefined || volumes.length < 2 ? undefined : duplicatePersistenceId(volumes);
 }
 
 /**

@@ -1,11 +1,14 @@
 /**
  * Hostile review of the master's persistent volumes: names the agent cannot make into a
- * directory.
+ * directory, a volume split between a task and its executor.
  */
 import { expect } from 'chai';
-import type { Offer, Operation } from '../../../lib/protocol';
+import type { Offer, Operation, TaskInfo } from '../../../lib/protocol';
 import { dynamicReservation, Resources, type ResourceJSON } from '../../../lib/resources';
-import { cleanUp, last, latestOffer, registerAgent, registerFramework, startHarness, type AgentHandle, type FakeFramework, type Harness } from './harness';
+import {
+  all, cleanUp, commandTask, last, latestOffer, registerAgent, registerFramework, startHarness, statesOf, updatesOf,
+  type AgentHandle, type FakeFramework, type Harness,
+} from './harness';
 
 function reservedDisk(size: number, role = 'eng', principal = 'ops'): Resources {
   return Resources.parse(`disk:${size}`).reservedDynamically(role, dynamicReservation(principal));
@@ -25,6 +28,7 @@ async function accept(harness: Harness, framework: FakeFramework, offer: Offer, 
 
 const reserve = (resources: Resources): Operation => ({ type: 'RESERVE', reserve: { resources: resources.toJSON() } });
 const create = (volumes: ResourceJSON[]): Operation => ({ type: 'CREATE', create: { volumes } });
+const launch = (...taskInfos: TaskInfo[]): Operation => ({ type: 'LAUNCH', launch: { taskInfos } });
 
 function checkpointed(agent: AgentHandle): Resources | undefined {
   const message = last(agent.probe, 'CheckpointResources');
@@ -33,6 +37,10 @@ function checkpointed(agent: AgentHandle): Resources | undefined {
 
 function dropped(harness: Harness): string {
   return harness.captured.find('dropping an invalid operation').map((entry) => String(entry.reason)).join('\n');
+}
+
+function messageOf(framework: FakeFramework, taskId: string): string | undefined {
+  return updatesOf(framework.probe).find(({ update }) => update.status.taskId === taskId)?.update.status.message;
 }
 
 describe('actors/master: persistent volumes, hostile review', () => {
@@ -57,5 +65,29 @@ describe('actors/master: persistent volumes, hostile review', () => {
     await accept(harness, framework, latestOffer(framework.probe), [reserve(reservedDisk(100, longRole)), create([volumeJSON('pv', 10, longRole)])]);
     expect(dropped(harness)).to.include("is longer than 255 bytes: a persistent volume's directory on its agent is named after its role");
     expect(checkpointed(agent)?.equals(reservedDisk(100, longRole))).to.equal(true);
+  });
+
+  it('a task and its new executor that split a volume, or a task listing one twice, is TASK_ERROR (Mesos: duplicate persistence ID); the volume is never offered in part', async () => {
+    const harness = await startHarness();
+    const agent = await registerAgent(harness, 'cpus:4;mem:4096;disk:1000');
+    const framework = await registerFramework(harness, { roles: ['eng'], capabilities: ['MULTI_ROLE'], principal: 'ops' });
+    await accept(harness, framework, latestOffer(framework.probe), [reserve(reservedDisk(100)), create([volumeJSON('db', 100)])]);
+    await harness.clock.advance(1_000);
+    const split: TaskInfo = {
+      ...commandTask('split', agent.agentId), command: undefined,
+      resources: [...Resources.parse('cpus:1;mem:128').toJSON(), volumeJSON('db', 40)],
+      executor: { executorId: 'E', command: { value: 'run-executor' }, resources: [...Resources.parse('cpus:0.1;mem:32').toJSON(), volumeJSON('db', 60)] },
+    };
+    const twice: TaskInfo = { ...commandTask('twice', agent.agentId), resources: [...Resources.parse('cpus:1;mem:128').toJSON(), volumeJSON('db', 50), volumeJSON('db', 50)] };
+    await accept(harness, framework, latestOffer(framework.probe), [launch(split)]);
+    await harness.clock.advance(1_000);
+    await accept(harness, framework, latestOffer(framework.probe), [launch(twice)]);
+    expect(statesOf(framework.probe, 'split')).to.deep.equal(['TASK_ERROR']);
+    expect(messageOf(framework, 'split')).to.include("Task and its executor use duplicate persistence ID: persistence id 'db' is not unique in role 'eng'");
+    expect(statesOf(framework.probe, 'twice')).to.deep.equal(['TASK_ERROR']);
+    expect(messageOf(framework, 'twice')).to.include("Task uses duplicate persistence ID: persistence id 'db' is not unique in role 'eng'");
+    expect(all(agent.probe, 'RunTask')).to.have.length(0);
+    await harness.clock.advance(1_000);
+    expect(Resources.fromJSON(latestOffer(framework.probe).resources).persistentVolumes().equals(Resources.fromJSON([volumeJSON('db', 100)]))).to.equal(true);
   });
 });
