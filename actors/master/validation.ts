@@ -328,7 +328,7 @@ function resourcesError(task: TaskInfo, context: TaskContext): string | undefine
   const parsed = attempt(() => parsedIn(context, task.resources));
   if (typeof parsed === 'string') return `Task uses invalid resources: ${parsed}`;
   if (parsed.isEmpty()) return 'Task uses no resources';
-  const duplicate = duplicatePersistenceIdIn([task.resources]);
+  const duplicate = duplicatePersistenceIdIn(task.resources);
   return duplicate === undefined ? undefined : `Task uses duplicate persistence ID: ${duplicateText(duplicate)}`;
 }
 
@@ -361,7 +361,7 @@ function executorError(task: TaskInfo, context: TaskContext): string | undefined
   // The list itself (`task.executor.resources`): the copy above shares it.
   const parsed = attempt(() => parsedIn(context, executor.resources));
   if (typeof parsed === 'string') return `Executor uses invalid resources: ${parsed}`;
-  const duplicate = duplicatePersistenceIdIn([executor.resources]);
+  const duplicate = executor.resources === undefined ? undefined : duplicatePersistenceIdIn(executor.resources);
   return duplicate === undefined ? undefined : `Executor uses duplicate persistence ID: ${duplicateText(duplicate)}`;
 }
 
@@ -370,7 +370,8 @@ function combinationError(task: TaskInfo, context: TaskContext): string | undefi
   const combined = attempt(() => launchResources(task, context));
   if (typeof combined === 'string') return `Task and executor resources conflict: ${combined}`;
   // As Mesos, with the executor's resources whether it is new or not (a running one holds its volumes).
-  const duplicate = task.executor === undefined ? undefined : duplicatePersistenceIdIn([task.resources, task.executor.resources]);
+  const executorResources = task.executor?.resources;
+  const duplicate = executorResources === undefined ? undefined : duplicatePersistenceIdIn(task.resources, executorResources);
   return duplicate === undefined ? undefined : `Task and its executor use duplicate persistence ID: ${duplicateText(duplicate)}`;
 }
 
