@@ -1,8 +1,10 @@
 /**
  * Hostile review of the master's persistent volumes: names the agent cannot make into a
- * directory, a volume split between a task and its executor.
+ * directory, a volume split between a task and its executor, two CREATEs of one id at once.
  */
 import { expect } from 'chai';
+import { dispatch } from '../../../lib/actor';
+import type { HttpRequest } from '../../../lib/process';
 import type { Offer, Operation, TaskInfo } from '../../../lib/protocol';
 import { dynamicReservation, Resources, type ResourceJSON } from '../../../lib/resources';
 import {
@@ -89,5 +91,36 @@ describe('actors/master: persistent volumes, hostile review', () => {
     expect(all(agent.probe, 'RunTask')).to.have.length(0);
     await harness.clock.advance(1_000);
     expect(Resources.fromJSON(latestOffer(framework.probe).resources).persistentVolumes().equals(Resources.fromJSON([volumeJSON('db', 100)]))).to.equal(true);
+  });
+
+  it('two operators\' CREATEs of one persistence id at once: the second is a 400, since the first is being made (both were 202, and the agent, told of two volumes with one id, refused that word and every later one)', async () => {
+    // In process, under the virtual clock: both requests are checked before the allocator converts the first.
+    const harness = await startHarness();
+    const agent = await registerAgent(harness, 'cpus:4;mem:4096;disk(eng):400');
+    const route = harness.handle.master.runtime.routes.get('/create-volumes');
+    if (route === undefined) throw new Error('no /create-volumes route');
+    const request = (volumes: ResourceJSON[]): HttpRequest => ({
+      method: 'POST', path: '/master/create-volumes', query: {}, headers: { 'content-type': 'application/x-www-form-urlencoded' }, remoteAddress: '127.0.0.1',
+      body: Buffer.from(new URLSearchParams({ slaveId: agent.agentId, volumes: JSON.stringify(volumes) }).toString()),
+    });
+    const statically = (id: string, containerPath: string): ResourceJSON => ({ name: 'disk', type: 'SCALAR', scalar: { value: 100 }, role: 'eng', disk: { persistence: { id }, volume: { container_path: containerPath, mode: 'RW' } } });
+    const answers = dispatch(harness.handle.master, (master) => [route.call(master, request([statically('db', 'a')])), route.call(master, request([statically('db', 'b')]))]);
+    await harness.clock.settle();
+    const [first, second] = await Promise.all(await answers);
+    expect(first?.status).to.equal(202);
+    expect(second?.status).to.equal(400);
+    expect(JSON.stringify(second?.body)).to.include("persistence id 'db' is not unique in role 'eng' on the agent");
+    expect(checkpointed(agent)?.equals(Resources.fromJSON([statically('db', 'a')]))).to.equal(true);
+    // Once made, the id is the volume's, as before; once destroyed, free again (nothing is left pending).
+    const call = async (path: string, volumes: ResourceJSON[]): Promise<number> => {
+      const handler = harness.handle.master.runtime.routes.get(path);
+      if (handler === undefined) throw new Error(`no ${path} route`);
+      const answer = dispatch(harness.handle.master, (master) => handler.call(master, { ...request(volumes), path: `/master${path}` }));
+      await harness.clock.settle();
+      return (await answer).status;
+    };
+    expect(await call('/create-volumes', [statically('db', 'c')])).to.equal(400);
+    expect(await call('/destroy-volumes', [statically('db', 'a')])).to.equal(202);
+    expect(await call('/create-volumes', [statically('db', 'c')])).to.equal(202);
   });
 });
