@@ -30,7 +30,7 @@ import { Resources, type ResourceJSON } from '../../lib/resources';
 import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointedAgentInfo, type CheckpointRecord, type RecoveredAgent, type RecoveredExecutor } from './checkpoint';
 import { reconfigurationError } from './compatibility';
 import { applyCheckpointedResources, checkpointedResourcesError } from './checkpointed-resources';
-import { listsVolume, sandboxVolumesOf, volumeDirectoryChanges, withWipedDirectories, type VolumeDirectory, type VolumeDirectoryChanges } from './volumes';
+import { listsVolume, sandboxVolumesOf, VolumeDirectoryBooks, type VolumeDirectoryChanges } from './volumes';
 import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, AUTHENTICATE_HTTP_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB, MAX_LOGGED_RESERVATIONS_CHARS } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
@@ -2026,8 +2026,8 @@ export class Agent extends Actor {
       return;
     }
     const reservations = this.reservations;
-    // (Unless a failed write left destroyed volumes' directories to remove or make anew.)
-    if (checkpointed.equals(reservations?.queued ?? reservations?.writing ?? this.checkpointedResources) && reservations?.wiped === undefined) return;
+    const latest = reservations?.queued ?? reservations?.writing;
+    if (latest !== undefined ? checkpointed.equals(latest) : !this.needsWrite(checkpointed)) return;
     this.writeReservations(checkpointed);
   }
 
@@ -2039,25 +2039,32 @@ export class Agent extends Actor {
   private writeReservations(reservations: Resources): void {
     const checkpoints = this.options.checkpoints;
     if (checkpoints === undefined) return this.applyReservations(reservations);
-    const state = this.reservations ??= { checkpointed: Resources.EMPTY, total: this.options.resources, writing: undefined, queued: undefined, writingChanges: undefined, wiped: undefined };
+    const state = this.reservations ??= { checkpointed: Resources.EMPTY, total: this.options.resources, writing: undefined, queued: undefined, writingChanges: undefined, directories: undefined };
+    const previous = state.queued ?? state.writing;
+    // The directories' books from the first word that has a volume (before it, no directory was made).
+    if (state.directories === undefined && (reservations.hasPersistentVolumes() || this.checkpointedResources.hasPersistentVolumes())) {
+      state.directories = new VolumeDirectoryBooks(this.options.flags.workDir, this.checkpointedResources);
+    }
     if (state.writing !== undefined) {
       // Only the latest word waiting is written: the volumes the skipped ones destroyed are noted,
       // so that one created again meanwhile (same role and id) does not keep the old one's data.
-      this.noteWipedVolumes(state, volumeDirectoryChanges(this.options.flags.workDir, state.queued ?? state.writing, reservations)?.remove);
+      if (previous !== undefined) state.directories?.skipped(previous, reservations);
       state.queued = reservations;
       return;
     }
-    const changes = this.volumeChangesFor(reservations);
+    const changes = this.volumeChangesFor(state.directories, reservations);
     state.writing = reservations;
     state.writingChanges = changes;
     this.deferWith(checkpoints.writeResources(reservations, changes), this.reservationsWritten, this.reservationsWriteFailed, reservations);
   }
 
-  /** Notes `directories` (of destroyed volumes) for the next write to remove (`withWipedDirectories`). */
-  private noteWipedVolumes(state: AgentReservations, directories: readonly VolumeDirectory[] | undefined): void {
-    if (directories === undefined || directories.length === 0) return;
-    const wiped = state.wiped ??= new Map();
-    for (const directory of directories) wiped.set(directory.path, directory);
+  /**
+   * Whether `word`, with no write in flight or waiting, is to be written: it differs from what
+   * the agent holds, or the volumes' directories do not match it (a failed write left one made or
+   * removed).
+   */
+  private needsWrite(word: Resources): boolean {
+    return !word.equals(this.checkpointedResources) || this.reservations?.directories?.settledAt(word) === false;
   }
 
   /**
@@ -2067,22 +2074,15 @@ export class Agent extends Actor {
    * (its end not yet known to the master): that directory is kept, with a warning (Mesos' agent
    * refuses the whole change then; here the master's word is taken, and the data is not lost).
    */
-  private volumeChangesFor(next: Resources): VolumeDirectoryChanges | undefined {
-    const workDir = this.options.flags.workDir;
-    const wiped = this.reservations?.wiped;
-    if (wiped !== undefined && this.reservations !== undefined) this.reservations.wiped = undefined;
-    const found = volumeDirectoryChanges(workDir, this.checkpointedResources, next);
-    const changes = wiped === undefined ? found : withWipedDirectories(workDir, found, wiped, next);
-    if (changes === undefined || (changes.create.length === 0 && changes.remove.length === 0)) return undefined;
-    const used = changes.remove.length === 0 ? undefined : this.volumesInUse();
-    const remove = used === undefined ? changes.remove : changes.remove.filter((directory) => {
-      if (!used.has(directory.path)) return true;
-      this.log.warn({ volume: directory.id, role: directory.role, directory: directory.path }, 'keeping the directory of a destroyed persistent volume: a live task on this agent still uses it (remove the directory by hand once the task has ended)');
-      return false;
-    });
+  private volumeChangesFor(books: VolumeDirectoryBooks | undefined, next: Resources): VolumeDirectoryChanges | undefined {
+    const changes = books?.changesFor(next, () => this.volumesInUse());
+    if (changes === undefined) return undefined;
+    for (const directory of changes.kept) {
+      this.log.warn({ volume: directory.id, role: directory.role, directory: directory.path }, 'keeping the directory of a destroyed persistent volume: a live task on this agent still uses it (the next change of the checkpointed resources after the task ends removes it)');
+    }
     const list = (directories: VolumeDirectoryChanges['create']): string[] => directories.map((directory) => directory.path);
-    this.log.info({ create: list(changes.create), remove: list(remove) }, 'the persistent volumes change: their directories are made and removed before the checkpointed resources are written');
-    return { create: changes.create, remove };
+    this.log.info({ create: list(changes.create), remove: list(changes.remove) }, 'the persistent volumes change: their directories are made and removed before the checkpointed resources are written');
+    return { create: changes.create, remove: changes.remove };
   }
 
   /** The directories of the persistent volumes that live executors and their live tasks here use. */
@@ -2112,8 +2112,8 @@ export class Agent extends Actor {
    * again when the agent re-registers.
    */
   private reservationsWriteFailed(reservations: Resources, error: Error): void {
-    // Its volumes' directories may have been removed before the file failed: made anew by the next write that has them.
-    if (this.reservations !== undefined) this.noteWipedVolumes(this.reservations, this.reservations.writingChanges?.remove);
+    // What it was to remove may still be there: the next write removes it (or empties it, if its word has the volume).
+    this.reservations?.directories?.failed(this.reservations.writingChanges);
     this.writeEnded();
     this.log.error(
       { resources: loggedReservations(reservations.toString()), kept: loggedReservations(this.checkpointedResources.toString()), error: error.message },
@@ -2134,8 +2134,8 @@ export class Agent extends Actor {
     const state = this.reservations;
     const queued = state?.queued;
     if (state !== undefined) state.queued = undefined;
-    if (queued !== undefined && (!queued.equals(this.checkpointedResources) || state?.wiped !== undefined)) this.writeReservations(queued);
-    else if (state !== undefined && state.checkpointed.isEmpty() && state.wiped === undefined) this.reservations = undefined;
+    if (queued !== undefined && this.needsWrite(queued)) this.writeReservations(queued);
+    else if (state !== undefined && state.checkpointed.isEmpty() && state.directories?.settledAt(Resources.EMPTY) !== false) this.reservations = undefined;
   }
 
   /** `reservations` become the agent's, and its total their application to its declared resources. */
@@ -2146,7 +2146,7 @@ export class Agent extends Actor {
       state.checkpointed = reservations;
       state.total = total;
     } else if (!reservations.isEmpty()) {
-      this.reservations = { checkpointed: reservations, total, writing: undefined, queued: undefined, writingChanges: undefined, wiped: undefined };
+      this.reservations = { checkpointed: reservations, total, writing: undefined, queued: undefined, writingChanges: undefined, directories: undefined };
     }
   }
 
@@ -2622,11 +2622,8 @@ interface AgentReservations {
   queued: Resources | undefined;
   /** What the write in flight does to the volumes' directories. */
   writingChanges: VolumeDirectoryChanges | undefined;
-  /**
-   * Directories of volumes destroyed by words the next write skips (or by a write that failed
-   * after removing them), by path: that write removes them, and makes anew those its word has.
-   */
-  wiped: Map<string, VolumeDirectory> | undefined;
+  /** What the agent has made of its volumes' directories (from the first word with a volume; undefined before). */
+  directories: VolumeDirectoryBooks | undefined;
 }
 
 /** An agent info without its id (what the checkpoint keeps with the id). */

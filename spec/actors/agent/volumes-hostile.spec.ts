@@ -3,6 +3,7 @@
  * what a master's word the agent cannot carry out does to the words after it.
  */
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { captureLogger, type CapturedLogger } from '../../../lib/logging';
 import { dynamicReservation, Resources, type ResourceJSON } from '../../../lib/resources';
 import { checkpointedResourcesPath } from '../../../actors/agent/checkpointed-resources';
@@ -39,8 +40,10 @@ class Machine extends AgentMachine {
     this.fromMaster('CheckpointResources', { resources: resources.toJSON() });
   }
 
+  /** What the agent's file holds (none when it has none). */
   async written(): Promise<Resources> {
-    return Resources.fromJSON(JSON.parse(await this.disk.readFile(checkpointedResourcesPath(WORK_DIR)) as string));
+    const text = await this.disk.readFile(checkpointedResourcesPath(WORK_DIR));
+    return text === undefined ? Resources.EMPTY : Resources.fromJSON(JSON.parse(text));
   }
 }
 
@@ -123,5 +126,58 @@ describe('actors/agent: persistent volumes, hostile review', () => {
     expect(m.launcher.runs).to.have.length(1);
     expect({ launchedEarly, existedAtLaunch: launchedEarly ? existedAtLaunch : true }).to.deep.equal({ launchedEarly: false, existedAtLaunch: true });
     expect(m.disk.exists(directory)).to.equal(true);
+  });
+
+  it('property: whatever the words, their timing and failed writes, a volume\'s directory never holds what was written before a word that destroyed it, and the agent ends holding the last word with every volume\'s directory', async () => {
+    const words = [
+      Resources.EMPTY,
+      Resources.fromJSON([volumeJSON('a')]),
+      Resources.fromJSON([volumeJSON('a', 64, 'eng', 'elsewhere')]),
+      Resources.fromJSON([volumeJSON('a'), volumeJSON('b', 32)]),
+      Resources.fromJSON([volumeJSON('b', 32)]),
+      Resources.parse('cpus:1').reservedDynamically('eng', dynamicReservation('ops')).add(Resources.fromJSON([volumeJSON('a')])),
+    ];
+    const step = fc.record({ word: fc.nat(words.length - 1), settle: fc.boolean(), fail: fc.boolean(), slow: fc.boolean(), write: fc.boolean() });
+    await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
+      const m = new Machine();
+      try {
+        await m.registeredAgent();
+        // The model: how many times each volume's directory was destroyed by a word sent.
+        const destroyed = new Map<string, number>();
+        const directoriesOf = (word: Resources): Set<string> => new Set(word.persistentVolumes().entries().map((entry) => persistentVolumePath(WORK_DIR, entry.role, entry.volume?.id ?? '')));
+        let previous = Resources.EMPTY;
+        let marker = 0;
+        for (const { word, settle, fail, slow, write } of steps) {
+          const next = words[word] as Resources;
+          const kept = directoriesOf(next);
+          for (const directory of directoriesOf(previous)) if (!kept.has(directory)) destroyed.set(directory, (destroyed.get(directory) ?? 0) + 1);
+          m.disk.delayWritesMs(slow ? 100 : 0);
+          if (fail) m.disk.failNextWrites(1);
+          m.checkpoint(next);
+          previous = next;
+          if (settle) await m.clock.advance(200);
+          // A task writes into each volume directory there is (tagged with how often it was destroyed so far).
+          if (!write) continue;
+          // (Directories: a file written here would take the failure meant for the agent's write, and wait on the clock.)
+          for (const directory of kept) {
+            if (m.disk.exists(directory)) await m.disk.makeDirectory(`${directory}/${destroyed.get(directory) ?? 0}-${marker++}`);
+          }
+        }
+        // The master's word again, as when the agent re-registers: the agent ends holding it.
+        m.disk.delayWritesMs(0);
+        m.disk.failNextWrites(0);
+        await m.clock.advance(1_000);
+        m.checkpoint(previous);
+        await m.clock.advance(1_000);
+        expect((await m.written()).equals(previous)).to.equal(true);
+        for (const directory of directoriesOf(previous)) {
+          expect(m.disk.exists(directory), directory).to.equal(true);
+          const stale = m.disk.listDirectories().filter((file) => file.startsWith(`${directory}/`) && Number(file.slice(directory.length + 1).split('-')[0]) < (destroyed.get(directory) ?? 0));
+          expect(stale, `written before ${directory} was destroyed`).to.deep.equal([]);
+        }
+      } finally {
+        await m.host.stop();
+      }
+    }), { numRuns: 200, seed: 1961 });
   });
 });
