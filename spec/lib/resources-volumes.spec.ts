@@ -124,4 +124,30 @@ describe('lib/resources: persistent volumes', () => {
     fc.assert(fc.property(bags, (x) => Resources.fromJSON(JSON.parse(JSON.stringify(x))).equals(x)));
     fc.assert(fc.property(bags, (x) => x.checkpointed().add(x.subtract(x.checkpointed())).equals(x) && x.beforeConversions().scalar('disk') === x.scalar('disk')));
   });
+
+  it('property: an agent\'s total, with any checkpointed reservations and volumes that fit applied, is its declared resources before conversions, and holds exactly them as checkpointed', () => {
+    const volumes = ['a', 'b'].flatMap((id) => [persistentVolume({ id, principal: 'ops', containerPath: 'data', mode: 'RW' }), persistentVolume({ id, containerPath: 'x', mode: 'RW' })]);
+    const reservations = [dynamicReservation('ops'), dynamicReservation(), dynamicReservation('ops', [{ key: 'k' }])];
+    const amount = fc.integer({ min: 1, max: 5_000 }).map((units) => units / 1000);
+    const declared = fc.array(fc.record({ name: fc.constantFrom('cpus', 'disk'), role: fc.constantFrom('*', 'eng', 'eng/web'), value: amount }), { maxLength: 6 })
+      .map((entries) => Resources.of(entries.map((entry): Resource => ({ type: 'SCALAR', ...entry }))));
+    const checkpointed = fc.array(fc.record({
+      name: fc.constantFrom('cpus', 'disk'), role: fc.constantFrom('eng', 'eng/web'), value: amount,
+      reservation: fc.option(fc.constantFrom(...reservations), { nil: undefined }), volume: fc.option(fc.constantFrom(...volumes), { nil: undefined }),
+    }), { maxLength: 6 }).map((entries) => entries.map(({ name, role, value, reservation, volume }): Resource => {
+      const onDisk = name === 'disk' ? volume : undefined;
+      // What is neither a dynamic reservation nor a volume is never checkpointed: such an entry is made a dynamic reservation.
+      const reserved = reservation ?? (onDisk === undefined ? reservations[0] : undefined);
+      return { type: 'SCALAR', name, role, value, ...(reserved === undefined ? {} : { reservation: reserved }), ...(onDisk === undefined ? {} : { volume: onDisk }) };
+    }));
+    fc.assert(fc.property(declared, checkpointed, (agent, entries) => {
+      const kept = Resources.of(entries);
+      if (checkpointedResourcesError(agent, kept) !== undefined) return;
+      const total = applyCheckpointedResources(agent, kept);
+      expect(total.beforeConversions().equals(agent)).to.equal(true);
+      expect(total.checkpointed().equals(kept)).to.equal(true);
+      expect(total.withoutVolumes().beforeConversions().equals(agent)).to.equal(true);
+      expect(Resources.fromJSON(JSON.parse(JSON.stringify(total))).equals(total)).to.equal(true);
+    }), { numRuns: 2_000 });
+  });
 });
