@@ -34,7 +34,7 @@ export {
   type PersistentVolume,
   type VolumeMode,
 } from './resources/types';
-export { applyCheckpointedResources, checkpointedResourcesError, describeResources, duplicatePersistenceId } from './resources/checkpointed';
+export { applyCheckpointedResources, checkpointedResourcesError, describeResources, duplicatePersistenceId, duplicatePersistenceIdIn } from './resources/checkpointed';
 export { VOLUME_RESOURCE_NAME, formatVolume, persistentVolume, sameVolume, volumeFromJSON, volumeToJSON } from './resources/volume';
 export { dynamicReservation, formatReservation, reservationError, reservationToJSON, sameReservation } from './resources/reservation';
 export {

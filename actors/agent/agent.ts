@@ -30,7 +30,7 @@ import { Resources, type ResourceJSON } from '../../lib/resources';
 import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointedAgentInfo, type CheckpointRecord, type RecoveredAgent, type RecoveredExecutor } from './checkpoint';
 import { reconfigurationError } from './compatibility';
 import { applyCheckpointedResources, checkpointedResourcesError } from './checkpointed-resources';
-import { listsVolume, sandboxVolumesOf, volumeDirectoryChanges, type VolumeDirectoryChanges } from './volumes';
+import { listsVolume, sandboxVolumesOf, VolumeDirectoryBooks, type VolumeDirectoryChanges } from './volumes';
 import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, AUTHENTICATE_HTTP_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB, MAX_LOGGED_RESERVATIONS_CHARS } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
@@ -392,6 +392,8 @@ export class Agent extends Actor {
    * agents: one field, not four, on each of a simulation's 100k agents).
    */
   private reservations: AgentReservations | undefined;
+  /** Tasks waiting for the write that makes their persistent volumes' directories (`withVolumesMade`); undefined when none. */
+  private volumeWaiters: Array<{ readonly volumes: Resources; readonly resolve: () => void }> | undefined;
 
   constructor(private readonly options: AgentOptions) {
     super(options.id ?? 'slave(1)');
@@ -1177,7 +1179,8 @@ export class Agent extends Actor {
       return this.failTask(frameworkId, executorInfo.executorId, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', reason);
     }
     executor.setTaskRole(task.taskId, message.role);
-    const durable = this.checkpoint(framework, { t: 'task', frameworkId, executorId: executor.id, task, ...(message.role !== undefined ? { role: message.role } : {}) });
+    const written = this.checkpoint(framework, { t: 'task', frameworkId, executorId: executor.id, task, ...(message.role !== undefined ? { role: message.role } : {}) });
+    const durable = this.withVolumesMade(written, task, existing === undefined ? executorInfo : undefined);
     if (durable !== undefined) this.noteTaskWrite(frameworkId, task.taskId, durable);
     this.deliverTask(framework, executor, task);
     // As Mesos, a new executor starts only once it and its first task are checkpointed: a crash
@@ -1208,6 +1211,40 @@ export class Agent extends Actor {
     if (launchExecutor && newExecutor && task.executor !== undefined) this.reportExecutorExited(framework.id, executorInfo.executorId, { code: null, signal: null });
     if (framework.idle()) this.removeFramework(framework);
     return true;
+  }
+
+  /**
+   * `written` (the task's checkpoint write, if any), waiting also for the write of the
+   * checkpointed resources that makes the directories of the persistent volumes the task (or its
+   * new executor, `newExecutor`) uses, when they are still to be made: a RESERVE, CREATE and
+   * LAUNCH in one ACCEPT sends the volume's CheckpointResources just before the task, and it may
+   * wait behind another write (Mesos writes it before it handles the task). Most tasks: a scan of
+   * their resources, and `written` as it is.
+   */
+  private withVolumesMade(written: Promise<void> | undefined, task: TaskInfo, newExecutor: ExecutorInfo | undefined): Promise<void> | undefined {
+    const executorVolumes = newExecutor !== undefined && listsVolume(newExecutor.resources);
+    if ((!listsVolume(task.resources) && !executorVolumes) || this.reservations?.writing === undefined) return written;
+    const volumes = Resources.fromJSON(task.resources).persistentVolumes().add(executorVolumes ? Resources.fromJSON(newExecutor?.resources).persistentVolumes() : Resources.EMPTY);
+    if (this.checkpointedResources.contains(volumes)) return written;
+    const made = new Promise<void>((resolve) => (this.volumeWaiters ??= []).push({ volumes, resolve }));
+    return written === undefined ? made : Promise.all([written, made]).then(() => undefined);
+  }
+
+  /**
+   * Lets the tasks waiting for their volumes' directories go on (`withVolumesMade`): those whose
+   * volumes are durable now, and all once no write is in flight (one that failed leaves them as
+   * the master's next word makes them; a task is not held for good).
+   */
+  private releaseVolumeWaiters(): void {
+    const waiters = this.volumeWaiters;
+    if (waiters === undefined) return;
+    const writing = this.reservations?.writing !== undefined;
+    const waiting = waiters.filter((waiter) => {
+      if (writing && !this.checkpointedResources.contains(waiter.volumes)) return true;
+      waiter.resolve();
+      return false;
+    });
+    this.volumeWaiters = waiting.length === 0 ? undefined : waiting;
   }
 
   /** Runs `then` now, or once `durable` (a checkpoint write) resolves when there is one. */
@@ -1989,7 +2026,8 @@ export class Agent extends Actor {
       return;
     }
     const reservations = this.reservations;
-    if (checkpointed.equals(reservations?.queued ?? reservations?.writing ?? this.checkpointedResources)) return;
+    const latest = reservations?.queued ?? reservations?.writing;
+    if (latest !== undefined ? checkpointed.equals(latest) : !this.needsWrite(checkpointed)) return;
     this.writeReservations(checkpointed);
   }
 
@@ -2001,13 +2039,32 @@ export class Agent extends Actor {
   private writeReservations(reservations: Resources): void {
     const checkpoints = this.options.checkpoints;
     if (checkpoints === undefined) return this.applyReservations(reservations);
-    const state = this.reservations ??= { checkpointed: Resources.EMPTY, total: this.options.resources, writing: undefined, queued: undefined };
+    const state = this.reservations ??= { checkpointed: Resources.EMPTY, total: this.options.resources, writing: undefined, queued: undefined, writingChanges: undefined, directories: undefined };
+    const previous = state.queued ?? state.writing;
+    // The directories' books from the first word that has a volume (before it, no directory was made).
+    if (state.directories === undefined && (reservations.hasPersistentVolumes() || this.checkpointedResources.hasPersistentVolumes())) {
+      state.directories = new VolumeDirectoryBooks(this.options.flags.workDir, this.checkpointedResources);
+    }
     if (state.writing !== undefined) {
+      // Only the latest word waiting is written: the volumes the skipped ones destroyed are noted,
+      // so that one created again meanwhile (same role and id) does not keep the old one's data.
+      if (previous !== undefined) state.directories?.skipped(previous, reservations);
       state.queued = reservations;
       return;
     }
+    const changes = this.volumeChangesFor(state.directories, reservations);
     state.writing = reservations;
-    this.deferWith(checkpoints.writeResources(reservations, this.volumeChangesFor(reservations)), this.reservationsWritten, this.reservationsWriteFailed, reservations);
+    state.writingChanges = changes;
+    this.deferWith(checkpoints.writeResources(reservations, changes), this.reservationsWritten, this.reservationsWriteFailed, reservations);
+  }
+
+  /**
+   * Whether `word`, with no write in flight or waiting, is to be written: it differs from what
+   * the agent holds, or the volumes' directories do not match it (a failed write left one made or
+   * removed).
+   */
+  private needsWrite(word: Resources): boolean {
+    return !word.equals(this.checkpointedResources) || this.reservations?.directories?.settledAt(word) === false;
   }
 
   /**
@@ -2017,19 +2074,15 @@ export class Agent extends Actor {
    * (its end not yet known to the master): that directory is kept, with a warning (Mesos' agent
    * refuses the whole change then; here the master's word is taken, and the data is not lost).
    */
-  private volumeChangesFor(next: Resources): VolumeDirectoryChanges | undefined {
-    const workDir = this.options.flags.workDir;
-    const changes = volumeDirectoryChanges(workDir, this.checkpointedResources, next);
-    if (changes === undefined || (changes.create.length === 0 && changes.remove.length === 0)) return undefined;
-    const used = changes.remove.length === 0 ? undefined : this.volumesInUse();
-    const remove = used === undefined ? changes.remove : changes.remove.filter((directory) => {
-      if (!used.has(directory.path)) return true;
-      this.log.warn({ volume: directory.id, role: directory.role, directory: directory.path }, 'keeping the directory of a destroyed persistent volume: a live task on this agent still uses it (remove the directory by hand once the task has ended)');
-      return false;
-    });
+  private volumeChangesFor(books: VolumeDirectoryBooks | undefined, next: Resources): VolumeDirectoryChanges | undefined {
+    const changes = books?.changesFor(next, () => this.volumesInUse());
+    if (changes === undefined) return undefined;
+    for (const directory of changes.kept) {
+      this.log.warn({ volume: directory.id, role: directory.role, directory: directory.path }, 'keeping the directory of a destroyed persistent volume: a live task on this agent still uses it (the next change of the checkpointed resources after the task ends removes it)');
+    }
     const list = (directories: VolumeDirectoryChanges['create']): string[] => directories.map((directory) => directory.path);
-    this.log.info({ create: list(changes.create), remove: list(remove) }, 'the persistent volumes change: their directories are made and removed before the checkpointed resources are written');
-    return { create: changes.create, remove };
+    this.log.info({ create: list(changes.create), remove: list(changes.remove) }, 'the persistent volumes change: their directories are made and removed before the checkpointed resources are written');
+    return { create: changes.create, remove: changes.remove };
   }
 
   /** The directories of the persistent volumes that live executors and their live tasks here use. */
@@ -2050,6 +2103,7 @@ export class Agent extends Actor {
     this.log.info({ previous: loggedReservations(this.checkpointedResources.toString()), resources: loggedReservations(reservations.toString()) }, 'checkpointed the dynamic reservations the master sent; applied them');
     this.applyReservations(reservations);
     this.writeQueuedReservations();
+    this.releaseVolumeWaiters();
   }
 
   /**
@@ -2058,25 +2112,30 @@ export class Agent extends Actor {
    * again when the agent re-registers.
    */
   private reservationsWriteFailed(reservations: Resources, error: Error): void {
+    // What it was to remove may still be there: the next write removes it (or empties it, if its word has the volume).
+    this.reservations?.directories?.failed(this.reservations.writingChanges);
     this.writeEnded();
     this.log.error(
       { resources: loggedReservations(reservations.toString()), kept: loggedReservations(this.checkpointedResources.toString()), error: error.message },
       'could not checkpoint the dynamic reservations the master sent; keeping the previous ones (the master sends them again when this agent re-registers)',
     );
     this.writeQueuedReservations();
+    this.releaseVolumeWaiters();
   }
 
   /** The write in flight ended (written or failed). */
   private writeEnded(): void {
-    if (this.reservations !== undefined) this.reservations.writing = undefined;
+    if (this.reservations === undefined) return;
+    this.reservations.writing = undefined;
+    this.reservations.writingChanges = undefined;
   }
 
   private writeQueuedReservations(): void {
     const state = this.reservations;
     const queued = state?.queued;
     if (state !== undefined) state.queued = undefined;
-    if (queued !== undefined && !queued.equals(this.checkpointedResources)) this.writeReservations(queued);
-    else if (state !== undefined && state.checkpointed.isEmpty()) this.reservations = undefined;
+    if (queued !== undefined && this.needsWrite(queued)) this.writeReservations(queued);
+    else if (state !== undefined && state.checkpointed.isEmpty() && state.directories?.settledAt(Resources.EMPTY) !== false) this.reservations = undefined;
   }
 
   /** `reservations` become the agent's, and its total their application to its declared resources. */
@@ -2087,7 +2146,7 @@ export class Agent extends Actor {
       state.checkpointed = reservations;
       state.total = total;
     } else if (!reservations.isEmpty()) {
-      this.reservations = { checkpointed: reservations, total, writing: undefined, queued: undefined };
+      this.reservations = { checkpointed: reservations, total, writing: undefined, queued: undefined, writingChanges: undefined, directories: undefined };
     }
   }
 
@@ -2561,6 +2620,10 @@ interface AgentReservations {
   writing: Resources | undefined;
   /** The latest reservations that came while a write was in flight: written next (older ones that waited are skipped). */
   queued: Resources | undefined;
+  /** What the write in flight does to the volumes' directories. */
+  writingChanges: VolumeDirectoryChanges | undefined;
+  /** What the agent has made of its volumes' directories (from the first word with a volume; undefined before). */
+  directories: VolumeDirectoryBooks | undefined;
 }
 
 /** An agent info without its id (what the checkpoint keeps with the id). */

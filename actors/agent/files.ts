@@ -19,7 +19,7 @@
  * *opened* file really is (`/proc/self/fd/N`; without /proc, its device and inode against a
  * symlink-free walk from the root), and the answer is served from that same handle, so a task
  * that swaps a directory of its sandbox for a symlink between a path check and the open gains
- * nothing. The agent's checkpoints (`meta/`) are refused the same way (403). Listings describe entries with `lstat` (symlinks are not followed). Missing files
+ * nothing. The agent's checkpoints (`meta/`) and persistent volumes (`volumes/`) are refused the same way (403). Listings describe entries with `lstat` (symlinks are not followed). Missing files
  * give 404, saying so explicitly when the agent's garbage collector removed the sandbox
  * (`--gc_delay`, or sooner under disk pressure); bad parameters and reading a directory give
  * 400. Errors are JSON `{error}`.
@@ -35,7 +35,7 @@ import {
 import { FILES_BROWSE_READ_BATCH, FILES_DOWNLOAD_CHUNK_BYTES, FILES_MAX_BROWSE_ENTRIES, FILES_MAX_DOWNLOAD_BYTES, FILES_MAX_READ_BYTES } from './constants';
 import { siftDown, siftUp } from '../../lib/binary-heap';
 import { GROUP_NAMES, USER_NAMES } from '../../lib/os-names';
-import { executorDirectory, executorRunDirectoryIn, LATEST_RUN_LINK, metaDirectory, pathComponentError } from './paths';
+import { executorDirectory, executorRunDirectoryIn, LATEST_RUN_LINK, metaDirectory, pathComponentError, VOLUMES_DIRECTORY } from './paths';
 import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
 
 /** The checkpoints' directory, relative to the work dir (see paths.ts). */
@@ -247,6 +247,7 @@ export class FilesActor extends Actor {
     });
     if (!isInside(root, real)) throw new FilesError(403, `'${requested}' resolves outside the work dir`);
     if (isCheckpoint(root, real)) throw new FilesError(403, `'${requested}' is in the agent's checkpoints, which are not served`);
+    if (isVolume(root, real)) throw new FilesError(403, `'${requested}' is in the agent's persistent volumes, which are not served (a sandbox shows one through a link out of it)`);
     const owner = sandboxOwnerOf(root, real);
     const denial = await this.access.denial(caller.principal, owner?.frameworkId, owner?.executorId);
     if (denial !== undefined) throw new FilesError(403, `Forbidden: ${denial}`);
@@ -357,7 +358,7 @@ async function confine(root: string, handle: FileHandle, candidate: string, stat
   const location = await readlink(link).catch(() => undefined);
   if (location !== undefined) {
     const sameSandboxes = sameOwner(sandboxOwnerOf(root, location), sandboxOwnerOf(root, candidate));
-    return isInside(root, location) && !isCheckpoint(root, location) && sameSandboxes ? link : undefined;
+    return isInside(root, location) && !isCheckpoint(root, location) && !isVolume(root, location) && sameSandboxes ? link : undefined;
   }
   let current = root;
   for (const part of path.relative(root, candidate).split(path.sep)) {
@@ -365,7 +366,7 @@ async function confine(root: string, handle: FileHandle, candidate: string, stat
     current = path.join(current, part);
     if ((await lstat(current)).isSymbolicLink()) return undefined;
   }
-  if (isCheckpoint(root, candidate)) return undefined;
+  if (isCheckpoint(root, candidate) || isVolume(root, candidate)) return undefined;
   const found = await lstat(candidate);
   return found.dev === stats.dev && found.ino === stats.ino ? candidate : undefined;
 }
@@ -377,6 +378,16 @@ async function confine(root: string, handle: FileHandle, candidate: string, stat
  */
 function isCheckpoint(root: string, real: string): boolean {
   return isInside(path.join(root, META_DIRECTORY), real);
+}
+
+/**
+ * Whether `real` is in the agent's persistent volumes (`<root>/volumes`): a volume is no sandbox's
+ * (its tasks' sandboxes link to it, one framework's after another's), so access_sandboxes could
+ * not guard it, and a sandbox's link would have served it with no sandbox's check. Mesos serves
+ * only what lies inside a sandbox, and its posix isolator's links lead out of it.
+ */
+function isVolume(root: string, real: string): boolean {
+  return isInside(path.join(root, VOLUMES_DIRECTORY), real);
 }
 
 /** Whether name `a` sorts after `b` (the order of `Array.prototype.sort`: UTF-16 code units). */

@@ -6,7 +6,8 @@
  * A volume's directory is `<workDir>/volumes/roles/<role>/<persistence id>`
  * (`persistentVolumePath`). It is made when the volume first appears among the agent's
  * checkpointed resources (a CREATE, or at start from `meta/resources/resources.info`), and
- * removed, with all in it, when it leaves them (a DESTROY). Both happen before the new
+ * removed, with all in it, when it leaves them (a DESTROY; also when a word the agent skipped,
+ * one of several that waited behind a write, left them: `VolumeDirectoryBooks`). Both happen before the new
  * checkpointed resources are written: a crash in between leaves the old file, and the master,
  * which sends its word again when the agent re-registers, has the change made again (a made
  * directory is kept as it is; one already removed is nothing to remove). Nothing else removes a
@@ -47,7 +48,7 @@ export interface VolumeDirectory {
 export interface VolumeDirectoryChanges {
   /** Directories of volumes that appear (made, or kept as they are when there already). */
   readonly create: readonly VolumeDirectory[];
-  /** Directories of volumes that are gone (removed with all in them). */
+  /** Directories of volumes that are gone (removed with all in them, before any is made). */
   readonly remove: readonly VolumeDirectory[];
 }
 
@@ -92,16 +93,93 @@ export function volumeDirectoryChanges(workDir: string, previous: Resources, nex
   };
 }
 
-/** Makes the directories of `changes.create`, then removes those of `changes.remove`; rejects naming the first that fails. */
-export async function applyVolumeDirectoryChanges(disk: Disk, changes: VolumeDirectoryChanges): Promise<void> {
-  for (const directory of changes.create) {
-    await disk.makeDirectory(directory.path).catch((error: Error) => {
-      throw new Error(`cannot create the directory of persistent volume '${directory.id}' (role ${directory.role}) at ${directory.path}: ${error.message}`);
-    });
+/**
+ * What the agent knows of its volumes' directories on disk, to turn each word it writes (its
+ * checkpointed resources, from the master) into directory changes:
+ *
+ * - `made`: every directory it may have made and not removed (from its checkpointed resources at
+ *   start, then from each word it began to write, and those it kept because a task used them):
+ *   a word without one removes it, even when the word equals what the file holds (a write that
+ *   failed after making a directory leaves it there, for no volume).
+ * - `wiped`: directories of volumes destroyed by words it skipped (of several waiting behind a
+ *   write only the latest is written) or by a write that failed: the next word that has the
+ *   volume again (the same role and id) gets it emptied and made anew, as if each word had
+ *   been written in turn (Mesos writes each).
+ *
+ * Every directory of a word is made at its write (made again if missing; one there is kept as it
+ * is). Pure: the agent asks, and carries the changes out (`applyVolumeDirectoryChanges`).
+ *
+ * @example
+ *   const books = new VolumeDirectoryBooks(workDir, checkpointed);
+ *   const changes = books.changesFor(next, () => inUse);   // then write `next`
+ */
+export class VolumeDirectoryBooks {
+  /** Directories that may be on disk, by path. */
+  private made: Map<string, VolumeDirectory>;
+  /** Directories of volumes destroyed since the last write began, by path. */
+  private wiped = new Map<string, VolumeDirectory>();
+
+  constructor(private readonly workDir: string, checkpointed: Resources) {
+    this.made = byPath(volumeDirectories(workDir, checkpointed));
   }
+
+  /** A word was skipped: `next` came after `previous` while a write was under way. */
+  skipped(previous: Resources, next: Resources): void {
+    for (const directory of volumeDirectoryChanges(this.workDir, previous, next)?.remove ?? []) this.wiped.set(directory.path, directory);
+  }
+
+  /**
+   * The changes writing `next` makes (undefined: none), its directories then taken as made.
+   * `inUse` gives the directories live tasks use: those are not removed (`kept`, for the log).
+   */
+  changesFor(next: Resources, inUse: () => ReadonlySet<string>): (VolumeDirectoryChanges & { readonly kept: readonly VolumeDirectory[] }) | undefined {
+    const wanted = volumeDirectories(this.workDir, next);
+    if (wanted.length === 0 && this.made.size === 0 && this.wiped.size === 0) return undefined;
+    const wantedPaths = new Set(wanted.map((directory) => directory.path));
+    const gone = [...this.made.values()].filter((directory) => !wantedPaths.has(directory.path));
+    const again = [...this.wiped.values()].filter((directory) => wantedPaths.has(directory.path));
+    this.wiped = new Map();
+    const used = gone.length + again.length === 0 ? new Set<string>() : inUse();
+    const remove = [...gone, ...again].filter((directory) => !used.has(directory.path));
+    const kept = [...gone, ...again].filter((directory) => used.has(directory.path));
+    this.made = byPath([...wanted, ...kept]);
+    return { create: wanted, remove, kept };
+  }
+
+  /** The write of `changes` failed: what it was to remove may still be there, and is removed (or emptied) by the next. */
+  failed(changes: VolumeDirectoryChanges | undefined): void {
+    for (const directory of changes?.remove ?? []) {
+      this.made.set(directory.path, directory);
+      this.wiped.set(directory.path, directory);
+    }
+  }
+
+  /** Whether writing `word` would change no directory: the made ones are its, and none waits to be emptied. */
+  settledAt(word: Resources): boolean {
+    if (this.wiped.size > 0) return false;
+    const wanted = volumeDirectories(this.workDir, word);
+    return wanted.length === this.made.size && wanted.every((directory) => this.made.has(directory.path));
+  }
+}
+
+/** `directories` by path. */
+function byPath(directories: readonly VolumeDirectory[]): Map<string, VolumeDirectory> {
+  return new Map(directories.map((directory) => [directory.path, directory]));
+}
+
+/**
+ * Removes the directories of `changes.remove`, then makes those of `changes.create` (in that
+ * order: a directory in both is emptied); rejects naming the first that fails.
+ */
+export async function applyVolumeDirectoryChanges(disk: Disk, changes: VolumeDirectoryChanges): Promise<void> {
   for (const directory of changes.remove) {
     await disk.removeDirectory(directory.path).catch((error: Error) => {
       throw new Error(`cannot remove the directory of destroyed persistent volume '${directory.id}' (role ${directory.role}) at ${directory.path}: ${error.message}`);
+    });
+  }
+  for (const directory of changes.create) {
+    await disk.makeDirectory(directory.path).catch((error: Error) => {
+      throw new Error(`cannot create the directory of persistent volume '${directory.id}' (role ${directory.role}) at ${directory.path}: ${error.message}`);
     });
   }
 }

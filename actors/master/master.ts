@@ -165,6 +165,12 @@ export class Master extends Actor {
    */
   private readonly convertingAgents = new Map<string, number>();
   /**
+   * The volumes operators' CREATEs are making on each agent while the allocator converts them:
+   * a CREATE checked meanwhile (a framework's, another operator's) must not take their persistence
+   * ids, or the agent would be told of two volumes with one id (and refuse every word after).
+   */
+  private readonly creatingVolumes = new Map<string, Resources>();
+  /**
    * Pids of agents whose re-registration waits on a registry write, linked when it began: true
    * once that link broke. The agent that asked is then gone, and whatever answers at its pid
    * later is another incarnation (a machine that restarted fresh) that must not be taken for it.
@@ -1216,7 +1222,7 @@ export class Master extends Actor {
    * invalid operation; the framework's other operations go on). See `conversionError`.
    */
   private conversion(framework: FrameworkRecord, agent: AgentRecord, operation: Operation, available: Resources, role: string): Conversion | undefined {
-    const result = offerConversion(operation, { role, principal: framework.info.principal, agentTotal: agent.total, available });
+    const result = offerConversion(operation, { role, principal: framework.info.principal, agentTotal: agent.total, available, creating: this.creatingVolumes.get(agent.id) });
     const denial = typeof result === 'string' ? undefined : this.conversionDenial(result, this.frameworkPrincipal(framework));
     if (typeof result !== 'string' && denial === undefined) return result;
     this.counters.increment('invalid_offer_operations');
@@ -3010,7 +3016,7 @@ export class Master extends Actor {
   private convertAgentResources(kind: ConversionKind, agentId: string, json: unknown, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     const agent = this.state.agents.get(agentId);
     if (agent === undefined || agent.removing) return httpError(400, `No agent found with specified ID '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}'`);
-    const conversion = conversionOf(kind, json, { principal: caller.principal, agentTotal: agent.total });
+    const conversion = conversionOf(kind, json, { principal: caller.principal, agentTotal: agent.total, creating: this.creatingVolumes.get(agent.id) });
     if (typeof conversion === 'string') return httpError(400, boundedText(conversion, MAX_ERROR_DETAIL_LENGTH));
     const denial = this.conversionDenial(conversion, caller.principal);
     if (denial !== undefined) return httpError(403, `Forbidden: ${denial}`);
@@ -3032,10 +3038,15 @@ export class Master extends Actor {
     }
     this.log.info({ agentId, principal: caller.principal, operation: kind, resources: boundedText(conversion.converted.format(), MAX_LOGGED_RESOURCES_LENGTH) }, 'converting an agent\'s resources at an operator\'s request');
     this.convertingAgents.set(agent.id, (this.convertingAgents.get(agent.id) ?? 0) + 1);
+    const creating = kind === 'CREATE' ? conversion.converted : undefined;
+    if (creating !== undefined) this.creatingVolumes.set(agent.id, (this.creatingVolumes.get(agent.id) ?? Resources.EMPTY).add(creating));
     const converted = (): void => {
       const left = (this.convertingAgents.get(agent.id) ?? 1) - 1;
       if (left > 0) this.convertingAgents.set(agent.id, left);
       else this.convertingAgents.delete(agent.id);
+      const stillCreating = creating === undefined ? undefined : this.creatingVolumes.get(agent.id)?.subtractSaturating(creating);
+      if (stillCreating !== undefined && !stillCreating.isEmpty()) this.creatingVolumes.set(agent.id, stillCreating);
+      else if (creating !== undefined) this.creatingVolumes.delete(agent.id);
     };
     return new Promise<HttpResponse>((resolve) => {
       // The outcome is posted here from the allocator's turn that converts, so the master's books

@@ -38,6 +38,11 @@ export interface ConversionContext {
   readonly principal: string | undefined;
   readonly agentTotal: Resources;
   readonly available: Resources;
+  /**
+   * Volumes an operator's CREATE on the agent is making, not yet in `agentTotal` (the allocator's
+   * part comes first): their persistence ids are taken as well.
+   */
+  readonly creating?: Resources;
 }
 
 /** The field of each conversion's operation, and what its list is called. */
@@ -147,7 +152,7 @@ function volumeConversion(kind: 'CREATE' | 'DESTROY', volumes: Resources, listed
     return { kind, consumed: volumes, converted: volumes.withoutVolumes(), authorizations: creators.map((creator) => ['destroy_volumes', creator] as const) };
   }
   const duplicate = volumes.size < listed ? volumes.entries()[0] : undefined;
-  const clash = duplicatePersistenceId([...context.agentTotal.persistentVolumes(), ...volumes]);
+  const clash = duplicatePersistenceId([...context.agentTotal.persistentVolumes(), ...context.creating ?? [], ...volumes]);
   if (duplicate !== undefined || clash !== undefined) return `CREATE: persistence id '${clash?.id ?? duplicate?.volume?.id ?? ''}' is not unique${clash === undefined ? ' in the list' : ` in role '${clash.role}' on the agent`}`;
   return { kind, consumed: volumes.withoutVolumes(), converted: volumes, authorizations: volumes.roles().map((role) => ['create_volumes', role] as const) };
 }

@@ -3,7 +3,7 @@
  * returns the reason a framework is told (in a TASK_ERROR or TASK_LOST update), or undefined
  * when the input is valid. Checks run in Mesos' order, so the first problem is the one named.
  */
-import { Resources, roleError, scalarError } from '../../lib/resources';
+import { duplicatePersistenceIdIn, Resources, roleError, scalarError } from '../../lib/resources';
 import { MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_OFFER_FILTER_ROLES, MAX_RESOURCE_ENTRIES } from '../../lib/protocol/limits';
 import type { MinAllocatableByRole } from '../allocator/hierarchical';
 import { checkInfoError, healthCheckError, idError, type ExecutorInfo, type FrameworkInfo, type TaskInfo } from '../../lib/protocol';
@@ -328,7 +328,8 @@ function resourcesError(task: TaskInfo, context: TaskContext): string | undefine
   const parsed = attempt(() => parsedIn(context, task.resources));
   if (typeof parsed === 'string') return `Task uses invalid resources: ${parsed}`;
   if (parsed.isEmpty()) return 'Task uses no resources';
-  return undefined;
+  const duplicate = duplicatePersistenceIdIn(task.resources);
+  return duplicate === undefined ? undefined : `Task uses duplicate persistence ID: ${duplicateText(duplicate)}`;
 }
 
 function commandOrExecutorError(task: TaskInfo): string | undefined {
@@ -360,13 +361,23 @@ function executorError(task: TaskInfo, context: TaskContext): string | undefined
   // The list itself (`task.executor.resources`): the copy above shares it.
   const parsed = attempt(() => parsedIn(context, executor.resources));
   if (typeof parsed === 'string') return `Executor uses invalid resources: ${parsed}`;
-  return undefined;
+  const duplicate = executor.resources === undefined ? undefined : duplicatePersistenceIdIn(executor.resources);
+  return duplicate === undefined ? undefined : `Executor uses duplicate persistence ID: ${duplicateText(duplicate)}`;
 }
 
 /** Task and executor resources each parse, but may still not add up (e.g. `cpus` SCALAR in one, SET in the other). */
 function combinationError(task: TaskInfo, context: TaskContext): string | undefined {
   const combined = attempt(() => launchResources(task, context));
-  return typeof combined === 'string' ? `Task and executor resources conflict: ${combined}` : undefined;
+  if (typeof combined === 'string') return `Task and executor resources conflict: ${combined}`;
+  // As Mesos, with the executor's resources whether it is new or not (a running one holds its volumes).
+  const executorResources = task.executor?.resources;
+  const duplicate = executorResources === undefined ? undefined : duplicatePersistenceIdIn(task.resources, executorResources);
+  return duplicate === undefined ? undefined : `Task and its executor use duplicate persistence ID: ${duplicateText(duplicate)}`;
+}
+
+/** Mesos' words for a persistence id listed twice. */
+function duplicateText(duplicate: { id: string; role: string }): string {
+  return `persistence id '${duplicate.id}' is not unique in role '${duplicate.role}'`;
 }
 
 function fitError(task: TaskInfo, context: TaskContext): string | undefined {

@@ -6,7 +6,7 @@
  * master (a registration's report).
  */
 import { Resources } from './resources';
-import type { Resource } from './types';
+import type { Resource, ResourceJSON } from './types';
 
 /**
  * Why `checkpointed` cannot be applied to the declared resources `declared`, or undefined when it
@@ -39,6 +39,32 @@ export function duplicatePersistenceId(resources: Iterable<Resource>): { id: str
     seen.add(key);
   }
   return undefined;
+}
+
+/**
+ * A persistence id listed twice in one role across the Mesos JSON resource lists `list` and
+ * `other` (a task's, or a task's and its executor's), or undefined: Mesos'
+ * `validateUniquePersistenceID` over a task's resources, where a volume is indivisible and so
+ * listed once, whole (here two entries of one volume would merge, and a task and its executor
+ * could each take part of it). Lists already checked; only their entries with a `disk` are
+ * parsed, one by one (lists without one: a scan, nothing made; every task passes here).
+ * @example duplicatePersistenceIdIn(taskResources, executorResources) // { id: 'db', role: 'eng' }
+ */
+export function duplicatePersistenceIdIn(list: readonly ResourceJSON[], other?: readonly ResourceJSON[]): { id: string; role: string } | undefined {
+  if (!holdsDisk(list) && (other === undefined || !holdsDisk(other))) return undefined;
+  const volumes: Resource[] = [];
+  for (const entry of other === undefined ? list : [...list, ...other]) {
+    if (entry.disk !== undefined) volumes.push(...Resources.fromJSON([entry]).entries());
+  }
+  return duplicatePersistenceId(volumes);
+}
+
+/** Whether an entry of `list` has a `disk` field (a scan by index: no iterator). */
+function holdsDisk(list: readonly ResourceJSON[]): boolean {
+  for (let index = 0; index < list.length; index++) {
+    if (list[index]?.disk !== undefined) return true;
+  }
+  return false;
 }
 
 /**

@@ -54,8 +54,10 @@ export interface DynamicReservation {
   readonly key: string;
 }
 
-/** Longest persistence id of a persistent volume (Mesos' `NAME_MAX`: the id names a directory). */
+/** Longest persistence id of a persistent volume, in UTF-8 bytes (Mesos' `NAME_MAX`: the id names a directory). */
 export const MAX_PERSISTENCE_ID_LENGTH = 255;
+/** Longest role of a persistent volume, in UTF-8 bytes (`NAME_MAX`: the role, its `/` a space, names the directory of the role's volumes). */
+export const MAX_VOLUME_ROLE_BYTES = 255;
 /** Longest container path of a persistent volume, in characters (Linux' `PATH_MAX`). */
 export const MAX_VOLUME_PATH_LENGTH = 4_096;
 

@@ -6,7 +6,7 @@
  * there), without `.` or `..` components.
  */
 import { ResourceError } from './errors';
-import { MAX_PERSISTENCE_ID_LENGTH, MAX_RESERVATION_TEXT_LENGTH, MAX_VOLUME_PATH_LENGTH, UNRESERVED_ROLE, type DiskInfoJSON, type PersistentVolume, type VolumeMode } from './types';
+import { MAX_PERSISTENCE_ID_LENGTH, MAX_RESERVATION_TEXT_LENGTH, MAX_VOLUME_PATH_LENGTH, MAX_VOLUME_ROLE_BYTES, UNRESERVED_ROLE, type DiskInfoJSON, type PersistentVolume, type VolumeMode } from './types';
 import { isJsonObject } from '../protocol/plain';
 
 /** The only resource that can be a persistent volume. */
@@ -34,6 +34,10 @@ export function persistentVolume(fields: { id: string; principal?: string; conta
 export function volumeEntryError(name: string, type: string, role: string): string | undefined {
   if (name !== VOLUME_RESOURCE_NAME || type !== 'SCALAR') return `only '${VOLUME_RESOURCE_NAME}' (a SCALAR) can be a persistent volume`;
   if (role === UNRESERVED_ROLE) return 'persistent volumes cannot be created from unreserved resources';
+  // Not in Mesos (whose agent then fails to make the directory, and exits): the role names one.
+  if (role.length * 3 > MAX_VOLUME_ROLE_BYTES && Buffer.byteLength(role, 'utf8') > MAX_VOLUME_ROLE_BYTES) {
+    return `role '${role.slice(0, 64)}…' is longer than ${MAX_VOLUME_ROLE_BYTES} bytes: a persistent volume's directory on its agent is named after its role`;
+  }
   return undefined;
 }
 
@@ -41,7 +45,8 @@ export function volumeEntryError(name: string, type: string, role: string): stri
 export function volumeFieldsError(id: unknown, principal: unknown, containerPath: unknown, mode: unknown): string | undefined {
   if (typeof id !== 'string') return "its persistence 'id' is not a string";
   if (id.length === 0) return 'its persistence id is empty';
-  if (id.length > MAX_PERSISTENCE_ID_LENGTH) return `its persistence id is longer than ${MAX_PERSISTENCE_ID_LENGTH} characters`;
+  // In bytes, as Mesos' `validateID` (a directory's name: NAME_MAX); 255 'é' are 510.
+  if (id.length > MAX_PERSISTENCE_ID_LENGTH || Buffer.byteLength(id, 'utf8') > MAX_PERSISTENCE_ID_LENGTH) return `its persistence id is longer than ${MAX_PERSISTENCE_ID_LENGTH} bytes`;
   if (id === '.' || id === '..') return `persistence id '${id}' is not allowed`;
   if (INVALID_ID_CHARACTERS.test(id)) return `persistence id '${id.slice(0, 64)}' contains a slash, a backslash or a control character`;
   if (principal !== undefined) {

@@ -92,6 +92,9 @@ describe('lib/resources: persistent volumes', () => {
       [{ ...base, disk: { persistence: { id: '..' }, volume: { container_path: 'd', mode: 'RW' } } }, /persistence id '\.\.' is not allowed/],
       [{ ...base, disk: { persistence: { id: 'a/b' }, volume: { container_path: 'd', mode: 'RW' } } }, /contains a slash/],
       [{ ...base, disk: { persistence: { id: 'x'.repeat(256) }, volume: { container_path: 'd', mode: 'RW' } } }, /longer than 255/],
+      // Bytes, as Mesos' validateID counts them: the id names a directory (NAME_MAX).
+      [{ ...base, disk: { persistence: { id: 'é'.repeat(128) }, volume: { container_path: 'd', mode: 'RW' } } }, /persistence id is longer than 255 bytes/],
+      [{ ...base, role: 'é'.repeat(128) }, /role 'é+…' is longer than 255 bytes: a persistent volume's directory on its agent is named after its role/],
       [{ ...base, disk: { persistence: { id: 'v' }, volume: { container_path: '/abs', mode: 'RW' } } }, /is absolute/],
       [{ ...base, disk: { persistence: { id: 'v' }, volume: { container_path: 'a/../../etc', mode: 'RW' } } }, /'\.\.' component/],
       [{ ...base, disk: { persistence: { id: 'v' }, volume: { container_path: 'd', mode: 'RWX' } } }, /mode "RWX" is not RW or RO/],
@@ -138,5 +141,31 @@ describe('lib/resources: persistent volumes', () => {
     fc.assert(fc.property(bags, bags, (a, b) => a.add(b).subtract(b).equals(a) && a.add(b).contains(a) && a.add(b).equals(b.add(a))));
     fc.assert(fc.property(bags, (x) => Resources.fromJSON(JSON.parse(JSON.stringify(x))).equals(x) && Resources.fromJSON(x.toEndpointJSON()).equals(x)));
     fc.assert(fc.property(bags, (x) => x.checkpointed().add(x.subtract(x.checkpointed())).equals(x) && x.beforeConversions().scalar('disk') === x.scalar('disk')));
+  });
+
+  it('property: an agent\'s total, with any checkpointed reservations and volumes that fit applied, is its declared resources before conversions, and holds exactly them as checkpointed', () => {
+    const volumes = ['a', 'b'].flatMap((id) => [persistentVolume({ id, principal: 'ops', containerPath: 'data', mode: 'RW' }), persistentVolume({ id, containerPath: 'x', mode: 'RW' })]);
+    const reservations = [dynamicReservation('ops'), dynamicReservation(), dynamicReservation('ops', [{ key: 'k' }])];
+    const amount = fc.integer({ min: 1, max: 5_000 }).map((units) => units / 1000);
+    const declared = fc.array(fc.record({ name: fc.constantFrom('cpus', 'disk'), role: fc.constantFrom('*', 'eng', 'eng/web'), value: amount }), { maxLength: 6 })
+      .map((entries) => Resources.of(entries.map((entry): Resource => ({ type: 'SCALAR', ...entry }))));
+    const checkpointed = fc.array(fc.record({
+      name: fc.constantFrom('cpus', 'disk'), role: fc.constantFrom('eng', 'eng/web'), value: amount,
+      reservation: fc.option(fc.constantFrom(...reservations), { nil: undefined }), volume: fc.option(fc.constantFrom(...volumes), { nil: undefined }),
+    }), { maxLength: 6 }).map((entries) => entries.map(({ name, role, value, reservation, volume }): Resource => {
+      const onDisk = name === 'disk' ? volume : undefined;
+      // What is neither a dynamic reservation nor a volume is never checkpointed: such an entry is made a dynamic reservation.
+      const reserved = reservation ?? (onDisk === undefined ? reservations[0] : undefined);
+      return { type: 'SCALAR', name, role, value, ...(reserved === undefined ? {} : { reservation: reserved }), ...(onDisk === undefined ? {} : { volume: onDisk }) };
+    }));
+    fc.assert(fc.property(declared, checkpointed, (agent, entries) => {
+      const kept = Resources.of(entries);
+      if (checkpointedResourcesError(agent, kept) !== undefined) return;
+      const total = applyCheckpointedResources(agent, kept);
+      expect(total.beforeConversions().equals(agent)).to.equal(true);
+      expect(total.checkpointed().equals(kept)).to.equal(true);
+      expect(total.withoutVolumes().beforeConversions().equals(agent)).to.equal(true);
+      expect(Resources.fromJSON(JSON.parse(JSON.stringify(total))).equals(total)).to.equal(true);
+    }), { numRuns: 2_000 });
   });
 });

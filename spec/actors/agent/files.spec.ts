@@ -139,6 +139,32 @@ describe('files actor (sandbox access confined to the work dir)', () => {
     expect((await get('read', { path: 'sandbox/stdout', offset: '0' })).status, 'sandboxes are still served').to.equal(200);
   });
 
+  it("does not serve persistent volumes (volumes/), nor through the link in a sandbox that shows one: access_sandboxes could not guard them (hostile review)", async () => {
+    // FA's sandbox shows volume `db` at `data`; the caller may not read FA's sandboxes, only what is no one's.
+    const sandbox = path.join(workDir, 'agents', 'A1', 'frameworks', 'FA', 'executors', 'e', 'runs', 'r');
+    const volume = path.join(workDir, 'volumes', 'roles', 'eng', 'db');
+    fs.mkdirSync(sandbox, { recursive: true });
+    fs.mkdirSync(volume, { recursive: true });
+    fs.writeFileSync(path.join(volume, 'rows'), 'a row of FA');
+    fs.writeFileSync(path.join(sandbox, 'stdout'), 'output of FA');
+    fs.symlinkSync(volume, path.join(sandbox, 'data'));
+    fs.writeFileSync(path.join(workDir, 'notes'), 'no one\'s');
+    await host.stop();
+    host = await netHost();
+    host.spawn(new FilesActor(workDir, {
+      authentication: { credentials: undefined, readonly: false, readwrite: false },
+      denial: (_principal, frameworkId) => Promise.resolve(frameworkId === undefined ? undefined : `not ${frameworkId}'s sandboxes`),
+    }));
+    expect((await get('read', { path: path.join(sandbox, 'stdout'), offset: '0' })).status, "FA's sandbox is refused").to.equal(403);
+    expect((await get('read', { path: 'notes', offset: '0' })).status, 'what is no one\'s is served').to.equal(200);
+    for (const bad of [path.join(sandbox, 'data', 'rows'), path.join(volume, 'rows'), 'volumes/roles/eng/db/rows', 'volumes/roles/eng', 'volumes']) {
+      const read = await get('read', { path: bad, offset: '0' });
+      expect(read.status, bad).to.equal(403);
+      expect(JSON.stringify(read.body), bad).to.not.contain('a row of FA');
+      expect((await get('browse', { path: bad })).status, bad).to.equal(403);
+    }
+  });
+
   it("never opens a FIFO or a device, even one a task's symlink in its sandbox names (a security review had the agent open its FIFO as root)", async () => {
     const fifo = path.join(workDir, 'sandbox', 'pipe');
     execFileSync('mkfifo', [fifo]);

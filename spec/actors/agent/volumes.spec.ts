@@ -238,6 +238,20 @@ describe('actors/agent: persistent volume directories', () => {
     expect(warning).to.include({ volume: 'pv1', directory: persistentVolumePath(WORK_DIR, 'eng', 'pv1') });
     expect(Resources.fromJSON(JSON.parse(await m.disk.readFile(checkpointedResourcesPath(WORK_DIR)) as string)).isEmpty()).to.equal(true);
   });
+
+  it('a directory kept for a live task is removed by the next change of the checkpointed resources once the task has ended', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    await m.checkpoint(volumes(volumeJSON('pv1')));
+    m.runTask(task('t1', [volumeJSON('pv1')]));
+    await m.clock.settle();
+    const executor = await m.registerExecutor('t1');
+    await m.checkpoint(Resources.EMPTY);
+    expect(m.disk.exists(persistentVolumePath(WORK_DIR, 'eng', 'pv1'))).to.equal(true);
+    await m.update(executor, 't1', 't1', 'TASK_FINISHED', '00000000-0000-4000-8000-000000000001');
+    await m.checkpoint(Resources.parse('cpus:1').reservedDynamically('eng', dynamicReservation('ops')));
+    expect(m.disk.exists(persistentVolumePath(WORK_DIR, 'eng', 'pv1'))).to.equal(false);
+  });
 });
 
 describe('actors/agent: tasks using persistent volumes', () => {
