@@ -180,7 +180,7 @@ describe('actors/agent: persistent volume directories', () => {
     await m.clock.advance(1_000);
     expect(Resources.fromJSON(JSON.parse(await m.disk.readFile(checkpointedResourcesPath(WORK_DIR)) as string)).equals(volume)).to.equal(true);
     const state = await m.state();
-    expect(state.reserved_resources_full.eng).to.deep.equal([volumeJSON('pv1')]);
+    expect(state.reserved_resources_full.eng).to.deep.equal([{ ...volumeJSON('pv1'), reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }] }]);
     expect(state.reserved_resources.eng).to.include({ disk: 64 });
     expect(state.unreserved_resources).to.include({ disk: 960 });
     const metrics = await m.metrics();
