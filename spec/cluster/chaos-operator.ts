@@ -231,6 +231,10 @@ export const OPERATOR_DESTROY_PROBABILITY = 0.35;
 export const OPERATOR_SHARED_ID_PROBABILITY = 0.3;
 /** With volumes: what the operator reserves (for a random role) on an agent without reserved disk, to make a volume of later. */
 export const OPERATOR_VOLUME_DISK = 'disk:200';
+/** With volumes: chance that the operator sends a second call on the same agent with the first, before either is answered (two operators at once). */
+export const OPERATOR_SECOND_CALL_PROBABILITY = 0.2;
+/** With volumes: chance that such a second call, after a CREATE, creates a volume with the same persistence id of reserved disk of the same role (`twinCreate`). */
+export const OPERATOR_TWIN_CREATE_PROBABILITY = 0.5;
 
 /** An operator's conversion call (reservation or volume), and how it goes. */
 export interface ReservationCall {
@@ -328,6 +332,36 @@ export function planOperatorVolume(random: Prng, totals: ReadonlyMap<string, Res
   const id = shared.length > 0 && random.next() < OPERATOR_SHARED_ID_PROBABILITY ? pick(random, shared) : newId();
   const volume = volumeOf(source, Math.min(whole, pick(random, VOLUME_SIZES_MB)), id, `operator/${id}`, undefined);
   return { kind: 'CREATE', api, agentId, resources: volume, invalid: false, ...(SHARED_PERSISTENCE_IDS.includes(id) ? { raced: 'is not unique' } : {}) };
+}
+
+/**
+ * With volumes, the operator's calls of one step (`planOperatorVolume`): one, or now and then two
+ * on the same agent, planned from the same read of the totals and sent together, as two operators
+ * at once would: after a CREATE, maybe its twin (`twinCreate`).
+ */
+export function planOperatorVolumeCalls(random: Prng, totals: ReadonlyMap<string, Resources>, newId: () => string): ReservationCall[] {
+  const first = planOperatorVolume(random, totals, newId);
+  if (first === undefined) return [];
+  if (random.next() >= OPERATOR_SECOND_CALL_PROBABILITY) return [first];
+  const total = totals.get(first.agentId) ?? Resources.EMPTY;
+  const twin = first.kind === 'CREATE' && !first.invalid && random.next() < OPERATOR_TWIN_CREATE_PROBABILITY ? twinCreate(random, first, total) : undefined;
+  const second = twin ?? planOperatorVolume(random, new Map([[first.agentId, total]]), newId);
+  return second === undefined ? [first] : [first, second];
+}
+
+/**
+ * A CREATE of a volume with the persistence id of `first`'s (a CREATE sent with it, not answered
+ * yet) of reserved disk of the same role in `total`: the master must make at most one of the two
+ * (the other is answered 400, the id taken, or 409, its disk taken).
+ */
+function twinCreate(random: Prng, first: ReservationCall, total: Resources): ReservationCall | undefined {
+  const volume = first.resources.entries()[0];
+  const id = volume?.volume?.id;
+  const sources = reservedDisk(total).filter((entry) => entry.role === volume?.role);
+  if (id === undefined || sources.length === 0) return undefined;
+  const source = pick(random, sources);
+  const amount = Math.min(source.type === 'SCALAR' ? source.value : 0, pick(random, VOLUME_SIZES_MB));
+  return { kind: 'CREATE', api: first.api, agentId: first.agentId, resources: volumeOf(source, amount, id, `operator/${id}-twin`, undefined), invalid: false, raced: 'is not unique' };
 }
 
 /**

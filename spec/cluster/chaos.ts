@@ -57,7 +57,7 @@ import { EXECUTOR_REGISTRATION_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATU
 import { SCHEDULER_REGISTRATION_RETRY_MAX_MS } from '../../actors/framework/constants';
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
 import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick, RESERVATION_MESSAGES } from './chaos-faults';
-import { bodyText, callReservation, describeReservationCall, expectedReservationAnswer, OperatorWatcher, planOperatorReservation, planOperatorVolume, readAgentTotals, type ReservationCall } from './chaos-operator';
+import { bodyText, callReservation, describeReservationCall, expectedReservationAnswer, OperatorWatcher, planOperatorReservation, planOperatorVolumeCalls, readAgentTotals, type ReservationCall } from './chaos-operator';
 import { Impostor, IMPOSTOR_LIFETIME_MS, IMPOSTURES, type ImpostorTarget, type Imposture } from './chaos-impostor';
 import type { Credential } from '../../lib/authentication';
 import { ChaosHttpScheduler, CALL_LOSS_FRACTIONS, type HttpMasterDirectory } from './chaos-http-framework';
@@ -783,9 +783,9 @@ class ChaosRun {
       case 'httpSubscribeAgain':
         return this.withHttpClient((client) => void dispatch(client, (actor) => actor.subscribeAgain()).catch(() => undefined));
       case 'operatorReservation':
-        return this.operatorConversion((totals) => planOperatorReservation(this.random, totals));
+        return this.operatorConversion((totals) => [planOperatorReservation(this.random, totals)].filter((call) => call !== undefined));
       case 'operatorVolume':
-        return this.operatorConversion((totals) => planOperatorVolume(this.random, totals, () => `operator-v${this.operatorVolumeIds++}`));
+        return this.operatorConversion((totals) => planOperatorVolumeCalls(this.random, totals, () => `operator-v${this.operatorVolumeIds++}`));
       case 'restartMaster':
         if (this.cluster.ha !== undefined) return this.crashLeader(this.cluster.ha);
         this.log('the master crashes and starts again from its registry');
@@ -806,20 +806,21 @@ class ChaosRun {
   /**
    * The operator converts resources of a random agent registered at the leading master
    * (chaos-operator.ts: `plan` says how, from the agents' totals): reserves or unreserves them,
-   * creates or destroys a volume. Its answer is judged when it comes.
+   * creates or destroys a volume; with two calls, both are sent before either is answered. Each
+   * answer is judged when it comes.
    */
-  private async operatorConversion(plan: (totals: ReadonlyMap<string, Resources>) => ReservationCall | undefined): Promise<void> {
+  private async operatorConversion(plan: (totals: ReadonlyMap<string, Resources>) => readonly ReservationCall[]): Promise<void> {
     const ha = this.cluster.ha;
     if (ha !== undefined && ha.leader()?.contending.leading === undefined) return;
     const master = this.cluster.master.master;
-    const call = plan(await readAgentTotals(master));
-    if (call === undefined) return;
-    this.log(`the operator asks ${describeReservationCall(call)}`);
-    this.operatorCallsPending++;
-    void callReservation(master, call).then(
-      (response) => this.operatorAnswered(call, response),
-      (error: unknown) => this.operatorAnswered(call, { status: 0, body: error instanceof Error ? error.message : String(error) }),
-    );
+    for (const call of plan(await readAgentTotals(master))) {
+      this.log(`the operator asks ${describeReservationCall(call)}`);
+      this.operatorCallsPending++;
+      void callReservation(master, call).then(
+        (response) => this.operatorAnswered(call, response),
+        (error: unknown) => this.operatorAnswered(call, { status: 0, body: error instanceof Error ? error.message : String(error) }),
+      );
+    }
   }
 
   /** An answer to the operator: counted, logged, and an unexpected one kept for the next check. */
