@@ -117,6 +117,10 @@ export const VOLUME_SIZES_MB: readonly number[] = [16, 32, 50, 100];
 export const WHOLE_DISK_VOLUME_PROBABILITY = 0.3;
 /** With `--volumes`: chance that a CREATE is followed, in the same ACCEPT, by a task on the new volume. */
 export const LAUNCH_ON_VOLUME_PROBABILITY = 0.5;
+/** With `--volumes`: chance that a CREATE makes a second volume too (of what is left of the same disk entry, with an id of its own). */
+export const SECOND_VOLUME_PROBABILITY = 0.15;
+/** With `--volumes`: chance that a CREATE without a task is followed, in the same ACCEPT, by a DESTROY of what it made (the framework changed its mind). */
+export const DESTROY_AT_ONCE_PROBABILITY = 0.1;
 /** With `--volumes`: chance that a DESTROY of a volume on a dynamic reservation is followed, in the same ACCEPT, by an UNRESERVE of its disk. */
 export const UNRESERVE_AFTER_DESTROY_PROBABILITY = 0.5;
 /** With `--volumes`: chance that a framework's volume operation is invalid on purpose (`INVALID_VOLUME_OPERATIONS`). */
@@ -125,9 +129,11 @@ export const INVALID_VOLUME_OPERATION_PROBABILITY = 0.1;
  * With `--volumes`: the operations a framework sends invalid on purpose, which the master must
  * refuse: an UNRESERVE of a volume (DESTROY it first), a task on half of a volume (a volume is
  * used whole: TASK_ERROR), a CREATE with the persistence id of a volume of the same role on the
- * agent, a DESTROY of a volume the agent does not have.
+ * agent, a DESTROY of a volume the agent does not have, a CREATE of two volumes with one new
+ * persistence id, and a DESTROY of a volume after a LAUNCH of a task on it in the same ACCEPT
+ * (the task runs; the volume stays).
  */
-export const INVALID_VOLUME_OPERATIONS = ['unreserveVolume', 'partOfVolume', 'duplicateId', 'destroyAbsent'] as const;
+export const INVALID_VOLUME_OPERATIONS = ['unreserveVolume', 'partOfVolume', 'duplicateId', 'destroyAbsent', 'duplicateInList', 'destroyInUse'] as const;
 /** What a task on a volume asks for besides the volume, when what is left of the offer holds it. */
 export const VOLUME_TASK_SHAPE = 'cpus:0.25;mem:64';
 /**
@@ -825,10 +831,10 @@ function planReserve(model: FrameworkModel, offer: Offer, offered: Resources, no
 
 /**
  * With volumes, drawn: a CREATE of a volume of part (or all) of a reserved disk entry the offer
- * holds, maybe with a task on it in the same ACCEPT; a task on a volume the offer holds, asking for
- * it exactly as offered; a DESTROY of an offered volume, maybe followed by an UNRESERVE of its
- * disk; or, now and then, an operation the master must refuse (`INVALID_VOLUME_OPERATIONS`).
- * Undefined when the offer holds nothing to do it with.
+ * holds, maybe with a task on it in the same ACCEPT (`planCreate`); a task on a volume the offer
+ * holds, asking for it exactly as offered; a DESTROY of an offered volume, maybe followed by an
+ * UNRESERVE of its disk; or, now and then, an operation the master must refuse
+ * (`INVALID_VOLUME_OPERATIONS`). Undefined when the offer holds nothing to do it with.
  */
 function planVolumeOperation(model: FrameworkModel, offer: Offer, offered: Resources, nowMs: number): PlannedConversions | undefined {
   const volumes = offered.persistentVolumes().entries();
@@ -864,19 +870,37 @@ export function volumeOf(source: Resource, amount: number, id: string, container
   return Resources.of([{ ...(source as ScalarResource), value: amount, volume }]);
 }
 
-/** A CREATE of a volume of part or all of `source` (a reserved disk entry of the offer), maybe with a task on it (`planVolumeOperation`). */
+/**
+ * A CREATE of a volume of part or all of `source` (a reserved disk entry of the offer), now and
+ * then with a second volume of what is left of it, and maybe a task on the (first) volume; without
+ * a task, now and then a DESTROY of what it made, in the same ACCEPT (`planVolumeOperation`).
+ */
 function planCreate(model: FrameworkModel, offer: Offer, offered: Resources, source: Resource, nowMs: number): PlannedConversions {
   const random = model.random;
   const whole = source.type === 'SCALAR' ? source.value : 0;
   const amount = random.next() < WHOLE_DISK_VOLUME_PROBABILITY ? whole : Math.min(whole, model.pick(VOLUME_SIZES_MB));
-  const { id, shared } = model.newPersistenceId();
-  const volume = volumeOf(source, amount, id, `${model.name}/${id}`, model.principal);
-  const operations: Operation[] = [{ type: 'CREATE', create: { volumes: volume.toJSON() } }];
+  const first = model.newPersistenceId();
+  const volume = volumeOf(source, amount, first.id, `${model.name}/${first.id}`, model.principal);
+  let made = volume;
+  let shared = first.shared;
+  if (whole - amount >= 1 && random.next() < SECOND_VOLUME_PROBABILITY) {
+    const second = model.newPersistenceId();
+    if (second.id !== first.id) made = made.add(volumeOf(source, Math.min(whole - amount, model.pick(VOLUME_SIZES_MB)), second.id, `${model.name}/${second.id}`, model.principal));
+    shared = shared || second.shared;
+  }
+  const operations: Operation[] = [{ type: 'CREATE', create: { volumes: made.toJSON() } }];
   model.conversionsSent.create++;
-  model.log(`${model.name} creates ${volume.format()} on ${offer.agentId} (offer ${offer.id})`);
-  const available = offered.subtract(volume.withoutVolumes()).add(volume);
+  model.log(`${model.name} creates ${made.format()} on ${offer.agentId} (offer ${offer.id})`);
+  const available = offered.subtract(made.withoutVolumes()).add(made);
   // A shared id may be taken on the agent by a volume the offer does not show (in use): the CREATE may be refused.
-  if (shared || random.next() >= LAUNCH_ON_VOLUME_PROBABILITY || model.liveTasks().length >= MAX_LIVE_TASKS_PER_FRAMEWORK) return { operations, tasks: [], available };
+  if (shared || random.next() >= LAUNCH_ON_VOLUME_PROBABILITY || model.liveTasks().length >= MAX_LIVE_TASKS_PER_FRAMEWORK) {
+    if (random.next() >= DESTROY_AT_ONCE_PROBABILITY) return { operations, tasks: [], available };
+    operations.push({ type: 'DESTROY', destroy: { volumes: made.toJSON() } });
+    model.conversionsSent.destroy++;
+    model.log(`${model.name} destroys ${made.format()} at once, in the same ACCEPT`);
+    // Refused with the CREATE (a shared id taken), it is refused too: nothing of the offer changes either way.
+    return { operations, tasks: [], available: offered };
+  }
   const launched = taskOnVolume(model, offer, available, volume, nowMs);
   operations.push({ type: 'LAUNCH', launch: { taskInfos: [launched.task] } });
   return { operations, tasks: [launched.task], available: launched.available };
@@ -943,7 +967,31 @@ function planInvalidVolumeOperation(model: FrameworkModel, offer: Offer, offered
       const absent = volumeOf(source, 1, `${model.name}-absent`, `${model.name}/absent`, model.principal);
       return said(`destroys ${absent.format()}, which the agent does not have,`, { type: 'DESTROY', destroy: { volumes: absent.toJSON() } });
     }
+    case 'duplicateInList': {
+      const source = reservedDisk(offered).find((entry) => entry.type === 'SCALAR' && entry.value >= 2);
+      if (source === undefined) return undefined;
+      const { id } = model.newPersistenceId();
+      const twins = volumeOf(source, 1, id, `${model.name}/${id}-a`, model.principal).add(volumeOf(source, 1, id, `${model.name}/${id}-b`, model.principal));
+      return said(`creates ${twins.format()}, two volumes with one persistence id,`, { type: 'CREATE', create: { volumes: twins.toJSON() } });
+    }
+    case 'destroyInUse':
+      return volume === undefined || model.liveTasks().length >= MAX_LIVE_TASKS_PER_FRAMEWORK ? undefined : planDestroyInUse(model, offer, offered, volume, nowMs);
   }
+}
+
+/**
+ * A task on an offered volume, then, in the same ACCEPT, a DESTROY of that volume, which the
+ * master must refuse (the task took it): the task runs on the volume, which stays.
+ */
+function planDestroyInUse(model: FrameworkModel, offer: Offer, offered: Resources, entry: Resource, nowMs: number): PlannedConversions {
+  const volume = Resources.of([entry]);
+  const { task, available } = taskOnVolume(model, offer, offered, volume, nowMs);
+  model.conversionsSent.invalid++;
+  model.log(`${model.name} destroys ${volume.format()} on ${offer.agentId} (offer ${offer.id}) after launching ${task.taskId} on it, invalid on purpose`);
+  return {
+    operations: [{ type: 'LAUNCH', launch: { taskInfos: [task] } }, { type: 'DESTROY', destroy: { volumes: volume.toJSON() } }],
+    tasks: [task], available, inexact: true,
+  };
 }
 
 /** A task with a random command, run by a command executor or by `executor` (its command then in `data`); recorded in the model. */

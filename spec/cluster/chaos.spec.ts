@@ -193,12 +193,12 @@ function expectReservationsMadeAndUnmade(counts: ReservationCounts | undefined):
 }
 
 /**
- * A run with volumes made them, used them and destroyed them: its frameworks sent CREATE and
- * DESTROY and launched tasks on volumes (so the flag cannot silently stop exercising them).
+ * A run with volumes made them and used them: its frameworks sent CREATE and launched tasks on
+ * volumes (so the flag cannot silently stop exercising them). (Not every run's frameworks destroy
+ * one: with v1 HTTP frameworks, few of them deal with volumes; the replay test checks DESTROY.)
  */
-function expectVolumesMadeUsedAndDestroyed(counts: ReservationCounts | undefined): void {
+function expectVolumesMadeAndUsed(counts: ReservationCounts | undefined): void {
   expect(counts?.frameworkCreates, 'CREATE operations sent').to.be.greaterThan(0);
-  expect(counts?.frameworkDestroys, 'DESTROY operations sent').to.be.greaterThan(0);
   expect(counts?.frameworkTasksOnVolumes, 'tasks launched on volumes').to.be.greaterThan(0);
 }
 
@@ -548,7 +548,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
         if (!result.passed) throw new Error(result.failure);
         expect(result.tasksLaunched, 'tasks launched').to.be.greaterThan(0);
         if (settings.reservations === true || settings.volumes === true) expectReservationsMadeAndUnmade(result.reservations);
-        if (settings.volumes === true) expectVolumesMadeUsedAndDestroyed(result.reservations);
+        if (settings.volumes === true) expectVolumesMadeAndUsed(result.reservations);
       });
     }
 
@@ -660,7 +660,9 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
   it(`replays a seed with volumes exactly: seed ${DEFAULT_VOLUME_BASE_SEED} twice gives the same message trace and event log, volumes made, used and destroyed`, async () => {
     const first = await runChaos({ seed: DEFAULT_VOLUME_BASE_SEED, steps: 60, volumes: true, hashTrace: true });
     const second = await runChaos({ seed: DEFAULT_VOLUME_BASE_SEED, steps: 60, volumes: true, hashTrace: true });
-    expectVolumesMadeUsedAndDestroyed(first.reservations);
+    expectVolumesMadeAndUsed(first.reservations);
+    expect(first.reservations.frameworkDestroys, 'DESTROY operations sent').to.be.greaterThan(0);
+    expect(first.reservations.frameworkInvalidOnPurpose, 'operations sent invalid on purpose').to.be.greaterThan(0);
     expect(first.events.some((line) => /the operator's .*(create|destroy)-volumes.* is answered 202/.test(line)), "the operator's volume calls done").to.equal(true);
     expect(second.reservations).to.deep.equal(first.reservations);
     expect(second.digest).to.equal(first.digest);
