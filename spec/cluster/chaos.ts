@@ -38,7 +38,9 @@
  * With `ChaosOptions.reservations`, frameworks reserve and unreserve resources of their offers,
  * and an operator step reserves and unreserves resources of agents (chaos-operator.ts); the
  * checks then tell reservations apart (chaos-invariants.ts `allocatorAgreesOnReservations`,
- * `totalsHoldDeclared`, `reservationsAgree`).
+ * `totalsHoldDeclared`, `reservationsAgree`). With `ChaosOptions.volumes` (which implies
+ * reservations), frameworks and the operator create, use and destroy persistent volumes too, and
+ * `volumesHold` checks them.
  * Agents that the master tells to shut down (they come back after it removed them) start again,
  * as a supervisor would start them. Then the faults stop, the frameworks stop launching, time
  * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
