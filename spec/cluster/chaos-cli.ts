@@ -42,11 +42,12 @@ interface ChaosCliFlags {
   httpFrameworks?: boolean;
   fetch?: boolean;
   reservations?: boolean;
+  volumes?: boolean;
 }
 
 /** Runs `seeds` on `jobs` worker threads (in this thread for one job or one seed), calling `report` in seed order. */
 async function runAll(seeds: readonly number[], flags: ChaosCliFlags, report: (result: SeedResult) => void): Promise<void> {
-  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true, operatorView: flags.operatorView === true, httpFrameworks: flags.httpFrameworks === true, fetch: flags.fetch === true, reservations: flags.reservations === true };
+  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true, operatorView: flags.operatorView === true, httpFrameworks: flags.httpFrameworks === true, fetch: flags.fetch === true, reservations: flags.reservations === true, volumes: flags.volumes === true };
   if (flags.jobs <= 1 || seeds.length <= 1) {
     for (const seed of seeds) report(await runSeed(seed, settings, flags.trace));
     return;
@@ -77,6 +78,7 @@ function parseFlags(argv: string[]): ChaosCliFlags {
     .option('--http-frameworks', 'some frameworks (drawn from the seed) speak the v1 scheduler HTTP API; their streams break or go silent, their calls or answers are lost, a SUBSCRIBE may reach a standby (307)')
     .option('--fetch', 'a share of the commands (drawn from the seed) have URIs the simulated launcher fetches first: some fail, some outlast the executor registration timeout (http://fetch.sim/<delayMs>/<ok|fail>/<name>)')
     .option('--reservations', 'frameworks reserve and unreserve resources of their offers (a task maybe launched on a reservation in the same ACCEPT) and an operator reserves and unreserves resources of agents (/master/reserve, /master/unreserve, v1 RESERVE_RESOURCES, UNRESERVE_RESOURCES); checked: master, allocator and agents agree on every reservation, nothing reserved to another role is held, totals are declared resources with reservations applied')
+    .option('--volumes', 'implies --reservations: frameworks CREATE persistent volumes of reserved disk they are offered, launch tasks on whole volumes and DESTROY them (maybe unreserving their disk), now and then an operation the master must refuse; an operator creates and destroys volumes (/master/create-volumes, /master/destroy-volumes, v1 CREATE_VOLUMES, DESTROY_VOLUMES); checked besides: persistence ids unique in a role on an agent, volumes used whole, a task\'s volumes kept while it runs, master and agents agree on volumes as on reservations')
     .option('--no-registry-faults', "never fail or slow the registry's writes (replays a seed found before those faults existed)")
     .parse(argv);
   const flags = program.opts<ChaosCliFlags>();
@@ -91,13 +93,18 @@ async function main(argv: string[]): Promise<void> {
   const seeds = flags.seed !== undefined ? [flags.seed] : Array.from({ length: flags.seeds }, (_, index) => flags.baseSeed + index);
   const failed: number[] = [];
   const fetches = { fetched: 0, failed: 0, aborted: 0 };
-  const reservations = { frameworkReserves: 0, frameworkUnreserves: 0, grew: 0, shrank: 0, operatorAnswers: {} as Record<string, number> };
+  const reservations = {
+    frameworkReserves: 0, frameworkUnreserves: 0, grew: 0, shrank: 0, frameworkCreates: 0, frameworkDestroys: 0, frameworkTasksOnVolumes: 0, frameworkInvalidOnPurpose: 0,
+    operatorAnswers: {} as Record<string, number>,
+  };
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
   await runAll(seeds, flags, (result) => {
     for (const outcome of ['fetched', 'failed', 'aborted'] as const) fetches[outcome] += result.fetches?.[outcome] ?? 0;
     if (result.reservations !== undefined) {
-      for (const key of ['frameworkReserves', 'frameworkUnreserves', 'grew', 'shrank'] as const) reservations[key] += result.reservations[key];
+      for (const key of ['frameworkReserves', 'frameworkUnreserves', 'grew', 'shrank', 'frameworkCreates', 'frameworkDestroys', 'frameworkTasksOnVolumes', 'frameworkInvalidOnPurpose'] as const) {
+        reservations[key] += result.reservations[key];
+      }
       for (const [status, count] of Object.entries(result.reservations.operatorAnswers)) reservations.operatorAnswers[status] = (reservations.operatorAnswers[status] ?? 0) + count;
     }
     if (!result.passed) {
@@ -112,9 +119,12 @@ async function main(argv: string[]): Promise<void> {
   const cpu = process.cpuUsage(cpuAtStart); // every thread of this process, workers included
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   if (flags.fetch === true) process.stdout.write(`fetches of the passed seeds: ${fetches.fetched} fetched (executor started), ${fetches.failed} failed, ${fetches.aborted} aborted\n`);
-  if (flags.reservations === true) {
+  if (flags.reservations === true || flags.volumes === true) {
     const answers = Object.entries(reservations.operatorAnswers).sort().map(([status, count]) => `${count} ${status}`).join(', ') || 'none';
     process.stdout.write(`reservations of the passed seeds: frameworks sent ${reservations.frameworkReserves} RESERVE and ${reservations.frameworkUnreserves} UNRESERVE; operator answers: ${answers}; an agent's reservations at the master grew ${reservations.grew} times, shrank ${reservations.shrank} times\n`);
+  }
+  if (flags.volumes === true) {
+    process.stdout.write(`volumes of the passed seeds: frameworks sent ${reservations.frameworkCreates} CREATE and ${reservations.frameworkDestroys} DESTROY, launched ${reservations.frameworkTasksOnVolumes} tasks on volumes, sent ${reservations.frameworkInvalidOnPurpose} operations invalid on purpose\n`);
   }
   if (flags.trace !== undefined) process.stdout.write(`message trace written to ${flags.trace} (read it with: npx mesos-trace ${flags.trace})\n`);
   process.stdout.write(

@@ -23,7 +23,7 @@ import type { ZooKeeperConnector } from '../../lib/ha/zookeeper';
 import type { ExecutorInfo, FrameworkInfo, Offer, Operation, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import type { Prng } from '../../lib/process';
-import { dynamicReservation, isAllocatableTo, Resources } from '../../lib/resources';
+import { dynamicReservation, isAllocatableTo, persistentVolume, Resources, VOLUME_RESOURCE_NAME, type Resource, type ScalarResource } from '../../lib/resources';
 import { Scheduler } from '../../actors/framework/scheduler';
 import { fitInto } from '../../actors/framework/offers';
 import { pick } from './chaos-faults';
@@ -105,6 +105,54 @@ export const RESERVE_PORT_PROBABILITY = 0.3;
 export const UNRESERVE_ALL_PROBABILITY = 0.3;
 /** With `--reservations`: what a framework reserves, one of these (if the offer holds it unreserved). */
 export const RESERVATION_SHAPES: readonly string[] = ['cpus:0.25;mem:64', 'cpus:0.5;mem:128', 'cpus:1', 'mem:256', 'disk:100', 'cpus:0.25;mem:32;disk:50'];
+/**
+ * With `--volumes`: chance that a framework that sees volumes (`VolumeUse` 'full') acts on an
+ * offer's persistent volumes or reserved disk (CREATE, a task on a volume, DESTROY) before
+ * anything else it does with the offer.
+ */
+export const VOLUME_OPERATION_PROBABILITY = 0.35;
+/** With `--volumes`: the size of a volume (MB of disk), one of these, at most the reserved disk it is made of. */
+export const VOLUME_SIZES_MB: readonly number[] = [16, 32, 50, 100];
+/** With `--volumes`: chance that a CREATE makes all of a reserved disk entry into the volume, rather than a `VOLUME_SIZES_MB` part of it. */
+export const WHOLE_DISK_VOLUME_PROBABILITY = 0.3;
+/** With `--volumes`: chance that a CREATE is followed, in the same ACCEPT, by a task on the new volume. */
+export const LAUNCH_ON_VOLUME_PROBABILITY = 0.5;
+/** With `--volumes`: chance that a CREATE makes a second volume too (of what is left of the same disk entry, with an id of its own). */
+export const SECOND_VOLUME_PROBABILITY = 0.15;
+/** With `--volumes`: chance that a CREATE without a task is followed, in the same ACCEPT, by a DESTROY of what it made (the framework changed its mind). */
+export const DESTROY_AT_ONCE_PROBABILITY = 0.1;
+/** With `--volumes`: chance that a DESTROY of a volume on a dynamic reservation is followed, in the same ACCEPT, by an UNRESERVE of its disk. */
+export const UNRESERVE_AFTER_DESTROY_PROBABILITY = 0.5;
+/** With `--volumes`: chance that a framework's volume operation is invalid on purpose (`INVALID_VOLUME_OPERATIONS`). */
+export const INVALID_VOLUME_OPERATION_PROBABILITY = 0.1;
+/**
+ * With `--volumes`: the operations a framework sends invalid on purpose, which the master must
+ * refuse: an UNRESERVE of a volume (DESTROY it first), a task on half of a volume (a volume is
+ * used whole: TASK_ERROR), a CREATE with the persistence id of a volume of the same role on the
+ * agent, a DESTROY of a volume the agent does not have, a CREATE of two volumes with one new
+ * persistence id, and a DESTROY of a volume after a LAUNCH of a task on it in the same ACCEPT
+ * (the task runs; the volume stays).
+ */
+export const INVALID_VOLUME_OPERATIONS = ['unreserveVolume', 'partOfVolume', 'duplicateId', 'destroyAbsent', 'duplicateInList', 'destroyInUse'] as const;
+/** What a task on a volume asks for besides the volume, when what is left of the offer holds it. */
+export const VOLUME_TASK_SHAPE = 'cpus:0.25;mem:64';
+/**
+ * With `--volumes`: persistence ids that frameworks and the operator may both use (the others are
+ * each maker's own). Two makers racing for one of them on one agent and role: the master must
+ * let one volume have it, never two.
+ */
+export const SHARED_PERSISTENCE_IDS: readonly string[] = ['shared-0', 'shared-1', 'shared-2'];
+/** With `--volumes`: chance that a CREATE uses one of `SHARED_PERSISTENCE_IDS` (no task is then launched on it: another may hold the id). */
+export const SHARED_PERSISTENCE_ID_PROBABILITY = 0.15;
+
+/**
+ * How a framework of a run with `--volumes` deals with persistent volumes: 'full', it creates them
+ * of reserved disk it is offered, launches tasks on them and destroys them; 'blind', a v1 HTTP
+ * framework, whose offers show a volume as the reserved disk it is made of (the v1 API writes no
+ * `DiskInfo` in offers, nor takes CREATE or DESTROY, yet): it does none of that, and never
+ * unreserves disk, which it cannot tell from a volume; 'none', a run without volumes.
+ */
+export type VolumeUse = 'none' | 'full' | 'blind';
 
 /** A status update as the model keeps it. */
 export interface Observation {
@@ -227,8 +275,14 @@ export class FrameworkModel {
   readonly offerViolations: string[] = [];
   /** With `reservations`: its principal (its credential's), which its reservations carry; undefined: none. */
   principal: string | undefined;
-  /** With `reservations`: the RESERVE and UNRESERVE operations its schedulers sent (the master may have found some invalid). */
-  readonly conversionsSent = { reserve: 0, unreserve: 0 };
+  /**
+   * With `reservations`: the RESERVE and UNRESERVE operations its schedulers sent (the master may
+   * have found some invalid); with volumes, the CREATE and DESTROY ones, the tasks launched on a
+   * volume, and the operations sent invalid on purpose.
+   */
+  readonly conversionsSent = { reserve: 0, unreserve: 0, create: 0, destroy: 0, tasksOnVolumes: 0, invalid: 0 };
+  /** With `--volumes`: how it deals with persistent volumes (set once its scheduler's kind is known). */
+  volumes: VolumeUse = 'none';
   /** Reconciliation answers since the last `clearAnswers`. */
   answers: ReconciliationAnswer[] = [];
   /** Stop launching and decline every offer for long: the run is quiescing. */
@@ -254,6 +308,7 @@ export class FrameworkModel {
   /** Tasks with a status update to one of its schedulers that a fault dropped. */
   private readonly droppedUpdates = new Set<string>();
   private nextTaskNumber = 0;
+  private nextVolumeNumber = 0;
 
   constructor(
     readonly name: string,
@@ -288,6 +343,12 @@ export class FrameworkModel {
   /** A fresh task id. */
   newTaskId(): string {
     return `${this.name}-t${this.nextTaskNumber++}`;
+  }
+
+  /** A persistence id for a new volume: its own, or now and then one of `SHARED_PERSISTENCE_IDS` (`shared` says which). */
+  newPersistenceId(): { readonly id: string; readonly shared: boolean } {
+    if (this.random.next() < SHARED_PERSISTENCE_ID_PROBABILITY) return { id: this.pick(SHARED_PERSISTENCE_IDS), shared: true };
+    return { id: `${this.name}-v${this.nextVolumeNumber++}`, shared: false };
   }
 
   /** Tasks not known to have ended: no update yet, a non-terminal one, or TASK_UNREACHABLE. */
@@ -693,7 +754,7 @@ export function planOffer(model: FrameworkModel, offer: Offer, nowMs: number, ma
     tasks.push(newTask(model, offer, picked, executor, nowMs));
   }
   if (model.reservations) {
-    const exact = tasks.every((task) => task.executor === undefined && !Resources.fromJSON(task.resources).equals(OVERSIZED));
+    const exact = conversions?.inexact !== true && tasks.every((task) => task.executor === undefined && !Resources.fromJSON(task.resources).equals(OVERSIZED));
     for (const task of tasks) (model.tasks.get(task.taskId) as LaunchedTask).fittedExactly = exact;
   }
   if (conversions !== undefined && conversions.operations.length > 0) return { kind: 'launch', tasks, filters, conversions: conversions.operations };
@@ -715,6 +776,8 @@ interface PlannedConversions {
   readonly operations: Operation[];
   readonly tasks: TaskInfo[];
   readonly available: Resources;
+  /** An operation is invalid on purpose: the tasks of the ACCEPT are not `fittedExactly`. */
+  readonly inexact?: boolean;
 }
 
 /**
@@ -727,10 +790,16 @@ function planConversions(model: FrameworkModel, offer: Offer, offered: Resources
   const random = model.random;
   const role = offer.allocationRole;
   if (role === '*') return undefined;
+  // Drawn only with volumes, before the rest: a run without them draws as before.
+  if (model.volumes === 'full' && random.next() < VOLUME_OPERATION_PROBABILITY) {
+    const planned = planVolumeOperation(model, offer, offered, nowMs);
+    if (planned !== undefined) return planned;
+  }
   const draw = random.next();
   if (draw < RESERVE_PROBABILITY) return planReserve(model, offer, offered, nowMs);
   if (draw >= RESERVE_PROBABILITY + UNRESERVE_PROBABILITY) return undefined;
-  const reserved = offered.dynamicallyReserved();
+  // A volume is never unreserved (DESTROY it first); a framework blind to volumes leaves reserved disk alone.
+  const reserved = offered.dynamicallyReserved().filter((entry) => entry.volume === undefined && (model.volumes !== 'blind' || entry.name !== VOLUME_RESOURCE_NAME));
   if (reserved.isEmpty()) return undefined;
   const undone = random.next() < UNRESERVE_ALL_PROBABILITY ? reserved : Resources.of([model.pick(reserved.entries())]);
   model.conversionsSent.unreserve++;
@@ -756,6 +825,173 @@ function planReserve(model: FrameworkModel, offer: Offer, offered: Resources, no
   operations.push({ type: 'LAUNCH', launch: { taskInfos: [task] } });
   available = available.subtract(reserved);
   return { operations, tasks: [task], available };
+}
+
+// ---- persistent volumes (`--volumes`) ------------------------------------------------------------
+
+/**
+ * With volumes, drawn: a CREATE of a volume of part (or all) of a reserved disk entry the offer
+ * holds, maybe with a task on it in the same ACCEPT (`planCreate`); a task on a volume the offer
+ * holds, asking for it exactly as offered; a DESTROY of an offered volume, maybe followed by an
+ * UNRESERVE of its disk; or, now and then, an operation the master must refuse
+ * (`INVALID_VOLUME_OPERATIONS`). Undefined when the offer holds nothing to do it with.
+ */
+function planVolumeOperation(model: FrameworkModel, offer: Offer, offered: Resources, nowMs: number): PlannedConversions | undefined {
+  const volumes = offered.persistentVolumes().entries();
+  const disk = reservedDisk(offered);
+  if (model.random.next() < INVALID_VOLUME_OPERATION_PROBABILITY) return planInvalidVolumeOperation(model, offer, offered, nowMs);
+  const kinds = [...(disk.length > 0 ? ['create' as const] : []), ...(volumes.length > 0 ? ['launch' as const, 'destroy' as const] : [])];
+  if (kinds.length === 0) return undefined;
+  switch (model.pick(kinds)) {
+    case 'create':
+      return planCreate(model, offer, offered, model.pick(disk), nowMs);
+    case 'launch': {
+      const volume = Resources.of([model.pick(volumes)]);
+      const { task, available } = taskOnVolume(model, offer, offered, volume, nowMs);
+      return { operations: [{ type: 'LAUNCH', launch: { taskInfos: [task] } }], tasks: [task], available };
+    }
+    case 'destroy':
+      return planDestroy(model, offer, offered, model.pick(volumes));
+  }
+}
+
+/** The reserved (statically or dynamically) `disk` entries of `resources` that are not volumes: what a CREATE makes volumes of. */
+export function reservedDisk(resources: Resources): Resource[] {
+  return resources.reserved().filter((entry) => entry.name === VOLUME_RESOURCE_NAME && entry.volume === undefined).entries().slice();
+}
+
+/**
+ * `amount` of the reserved disk entry `source` made a persistent volume `id` (read-write, under
+ * `containerPath`), with `principal` (the maker's) as its creator. Shared with the operator.
+ * @example volumeOf(diskEntry, 50, 'fw0-v0', 'fw0/fw0-v0', 'ops').format() // 'disk(web, ops)[fw0-v0:fw0/fw0-v0]:50'
+ */
+export function volumeOf(source: Resource, amount: number, id: string, containerPath: string, principal: string | undefined): Resources {
+  const volume = persistentVolume({ id, containerPath, mode: 'RW', ...(principal !== undefined ? { principal } : {}) });
+  return Resources.of([{ ...(source as ScalarResource), value: amount, volume }]);
+}
+
+/**
+ * A CREATE of a volume of part or all of `source` (a reserved disk entry of the offer), now and
+ * then with a second volume of what is left of it, and maybe a task on the (first) volume; without
+ * a task, now and then a DESTROY of what it made, in the same ACCEPT (`planVolumeOperation`).
+ */
+function planCreate(model: FrameworkModel, offer: Offer, offered: Resources, source: Resource, nowMs: number): PlannedConversions {
+  const random = model.random;
+  const whole = source.type === 'SCALAR' ? source.value : 0;
+  const amount = random.next() < WHOLE_DISK_VOLUME_PROBABILITY ? whole : Math.min(whole, model.pick(VOLUME_SIZES_MB));
+  const first = model.newPersistenceId();
+  const volume = volumeOf(source, amount, first.id, `${model.name}/${first.id}`, model.principal);
+  let made = volume;
+  let shared = first.shared;
+  if (whole - amount >= 1 && random.next() < SECOND_VOLUME_PROBABILITY) {
+    const second = model.newPersistenceId();
+    if (second.id !== first.id) made = made.add(volumeOf(source, Math.min(whole - amount, model.pick(VOLUME_SIZES_MB)), second.id, `${model.name}/${second.id}`, model.principal));
+    shared = shared || second.shared;
+  }
+  const operations: Operation[] = [{ type: 'CREATE', create: { volumes: made.toJSON() } }];
+  model.conversionsSent.create++;
+  model.log(`${model.name} creates ${made.format()} on ${offer.agentId} (offer ${offer.id})`);
+  const available = offered.subtract(made.withoutVolumes()).add(made);
+  // A shared id may be taken on the agent by a volume the offer does not show (in use): the CREATE may be refused.
+  if (shared || random.next() >= LAUNCH_ON_VOLUME_PROBABILITY || model.liveTasks().length >= MAX_LIVE_TASKS_PER_FRAMEWORK) {
+    if (random.next() >= DESTROY_AT_ONCE_PROBABILITY) return { operations, tasks: [], available };
+    operations.push({ type: 'DESTROY', destroy: { volumes: made.toJSON() } });
+    model.conversionsSent.destroy++;
+    model.log(`${model.name} destroys ${made.format()} at once, in the same ACCEPT`);
+    // Refused with the CREATE (a shared id taken), it is refused too: nothing of the offer changes either way.
+    return { operations, tasks: [], available: offered };
+  }
+  const launched = taskOnVolume(model, offer, available, volume, nowMs);
+  operations.push({ type: 'LAUNCH', launch: { taskInfos: [launched.task] } });
+  return { operations, tasks: [launched.task], available: launched.available };
+}
+
+/** A task on `volume` (whole, as offered) and, if what is left holds it, `VOLUME_TASK_SHAPE`; and what is left after it. */
+function taskOnVolume(model: FrameworkModel, offer: Offer, available: Resources, volume: Resources, nowMs: number): { task: TaskInfo; available: Resources } {
+  const rest = available.subtract(volume);
+  const extra = fitInto(rest, Resources.parse(VOLUME_TASK_SHAPE), offer.allocationRole) ?? Resources.EMPTY;
+  const resources = volume.add(extra);
+  model.conversionsSent.tasksOnVolumes++;
+  return { task: newTask(model, offer, resources, undefined, nowMs), available: rest.subtract(extra) };
+}
+
+/** A DESTROY of an offered volume, maybe followed by an UNRESERVE of its disk when that is dynamically reserved (`planVolumeOperation`). */
+function planDestroy(model: FrameworkModel, offer: Offer, offered: Resources, entry: Resource): PlannedConversions {
+  const volume = Resources.of([entry]);
+  const disk = volume.withoutVolumes();
+  const operations: Operation[] = [{ type: 'DESTROY', destroy: { volumes: volume.toJSON() } }];
+  model.conversionsSent.destroy++;
+  let available = offered.subtract(volume).add(disk);
+  const unreserve = entry.reservation !== undefined && model.random.next() < UNRESERVE_AFTER_DESTROY_PROBABILITY;
+  model.log(`${model.name} destroys ${volume.format()}${unreserve ? ' and unreserves its disk' : ''} on ${offer.agentId} (offer ${offer.id})`);
+  if (!unreserve) return { operations, tasks: [], available };
+  operations.push({ type: 'UNRESERVE', unreserve: { resources: disk.toJSON() } });
+  model.conversionsSent.unreserve++;
+  available = available.subtract(disk).add(disk.flatten());
+  return { operations, tasks: [], available };
+}
+
+/**
+ * An operation the master must refuse (`INVALID_VOLUME_OPERATIONS`), when the offer holds what it
+ * needs: nothing of the offer changes (a task on part of a volume ends TASK_ERROR), so the ACCEPT's
+ * other tasks are fitted to the offer as it was, and are not `fittedExactly`.
+ */
+function planInvalidVolumeOperation(model: FrameworkModel, offer: Offer, offered: Resources, nowMs: number): PlannedConversions | undefined {
+  const volumes = offered.persistentVolumes().entries();
+  const kind = model.pick(INVALID_VOLUME_OPERATIONS);
+  const volume = volumes.length === 0 ? undefined : model.pick(volumes);
+  const said = (what: string, operation: Operation, tasks: TaskInfo[] = []): PlannedConversions => {
+    model.conversionsSent.invalid++;
+    model.log(`${model.name} ${what} on ${offer.agentId} (offer ${offer.id}), invalid on purpose`);
+    return { operations: [operation], tasks, available: offered, inexact: true };
+  };
+  switch (kind) {
+    case 'unreserveVolume':
+      if (volume === undefined || volume.reservation === undefined) return undefined;
+      return said(`unreserves the volume ${Resources.of([volume]).format()}`, { type: 'UNRESERVE', unreserve: { resources: Resources.of([volume]).toJSON() } });
+    case 'partOfVolume': {
+      if (volume === undefined || volume.type !== 'SCALAR' || volume.value < 2) return undefined;
+      const part = Resources.of([{ ...volume, value: Math.floor(volume.value / 2) }]);
+      const task = newTask(model, offer, part, undefined, nowMs);
+      return said(`launches ${task.taskId} on part of a volume, ${part.format()},`, { type: 'LAUNCH', launch: { taskInfos: [task] } }, [task]);
+    }
+    case 'duplicateId': {
+      const source = reservedDisk(offered).find((entry) => entry.role === volume?.role);
+      if (volume?.volume === undefined || source === undefined) return undefined;
+      const twin = volumeOf(source, 1, volume.volume.id, `${model.name}/${volume.volume.id}-again`, model.principal);
+      return said(`creates ${twin.format()}, whose persistence id its role has already,`, { type: 'CREATE', create: { volumes: twin.toJSON() } });
+    }
+    case 'destroyAbsent': {
+      const source = reservedDisk(offered)[0];
+      if (source === undefined) return undefined;
+      const absent = volumeOf(source, 1, `${model.name}-absent`, `${model.name}/absent`, model.principal);
+      return said(`destroys ${absent.format()}, which the agent does not have,`, { type: 'DESTROY', destroy: { volumes: absent.toJSON() } });
+    }
+    case 'duplicateInList': {
+      const source = reservedDisk(offered).find((entry) => entry.type === 'SCALAR' && entry.value >= 2);
+      if (source === undefined) return undefined;
+      const { id } = model.newPersistenceId();
+      const twins = volumeOf(source, 1, id, `${model.name}/${id}-a`, model.principal).add(volumeOf(source, 1, id, `${model.name}/${id}-b`, model.principal));
+      return said(`creates ${twins.format()}, two volumes with one persistence id,`, { type: 'CREATE', create: { volumes: twins.toJSON() } });
+    }
+    case 'destroyInUse':
+      return volume === undefined || model.liveTasks().length >= MAX_LIVE_TASKS_PER_FRAMEWORK ? undefined : planDestroyInUse(model, offer, offered, volume, nowMs);
+  }
+}
+
+/**
+ * A task on an offered volume, then, in the same ACCEPT, a DESTROY of that volume, which the
+ * master must refuse (the task took it): the task runs on the volume, which stays.
+ */
+function planDestroyInUse(model: FrameworkModel, offer: Offer, offered: Resources, entry: Resource, nowMs: number): PlannedConversions {
+  const volume = Resources.of([entry]);
+  const { task, available } = taskOnVolume(model, offer, offered, volume, nowMs);
+  model.conversionsSent.invalid++;
+  model.log(`${model.name} destroys ${volume.format()} on ${offer.agentId} (offer ${offer.id}) after launching ${task.taskId} on it, invalid on purpose`);
+  return {
+    operations: [{ type: 'LAUNCH', launch: { taskInfos: [task] } }, { type: 'DESTROY', destroy: { volumes: volume.toJSON() } }],
+    tasks: [task], available, inexact: true,
+  };
 }
 
 /** A task with a random command, run by a command executor or by `executor` (its command then in `data`); recorded in the model. */

@@ -21,9 +21,12 @@
  *   - with reservations read (`ChaosOptions.reservations`): the allocator's totals and allocations
  *     equal the master's with reservations told apart, and nothing is held for a role on resources
  *     reserved to another (`allocatorAgreesOnReservations`); every total, at the master and at the
- *     agent, is the agent's declared resources with its reservations applied (`totalsHoldDeclared`);
- *     and, once nothing is in flight, an agent registered as both see it holds the reservations the
- *     master has for it (`reservationsAgree`, which the run calls when that is so).
+ *     agent, is the agent's declared resources with its dynamic reservations and persistent volumes
+ *     applied (`totalsHoldDeclared`); once nothing is in flight, an agent registered as both see it
+ *     holds the reservations and volumes the master has for it (`reservationsAgree`, which the run
+ *     calls when that is so); no two volumes of one role on an agent share a persistence id, a
+ *     volume is used or offered whole, and a task's volumes stay on its agent while it runs
+ *     (`volumesHold`, with the tasks' volumes read from the frameworks: `taskVolumes`).
  * At quiescence, after the faults stopped and time passed (`clusterSettled`, `frameworkSettled`,
  * `frameworkGone`, `reconciliationAgrees`): the agents that run are exactly those registered,
  * connected and active; what the master has live on an agent is live there in the same state;
@@ -34,7 +37,7 @@
 import { z } from 'zod';
 import { dispatch } from '../../lib/actor';
 import { isTerminalState, TaskStateSchema, type TaskState } from '../../lib/protocol';
-import { isAllocatableTo, Resources } from '../../lib/resources';
+import { isAllocatableTo, Resources, type Resource } from '../../lib/resources';
 import { renderResources } from '../../lib/state-json';
 import { applyCheckpointedResources, checkpointedResourcesError } from '../../actors/agent/checkpointed-resources';
 import { GAUGED_RESOURCES } from '../../actors/master/metrics';
@@ -160,6 +163,12 @@ export interface ClusterSnapshot {
   readonly stateTextMismatch?: string;
   /** With `reservations` read: the agents' resources in full. */
   readonly reservations?: ReservationsSnapshot;
+  /**
+   * With volumes (`ChaosOptions.volumes`): the persistent volumes each task its framework launched
+   * asked for, by `frameworkId/taskId` (what the master keeps of a task shows its resources summed,
+   * volumes and all, so the frameworks say).
+   */
+  readonly taskVolumes?: ReadonlyMap<string, Resources>;
 }
 
 /** Reads a snapshot; `everAgentIds` are the ids of every agent that registered so far; with `reservations`, the agents' resources in full too. */
@@ -351,9 +360,10 @@ export function allocatorAgreesOnReservations(snapshot: ClusterSnapshot): string
 }
 
 /**
- * With reservations read, no resource is made or lost by reservations: each agent's total, at
- * the master and at the agent, is its declared resources with its dynamic reservations applied
- * (every reservation carved out of unreserved declared resources; Mesos' `applyCheckpointedResources`).
+ * With reservations read, no resource is made or lost by reservations or volumes: each agent's
+ * total, at the master and at the agent, is its declared resources with its checkpointed
+ * resources applied (every dynamic reservation carved out of unreserved declared resources, every
+ * volume out of the reserved disk it was made of; Mesos' `applyCheckpointedResources`).
  */
 export function totalsHoldDeclared(snapshot: ClusterSnapshot): string[] {
   const reservations = snapshot.reservations;
@@ -362,10 +372,10 @@ export function totalsHoldDeclared(snapshot: ClusterSnapshot): string[] {
   const check = (where: string, hostname: string | undefined, total: Resources): void => {
     const declared = hostname === undefined ? undefined : reservations.declared.get(hostname);
     if (declared === undefined) return void broken.push(`${where}: no agent slot declares resources for host ${hostname ?? '?'}`);
-    const dynamic = total.dynamicallyReserved();
-    const error = checkpointedResourcesError(declared, dynamic);
-    if (error !== undefined) return void broken.push(`${where}: its reservations ${dynamic.format()} do not fit its declared ${declared.format()}: ${error}`);
-    const expected = applyCheckpointedResources(declared, dynamic);
+    const checkpointed = total.checkpointed();
+    const error = checkpointedResourcesError(declared, checkpointed);
+    if (error !== undefined) return void broken.push(`${where}: its reservations ${checkpointed.format()} do not fit its declared ${declared.format()}: ${error}`);
+    const expected = applyCheckpointedResources(declared, checkpointed);
     if (!expected.equals(total)) broken.push(`${where}: total ${total.format()}, but its declared ${declared.format()} with its reservations applied is ${expected.format()}`);
   };
   for (const [agentId, atMaster] of reservations.master) check(`agent ${agentId} at the master`, atMaster.hostname, atMaster.total);
@@ -376,9 +386,9 @@ export function totalsHoldDeclared(snapshot: ClusterSnapshot): string[] {
 /**
  * With reservations read and the cluster converged (`converged`: nothing held up or in flight
  * that could carry a CheckpointResources), each agent registered at the master, as both see it
- * (connected there, RUNNING itself), holds the dynamic reservations the master has for it: one
- * it missed (a partition dropped it, or it came while the agent re-registered) is sent again
- * when it re-registers.
+ * (connected there, RUNNING itself), holds the dynamic reservations and persistent volumes the
+ * master has for it (its checkpointed resources): one it missed (a partition dropped it, or it
+ * came while the agent re-registered) is sent again when it re-registers.
  */
 export function reservationsAgree(snapshot: ClusterSnapshot, converged: boolean): string[] {
   const reservations = snapshot.reservations;
@@ -391,9 +401,84 @@ export function reservationsAgree(snapshot: ClusterSnapshot, converged: boolean)
     // Once the faults have stopped and time has passed, an agent the master has connected knows it is registered.
     if (snapshot.quiescent === true && agent.phase !== 'RUNNING') broken.push(`agent ${agent.id} (${agent.pid}) is connected at the master but ${agent.phase ?? '?'} itself`);
     if (agent.phase !== 'RUNNING') continue;
-    const master = atMaster.total.dynamicallyReserved();
-    const own = fullResources(agent).dynamicallyReserved();
+    const master = atMaster.total.checkpointed();
+    const own = fullResources(agent).checkpointed();
     if (!master.equals(own)) broken.push(`agent ${agent.id} (${agent.pid}) holds the reservations ${own.format() || 'none'}; the master has ${master.format() || 'none'} for it`);
+  }
+  return broken;
+}
+
+/**
+ * With reservations read, persistent volumes are what they must be (with none, nothing to check):
+ *   - no two volumes of one role on an agent share a persistence id, at the master and at the
+ *     agent itself (Mesos' `validateUniquePersistenceID`: the id names the volume's directory);
+ *   - a volume is held whole or not at all: what the master's tasks, executors and offers hold of
+ *     one on an agent is the volume as its total has it (not part of it, not it twice);
+ *   - with the tasks' volumes known (`taskVolumes`), each task live at the master uses volumes its
+ *     agent's total there holds, whole (none destroyed while the task runs); and each task live in
+ *     an agent's books that the master has live there too uses volumes the agent itself holds.
+ *     (A task the master does not know, which the agent runs until the master's kill reaches it, is
+ *     left out, as `agentsAgreeWithMaster` leaves it out.)
+ */
+export function volumesHold(snapshot: ClusterSnapshot): string[] {
+  const reservations = snapshot.reservations;
+  if (reservations === undefined) return [];
+  const broken: string[] = [];
+  for (const [agentId, atMaster] of reservations.master) {
+    broken.push(...duplicatePersistenceIds(`agent ${agentId} at the master`, atMaster.total));
+    for (const held of atMaster.allocated.persistentVolumes()) {
+      const whole = volumeIn(atMaster.total, held);
+      const what = Resources.of([held]).format();
+      if (whole === undefined) broken.push(`agent ${agentId}: its tasks, executors and offers hold the volume ${what}, which its total at the master does not have`);
+      else if (!Resources.of([whole]).equals(Resources.of([held]))) broken.push(`agent ${agentId}: its tasks, executors and offers hold ${what} of the volume ${Resources.of([whole]).format()} (part of it, or it twice)`);
+    }
+  }
+  for (const agent of snapshot.agents) broken.push(...duplicatePersistenceIds(`agent ${agent.pid} (${agent.id || 'no id'}) itself`, fullResources(agent)));
+  if (snapshot.taskVolumes !== undefined) broken.push(...tasksKeepTheirVolumes(snapshot, reservations, snapshot.taskVolumes));
+  return broken;
+}
+
+/** Where two volumes of one role share a persistence id in `total` (of the agent `where`). */
+function duplicatePersistenceIds(where: string, total: Resources): string[] {
+  const byId = new Map<string, Resource[]>();
+  for (const entry of total.persistentVolumes()) {
+    const key = JSON.stringify([entry.role, entry.volume?.id]);
+    byId.set(key, [...(byId.get(key) ?? []), entry]);
+  }
+  return [...byId.values()].filter((entries) => entries.length > 1)
+    .map((entries) => `${where}: ${entries.length} volumes of role ${entries[0]?.role ?? '?'} have the persistence id ${entries[0]?.volume?.id ?? '?'}: ${Resources.of(entries).format()}`);
+}
+
+/** The volume of `total` that is `volume`'s (the same volume, role and reservation), whatever its amount; undefined when it has none. */
+function volumeIn(total: Resources, volume: Resource): Resource | undefined {
+  return total.entries().find((entry) => entry.volume?.key === volume.volume?.key && entry.role === volume.role && entry.reservation?.key === volume.reservation?.key);
+}
+
+/** Tasks live at the master, and at their agents, whose volumes their agent does not hold whole (`volumesHold`). */
+function tasksKeepTheirVolumes(snapshot: ClusterSnapshot, reservations: ReservationsSnapshot, taskVolumes: ReadonlyMap<string, Resources>): string[] {
+  const broken: string[] = [];
+  const missing = (total: Resources, volumes: Resources): Resources => volumes.filter((volume) => {
+    const held = volumeIn(total, volume);
+    return held === undefined || !Resources.of([held]).equals(Resources.of([volume]));
+  });
+  const masterLive = new Map(masterTasks(snapshot.master).filter((task) => holdsResources(task.state)).map((task) => [`${task.framework_id}/${task.id}`, task]));
+  for (const [key, task] of masterLive) {
+    const volumes = taskVolumes.get(key);
+    const total = reservations.master.get(task.slave_id)?.total;
+    if (volumes === undefined || total === undefined) continue; // no volumes; or an agent not registered: `liveTasksOnRegisteredAgents` says so
+    const gone = missing(total, volumes);
+    if (!gone.isEmpty()) broken.push(`task ${key} (${task.state}) uses ${gone.format()}, which its agent ${task.slave_id} does not hold whole at the master (it has ${total.persistentVolumes().format() || 'no volume'})`);
+  }
+  for (const agent of snapshot.agents) {
+    const own = fullResources(agent);
+    for (const task of agentLiveTasks(agent)) {
+      const key = `${task.framework_id}/${task.id}`;
+      const volumes = taskVolumes.get(key);
+      const atMaster = masterLive.get(key);
+      if (volumes === undefined || atMaster === undefined || atMaster.slave_id !== agent.id) continue;
+      const gone = missing(own, volumes);
+      if (!gone.isEmpty()) broken.push(`agent ${agent.id} (${agent.pid}) runs ${key} (${task.state}) on ${gone.format()}, which it does not hold whole itself (it has ${own.persistentVolumes().format() || 'no volume'})`);
+    }
   }
   return broken;
 }
@@ -510,6 +595,7 @@ export function stepInvariants(snapshot: ClusterSnapshot): string[] {
     ...renderedStateAgrees(snapshot),
     ...allocatorAgreesOnReservations(snapshot),
     ...totalsHoldDeclared(snapshot),
+    ...volumesHold(snapshot),
   ];
 }
 

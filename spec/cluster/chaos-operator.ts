@@ -2,7 +2,9 @@
  * The operator of the chaos simulation (chaos.ts). With `ChaosOptions.reservations`, it reserves
  * and unreserves resources of random agents (`planOperatorReservation`, `callReservation`):
  * `POST /master/reserve` and `/master/unreserve`, or the v1 operator API's RESERVE_RESOURCES and
- * UNRESERVE_RESOURCES, now and then one that is invalid on purpose.
+ * UNRESERVE_RESOURCES, now and then one that is invalid on purpose. With `ChaosOptions.volumes`,
+ * it creates and destroys persistent volumes too (`planOperatorVolume`): `/master/create-volumes`
+ * and `/master/destroy-volumes`, or CREATE_VOLUMES and DESTROY_VOLUMES.
  *
  * And its view of the cluster (`OperatorWatcher`): a v1 operator API event stream
  * (`SUBSCRIBE`), opened through the leading master's own `/api/v1` route, from which it keeps
@@ -16,11 +18,12 @@ import { TextParts, type HttpRequest, type HttpResponse, type Prng, type StreamS
 import { isTerminalState, type TaskState } from '../../lib/protocol';
 import { dynamicReservation, Resources } from '../../lib/resources';
 import { pick } from './chaos-faults';
-import { RESERVATION_SHAPES } from './chaos-framework';
+import { RESERVATION_SHAPES, reservedDisk, SHARED_PERSISTENCE_IDS, VOLUME_SIZES_MB, volumeOf } from './chaos-framework';
 import { fullResources } from './chaos-invariants';
 import type { Master } from '../../actors/master/master';
 import type { ClusterSnapshot } from './chaos-invariants';
 import { recordReader } from '../support/recordio';
+import { UNSERVED_OPERATOR_CALL_TYPES } from '../../lib/v1/operator';
 
 /** The operator API's SUBSCRIBE, as the host hands it to the master's route. */
 const SUBSCRIBE_REQUEST: HttpRequest = {
@@ -220,16 +223,51 @@ export const OPERATOR_LABEL_PROBABILITY = 0.5;
 /** The label the operator's reservations carry, when they carry one. */
 export const OPERATOR_RESERVATION_LABEL = { key: 'by', value: 'chaos-operator' } as const;
 
-/** An operator's reservation call, and how it goes. */
+/** With volumes: chance that an operator's volume call is invalid on purpose (`OperatorVolumeMistake`, answered 400). */
+export const INVALID_OPERATOR_VOLUME_CALL_PROBABILITY = 0.15;
+/** With volumes: chance that the operator destroys a volume (when the agent has one and reserved disk to make another) rather than creates one. */
+export const OPERATOR_DESTROY_PROBABILITY = 0.35;
+/** With volumes: chance that the operator's CREATE uses one of `SHARED_PERSISTENCE_IDS` (one its role on the agent does not have yet). */
+export const OPERATOR_SHARED_ID_PROBABILITY = 0.3;
+/** With volumes: what the operator reserves (for a random role) on an agent without reserved disk, to make a volume of later. */
+export const OPERATOR_VOLUME_DISK = 'disk:200';
+/** With volumes: chance that the operator sends a second call on the same agent with the first, before either is answered (two operators at once). */
+export const OPERATOR_SECOND_CALL_PROBABILITY = 0.2;
+/** With volumes: chance that such a second call, after a CREATE, creates a volume with the same persistence id of reserved disk of the same role (`twinCreate`). */
+export const OPERATOR_TWIN_CREATE_PROBABILITY = 0.5;
+
+/** An operator's conversion call (reservation or volume), and how it goes. */
 export interface ReservationCall {
-  readonly kind: 'RESERVE' | 'UNRESERVE';
-  /** `POST /master/reserve` or `/master/unreserve` (a form), or the v1 operator API (`POST /api/v1`). */
+  readonly kind: 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY';
+  /** `POST /master/reserve`, `/unreserve`, `/create-volumes` or `/destroy-volumes` (a form), or the v1 operator API (`POST /api/v1`). */
   readonly api: 'endpoint' | 'v1';
   readonly agentId: string;
   readonly resources: Resources;
-  /** Invalid on purpose (an UNRESERVE of unreserved resources): the master answers 400. */
+  /** Invalid on purpose (an UNRESERVE of unreserved resources or of a volume, a CREATE of a persistence id taken, a DESTROY of a volume not there): the master answers 400. */
   readonly invalid: boolean;
+  /**
+   * Part of the 400 the call may get for a race it lost, not a bug: its volume was destroyed
+   * (`not found on the agent`), or its shared persistence id taken (`is not unique`), by a
+   * framework between the operator's read of the agents and its call.
+   */
+  readonly raced?: string;
 }
+
+/**
+ * Whether the master serves the v1 operator calls CREATE_VOLUMES and DESTROY_VOLUMES; when it does
+ * not (a62599c lists them among the unserved calls, answered 501, as well as among the served
+ * ones), the operator's volume calls go to `/master/create-volumes` and `/master/destroy-volumes`
+ * only. Read from the v1 API's own list, so they go to both as soon as it serves them.
+ */
+export const V1_VOLUME_CALLS_SERVED = !UNSERVED_OPERATOR_CALL_TYPES.has('CREATE_VOLUMES') && !UNSERVED_OPERATOR_CALL_TYPES.has('DESTROY_VOLUMES');
+
+/** The endpoint (under `/master`) and the v1 operator call of each kind, and the name of its list. */
+const CALLS = {
+  RESERVE: { path: '/reserve', v1: 'RESERVE_RESOURCES', field: 'reserve_resources', list: 'resources' },
+  UNRESERVE: { path: '/unreserve', v1: 'UNRESERVE_RESOURCES', field: 'unreserve_resources', list: 'resources' },
+  CREATE: { path: '/create-volumes', v1: 'CREATE_VOLUMES', field: 'create_volumes', list: 'volumes' },
+  DESTROY: { path: '/destroy-volumes', v1: 'DESTROY_VOLUMES', field: 'destroy_volumes', list: 'volumes' },
+} as const;
 
 /**
  * What the operator does, drawn from `random`, given each registered agent's total (`totals`, by
@@ -246,7 +284,8 @@ export function planOperatorReservation(random: Prng, totals: ReadonlyMap<string
   const draw = random.next();
   const shape = Resources.parse(pick(random, RESERVATION_SHAPES));
   if (draw < INVALID_OPERATOR_CALL_PROBABILITY) return { kind: 'UNRESERVE', api, agentId, resources: shape, invalid: true };
-  const reserved = total.dynamicallyReserved();
+  // A volume is never unreserved (DESTROY it first).
+  const reserved = total.dynamicallyReserved().filter((entry) => entry.volume === undefined);
   if (draw < INVALID_OPERATOR_CALL_PROBABILITY + OPERATOR_UNRESERVE_PROBABILITY && !reserved.isEmpty()) {
     const undone = random.next() < 0.3 ? reserved : Resources.of([pick(random, reserved.entries())]);
     return { kind: 'UNRESERVE', api, agentId, resources: undone, invalid: false };
@@ -256,18 +295,106 @@ export function planOperatorReservation(random: Prng, totals: ReadonlyMap<string
   return { kind: 'RESERVE', api, agentId, resources: shape.reservedDynamically(role, dynamicReservation(undefined, labels)), invalid: false };
 }
 
+/**
+ * With volumes, what the operator does, drawn from `random`, given each registered agent's total
+ * (`totals`, by agent id): on a random agent, create a volume of part of a reserved disk entry
+ * (static or dynamic, anyone's) with a new persistence id (`newId`) or a shared one its role there
+ * does not have, without a principal; destroy one of its volumes; reserve disk for a random role
+ * when it has none to make a volume of; or now and then ask something invalid
+ * (`operatorVolumeMistake`). Undefined when no agent is registered.
+ */
+export function planOperatorVolume(random: Prng, totals: ReadonlyMap<string, Resources>, newId: () => string): ReservationCall | undefined {
+  const agentIds = [...totals.keys()];
+  if (agentIds.length === 0) return undefined;
+  const agentId = pick(random, agentIds);
+  const total = totals.get(agentId) ?? Resources.EMPTY;
+  const drawn = random.next() < 0.5 ? 'endpoint' : 'v1';
+  // Drawn either way, so a seed draws the same whether the master serves them or not.
+  const api = V1_VOLUME_CALLS_SERVED ? drawn : 'endpoint';
+  const volumes = total.persistentVolumes().entries();
+  const disk = reservedDisk(total);
+  const draw = random.next();
+  if (draw < INVALID_OPERATOR_VOLUME_CALL_PROBABILITY) {
+    const mistake = operatorVolumeMistake(random, total, newId);
+    if (mistake !== undefined) return { ...mistake, api, agentId, invalid: true };
+  }
+  if (volumes.length > 0 && (disk.length === 0 || draw < INVALID_OPERATOR_VOLUME_CALL_PROBABILITY + OPERATOR_DESTROY_PROBABILITY)) {
+    return { kind: 'DESTROY', api, agentId, resources: Resources.of([pick(random, volumes)]), invalid: false, raced: 'not found on the agent' };
+  }
+  if (disk.length === 0) {
+    const role = pick(random, OPERATOR_RESERVATION_ROLES);
+    return { kind: 'RESERVE', api, agentId, resources: Resources.parse(OPERATOR_VOLUME_DISK).reservedDynamically(role, dynamicReservation()), invalid: false };
+  }
+  const source = pick(random, disk);
+  const whole = source.type === 'SCALAR' ? source.value : 0;
+  const held = new Set(volumes.filter((entry) => entry.role === source.role).map((entry) => entry.volume?.id));
+  const shared = SHARED_PERSISTENCE_IDS.filter((id) => !held.has(id));
+  const id = shared.length > 0 && random.next() < OPERATOR_SHARED_ID_PROBABILITY ? pick(random, shared) : newId();
+  const volume = volumeOf(source, Math.min(whole, pick(random, VOLUME_SIZES_MB)), id, `operator/${id}`, undefined);
+  return { kind: 'CREATE', api, agentId, resources: volume, invalid: false, ...(SHARED_PERSISTENCE_IDS.includes(id) ? { raced: 'is not unique' } : {}) };
+}
+
+/**
+ * With volumes, the operator's calls of one step (`planOperatorVolume`): one, or now and then two
+ * on the same agent, planned from the same read of the totals and sent together, as two operators
+ * at once would: after a CREATE, maybe its twin (`twinCreate`).
+ */
+export function planOperatorVolumeCalls(random: Prng, totals: ReadonlyMap<string, Resources>, newId: () => string): ReservationCall[] {
+  const first = planOperatorVolume(random, totals, newId);
+  if (first === undefined) return [];
+  if (random.next() >= OPERATOR_SECOND_CALL_PROBABILITY) return [first];
+  const total = totals.get(first.agentId) ?? Resources.EMPTY;
+  const twin = first.kind === 'CREATE' && !first.invalid && random.next() < OPERATOR_TWIN_CREATE_PROBABILITY ? twinCreate(random, first, total) : undefined;
+  const second = twin ?? planOperatorVolume(random, new Map([[first.agentId, total]]), newId);
+  return second === undefined ? [first] : [first, second];
+}
+
+/**
+ * A CREATE of a volume with the persistence id of `first`'s (a CREATE sent with it, not answered
+ * yet) of reserved disk of the same role in `total`: the master must make at most one of the two
+ * (the other is answered 400, the id taken, or 409, its disk taken).
+ */
+function twinCreate(random: Prng, first: ReservationCall, total: Resources): ReservationCall | undefined {
+  const volume = first.resources.entries()[0];
+  const id = volume?.volume?.id;
+  const sources = reservedDisk(total).filter((entry) => entry.role === volume?.role);
+  if (id === undefined || sources.length === 0) return undefined;
+  const source = pick(random, sources);
+  const amount = Math.min(source.type === 'SCALAR' ? source.value : 0, pick(random, VOLUME_SIZES_MB));
+  return { kind: 'CREATE', api: first.api, agentId: first.agentId, resources: volumeOf(source, amount, id, `operator/${id}-twin`, undefined), invalid: false, raced: 'is not unique' };
+}
+
+/**
+ * A volume call the master must answer 400, drawn, or undefined when the agent's `total` holds
+ * nothing to make it of: an UNRESERVE of a volume on a dynamic reservation, a CREATE with the
+ * persistence id of a volume of the same role on the agent, or a DESTROY of a volume it does not
+ * have.
+ */
+function operatorVolumeMistake(random: Prng, total: Resources, newId: () => string): Pick<ReservationCall, 'kind' | 'resources'> | undefined {
+  const volumes = total.persistentVolumes().entries();
+  const volume = volumes.length === 0 ? undefined : pick(random, volumes);
+  const source = reservedDisk(total).find((entry) => volume === undefined || entry.role === volume.role);
+  switch (pick(random, ['unreserveVolume', 'duplicateId', 'destroyAbsent'] as const)) {
+    case 'unreserveVolume':
+      return volume?.reservation === undefined ? undefined : { kind: 'UNRESERVE', resources: Resources.of([volume]) };
+    case 'duplicateId':
+      return volume?.volume === undefined || source === undefined ? undefined : { kind: 'CREATE', resources: volumeOf(source, 1, volume.volume.id, `operator/${volume.volume.id}-again`, undefined) };
+    case 'destroyAbsent':
+      return source === undefined ? undefined : { kind: 'DESTROY', resources: volumeOf(source, 1, `absent-${newId()}`, 'operator/absent', undefined) };
+  }
+}
+
 /** The call as an HTTP request to the master's own routes. */
 export function reservationRequest(call: ReservationCall): HttpRequest {
-  const resources = JSON.stringify(call.resources.toJSON());
+  const { path, v1, field, list } = CALLS[call.kind];
   if (call.api === 'endpoint') {
-    const body = new URLSearchParams({ slaveId: call.agentId, resources }).toString();
+    const body = new URLSearchParams({ slaveId: call.agentId, [list]: JSON.stringify(call.resources.toJSON()) }).toString();
     return {
-      method: 'POST', path: call.kind === 'RESERVE' ? '/reserve' : '/unreserve', query: {},
+      method: 'POST', path, query: {},
       headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from(body), remoteAddress: '127.0.0.1',
     };
   }
-  const field = call.kind === 'RESERVE' ? 'reserve_resources' : 'unreserve_resources';
-  const body = { type: `${call.kind}_RESOURCES`, [field]: { agent_id: { value: call.agentId }, resources: call.resources.toJSON() } };
+  const body = { type: v1, [field]: { agent_id: { value: call.agentId }, [list]: call.resources.toJSON() } };
   return { method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from(JSON.stringify(body)), remoteAddress: '127.0.0.1' };
 }
 
@@ -311,12 +438,12 @@ export const NO_AGENT_FOUND = 'No agent found with specified ID';
 export function expectedReservationAnswer(call: ReservationCall, response: Pick<HttpResponse, 'status' | 'body'>, severalMasters: boolean): boolean {
   const status = response.status;
   if (severalMasters && status === 503) return true;
-  if (status === 400) return call.invalid || bodyText(response.body).includes(NO_AGENT_FOUND);
+  if (status === 400) return call.invalid || bodyText(response.body).includes(NO_AGENT_FOUND) || (call.raced !== undefined && bodyText(response.body).includes(call.raced));
   return !call.invalid && (status === 202 || status === 409);
 }
 
 /** The call, for the run's log. */
 export function describeReservationCall(call: ReservationCall): string {
-  const how = call.api === 'endpoint' ? `POST /master/${call.kind.toLowerCase()}` : `v1 ${call.kind}_RESOURCES`;
+  const how = call.api === 'endpoint' ? `POST /master${CALLS[call.kind].path}` : `v1 ${CALLS[call.kind].v1}`;
   return `${how} of ${call.resources.format()} on ${call.agentId}${call.invalid ? ' (invalid on purpose)' : ''}`;
 }

@@ -25,7 +25,7 @@ export interface SeedResult {
   readonly tasksLaunched: number;
   /** With `SeedSettings.fetch`, a passed seed's fetches by outcome (`ChaosReport.fetches`). */
   readonly fetches?: Readonly<Record<SimulatedFetchOutcome, number>>;
-  /** With `SeedSettings.reservations`, a passed seed's reservations (`ChaosReport.reservations`). */
+  /** With `SeedSettings.reservations` (or `volumes`), a passed seed's reservations and volumes (`ChaosReport.reservations`). */
   readonly reservations?: ReservationCounts;
   readonly wallMs: number;
 }
@@ -51,6 +51,8 @@ export interface SeedSettings {
   readonly fetch?: boolean;
   /** Frameworks and an operator reserve and unreserve resources (`ChaosOptions.reservations`). */
   readonly reservations?: boolean;
+  /** Frameworks and an operator create and destroy persistent volumes too (`ChaosOptions.volumes`, which implies `reservations`). */
+  readonly volumes?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -100,11 +102,12 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.httpFrameworks === true ? { httpFrameworks: true } : {}),
       ...(settings.fetch === true ? { fetch: true } : {}),
       ...(settings.reservations === true ? { reservations: true } : {}),
+      ...(settings.volumes === true ? { volumes: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
       tasksLaunched: report.tasksLaunched, wallMs: performance.now() - started, ...(settings.fetch === true ? { fetches: report.fetches } : {}),
-      ...(settings.reservations === true ? { reservations: report.reservations } : {}),
+      ...(settings.reservations === true || settings.volumes === true ? { reservations: report.reservations } : {}),
     };
   } catch (error) {
     return { seed, passed: false, failure: describeFailure(seed, settings, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };

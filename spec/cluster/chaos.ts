@@ -38,7 +38,9 @@
  * With `ChaosOptions.reservations`, frameworks reserve and unreserve resources of their offers,
  * and an operator step reserves and unreserves resources of agents (chaos-operator.ts); the
  * checks then tell reservations apart (chaos-invariants.ts `allocatorAgreesOnReservations`,
- * `totalsHoldDeclared`, `reservationsAgree`).
+ * `totalsHoldDeclared`, `reservationsAgree`). With `ChaosOptions.volumes` (which implies
+ * reservations), frameworks and the operator create, use and destroy persistent volumes too, and
+ * `volumesHold` checks them.
  * Agents that the master tells to shut down (they come back after it removed them) start again,
  * as a supervisor would start them. Then the faults stop, the frameworks stop launching, time
  * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
@@ -57,7 +59,7 @@ import { EXECUTOR_REGISTRATION_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATU
 import { SCHEDULER_REGISTRATION_RETRY_MAX_MS } from '../../actors/framework/constants';
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
 import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick, RESERVATION_MESSAGES } from './chaos-faults';
-import { bodyText, callReservation, describeReservationCall, expectedReservationAnswer, OperatorWatcher, planOperatorReservation, readAgentTotals, type ReservationCall } from './chaos-operator';
+import { bodyText, callReservation, describeReservationCall, expectedReservationAnswer, OperatorWatcher, planOperatorReservation, planOperatorVolumeCalls, readAgentTotals, type ReservationCall } from './chaos-operator';
 import { Impostor, IMPOSTOR_LIFETIME_MS, IMPOSTURES, type ImpostorTarget, type Imposture } from './chaos-impostor';
 import type { Credential } from '../../lib/authentication';
 import { ChaosHttpScheduler, CALL_LOSS_FRACTIONS, type HttpMasterDirectory } from './chaos-http-framework';
@@ -78,6 +80,13 @@ export const AGENT_SHAPES: readonly string[] = [
   'cpus(analytics):2;mem(analytics):2048;cpus:2;mem:2048;disk:10000;ports:[31000-32000]',
   'cpus:1;mem:1024;disk:2000;ports:[32000-32100]',
 ];
+/**
+ * With `ChaosOptions.volumes`, the agent sizes instead of `AGENT_SHAPES` (as many, so a seed draws
+ * the same shapes): the one reserving for `analytics` reserves disk too, so that volumes are made
+ * of static reservations as well as dynamic ones.
+ */
+export const VOLUME_AGENT_SHAPES: readonly string[] = AGENT_SHAPES.map((shape, index) =>
+  index === 3 ? 'cpus(analytics):2;mem(analytics):2048;disk(analytics):2000;cpus:2;mem:2048;disk:8000;ports:[31000-32000]' : shape);
 /** Fewest agents in a cluster. */
 export const MIN_AGENTS = 3;
 /** Most agents in a cluster. */
@@ -108,6 +117,8 @@ export const STEP_WEIGHTS = {
   httpBreakStream: 3, httpSilence: 2, httpLoseCalls: 3, httpSubscribeAgain: 2,
   // Only with `ChaosOptions.reservations` (weight 0 otherwise): the operator reserves or unreserves resources of an agent.
   operatorReservation: 4,
+  // Only with `ChaosOptions.volumes` (weight 0 otherwise): the operator creates or destroys a persistent volume on an agent.
+  operatorVolume: 4,
 } as const;
 /** The steps that fault the registry's disk. */
 const REGISTRY_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['registryFailures', 'slowRegistry']);
@@ -115,6 +126,8 @@ const REGISTRY_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['registryFailur
 const CREDENTIALS_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['impostor']);
 /** The steps of a run with reservations only. */
 const RESERVATION_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorReservation']);
+/** The steps of a run with volumes only. */
+const VOLUME_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorVolume']);
 /**
  * With reservations: after something disturbed the cluster (a fault ended, a crash, a restart),
  * messages a latency fault held (up to 3 s) may still be on their way; past this, an agent
@@ -274,16 +287,31 @@ export interface ChaosOptions {
    * when asked something invalid). Off, a run draws as before the option existed.
    */
   readonly reservations?: boolean;
+  /**
+   * Persistent volumes, with reservations (it implies `reservations`, whose runs keep drawing as
+   * they did, their regression seeds their scenarios): frameworks that see volumes in their
+   * offers (actor ones: `VolumeUse`) CREATE volumes of reserved disk they are offered (maybe with
+   * a task on the new volume in the same ACCEPT), launch tasks on offered volumes (asking for each
+   * exactly as offered), DESTROY volumes (maybe with an UNRESERVE of their disk), and now and then
+   * send one of these the master must refuse; an operator step creates and destroys volumes
+   * (`/master/create-volumes`, `/master/destroy-volumes`, v1 CREATE_VOLUMES and DESTROY_VOLUMES);
+   * the agent reserving for `analytics` reserves disk too (`VOLUME_AGENT_SHAPES`). Checked, besides
+   * the reservations' checks (which compare reservations and volumes): persistence ids unique in a
+   * role on an agent, at the master and at the agent; a volume used or offered whole; a task's
+   * volumes held by its agent, at the master and at the agent, while it runs (`volumesHold`).
+   */
+  readonly volumes?: boolean;
 }
 
 /** How a run was set up, besides its seed and steps: what its replay command must say again. */
-export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations'>;
+export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations' | 'volumes'>;
 
 /** The flags of `npm run chaos` that replay a run set up so (after `--seed S --steps N`), each with its leading space. */
 export function replayFlags(settings: ReplaySettings): string {
   return `${settings.registryFaults === false ? ' --no-registry-faults' : ''}${(settings.masters ?? 1) > 1 ? ` --masters ${settings.masters}` : ''}` +
     `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}${settings.operatorView === true ? ' --operator-view' : ''}` +
-    `${settings.httpFrameworks === true ? ' --http-frameworks' : ''}${settings.fetch === true ? ' --fetch' : ''}${settings.reservations === true ? ' --reservations' : ''}`;
+    `${settings.httpFrameworks === true ? ' --http-frameworks' : ''}${settings.fetch === true ? ' --fetch' : ''}` +
+    `${settings.volumes === true ? ' --volumes' : settings.reservations === true ? ' --reservations' : ''}`;
 }
 
 /** The agents (pids) and frameworks (ids) registered and connected at the master, as a check read them. */
@@ -327,9 +355,14 @@ export interface ReservationCounts {
   readonly frameworkUnreserves: number;
   /** The operator's calls, by the status they were answered with (`0`: none came). */
   readonly operatorAnswers: Readonly<Record<string, number>>;
-  /** Checks that found an agent's dynamic reservations at the master grown, or shrunk, since the one before (the same master). */
+  /** Checks that found an agent's dynamic reservations and volumes at the master grown, or shrunk, since the one before (the same master). */
   readonly grew: number;
   readonly shrank: number;
+  /** With `ChaosOptions.volumes`: CREATE and DESTROY operations the frameworks sent in ACCEPTs, tasks they launched on volumes, and operations they sent invalid on purpose. */
+  readonly frameworkCreates: number;
+  readonly frameworkDestroys: number;
+  readonly frameworkTasksOnVolumes: number;
+  readonly frameworkInvalidOnPurpose: number;
 }
 
 /** A broken invariant, naming the seed and the step, with the events that led there. */
@@ -352,7 +385,8 @@ export class ChaosFailure extends Error {
 }
 
 /** Runs one seeded simulation; rejects with a `ChaosFailure` at the first broken invariant. */
-export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+export async function runChaos(given: ChaosOptions): Promise<ChaosReport> {
+  const options = given.volumes === true ? { ...given, reservations: true } : given;
   const trace = options.hashTrace === true ? new TraceHasher() : undefined;
   const observers = [trace?.observe, options.observer].filter((observer) => observer !== undefined);
   const observer = observers.length === 0 ? undefined : (event: TraceEvent): void => { for (const each of observers) each(event); };
@@ -479,6 +513,8 @@ class ChaosRun {
   private readonly operatorViolations: string[] = [];
   /** Operator calls sent and not answered yet. */
   private operatorCallsPending = 0;
+  /** Persistence ids the operator has made up so far (`operator-v<n>`). */
+  private operatorVolumeIds = 0;
 
   private constructor(
     private readonly options: ChaosOptions,
@@ -505,7 +541,7 @@ class ChaosRun {
   static async start(options: ChaosOptions, observer: ((event: TraceEvent) => void) | undefined): Promise<ChaosRun> {
     const random = new Prng(options.seed);
     const loggedErrors: string[] = [];
-    const agents = Array.from({ length: MIN_AGENTS + random.nextInt(MAX_AGENTS - MIN_AGENTS + 1) }, () => pick(random, AGENT_SHAPES));
+    const agents = Array.from({ length: MIN_AGENTS + random.nextInt(MAX_AGENTS - MIN_AGENTS + 1) }, () => pick(random, options.volumes === true ? VOLUME_AGENT_SHAPES : AGENT_SHAPES));
     const cluster = await startCluster({
       agents, seed: options.seed, address: CHAOS_HOST_ADDRESS,
       logger: catchingLogger(loggedErrors), masterFlags: { offerTimeoutMs: CHAOS_OFFER_TIMEOUT_MS },
@@ -546,9 +582,13 @@ class ChaosRun {
       schedulerStarts: this.schedulerStarts,
       fetches: this.fetchOutcomes,
       reservations: {
-        frameworkReserves: this.models.reduce((sum, model) => sum + model.conversionsSent.reserve, 0),
-        frameworkUnreserves: this.models.reduce((sum, model) => sum + model.conversionsSent.unreserve, 0),
+        frameworkReserves: this.sentByFrameworks('reserve'),
+        frameworkUnreserves: this.sentByFrameworks('unreserve'),
         operatorAnswers: this.operatorAnswers, ...this.reservationChanges,
+        frameworkCreates: this.sentByFrameworks('create'),
+        frameworkDestroys: this.sentByFrameworks('destroy'),
+        frameworkTasksOnVolumes: this.sentByFrameworks('tasksOnVolumes'),
+        frameworkInvalidOnPurpose: this.sentByFrameworks('invalid'),
       },
     };
   }
@@ -673,7 +713,8 @@ class ChaosRun {
     const entries = (Object.entries(STEP_WEIGHTS) as Array<[StepKind, number]>)
       .map(([kind, weight]): [StepKind, number] => [
         kind, (this.options.registryFaults === false && REGISTRY_STEPS.has(kind)) || (this.options.credentials !== true && CREDENTIALS_STEPS.has(kind)) ||
-          (this.options.httpFrameworks !== true && HTTP_STEPS.has(kind)) || (this.options.reservations !== true && RESERVATION_STEPS.has(kind)) ? 0 : weight,
+          (this.options.httpFrameworks !== true && HTTP_STEPS.has(kind)) || (this.options.reservations !== true && RESERVATION_STEPS.has(kind)) ||
+          (this.options.volumes !== true && VOLUME_STEPS.has(kind)) ? 0 : weight,
       ]);
     let draw = this.random.next() * entries.reduce((total, [, weight]) => total + weight, 0);
     for (const [kind, weight] of entries) {
@@ -744,7 +785,9 @@ class ChaosRun {
       case 'httpSubscribeAgain':
         return this.withHttpClient((client) => void dispatch(client, (actor) => actor.subscribeAgain()).catch(() => undefined));
       case 'operatorReservation':
-        return this.operatorReservation();
+        return this.operatorConversion((totals) => [planOperatorReservation(this.random, totals)].filter((call) => call !== undefined));
+      case 'operatorVolume':
+        return this.operatorConversion((totals) => planOperatorVolumeCalls(this.random, totals, () => `operator-v${this.operatorVolumeIds++}`));
       case 'restartMaster':
         if (this.cluster.ha !== undefined) return this.crashLeader(this.cluster.ha);
         this.log('the master crashes and starts again from its registry');
@@ -762,19 +805,24 @@ class ChaosRun {
 
   // ---- reservations (`ChaosOptions.reservations`) ---------------------------------------------
 
-  /** The operator reserves or unreserves resources of a random agent registered at the leading master (chaos-operator.ts); its answer is judged when it comes. */
-  private async operatorReservation(): Promise<void> {
+  /**
+   * The operator converts resources of a random agent registered at the leading master
+   * (chaos-operator.ts: `plan` says how, from the agents' totals): reserves or unreserves them,
+   * creates or destroys a volume; with two calls, both are sent before either is answered. Each
+   * answer is judged when it comes.
+   */
+  private async operatorConversion(plan: (totals: ReadonlyMap<string, Resources>) => readonly ReservationCall[]): Promise<void> {
     const ha = this.cluster.ha;
     if (ha !== undefined && ha.leader()?.contending.leading === undefined) return;
     const master = this.cluster.master.master;
-    const call = planOperatorReservation(this.random, await readAgentTotals(master));
-    if (call === undefined) return;
-    this.log(`the operator asks ${describeReservationCall(call)}`);
-    this.operatorCallsPending++;
-    void callReservation(master, call).then(
-      (response) => this.operatorAnswered(call, response),
-      (error: unknown) => this.operatorAnswered(call, { status: 0, body: error instanceof Error ? error.message : String(error) }),
-    );
+    for (const call of plan(await readAgentTotals(master))) {
+      this.log(`the operator asks ${describeReservationCall(call)}`);
+      this.operatorCallsPending++;
+      void callReservation(master, call).then(
+        (response) => this.operatorAnswered(call, response),
+        (error: unknown) => this.operatorAnswered(call, { status: 0, body: error instanceof Error ? error.message : String(error) }),
+      );
+    }
   }
 
   /** An answer to the operator: counted, logged, and an unexpected one kept for the next check. */
@@ -789,15 +837,20 @@ class ChaosRun {
     }
   }
 
+  /** What the frameworks' schedulers sent of one kind of operation (`FrameworkModel.conversionsSent`), over all frameworks. */
+  private sentByFrameworks(kind: keyof FrameworkModel['conversionsSent']): number {
+    return this.models.reduce((sum, model) => sum + model.conversionsSent[kind], 0);
+  }
+
   /**
-   * Each agent's dynamic reservations at the master, compared with the last check's (the same
-   * master): changes are logged and counted (`ReservationCounts`).
+   * Each agent's dynamic reservations and volumes at the master, compared with the last check's
+   * (the same master): changes are logged and counted (`ReservationCounts`).
    */
   private noteReservations(snapshot: ClusterSnapshot): void {
     const reservations = snapshot.reservations;
     if (reservations === undefined) return;
     const master = this.cluster.ha?.leader()?.contending ?? this.cluster.master;
-    const byAgent = new Map([...reservations.master].map(([agentId, agent]) => [agentId, agent.total.dynamicallyReserved()] as const));
+    const byAgent = new Map([...reservations.master].map(([agentId, agent]) => [agentId, agent.total.checkpointed()] as const));
     const last = this.lastReservations;
     this.lastReservations = { master, byAgent };
     if (last === undefined || last.master !== master) return;
@@ -1139,6 +1192,7 @@ class ChaosRun {
       pick(this.random, FAILOVER_TIMEOUTS_SECONDS), new Prng(this.random.nextUint32()), (line) => this.log(line), this.options.agentRecovery === true, this.options.fetch === true, reservations);
     // Drawn only with HTTP frameworks, after the rest: a run without them draws as before.
     if (this.options.httpFrameworks === true && this.random.next() < HTTP_FRAMEWORK_PROBABILITY) this.httpModels.add(model);
+    if (this.options.volumes === true) model.volumes = this.httpModels.has(model) ? 'blind' : 'full';
     this.log(`framework ${model.name}: role ${model.role}, failover timeout ${model.failoverTimeoutSeconds} s${model.partitionAware ? ', partition-aware' : ''}${model.checkpoint ? ', checkpointing' : ''}${this.httpModels.has(model) ? ', v1 HTTP' : ''}`);
     this.models.push(model);
     model.principal = this.credentialOf(model)?.principal;
@@ -1381,10 +1435,22 @@ class ChaosRun {
 
   /** Reads the cluster, and notes the agent ids the master lists (to check later that the allocator forgot them too). */
   private async snapshot(): Promise<ClusterSnapshot> {
-    const snapshot = await readSnapshot(this.cluster, this.agentIds, this.options.reservations === true);
+    const read = await readSnapshot(this.cluster, this.agentIds, this.options.reservations === true);
+    const snapshot = this.options.volumes === true ? { ...read, taskVolumes: this.taskVolumes() } : read;
     for (const agent of snapshot.master.slaves) this.agentIds.add(agent.id);
     this.noteReservations(snapshot);
     return snapshot;
+  }
+
+  /** With volumes: the persistent volumes each task launched asked for, by `frameworkId/taskId` (tasks without any left out). */
+  private taskVolumes(): Map<string, Resources> {
+    const volumes = new Map<string, Resources>();
+    for (const model of this.models) {
+      for (const task of model.tasks.values()) {
+        if (model.frameworkId !== undefined && task.resources.hasPersistentVolumes()) volumes.set(`${model.frameworkId}/${task.taskId}`, task.resources.persistentVolumes());
+      }
+    }
+    return volumes;
   }
 
   private fail(broken: readonly string[]): void {
