@@ -1,8 +1,10 @@
 /** Starting the bins as real child processes in tests, and waiting on what they print. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { within } from '../support/runtime';
+import { eventuallyAsync, within } from '../support/runtime';
 
 /** Path of a compiled bin. */
 export function binPath(name: string): string {
@@ -119,4 +121,56 @@ export function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
+}
+
+type Json = Record<string, unknown>;
+
+/** What `realBinsHooks` gives a test: bins it starts (killed after each test), a fresh work dir, and the master's agents. */
+export interface RealBins {
+  /** Starts bin `name`; it is killed (SIGKILL) after the test. */
+  start(name: string, args: string[]): BinProcess;
+  /** This test's directory under the system's temporary one (removed after it). */
+  workDir(): string;
+  /** GET `url` as JSON, within 5 s. */
+  json(url: string): Promise<Json>;
+  /** The master's first active agent in `/master/slaves` for which `check` holds, within 30 s (else fails naming `what`). */
+  masterAgent(master: string, check: (agent: Json) => boolean, what: string): Promise<Json>;
+}
+
+/**
+ * Mocha hooks for a test that starts the bins itself (a master and an agent it kills and
+ * restarts): each test gets its own work dir named after `prefix`, and its bins die with it.
+ */
+export function realBinsHooks(prefix: string): RealBins {
+  const bins: BinProcess[] = [];
+  let dir: string | undefined;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  afterEach(() => {
+    for (const bin of bins.splice(0)) bin.kill('SIGKILL');
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const json = async (url: string): Promise<Json> => await (await within(fetch(url), 5_000, url)).json() as Json;
+  return {
+    start: (name, args) => {
+      const bin = startBin(name, args);
+      bins.push(bin);
+      return bin;
+    },
+    workDir: () => {
+      if (dir === undefined) throw new Error('realBinsHooks: no test is running');
+      return dir;
+    },
+    json,
+    masterAgent: async (master, check, what) => {
+      let found: Json | undefined;
+      await eventuallyAsync(async () => {
+        const slaves = (await json(`http://${master}/master/slaves`).catch(() => ({ slaves: [] }))).slaves as Json[] | undefined;
+        found = slaves?.find((agent) => agent.active === true && check(agent));
+        return found !== undefined;
+      }, 30_000, what);
+      return found as Json;
+    },
+  };
 }

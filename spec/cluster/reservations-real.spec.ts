@@ -6,55 +6,23 @@
  */
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { dynamicReservation, Resources } from '../../lib/resources';
 import { eventuallyAsync, within } from '../support/runtime';
-import { freePort, startBin, type BinProcess } from './processes';
+import { freePort, realBinsHooks } from './processes';
 
 type Json = Record<string, unknown>;
 
 describe('dynamic reservations across agent and master restarts (real bins)', function () {
   this.timeout(90_000);
-  const bins: BinProcess[] = [];
-  let workDir: string;
-
-  beforeEach(() => {
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reservations-real-'));
-  });
-
-  afterEach(() => {
-    for (const bin of bins.splice(0)) bin.kill('SIGKILL');
-    fs.rmSync(workDir, { recursive: true, force: true });
-  });
-
-  const start = (name: string, args: string[]): BinProcess => {
-    const bin = startBin(name, args);
-    bins.push(bin);
-    return bin;
-  };
-
-  async function json(url: string): Promise<Json> {
-    return await (await within(fetch(url), 5_000, url)).json() as Json;
-  }
-
-  /** The master's one agent, once it is registered and connected, and its reserved resources in full. */
-  async function masterAgent(master: string, check: (agent: Json) => boolean, what: string): Promise<Json> {
-    let found: Json | undefined;
-    await eventuallyAsync(async () => {
-      const slaves = (await json(`http://${master}/master/slaves`).catch(() => ({ slaves: [] }))).slaves as Json[] | undefined;
-      found = slaves?.find((agent) => agent.active === true && check(agent));
-      return found !== undefined;
-    }, 30_000, what);
-    return found as Json;
-  }
+  const { start, json, masterAgent, workDir: dir } = realBinsHooks('reservations-real-');
 
   it('an operator\'s reservation is kept by the agent on disk, survives kill -9 of the agent and of the master, and /unreserve empties it', async () => {
     const masterPort = await freePort();
     const agentPort = await freePort();
     const master = `127.0.0.1:${masterPort}`;
-    const masterArgs = ['--port', String(masterPort), '--ip', '127.0.0.1', '--work_dir', path.join(workDir, 'master')];
-    const agentArgs = ['--master', master, '--port', String(agentPort), '--work_dir', path.join(workDir, 'agent'), '--resources', 'cpus:2;mem:1024', '--registration_backoff_factor', '100ms'];
+    const masterArgs = ['--port', String(masterPort), '--ip', '127.0.0.1', '--work_dir', path.join(dir(), 'master')];
+    const agentArgs = ['--master', master, '--port', String(agentPort), '--work_dir', path.join(dir(), 'agent'), '--resources', 'cpus:2;mem:1024', '--registration_backoff_factor', '100ms'];
     let masterBin = start('mesos-master', masterArgs);
     await masterBin.waitFor(/master@/);
     let agent = start('mesos-agent', agentArgs);
@@ -63,7 +31,7 @@ describe('dynamic reservations across agent and master restarts (real bins)', fu
     const reserved = Resources.parse('cpus:1;mem:256').reservedDynamically('eng', dynamicReservation());
     const answer = await within(fetch(`http://${master}/master/reserve`, { method: 'POST', body: new URLSearchParams({ slaveId: id, resources: JSON.stringify(reserved.toJSON()) }) }), 5_000, '/master/reserve');
     expect(answer.status, await answer.text()).to.equal(202);
-    const file = path.join(workDir, 'agent', 'meta', 'resources', 'resources.info');
+    const file = path.join(dir(), 'agent', 'meta', 'resources', 'resources.info');
     const onDisk = (): Resources => Resources.fromJSON(JSON.parse(fs.readFileSync(file, 'utf8')));
     await eventuallyAsync(() => Promise.resolve(fs.existsSync(file) && onDisk().equals(reserved)), 10_000, 'the agent to write its reservations');
     const reservedOf = (agentJson: Json): Resources => Resources.fromJSON(((agentJson.reserved_resources_full as Record<string, unknown[]> | undefined)?.eng) ?? []);

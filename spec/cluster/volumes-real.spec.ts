@@ -7,48 +7,15 @@
  */
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { dynamicReservation, Resources, type ResourceJSON } from '../../lib/resources';
 import { eventuallyAsync, within } from '../support/runtime';
-import { freePort, startBin, type BinProcess } from './processes';
+import { freePort, realBinsHooks } from './processes';
 
-type Json = Record<string, unknown>;
 
 describe('persistent volumes across an agent restart (real bins)', function () {
   this.timeout(90_000);
-  const bins: BinProcess[] = [];
-  let workDir: string;
-
-  beforeEach(() => {
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'volumes-real-'));
-  });
-
-  afterEach(() => {
-    for (const bin of bins.splice(0)) bin.kill('SIGKILL');
-    fs.rmSync(workDir, { recursive: true, force: true });
-  });
-
-  const start = (name: string, args: string[]): BinProcess => {
-    const bin = startBin(name, args);
-    bins.push(bin);
-    return bin;
-  };
-
-  async function json(url: string): Promise<Json> {
-    return await (await within(fetch(url), 5_000, url)).json() as Json;
-  }
-
-  /** The master's one agent, once it is connected and `check` holds. */
-  async function masterAgent(master: string, check: (agent: Json) => boolean, what: string): Promise<Json> {
-    let found: Json | undefined;
-    await eventuallyAsync(async () => {
-      const slaves = (await json(`http://${master}/master/slaves`).catch(() => ({ slaves: [] }))).slaves as Json[] | undefined;
-      found = slaves?.find((agent) => agent.active === true && check(agent));
-      return found !== undefined;
-    }, 30_000, what);
-    return found as Json;
-  }
+  const { start, json, masterAgent, workDir: dir } = realBinsHooks('volumes-real-');
 
   /** POSTs `fields` as a form to the master's `endpoint`; expects 202. */
   async function operator(master: string, endpoint: string, fields: Record<string, string>): Promise<void> {
@@ -60,8 +27,8 @@ describe('persistent volumes across an agent restart (real bins)', function () {
     const masterPort = await freePort();
     const agentPort = await freePort();
     const master = `127.0.0.1:${masterPort}`;
-    const agentWorkDir = path.join(workDir, 'agent');
-    await start('mesos-master', ['--port', String(masterPort), '--ip', '127.0.0.1', '--work_dir', path.join(workDir, 'master')]).waitFor(/master@/);
+    const agentWorkDir = path.join(dir(), 'agent');
+    await start('mesos-master', ['--port', String(masterPort), '--ip', '127.0.0.1', '--work_dir', path.join(dir(), 'master')]).waitFor(/master@/);
     const agentArgs = ['--master', master, '--port', String(agentPort), '--work_dir', agentWorkDir, '--resources', 'cpus:2;mem:1024;disk:512', '--registration_backoff_factor', '100ms'];
     let agent = start('mesos-agent', agentArgs);
     const { id } = await masterAgent(master, () => true, 'the agent to register') as { id: string };
