@@ -18,7 +18,7 @@ import { dynamicReservation, Resources } from '../../../lib/resources';
 import { AGENT_START_INPUT, MAX_CHECKPOINTED_RESOURCES_FILE_BYTES, MAX_LOGGED_RESERVATIONS_CHARS, replayAgent, type AgentHandle } from '../../../actors/agent';
 import { applyCheckpointedResources, checkpointedResourcesError, checkpointedResourcesPath, checkpointedResourcesText, recoverCheckpointedResources } from '../../../actors/agent/checkpointed-resources';
 import { Probe } from '../../support/runtime';
-import { AgentHarness, AgentMachine } from './harness';
+import { AgentHarness, AgentMachine, useMachines } from './harness';
 
 const WORK_DIR = '/agent';
 const RESOURCES_FILE = checkpointedResourcesPath(WORK_DIR);
@@ -99,20 +99,10 @@ describe('actors/agent: checkpointed resources (pure)', () => {
 });
 
 /** A maker of machines for the enclosing `describe`, each stopped after its test. */
-function useMachines(): () => Machine {
-  const machines: Machine[] = [];
-  afterEach(async () => {
-    await Promise.all(machines.splice(0).map((used) => used.host.stop()));
-  });
-  return () => {
-    const created = new Machine();
-    machines.push(created);
-    return created;
-  };
-}
+const useMachinesHere = (): (() => Machine) => useMachines(() => new Machine());
 
 describe('actors/agent: checkpointed resources (CheckpointResources)', () => {
-  const machine = useMachines();
+  const machine = useMachinesHere();
 
   it('the master\'s CheckpointResources is written to meta/resources/resources.info first, applied once durable, and reported in the next ReregisterAgent', async () => {
     const m = machine();
@@ -295,7 +285,7 @@ describe('actors/agent: checkpointed resources (CheckpointResources)', () => {
 });
 
 describe('actors/agent: checkpointed resources across restarts', () => {
-  const machine = useMachines();
+  const machine = useMachinesHere();
 
   it('an agent restarted on the same work dir takes them back, shows them, and reports them in its ReregisterAgent', async () => {
     const m = machine();

@@ -324,3 +324,19 @@ export class AgentMachine {
     this.master.post(this.agent?.pid as never, name, body);
   }
 }
+
+/**
+ * A maker of machines (`make`) for the enclosing `describe`, each stopped after its test.
+ * @example const machine = useMachines(() => new Machine()); it('...', async () => { const m = machine(); ... });
+ */
+export function useMachines<M extends AgentMachine>(make: () => M): () => M {
+  const machines: M[] = [];
+  afterEach(async () => {
+    await Promise.all(machines.splice(0).map((used) => used.host.stop()));
+  });
+  return () => {
+    const created = make();
+    machines.push(created);
+    return created;
+  };
+}

@@ -8,7 +8,7 @@ import { captureLogger, type CapturedLogger } from '../../../lib/logging';
 import { dynamicReservation, Resources, type ResourceJSON } from '../../../lib/resources';
 import { checkpointedResourcesPath } from '../../../actors/agent/checkpointed-resources';
 import { persistentVolumePath } from '../../../actors/agent/paths';
-import { AgentHarness, AgentMachine } from './harness';
+import { AgentHarness, AgentMachine, useMachines } from './harness';
 
 const WORK_DIR = '/agent';
 const AGENT_ID = 'A1';
@@ -47,20 +47,11 @@ class Machine extends AgentMachine {
   }
 }
 
-function useMachines(): () => Machine {
-  const machines: Machine[] = [];
-  afterEach(async () => {
-    await Promise.all(machines.splice(0).map((used) => used.host.stop()));
-  });
-  return () => {
-    const created = new Machine();
-    machines.push(created);
-    return created;
-  };
-}
+/** A maker of machines for the enclosing `describe`, each stopped after its test. */
+const useMachinesHere = (): (() => Machine) => useMachines(() => new Machine());
 
 describe('actors/agent: persistent volumes, hostile review', () => {
-  const machine = useMachines();
+  const machine = useMachinesHere();
 
   it('a volume destroyed and made again with the same id while a write is under way starts empty: the queued words are not merged past the destruction', async () => {
     const m = machine();

@@ -16,7 +16,7 @@ import type { AgentHandle } from '../../../actors/agent';
 import { checkpointedResourcesPath } from '../../../actors/agent/checkpointed-resources';
 import { persistentVolumePath } from '../../../actors/agent/paths';
 import { listsVolume, SandboxVolumeLinks, sandboxVolumesOf, volumeDirectoryChanges, type SandboxVolume } from '../../../actors/agent/volumes';
-import { AgentHarness, AgentMachine, EXECUTOR_MESSAGES, TimedProbe } from './harness';
+import { AgentHarness, AgentMachine, EXECUTOR_MESSAGES, TimedProbe, useMachines } from './harness';
 
 const WORK_DIR = '/agent';
 const AGENT_ID = 'A1';
@@ -108,17 +108,8 @@ function shown(id: string, containerPath = 'data', role = 'eng'): SandboxVolume 
 }
 
 /** Machines for the enclosing `describe`, each stopped after its test. */
-function useMachines(): () => Machine {
-  const machines: Machine[] = [];
-  afterEach(async () => {
-    await Promise.all(machines.splice(0).map((used) => used.host.stop()));
-  });
-  return () => {
-    const created = new Machine();
-    machines.push(created);
-    return created;
-  };
-}
+/** A maker of machines for the enclosing `describe`, each stopped after its test. */
+const useMachinesHere = (): (() => Machine) => useMachines(() => new Machine());
 
 describe('actors/agent: persistent volumes (pure)', () => {
   it('a volume\'s directory is <workDir>/volumes/roles/<role>/<id>; a hierarchical role is one component, its / a space, as in Mesos', () => {
@@ -166,7 +157,7 @@ describe('actors/agent: persistent volumes (pure)', () => {
 });
 
 describe('actors/agent: persistent volume directories', () => {
-  const machine = useMachines();
+  const machine = useMachinesHere();
 
   it('a CheckpointResources holding a volume makes its directory before the file is written; /state shows the volume in Mesos\' JSON, and the metrics count its disk', async () => {
     const m = machine();
@@ -255,7 +246,7 @@ describe('actors/agent: persistent volume directories', () => {
 });
 
 describe('actors/agent: tasks using persistent volumes', () => {
-  const machine = useMachines();
+  const machine = useMachinesHere();
 
   it('a new executor\'s launch carries its task\'s volumes; once it registers, the sandbox is asked to show them before the task is sent; the task\'s end hides them', async () => {
     const m = machine();
