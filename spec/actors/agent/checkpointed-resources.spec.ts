@@ -40,11 +40,7 @@ class Machine extends AgentMachine {
   }
 
   async registeredAgent(): Promise<void> {
-    await this.start();
-    await this.clock.advance(1_000);
-    expect(this.master.count('RegisterAgent')).to.be.at.least(1);
-    this.fromMaster('AgentRegistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
-    await this.clock.settle();
+    await this.registeredAs(AGENT_ID);
   }
 
   async checkpoint(resources: Resources | ResourceJSON[]): Promise<void> {

@@ -301,6 +301,15 @@ export class AgentMachine {
     this.host.spawn(this.master);
   }
 
+  /** Starts the agent and, once it has asked to register, answers as the master: registered as `agentId`. */
+  async registeredAs(agentId: string): Promise<void> {
+    await this.start();
+    await this.clock.advance(1_000);
+    if (this.master.count('RegisterAgent') < 1) throw new Error('the agent did not ask to register within 1 s');
+    this.fromMaster('AgentRegistered', { agentId, masterInfo: AgentHarness.masterInfo });
+    await this.clock.settle();
+  }
+
   flags(overrides: Partial<AgentFlags> = {}): AgentFlags {
     return defaultAgentFlags({ master: this.host.address, workDir: this.workDir, resources: this.resources, masterPingTimeoutMs: 24 * 3600_000, ...overrides });
   }

@@ -8,7 +8,7 @@ import { captureLogger, type CapturedLogger } from '../../../lib/logging';
 import { dynamicReservation, Resources, type ResourceJSON } from '../../../lib/resources';
 import { checkpointedResourcesPath } from '../../../actors/agent/checkpointed-resources';
 import { persistentVolumePath } from '../../../actors/agent/paths';
-import { AgentHarness, AgentMachine, useMachines } from './harness';
+import { AgentMachine, useMachines } from './harness';
 
 const WORK_DIR = '/agent';
 const AGENT_ID = 'A1';
@@ -30,10 +30,7 @@ class Machine extends AgentMachine {
   }
 
   async registeredAgent(): Promise<void> {
-    await this.start();
-    await this.clock.advance(1_000);
-    this.fromMaster('AgentRegistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
-    await this.clock.settle();
+    await this.registeredAs(AGENT_ID);
   }
 
   checkpoint(resources: Resources): void {

@@ -16,7 +16,7 @@ import type { AgentHandle } from '../../../actors/agent';
 import { checkpointedResourcesPath } from '../../../actors/agent/checkpointed-resources';
 import { persistentVolumePath } from '../../../actors/agent/paths';
 import { listsVolume, SandboxVolumeLinks, sandboxVolumesOf, volumeDirectoryChanges, type SandboxVolume } from '../../../actors/agent/volumes';
-import { AgentHarness, AgentMachine, EXECUTOR_MESSAGES, TimedProbe, useMachines } from './harness';
+import { AgentMachine, EXECUTOR_MESSAGES, TimedProbe, useMachines } from './harness';
 
 const WORK_DIR = '/agent';
 const AGENT_ID = 'A1';
@@ -46,10 +46,7 @@ class Machine extends AgentMachine {
   }
 
   async registeredAgent(): Promise<void> {
-    await this.start();
-    await this.clock.advance(1_000);
-    this.fromMaster('AgentRegistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
-    await this.clock.settle();
+    await this.registeredAs(AGENT_ID);
   }
 
   async checkpoint(resources: Resources): Promise<void> {
