@@ -21,7 +21,7 @@ import {
   RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
   boundedText, checkStatusInfoError, droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS, snapshotTask,
-  type AgentInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo, type TaskState,
+  type AgentInfo, type CommandInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo, type TaskState,
 } from '../../lib/protocol';
 import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import { shownZooKeeperUrl } from '../../lib/ha/zookeeper';
@@ -75,13 +75,19 @@ export interface AgentOptions {
   /** Starts executor processes (tests inject one that starts none). */
   readonly launcher: Launcher;
   /** What runs the command executor (default: node with `command-executor.js`). */
-  readonly commandExecutor: ExecutorInfo['command'];
+  readonly commandExecutor: CommandInfo;
+  /**
+   * What runs the default executor (`ExecutorInfo.type` DEFAULT, which runs task groups):
+   * `startAgent` gives `node default-executor.js`. Without it, the command executor's command
+   * (a simulation's executors run any task they are given).
+   */
+  readonly defaultExecutor?: CommandInfo;
   /**
    * What runs the command executor for checkpointing frameworks (default `commandExecutor`):
    * one that outlives the agent and reconnects to a restarted one. The native executor cannot
    * (it ends with its link to the agent), so `startAgent` gives the TypeScript one here.
    */
-  readonly recoverableCommandExecutor?: ExecutorInfo['command'];
+  readonly recoverableCommandExecutor?: CommandInfo;
   /** Where it checkpoints (`startAgent` opens the journal in the work dir); without it nothing is. */
   readonly checkpoints?: AgentCheckpoints;
   /** What a previous run checkpointed, to take back at start (`--recover=reconnect`). */
@@ -508,7 +514,7 @@ export class Agent extends Actor {
     if (executorId !== undefined && executor === undefined) {
       for (const completed of framework.completedExecutors) if (completed.id === executorId) executor = completed;
     }
-    return executor?.info.command.user ?? framework.info.user;
+    return executor?.info.command?.user ?? framework.info.user;
   }
 
   /** The agent's metrics, Mesos' `slave/*` (the host's metrics actor serves them, with `system/*`). */
@@ -1644,13 +1650,13 @@ export class Agent extends Actor {
     }
     const launch = {
       agentId: executor.agentId, agentPid: this.self().toString(), agent: this.self(), frameworkId: framework.id, executorId: executor.id, runId: executor.runId, directory: executor.directory,
-      command: executor.info.command, commandExecutor: executor.commandExecutor, checkpoint: framework.info.checkpoint ?? false,
+      command: this.executorCommand(executor.info), commandExecutor: executor.commandExecutor, checkpoint: framework.info.checkpoint ?? false,
       shutdownGracePeriodMs: this.options.flags.executorShutdownGracePeriodMs,
       recovery: executorRecovery(this.options.flags.executorReregistrationTimeoutMs, this.options.flags.recoveryTimeoutMs),
       // Not spread in: a literal with a spread copies, and each property after one costs (lib/with-fields.ts).
       token: executor.token,
       limits: containerLimits(executor),
-      user: executor.info.command.user ?? framework.info.user,
+      user: executor.info.command?.user ?? framework.info.user,
       signal: this.fetchAbortFor(executor),
     };
     const onExit = (exit: ExecutorExit): void => {
@@ -1662,13 +1668,18 @@ export class Agent extends Actor {
     this.deferWith(this.options.launcher.launch(volumes === undefined ? launch : withFields(launch, { volumes }), onExit), this.executorStarted, this.executorLaunchFailed, executor);
   }
 
+  /** The command that runs an executor: its own, or the agent's default executor's for one without (type DEFAULT). */
+  private executorCommand(info: ExecutorInfo): CommandInfo {
+    return info.command ?? this.options.defaultExecutor ?? this.options.commandExecutor;
+  }
+
   /**
    * An abort for the launch of `executor` while its command's URIs are fetched (kept until the
    * launch ends), or undefined when it fetches nothing: its registration timing out, or its
    * shutdown, stops the fetch instead of waiting for it.
    */
   private fetchAbortFor(executor: ExecutorRecord): AbortSignal | undefined {
-    const uris = executor.info.command.uris;
+    const uris = executor.info.command?.uris;
     if (uris === undefined || uris.length === 0) return undefined;
     const controller = new AbortController();
     (this.fetches ??= new Map()).set(executor, controller);

@@ -90,7 +90,7 @@ function roleFields(info: FrameworkInfo): Record<string, unknown> {
 
 /** Whether `visibility` lets a task the agent holds as its TaskInfo be seen, by the user it runs as when it names one (as `copyTaskDescription` reads it). */
 function taskInfoVisible(visibility: TaskVisibility, task: TaskInfo): boolean {
-  return taskVisible(visibility, { user: task.command?.user ?? task.executor?.command.user });
+  return taskVisible(visibility, { user: task.command?.user ?? task.executor?.command?.user });
 }
 
 /** An executor's `/state` JSON, with the tasks `tasksVisible` lets be seen (the ACLs' `view_tasks`, task by task). */

@@ -29,7 +29,7 @@ import { parseDuration } from '../../lib/flags';
 import { withFields } from '../../lib/with-fields';
 import {
   ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, FrameworkToExecutor, KillTaskOnExecutor, ReconnectExecutor,
-  RegisterExecutor, ReregisterExecutor, RunTaskOnExecutor, ShutdownExecutorOnExecutor, StatusUpdateAcknowledgement,
+  RegisterExecutor, ReregisterExecutor, RunTaskGroupOnExecutor, RunTaskOnExecutor, ShutdownExecutorOnExecutor, StatusUpdateAcknowledgement,
   StatusUpdateMessage, statusUpdateBytes,
   type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo, type TaskStatus,
 } from '../../lib/protocol';
@@ -173,6 +173,7 @@ export abstract class Executor extends Actor {
     this.install(ExecutorReregistered, this.onReregistered);
     this.install(ReconnectExecutor, this.onReconnect);
     this.install(RunTaskOnExecutor, this.onRunTask);
+    this.install(RunTaskGroupOnExecutor, this.onRunTaskGroup);
     this.install(KillTaskOnExecutor, this.onKillTask);
     this.install(StatusUpdateAcknowledgement, this.onAcknowledgement);
     this.install(FrameworkToExecutor, this.onFrameworkMessage);
@@ -187,6 +188,13 @@ export abstract class Executor extends Actor {
   protected reregistered(_agentInfo: AgentInfo): void {}
   /** Run this task; report its progress with `sendStatusUpdate`. */
   protected abstract launchTask(task: TaskInfo): void;
+  /**
+   * Run this task group (LAUNCH_GROUP): its tasks start together. By default each is launched
+   * with `launchTask`, in order; the default executor overrides it to run the group as a unit.
+   */
+  protected launchTaskGroup(tasks: readonly TaskInfo[]): void {
+    for (const task of tasks) this.launchTask(task);
+  }
   /** Kill this task and report a terminal state (usually TASK_KILLED). */
   protected abstract killTask(taskId: string, options: KillOptions): void;
   /** A message from the scheduler. */
@@ -383,6 +391,15 @@ export abstract class Executor extends Actor {
     }
     this.tasks.set(message.task.taskId, message.task);
     this.launchTask(message.task);
+  }
+
+  private onRunTaskGroup(from: UPID, message: BodyOf<typeof RunTaskGroupOnExecutor>): void {
+    if (this.aborted || !this.connected || !from.equals(this.agent)) {
+      this.log.warn({ taskIds: message.taskGroup.tasks.map((task) => task.taskId) }, 'ignoring a task group: not connected to the agent');
+      return;
+    }
+    for (const task of message.taskGroup.tasks) this.tasks.set(task.taskId, task);
+    this.launchTaskGroup(message.taskGroup.tasks);
   }
 
   private onKillTask(from: UPID, message: BodyOf<typeof KillTaskOnExecutor>): void {

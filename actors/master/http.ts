@@ -543,7 +543,9 @@ export function renderExecutor(info: ExecutorInfo, resources: Resources, agentId
     name: info.name ?? '',
     framework_id: info.frameworkId,
     source: info.source ?? '',
-    command: renderCommand(info.command),
+    // The default executor has no command of its own (Mesos renders an empty one).
+    command: renderCommand(info.command ?? { value: '' }),
+    ...(info.type !== undefined ? { type: info.type } : {}),
     resources: renderResources(resources),
     // As Mesos: the role its resources are allocated to, when it has any.
     ...(role !== undefined && !resources.isEmpty() ? { role } : {}),

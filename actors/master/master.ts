@@ -18,7 +18,7 @@ import {
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
   ExitedExecutor, FrameworkError, FrameworkRegistered, FrameworkReregistered, FrameworkToExecutor, KillTask,
   KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework,
-  ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask,
+  ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask, RunTaskGroup,
   ShutdownExecutor, ShutdownExecutorCall, ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
   UnregisterFramework, UpdateAgent, UpdateFramework, UpdateFrameworkAnswer, UpdateFrameworkCall, droppedTaskState, isPartitionAware, isTerminalState, snapshotTask,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
@@ -61,9 +61,10 @@ import { v1Answer } from '../../lib/v1/http';
 import type { QuotaConfig } from '../../lib/v1/operator';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
-  canonicalJson, frameworkInfoUpdateError, frameworkMinAllocatable, frameworkRoles, frameworkUpdateError, preservedImmutableFields, LaunchParses, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, withFrameworkId,
+  canonicalJson, frameworkInfoUpdateError, frameworkMinAllocatable, frameworkRoles, frameworkUpdateError, groupResources, preservedImmutableFields, LaunchParses, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, validateTaskGroup, withFrameworkId,
   type TaskContext,
 } from './validation';
+import { withFields } from '../../lib/with-fields';
 import { TaskSummaries } from './task-summaries';
 
 /**
@@ -1180,7 +1181,7 @@ export class Master extends Actor {
     const first = records[0];
     const agent = first && this.state.agents.get(first.offer.agentId);
     if (invalid !== undefined || first === undefined || agent === undefined) {
-      this.rejectLaunch(framework, offerIds, operations.flatMap((operation) => operation.launch?.taskInfos ?? []), invalid ?? 'offers are on an unknown agent');
+      this.rejectLaunch(framework, offerIds, operations.flatMap((operation) => operation.launch?.taskInfos ?? operation.launchGroup?.taskGroup.tasks ?? []), invalid ?? 'offers are on an unknown agent');
       return;
     }
     const role = first.offer.allocationRole;
@@ -1193,6 +1194,10 @@ export class Master extends Actor {
       for (const operation of operations) {
         if (operation.type === 'LAUNCH') {
           for (const task of operation.launch?.taskInfos ?? []) available = this.launchTask(framework, agent, task, available, role);
+          continue;
+        }
+        if (operation.type === 'LAUNCH_GROUP') {
+          available = this.launchTaskGroup(framework, agent, operation, available, role);
           continue;
         }
         const conversion = this.conversion(framework, agent, operation, available, role);
@@ -1281,7 +1286,7 @@ export class Master extends Actor {
    */
   private runTaskDenial(framework: FrameworkRecord, task: TaskInfo): string | undefined {
     const principal = this.frameworkPrincipal(framework);
-    const user = task.command?.user ?? task.executor?.command.user ?? framework.info.user;
+    const user = task.command?.user ?? task.executor?.command?.user ?? framework.info.user;
     if (this.authorizer.authorized('run_tasks', principal, user)) return undefined;
     return `Task '${task.taskId}' is not authorized to launch: ${describeDenial('run_tasks', principal, user)}`;
   }
@@ -1330,6 +1335,69 @@ export class Master extends Actor {
       ? { framework: framework.info, frameworkId: framework.id, pid, task: launched, role, launchExecutor }
       : { framework: framework.info, frameworkId: framework.id, pid, task: launched, role });
     framework.metrics.operation('LAUNCH');
+    return remaining;
+  }
+
+  /**
+   * Validates and launches a LAUNCH_GROUP (Mesos' task groups): all its tasks or none. Each task
+   * is authorized (`run_tasks`) and the group validated (`validateTaskGroup`); a problem with any
+   * of them is TASK_ERROR for every task (REASON_TASK_GROUP_UNAUTHORIZED or _INVALID), naming it.
+   * Launched, each task names the group's executor, the executor is tracked when it is new, and
+   * the agent gets one RunTaskGroup. Returns what remains of the offered resources.
+   */
+  private launchTaskGroup(framework: FrameworkRecord, agent: AgentRecord, operation: Operation, available: Resources, role: string): Resources {
+    const group = operation.launchGroup;
+    if (group === undefined) {
+      this.counters.increment('invalid_offer_operations');
+      this.log.warn({ frameworkId: framework.id, agentId: agent.id }, "dropping a LAUNCH_GROUP without its 'launchGroup' field");
+      return available;
+    }
+    const tasks = group.taskGroup.tasks;
+    const parses = new LaunchParses();
+    const launchedIds = new Set<string>();
+    const context: TaskContext = {
+      frameworkId: framework.id,
+      agentId: agent.id,
+      hasTask: (taskId) => framework.tasks.has(taskId) || launchedIds.has(taskId),
+      hasUnreachableTask: (taskId) => framework.unreachableTasks.has(taskId),
+      executor: (executorId) => agent.executors.get(framework.id)?.get(executorId)?.info,
+      available,
+      agentTotal: agent.total,
+      parses,
+      role,
+    };
+    let unauthorized: string | undefined;
+    for (const task of tasks) unauthorized ??= this.runTaskDenial(framework, task.executor === undefined ? { ...task, executor: group.executor } : task);
+    const reason = unauthorized === undefined ? validateTaskGroup(group.executor, tasks, context) : undefined;
+    if (unauthorized !== undefined || reason !== undefined) {
+      const message = boundedText(unauthorized ?? reason ?? '', MAX_TASK_ERROR_LENGTH);
+      const why = unauthorized !== undefined ? Reason.TASK_GROUP_UNAUTHORIZED : Reason.TASK_GROUP_INVALID;
+      this.log.info({ frameworkId: framework.id, taskIds: tasks.slice(0, MAX_LOGGED_IDS).map((task) => task.taskId), reason: message }, unauthorized !== undefined ? 'task group not authorized' : 'task group invalid');
+      for (const task of tasks) {
+        this.counters.taskReached('TASK_ERROR');
+        this.taskReasonCounters.reached('TASK_ERROR', 'SOURCE_MASTER', why);
+        this.sendToFramework(framework, masterStatusUpdate({
+          frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state: 'TASK_ERROR', reason: why, message, nowMs: this.clock.now(),
+        }));
+      }
+      return available;
+    }
+    const executor = withFrameworkId(group.executor, framework.id);
+    const remaining = available.subtract(groupResources(executor, tasks, context));
+    const launchExecutor = context.executor(executor.executorId) === undefined;
+    if (launchExecutor) this.state.addExecutor(agent, framework.id, trackExecutor(executor, role));
+    // Each task names its executor, as Mesos fills it in: the books, the endpoints and the agent read it there.
+    const launched = tasks.map((task) => withFields(task, { executor }));
+    for (const task of launched) {
+      const tracked = trackLaunchedTask(task, framework.id, role, Resources.fromJSON(task.resources));
+      this.state.addTask(tracked, agent);
+      if (agent.killedTasks.size > 0) agent.killedTasks.delete(`${framework.id}/${task.taskId}`);
+      this.emit({ type: 'TASK_ADDED', task: tracked });
+    }
+    this.send(agent.pid, RunTaskGroup, {
+      framework: framework.info, frameworkId: framework.id, pid: framework.pid?.toString(), executor, taskGroup: { tasks: launched }, role, launchExecutor,
+    });
+    framework.metrics.operation('LAUNCH_GROUP');
     return remaining;
   }
 

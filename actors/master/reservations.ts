@@ -64,7 +64,7 @@ const FIELDS = {
  */
 export function offerConversion(operation: Operation, context: ConversionContext): Conversion | string {
   const kind = operation.type;
-  if (kind === 'LAUNCH') return 'LAUNCH is not a conversion';
+  if (kind === 'LAUNCH' || kind === 'LAUNCH_GROUP') return `${kind} is not a conversion`;
   const [field, list] = FIELDS[kind];
   const body: Record<string, unknown> | undefined = operation[field];
   if (body === undefined) return `${kind} without its '${field}' field`;

@@ -9,6 +9,10 @@ export const Reason = {
   TASK_INVALID: 'REASON_TASK_INVALID',
   /** The ACLs do not let the framework's principal run the task as its user (`run_tasks`). */
   TASK_UNAUTHORIZED: 'REASON_TASK_UNAUTHORIZED',
+  /** A task of its group failed validation, so the whole group was refused (LAUNCH_GROUP). */
+  TASK_GROUP_INVALID: 'REASON_TASK_GROUP_INVALID',
+  /** The ACLs do not let the framework's principal run a task of its group (LAUNCH_GROUP). */
+  TASK_GROUP_UNAUTHORIZED: 'REASON_TASK_GROUP_UNAUTHORIZED',
   /** The offers used to launch the task were invalid. */
   INVALID_OFFERS: 'REASON_INVALID_OFFERS',
   /** The agent was removed (unreachable, or unregistered); Mesos' `REASON_SLAVE_REMOVED`. */

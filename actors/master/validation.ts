@@ -354,6 +354,8 @@ function executorError(task: TaskInfo, context: TaskContext): string | undefined
   if (executor.frameworkId !== context.frameworkId) {
     return `ExecutorInfo has an invalid FrameworkID (Actual: ${executor.frameworkId} vs Expected: ${context.frameworkId})`;
   }
+  const typed = executorTypeError(executor);
+  if (typed !== undefined) return typed;
   const existing = context.executor(executor.executorId);
   if (existing !== undefined && canonicalJson(existing) !== canonicalJson(executor)) {
     return `ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID '${executor.executorId}'`;
@@ -363,6 +365,73 @@ function executorError(task: TaskInfo, context: TaskContext): string | undefined
   if (typeof parsed === 'string') return `Executor uses invalid resources: ${parsed}`;
   const duplicate = executor.resources === undefined ? undefined : duplicatePersistenceIdIn(executor.resources);
   return duplicate === undefined ? undefined : `Executor uses duplicate persistence ID: ${duplicateText(duplicate)}`;
+}
+
+/**
+ * Mesos' `validateType`: the default executor has no command (the agent supplies it), a custom
+ * one has its own. An executor without a type is a custom one here (Mesos lets an unknown type
+ * through, for newer schedulers; an agent here could not run it).
+ */
+export function executorTypeError(executor: ExecutorInfo): string | undefined {
+  if (executor.type === 'DEFAULT') return executor.command === undefined ? undefined : "'ExecutorInfo.command' must not be set for 'DEFAULT' executor";
+  return executor.command !== undefined ? undefined : "'ExecutorInfo.command' must be set for 'CUSTOM' executor";
+}
+
+/** The least cpus a task group's executor may have (Mesos' `MIN_CPUS`). */
+export const MIN_EXECUTOR_CPUS = 0.01;
+/** The least memory, in MB, a task group's executor may have (Mesos' `MIN_MEM`). */
+export const MIN_EXECUTOR_MEM_MB = 32;
+
+/**
+ * Checks a LAUNCH_GROUP (Mesos' `validation::task::group::validate`): each task as a LAUNCH's task
+ * is checked (its id unique among the framework's tasks and the group's, its agent, its
+ * resources, checks), naming the task; each names the group's executor or none (the master fills
+ * it in); the executor is valid, typed, and has at least `MIN_EXECUTOR_CPUS` cpus,
+ * `MIN_EXECUTOR_MEM_MB` of memory and some disk; under the default executor each task has a
+ * command (this agent has no container images to take one from); no persistence id is used twice
+ * in the group; and the tasks (with the executor when it is new) fit in what remains of the offers.
+ * All the group's tasks are refused together.
+ *
+ * @example validateTaskGroup(executor, [], context) // 'Task group cannot be empty'
+ */
+export function validateTaskGroup(executor: ExecutorInfo, tasks: readonly TaskInfo[], context: TaskContext): string | undefined {
+  if (tasks.length === 0) return 'Task group cannot be empty';
+  const own = withFrameworkId(executor, context.frameworkId);
+  const seen = new Set<string>();
+  for (const task of tasks) {
+    const invalid = taskIdError(task, context) ?? agentIdError(task, context) ?? resourcesError(task, context) ?? allocationRoleError(task, context) ?? checksError(task)
+      ?? (seen.has(task.taskId) ? `Duplicate task ID '${task.taskId}' in the task group` : undefined)
+      ?? (own.type === 'DEFAULT' && task.command === undefined ? "a task of the default executor needs a 'command' (this agent runs no container images)" : undefined);
+    if (invalid !== undefined) return `Task '${task.taskId}' is invalid: ${invalid}`;
+    seen.add(task.taskId);
+    if (task.executor !== undefined && canonicalJson(withFrameworkId(task.executor, context.frameworkId)) !== canonicalJson(own)) {
+      return `The \`ExecutorInfo\` of task '${task.taskId}' is different from executor '${own.executorId}'`;
+    }
+  }
+  if (own.type === undefined) return "'ExecutorInfo.type' must be set";
+  const invalidExecutor = executorError({ ...tasks[0] as TaskInfo, executor: own }, context);
+  if (invalidExecutor !== undefined) return invalidExecutor;
+  const executorResources = parsedIn(context, own.resources);
+  const cpus = executorResources.scalar('cpus');
+  if (!(cpus >= MIN_EXECUTOR_CPUS)) return `Executor '${own.executorId}' uses less CPUs (${cpus > 0 ? cpus : 'None'}) than the minimum required (${MIN_EXECUTOR_CPUS})`;
+  const mem = executorResources.scalar('mem');
+  if (!(mem >= MIN_EXECUTOR_MEM_MB)) return `Executor '${own.executorId}' uses less memory (${mem > 0 ? `${mem}MB` : 'None'}) than the minimum required (${MIN_EXECUTOR_MEM_MB}MB)`;
+  if (!(executorResources.scalar('disk') > 0)) return `Executor '${own.executorId}' uses no disk`;
+  const lists = [...tasks.map((task) => task.resources), ...(own.resources !== undefined ? [own.resources] : [])];
+  const duplicate = duplicatePersistenceIdIn(lists.flat());
+  if (duplicate !== undefined) return `Task group and executor use duplicate persistence ID: ${duplicateText(duplicate)}`;
+  const total = attempt(() => groupResources(own, tasks, context));
+  if (typeof total === 'string') return `Task group and executor resources conflict: ${total}`;
+  if (!context.available.contains(total)) return `Total resources ${total.format()} required by task group and its executor are more than available ${context.available.format()}`;
+  const partial = context.agentTotal === undefined || !total.hasPersistentVolumes() ? undefined : partialVolumeError(total, context.agentTotal);
+  return partial === undefined ? undefined : `Task group ${partial}`;
+}
+
+/** What a valid task group consumes: its tasks' resources, and its executor's when the executor is new on the agent. */
+export function groupResources(executor: ExecutorInfo, tasks: readonly TaskInfo[], context: Pick<TaskContext, 'executor' | 'parses'>): Resources {
+  let total = context.executor(executor.executorId) === undefined ? parsedIn(context, executor.resources) : Resources.EMPTY;
+  for (const task of tasks) total = total.add(Resources.fromJSON(task.resources));
+  return total;
 }
 
 /** Task and executor resources each parse, but may still not add up (e.g. `cpus` SCALAR in one, SET in the other). */

@@ -32,6 +32,12 @@ export const MAX_HOSTNAME_LENGTH = 255;
 export const MAX_SHORT_TEXT_LENGTH = 1_024;
 /** The most distinct allocation roles one task's resources may name (`TaskInfo.allocationRoles`): one task's resources come from offers of one role. */
 export const MAX_TASK_ALLOCATION_ROLES = 8;
+/**
+ * The most tasks one task group (LAUNCH_GROUP) may hold. Mesos sets none; its groups are pods of a
+ * few containers that share one executor. The bound keeps one group within a RunTaskGroup message
+ * an agent takes.
+ */
+export const MAX_TASK_GROUP_TASKS = 1_000;
 /** The most ports, and labels, a task's `discovery` may list. */
 export const MAX_DISCOVERY_ENTRIES = 1_024;
 /** The most roles a framework's `offerFilters` may name. */

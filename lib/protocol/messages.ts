@@ -11,7 +11,7 @@ import { defineMessage, MAX_UPID_LENGTH, type MessageType } from '../actor';
 import { MAX_AGENT_REPORTED_FRAMEWORKS, MAX_AGENT_REPORTED_TASKS, MAX_RECONCILE_TASKS, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 import {
   AgentInfoSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, KillPolicySchema, MasterInfoSchema,
-  OfferSchema, OperationSchema, ResourceListSchema, StatusUpdateSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
+  OfferSchema, OperationSchema, ResourceListSchema, StatusUpdateSchema, TaskGroupInfoSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
 } from './types';
 
 /**
@@ -176,6 +176,15 @@ export const RunTask = message('RunTask', z.object({
   role: shortText.optional(),
 }));
 /**
+ * Launch a task group (Mesos' `RunTaskGroupMessage`): every task of `taskGroup` on `executor`,
+ * delivered to the executor together. Each task names `executor` too (the master fills it in).
+ * `launchExecutor` and `role` as in RunTask.
+ */
+export const RunTaskGroup = message('RunTaskGroup', z.object({
+  framework: FrameworkInfoSchema, frameworkId: id, pid: pid.optional(), executor: ExecutorInfoSchema, taskGroup: TaskGroupInfoSchema,
+  launchExecutor: z.boolean().optional(), role: shortText.optional(),
+}));
+/**
  * The master's word on the agent's dynamic reservations (Mesos' `CheckpointResourcesMessage`):
  * all of them, each dynamically reserved and within the agent's `--resources`. The agent writes
  * them to its meta directory before it applies them, so they outlive its restarts, and reports
@@ -211,6 +220,8 @@ export const ExecutorReregistered = message('ExecutorReregistered', z.object({ a
 export const ReconnectExecutor = message('ReconnectExecutor', z.object({ agentId: id }));
 /** Agent → executor: run this task. */
 export const RunTaskOnExecutor = message('RunTaskOnExecutor', z.object({ frameworkId: id, framework: FrameworkInfoSchema, task: TaskInfoSchema }));
+/** Agent → executor: run this task group (Mesos' v1 executor event LAUNCH_GROUP); its tasks start together. */
+export const RunTaskGroupOnExecutor = message('RunTaskGroupOnExecutor', z.object({ frameworkId: id, framework: FrameworkInfoSchema, taskGroup: TaskGroupInfoSchema }));
 /** Agent → executor: kill this task (with the grace period from its kill policy, if any). */
 export const KillTaskOnExecutor = message('KillTaskOnExecutor', z.object({ frameworkId: id, taskId: id, gracePeriodSeconds: z.number().nonnegative().optional() }));
 export const ShutdownExecutorOnExecutor = message('ShutdownExecutorOnExecutor', z.object({ gracePeriodSeconds: z.number().nonnegative().optional() }));

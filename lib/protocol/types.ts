@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { ResourceJSON } from '../resources/types';
-import { MAX_CHECK_STATUSES, MAX_COMMAND_URIS, MAX_DISCOVERY_ENTRIES, MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH, MAX_TASK_ALLOCATION_ROLES, MAX_URI_LENGTH } from './limits';
+import { MAX_CHECK_STATUSES, MAX_COMMAND_URIS, MAX_DISCOVERY_ENTRIES, MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH, MAX_TASK_ALLOCATION_ROLES, MAX_TASK_GROUP_TASKS, MAX_URI_LENGTH } from './limits';
 import { compileFastCheck, rememberFrozen } from './fast-check';
 import { plainDataError } from './plain';
 
@@ -141,12 +141,25 @@ export const CommandInfoSchema = z.object({
 });
 export type CommandInfo = z.infer<typeof CommandInfoSchema>;
 
-/** A custom executor: a command the agent starts once per executor id, which then runs tasks. */
+/**
+ * Mesos' `ExecutorInfo.Type`: `DEFAULT`, the agent's built-in default executor, which runs task
+ * groups (LAUNCH_GROUP) and has no command of its own; `CUSTOM`, the framework's own command.
+ */
+export const EXECUTOR_TYPES = ['DEFAULT', 'CUSTOM'] as const;
+export type ExecutorType = (typeof EXECUTOR_TYPES)[number];
+
+/**
+ * An executor: a command the agent starts once per executor id, which then runs tasks (a custom
+ * executor), or the agent's default executor (`type: 'DEFAULT'`, no `command`: the agent
+ * supplies it). Unset `type` is a custom executor, as before Mesos had types.
+ */
 export const ExecutorInfoSchema = z.object({
   /** Checked by the master's task validation (a bad one gets TASK_ERROR), not at the wire. */
   executorId: shortText,
   frameworkId: id.optional(),
-  command: CommandInfoSchema,
+  type: z.enum(EXECUTOR_TYPES).optional(),
+  /** A custom executor's command; none for the default executor (the master's validation checks which). */
+  command: CommandInfoSchema.optional(),
   resources: ResourceListSchema.optional(),
   name: name.optional(),
   source: shortText.optional(),
@@ -294,6 +307,14 @@ export const TaskInfoSchema = z.object({
 });
 export type TaskInfo = z.infer<typeof TaskInfoSchema>;
 
+/**
+ * Tasks launched together on one executor (Mesos' `TaskGroupInfo`, a pod): the master admits all
+ * of them or none, the agent delivers them to the executor in one message, and the default
+ * executor kills the rest of the group when one of them fails or is killed.
+ */
+export const TaskGroupInfoSchema = z.object({ tasks: z.array(TaskInfoSchema).max(MAX_TASK_GROUP_TASKS, `must have at most ${MAX_TASK_GROUP_TASKS} tasks`) });
+export type TaskGroupInfo = z.infer<typeof TaskGroupInfoSchema>;
+
 export const TASK_STATES = [
   'TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_FAILED',
   'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_UNREACHABLE', 'TASK_GONE',
@@ -391,7 +412,7 @@ export type Task = z.infer<typeof TaskSchema>;
 export function copyTaskDescription(task: Task, info: TaskInfo): void {
   if (info.labels !== undefined) task.labels = info.labels;
   if (info.discovery !== undefined) task.discovery = info.discovery;
-  const user = info.command?.user ?? info.executor?.command.user;
+  const user = info.command?.user ?? info.executor?.command?.user;
   if (user !== undefined) task.user = user;
 }
 
@@ -458,9 +479,11 @@ export type Filters = z.infer<typeof FiltersSchema>;
  * Operations apply in order, each to what the ones before left of the offers.
  */
 export const OperationSchema = z.object({
-  type: z.enum(['LAUNCH', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY']),
+  type: z.enum(['LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY']),
   /** LAUNCH's tasks. */
   launch: z.object({ taskInfos: z.array(TaskInfoSchema) }).optional(),
+  /** LAUNCH_GROUP's executor and the task group it runs, all or none. */
+  launchGroup: z.object({ executor: ExecutorInfoSchema, taskGroup: TaskGroupInfoSchema }).optional(),
   /** RESERVE's resources. */
   reserve: z.object({ resources: ResourceListSchema }).optional(),
   /** UNRESERVE's resources. */

@@ -322,7 +322,9 @@ function v1Uri(uri: CommandUri): V1Json {
 
 /** An executor in v1 JSON; with `allocationRole`, each of its resources carries that role (`allocation_info`), as the master's books show them. */
 export function v1ExecutorInfo(info: ExecutorInfo, allocationRole?: string): V1Json {
-  const out: V1Json = { executor_id: v1Id(info.executorId), command: v1Command(info.command) };
+  const out: V1Json = { executor_id: v1Id(info.executorId) };
+  if (info.type !== undefined) out.type = info.type;
+  if (info.command !== undefined) out.command = v1Command(info.command);
   if (info.frameworkId !== undefined) out.framework_id = v1Id(info.frameworkId);
   if (info.resources !== undefined) out.resources = v1Resources(info.resources, allocationRole);
   if (info.name !== undefined) out.name = info.name;

@@ -223,6 +223,7 @@ function v1Operation(operation: Operation): V1Json {
       return { type: 'UNRESERVE', unreserve: { resources: v1Resources(operation.unreserve?.resources ?? []) } };
     case 'CREATE':
     case 'DESTROY':
+    case 'LAUNCH_GROUP':
       throw new Error(`a v1 HTTP framework of the chaos run planned a ${operation.type}, which it never sends (volumes are left to the actor frameworks)`);
   }
 }

@@ -302,7 +302,7 @@ describe('actors/agent: the v1 executor HTTP API with --authenticate_http_execut
   it('runs an executor whose calls carry no token; a token given is still checked; /flags says so', async () => {
     const task = v1Task('T1', 'E1', 'stay');
     const executor = task.executor as NonNullable<TaskInfo['executor']>;
-    cluster.runTask({ ...task, executor: { ...executor, command: { ...executor.command, environment: { V1_FIXTURE_NO_TOKEN: '1' } } } });
+    cluster.runTask({ ...task, executor: { ...executor, command: { value: '', ...executor.command, environment: { V1_FIXTURE_NO_TOKEN: '1' } } } });
     await eventually(() => cluster.master.states('T1').includes('TASK_RUNNING'), WAIT_MS, 'T1 to run on the tokenless executor');
     // The executor logs a call once its answer has ended, which may be after the master heard the update.
     const calls = (): string => fs.readFileSync(path.join(cluster.sandbox('E1'), 'v1-calls.log'), 'utf8');
@@ -326,7 +326,7 @@ describe('actors/agent: the v1 executor HTTP API with --authenticate_http_execut
     const framework = { id: REAL_FRAMEWORK_ID, name: 'fw', user: 'u', checkpoint: true };
     const tokenless = (task: TaskInfo): TaskInfo => {
       const executor = task.executor as NonNullable<TaskInfo['executor']>;
-      return { ...task, executor: { ...executor, command: { ...executor.command, environment: { V1_FIXTURE_NO_TOKEN: '1' } } } };
+      return { ...task, executor: { ...executor, command: { value: '', ...executor.command, environment: { V1_FIXTURE_NO_TOKEN: '1' } } } };
     };
     const subscriptions = (): number => {
       try {
