@@ -101,7 +101,8 @@ function executorJson(executor: ExecutorRecord, tasksVisible: TaskVisibility): R
     source: executor.info.source ?? '',
     container: executor.runId,
     directory: executor.directory,
-    type: executor.commandExecutor ? 'COMMAND' : 'CUSTOM',
+    // Mesos' executor types: the command executor's run, the default executor's (task groups), or the framework's own.
+    type: executor.commandExecutor ? 'COMMAND' : executor.info.type === 'DEFAULT' ? 'DEFAULT' : 'CUSTOM',
     ...(executor.role !== undefined ? { role: executor.role } : {}),
     state: executor.phase,
     resources: renderResources(executor.usedResources()),

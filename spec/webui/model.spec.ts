@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { nextPollDelayMs, MAX_POLL_BACKOFF_MS, STATE_POLL_INTERVAL_MS } from '../../webui/src/model/backoff';
 import { formatMegabytes, formatPercent } from '../../webui/src/model/format';
 import { parseRoute, routeHash, type Route } from '../../webui/src/model/routes';
-import { findExecutor, relativeToSandbox, sandboxPath } from '../../webui/src/model/sandbox';
+import { findExecutor, relativeToSandbox, sandboxPath, taskSandboxPath } from '../../webui/src/model/sandbox';
 import { computeShares, dominantShare } from '../../webui/src/model/shares';
 import {
   agentEndpoint, AGENTS_PAGE_ROWS, allTasks, clusterResources, filterAgents, findAgent, findTask, frameworkTasks, liveTasksByAgent, parseMasterState, stateTaskCounts, taskCountsByState,
@@ -115,6 +115,16 @@ describe('webui/model: what the UI computes from /master/state', () => {
     expect(parseRoute('#/agents?start=-5&filter=')).to.deep.equal({ page: 'agents' });
     expect(parseRoute('#/agents?start=x')).to.deep.equal({ page: 'agents' });
     expect(parseRoute('#/tasks/%E0%A4%A').page).to.equal('not-found');
+  });
+
+  it('a task of the default executor (a task group\'s) has its own directory in the executor\'s sandbox, tasks/<id>; others the sandbox itself', () => {
+    const executor = (executorId: string, type?: string) => ({ executor_id: executorId, name: '', framework_id: 'F', slave_id: 'a1', resources: resources(0.1, 32), ...(type !== undefined ? { type } : {}) });
+    const owner = framework('F', ['*'], resources(0, 0), resources(0, 0), { executors: [executor('pod', 'DEFAULT'), executor('mine')] });
+    const of = (taskId: string, executorId: string) => ({ task: { ...task(taskId, 'TASK_RUNNING', 1, 1), executor_id: executorId }, framework: owner, list: 'active' as const });
+    expect(taskSandboxPath(of('web', 'pod'))).to.equal('tasks/web');
+    expect(taskSandboxPath(of('t2', 'mine'))).to.equal('');
+    expect(taskSandboxPath(of('t3', ''))).to.equal('');
+    expect(taskSandboxPath(of('t4', 'gone'))).to.equal('');
   });
 
   it('finds a task\'s sandbox in the agent\'s state: by executor id, else by the task it runs; live runs first', () => {

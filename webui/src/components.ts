@@ -3,6 +3,7 @@ import { html, type Html } from './html';
 import { formatAgo, formatPercent, formatScalar, formatTimestamp, shortId, stateLabel } from './model/format';
 import { routeHash } from './model/routes';
 import { agentHosts, isTerminal, lastChange, scalar, SHOWN_SCALARS, type TaskEntry } from './model/state';
+import { taskSandboxPath } from './model/sandbox';
 import type { MasterStateJson, ResourcesJson } from './model/types';
 
 /** A titled box. */
@@ -74,7 +75,8 @@ export function Empty(props: { text: string }): Html {
 
 /** The hash of a task's sandbox page. */
 export function sandboxHash(entry: TaskEntry): string {
-  return routeHash({ page: 'sandbox', agentId: entry.task.slave_id, frameworkId: entry.framework.id, executorId: entry.task.executor_id || entry.task.id, path: '', file: 'stdout' });
+  const own = taskSandboxPath(entry);
+  return routeHash({ page: 'sandbox', agentId: entry.task.slave_id, frameworkId: entry.framework.id, executorId: entry.task.executor_id || entry.task.id, path: own, file: own === '' ? 'stdout' : `${own}/stdout` });
 }
 
 /**

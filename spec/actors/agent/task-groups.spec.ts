@@ -54,8 +54,9 @@ describe('agent: task groups (RunTaskGroup)', () => {
     // The harness gives the agent no `defaultExecutor`: the command executor's command stands in.
     expect(launch.command).to.deep.equal({ value: '/bin/true', shell: false });
     expect(launch.commandExecutor).to.equal(false);
-    const state = await harness.state() as { frameworks: Array<{ executors: Array<{ id: string; queued_tasks: Array<{ id: string }> }> }> };
+    const state = await harness.state() as { frameworks: Array<{ executors: Array<{ id: string; type: string; queued_tasks: Array<{ id: string }> }> }> };
     expect(state.frameworks[0]?.executors[0]?.queued_tasks.map((task) => task.id)).to.deep.equal(['a', 'b']);
+    expect(state.frameworks[0]?.executors[0]?.type).to.equal('DEFAULT');
     const executor = await registerPod(harness);
     const delivered = executor.bodies<{ taskGroup: { tasks: TaskInfo[] } }>('RunTaskGroupOnExecutor');
     expect(delivered.map((body) => body.taskGroup.tasks.map((task) => task.taskId))).to.deep.equal([['a', 'b']]);

@@ -1,5 +1,6 @@
 /** Finding a task's sandbox in an agent's `/state`, and naming paths in it. Pure. */
 import type { AgentExecutorJson, AgentStateJson } from './types';
+import type { TaskEntry } from './state';
 
 /** An executor of the agent, with its framework. */
 export interface SandboxLocation {
@@ -20,6 +21,18 @@ export function findExecutor(state: AgentStateJson, frameworkId: string, id: str
     [...(executor.tasks ?? []), ...(executor.queued_tasks ?? []), ...(executor.completed_tasks ?? [])].some((task) => task.id === id);
   const found = executors.find((executor) => executor.id === id) ?? executors.find(runs);
   return found === undefined ? undefined : { frameworkId, executor: found };
+}
+
+/**
+ * Where the task's own files are in its executor's sandbox: `tasks/<task id>` for a task of the
+ * default executor (a task group's, which runs each task in a sandbox of its own there, as Mesos'
+ * nested containers), else the sandbox itself ('').
+ */
+export function taskSandboxPath(entry: TaskEntry): string {
+  const executorId = entry.task.executor_id;
+  if (executorId === '') return '';
+  const executor = entry.framework.executors.find((candidate) => candidate.executor_id === executorId);
+  return executor?.type === 'DEFAULT' ? `tasks/${entry.task.id}` : '';
 }
 
 /**

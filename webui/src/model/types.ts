@@ -44,6 +44,8 @@ export interface OfferJson {
 /** An executor as the master knows it. */
 export interface ExecutorJson {
   readonly executor_id: string;
+  /** `DEFAULT` for the default executor (task groups; each task's sandbox is `tasks/<task id>` in the executor's), `CUSTOM` when given. */
+  readonly type?: string;
   readonly name: string;
   readonly framework_id: string;
   readonly slave_id: string;

@@ -3,7 +3,7 @@ import { Ago, Empty, Id, ResourceList, Section, StateBadge, TaskTable, sandboxHa
 import { html, type Html } from '../html';
 import { formatTimestamp, stateLabel } from '../model/format';
 import { routeHash } from '../model/routes';
-import { sandboxPath } from '../model/sandbox';
+import { sandboxPath, taskSandboxPath } from '../model/sandbox';
 import { agentEndpoint, allTasks, findAgent, findTask, isTerminal, startTime, stateTaskCounts, taskHealth, tasksNewestFirst, type TaskEntry } from '../model/state';
 import type { AgentJson } from '../model/types';
 import { Tail, useSandbox } from './sandbox';
@@ -77,6 +77,7 @@ function Output(props: { entry: TaskEntry; agent: AgentJson | undefined }): Html
   if (endpoint === undefined) return html`<${Section} title="stdout"><${Empty} text="The task's agent is not registered now, so its output cannot be read." /><//>`;
   if (located.status === 'locating') return html`<${Section} title="stdout"><p class="muted">Asking the agent where the sandbox is…</p><//>`;
   if (located.status === 'failed') return html`<${Section} title="stdout"><p class="error">${located.message}</p><//>`;
-  // 'stdout' has no '..': always a path in the sandbox.
-  return html`<${Tail} endpoint=${endpoint} path=${sandboxPath(located.directory, 'stdout') as string} name="stdout" testId="task-stdout" />`;
+  // The task's own directory (a task group's task has one in its executor's sandbox): no '..', always a path in the sandbox.
+  const own = taskSandboxPath(entry);
+  return html`<${Tail} endpoint=${endpoint} path=${sandboxPath(located.directory, own === '' ? 'stdout' : `${own}/stdout`) as string} name="stdout" testId="task-stdout" />`;
 }
