@@ -141,6 +141,7 @@ export function validateTask(task: TaskInfo, context: TaskContext): string | und
     resourcesError(task, context) ??
     allocationRoleError(task, context) ??
     commandOrExecutorError(task) ??
+    defaultExecutorLaunchError(task) ??
     executorError(task, context) ??
     checksError(task) ??
     combinationError(task, context) ??
@@ -335,6 +336,16 @@ function resourcesError(task: TaskInfo, context: TaskContext): string | undefine
 function commandOrExecutorError(task: TaskInfo): string | undefined {
   if ((task.command === undefined) !== (task.executor === undefined)) return undefined;
   return 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
+}
+
+/**
+ * A LAUNCH's task on the default executor: *our choice*, refused by name (Mesos lets it through,
+ * and its default executor then ignores the task, which never runs): the default executor takes
+ * task groups (LAUNCH_GROUP), each task with its own command.
+ */
+function defaultExecutorLaunchError(task: TaskInfo): string | undefined {
+  if (task.executor?.type !== 'DEFAULT') return undefined;
+  return "A task of the default executor ('ExecutorInfo.type' DEFAULT) must be launched in a task group (LAUNCH_GROUP)";
 }
 
 /** A bad check or health check (Mesos' `validateCheck` and `validateHealthCheck`). */

@@ -167,6 +167,14 @@ describe('actors/master: task groups (LAUNCH_GROUP)', () => {
     for (const taskId of ['l1', 'l2']) expect(told(framework, taskId).map((update) => [update.state, update.reason])).to.deep.equal([['TASK_LOST', 'REASON_INVALID_OFFERS']]);
   });
 
+  it('refuses a LAUNCH of a task on the default executor, saying to launch it in a task group', async () => {
+    const { harness, agent, framework } = await setUp();
+    const { command: _command, ...task } = { ...commandTask('solo', agent.agentId), executor: defaultExecutor() };
+    await accept(harness, framework, latestOffer(framework.probe), [{ type: 'LAUNCH', launch: { taskInfos: [task] } }]);
+    expect(told(framework, 'solo')).to.deep.equal([{ state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message: "A task of the default executor ('ExecutorInfo.type' DEFAULT) must be launched in a task group (LAUNCH_GROUP)" }]);
+    expect(all(agent.probe, 'RunTask')).to.have.length(0);
+  });
+
   it('drops a LAUNCH_GROUP without its launchGroup field, and goes on with the next operation', async () => {
     const { harness, agent, framework } = await setUp();
     await accept(harness, framework, latestOffer(framework.probe), [{ type: 'LAUNCH_GROUP' }, { type: 'LAUNCH', launch: { taskInfos: [commandTask('next', agent.agentId)] } }]);
