@@ -52,7 +52,8 @@ export const AUTHORIZABLE_ENDPOINTS: readonly string[] = [
  * the principal of the framework torn down; view_frameworks / view_tasks / view_executors /
  * view_containers / access_sandboxes, the user the framework / task / executor runs as; reserve_resources, the
  * reservation's role; unreserve_resources, the principal that reserved; create_volumes, the
- * volume's role; destroy_volumes, the principal that created it; get_endpoints, the path;
+ * volume's role; destroy_volumes, the principal that created it; resize_volumes (GROW_VOLUME and
+ * SHRINK_VOLUME), the volume's role; get_endpoints, the path;
  * view_roles / update_weights / get_quotas / update_quotas, the role.
  * access_mesos_logs, view_flags, mark_agents_gone and register_agents have no object (Mesos: "given implicitly").
  */
@@ -69,6 +70,7 @@ export const ACL_ACTION_OBJECTS = {
   unreserve_resources: 'reserver_principals',
   create_volumes: 'roles',
   destroy_volumes: 'creator_principals',
+  resize_volumes: 'roles',
   access_mesos_logs: 'logs',
   view_flags: 'flags',
   get_endpoints: 'paths',
@@ -147,7 +149,7 @@ const IMPLICIT_OBJECT_ACTIONS: ReadonlySet<MesosAclAction> = new Set<MesosAclAct
 ]);
 
 /** The enforced actions whose role values may end in `/%` (Mesos' hierarchical role approver). */
-const HIERARCHICAL_ROLE_ACTIONS: ReadonlySet<AclAction> = new Set<AclAction>(['register_frameworks', 'reserve_resources', 'create_volumes']);
+const HIERARCHICAL_ROLE_ACTIONS: ReadonlySet<AclAction> = new Set<AclAction>(['register_frameworks', 'reserve_resources', 'create_volumes', 'resize_volumes']);
 
 /** A set of subjects or objects in a rule: some named values, anyone (`ANY`) or no one (`NONE`). */
 export type AclEntity = { readonly values: readonly string[] } | { readonly type: 'ANY' | 'NONE' };
@@ -312,6 +314,7 @@ const WORDING: Readonly<Record<AclAction, ActionWording>> = {
   unreserve_resources: { does: 'unreserve resources reserved by', noun: 'principal' },
   create_volumes: { does: 'create volumes for', noun: 'role' },
   destroy_volumes: { does: 'destroy volumes created by', noun: 'principal' },
+  resize_volumes: { does: 'resize volumes of', noun: 'role' },
   access_mesos_logs: { does: 'access the Mesos logs' },
   view_flags: { does: 'view the flags' },
   get_endpoints: { does: 'GET', noun: 'endpoint' },

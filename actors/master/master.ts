@@ -24,7 +24,7 @@ import {
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
   type Operation, type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
-import { agentTotalOf, conversionOf, offerConversion, type Conversion, type ConversionKind } from './reservations';
+import { agentTotalOf, conversionOf, offerConversion, resizeConversionOf, type Conversion, type ConversionKind, type ResizeRequest } from './reservations';
 import type { AgentEndpoint } from '../../lib/v1/json';
 import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
@@ -3080,11 +3080,16 @@ export class Master extends Actor {
     return this.convertAgentResources(kind, agentId, json, caller);
   }
 
-  /** An operator's conversion of `json` on `agentId` (see `reservationRoute`). */
+  /**
+   * An operator's conversion on `agentId` (see `reservationRoute`): of the resource list `json`
+   * for a RESERVE, UNRESERVE, CREATE or DESTROY, or the volume resize `json` is (GROW_VOLUME,
+   * SHRINK_VOLUME: a `ResizeRequest`, from the v1 operator API).
+   */
   private convertAgentResources(kind: ConversionKind, agentId: string, json: unknown, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     const agent = this.state.agents.get(agentId);
     if (agent === undefined || agent.removing) return httpError(400, `No agent found with specified ID '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}'`);
-    const conversion = conversionOf(kind, json, { principal: caller.principal, agentTotal: agent.total, creating: this.creatingVolumes.get(agent.id) });
+    const context = { principal: caller.principal, agentTotal: agent.total, creating: this.creatingVolumes.get(agent.id) };
+    const conversion = kind === 'GROW_VOLUME' || kind === 'SHRINK_VOLUME' ? resizeConversionOf(json as ResizeRequest, context) : conversionOf(kind, json, context);
     if (typeof conversion === 'string') return httpError(400, boundedText(conversion, MAX_ERROR_DETAIL_LENGTH));
     const denial = this.conversionDenial(conversion, caller.principal);
     if (denial !== undefined) return httpError(403, `Forbidden: ${denial}`);

@@ -8,11 +8,11 @@
 import { applyCheckpointedResources, checkpointedResourcesError, duplicatePersistenceId, Resources, type Resource } from '../../lib/resources';
 import { MAX_RESOURCE_ENTRIES, type Operation } from '../../lib/protocol';
 
-/** The operations that convert resources (every one but LAUNCH). */
-export type ConversionKind = 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY';
+/** The operations that convert resources (every one but LAUNCH and LAUNCH_GROUP). */
+export type ConversionKind = 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY' | 'GROW_VOLUME' | 'SHRINK_VOLUME';
 
 /** The ACL actions that decide conversions, each with its object. */
-export type ConversionAction = 'reserve_resources' | 'unreserve_resources' | 'create_volumes' | 'destroy_volumes';
+export type ConversionAction = 'reserve_resources' | 'unreserve_resources' | 'create_volumes' | 'destroy_volumes' | 'resize_volumes';
 
 /** A conversion of resources: `consumed` becomes `converted` (the same quantities, reserved or made into volumes otherwise). */
 export interface Conversion {
@@ -65,6 +65,14 @@ const FIELDS = {
 export function offerConversion(operation: Operation, context: ConversionContext): Conversion | string {
   const kind = operation.type;
   if (kind === 'LAUNCH' || kind === 'LAUNCH_GROUP') return `${kind} is not a conversion`;
+  if (kind === 'GROW_VOLUME' || kind === 'SHRINK_VOLUME') {
+    const conversion = resizeConversion(operation, context);
+    if (typeof conversion === 'string') return conversion;
+    if (!context.available.contains(conversion.consumed)) {
+      return `${kind}: the offers do not hold '${conversion.consumed.format()}' (they hold '${context.available.format()}')`;
+    }
+    return conversion;
+  }
   const [field, list] = FIELDS[kind];
   const body: Record<string, unknown> | undefined = operation[field];
   if (body === undefined) return `${kind} without its '${field}' field`;
@@ -81,7 +89,7 @@ export function offerConversion(operation: Operation, context: ConversionContext
  * checked as Mesos checks it (and `context.role`, when given, as the only role reserved for), but
  * not against what is available; or why not.
  */
-export function conversionOf(kind: ConversionKind, json: unknown, context: Omit<ConversionContext, 'available'>): Conversion | string {
+export function conversionOf(kind: Exclude<ConversionKind, 'GROW_VOLUME' | 'SHRINK_VOLUME'>, json: unknown, context: Omit<ConversionContext, 'available'>): Conversion | string {
   // Bounded before the algebra, which is quadratic in the entries: an operator's list comes from
   // an HTTP body (up to 16 MB), and no agent has more entries than a message may carry.
   if (Array.isArray(json) && json.length > MAX_RESOURCE_ENTRIES) return `${kind}: ${json.length} resources; at most ${MAX_RESOURCE_ENTRIES} (MAX_RESOURCE_ENTRIES)`;
@@ -155,6 +163,70 @@ function volumeConversion(kind: 'CREATE' | 'DESTROY', volumes: Resources, listed
   const clash = duplicatePersistenceId([...context.agentTotal.persistentVolumes(), ...context.creating ?? [], ...volumes]);
   if (duplicate !== undefined || clash !== undefined) return `CREATE: persistence id '${clash?.id ?? duplicate?.volume?.id ?? ''}' is not unique${clash === undefined ? ' in the list' : ` in role '${clash.role}' on the agent`}`;
   return { kind, consumed: volumes.withoutVolumes(), converted: volumes, authorizations: volumes.roles().map((role) => ['create_volumes', role] as const) };
+}
+
+/**
+ * A GROW_VOLUME's or SHRINK_VOLUME's conversion (Mesos' `validate(GrowVolume)` and
+ * `validate(ShrinkVolume)`): the volume a whole persistent volume the agent has (not shared);
+ * GROW's `addition` more of the very disk the volume is made of (the same role and reservation,
+ * no volume), more than nothing; SHRINK's `subtract` more than nothing and less than the volume.
+ * The volume keeps its id, its data and its directory on the agent; only its size changes. The
+ * ACLs' `resize_volumes` decides who may, by the volume's role. Operator calls come through
+ * `resizeConversionOf` (the same checks).
+ */
+function resizeConversion(operation: Operation, context: Omit<ConversionContext, 'available'>): Conversion | string {
+  if (operation.type === 'GROW_VOLUME') {
+    const body = operation.growVolume;
+    if (body === undefined) return "GROW_VOLUME without its 'growVolume' field";
+    return resizeConversionOf({ kind: 'GROW_VOLUME', volume: body.volume, addition: body.addition }, context);
+  }
+  const body = operation.shrinkVolume;
+  if (body === undefined) return "SHRINK_VOLUME without its 'shrinkVolume' field";
+  return resizeConversionOf({ kind: 'SHRINK_VOLUME', volume: body.volume, subtract: body.subtract.value }, context);
+}
+
+/** What a resize asks: grow `volume` by `addition`, or shrink it by `subtract` (an amount of its disk). */
+export type ResizeRequest =
+  | { readonly kind: 'GROW_VOLUME'; readonly volume: unknown; readonly addition: unknown }
+  | { readonly kind: 'SHRINK_VOLUME'; readonly volume: unknown; readonly subtract: number };
+
+/** The conversion a resize makes, or why it may not (see `resizeConversion`). */
+export function resizeConversionOf(request: ResizeRequest, context: Omit<ConversionContext, 'available'>): Conversion | string {
+  const { kind } = request;
+  const field = kind === 'GROW_VOLUME' ? 'GrowVolume' : 'ShrinkVolume';
+  const one = (json: unknown, name: string): Resource | string => {
+    try {
+      const parsed = Resources.fromJSON([json]).entries();
+      const entry = parsed[0];
+      if (parsed.length !== 1 || entry === undefined) return `Invalid resource in the '${field}.${name}' field: it holds no resource`;
+      return entry;
+    } catch (error) {
+      return `Invalid resource in the '${field}.${name}' field: ${(error as Error).message}`;
+    }
+  };
+  const volume = one(request.volume, 'volume');
+  if (typeof volume === 'string') return `${kind}: ${volume}`;
+  const volumeText = Resources.of([volume]).format();
+  if (volume.volume === undefined || volume.type !== 'SCALAR') return `${kind}: '${volumeText}' in the '${field}.volume' field is not a persistent volume`;
+  const held = context.agentTotal.entries().find((candidate) => candidate.volume?.key === volume.volume?.key && candidate.role === volume.role && candidate.reservation?.key === volume.reservation?.key);
+  if (held === undefined) return `${kind}: persistent volume '${volumeText}' not found on the agent`;
+  if (!sameAmount(held, volume)) return `${kind}: '${volumeText}' is part of volume '${volume.volume.id}' (${amountOf(held)}); a volume is resized whole`;
+  const disk = Resources.of([volume]).withoutVolumes();
+  const sized = (amount: number): Resources => Resources.fromJSON(Resources.of([volume]).toJSON().map((entry) => ({ ...entry, scalar: { value: amount } })));
+  const authorizations = [['resize_volumes', volume.role] as const];
+  if (request.kind === 'GROW_VOLUME') {
+    const addition = one(request.addition, 'addition');
+    if (typeof addition === 'string') return `${kind}: ${addition}`;
+    if (addition.type !== 'SCALAR' || !(addition.value > 0)) return `${kind}: the size of 'GrowVolume.addition' field must be greater than zero`;
+    const added = Resources.of([addition]);
+    if (disk.add(added).size !== 1) return `${kind}: incompatible resources in the 'GrowVolume.volume' and 'GrowVolume.addition' fields: '${added.format()}' is not more of the volume's disk '${disk.format()}'`;
+    return { kind, consumed: Resources.of([volume]).add(added), converted: sized(volume.value + addition.value), authorizations };
+  }
+  const subtract = request.subtract;
+  if (!(subtract > 0)) return `${kind}: value of 'ShrinkVolume.subtract' must be greater than zero`;
+  if (!(subtract < volume.value)) return `${kind}: value of 'ShrinkVolume.subtract' (${subtract}) must be smaller than the size of 'ShrinkVolume.volume' (${volume.value})`;
+  const freed = Resources.fromJSON(disk.toJSON().map((entry) => ({ ...entry, scalar: { value: subtract } })));
+  return { kind, consumed: Resources.of([volume]), converted: sized(volume.value - subtract).add(freed), authorizations };
 }
 
 /** Why `principal` (a reservation's or a volume's) is not the maker's, or undefined. */

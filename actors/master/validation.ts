@@ -339,13 +339,12 @@ function commandOrExecutorError(task: TaskInfo): string | undefined {
 }
 
 /**
- * A LAUNCH's task on the default executor: *our choice*, refused by name (Mesos lets it through,
- * and its default executor then ignores the task, which never runs): the default executor takes
+ * A LAUNCH's task names its own executor, a custom one (Mesos' rule): the default executor takes
  * task groups (LAUNCH_GROUP), each task with its own command.
  */
 function defaultExecutorLaunchError(task: TaskInfo): string | undefined {
-  if (task.executor?.type !== 'DEFAULT') return undefined;
-  return "A task of the default executor ('ExecutorInfo.type' DEFAULT) must be launched in a task group (LAUNCH_GROUP)";
+  if (task.executor?.type === undefined || task.executor.type === 'CUSTOM') return undefined;
+  return "'ExecutorInfo.type' must be 'CUSTOM' (a task of the default executor is launched in a task group: LAUNCH_GROUP)";
 }
 
 /** A bad check or health check (Mesos' `validateCheck` and `validateHealthCheck`). */

@@ -33,6 +33,8 @@ function resourceListSchema(): z.ZodType<ResourceJSON[]> {
 
 /** Mesos JSON resources; checked structurally here, semantically by `Resources.fromJSON`. */
 export const ResourceListSchema = resourceListSchema();
+/** One Mesos JSON resource (GROW_VOLUME's and SHRINK_VOLUME's fields); checked as a list's entries are. */
+export const ResourceSchema = z.object({ name: shortText, type: z.enum(['SCALAR', 'RANGES', 'SET']) }).passthrough() as unknown as z.ZodType<ResourceJSON>;
 
 /**
  * An offer's resources: an agent's one frozen list (`Resources.toFrozenJSON`), sent in every
@@ -470,8 +472,9 @@ export const FiltersSchema = z.object({ refuseSeconds: z.number().optional() });
 export type Filters = z.infer<typeof FiltersSchema>;
 
 /**
- * An operation in an ACCEPT call: LAUNCH tasks, RESERVE / UNRESERVE resources dynamically, or
- * CREATE / DESTROY persistent volumes (Mesos' `Offer.Operation`: a type and the field of that
+ * An operation in an ACCEPT call: LAUNCH tasks (or a task group: LAUNCH_GROUP), RESERVE /
+ * UNRESERVE resources dynamically, CREATE / DESTROY persistent volumes, or GROW_VOLUME /
+ * SHRINK_VOLUME one (Mesos' `Offer.Operation`: a type and the field of that
  * type; one object, not a union, so the link's compiled check covers it). A RESERVE's resources
  * are what it makes (each dynamically reserved to the offer's role, `reservation: {principal}`);
  * an UNRESERVE's, the reservations it undoes; a CREATE's volumes, the volumes it makes of reserved
@@ -479,7 +482,7 @@ export type Filters = z.infer<typeof FiltersSchema>;
  * Operations apply in order, each to what the ones before left of the offers.
  */
 export const OperationSchema = z.object({
-  type: z.enum(['LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY']),
+  type: z.enum(['LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY', 'GROW_VOLUME', 'SHRINK_VOLUME']),
   /** LAUNCH's tasks. */
   launch: z.object({ taskInfos: z.array(TaskInfoSchema) }).optional(),
   /** LAUNCH_GROUP's executor and the task group it runs, all or none. */
@@ -492,6 +495,10 @@ export const OperationSchema = z.object({
   create: z.object({ volumes: ResourceListSchema }).optional(),
   /** DESTROY's volumes. */
   destroy: z.object({ volumes: ResourceListSchema }).optional(),
+  /** GROW_VOLUME's volume (as offered) and the disk it grows by (`addition`: the same reserved disk, no volume). */
+  growVolume: z.object({ volume: ResourceSchema, addition: ResourceSchema }).optional(),
+  /** SHRINK_VOLUME's volume (as offered) and how much disk it gives back (`subtract`, less than its size). */
+  shrinkVolume: z.object({ volume: ResourceSchema, subtract: z.object({ value: z.number() }) }).optional(),
 });
 /** One operation (the field its type names must be there: the master drops one without it, as Mesos does). */
 export type Operation = z.infer<typeof OperationSchema>;

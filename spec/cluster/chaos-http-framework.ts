@@ -224,6 +224,8 @@ function v1Operation(operation: Operation): V1Json {
     case 'CREATE':
     case 'DESTROY':
     case 'LAUNCH_GROUP':
+    case 'GROW_VOLUME':
+    case 'SHRINK_VOLUME':
       throw new Error(`a v1 HTTP framework of the chaos run planned a ${operation.type}, which it never sends (volumes are left to the actor frameworks)`);
   }
 }

@@ -171,7 +171,7 @@ describe('actors/master: task groups (LAUNCH_GROUP)', () => {
     const { harness, agent, framework } = await setUp();
     const { command: _command, ...task } = { ...commandTask('solo', agent.agentId), executor: defaultExecutor() };
     await accept(harness, framework, latestOffer(framework.probe), [{ type: 'LAUNCH', launch: { taskInfos: [task] } }]);
-    expect(told(framework, 'solo')).to.deep.equal([{ state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message: "A task of the default executor ('ExecutorInfo.type' DEFAULT) must be launched in a task group (LAUNCH_GROUP)" }]);
+    expect(told(framework, 'solo')).to.deep.equal([{ state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message: "'ExecutorInfo.type' must be 'CUSTOM' (a task of the default executor is launched in a task group: LAUNCH_GROUP)" }]);
     expect(all(agent.probe, 'RunTask')).to.have.length(0);
   });
 

@@ -39,6 +39,8 @@ const reserve = (resources: Resources): Operation => ({ type: 'RESERVE', reserve
 const unreserve = (resources: Resources): Operation => ({ type: 'UNRESERVE', unreserve: { resources: resources.toJSON() } });
 const create = (volumes: Resources): Operation => ({ type: 'CREATE', create: { volumes: volumes.toJSON() } });
 const destroy = (volumes: Resources): Operation => ({ type: 'DESTROY', destroy: { volumes: volumes.toJSON() } });
+const grow = (pv: Resources, addition: Resources): Operation => ({ type: 'GROW_VOLUME', growVolume: { volume: pv.toJSON()[0] as ResourceJSON, addition: addition.toJSON()[0] as ResourceJSON } });
+const shrink = (pv: Resources, subtract: number): Operation => ({ type: 'SHRINK_VOLUME', shrinkVolume: { volume: pv.toJSON()[0] as ResourceJSON, subtract: { value: subtract } } });
 
 /** The resources the agent was last told to keep (CheckpointResources), or undefined. */
 function checkpointed(agent: AgentHandle): Resources | undefined {
@@ -134,6 +136,54 @@ describe('actors/master: persistent volumes (CREATE, DESTROY)', () => {
       offer = latestOffer(framework.probe);
     }
     expect((await metricsOf(harness))['mesos_ts/master/invalid_offer_operations']).to.equal(cases.length);
+  });
+
+  it('GROW_VOLUME and SHRINK_VOLUME: the volume keeps its id and changes size, the agent keeps it so, the disk it gives back is offered again; counted', async () => {
+    const { harness, agent, framework } = await setUp();
+    await accept(harness, framework, latestOffer(framework.probe), [reserve(reservedDisk(300)), create(volume('db-1', 100))]);
+    await harness.clock.advance(1_000);
+    await accept(harness, framework, latestOffer(framework.probe), [grow(volume('db-1', 100), reservedDisk(150))]);
+    expect(checkpointed(agent)?.equals(reservedDisk(50).add(volume('db-1', 250)))).to.equal(true);
+    await harness.clock.advance(1_000);
+    expect(Resources.fromJSON(latestOffer(framework.probe).resources).persistentVolumes().equals(volume('db-1', 250))).to.equal(true);
+    await accept(harness, framework, latestOffer(framework.probe), [shrink(volume('db-1', 250), 200)]);
+    expect(checkpointed(agent)?.equals(reservedDisk(250).add(volume('db-1', 50)))).to.equal(true);
+    await harness.clock.advance(1_000);
+    const offered = Resources.fromJSON(latestOffer(framework.probe).resources);
+    expect(offered.persistentVolumes().equals(volume('db-1', 50))).to.equal(true);
+    expect(offered.withoutVolumes().subtract(offered.persistentVolumes().withoutVolumes()).reserved('eng').scalar('disk')).to.equal(250);
+    const metrics = await metricsOf(harness);
+    expect(metrics[`master/frameworks/test-framework/${framework.frameworkId}/operations/grow_volume`]).to.equal(1);
+    expect(metrics[`master/frameworks/test-framework/${framework.frameworkId}/operations/shrink_volume`]).to.equal(1);
+  });
+
+  it('drops an invalid or unauthorized GROW_VOLUME or SHRINK_VOLUME alone, naming why', async () => {
+    const { harness, agent, framework } = await setUp({ acls: { permissive: true, resize_volumes: [{ principals: { type: 'ANY' }, roles: { values: ['other'] } }, { principals: { type: 'ANY' }, roles: { type: 'NONE' } }] } });
+    await accept(harness, framework, latestOffer(framework.probe), [reserve(reservedDisk(400)), create(volume('db-1', 100))]);
+    await harness.clock.advance(1_000);
+    const cases: Array<[Operation, string]> = [
+      [grow(reservedDisk(10), reservedDisk(10)), "is not a persistent volume"],
+      [grow(volume('nope', 100), reservedDisk(10)), "persistent volume 'disk(eng, ops)[nope:data]:100' not found on the agent"],
+      [grow(volume('db-1', 40), reservedDisk(10)), "is part of volume 'db-1' (100); a volume is resized whole"],
+      [grow(volume('db-1', 100), Resources.parse('disk:10')), "is not more of the volume's disk"],
+      [grow(volume('db-1', 100), reservedDisk(10, 'eng', 'someone')), "is not more of the volume's disk"],
+      [grow(volume('db-1', 100), reservedDisk(9_999)), 'the offers do not hold'],
+      [{ type: 'GROW_VOLUME', growVolume: { volume: volume('db-1', 100).toJSON()[0] as ResourceJSON, addition: { name: 'disk', type: 'SCALAR', scalar: { value: 0 } } as ResourceJSON } }, "Invalid resource in the 'GrowVolume.addition' field"],
+      [shrink(volume('db-1', 100), 0), "value of 'ShrinkVolume.subtract' must be greater than zero"],
+      [shrink(volume('db-1', 100), 100), "value of 'ShrinkVolume.subtract' (100) must be smaller than the size of 'ShrinkVolume.volume' (100)"],
+      [{ type: 'SHRINK_VOLUME' }, "SHRINK_VOLUME without its 'shrinkVolume' field"],
+      [shrink(volume('db-1', 100), 10), "not authorized: a request without a principal is not authorized to resize volumes of role 'eng'"],
+    ];
+    let offer = latestOffer(framework.probe);
+    for (const [operation, reason] of cases) {
+      harness.captured.records.length = 0;
+      const before = all(agent.probe, 'CheckpointResources').length;
+      await accept(harness, framework, offer, [operation]);
+      expect(dropped(harness), reason).to.include(reason);
+      expect(all(agent.probe, 'CheckpointResources')).to.have.length(before);
+      await harness.clock.advance(1_000);
+      offer = latestOffer(framework.probe);
+    }
   });
 
   it('a task that takes part of a volume is TASK_ERROR, naming the volume; one that takes it whole runs', async () => {
