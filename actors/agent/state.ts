@@ -101,7 +101,8 @@ function executorJson(executor: ExecutorRecord, tasksVisible: TaskVisibility): R
     source: executor.info.source ?? '',
     container: executor.runId,
     directory: executor.directory,
-    type: executor.commandExecutor ? 'COMMAND' : 'CUSTOM',
+    // A default executor (a task group's) says so, as Mesos' agent writes `ExecutorInfo.type`.
+    type: executor.commandExecutor ? 'COMMAND' : executor.info.type ?? 'CUSTOM',
     ...(executor.role !== undefined ? { role: executor.role } : {}),
     state: executor.phase,
     resources: renderResources(executor.usedResources()),
