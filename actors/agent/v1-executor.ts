@@ -2,8 +2,8 @@
  * Mesos' v1 executor HTTP API: `POST /api/v1/executor` on the agent's host (and
  * `/slave(N)/api/v1/executor`, where Mesos' own executor library posts), so that an executor
  * in any language can run as a custom executor. A SUBSCRIBE answers 200 at once with a chunked
- * RecordIO stream of JSON events (SUBSCRIBED, LAUNCH, KILL, ACKNOWLEDGED, MESSAGE, SHUTDOWN,
- * ERROR, HEARTBEAT); UPDATE and MESSAGE answer 202; HEARTBEAT 202 at once. Every call carries
+ * RecordIO stream of JSON events (SUBSCRIBED, LAUNCH, LAUNCH_GROUP, KILL, ACKNOWLEDGED, MESSAGE,
+ * SHUTDOWN, ERROR, HEARTBEAT); UPDATE and MESSAGE answer 202; HEARTBEAT 202 at once. Every call carries
  * the run's token as `Authorization: Bearer <MESOS_EXECUTOR_AUTHENTICATION_TOKEN>`: without
  * one, 401; with another run's, 403.
  *
@@ -27,7 +27,7 @@ import { HttpStream, withRouteOptions, type HttpRequest, type HttpResponse } fro
 import { ReregisterExecutor, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo, type TaskStatus } from '../../lib/protocol';
 import type { V1Json } from '../../lib/v1/json';
 import {
-  acknowledgedEvent, heartbeatEvent, killEvent, launchEvent, messageEvent, parseExecutorCall, shutdownEvent, subscribedEvent,
+  acknowledgedEvent, heartbeatEvent, killEvent, launchEvent, launchGroupEvent, messageEvent, parseExecutorCall, shutdownEvent, subscribedEvent,
   type ExecutorCall,
 } from '../../lib/v1/executor';
 import { Executor, type KillOptions } from '../framework/executor';
@@ -284,11 +284,13 @@ export class HttpExecutor extends Executor {
   /** What SUBSCRIBED carries, once the agent has accepted the registration. */
   private subscription: { executorInfo: ExecutorInfo; frameworkInfo: FrameworkInfo; agentInfo: AgentInfo } | undefined;
   /** Events the agent sent while no stream was open, oldest first (at most `MAX_EVENTS_WHILE_DISCONNECTED`). */
-  private readonly missed: Array<{ event: V1Json; taskId?: string; bytes: number }> = [];
+  private readonly missed: Array<{ event: V1Json; taskIds?: readonly string[]; bytes: number }> = [];
   /** The bytes of `missed` (at most `MAX_BYTES_WHILE_DISCONNECTED`). */
   private missedBytes = 0;
-  /** Tasks written as LAUNCH that the executor has not reported on yet. */
+  /** Tasks written as LAUNCH or LAUNCH_GROUP that the executor has not reported on yet. */
   private readonly delivered = new LazyMap<string, TaskInfo>();
+  /** Of `delivered`, those written in a LAUNCH_GROUP: the ids of their group's tasks (one array per group). */
+  private readonly groups = new LazyMap<string, readonly string[]>();
   /** Updates of the first subscription, relayed once registered. */
   private initialUpdates: readonly TaskStatus[];
   private heartbeats: Timer | undefined;
@@ -351,16 +353,34 @@ export class HttpExecutor extends Executor {
     }
     this.writeSubscribed();
     for (const status of call.unacknowledgedUpdates) this.relay(status);
-    const known = new Set(call.unacknowledgedTaskIds);
-    const waiting = new Set(this.missed.flatMap((missed) => (missed.taskId === undefined ? [] : [missed.taskId])));
-    for (const task of this.delivered.values()) {
-      // Written while the connection was failing: it never got there.
-      if (!known.has(task.taskId) && !waiting.has(task.taskId)) this.write(launchEvent(task));
-    }
+    this.launchAgain(new Set(call.unacknowledgedTaskIds));
     const replayed = this.missed.splice(0);
     this.missedBytes = 0;
-    for (const missed of replayed) this.write(missed.event, missed.taskId);
+    for (const missed of replayed) this.write(missed.event, missed.taskIds);
     return this.streamResponse(this.stream);
+  }
+
+  /**
+   * Writes again what was written while the connection was failing and never got there: each
+   * delivered task the executor does not list (`known`) and that is not waiting in `missed`, as
+   * LAUNCH, or as its group's LAUNCH_GROUP (the group's unreported tasks) when the executor lists
+   * none of that group.
+   */
+  private launchAgain(known: ReadonlySet<string>): void {
+    const waiting = new Set(this.missed.flatMap((missed) => missed.taskIds ?? []));
+    const handled = new Set<readonly string[]>();
+    for (const task of this.delivered.values()) {
+      if (known.has(task.taskId) || waiting.has(task.taskId)) continue;
+      const group = this.groups.get(task.taskId);
+      if (group === undefined) {
+        this.write(launchEvent(task));
+        continue;
+      }
+      if (handled.has(group)) continue;
+      handled.add(group);
+      if (group.some((taskId) => known.has(taskId))) continue;
+      this.write(launchGroupEvent(group.flatMap((taskId) => this.delivered.get(taskId) ?? [])));
+    }
   }
 
   /** @internal The agent's word: the run is over (its process exited). */
@@ -415,7 +435,17 @@ export class HttpExecutor extends Executor {
 
   protected override launchTask(task: TaskInfo): void {
     this.delivered.set(task.taskId, task);
-    this.write(launchEvent(task), task.taskId);
+    this.write(launchEvent(task), [task.taskId]);
+  }
+
+  /** The agent's RunTaskGroupOnExecutor: one LAUNCH_GROUP event, as Mesos' agent sends a task group to an HTTP executor. */
+  protected override launchTaskGroup(tasks: readonly TaskInfo[]): void {
+    const taskIds = tasks.map((task) => task.taskId);
+    for (const task of tasks) {
+      this.delivered.set(task.taskId, task);
+      this.groups.set(task.taskId, taskIds);
+    }
+    this.write(launchGroupEvent(tasks), taskIds);
   }
 
   protected override killTask(taskId: string, options: KillOptions): void {
@@ -465,6 +495,7 @@ export class HttpExecutor extends Executor {
       ...(agentId !== undefined ? { agentId } : {}),
     };
     this.delivered.delete(status.taskId);
+    this.groups.delete(status.taskId);
     return this.forwardStatusUpdate(update) ? update : undefined;
   }
 
@@ -484,8 +515,8 @@ export class HttpExecutor extends Executor {
     });
   }
 
-  /** Writes an event to the stream, or keeps it for the executor's next subscription. */
-  private write(event: V1Json, taskId?: string): void {
+  /** Writes an event to the stream, or keeps it (with the ids of the tasks it launches) for the executor's next subscription. */
+  private write(event: V1Json, taskIds?: readonly string[]): void {
     const record = v1EventRecord('executor', event, this.encoding);
     if (this.stream !== undefined && this.stream.write(record)) return;
     const bytes = Buffer.byteLength(record);
@@ -495,7 +526,7 @@ export class HttpExecutor extends Executor {
       this.log.warn({ executorId: this.http.executorId, dropped: dropped?.event.type }, 'too many events for a disconnected HTTP executor; dropping the oldest');
     }
     this.missedBytes += bytes;
-    this.missed.push(taskId === undefined ? { event, bytes } : { event, taskId, bytes });
+    this.missed.push(taskIds === undefined ? { event, bytes } : { event, taskIds, bytes });
   }
 
   private newStream(): HttpStream {

@@ -175,7 +175,12 @@ export function launchEvent(task: TaskInfo): V1Json {
   return { type: 'LAUNCH', launch: { task: v1TaskInfo(task) } };
 }
 
-/** LAUNCH_GROUP: tasks to run together (built for completeness: this cluster has no task groups yet, so none is sent). */
+/**
+ * LAUNCH_GROUP: a task group to run together (the agent's RunTaskGroupOnExecutor), each task
+ * naming the group's executor, as Mesos sends them.
+ *
+ * @example launchGroupEvent([web, sidecar]) // { type: 'LAUNCH_GROUP', launch_group: { task_group: { tasks: [...] } } }
+ */
 export function launchGroupEvent(tasks: readonly TaskInfo[]): V1Json {
   return { type: 'LAUNCH_GROUP', launch_group: { task_group: { tasks: tasks.map(v1TaskInfo) } } };
 }

@@ -385,6 +385,10 @@ message Offer {
       DESTROY_DISK = 14;
     }
     message Launch { repeated TaskInfo task_infos = 1; }
+    message LaunchGroup {
+      required ExecutorInfo executor = 1;
+      required TaskGroupInfo task_group = 2;
+    }
     message Reserve {
       repeated Resource resources = 1;
       repeated bytes source = 2;
@@ -398,7 +402,7 @@ message Offer {
     optional Unreserve unreserve = 4;
     optional Create create = 5;
     optional Destroy destroy = 6;
-    optional bytes launch_group = 7;
+    optional LaunchGroup launch_group = 7;
     optional OperationID id = 12;
     optional bytes grow_volume = 13;
     optional bytes shrink_volume = 14;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { DiskInfoJSON, ResourceJSON } from '../resources/types';
 import { MAX_PERSISTENCE_ID_LENGTH, MAX_RESERVATION_LABELS, MAX_VOLUME_PATH_LENGTH, volumeFromJSON, volumeToJSON } from '../resources';
 import {
-  MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES,
+  MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES, MAX_TASK_GROUP_TASKS,
   type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type TaskInfo, type TaskStatus,
 } from '../protocol';
 import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1AcknowledgedUuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
@@ -77,9 +77,17 @@ const resources = z.array(resource).max(MAX_RESOURCE_ENTRIES, `must have at most
 
 const command = v1CommandSchema;
 
+/**
+ * `ExecutorInfo.Type`'s names (Mesos' JSON parser refuses any other). `UNKNOWN` is a name, but
+ * no executor this cluster runs: it is refused by name (`executorInfoOf`).
+ */
+export const V1_EXECUTOR_TYPES = ['UNKNOWN', 'DEFAULT', 'CUSTOM'] as const;
+
 const executorInfo = z.object({
   executor_id: idValue,
   framework_id: idValue.optional(),
+  type: z.enum(V1_EXECUTOR_TYPES, { message: `must be one of ${V1_EXECUTOR_TYPES.join(', ')}` }).optional(),
+  /** A custom executor's; none for the default executor (the master checks which: TASK_ERROR). */
   command: command.optional(),
   resources: resources.optional(),
   name: z.string().max(MAX_NAME_LENGTH).optional(),
@@ -168,6 +176,16 @@ const frameworkInfo = z.object({
 const filters = z.object({ refuse_seconds: v1NumberField.optional() });
 
 /**
+ * `Offer.Operation.LaunchGroup`: the executor and the task group it runs. Both are required in
+ * Mesos' protobuf; left out here, each is refused by name (`launchGroupOf`). A group holds at
+ * most `MAX_TASK_GROUP_TASKS` tasks; an empty one is the master's to refuse, as in Mesos.
+ */
+const launchGroup = z.object({
+  executor: executorInfo.optional(),
+  task_group: z.object({ tasks: v1List(taskInfo, MAX_TASK_GROUP_TASKS).default([]) }).optional(),
+});
+
+/**
  * `Offer.Operation`. A RESERVE's `source` (Mesos' reservation update, experimental) is named so
  * that an operation holding it is refused rather than run as a plain RESERVE; a list of
  * resources (or volumes) left out is an empty one, as protobuf has it.
@@ -175,14 +193,15 @@ const filters = z.object({ refuse_seconds: v1NumberField.optional() });
 const operation = z.object({
   type: text,
   launch: z.object({ task_infos: list(taskInfo) }).optional(),
+  launch_group: launchGroup.optional(),
   reserve: z.object({ resources: resources.default([]), source: z.unknown().optional() }).optional(),
   unreserve: z.object({ resources: resources.default([]) }).optional(),
   create: z.object({ volumes: resources.default([]) }).optional(),
   destroy: z.object({ volumes: resources.default([]) }).optional(),
 });
 
-/** The offer operations an ACCEPT may hold; Mesos' others (LAUNCH_GROUP, GROW_VOLUME...) are refused by name. */
-export const ACCEPT_OPERATION_TYPES = ['LAUNCH', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY'] as const;
+/** The offer operations an ACCEPT may hold; Mesos' others (GROW_VOLUME, CREATE_DISK...) are refused by name. */
+export const ACCEPT_OPERATION_TYPES = ['LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY'] as const;
 
 const callSchema = z.object({
   type: text,
@@ -341,7 +360,8 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
  * `accept.operations.<i>` (`.type: ...`, `: Expecting 'reserve' to be present`,
  * `.launch.task_infos.0.task_id...`, `.create.volumes.0.disk: ...`). A RESERVE's, UNRESERVE's,
  * CREATE's or DESTROY's resources go on as Mesos JSON, checked by the master against the offers
- * (an invalid one is dropped there, as Mesos drops it).
+ * (an invalid one is dropped there, as Mesos drops it); a LAUNCH_GROUP's group is checked by the
+ * master as a whole (an invalid one is TASK_ERROR for every task, REASON_TASK_GROUP_INVALID).
  */
 function operationOf(given: z.infer<typeof operation>): Operation | string {
   switch (given.type) {
@@ -354,6 +374,11 @@ function operationOf(given: z.infer<typeof operation>): Operation | string {
         taskInfos.push(converted);
       }
       return { type: 'LAUNCH', launch: { taskInfos } };
+    }
+    case 'LAUNCH_GROUP': {
+      if (given.launch_group === undefined) return ": Expecting 'launch_group' to be present";
+      const group = launchGroupOf(given.launch_group);
+      return typeof group === 'string' ? `.launch_group${group}` : { type: 'LAUNCH_GROUP', launchGroup: group };
     }
     case 'RESERVE': {
       if (given.reserve === undefined) return ": Expecting 'reserve' to be present";
@@ -383,6 +408,37 @@ function operationOf(given: z.infer<typeof operation>): Operation | string {
     default:
       return `.type: operation '${given.type}' is not supported (supported: ${ACCEPT_OPERATION_TYPES.join(', ')})`;
   }
+}
+
+/**
+ * A LAUNCH_GROUP's executor and task group in this project's form, or the rest of the error's
+ * path after `launch_group` (`.executor: Expecting 'executor' to be present`,
+ * `.task_group.tasks.1.command...`). The executor's type and command are the master's to check
+ * (a DEFAULT executor has no command; a group's executor needs a type), as are the tasks taken
+ * together. The roles the executor's resources name in `allocation_info` are each task's too, as
+ * a task's own executor's are: the master checks them against the offers' role.
+ *
+ * @example
+ *   launchGroupOf({ executor: { executor_id: { value: 'e' }, type: 'DEFAULT' }, task_group: { tasks: [] } })
+ *   // { executor: { executorId: 'e', type: 'DEFAULT' }, taskGroup: { tasks: [] } }
+ */
+function launchGroupOf(given: z.infer<typeof launchGroup>): NonNullable<Operation['launchGroup']> | string {
+  if (given.executor === undefined) return ".executor: Expecting 'executor' to be present";
+  if (given.task_group === undefined) return ".task_group: Expecting 'task_group' to be present";
+  const executorRoles = new Set<string>();
+  const executor = executorInfoOf(given.executor, executorRoles);
+  if (typeof executor === 'string') return `.executor.${executor}`;
+  const unsupported = resourcesError(given.executor.resources, 'resources');
+  if (unsupported !== undefined) return `.executor.${unsupported}`;
+  const tasks: TaskInfo[] = [];
+  for (const [taskIndex, task] of given.task_group.tasks.entries()) {
+    const converted = taskInfoOf(task);
+    if (typeof converted === 'string') return `.task_group.tasks.${taskIndex}.${converted}`;
+    const roles = new Set([...(converted.allocationRoles ?? []), ...executorRoles]);
+    if (roles.size > MAX_TASK_ALLOCATION_ROLES) return `.task_group.tasks.${taskIndex}.resources: allocation_info names ${roles.size} roles with its executor's (one task's resources are offered in one)`;
+    tasks.push(roles.size > 0 ? { ...converted, allocationRoles: [...roles] } : converted);
+  }
+  return { executor, taskGroup: { tasks } };
 }
 
 /**
@@ -502,11 +558,8 @@ function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
   const out: TaskInfo = { name: task.name, taskId: task.task_id.value, agentId: task.agent_id.value, resources: withoutAllocationInfo(task.resources, allocationRoles) };
   if (task.command !== undefined) out.command = commandOfV1(task.command);
   if (task.executor !== undefined) {
-    const executor: ExecutorInfo = { executorId: task.executor.executor_id.value, command: commandOfV1(task.executor.command ?? {}) };
-    if (task.executor.framework_id !== undefined) executor.frameworkId = task.executor.framework_id.value;
-    if (task.executor.resources !== undefined) executor.resources = withoutAllocationInfo(task.executor.resources, allocationRoles);
-    if (task.executor.name !== undefined) executor.name = task.executor.name;
-    if (task.executor.source !== undefined) executor.source = task.executor.source;
+    const executor = executorInfoOf(task.executor, allocationRoles);
+    if (typeof executor === 'string') return `executor.${executor}`;
     out.executor = executor;
   }
   if (task.data !== undefined) {
@@ -527,6 +580,25 @@ function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
   if (allocationRoles.size > MAX_TASK_ALLOCATION_ROLES) return `resources: allocation_info names ${allocationRoles.size} roles (one task's resources are offered in one)`;
   if (allocationRoles.size > 0) out.allocationRoles = [...allocationRoles];
   return out;
+}
+
+/**
+ * An `ExecutorInfo` from a call in this project's form (the roles its resources' `allocation_info`
+ * names added to `roles`), or the bad field's path and reason. Its `type` as given (none is a
+ * custom executor, as before Mesos had types); `UNKNOWN` is refused by name, as no executor
+ * this cluster runs (Mesos' master refuses it too, as TASK_ERROR). A command only where one is
+ * given: a DEFAULT executor has none, and a custom one without one is the master's to refuse.
+ */
+function executorInfoOf(given: z.infer<typeof executorInfo>, roles: Set<string>): ExecutorInfo | string {
+  if (given.type === 'UNKNOWN') return "type: executor type 'UNKNOWN' is not supported (supported: DEFAULT, CUSTOM)";
+  const executor: ExecutorInfo = { executorId: given.executor_id.value };
+  if (given.type !== undefined) executor.type = given.type;
+  if (given.command !== undefined) executor.command = commandOfV1(given.command);
+  if (given.framework_id !== undefined) executor.frameworkId = given.framework_id.value;
+  if (given.resources !== undefined) executor.resources = withoutAllocationInfo(given.resources, roles);
+  if (given.name !== undefined) executor.name = given.name;
+  if (given.source !== undefined) executor.source = given.source;
+  return executor;
 }
 
 // ---- events ----------------------------------------------------------------------------------

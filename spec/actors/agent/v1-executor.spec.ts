@@ -131,6 +131,23 @@ describe('actors/agent: the v1 executor HTTP API, with an executor written in pl
     expect(calls.filter((call) => call.type !== 'SUBSCRIBE').every((call) => call.status === 202), JSON.stringify(calls)).to.equal(true);
   });
 
+  it('runs a task group: one LAUNCH_GROUP event with both tasks, each run and reported on, their updates relayed to the master', async () => {
+    const executor = v1Task('G1', 'E1').executor as NonNullable<TaskInfo['executor']>;
+    const group = { ...executor, type: 'CUSTOM' as const, resources: Resources.parse('cpus:0.1;mem:32').toJSON() };
+    const tasks = ['G1', 'G2'].map((taskId) => ({ ...v1Task(taskId, 'E1'), executor: group }));
+    cluster.master.post(cluster.agentPid, 'RunTaskGroup', {
+      framework: { id: REAL_FRAMEWORK_ID, name: 'fw', user: 'u' }, frameworkId: REAL_FRAMEWORK_ID, executor: group, taskGroup: { tasks }, launchExecutor: true,
+    });
+    for (const taskId of ['G1', 'G2']) await eventually(() => cluster.master.states(taskId).includes('TASK_FINISHED'), WAIT_MS, `${taskId} to finish`);
+    expect(['G1', 'G2'].map((taskId) => cluster.master.states(taskId))).to.deep.equal([['TASK_RUNNING', 'TASK_FINISHED'], ['TASK_RUNNING', 'TASK_FINISHED']]);
+    const all = events('E1');
+    expect(all.map((event) => event.type).slice(0, 2)).to.deep.equal(['SUBSCRIBED', 'LAUNCH_GROUP']);
+    expect((all[0]?.subscribed as Json).executor_info).to.deep.include({ executor_id: { value: 'E1' }, type: 'CUSTOM' });
+    const launched = ((all[1]?.launch_group as Json).task_group as { tasks: Json[] }).tasks;
+    expect(launched.map((task) => [task.task_id, (task.executor as Json).type])).to.deep.equal([[{ value: 'G1' }, 'CUSTOM'], [{ value: 'G2' }, 'CUSTOM']]);
+    expect(all.filter((event) => event.type === 'LAUNCH'), 'no LAUNCH for a group\'s task').to.deep.equal([]);
+  });
+
   it('gives the executor Mesos\' environment', async () => {
     cluster.runTask(v1Task('T1', 'E1'));
     await subscribed('E1');

@@ -6,6 +6,7 @@
 import * as http from 'node:http';
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
+import { Resources } from '../../../lib/resources';
 import { basicAuthorization, type HttpResponse } from '../../../lib/process';
 import { parseAcls, type MasterFlags } from '../../../actors/master';
 import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
@@ -149,6 +150,25 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     expect(executors[0]?.executor_info.resources).to.deep.include({ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 }, allocation_info: { role: '*' } });
     const tasks = (await call(address, { type: 'GET_TASKS' })).json.get_tasks.tasks as Json[];
     expect(tasks[0]?.executor_id).to.deep.equal({ value: 'e1' });
+  });
+
+  it('answers GET_EXECUTORS and GET_STATE with a task group\'s default executor: its type, and no command', async () => {
+    const { harness, address } = await listening();
+    const agent = await registerAgent(harness, 'cpus:4;mem:1024;disk:100');
+    const framework = await registerFramework(harness, { name: 'with-pod' });
+    await harness.clock.advance(1_000);
+    const pod = { executorId: 'pod', type: 'DEFAULT', resources: Resources.parse('cpus:0.1;mem:32;disk:10').toJSON() };
+    framework.probe.post(harness.masterPid, 'AcceptOffers', {
+      frameworkId: framework.frameworkId, offerIds: [latestOffer(framework.probe).id],
+      operations: [{ type: 'LAUNCH_GROUP', launchGroup: { executor: pod, taskGroup: { tasks: [commandTask('web', agent.agentId), commandTask('log', agent.agentId)] } } }],
+    });
+    await harness.clock.settle();
+    const executors = (await call(address, { type: 'GET_EXECUTORS' })).json.get_executors.executors as Json[];
+    expect(executors.map((executor) => executor.executor_info.executor_id)).to.deep.equal([{ value: 'pod' }]);
+    expect(executors[0]?.executor_info).to.deep.include({ type: 'DEFAULT', framework_id: { value: framework.frameworkId } }).and.not.have.property('command');
+    const state = (await call(address, { type: 'GET_STATE' })).json.get_state as Json;
+    expect((state.get_executors.executors as Json[])[0]?.executor_info.type).to.equal('DEFAULT');
+    expect((state.get_tasks.tasks as Json[]).map((task) => [task.task_id.value, task.executor_id])).to.deep.equal([['web', { value: 'pod' }], ['log', { value: 'pod' }]]);
   });
 
   it('UPDATE_WEIGHTS changes the allocation: a role of weight 3 is offered 3 agents for each 1 of a role of weight 1', async () => {

@@ -1,7 +1,7 @@
 /** The v1 executor API's JSON: calls checked (as Mesos' `validateExecutorCall`) and converted, events built as Mesos writes them. */
 import { expect } from 'chai';
 import {
-  acknowledgedEvent, killEvent, launchEvent, messageEvent, parseExecutorCall, shutdownEvent, subscribedEvent, MAX_UNACKNOWLEDGED_ENTRIES, MAX_UUID_BASE64_CHARS, type ExecutorCall,
+  acknowledgedEvent, killEvent, launchEvent, launchGroupEvent, messageEvent, parseExecutorCall, shutdownEvent, subscribedEvent, MAX_UNACKNOWLEDGED_ENTRIES, MAX_UUID_BASE64_CHARS, type ExecutorCall,
 } from '../../../lib/v1/executor';
 import { textOfV1Uuid, v1Uuid, NOT_A_VALID_UUID, V1_OPAQUE_BYTES_PREFIX } from '../../../lib/v1/json';
 import { uuidText } from '../../../lib/uuid';
@@ -136,5 +136,22 @@ describe('v1 executor events', () => {
     expect(messageEvent('sample data')).to.deep.equal({ type: 'MESSAGE', message: { data: 'c2FtcGxlIGRhdGE=' } });
     expect(shutdownEvent()).to.deep.equal({ type: 'SHUTDOWN' });
     expect(acknowledgedEvent('T1', 'uuid-1')).to.deep.equal({ type: 'ACKNOWLEDGED', acknowledged: { task_id: { value: 'T1' }, uuid: 'dXVpZC0x' } });
+  });
+
+  it('LAUNCH_GROUP carries the task group, each task naming the default executor by its type and without a command, as Mesos writes them', () => {
+    const pod = { executorId: 'pod', frameworkId: 'F1', type: 'DEFAULT' as const, resources: [{ name: 'mem', type: 'SCALAR' as const, scalar: { value: 32 } }] };
+    const v1Pod = { executor_id: { value: 'pod' }, type: 'DEFAULT', framework_id: { value: 'F1' }, resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 32 } }] };
+    const task = (taskId: string): { name: string; taskId: string; agentId: string; resources: []; command: { value: string }; executor: typeof pod } =>
+      ({ name: taskId, taskId, agentId: 'A1', resources: [], command: { value: `run ${taskId}` }, executor: pod });
+    expect(launchGroupEvent([task('T1'), task('T2')])).to.deep.equal({
+      type: 'LAUNCH_GROUP',
+      launch_group: {
+        task_group: {
+          tasks: ['T1', 'T2'].map((taskId) => ({ name: taskId, task_id: { value: taskId }, agent_id: { value: 'A1' }, resources: [], command: { value: `run ${taskId}` }, executor: v1Pod })),
+        },
+      },
+    });
+    const subscribed = subscribedEvent(pod, { id: 'F1', user: 'foo', name: 'f', roles: ['*'] }, { id: 'A1', hostname: 'h', port: 5051, resources: [] }, 'run-1');
+    expect((subscribed.subscribed as { executor_info: unknown }).executor_info).to.deep.equal(v1Pod);
   });
 });

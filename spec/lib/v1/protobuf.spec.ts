@@ -42,6 +42,20 @@ const OFFER: Offer = {
 /** One cpu dynamically reserved to `eng` by `ops` with a label, pre-refinement, as an ACCEPT's RESERVE names it. */
 const RESERVED_CPUS = { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'eng', reservation: { principal: 'ops', labels: { labels: [{ key: 'purpose', value: 'db' }] } }, allocation_info: { role: 'eng' } };
 
+/** A LAUNCH_GROUP of two tasks on a default executor (each task may name the executor or not), as an ACCEPT's operation in v1 JSON. */
+const LAUNCH_GROUP: V1Json = {
+  type: 'LAUNCH_GROUP',
+  launch_group: {
+    executor: { executor_id: { value: 'pod-1' }, framework_id: { value: 'f-1' }, type: 'DEFAULT', resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 }, allocation_info: { role: 'eng' } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }] },
+    task_group: {
+      tasks: [
+        { name: 'web', task_id: { value: 'web-1' }, agent_id: { value: 'a-1' }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }], command: { value: 'serve' } },
+        { name: 'log', task_id: { value: 'log-1' }, agent_id: { value: 'a-1' }, command: { value: 'tail -f log' }, executor: { executor_id: { value: 'pod-1' }, type: 'DEFAULT' } },
+      ],
+    },
+  },
+};
+
 const STATUS: TaskStatus = {
   taskId: 't-1', state: 'TASK_RUNNING', message: 'ok', source: 'SOURCE_EXECUTOR', reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED',
   data: 'some data', agentId: 'a-1', executorId: 'e-1', timestamp: 1_796_563_998.25, uuid: '0c1e7d1e-9a4e-4c51-8f8e-2a1d3f4b5c6d',
@@ -142,6 +156,7 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
           ],
         },
       },
+      { type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { offer_ids: [{ value: 'o-5' }], operations: [LAUNCH_GROUP] } },
       { type: 'DECLINE', framework_id: { value: 'f-1' }, decline: { offer_ids: [{ value: 'o-3' }], filters: { refuse_seconds: 0 } } },
       { type: 'KILL', framework_id: { value: 'f-1' }, kill: { task_id: { value: 't-1' }, agent_id: { value: 'a-1' }, kill_policy: { grace_period: { nanoseconds: 1_000_000 } } } },
       { type: 'ACKNOWLEDGE', framework_id: { value: 'f-1' }, acknowledge: { agent_id: { value: 'a-1' }, task_id: { value: 't-1' }, uuid: Buffer.from('0c1e7d1e9a4e4c518f8e2a1d3f4b5c6d', 'hex').toString('base64') } },
@@ -163,7 +178,7 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     }
   });
 
-  it('refuses in protobuf, by name, what it refuses in JSON: a container, a disk source, offer constraints, a LAUNCH_GROUP, a RESERVE with `source`; reads command URIs', () => {
+  it('refuses in protobuf, by name, what it refuses in JSON: a container, a disk source, offer constraints, a GROW_VOLUME, a RESERVE with `source`; reads command URIs', () => {
     const launch = (task: V1Json): V1Json => ({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { offer_ids: [{ value: 'o-1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
     const task = { name: 't', task_id: { value: 't' }, agent_id: { value: 'a' }, command: { value: 'true' } };
     // Built by hand where the codec has no content for a field (it keeps only the field's presence).
@@ -172,7 +187,7 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     const disk = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [4, [[1, 'disk'], [2, 0], [3, [[1, { double: 1 }]]], [7, [[3, [[1, 2]]]]]]]]]]]]]]]]);
     const uris = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [7, [[1, [[1, 'http://x']]], [3, 'true']]]]]]]]]]]]);
     const constraints = encodeMessage([[2, 1], [3, [[1, [[1, 'u'], [2, 'n']]], [3, [[1, []]]]]]]);
-    const launchGroup = schedulerCallBytes({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { operations: [{ type: 'LAUNCH_GROUP' }] } });
+    const growVolume = schedulerCallBytes({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { operations: [{ type: 'GROW_VOLUME' }] } });
     // Offer.Operation {type 1: RESERVE 2, reserve 3 {source 2}}: a reservation update, refused by name.
     const reserveSource = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 2], [3, [[2, [[1, 'cpus'], [2, 0], [3, [[1, { double: 1 }]]]]]]]]]]]]);
     const refusal = (bytes: Uint8Array): string => {
@@ -188,7 +203,7 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     const read = schedulerCallJson(uris);
     expect('json' in read && (read.json as { accept: { operations: Array<{ launch: { task_infos: Array<{ command: unknown }> } }> } }).accept.operations[0]?.launch.task_infos[0]?.command).to.deep.equal({ uris: [{ value: 'http://x' }], value: 'true' });
     expect(refusal(constraints)).to.match(/^subscribe\.offer_constraints: offer constraints are not supported/);
-    expect(refusal(launchGroup)).to.equal("accept.operations.0.type: operation 'LAUNCH_GROUP' is not supported (supported: LAUNCH, RESERVE, UNRESERVE, CREATE, DESTROY)");
+    expect(refusal(growVolume)).to.equal("accept.operations.0.type: operation 'GROW_VOLUME' is not supported (supported: LAUNCH, LAUNCH_GROUP, RESERVE, UNRESERVE, CREATE, DESTROY)");
     expect(refusal(reserveSource)).to.match(/^accept\.operations\.0\.reserve\.source: .*not supported/);
   });
 
@@ -370,6 +385,40 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     expect(refused, 'most mutations are no Call').to.be.greaterThan(100);
   });
 
+  it("reads an ACCEPT's LAUNCH_GROUP written by hand with Mesos' field numbers as the same operation as its JSON; one without its executor or task group is no Call", () => {
+    // Offer.Operation {type 1 (LAUNCH_GROUP 6), launch_group 7 {executor 1, task_group 2 {tasks 1}}}; ExecutorInfo {executor_id 1,
+    // resources 5, command 7, type 15 (DEFAULT 1, CUSTOM 2)}; TaskInfo {name 1, task_id 2, agent_id 3, resources 4, executor 5, command 7}.
+    const executor: WireMessage = [[1, [[1, 'pod-1']]], [5, [[1, 'cpus'], [2, 0], [3, [[1, { double: 0.1 }]]]]], [15, 1]];
+    const task = (id: string): WireMessage => [[1, id], [2, [[1, id]]], [3, [[1, 'a-1']]], [4, [[1, 'mem'], [2, 0], [3, [[1, { double: 32 }]]]]], [7, [[3, `run ${id}`]]]];
+    const bytes = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[1, [[1, 'o-1']]], [2, [[1, 6], [7, [[1, executor], [2, [[1, task('a')], [1, [...task('b'), [5, executor]]]]]]]]]]]]);
+    const v1Task = (id: string): V1Json => ({ name: id, task_id: { value: id }, agent_id: { value: 'a-1' }, resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 32 } }], command: { value: `run ${id}` } });
+    const v1Executor = { executor_id: { value: 'pod-1' }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }], type: 'DEFAULT' };
+    const json: V1Json = {
+      type: 'ACCEPT', framework_id: { value: 'f-1' },
+      accept: { offer_ids: [{ value: 'o-1' }], operations: [{ type: 'LAUNCH_GROUP', launch_group: { executor: v1Executor, task_group: { tasks: [v1Task('a'), { ...v1Task('b'), executor: v1Executor }] } } }] },
+    };
+    const decoded = schedulerCallJson(bytes);
+    if (!('json' in decoded)) throw new Error(decoded.error);
+    expect(plain(decoded.json)).to.deep.equal(plain(json));
+    const parsed = parseSchedulerCall(decoded.json);
+    expect(parsed).to.deep.equal(parseSchedulerCall(json));
+    const group = parsed.ok && parsed.call.type === 'ACCEPT' ? parsed.call.operations[0]?.launchGroup : undefined;
+    expect(group?.executor).to.deep.equal({ executorId: 'pod-1', type: 'DEFAULT', resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }] });
+    expect(group?.taskGroup.tasks.map((each) => [each.taskId, each.command?.value, each.executor?.type])).to.deep.equal([['a', 'run a', undefined], ['b', 'run b', 'DEFAULT']]);
+    // Both are required in Mesos' LaunchGroup: a protobuf body without one is no Call (Mesos: 400 `Failed to parse body into Call protobuf`).
+    const withoutExecutor = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 6], [7, [[2, [[1, task('a')]]]]]]]]]]);
+    expect(schedulerCallJson(withoutExecutor)).to.deep.equal({ error: "missing required 'executor'" });
+    const withoutGroup = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 6], [7, [[1, executor]]]]]]]]);
+    expect(schedulerCallJson(withoutGroup)).to.deep.equal({ error: "missing required 'task_group'" });
+    // An executor type this cluster's enum does not name (a newer Mesos') is absent, as proto2 keeps it among unknown fields: the master says the type must be set.
+    const newerType = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 6], [7, [[1, [[1, [[1, 'pod-1']]], [15, 9]]], [2, [[1, task('a')]]]]]]]]]]);
+    const newer = schedulerCallJson(newerType);
+    expect('json' in newer && (newer.json as { accept: { operations: Array<{ launch_group: { executor: V1Json } }> } }).accept.operations[0]?.launch_group.executor).to.deep.equal({ executor_id: { value: 'pod-1' } });
+    // UNKNOWN (0) is a name of the enum: refused by name, as in JSON.
+    const unknown = schedulerCallJson(encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 6], [7, [[1, [[1, [[1, 'pod-1']]], [15, 0]]], [2, [[1, task('a')]]]]]]]]]]));
+    expect('json' in unknown && parseSchedulerCall(unknown.json)).to.deep.equal({ ok: false, error: "accept.operations.0.launch_group.executor.type: executor type 'UNKNOWN' is not supported (supported: DEFAULT, CUSTOM)" });
+  });
+
   it('refuses bytes that are no Call, naming why: cut short, a required field missing, a field of the wrong wire type', () => {
     const cut = encodeMessage([[2, 1], [3, [[1, [[1, 'u'], [2, 'n']]]]]]).subarray(0, 6);
     expect(schedulerCallJson(cut)).to.have.property('error').that.is.a('string').and.not.equal('');
@@ -387,12 +436,15 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
       check: { type: 'HTTP', http: { port: 80, path: '/ready' }, timeoutSeconds: 3 },
     };
     const EXECUTOR = { executorId: 'e-1', frameworkId: 'f-1', command: { value: './executor' }, resources: [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 0.1 } }], name: 'the executor', source: 'src' };
+    const DEFAULT_EXECUTOR = { executorId: 'pod-1', frameworkId: 'f-1', type: 'DEFAULT' as const, resources: EXECUTOR.resources };
     const FRAMEWORK = { user: 'u', name: 'n', id: 'f-1', roles: ['eng'], capabilities: ['MULTI_ROLE' as const], failoverTimeout: 60, checkpoint: true, principal: 'p', labels: { a: 'b' } };
     const AGENT = { id: 'a-1', hostname: 'agent-1', port: 5051, resources: OFFER.resources, attributes: { rack: 'r1', slots: 4 } };
     const EXECUTOR_EVENTS: ReadonlyArray<readonly [string, V1Json]> = [
       ['SUBSCRIBED', executorApi.subscribedEvent(EXECUTOR, FRAMEWORK, AGENT, 'run-1')],
       ['LAUNCH', executorApi.launchEvent(TASK)],
       ['LAUNCH_GROUP', executorApi.launchGroupEvent([TASK, { ...TASK, taskId: 't-2', executor: EXECUTOR }])],
+      ['LAUNCH_GROUP (the default executor: a type, no command)', executorApi.launchGroupEvent([{ ...TASK, executor: DEFAULT_EXECUTOR }, { ...TASK, taskId: 't-2', executor: DEFAULT_EXECUTOR }])],
+      ['SUBSCRIBED (the default executor)', executorApi.subscribedEvent(DEFAULT_EXECUTOR, FRAMEWORK, AGENT, 'run-2')],
       ['KILL', executorApi.killEvent('t-1', 4)],
       ['ACKNOWLEDGED', executorApi.acknowledgedEvent('t-1', '0c1e7d1e-9a4e-4c51-8f8e-2a1d3f4b5c6d')],
       ['MESSAGE', executorApi.messageEvent('hello')],
@@ -405,6 +457,15 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
         expect(plain(v1EventJson('executor', v1EventBytes('executor', event)))).to.deep.equal(plain(event));
       });
     }
+
+    it("writes LAUNCH_GROUP with Mesos' field numbers (read back by hand): Event.type 8, launch_group 8 {task_group 1 {tasks 1}}, the executor's type 15", () => {
+      const bytes = v1EventBytes('executor', executorApi.launchGroupEvent([{ ...TASK, executor: DEFAULT_EXECUTOR }, { ...TASK, taskId: 't-2', executor: DEFAULT_EXECUTOR }]));
+      expect(varintAt(bytes, 1)).to.equal(8n);
+      const tasks = fieldsOf(bytesAt(bytes, 8, 1) as Buffer, 1) as Buffer[];
+      expect(tasks.map((task) => bytesAt(task, 2, 1)?.toString())).to.deep.equal(['t-1', 't-2']);
+      expect(tasks.map((task) => varintAt(task, 5, 15)), 'ExecutorInfo.type DEFAULT (1)').to.deep.equal([1n, 1n]);
+      expect(tasks.map((task) => bytesAt(task, 5, 7)), 'no command for the default executor').to.deep.equal([undefined, undefined]);
+    });
 
     it('a call read from protobuf is the call read from its JSON (Call.Message.data is field 2, as in Mesos)', () => {
       const ids = { executor_id: { value: 'e-1' }, framework_id: { value: 'f-1' } };

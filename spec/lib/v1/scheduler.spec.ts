@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { parseSchedulerCall, offersEvent, subscribedEvent, updateEvent, messageEvent, failureEvent, type SchedulerCall } from '../../../lib/v1/scheduler';
 import { textOfV1Bytes, v1Bytes, v1FrameworkInfo, v1OfferFormat, withoutNulls } from '../../../lib/v1/json';
 import type { FrameworkInfo, TaskInfo } from '../../../lib/protocol';
-import { MAX_RESOURCE_ENTRIES, MAX_URI_LENGTH } from '../../../lib/protocol';
+import { MAX_RESOURCE_ENTRIES, MAX_TASK_GROUP_TASKS, MAX_URI_LENGTH } from '../../../lib/protocol';
 import { dynamicReservation, MAX_PERSISTENCE_ID_LENGTH, MAX_RESERVATION_LABELS, MAX_VOLUME_PATH_LENGTH, Resources } from '../../../lib/resources';
 
 function call(body: unknown): SchedulerCall {
@@ -177,8 +177,71 @@ describe('v1 scheduler calls', () => {
     expect(error(accept({ type: 'RESERVE', reserve: { resources: [{ ...cpus, disk: { persistence: { id: 'p' } } }] } }))).to.equal("accept.operations.1.reserve.resources.0.disk: expecting 'volume' to be set for a persistent volume");
     expect(error(accept({ type: 'RESERVE', reserve: { resources: [{ ...cpus, shared: {} }] } }))).to.match(/^accept\.operations\.1\.reserve\.resources\.0\.shared: not supported/);
     expect(error(accept({ type: 'RESERVE', reserve: { resources: [cpus], source: [{ ...cpus, reservation: { principal: 'other' } }] } }))).to.match(/^accept\.operations\.1\.reserve\.source: .*not supported/);
-    for (const type of ['LAUNCH_GROUP', 'GROW_VOLUME', 'SHRINK_VOLUME', 'CREATE_DISK']) {
-      expect(error(accept({ type }))).to.equal(`accept.operations.1.type: operation '${type}' is not supported (supported: LAUNCH, RESERVE, UNRESERVE, CREATE, DESTROY)`);
+    for (const type of ['GROW_VOLUME', 'SHRINK_VOLUME', 'CREATE_DISK']) {
+      expect(error(accept({ type }))).to.equal(`accept.operations.1.type: operation '${type}' is not supported (supported: LAUNCH, LAUNCH_GROUP, RESERVE, UNRESERVE, CREATE, DESTROY)`);
+    }
+  });
+
+  it('takes an ACCEPT with LAUNCH_GROUP: the default executor (a type, no command) and its task group, the executor\'s allocation roles each task\'s', () => {
+    const executor = { executor_id: { value: 'pod' }, type: 'DEFAULT', resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 }, allocation_info: { role: 'eng' } }] };
+    const task = (taskId: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ name: taskId, task_id: { value: taskId }, agent_id: { value: 'a1' }, command: { value: `run ${taskId}` }, ...extra });
+    const accept = call({
+      framework_id: FRAMEWORK_ID, type: 'ACCEPT',
+      accept: { offer_ids: [{ value: 'o1' }], operations: [{ type: 'LAUNCH_GROUP', launch_group: { executor, task_group: { tasks: [task('web'), task('log', { executor })] } } }] },
+    });
+    const pod = { executorId: 'pod', type: 'DEFAULT', resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }] };
+    expect(accept).to.deep.equal({
+      type: 'ACCEPT', frameworkId: FRAMEWORK_ID.value, offerIds: ['o1'],
+      operations: [{
+        type: 'LAUNCH_GROUP',
+        launchGroup: {
+          executor: pod,
+          taskGroup: {
+            tasks: [
+              { name: 'web', taskId: 'web', agentId: 'a1', resources: [], command: { value: 'run web' }, allocationRoles: ['eng'] },
+              { name: 'log', taskId: 'log', agentId: 'a1', resources: [], command: { value: 'run log' }, executor: pod, allocationRoles: ['eng'] },
+            ],
+          },
+        },
+      }],
+    });
+    // A custom executor's command is kept, and a LAUNCH's executor may name its type too.
+    const custom = call({
+      framework_id: FRAMEWORK_ID, type: 'ACCEPT',
+      accept: { operations: [{ type: 'LAUNCH_GROUP', launch_group: { executor: { executor_id: { value: 'mine' }, type: 'CUSTOM', command: { value: './run' } }, task_group: {} } }] },
+    });
+    expect(custom.type === 'ACCEPT' && custom.operations[0]?.launchGroup).to.deep.equal({ executor: { executorId: 'mine', type: 'CUSTOM', command: { value: './run' } }, taskGroup: { tasks: [] } });
+    const launch = launched(call({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'LAUNCH', launch: { task_infos: [task('t', { command: undefined, executor: { executor_id: { value: 'e' }, type: 'CUSTOM', command: { value: './e' } } })] } }] } }));
+    expect(launch[0]?.executor).to.deep.equal({ executorId: 'e', type: 'CUSTOM', command: { value: './e' } });
+    // An executor without a command has none (it was given an empty one): the master refuses a custom one without (TASK_ERROR, as Mesos).
+    const bare = launched(call({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'LAUNCH', launch: { task_infos: [task('t', { command: undefined, executor: { executor_id: { value: 'e' } } })] } }] } }));
+    expect(bare[0]?.executor).to.deep.equal({ executorId: 'e' });
+  });
+
+  it('refuses a malformed LAUNCH_GROUP with a 400 reason naming the field: no group, executor or task group; a bad or UNKNOWN executor type; a task or executor asking for what is not served; too many tasks', () => {
+    const executor = { executor_id: { value: 'pod' }, type: 'DEFAULT' };
+    const task = { name: 't', task_id: { value: 't' }, agent_id: { value: 'a1' }, command: { value: 'true' } };
+    const accept = (operation: Record<string, unknown>): unknown => ({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [{ value: 'o1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [] } }, operation] } });
+    const group = (launchGroup: Record<string, unknown>): unknown => accept({ type: 'LAUNCH_GROUP', launch_group: launchGroup });
+    expect(error(accept({ type: 'LAUNCH_GROUP' }))).to.equal("accept.operations.1: Expecting 'launch_group' to be present");
+    expect(error(accept({ type: 'LAUNCH_GROUP', launch: { task_infos: [task] } }))).to.equal("accept.operations.1: Expecting 'launch_group' to be present");
+    expect(error(group({ task_group: { tasks: [task] } }))).to.equal("accept.operations.1.launch_group.executor: Expecting 'executor' to be present");
+    expect(error(group({ executor }))).to.equal("accept.operations.1.launch_group.task_group: Expecting 'task_group' to be present");
+    expect(error(group({ executor: { ...executor, type: 'POD' }, task_group: { tasks: [task] } }))).to.equal('accept.operations.1.launch_group.executor.type: must be one of UNKNOWN, DEFAULT, CUSTOM');
+    expect(error(group({ executor: { ...executor, type: 'UNKNOWN' }, task_group: { tasks: [task] } }))).to.equal("accept.operations.1.launch_group.executor.type: executor type 'UNKNOWN' is not supported (supported: DEFAULT, CUSTOM)");
+    expect(error(group({ executor, task_group: { tasks: [task, { ...task, executor: { ...executor, type: 'UNKNOWN' } }] } })))
+      .to.equal("accept.operations.1.launch_group.task_group.tasks.1.executor.type: executor type 'UNKNOWN' is not supported (supported: DEFAULT, CUSTOM)");
+    expect(error(group({ executor: { type: 'DEFAULT' }, task_group: { tasks: [task] } }))).to.match(/^accept\.operations\.1\.launch_group\.executor\.executor_id: /);
+    expect(error(group({ executor, task_group: { tasks: [task, { ...task, task_id: { value: '' } }] } }))).to.equal('accept.operations.1.launch_group.task_group.tasks.1.task_id.value: must be a non-empty string');
+    expect(error(group({ executor, task_group: { tasks: [{ ...task, container: { type: 'MESOS' } }] } }))).to.match(/^accept\.operations\.1\.launch_group\.task_group\.tasks\.0\.container: not supported/);
+    expect(error(group({ executor: { ...executor, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, shared: {} }] }, task_group: { tasks: [task] } })))
+      .to.match(/^accept\.operations\.1\.launch_group\.executor\.resources\.0\.shared: not supported/);
+    expect(error(group({ executor, task_group: { tasks: task } }))).to.match(/^accept\.operations\.1\.launch_group\.task_group\.tasks: .*expected array/);
+    expect(error(group({ executor, task_group: { tasks: Array.from({ length: MAX_TASK_GROUP_TASKS + 1 }, () => task) } })))
+      .to.equal(`accept.operations.1.launch_group.task_group.tasks: must have at most ${MAX_TASK_GROUP_TASKS} entries`);
+    // Not this parser's to refuse: the master's (TASK_ERROR, REASON_TASK_GROUP_INVALID, for every task): no type, an empty group, a default executor with a command.
+    for (const launchGroup of [{ executor: { executor_id: { value: 'pod' } }, task_group: { tasks: [task] } }, { executor, task_group: { tasks: [] } }, { executor: { ...executor, command: { value: 'x' } }, task_group: { tasks: [task] } }]) {
+      expect(parseSchedulerCall(group(launchGroup)).ok, JSON.stringify(launchGroup)).to.equal(true);
     }
   });
 
@@ -362,7 +425,7 @@ describe('v1 scheduler calls', () => {
       .to.deep.include({ refusal: "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable" });
     expect(error({ framework_id: FRAMEWORK_ID, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: info, offer_constraints: {} } })).to.equal('update_framework.offer_constraints: offer constraints are not supported by this master');
     expect(error({ framework_id: FRAMEWORK_ID })).to.match(/^type: /);
-    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [], operations: [{ type: 'LAUNCH_GROUP' }] } })).to.match(/accept\.operations\.0\.type: operation 'LAUNCH_GROUP' is not supported/);
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { offer_ids: [], operations: [{ type: 'LAUNCH_GROUP' }] } })).to.equal("accept.operations.0: Expecting 'launch_group' to be present");
     expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'LAUNCH', launch: { task_infos: [{ name: 't', task_id: { value: '' }, agent_id: { value: 'a' } }] } }] } }))
       .to.equal('accept.operations.0.launch.task_infos.0.task_id.value: must be a non-empty string');
     expect(error({ framework_id: FRAMEWORK_ID, type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: 'not base64!' } })).to.match(/acknowledge\.uuid/);
