@@ -2956,6 +2956,7 @@ export class Master extends Actor {
       teardown: (caller, frameworkId) => this.teardownRoute({ method: 'POST', path: '/teardown', query: {}, headers: {}, body: Buffer.from(new URLSearchParams({ frameworkId }).toString()) }, caller, "the v1 operator API's TEARDOWN"),
       markAgentGone: (caller, agentId) => this.markAgentGone(caller, agentId),
       convertResources: (caller, kind, agentId, resources) => this.convertAgentResources(kind, agentId, resources, caller),
+      resizeVolume: (caller, agentId, request) => this.convertAgentResources(request.kind, agentId, request, caller),
     };
   }
 

@@ -27,7 +27,7 @@ import type { Logger } from '../../lib/logging';
 import type { TaskStatus } from '../../lib/protocol';
 import { SEE_ALL, type StateViewer } from '../../lib/state-json';
 import { v1VersionInfo } from '../../lib/version';
-import type { ConversionKind } from './reservations';
+import type { ConversionKind, ResizeRequest } from './reservations';
 import { parseOperatorCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
 import { clientOf, type V1Json } from '../../lib/v1/json';
 import {
@@ -105,6 +105,8 @@ export interface OperatorPort {
   markAgentGone(caller: HttpCaller, agentId: string): HttpResponse | Promise<HttpResponse>;
   /** `POST /master/reserve` (RESERVE) or `/master/unreserve` of Mesos JSON `resources` on `agentId`, by `caller`. */
   convertResources(caller: HttpCaller, kind: ConversionKind, agentId: string, resources: unknown[]): HttpResponse | Promise<HttpResponse>;
+  /** GROW_VOLUME or SHRINK_VOLUME of a volume on `agentId`, by `caller` (as `convertResources`: 202, 400, 403 or 409). */
+  resizeVolume(caller: HttpCaller, agentId: string, request: ResizeRequest): HttpResponse | Promise<HttpResponse>;
 }
 
 /** The operator API's limits (the master's flags). */
@@ -151,7 +153,7 @@ export const SUBSCRIBED_SLICE_CHARS = 1024 * 1024;
 /** The conversion each operator call of one makes. */
 const CONVERSION_OF_CALL = { RESERVE_RESOURCES: 'RESERVE', UNRESERVE_RESOURCES: 'UNRESERVE', CREATE_VOLUMES: 'CREATE', DESTROY_VOLUMES: 'DESTROY' } as const;
 
-const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set(['UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES']);
+const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set(['UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME']);
 
 /** Serves `/api/v1` from inside the master's mailbox; see the file's comment. */
 export class OperatorApi {
@@ -297,6 +299,10 @@ export class OperatorApi {
       case 'CREATE_VOLUMES':
       case 'DESTROY_VOLUMES':
         return textual(this.port.convertResources(caller, CONVERSION_OF_CALL[call.type], call.agentId, call.resources));
+      case 'GROW_VOLUME':
+        return textual(this.port.resizeVolume(caller, call.agentId, { kind: 'GROW_VOLUME', volume: call.volume, addition: call.addition }));
+      case 'SHRINK_VOLUME':
+        return textual(this.port.resizeVolume(caller, call.agentId, { kind: 'SHRINK_VOLUME', volume: call.volume, subtract: call.subtract }));
       case 'SUBSCRIBE':
         return this.subscribe(caller, caller.principal === undefined ? clientOf(request.remoteAddress) : undefined);
     }

@@ -46,6 +46,9 @@ const callSchema = z.object({
   unreserve_resources: z.object({ agent_id: idValue, resources: list(z.unknown()).default([]) }).optional(),
   create_volumes: z.object({ agent_id: idValue, volumes: list(z.unknown()).default([]) }).optional(),
   destroy_volumes: z.object({ agent_id: idValue, volumes: list(z.unknown()).default([]) }).optional(),
+  // Mesos makes `agent_id` optional (unset for a resource provider's volume, which this cluster has none of).
+  grow_volume: z.object({ agent_id: idValue, volume: z.unknown().optional(), addition: z.unknown().optional() }).optional(),
+  shrink_volume: z.object({ agent_id: idValue, volume: z.unknown().optional(), subtract: z.object({ value: v1NumberField }) }).optional(),
 });
 
 /** One role's quota as an UPDATE_QUOTA call sets it (Mesos' `QuotaConfig`): resource name → amount. */
@@ -65,19 +68,21 @@ export type OperatorCall =
   | { type: 'UPDATE_QUOTA'; force: boolean; configs: QuotaConfig[] }
   | { type: 'TEARDOWN'; frameworkId: string }
   | { type: 'MARK_AGENT_GONE'; agentId: string }
-  | { type: 'RESERVE_RESOURCES' | 'UNRESERVE_RESOURCES' | 'CREATE_VOLUMES' | 'DESTROY_VOLUMES'; agentId: string; resources: unknown[] };
+  | { type: 'RESERVE_RESOURCES' | 'UNRESERVE_RESOURCES' | 'CREATE_VOLUMES' | 'DESTROY_VOLUMES'; agentId: string; resources: unknown[] }
+  | { type: 'GROW_VOLUME'; agentId: string; volume: unknown; addition: unknown }
+  | { type: 'SHRINK_VOLUME'; agentId: string; volume: unknown; subtract: number };
 
 /** The call types this master serves. */
 export const OPERATOR_CALL_TYPES = [
   'GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_AGENTS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_TASKS',
   'GET_ROLES', 'GET_WEIGHTS', 'UPDATE_WEIGHTS', 'GET_QUOTA', 'UPDATE_QUOTA', 'GET_MASTER', 'TEARDOWN', 'MARK_AGENT_GONE', 'LIST_FILES',
-  'READ_FILE', 'SUBSCRIBE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES',
+  'READ_FILE', 'SUBSCRIBE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME',
 ] as const;
 
 /** Call types Mesos' master defines that this one does not serve (answered 501, naming the type). */
 export const UNSERVED_OPERATOR_CALL_TYPES: ReadonlySet<string> = new Set([
   'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'GET_OPERATIONS',
-  'GROW_VOLUME', 'SHRINK_VOLUME', 'GET_MAINTENANCE_STATUS', 'GET_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE',
+  'GET_MAINTENANCE_STATUS', 'GET_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE',
   'STOP_MAINTENANCE', 'DRAIN_AGENT', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT', 'SET_QUOTA', 'REMOVE_QUOTA',
 ]);
 
@@ -144,6 +149,18 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
     case 'DESTROY_VOLUMES': {
       const volumes = type === 'CREATE_VOLUMES' ? call.create_volumes : call.destroy_volumes;
       return volumes === undefined ? missing(type === 'CREATE_VOLUMES' ? 'create_volumes' : 'destroy_volumes') : { ok: true, call: { type, agentId: volumes.agent_id.value, resources: volumes.volumes } };
+    }
+    case 'GROW_VOLUME': {
+      const grow = call.grow_volume;
+      if (grow === undefined) return missing('grow_volume');
+      if (grow.volume === undefined || grow.addition === undefined) return { ok: false, error: `grow_volume: Expecting '${grow.volume === undefined ? 'volume' : 'addition'}' to be present` };
+      return { ok: true, call: { type, agentId: grow.agent_id.value, volume: grow.volume, addition: grow.addition } };
+    }
+    case 'SHRINK_VOLUME': {
+      const shrink = call.shrink_volume;
+      if (shrink === undefined) return missing('shrink_volume');
+      if (shrink.volume === undefined) return { ok: false, error: "shrink_volume: Expecting 'volume' to be present" };
+      return { ok: true, call: { type, agentId: shrink.agent_id.value, volume: shrink.volume, subtract: shrink.subtract.value } };
     }
     default:
       return { ok: true, call: { type: type as Extract<OperatorCall, { type: 'GET_HEALTH' }>['type'] } };

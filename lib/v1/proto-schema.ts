@@ -396,6 +396,14 @@ message Offer {
     message Unreserve { repeated Resource resources = 1; }
     message Create { repeated Resource volumes = 1; }
     message Destroy { repeated Resource volumes = 1; }
+    message GrowVolume {
+      required Resource volume = 1;
+      required Resource addition = 2;
+    }
+    message ShrinkVolume {
+      required Resource volume = 1;
+      required Value.Scalar subtract = 2;
+    }
     optional Type type = 1;
     optional Launch launch = 2;
     optional Reserve reserve = 3;
@@ -404,8 +412,8 @@ message Offer {
     optional Destroy destroy = 6;
     optional LaunchGroup launch_group = 7;
     optional OperationID id = 12;
-    optional bytes grow_volume = 13;
-    optional bytes shrink_volume = 14;
+    optional GrowVolume grow_volume = 13;
+    optional ShrinkVolume shrink_volume = 14;
     optional bytes create_disk = 15;
     optional bytes destroy_disk = 16;
   }

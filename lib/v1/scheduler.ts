@@ -198,10 +198,12 @@ const operation = z.object({
   unreserve: z.object({ resources: resources.default([]) }).optional(),
   create: z.object({ volumes: resources.default([]) }).optional(),
   destroy: z.object({ volumes: resources.default([]) }).optional(),
+  grow_volume: z.object({ volume: resource.optional(), addition: resource.optional() }).optional(),
+  shrink_volume: z.object({ volume: resource.optional(), subtract: z.object({ value: v1NumberField }).optional() }).optional(),
 });
 
-/** The offer operations an ACCEPT may hold; Mesos' others (GROW_VOLUME, CREATE_DISK...) are refused by name. */
-export const ACCEPT_OPERATION_TYPES = ['LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY'] as const;
+/** The offer operations an ACCEPT may hold; Mesos' others (CREATE_DISK, DESTROY_DISK) are refused by name. */
+export const ACCEPT_OPERATION_TYPES = ['LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY', 'GROW_VOLUME', 'SHRINK_VOLUME'] as const;
 
 const callSchema = z.object({
   type: text,
@@ -404,6 +406,24 @@ function operationOf(given: z.infer<typeof operation>): Operation | string {
       const unsupported = resourcesError(given.destroy.volumes, '.destroy.volumes');
       if (unsupported !== undefined) return unsupported;
       return { type: 'DESTROY', destroy: { volumes: given.destroy.volumes.map(resourceJSONOf) } };
+    }
+    case 'GROW_VOLUME': {
+      const grow = given.grow_volume;
+      if (grow === undefined) return ": Expecting 'grow_volume' to be present";
+      if (grow.volume === undefined) return ".grow_volume: Expecting 'volume' to be present";
+      if (grow.addition === undefined) return ".grow_volume: Expecting 'addition' to be present";
+      const unsupported = resourcesError([grow.volume], '.grow_volume.volume') ?? resourcesError([grow.addition], '.grow_volume.addition');
+      if (unsupported !== undefined) return unsupported.replace(/\.(volume|addition)\.0\./, '.$1.');
+      return { type: 'GROW_VOLUME', growVolume: { volume: resourceJSONOf(grow.volume), addition: resourceJSONOf(grow.addition) } };
+    }
+    case 'SHRINK_VOLUME': {
+      const shrink = given.shrink_volume;
+      if (shrink === undefined) return ": Expecting 'shrink_volume' to be present";
+      if (shrink.volume === undefined) return ".shrink_volume: Expecting 'volume' to be present";
+      if (shrink.subtract === undefined) return ".shrink_volume: Expecting 'subtract' to be present";
+      const unsupported = resourcesError([shrink.volume], '.shrink_volume.volume');
+      if (unsupported !== undefined) return unsupported.replace(/\.volume\.0\./, '.volume.');
+      return { type: 'SHRINK_VOLUME', shrinkVolume: { volume: resourceJSONOf(shrink.volume), subtract: { value: shrink.subtract.value } } };
     }
     default:
       return `.type: operation '${given.type}' is not supported (supported: ${ACCEPT_OPERATION_TYPES.join(', ')})`;

@@ -51,6 +51,7 @@ function fakePort() {
     teardown: notUsed,
     markAgentGone: notUsed,
     convertResources: notUsed,
+    resizeVolume: notUsed,
   };
   return {
     port,

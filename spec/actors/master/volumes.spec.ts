@@ -274,6 +274,36 @@ describe('actors/master: persistent volumes (CREATE, DESTROY)', () => {
       expect(checkpointed(agent)?.equals(pv)).to.equal(true);
     });
 
+    it('GROW_VOLUME and SHRINK_VOLUME by the v1 operator API: 202 with the agent keeping the new size; 400 naming what is wrong; 409 while a task uses it; 403 when resize_volumes denies the role', async () => {
+      harness = await startListeningHarness({ acls: { permissive: true, resize_volumes: [{ principals: { type: 'ANY' }, roles: { values: ['eng'] } }, { principals: { type: 'ANY' }, roles: { type: 'NONE' } }] } });
+      const agent = await registerAgent(harness, 'cpus:4;mem:4096;disk(eng):1000;disk(dev):100');
+      const pv = volume('db-1', 100, { statically: true, creator: null });
+      expect(await post('/master/create-volumes', { slaveId: agent.agentId, volumes: JSON.stringify(pv.toJSON()) })).to.deep.include({ status: 202 });
+      const agentId = { value: agent.agentId };
+      const addition = Resources.parse('disk(eng):50').toJSON()[0];
+      expect(await operatorCall({ type: 'GROW_VOLUME', grow_volume: { agent_id: agentId, volume: pv.toJSON()[0], addition } })).to.deep.include({ status: 202 });
+      const grown = volume('db-1', 150, { statically: true, creator: null });
+      expect(checkpointed(agent)?.equals(grown)).to.equal(true);
+      const tooMuch = await operatorCall({ type: 'SHRINK_VOLUME', shrink_volume: { agent_id: agentId, volume: grown.toJSON()[0], subtract: { value: 150 } } });
+      expect(tooMuch).to.deep.include({ status: 400 });
+      expect(tooMuch.text).to.include("must be smaller than the size of 'ShrinkVolume.volume' (150)");
+      expect((await operatorCall({ type: 'GROW_VOLUME', grow_volume: { agent_id: agentId, volume: grown.toJSON()[0] } })).text).to.include("grow_volume: Expecting 'addition' to be present");
+      // A task holds it: 409, as for DESTROY_VOLUMES.
+      const framework = await registerFramework(harness, { roles: ['eng'], capabilities: ['MULTI_ROLE'] });
+      const task = { ...commandTask('t1', agent.agentId), resources: Resources.parse('cpus:1;mem:128').add(grown).toJSON() };
+      await accept(harness, framework, latestOffer(framework.probe), [{ type: 'LAUNCH', launch: { taskInfos: [task] } }], 3_600);
+      expect((await operatorCall({ type: 'SHRINK_VOLUME', shrink_volume: { agent_id: agentId, volume: grown.toJSON()[0], subtract: { value: 100 } } })).status).to.equal(409);
+      await agentUpdate(harness, agent, framework.frameworkId, 't1', 'TASK_FINISHED');
+      expect(await operatorCall({ type: 'SHRINK_VOLUME', shrink_volume: { agent_id: agentId, volume: grown.toJSON()[0], subtract: { value: 100 } } })).to.deep.include({ status: 202 });
+      expect(checkpointed(agent)?.equals(volume('db-1', 50, { statically: true, creator: null }))).to.equal(true);
+      // The dev role's volumes may not be resized.
+      const devVolume = volume('dev-1', 10, { role: 'dev', statically: true, creator: null });
+      expect(await post('/master/create-volumes', { slaveId: agent.agentId, volumes: JSON.stringify(devVolume.toJSON()) })).to.deep.include({ status: 202 });
+      const denied = await operatorCall({ type: 'GROW_VOLUME', grow_volume: { agent_id: agentId, volume: devVolume.toJSON()[0], addition: Resources.parse('disk(dev):5').toJSON()[0] } });
+      expect(denied.status).to.equal(403);
+      expect(denied.text).to.include("resize volumes of role 'dev'");
+    });
+
     it('403 when the ACLs deny create_volumes for the role or destroy_volumes of the creator', async () => {
       harness = await startListeningHarness({ acls: { permissive: true, create_volumes: [{ principals: { type: 'ANY' }, roles: { type: 'NONE' } }], destroy_volumes: [{ principals: { type: 'ANY' }, creator_principals: { type: 'NONE' } }] } });
       const agent = await registerAgent(harness, 'cpus:4;mem:4096;disk(eng):1000');

@@ -178,7 +178,7 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     }
   });
 
-  it('refuses in protobuf, by name, what it refuses in JSON: a container, a disk source, offer constraints, a GROW_VOLUME, a RESERVE with `source`; reads command URIs', () => {
+  it('refuses in protobuf, by name, what it refuses in JSON: a container, a disk source, offer constraints, a CREATE_DISK, a RESERVE with `source`; reads command URIs', () => {
     const launch = (task: V1Json): V1Json => ({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { offer_ids: [{ value: 'o-1' }], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
     const task = { name: 't', task_id: { value: 't' }, agent_id: { value: 'a' }, command: { value: 'true' } };
     // Built by hand where the codec has no content for a field (it keeps only the field's presence).
@@ -187,7 +187,7 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     const disk = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [4, [[1, 'disk'], [2, 0], [3, [[1, { double: 1 }]]], [7, [[3, [[1, 2]]]]]]]]]]]]]]]]);
     const uris = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 1], [2, [[1, [[1, 't'], [2, [[1, 't']]], [3, [[1, 'a']]], [7, [[1, [[1, 'http://x']]], [3, 'true']]]]]]]]]]]]);
     const constraints = encodeMessage([[2, 1], [3, [[1, [[1, 'u'], [2, 'n']]], [3, [[1, []]]]]]]);
-    const growVolume = schedulerCallBytes({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { operations: [{ type: 'GROW_VOLUME' }] } });
+    const createDisk = schedulerCallBytes({ type: 'ACCEPT', framework_id: { value: 'f-1' }, accept: { operations: [{ type: 'CREATE_DISK' }] } });
     // Offer.Operation {type 1: RESERVE 2, reserve 3 {source 2}}: a reservation update, refused by name.
     const reserveSource = encodeMessage([[1, [[1, 'f-1']]], [2, 3], [4, [[2, [[1, 2], [3, [[2, [[1, 'cpus'], [2, 0], [3, [[1, { double: 1 }]]]]]]]]]]]]);
     const refusal = (bytes: Uint8Array): string => {
@@ -203,7 +203,7 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
     const read = schedulerCallJson(uris);
     expect('json' in read && (read.json as { accept: { operations: Array<{ launch: { task_infos: Array<{ command: unknown }> } }> } }).accept.operations[0]?.launch.task_infos[0]?.command).to.deep.equal({ uris: [{ value: 'http://x' }], value: 'true' });
     expect(refusal(constraints)).to.match(/^subscribe\.offer_constraints: offer constraints are not supported/);
-    expect(refusal(growVolume)).to.equal("accept.operations.0.type: operation 'GROW_VOLUME' is not supported (supported: LAUNCH, LAUNCH_GROUP, RESERVE, UNRESERVE, CREATE, DESTROY)");
+    expect(refusal(createDisk)).to.equal("accept.operations.0.type: operation 'CREATE_DISK' is not supported (supported: LAUNCH, LAUNCH_GROUP, RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME, SHRINK_VOLUME)");
     expect(refusal(reserveSource)).to.match(/^accept\.operations\.0\.reserve\.source: .*not supported/);
   });
 
@@ -284,6 +284,26 @@ describe('lib/v1/protobuf: the scheduler API in protobuf', () => {
       const volume = bytesAt(create!, 5, 1) as Buffer;
       expect(bytesAt(destroy!, 6, 1), 'the same volume in destroy 6').to.deep.equal(volume);
       expect([bytesAt(volume, 7, 1, 1)?.toString(), bytesAt(volume, 7, 1, 2)?.toString(), bytesAt(volume, 7, 2, 1)?.toString(), varintAt(volume, 7, 2, 3)]).to.deep.equal(['db-data', 'ops', 'data', 1n]);
+    });
+
+    it("reads an ACCEPT's GROW_VOLUME and SHRINK_VOLUME written by hand with Mesos' field numbers (grow_volume 13 {volume 1, addition 2}, shrink_volume 14 {volume 1, subtract 2}) as their JSON", () => {
+      // Offer.Operation.Type GROW_VOLUME 11, SHRINK_VOLUME 12; the addition is reserved disk: Resource without disk 7.
+      const addition: WireMessage = [[1, 'disk'], [2, 0], [3, [[1, { double: 16 }]]], [6, 'eng'], [8, [[1, 'ops']]]];
+      const bytes = acceptOf([[1, 11], [13, [[1, volumeResource(GOOD_DISK)], [2, addition]]]], [[1, 12], [14, [[1, volumeResource(GOOD_DISK)], [2, [[1, { double: 8 }]]]]]]);
+      const { disk: _disk, ...reservedDisk } = JSON_VOLUME;
+      const json: V1Json = {
+        type: 'ACCEPT', framework_id: { value: 'f-1' },
+        accept: { offer_ids: [{ value: 'o-1' }], operations: [
+          { type: 'GROW_VOLUME', grow_volume: { volume: JSON_VOLUME, addition: { ...reservedDisk, scalar: { value: 16 } } } },
+          { type: 'SHRINK_VOLUME', shrink_volume: { volume: JSON_VOLUME, subtract: { value: 8 } } },
+        ] },
+      };
+      const fromJson = parseSchedulerCall(json);
+      expect(fromJson.ok).to.equal(true);
+      expect(parsedOf(bytes)).to.deep.equal(fromJson);
+      const operations = fromJson.ok && fromJson.call.type === 'ACCEPT' ? fromJson.call.operations : [];
+      expect(operations.map((operation) => operation.type)).to.deep.equal(['GROW_VOLUME', 'SHRINK_VOLUME']);
+      expect(operations[1]?.shrinkVolume?.subtract).to.deep.equal({ value: 8 });
     });
 
     it("writes an offered volume's disk with Mesos' field numbers (disk 7 {persistence 1 {id 1, principal 2}, volume 2 {container_path 1, mode 3: RW 1}}), in either offer format", () => {

@@ -177,9 +177,13 @@ describe('v1 scheduler calls', () => {
     expect(error(accept({ type: 'RESERVE', reserve: { resources: [{ ...cpus, disk: { persistence: { id: 'p' } } }] } }))).to.equal("accept.operations.1.reserve.resources.0.disk: expecting 'volume' to be set for a persistent volume");
     expect(error(accept({ type: 'RESERVE', reserve: { resources: [{ ...cpus, shared: {} }] } }))).to.match(/^accept\.operations\.1\.reserve\.resources\.0\.shared: not supported/);
     expect(error(accept({ type: 'RESERVE', reserve: { resources: [cpus], source: [{ ...cpus, reservation: { principal: 'other' } }] } }))).to.match(/^accept\.operations\.1\.reserve\.source: .*not supported/);
-    for (const type of ['GROW_VOLUME', 'SHRINK_VOLUME', 'CREATE_DISK']) {
-      expect(error(accept({ type }))).to.equal(`accept.operations.1.type: operation '${type}' is not supported (supported: LAUNCH, LAUNCH_GROUP, RESERVE, UNRESERVE, CREATE, DESTROY)`);
+    for (const type of ['CREATE_DISK', 'DESTROY_DISK']) {
+      expect(error(accept({ type }))).to.equal(`accept.operations.1.type: operation '${type}' is not supported (supported: LAUNCH, LAUNCH_GROUP, RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME, SHRINK_VOLUME)`);
     }
+    expect(error(accept({ type: 'GROW_VOLUME' }))).to.equal("accept.operations.1: Expecting 'grow_volume' to be present");
+    expect(error(accept({ type: 'GROW_VOLUME', grow_volume: { volume: cpus } }))).to.equal("accept.operations.1.grow_volume: Expecting 'addition' to be present");
+    expect(error(accept({ type: 'SHRINK_VOLUME', shrink_volume: { subtract: { value: 1 } } }))).to.equal("accept.operations.1.shrink_volume: Expecting 'volume' to be present");
+    expect(error(accept({ type: 'SHRINK_VOLUME', shrink_volume: { volume: { ...cpus, shared: {} }, subtract: { value: 1 } } }))).to.match(/^accept\.operations\.1\.shrink_volume\.volume\.shared: not supported/);
   });
 
   it('takes an ACCEPT with LAUNCH_GROUP: the default executor (a type, no command) and its task group, the executor\'s allocation roles each task\'s', () => {
