@@ -106,7 +106,7 @@ describe('an agent\'s /monitor/statistics, /containers and v1 GET_CONTAINERS', f
     expect(await call('GET_TASKS')).to.deep.equal(state.get_tasks);
     expect(await call('GET_EXECUTORS')).to.deep.equal(state.get_executors);
     expect(await call('GET_FRAMEWORKS')).to.deep.equal(state.get_frameworks);
-    const agent = (await call('GET_AGENT') as { slave_info: { id: { value: string }; hostname: string; resources: unknown[] } }).slave_info;
+    const agent = (await call('GET_AGENT') as { agent_info: { id: { value: string }; hostname: string; resources: unknown[] } }).agent_info;
     expect(agent.id.value).to.be.a('string');
     expect(agent.resources).to.not.be.empty;
     const metrics = (await call('GET_METRICS') as { metrics: Array<{ name: string; value: number }> }).metrics;
