@@ -59,7 +59,7 @@ export const MAX_OPERATOR_SUBSCRIBERS = 1_000;
  */
 export const MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT = 16;
 
-/** Longest JSON body of an operator call. */
+/** Longest body (JSON or protobuf) of an operator call. */
 export const MAX_OPERATOR_CALL_BYTES = 1024 * 1024;
 
 /** A change of the master's books, as its `onEvent` hook tells it (in the master's mailbox). */
