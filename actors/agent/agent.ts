@@ -2636,8 +2636,8 @@ export class Agent extends Actor {
 
   /**
    * Its AgentInfo as the master has it (its id once registered), in v1 JSON: GET_AGENT's
-   * `slave_info`, with the declared resources, as Mesos' (its dynamic reservations are not in
-   * the info; `/state` shows the total with them).
+   * `agent_info` (Mesos' internal `slave_info`, under its v1 name), with the declared resources,
+   * as Mesos' (its dynamic reservations are not in the info; `/state` shows the total with them).
    */
   v1AgentInfo(): Record<string, unknown> {
     const port = this.self().port;

@@ -1,6 +1,9 @@
 /**
  * The agent's v1 operator API (`POST /slave(1)/api/v1`, and `/api/v1` on an agent's own host;
- * Mesos' `v1/agent/agent.proto` in JSON), the calls that read the agent: GET_HEALTH,
+ * Mesos' `v1/agent/agent.proto`, in JSON or protobuf: the call's `Content-Type` says how it
+ * comes, the `Accept` how it is answered, JSON first when it allows both, as Mesos chooses; a
+ * protobuf call is read into its JSON, a protobuf answer is its JSON encoded: `lib/v1/protobuf.ts`),
+ * the calls that read the agent: GET_HEALTH,
  * GET_VERSION, GET_FLAGS, GET_METRICS, GET_STATE (GET_TASKS, GET_EXECUTORS and GET_FRAMEWORKS
  * together, as the ACLs' `view_*` let the caller see them), GET_AGENT, GET_CONTAINERS (each container's `resource_statistics`, as
  * `/slave(1)/containers`), and LIST_FILES and READ_FILE (the sandboxes, as `/files/browse` and
@@ -14,7 +17,8 @@
 import { z } from 'zod';
 import type { Authorizer } from '../../lib/acls';
 import { authenticateRequest, isResponse, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
-import { badRequest, notAcceptable, v1Answer, v1RequestError, v1RequestJson } from '../../lib/v1/http';
+import { badRequest, streamEncoding, v1Answer, v1RequestCall, v1RequestError } from '../../lib/v1/http';
+import { APPLICATION_PROTOBUF, v1ResponseBytes } from '../../lib/v1/protobuf';
 import { checkedCall, v1Id, v1NumberField } from '../../lib/v1/json';
 import type { HttpAccess, HttpCaller } from '../../lib/process/http-authentication';
 import type { ListedFile } from './files';
@@ -71,7 +75,7 @@ export interface AgentOperatorPort {
   readonly files: AgentFilesReader | undefined;
   /** `parts` of its frameworks, executors and tasks in v1 JSON, as `viewer` may see them (`agentV1State`). */
   v1State(viewer: StateViewer | undefined, parts?: readonly AgentV1Part[]): Partial<AgentV1State>;
-  /** Its AgentInfo in v1 JSON (GET_AGENT's `slave_info`). */
+  /** Its AgentInfo in v1 JSON (GET_AGENT's `agent_info`). */
   v1AgentInfo(): Record<string, unknown>;
   /** Its metrics now, `system/*` included where its host serves them (GET_METRICS). */
   metrics(): Promise<Record<string, number>>;
@@ -87,14 +91,35 @@ export function agentOperatorApiAccess(authentication: HttpAuthentication): Http
   return authentication.readwrite ? 'readwrite' : 'readonly';
 }
 
-/** Answers one request to the agent's `/api/v1`. */
+/**
+ * Answers one request to the agent's `/api/v1`: a call in JSON or protobuf (415 for another
+ * `Content-Type`), answered in JSON or protobuf (406 for an `Accept` that allows neither).
+ */
 export async function serveAgentOperatorCall(port: AgentOperatorPort, request: HttpRequest): Promise<HttpResponse> {
-  const refused = v1RequestError(request, MAX_AGENT_OPERATOR_CALL_BYTES, 'this agent speaks the v1 operator API') ?? notAcceptable(request);
+  const refused = v1RequestError(request, MAX_AGENT_OPERATOR_CALL_BYTES, 'this agent speaks the v1 operator API', true);
   if (refused !== undefined) return refused;
+  const encoding = streamEncoding(request);
+  if (typeof encoding !== 'string') return encoding;
   // Credentials first, before the call is parsed (as Mesos authenticates before it reads the body).
   const caller = port.authentication === undefined ? { principal: undefined } : authenticateRequest(request, agentOperatorApiAccess(port.authentication), port.authentication);
   if (isResponse(caller)) return caller;
-  const body = v1RequestJson(request);
+  const response = await answerCall(port, request, caller);
+  return encoding === 'protobuf' ? inProtobuf(response) : response;
+}
+
+/**
+ * A 200 answer with a `Response` (its JSON) as the protobuf `mesos.v1.agent.Response`; any other
+ * answer (an error in words) as it is. The agent's answers are small (its own tasks), encoded at once.
+ */
+function inProtobuf(response: HttpResponse): HttpResponse {
+  const body = response.body;
+  if (response.status !== 200 || typeof body !== 'object' || body === null || Buffer.isBuffer(body)) return response;
+  return { ...response, headers: { ...(response.headers ?? {}), 'content-type': APPLICATION_PROTOBUF }, body: Buffer.from(v1ResponseBytes('agent', body as Record<string, unknown>)) };
+}
+
+/** The answer to the call `request` carries, by `caller`, in JSON. */
+async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller: HttpCaller): Promise<HttpResponse> {
+  const body = v1RequestCall(request, 'agent');
   if (!('json' in body)) return body;
   const checked = checkedCall(callSchema, body.json);
   if (!checked.ok) return badRequest(`Failed to validate agent::Call: ${checked.error}`);
@@ -113,7 +138,7 @@ export async function serveAgentOperatorCall(port: AgentOperatorPort, request: H
     case 'GET_FRAMEWORKS':
       return v1Answer('GET_FRAMEWORKS', 'get_frameworks', port.v1State(viewer, ['get_frameworks']).get_frameworks);
     case 'GET_AGENT':
-      return v1Answer('GET_AGENT', 'get_agent', { slave_info: port.v1AgentInfo() });
+      return v1Answer('GET_AGENT', 'get_agent', { agent_info: port.v1AgentInfo() });
     case 'GET_METRICS': {
       const metrics = await port.metrics();
       return v1Answer('GET_METRICS', 'get_metrics', { metrics: Object.entries(metrics).map(([name, value]) => ({ name, value })) });

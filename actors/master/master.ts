@@ -54,7 +54,7 @@ import {
   trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type OfferRecord, type TrackedTask,
 } from './state';
 import { MessageThrottle } from './throttle';
-import { OperatorApi, type MasterEvent, type OperatorLimits, type OperatorPort } from './v1-operator';
+import { OperatorApi, type MasterEvent, type OperatorEncodingFigures, type OperatorLimits, type OperatorPort } from './v1-operator';
 import { quotaStatus, v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetRoles, v1GetState, v1GetTasks, type V1Context } from './v1-operator-json';
 import type { V1Counted } from './v1-scheduler';
 import { v1Answer } from '../../lib/v1/http';
@@ -402,6 +402,11 @@ export class Master extends Actor {
   /** Answers one request to `/api/v1` (503 until `serveOperatorApi`). */
   operatorCall(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
     return this.operatorApi?.serve(request) ?? { status: 503, body: 'the operator API is not served by this master\n' };
+  }
+
+  /** What the operator API's protobuf encodings over turns did since last asked (`OperatorApi.encodingFigures`); undefined when it is not served. For tests and the scale benchmark. */
+  operatorEncodingFigures(): OperatorEncodingFigures | undefined {
+    return this.operatorApi?.encodingFigures();
   }
 
   /**

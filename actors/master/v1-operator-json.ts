@@ -184,8 +184,14 @@ export function v1GetQuota(context: StateContext, visible: (role: string) => boo
 export function quotaStatus(quotas: ReadonlyArray<readonly [string, RoleQuota]>): { infos: V1Json[]; configs: V1Json[] } {
   return {
     infos: quotas.map(([role, quota]) => compact({ role, guarantee: Object.entries(quota.guarantees).map(([name, value]) => ({ name, type: 'SCALAR', scalar: { value } })) })),
-    configs: quotas.map(([role, quota]) => compact({ role, guarantees: v1ScalarMap(quota.guarantees), limits: v1ScalarMap(quota.limits) })),
+    // An empty map is left out, as Mesos leaves out a map (a repeated field) with no entries: protobuf cannot tell it from none.
+    configs: quotas.map(([role, quota]) => compact({ role, guarantees: nonEmptyScalarMap(quota.guarantees), limits: nonEmptyScalarMap(quota.limits) })),
   };
+}
+
+/** `values` as a `Value.Scalar` map (`v1ScalarMap`), or undefined when it has none. */
+function nonEmptyScalarMap(values: Readonly<Record<string, number>>): V1Json | undefined {
+  return Object.keys(values).length === 0 ? undefined : v1ScalarMap(values);
 }
 
 /** `GetMaster`: who the master is, and since when (seconds). */

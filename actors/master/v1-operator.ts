@@ -1,9 +1,15 @@
 /**
- * Mesos' v1 operator HTTP API (`POST /api/v1` on the leading master): one JSON call per request,
- * answered `{"type": "GET_STATE", "get_state": {...}}` as master.proto's `Response` in JSON, and
+ * Mesos' v1 operator HTTP API (`POST /api/v1` on the leading master): one call per request,
+ * answered `{"type": "GET_STATE", "get_state": {...}}` as master.proto's `Response`, and
  * SUBSCRIBE, answered 200 with a RecordIO stream of `Event`s: SUBSCRIBED with the whole state,
  * then TASK_ADDED, TASK_UPDATED, AGENT_ADDED, AGENT_REMOVED, FRAMEWORK_ADDED/UPDATED/REMOVED as
  * the master's books change, and HEARTBEAT every `heartbeatIntervalMs`.
+ *
+ * Calls come in JSON or protobuf (`Content-Type`), answers and streams go out in JSON or protobuf
+ * (`Accept`, JSON first when it allows both, as Mesos chooses). Everything is put together in
+ * JSON; a protobuf call is read into its JSON (`lib/v1/protobuf.ts`), and a protobuf answer or
+ * event is its JSON encoded, the large ones (GET_STATE and its parts, SUBSCRIBED) over turns
+ * (`lib/v1/sliced-protobuf.ts`), `PROTOBUF_ENCODED_CHARS_PER_TURN` at a time.
  *
  * `OperatorApi` is not an actor: the master owns one and runs it in its own mailbox (the API
  * actor's `/v1` route dispatches each request there), so that every answer and every event is
@@ -17,11 +23,14 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { boundedText } from '../../lib/protocol/plain';
-import { badRequest, notAcceptable, v1Answer as answer, v1RequestError, v1RequestJson } from '../../lib/v1/http';
+import { badRequest, streamEncoding, v1Answer as answer, v1RequestCall, v1RequestError } from '../../lib/v1/http';
 import type { Timer } from '../../lib/actor';
 import {
-  ActorGone, authenticateRequest, HttpStream, isResponse, recordIo, TextParts, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
+  ActorGone, authenticateRequest, BinaryParts, HttpStream, isResponse, TEXT_PARTS_CHUNK_CHARS, TextParts,
+  type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
+import { APPLICATION_PROTOBUF, mediaTypeOf, v1EventRecord, v1FieldwiseMessageType, v1ResponseBytes, type V1Encoding } from '../../lib/v1/protobuf';
+import { encodeInTurns, type EncodedMessage, type SlicedEncodingFigures } from '../../lib/v1/sliced-protobuf';
 import type { Authorizer } from '../../lib/acls';
 import type { Logger } from '../../lib/logging';
 import type { TaskStatus } from '../../lib/protocol';
@@ -50,7 +59,7 @@ export const MAX_OPERATOR_SUBSCRIBERS = 1_000;
  */
 export const MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT = 16;
 
-/** Longest JSON body of an operator call. */
+/** Longest body (JSON or protobuf) of an operator call. */
 export const MAX_OPERATOR_CALL_BYTES = 1024 * 1024;
 
 /** A change of the master's books, as its `onEvent` hook tells it (in the master's mailbox). */
@@ -120,6 +129,8 @@ export interface OperatorLimits {
 /** One open event stream. */
 interface OperatorSubscriber {
   readonly stream: HttpStream;
+  /** How its events are written (RecordIO of JSON, or of serialized `mesos.v1.master.Event`s). */
+  readonly encoding: V1Encoding;
   /** The client of a stream opened without credentials (`MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT`). */
   readonly client?: string;
   /** What its caller may view (events of frameworks it may not view are not sent). */
@@ -128,8 +139,8 @@ interface OperatorSubscriber {
   /** Whether its SUBSCRIBED state has been taken (the turn it is of has run): it hears the events from then on. */
   joined: boolean;
   /** Events (RecordIO records) waiting for SUBSCRIBED to be written before them; undefined once it is. */
-  backlog: string[] | undefined;
-  /** Characters in `backlog` (`MAX_OPERATOR_BACKLOG_CHARS`). */
+  backlog: Array<string | Buffer> | undefined;
+  /** Characters (bytes, of protobuf records) in `backlog` (`MAX_OPERATOR_BACKLOG_CHARS`). */
   backlogChars: number;
   /** Whether SUBSCRIBED is partly written: a stream ended now is cut off instead (its client must not take half a record for an end). */
   partial: boolean;
@@ -149,6 +160,21 @@ export const MAX_OPERATOR_BACKLOG_CHARS = 16 * 1024 * 1024;
  */
 export const SUBSCRIBED_SLICE_CHARS = 1024 * 1024;
 
+/**
+ * Characters of a large answer's JSON (GET_STATE and its parts, SUBSCRIBED) encoded as protobuf
+ * per turn of the event loop: as many as the host writes of a JSON answer per turn
+ * (`TEXT_PARTS_CHUNK_CHARS`). Encoding costs more than writing (~35 ms per million characters,
+ * protobufjs, on the machine of 2027-01: ~10 ms a turn), so it takes the smaller of the JSON
+ * paths' two slices.
+ */
+export const PROTOBUF_ENCODED_CHARS_PER_TURN = TEXT_PARTS_CHUNK_CHARS;
+
+/** What the protobuf encodings over turns did since the figures were last read (`OperatorApi.encodingFigures`). */
+export interface OperatorEncodingFigures extends SlicedEncodingFigures {
+  /** Encodings finished. */
+  readonly encodings: number;
+}
+
 /** The calls that change the cluster: they need read-write credentials (`--authenticate_http_readwrite`). */
 /** The conversion each operator call of one makes. */
 const CONVERSION_OF_CALL = { RESERVE_RESOURCES: 'RESERVE', UNRESERVE_RESOURCES: 'UNRESERVE', CREATE_VOLUMES: 'CREATE', DESTROY_VOLUMES: 'DESTROY' } as const;
@@ -162,6 +188,13 @@ export class OperatorApi {
   /** See `OperatorLimits`. */
   private readonly heartbeatIntervalMs: number;
   private readonly maxSubscribers: number;
+  /**
+   * Each large JSON answer's protobuf encoding under way or done, by its body: the requests that
+   * share a rendering (`OperatorPort.getState`) share its encoding too.
+   */
+  private readonly encodings = new WeakMap<TextParts, Promise<EncodedMessage | undefined>>();
+  /** See `encodingFigures`. */
+  private figures: OperatorEncodingFigures = NO_ENCODINGS;
 
   constructor(private readonly port: OperatorPort, limits: OperatorLimits = {}) {
     this.heartbeatIntervalMs = limits.heartbeatIntervalMs ?? DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS;
@@ -182,19 +215,71 @@ export class OperatorApi {
     return this.subscribers.size;
   }
 
-  /** Answers one request to `/api/v1` (Mesos' `Master::Http::api`). */
+  /**
+   * What the protobuf encodings over turns did since the figures were last read (read, they
+   * start again from nothing). For tests and the scale benchmark.
+   */
+  encodingFigures(): OperatorEncodingFigures {
+    const figures = this.figures;
+    this.figures = NO_ENCODINGS;
+    return figures;
+  }
+
+  /**
+   * Answers one request to `/api/v1` (Mesos' `Master::Http::api`): a call in JSON or protobuf
+   * (`Content-Type`; 415 for another), answered in JSON or protobuf (`Accept`; 406 if it allows
+   * neither).
+   */
   serve(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
     if (!this.port.leading()) return { status: 503, body: 'this master cannot confirm that it still leads\n' };
-    const refused = v1RequestError(request, MAX_OPERATOR_CALL_BYTES, 'this master speaks the v1 operator API') ?? notAcceptable(request);
+    const refused = v1RequestError(request, MAX_OPERATOR_CALL_BYTES, 'this master speaks the v1 operator API', true);
     if (refused !== undefined) return refused;
-    const body = v1RequestJson(request);
+    const encoding = streamEncoding(request);
+    if (typeof encoding !== 'string') return encoding;
+    const body = v1RequestCall(request, 'master');
     if (!('json' in body)) return body;
     const parsed = parseOperatorCall(body.json);
     if (!parsed.ok) return parsed.unserved === true ? { status: 501, body: parsed.error } : badRequest(`Failed to validate master::Call: ${parsed.error}`);
     const call = parsed.call;
     const caller = authenticateRequest(request, WRITE_CALLS.has(call.type) ? 'readwrite' : 'readonly', this.port.authentication);
     if (isResponse(caller)) return caller;
-    return this.run(call, caller, request);
+    if (call.type === 'SUBSCRIBE') return this.subscribe(caller, caller.principal === undefined ? clientOf(request.remoteAddress) : undefined, encoding);
+    const response = this.run(call, caller, request);
+    if (encoding === 'json') return response;
+    return response instanceof Promise ? response.then((answered) => this.inProtobuf(answered)) : this.inProtobuf(response);
+  }
+
+  /**
+   * A 200 answer with a `Response` body (its JSON, or its JSON text in pieces) as the protobuf
+   * `mesos.v1.master.Response`; any other answer (an error in words, a write call's empty 200)
+   * as it is. A body in pieces is encoded over turns, once for every request sharing it.
+   */
+  private inProtobuf(response: HttpResponse): HttpResponse | Promise<HttpResponse> {
+    const body = response.body;
+    if (response.status !== 200 || body === undefined || typeof body === 'string' || Buffer.isBuffer(body) || body instanceof BinaryParts) return response;
+    const headers = { ...(response.headers ?? {}), 'content-type': APPLICATION_PROTOBUF };
+    if (!(body instanceof TextParts)) return { ...response, headers, body: Buffer.from(v1ResponseBytes('master', body as V1Json)) };
+    let encoding = this.encodings.get(body);
+    if (encoding === undefined) {
+      encoding = encodeInTurns(v1FieldwiseMessageType('master', 'response'), body.parts, PROTOBUF_ENCODED_CHARS_PER_TURN).then((encoded) => {
+        this.noteEncoding(encoded?.figures);
+        return encoded?.message;
+      });
+      this.encodings.set(body, encoding);
+    }
+    return encoding.then((message) => (message === undefined ? { status: 500, body: 'the answer could not be encoded' } : { ...response, headers, body: new BinaryParts(message.pieces, APPLICATION_PROTOBUF) }));
+  }
+
+  /** Adds a finished encoding's figures to `encodingFigures`'. */
+  private noteEncoding(figures: SlicedEncodingFigures | undefined): void {
+    if (figures === undefined) return;
+    const sum = this.figures;
+    this.figures = {
+      encodings: sum.encodings + 1,
+      turns: sum.turns + figures.turns,
+      chars: sum.chars + figures.chars,
+      mostCharsInATurn: Math.max(sum.mostCharsInATurn, figures.mostCharsInATurn),
+    };
   }
 
   /**
@@ -206,7 +291,7 @@ export class OperatorApi {
   observe(event: MasterEvent): void {
     if (this.subscribers.size === 0) return;
     let rendered: V1Json | undefined;
-    let text: string | undefined;
+    const records: { json?: string | Buffer; protobuf?: string | Buffer } = {};
     let user: string | undefined;
     for (const subscriber of this.subscribers) {
       if (!subscriber.joined) continue;
@@ -216,7 +301,8 @@ export class OperatorApi {
       }
       if (!visible(event, user, subscriber.viewer)) continue;
       const own = this.viewedBy(event, rendered, subscriber.viewer);
-      this.write(subscriber, own !== undefined ? recordIo(own) : (text ??= recordIo(rendered)));
+      const { encoding } = subscriber;
+      this.write(subscriber, own !== undefined ? v1EventRecord('master', own, encoding) : (records[encoding] ??= v1EventRecord('master', rendered, encoding)));
     }
   }
 
@@ -304,11 +390,12 @@ export class OperatorApi {
       case 'SHRINK_VOLUME':
         return textual(this.port.resizeVolume(caller, call.agentId, { kind: 'SHRINK_VOLUME', volume: call.volume, subtract: call.subtract }));
       case 'SUBSCRIBE':
-        return this.subscribe(caller, caller.principal === undefined ? clientOf(request.remoteAddress) : undefined);
+        // Answered by `serve`, which knows the stream's encoding.
+        throw new Error('SUBSCRIBE is served by serve()');
     }
   }
 
-  private subscribe(caller: HttpCaller, client: string | undefined): HttpResponse {
+  private subscribe(caller: HttpCaller, client: string | undefined, encoding: V1Encoding): HttpResponse {
     if (client !== undefined && [...this.subscribers].filter((other) => other.client === client).length >= MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT) {
       return { status: 429, body: `too many operator event streams from ${client} without credentials (at most ${MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT})` };
     }
@@ -322,6 +409,7 @@ export class OperatorApi {
     const subscriber: OperatorSubscriber = {
       // Its close is told in the API actor's mailbox (it answered the request); the books are the master's.
       stream: new HttpStream(() => this.port.later(() => this.drop(subscriber))),
+      encoding,
       // No viewer in the context: no ACLs, everything is viewable (and no event is rendered again per subscriber).
       viewer: context.viewer ?? SEE_ALL,
       heartbeat: undefined,
@@ -341,7 +429,7 @@ export class OperatorApi {
       if (!this.subscribers.has(subscriber)) return;
       subscriber.joined = true;
       // As Mesos' subscribe: a HEARTBEAT right behind SUBSCRIBED, before any event; then one an interval.
-      this.write(subscriber, recordIo(v1Events.heartbeat()));
+      this.write(subscriber, v1EventRecord('master', v1Events.heartbeat(), subscriber.encoding));
       this.scheduleHeartbeat(subscriber);
     }).then((response) => this.sendSubscribed(subscriber, response)).catch((error: unknown) => {
       // The master stopped (it stepped down, or its process ends) while SUBSCRIBED was put
@@ -350,13 +438,14 @@ export class OperatorApi {
       else this.port.log.error({ error: error instanceof Error ? error.message : String(error) }, 'operator event stream: SUBSCRIBED could not be rendered or written; ending the stream');
       this.port.later(() => this.drop(subscriber));
     });
-    return { status: 200, headers: { 'content-type': 'application/json' }, stream: subscriber.stream };
+    return { status: 200, headers: { 'content-type': mediaTypeOf(encoding) }, stream: subscriber.stream };
   }
 
   /**
-   * Writes SUBSCRIBED (`response`'s body: its JSON as pieces) as one RecordIO record, counting its
-   * bytes and writing it a slice per turn of the event loop (`SUBSCRIBED_SLICE_CHARS`), each
-   * write once the client took the one before; then the events that came meanwhile. A stream
+   * Writes SUBSCRIBED (`response`'s body: its JSON as pieces) as one RecordIO record in the
+   * stream's encoding, counting its bytes (or encoding it) and writing it a slice per turn of the
+   * event loop (`SUBSCRIBED_SLICE_CHARS`), each write once the client took the one before; then
+   * the events that came meanwhile. A stream
    * that closed meanwhile is left; a rendering that did not answer 200 (the master stopped
    * leading) ends the stream.
    */
@@ -367,32 +456,8 @@ export class OperatorApi {
       this.port.later(() => this.drop(subscriber));
       return;
     }
-    const parts = response.body.parts;
-    let bytes = 0;
-    let slice = 0;
-    for (const part of parts) {
-      bytes += Buffer.byteLength(part);
-      slice += part.length;
-      if (slice >= SUBSCRIBED_SLICE_CHARS) {
-        slice = 0;
-        await nextTurn();
-        if (this.gone(subscriber)) return;
-      }
-    }
-    let chunk = `${bytes}\n`;
-    subscriber.partial = true;
-    for (const part of parts) {
-      chunk += part;
-      if (chunk.length >= SUBSCRIBED_SLICE_CHARS) {
-        if (!stream.write(chunk)) return;
-        chunk = '';
-        await stream.drained();
-        await nextTurn();
-        if (this.gone(subscriber)) return;
-      }
-    }
-    if (!stream.write(chunk)) return;
-    subscriber.partial = false;
+    const record = subscriber.encoding === 'protobuf' ? await this.protobufSubscribed(subscriber, response.body) : await this.jsonSubscribed(subscriber, response.body);
+    if (record === undefined || !(await this.writeRecord(subscriber, record))) return;
     // The events that came meanwhile, as the client takes them (more may come while it does).
     for (let records = subscriber.backlog ?? []; records.length > 0; records = subscriber.backlog ?? []) {
       subscriber.backlog = [];
@@ -414,6 +479,61 @@ export class OperatorApi {
     subscriber.backlogChars = 0;
   }
 
+  /** SUBSCRIBED's RecordIO record in JSON: its length in bytes, counted a slice per turn, and its text; undefined if the stream went meanwhile. */
+  private async jsonSubscribed(subscriber: OperatorSubscriber, body: TextParts): Promise<ReadonlyArray<string> | undefined> {
+    let bytes = 0;
+    let slice = 0;
+    for (const part of body.parts) {
+      bytes += Buffer.byteLength(part);
+      slice += part.length;
+      if (slice >= SUBSCRIBED_SLICE_CHARS) {
+        slice = 0;
+        await nextTurn();
+        if (this.gone(subscriber)) return undefined;
+      }
+    }
+    return [`${bytes}\n`, ...body.parts];
+  }
+
+  /**
+   * SUBSCRIBED's RecordIO record in protobuf: its JSON encoded as a `mesos.v1.master.Event` over
+   * turns (`PROTOBUF_ENCODED_CHARS_PER_TURN`), its length, and its bytes; undefined if the stream
+   * went meanwhile.
+   */
+  private async protobufSubscribed(subscriber: OperatorSubscriber, body: TextParts): Promise<ReadonlyArray<Uint8Array> | undefined> {
+    const encoded = await encodeInTurns(v1FieldwiseMessageType('master', 'event'), body.parts, PROTOBUF_ENCODED_CHARS_PER_TURN, () => this.gone(subscriber));
+    if (encoded === undefined) return undefined;
+    this.noteEncoding(encoded.figures);
+    return [Buffer.from(`${encoded.message.byteLength}\n`), ...encoded.message.pieces];
+  }
+
+  /**
+   * Writes SUBSCRIBED's record (`pieces`) a slice per turn (`SUBSCRIBED_SLICE_CHARS`), each once
+   * the client took the one before; false if the stream went meanwhile. Partly written, the
+   * stream is cut off, not ended, if it is dropped (`partial`).
+   */
+  private async writeRecord(subscriber: OperatorSubscriber, pieces: ReadonlyArray<string> | ReadonlyArray<Uint8Array>): Promise<boolean> {
+    const { stream } = subscriber;
+    let chunk: Array<string | Uint8Array> = [];
+    let length = 0;
+    subscriber.partial = true;
+    for (const piece of pieces) {
+      chunk.push(piece);
+      length += piece.length;
+      if (length >= SUBSCRIBED_SLICE_CHARS) {
+        if (!stream.write(joined(chunk))) return false;
+        chunk = [];
+        length = 0;
+        await stream.drained();
+        await nextTurn();
+        if (this.gone(subscriber)) return false;
+      }
+    }
+    if (!stream.write(joined(chunk))) return false;
+    subscriber.partial = false;
+    return true;
+  }
+
   /**
    * Whether a stream being written over turns is to be left: closed, or dropped because the
    * master can no longer confirm that it leads (a master paused past its ZooKeeper session: the
@@ -433,7 +553,7 @@ export class OperatorApi {
   private scheduleHeartbeat(subscriber: OperatorSubscriber): void {
     subscriber.heartbeat = this.port.delay(this.heartbeatIntervalMs, () => {
       if (!this.subscribers.has(subscriber)) return;
-      this.write(subscriber, recordIo(v1Events.heartbeat()));
+      this.write(subscriber, v1EventRecord('master', v1Events.heartbeat(), subscriber.encoding));
       this.scheduleHeartbeat(subscriber);
     });
   }
@@ -447,7 +567,7 @@ export class OperatorApi {
     this.port.log.info({ subscribers: this.subscribers.size }, 'operator event stream closed');
   }
 
-  private write(subscriber: OperatorSubscriber, record: string): void {
+  private write(subscriber: OperatorSubscriber, record: string | Buffer): void {
     if (subscriber.backlog !== undefined) {
       subscriber.backlog.push(record);
       subscriber.backlogChars += record.length;
@@ -552,6 +672,14 @@ function textual(response: HttpResponse | Promise<HttpResponse>): HttpResponse |
   };
   return response instanceof Promise ? response.then(convert) : convert(response);
 }
+
+/** `pieces` as one chunk to write: text joined, bytes concatenated. */
+function joined(pieces: ReadonlyArray<string | Uint8Array>): string | Buffer {
+  return pieces.every((piece) => typeof piece === 'string') ? pieces.join('') : Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
+}
+
+/** Nothing encoded yet (`OperatorApi.encodingFigures`). */
+const NO_ENCODINGS: OperatorEncodingFigures = { encodings: 0, turns: 0, chars: 0, mostCharsInATurn: 0 };
 
 /** Longest path quoted back in an error. */
 const MAX_QUOTED_PATH_CHARS = 256;

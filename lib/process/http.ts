@@ -22,8 +22,8 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers?: Record<string, string>;
-  /** Text, bytes, pieces of text written a slice at a time (`TextParts`), or an object sent as JSON. */
-  body?: string | Buffer | TextParts | object;
+  /** Text, bytes, pieces of text or bytes written a slice at a time (`TextParts`, `BinaryParts`), or an object sent as JSON. */
+  body?: string | Buffer | TextParts | BinaryParts | object;
   stream?: HttpStream;
 }
 
@@ -54,6 +54,33 @@ export class TextParts {
   byteLength(): number {
     let bytes = 0;
     for (const part of this.parts) bytes += Buffer.byteLength(part);
+    return bytes;
+  }
+}
+
+/**
+ * A large binary body made of pieces (a protobuf GET_STATE: `lib/v1/sliced-protobuf.ts`),
+ * written as `TextParts` is: a chunk of `TEXT_PARTS_CHUNK_CHARS` bytes per turn of the event loop,
+ * each once the client took the one before. The pieces are not copied: a renderer must not change
+ * them after handing them over.
+ */
+export class BinaryParts {
+  constructor(
+    /** The pieces, in order. */
+    readonly parts: readonly Uint8Array[],
+    /** The body's `content-type`. */
+    readonly contentType: string,
+  ) {}
+
+  /** The whole body (tests; small bodies). */
+  bytes(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+
+  /** Its length in bytes. */
+  byteLength(): number {
+    let bytes = 0;
+    for (const part of this.parts) bytes += part.length;
     return bytes;
   }
 }
@@ -380,7 +407,7 @@ export function acceptsGzip(header: string | readonly string[] | undefined): boo
 export function writeResponse(out: ServerResponse, response: HttpResponse, gzip = false): void {
   const headers = withNosniff(response.headers);
   const compressible = headers['content-encoding'] === undefined;
-  if (response.body instanceof TextParts) {
+  if (response.body instanceof TextParts || response.body instanceof BinaryParts) {
     headers['content-type'] ??= response.body.contentType;
     const large = compressible && atLeastChars(response.body.parts, GZIP_MIN_BODY_BYTES);
     if (large) headers.vary = 'Accept-Encoding';
@@ -443,8 +470,8 @@ export function withNosniff(headers: Readonly<Record<string, string>> | undefine
   return { 'x-content-type-options': 'nosniff', ...(headers ?? {}) };
 }
 
-/** Whether `parts` hold at least `count` characters (looked at only until they do). */
-function atLeastChars(parts: readonly string[], count: number): boolean {
+/** Whether `parts` hold at least `count` characters (or bytes; looked at only until they do). */
+function atLeastChars(parts: ReadonlyArray<string | Uint8Array>, count: number): boolean {
   let chars = 0;
   for (const part of parts) {
     chars += part.length;
@@ -457,12 +484,18 @@ function atLeastChars(parts: readonly string[], count: number): boolean {
  * Writes `parts` to `target` a chunk per turn, each after `target` took the one before
  * (`drain`), then ends it; stops when the client's response `out` is gone.
  */
-function writeParts(target: Writable, out: ServerResponse, parts: readonly string[]): void {
+function writeParts(target: Writable, out: ServerResponse, parts: readonly string[] | readonly Uint8Array[]): void {
   let index = 0;
   const next = (): void => {
     if (out.destroyed || target.destroyed) return;
-    let chunk = '';
-    while (index < parts.length && chunk.length < TEXT_PARTS_CHUNK_CHARS) chunk += parts[index++];
+    const taken: Array<string | Uint8Array> = [];
+    let length = 0;
+    while (index < parts.length && length < TEXT_PARTS_CHUNK_CHARS) {
+      const part = parts[index++] as string | Uint8Array;
+      taken.push(part);
+      length += part.length;
+    }
+    const chunk = taken.every((part) => typeof part === 'string') ? taken.join('') : Buffer.concat(taken as Uint8Array[]);
     if (index >= parts.length) {
       target.end(chunk);
       return;
@@ -511,7 +544,7 @@ export function withJsonp(response: HttpResponse, callback: string | undefined):
   }
   const body = response.body;
   if (body instanceof TextParts) return { ...response, body: new TextParts([`${callback}(`, ...body.parts, ');'], 'text/javascript') };
-  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return response;
+  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body) || body instanceof BinaryParts) return response;
   return { ...response, headers: { ...(response.headers ?? {}), 'content-type': 'text/javascript' }, body: `${callback}(${JSON.stringify(body)});` };
 }
 

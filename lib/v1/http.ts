@@ -1,9 +1,8 @@
 /**
  * What the v1 HTTP APIs (scheduler, executor, operator) check of a request before its call, in
- * Mesos' words: POST only (405), a JSON content type (400 without one, 415 for anything else;
- * the scheduler and executor APIs also take protobuf), a bounded body (413), a body that is JSON
- * or protobuf (400), and for a streaming call an `Accept` that allows what the API writes (406).
- * One place, so the three APIs answer alike.
+ * Mesos' words: POST only (405), a JSON or protobuf content type (400 without one, 415 for
+ * anything else), a bounded body (413), a body that is JSON or protobuf (400), and an `Accept`
+ * that allows what the API writes (406). One place, so the APIs answer alike.
  */
 import type { HttpRequest, HttpResponse } from '../process/http';
 import { MAX_BODY_DEPTH } from '../protocol/plain';
@@ -100,11 +99,6 @@ const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
-/** The 406 for a streaming call whose `Accept` allows no JSON (protobuf is not served), or undefined. */
-export function notAcceptable(request: HttpRequest): HttpResponse | undefined {
-  return acceptsJson(request) ? undefined : { status: 406, body: "Expecting 'Accept' to allow 'application/json' (protobuf is not served)" };
-}
-
 /** Whether `request`'s `Accept` allows JSON (none at all allows everything). */
 function acceptsJson(request: HttpRequest): boolean {
   const accept = headerOf(request, 'accept');
@@ -112,8 +106,8 @@ function acceptsJson(request: HttpRequest): boolean {
 }
 
 /**
- * How to write a stream for `request` in an API that writes JSON or protobuf, as Mesos chooses:
- * JSON when `Accept` allows it (or says nothing), else protobuf when it allows that, else the 406.
+ * How to write a stream or an answer for `request`, as Mesos chooses: JSON when `Accept` allows
+ * it (or says nothing), else protobuf when it allows that, else the 406.
  */
 export function streamEncoding(request: HttpRequest): V1Encoding | HttpResponse {
   if (acceptsJson(request)) return 'json';

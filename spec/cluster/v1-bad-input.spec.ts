@@ -25,7 +25,8 @@ const CASES: readonly BadCase[] = [
   { what: 'malformed JSON', body: '{"type": "SUBSCRIBE",' },
   { what: 'JSON that is not an object', body: '[1, 2, 3]' },
   { what: 'a wrong content type', contentType: 'text/plain', body: '{"type":"GET_HEALTH"}' },
-  { what: 'protobuf', contentType: 'application/x-protobuf', body: '\u0008\u0001' },
+  // A field's tag with no value after it: bytes cut short for every API's Call (`08 01` is the operator API's GET_HEALTH).
+  { what: 'protobuf cut short', contentType: 'application/x-protobuf', body: '\u0008' },
   { what: 'no content type', contentType: '', body: '{"type":"GET_HEALTH"}' },
   { what: 'an unknown call type', body: '{"type":"NO_SUCH_CALL"}' },
   { what: 'no call type', body: '{"framework_id":{"value":"x"}}' },

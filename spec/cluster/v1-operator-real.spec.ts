@@ -1,12 +1,14 @@
 /**
  * The v1 operator API against a real cluster (mesos-local as a child process), spoken with
  * nothing but Node's `http`: an operator's event stream sees a plain-http framework subscribe,
- * launch a real task that runs and finishes, and be torn down by the operator.
+ * launch a real task that runs and finishes, and be torn down by the operator; the same state
+ * read in protobuf.
  */
 import { expect } from 'chai';
 import { within } from '../support/runtime';
 import { v1Call, V1Subscription, type V1Event } from '../support/v1-client';
 import { localClusterHooks } from './processes';
+import { v1CallBytes, v1EventJson, v1ResponseJson } from '../../lib/v1/protobuf';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
 
@@ -114,5 +116,29 @@ describe('the v1 operator API (an operator watching a real cluster)', function (
     const frameworks = (await operatorCall({ type: 'GET_FRAMEWORKS' })).json.get_frameworks;
     expect(frameworks.frameworks).to.equal(undefined);
     expect((frameworks.completed_frameworks as Json[]).map((framework) => framework.framework_info.id.value)).to.include(frameworkId);
+  });
+
+  it('speaks protobuf too: a protobuf GET_STATE and SUBSCRIBE\'s SUBSCRIBED read as the JSON GET_STATE', async () => {
+    await agentId();
+    const post = async (call: object, protobuf: boolean): Promise<Buffer> => {
+      const body = protobuf ? Buffer.from(v1CallBytes('master', call as Record<string, unknown>)) : JSON.stringify(call);
+      const mediaType = protobuf ? 'application/x-protobuf' : 'application/json';
+      const response = await fetch(`http://${master}/api/v1`, { method: 'POST', headers: { 'content-type': mediaType, accept: mediaType }, body });
+      expect([response.status, response.headers.get('content-type')]).to.deep.equal([200, mediaType]);
+      return Buffer.from(await response.arrayBuffer());
+    };
+    const json = JSON.parse((await post({ type: 'GET_STATE' }, false)).toString()) as Json;
+    const decoded = JSON.parse(JSON.stringify(v1ResponseJson('master', await post({ type: 'GET_STATE' }, true)))) as Json;
+    expect(decoded).to.deep.equal(json);
+    expect(decoded.get_state.get_agents.agents).to.have.length(1);
+
+    const operator = new V1Subscription(master, '/api/v1');
+    subscriptions.push(operator);
+    await operator.open(Buffer.from(v1CallBytes('master', { type: 'SUBSCRIBE' })));
+    expect(operator.headers['content-type']).to.equal('application/x-protobuf');
+    const subscribed = JSON.parse(JSON.stringify(v1EventJson('master', await operator.nextRecord(() => true)))) as Json;
+    expect(subscribed.type).to.equal('SUBSCRIBED');
+    expect(subscribed.subscribed.get_state).to.deep.equal(json.get_state);
+    expect(JSON.parse(JSON.stringify(v1EventJson('master', await operator.nextRecord(() => true, 15_000, 1))))).to.deep.equal({ type: 'HEARTBEAT' });
   });
 });

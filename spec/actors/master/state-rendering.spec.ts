@@ -4,7 +4,10 @@
  */
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
-import { Prng, TextParts, type HttpHandler, type HttpRequest, type HttpResponse } from '../../../lib/process';
+import { BinaryParts, Prng, TextParts, type HttpHandler, type HttpRequest, type HttpResponse } from '../../../lib/process';
+import { v1CallBytes, v1ResponseJson } from '../../../lib/v1/protobuf';
+import { PROTOBUF_WHOLE_VALUE_CHARS } from '../../../lib/v1/sliced-protobuf';
+import { PROTOBUF_ENCODED_CHARS_PER_TURN, type OperatorEncodingFigures } from '../../../actors/master/v1-operator';
 import { Resources } from '../../../lib/resources';
 import type { TaskState } from '../../../lib/protocol';
 import { defaultMasterFlags } from '../../../actors/master';
@@ -194,6 +197,67 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(after.renderings).to.equal(1);
     expect(after.mostRenderedInATurn).to.be.at.most(2);
     expect(again).to.equal(fresh);
+  });
+
+  it('encodes a protobuf GET_STATE (and SUBSCRIBED) over turns of at most PROTOBUF_ENCODED_CHARS_PER_TURN characters and one whole value, once for concurrent requests, the master answering between them; it reads as the JSON GET_STATE', async () => {
+    const harness = await startHarness({}, undefined, undefined, { memoryRegistry: true });
+    await registerAgents(harness, 1_500);
+    const framework = await registerFramework(harness);
+    const offer = latestOffer(framework.probe);
+    await launch(harness, framework, [offer.id], [commandTask('t1', offer.agentId)]);
+    const master = harness.handle.master;
+    const route = master.runtime.routes.get('/api/v1');
+    if (route === undefined) throw new Error('no /api/v1 route');
+    const contextOf = (actor: typeof master): V1Context => (actor as unknown as { v1Context(): V1Context }).v1Context();
+    const getState = (accept: string): HttpRequest => ({
+      method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/x-protobuf', accept }, body: Buffer.from(v1CallBytes('master', { type: 'GET_STATE' })),
+    });
+    await dispatch(master, (actor) => actor.operatorEncodingFigures()); // reading the figures starts them again from nothing
+
+    // Three requests at once; the master is pinged until they are answered: while the answer is
+    // encoded (its rendering done), the pings are answered between the encoding's turns.
+    let answered = false;
+    const responses = Promise.all(Array.from({ length: 3 }, () => dispatch(master, (actor) => route.call(actor, getState('application/x-protobuf')))))
+      .finally(() => { answered = true; });
+    let pingsWhileEncoding = 0;
+    while (!answered) {
+      if (await dispatch(master, (actor) => actor.renderingsInProgress()) === 0 && !answered) pingsWhileEncoding++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const bodies = (await responses).map((response) => {
+      const answer = response as HttpResponse;
+      expect(answer.status).to.equal(200);
+      expect(answer.headers?.['content-type']).to.equal('application/x-protobuf');
+      expect(answer.body).to.be.instanceOf(BinaryParts);
+      return (answer.body as BinaryParts).bytes();
+    });
+    const figures = await dispatch(master, (actor) => actor.operatorEncodingFigures());
+    if (figures === undefined) throw new Error('no operator API');
+
+    // One encoding, shared; turns of bounded reading (a turn reads its characters, and at most one whole value and its field's name past them).
+    expect(figures.encodings).to.equal(1);
+    expect(figures.mostCharsInATurn).to.be.at.most(PROTOBUF_ENCODED_CHARS_PER_TURN + PROTOBUF_WHOLE_VALUE_CHARS + 64);
+    const json = await dispatch(master, (actor) => JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(contextOf(actor)) }));
+    expect(json.length, 'a state several turns long').to.be.greaterThan(3 * PROTOBUF_ENCODED_CHARS_PER_TURN);
+    expect(figures.turns).to.be.at.least(Math.floor(json.length / (PROTOBUF_ENCODED_CHARS_PER_TURN + PROTOBUF_WHOLE_VALUE_CHARS + 64)));
+    expect(pingsWhileEncoding, 'the master answered while the state was encoded').to.be.greaterThan(0);
+    expect(new Set(bodies.map((body) => body.toString('base64'))).size).to.equal(1);
+    const state = JSON.parse(JSON.stringify(v1ResponseJson('master', bodies[0] as Buffer))) as { get_state: { get_agents: { agents: unknown[] } } };
+    expect(state.get_state.get_agents.agents).to.have.length(1_500);
+    expect(state).to.deep.equal(JSON.parse(json));
+
+    // SUBSCRIBED in protobuf is encoded the same way: the figures of its encoding are as bounded.
+    const stream = await dispatch(master, (actor) => route.call(actor, { ...getState('application/x-protobuf'), body: Buffer.from(v1CallBytes('master', { type: 'SUBSCRIBE' })) })) as HttpResponse;
+    expect(stream.headers?.['content-type']).to.equal('application/x-protobuf');
+    let subscribed: OperatorEncodingFigures | undefined;
+    for (let turn = 0; turn < 10_000 && (subscribed?.encodings ?? 0) === 0; turn++) {
+      subscribed = await dispatch(master, (actor) => actor.operatorEncodingFigures());
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(subscribed?.encodings).to.equal(1);
+    expect(subscribed?.mostCharsInATurn).to.be.at.most(PROTOBUF_ENCODED_CHARS_PER_TURN + PROTOBUF_WHOLE_VALUE_CHARS + 64);
+    expect(subscribed?.turns).to.be.at.least(3);
+    stream.stream?.abort();
   });
 
   it('leaves offers that changed after the warming to the turns after the last one (--state_last_turn_offers 0), and answers as that turn saw them while the framework declines an offer between every two turns', async () => {

@@ -344,9 +344,13 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     const badField = await call(address, { type: 'TEARDOWN', teardown: { framework_id: { value: '' } } });
     expect(badField.status).to.equal(400);
     expect(badField.text).to.match(/teardown\.framework_id\.value: must be a non-empty string/);
+    // Protobuf is spoken (spec/actors/master/v1-operator-protobuf.spec.ts), bytes that are not a Call are refused; other media types are not.
     const protobuf = await call(address, 'binary', { 'content-type': 'application/x-protobuf' });
-    expect(protobuf.status).to.equal(415);
-    expect(protobuf.text).to.match(/JSON only, not protobuf/);
+    expect(protobuf.status).to.equal(400);
+    expect(protobuf.text).to.match(/^Failed to parse body into Call protobuf: /);
+    const text = await call(address, 'GET_HEALTH', { 'content-type': 'text/plain' });
+    expect(text.status).to.equal(415);
+    expect(text.text).to.equal("Expecting 'Content-Type' of application/json or application/x-protobuf");
     const get = await call(address, '', {}, 'GET');
     expect(get.status).to.equal(405);
     expect(get.headers.allow).to.equal('POST');
@@ -359,9 +363,9 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     const files = await call(address, { type: 'LIST_FILES', list_files: { path: '/master/log' } });
     expect(files.status).to.equal(404);
     expect(files.text).to.match(/'\/master\/log' not found: this master serves no files/);
-    const protobufOnly = await call(address, { type: 'GET_HEALTH' }, { accept: 'application/x-protobuf' });
-    expect(protobufOnly.status).to.equal(406);
-    expect(protobufOnly.text).to.match(/Expecting 'Accept' to allow 'application\/json'/);
+    const htmlOnly = await call(address, { type: 'GET_HEALTH' }, { accept: 'text/html' });
+    expect(htmlOnly.status).to.equal(406);
+    expect(htmlOnly.text).to.equal("Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'");
     const noType = await call(address, 'null');
     expect(noType.status).to.equal(400);
     const unknownFields = await call(address, { type: 'GET_HEALTH', get_health_please: true });
