@@ -7,13 +7,18 @@
  *
  *   mesos-execute --master 127.0.0.1:5050 --name hello --command 'echo hello' [--resources 'cpus:0.1;mem:32']
  *   mesos-execute --master 127.0.0.1:5050 --task file:///path/task.json   # Mesos' TaskInfo in v1 JSON (command URIs and all)
+ *   mesos-execute --master 127.0.0.1:5050 --task_group file:///path/group.json   # a TaskGroupInfo: its tasks on the default executor
+ *
+ * With `--task_group` the tasks run together on the agent's default executor (LAUNCH_GROUP), each
+ * task's stdout and stderr are printed in turn once all have ended, and the exit is 0 only when
+ * every task finished.
  */
 import { flagFilePath, FILE_URL_PREFIX, readBoundedFile } from '../lib/flag-file';
 import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { parseV1TaskInfo } from '../lib/v1/scheduler';
+import { parseV1TaskGroupInfo, parseV1TaskInfo } from '../lib/v1/scheduler';
 import { Resources } from '../lib/resources';
-import { isTerminalState, type Offer, type TaskInfo, type TaskStatus } from '../lib/protocol';
+import { isTerminalState, type ExecutorInfo, type Offer, type TaskInfo, type TaskStatus } from '../lib/protocol';
 import { createCommand, flag, parseBooleanFlag, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
 import { fitResources, UnfitOffers } from '../actors/framework/offers';
 import { UNFIT_OFFERS_EXPLAIN_AFTER_MS } from '../actors/framework/constants';
@@ -31,6 +36,10 @@ export const DEFAULT_TASK_RESOURCES = 'cpus:0.1;mem:32';
 export const MAX_STDOUT_BYTES = 1024 * 1024;
 /** After Ctrl-C, how long to wait for TASK_KILLED before exiting anyway (the executor's kill grace is shorter). */
 export const INTERRUPT_KILL_WAIT_MS = 5_000;
+/** The default executor's resources for `--task_group` (what Mesos' mesos-execute gives it). */
+export const TASK_GROUP_EXECUTOR_RESOURCES = 'cpus:0.1;mem:32;disk:32';
+/** The default executor's id for `--task_group` (Mesos' mesos-execute's). */
+export const TASK_GROUP_EXECUTOR_ID = 'default-executor';
 /** Exit code after Ctrl-C (128 + SIGINT), as a shell reports an interrupted command. */
 export const INTERRUPTED_EXIT_CODE = 130;
 /** Declining offers that cannot hold the task for this long gets one line saying what is missing (shared with mesos-batch). */
@@ -45,6 +54,8 @@ export interface ExecuteFlags extends TlsFlags, CredentialOptions {
   command: string;
   /** Mesos' `--task`: the whole TaskInfo (its `agent_id` set at launch); `name`, `command` and `resources` then come from it. */
   task?: TaskInfo;
+  /** Mesos' `--task_group`: the tasks of a TaskGroupInfo, launched together on the default executor (instead of `task`, `name`, `command`). */
+  task_group?: TaskInfo[];
   resources: string;
   role: string;
   ip: string;
@@ -55,32 +66,45 @@ export interface ExecuteFlags extends TlsFlags, CredentialOptions {
 }
 
 /** How a Ctrl-C ended: the task's state then, if it had been launched. */
-export type Interrupted = { launched: false } | { launched: true; taskId: string };
+export type Interrupted = { launched: false } | { launched: true; taskIds: string[] };
 
-/** mesos-execute's scheduler: one task, what happens to it printed as Mesos' mesos-execute prints it. */
+/**
+ * mesos-execute's scheduler: one task, or one task group on the default executor, what happens
+ * to it printed as Mesos' mesos-execute prints it.
+ */
 export class Execute extends Scheduler {
-  /** The task's terminal status, once it has one. */
-  readonly done: Promise<TaskStatus>;
-  private resolveDone!: (status: TaskStatus) => void;
+  /** The tasks' terminal statuses, in the order they ended, once every task has one. */
+  readonly done: Promise<TaskStatus[]>;
+  private resolveDone!: (statuses: TaskStatus[]) => void;
+  /** Terminal statuses so far, by task id. */
+  private readonly ended = new Map<string, TaskStatus>();
   /** True once the task has been launched. */
   private launched = false;
-  /** True once the task reached a terminal state. */
-  private ended = false;
   /** The offers declined for being too small, and the task's resources (for explaining). */
   private readonly unfit: UnfitOffers;
   /** Says once what is missing, `UNFIT_OFFERS_EXPLAIN_AFTER_MS` after the first offer that could not fit. */
   private explainTimer: Timer | undefined;
   /** Gives up `--offer_wait_timeout` after subscribing if the task was never launched. */
   private offerWaitTimer: Timer | undefined;
-  /** The task it launches, but for its agent and the resources picked from the offer. */
-  private readonly template: TaskInfo;
+  /** The tasks it launches (one, or a task group's), but for their agent and the resources picked from the offer. */
+  private readonly templates: readonly TaskInfo[];
+  /** The default executor a task group runs on (its framework id is filled in by the master). */
+  private readonly groupExecutor: ExecutorInfo | undefined;
 
   /** @param print where its lines go (default standard output) */
   constructor(options: SchedulerOptions, private readonly flags: ExecuteFlags, private readonly print: (text: string) => void = (text) => { process.stdout.write(text); }) {
     super(options);
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
-    this.template = flags.task ?? { name: flags.name, taskId: flags.name, agentId: '', resources: Resources.parse(flags.resources).toJSON(), command: { value: flags.command } };
-    this.unfit = new UnfitOffers(Resources.fromJSON(this.template.resources));
+    this.templates = flags.task_group ?? [flags.task ?? { name: flags.name, taskId: flags.name, agentId: '', resources: Resources.parse(flags.resources).toJSON(), command: { value: flags.command } }];
+    this.groupExecutor = flags.task_group === undefined ? undefined : { executorId: TASK_GROUP_EXECUTOR_ID, type: 'DEFAULT', resources: Resources.parse(TASK_GROUP_EXECUTOR_RESOURCES).toJSON() };
+    // A group's executor is new on the agent: its resources must fit too (Mesos' mesos-execute fits the tasks only, and the master refuses the rest).
+    const wanted = this.templates.reduce((sum, task) => sum.add(Resources.fromJSON(task.resources)), Resources.fromJSON(this.groupExecutor?.resources ?? []));
+    this.unfit = new UnfitOffers(wanted);
+  }
+
+  /** What the launch is called in messages: the task, or the group's tasks. */
+  private get what(): string {
+    return this.groupExecutor === undefined ? `task '${this.templates[0]?.name ?? ''}'` : `task group [${this.templates.map((task) => task.taskId).join(', ')}]`;
   }
 
   /** `host:port` of the master this scheduler follows now (after a failover, the new leader's). */
@@ -92,8 +116,9 @@ export class Execute extends Scheduler {
   interrupt(): Interrupted {
     this.cancelTimers();
     if (!this.launched) return { launched: false };
-    this.kill(this.template.taskId);
-    return { launched: true, taskId: this.template.taskId };
+    const live = this.templates.map((task) => task.taskId).filter((taskId) => !this.ended.has(taskId));
+    for (const taskId of live) this.kill(taskId);
+    return { launched: true, taskIds: live };
   }
 
   protected override registered(frameworkId: string): void {
@@ -106,7 +131,7 @@ export class Execute extends Scheduler {
 
   protected override resourceOffers(offers: Offer[]): void {
     for (const offer of offers) {
-      const picked = this.launched ? undefined : fitResources(offer, this.unfit.wanted);
+      const picked = this.launched ? undefined : this.pick(offer);
       if (!picked) {
         if (!this.launched) this.noteUnfit(offer);
         this.decline(offer.id);
@@ -114,9 +139,36 @@ export class Execute extends Scheduler {
       }
       this.launched = true;
       this.cancelTimers();
-      this.launch(offer.id, [{ ...this.template, agentId: offer.agentId, resources: picked.toJSON() }]);
-      this.print(`Submitted task '${this.template.name}' to agent '${offer.agentId}'\n`);
+      if (this.groupExecutor === undefined) {
+        this.launch(offer.id, picked);
+        this.print(`Submitted task '${this.templates[0]?.name ?? ''}' to agent '${offer.agentId}'\n`);
+      } else {
+        this.launchGroup(offer.id, this.groupExecutor, picked);
+        this.print(`Submitted task group with tasks [ ${picked.map((task) => task.taskId).join(', ')} ] to agent '${offer.agentId}'\n`);
+      }
     }
+  }
+
+  /**
+   * The tasks with resources picked from `offer` for each in turn (after the group's executor's),
+   * or undefined when the offer cannot hold them all.
+   */
+  private pick(offer: Offer): TaskInfo[] | undefined {
+    if (fitResources(offer, this.unfit.wanted) === undefined) return undefined;
+    let left = Resources.fromJSON(offer.resources);
+    const take = (wanted: Resources): Resources | undefined => {
+      const picked = fitResources({ ...offer, resources: left.toJSON() }, wanted);
+      if (picked !== undefined) left = left.subtract(picked);
+      return picked;
+    };
+    if (this.groupExecutor !== undefined && take(Resources.fromJSON(this.groupExecutor.resources)) === undefined) return undefined;
+    const tasks: TaskInfo[] = [];
+    for (const template of this.templates) {
+      const picked = take(Resources.fromJSON(template.resources));
+      if (picked === undefined) return undefined;
+      tasks.push({ ...template, agentId: offer.agentId, resources: picked.toJSON() });
+    }
+    return tasks;
   }
 
   /** Each update as Mesos' mesos-execute prints it: the state, then its message, source, reason and health, each on a line of its own. */
@@ -128,9 +180,9 @@ export class Execute extends Scheduler {
     // C++'s `cout << bool`, as Mesos prints it: 1 or 0.
     if (status.healthy !== undefined) lines.push(`  healthy?: ${status.healthy ? 1 : 0}`);
     this.print(`${lines.join('\n')}\n`);
-    if (isTerminalState(status.state)) {
-      this.ended = true;
-      this.resolveDone(status);
+    if (isTerminalState(status.state) && this.templates.some((task) => task.taskId === status.taskId) && !this.ended.has(status.taskId)) {
+      this.ended.set(status.taskId, status);
+      if (this.ended.size === this.templates.length) this.resolveDone([...this.ended.values()]);
     }
   }
 
@@ -142,7 +194,7 @@ export class Execute extends Scheduler {
 
   /** One sentence: what the task wants and what the closest offer lacks. */
   private explanation(): string {
-    return this.unfit.explain(`task '${this.template.name}'`);
+    return this.unfit.explain(this.what);
   }
 
   private giveUpWaiting(): void {
@@ -176,9 +228,11 @@ export class Execute extends Scheduler {
     this.reconcileTask();
   }
 
-  /** Asks about the task once launched and not ended: one the master no longer knows (its agent never came back) is answered TASK_LOST, not waited for in vain. */
+  /** Asks about the tasks once launched and not ended: one the master no longer knows (its agent never came back) is answered TASK_LOST, not waited for in vain. */
   private reconcileTask(): void {
-    if (this.launched && !this.ended) this.reconcile([{ taskId: this.template.taskId }]);
+    if (!this.launched) return;
+    const live = this.templates.filter((task) => !this.ended.has(task.taskId)).map((task) => ({ taskId: task.taskId }));
+    if (live.length > 0) this.reconcile(live);
   }
 }
 
@@ -188,6 +242,23 @@ export class Execute extends Scheduler {
  * be read, text that is not JSON, or a TaskInfo the v1 scheduler API would refuse.
  */
 export function parseTaskFlag(value: string): TaskInfo {
+  const parsed = parseV1TaskInfo(flagJson(value));
+  if (!parsed.ok) throw new InvalidArgumentError(`not a TaskInfo: ${parsed.error}`);
+  return parsed.task;
+}
+
+/**
+ * `--task_group`'s value: a TaskGroupInfo in Mesos' v1 JSON (`{"tasks": [...]}`, each task's
+ * `agent_id` unset), inline or in a file, as `--task` reads one. Throws, naming the problem.
+ */
+export function parseTaskGroupFlag(value: string): TaskInfo[] {
+  const parsed = parseV1TaskGroupInfo(flagJson(value));
+  if (!parsed.ok) throw new InvalidArgumentError(`not a TaskGroupInfo: ${parsed.error}`);
+  return parsed.tasks;
+}
+
+/** A JSON flag's value: inline, or read (bounded) from the file `file:///path` or `/path` names. */
+function flagJson(value: string): unknown {
   const file = value.startsWith(FILE_URL_PREFIX) || value.startsWith('/') ? flagFilePath(value) : undefined;
   let text = value;
   if (file !== undefined) {
@@ -198,25 +269,23 @@ export function parseTaskFlag(value: string): TaskInfo {
       throw new InvalidArgumentError(`cannot read '${file}': ${(error as Error).message}`);
     }
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
     throw new InvalidArgumentError(`not JSON: ${(error as Error).message}`);
   }
-  const parsed = parseV1TaskInfo(json);
-  if (!parsed.ok) throw new InvalidArgumentError(`not a TaskInfo: ${parsed.error}`);
-  return parsed.task;
 }
 
 /** Why the flags mix `--task` with what it replaces, or lack what they need without it (Mesos' words), or undefined. */
-export function taskFlagsError(flags: Pick<ExecuteFlags, 'task' | 'name' | 'command'>, resourcesGiven: boolean): string | undefined {
-  if (flags.task !== undefined) {
-    if (flags.name !== undefined || flags.command !== undefined || resourcesGiven) return "'--name', '--command' and '--resources' can only be set when '--task' is not set (the task gives its own)";
+export function taskFlagsError(flags: Pick<ExecuteFlags, 'task' | 'task_group' | 'name' | 'command'>, resourcesGiven: boolean): string | undefined {
+  if (flags.task !== undefined && flags.task_group !== undefined) return "Either task or task group should be set but not both. Provide either '--task' OR '--task_group'";
+  const whole = flags.task !== undefined ? '--task' : flags.task_group !== undefined ? '--task_group' : undefined;
+  if (whole !== undefined) {
+    if (flags.name !== undefined || flags.command !== undefined || resourcesGiven) return `'--name', '--command' and '--resources' can only be set when '${whole}' is not set (the ${whole === '--task' ? 'task gives its own' : 'tasks give their own'})`;
     return undefined;
   }
-  if (flags.name === undefined) return 'Missing required option --name (or give the whole task with --task)';
-  if (flags.command === undefined) return 'Missing required option --command (or give the whole task with --task)';
+  if (flags.name === undefined) return 'Missing required option --name (or give the whole task with --task, or a task group with --task_group)';
+  if (flags.command === undefined) return 'Missing required option --command (or give the whole task with --task, or a task group with --task_group)';
   return undefined;
 }
 
@@ -224,7 +293,8 @@ async function main(): Promise<void> {
   const program = addTlsOptions(addCredentialOptions(createCommand('mesos-execute', 'Run one shell command as a task and print what happens to it.')))
     .addOption(flag('--master <host:port|zk://...>', 'the master, or zk://host:port[,host:port...]/path to follow the leader in ZooKeeper').argParser(parseMasterFlag).makeOptionMandatory())
     .addOption(flag('--task <json|file:///path|/path>', 'the task as Mesos\' TaskInfo in v1 JSON, inline or in a file (its agent_id need not be set); instead of --name, --command and --resources').argParser(parseTaskFlag))
-    .addOption(flag('--name <name>', 'task (and framework) name (required without --task)'))
+    .addOption(flag('--task_group <json|file:///path|/path>', 'a task group as Mesos\' TaskGroupInfo in v1 JSON ({"tasks": [...]}), inline or in a file: its tasks run together on the agent\'s default executor; instead of --name, --command and --resources').argParser(parseTaskGroupFlag))
+    .addOption(flag('--name <name>', 'task (and framework) name (required without --task or --task_group)'))
     .addOption(flag('--command <command>', 'shell command to run (required without --task)'))
     .addOption(flag('--resources <resources>', 'task resources (without --task)').argParser(parseResourceFlag).default(DEFAULT_TASK_RESOURCES))
     .addOption(flag('--role <role>', 'role to be offered resources for').default('*'))
@@ -241,18 +311,20 @@ async function main(): Promise<void> {
   const tls = tlsFromOptions('mesos-execute', flags);
   const master = await requireMaster('mesos-execute', flags.master, flags.master_timeout, tls);
   const host = await startClientHost(flags.ip, 'error', tls);
-  const execute = new Execute({ master, framework: { name: flags.task?.name ?? flags.name, user: process.env.USER ?? 'root', roles: [flags.role], ...(flags.checkpoint === true ? { checkpoint: true } : {}) }, masterTimeoutMs: flags.master_timeout, ...(credential !== undefined ? { credential } : {}) }, flags);
+  const execute = new Execute({ master, framework: { name: flags.task?.name ?? flags.task_group?.[0]?.name ?? flags.name, user: process.env.USER ?? 'root', roles: [flags.role], ...(flags.checkpoint === true ? { checkpoint: true } : {}) }, masterTimeoutMs: flags.master_timeout, ...(credential !== undefined ? { credential } : {}) }, flags);
   host.spawn(execute);
   process.once('SIGINT', () => { void interrupted(execute, host); });
-  const status = await execute.done;
+  const statuses = await execute.done;
   // The master that answered last: after a failover, the new leader (the one asked at start may be
   // gone). None once a Ctrl-C has stopped the scheduler: that path prints and exits (130) itself.
   const leaderNow = await dispatch(execute, (e) => e.masterAddress).catch(() => undefined);
   if (leaderNow === undefined) return;
-  await printOutput(leaderNow, status, tls).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the task's output: ${error.message}\n`));
+  for (const status of statuses) {
+    await printOutput(leaderNow, status, tls, statuses.length > 1).catch((error: Error) => process.stderr.write(`mesos-execute: could not read the output of task '${status.taskId}': ${error.message}\n`));
+  }
   execute.stop();
   await host.stop();
-  process.exit(status.state === 'TASK_FINISHED' ? 0 : 1);
+  process.exit(statuses.every((status) => status.state === 'TASK_FINISHED') ? 0 : 1);
 }
 
 /**
@@ -268,17 +340,22 @@ async function interrupted(execute: Execute, host: ActorHost): Promise<void> {
   }
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), INTERRUPT_KILL_WAIT_MS); });
-  const status = await Promise.race([execute.done, waited]);
+  const statuses = await Promise.race([execute.done, waited]);
   clearTimeout(timer);
-  if (status) process.stdout.write(`Killed task '${result.taskId}' on interrupt (${status.state})\n`);
-  else process.stderr.write(`mesos-execute: asked to kill task '${result.taskId}'; no terminal state within ${INTERRUPT_KILL_WAIT_MS / 1000} s\n`);
+  const named = result.taskIds.map((taskId) => `'${taskId}'`).join(', ');
+  if (statuses) process.stdout.write(`Killed task${result.taskIds.length === 1 ? '' : 's'} ${named} on interrupt (${statuses.filter((status) => result.taskIds.includes(status.taskId)).map((status) => status.state).join(', ')})\n`);
+  else process.stderr.write(`mesos-execute: asked to kill task${result.taskIds.length === 1 ? '' : 's'} ${named}; no terminal state within ${INTERRUPT_KILL_WAIT_MS / 1000} s\n`);
   execute.stop(); // unregisters the framework, as after a task that ended by itself
   await host.stop();
   process.exit(INTERRUPTED_EXIT_CODE);
 }
 
-/** Finds the task's sandbox through the master and agent state, and prints its stdout, then its stderr. */
-async function printOutput(master: string, status: TaskStatus, tls: TlsOptions | undefined): Promise<void> {
+/**
+ * Finds the task's sandbox through the master and agent state, and prints its stdout, then its
+ * stderr (a task group's task: its own directory in the default executor's sandbox, each file
+ * labelled with the task when `labelled`).
+ */
+async function printOutput(master: string, status: TaskStatus, tls: TlsOptions | undefined, labelled = false): Promise<void> {
   if (!status.agentId) return;
   const options = tls ? { tls } : {};
   // The one agent (`/master/slaves?slave_id=`), not the whole state: tens of MB on a large cluster.
@@ -289,7 +366,7 @@ async function printOutput(master: string, status: TaskStatus, tls: TlsOptions |
   const agentState = await getJson<AgentState>(agentAddress, `/${agentId}/state`, options);
   const directory = findDirectory(agentState, status.taskId);
   if (!directory) return;
-  await printFile(agentAddress, `${directory}/stdout`, process.stdout, undefined, options);
+  await printFile(agentAddress, `${directory}/stdout`, process.stdout, labelled ? `--- stdout of task '${status.taskId}' ---\n` : undefined, options);
   await printFile(agentAddress, `${directory}/stderr`, process.stderr, `--- stderr of task '${status.taskId}' ---\n`, options);
 }
 
@@ -323,6 +400,7 @@ interface AgentFramework {
 }
 interface AgentExecutor {
   directory: string;
+  type?: string;
   tasks?: Array<{ id: string }>;
   completed_tasks?: Array<{ id: string }>;
   queued_tasks?: Array<{ id: string }>;
@@ -333,7 +411,8 @@ function findDirectory(state: AgentState, taskId: string): string | undefined {
   for (const framework of frameworks) {
     for (const executor of [...(framework.executors ?? []), ...(framework.completed_executors ?? [])]) {
       const tasks = [...(executor.tasks ?? []), ...(executor.completed_tasks ?? []), ...(executor.queued_tasks ?? [])];
-      if (tasks.some((task) => task.id === taskId)) return executor.directory;
+      // The default executor runs each task of a group in a directory of its own (`tasks/<id>`).
+      if (tasks.some((task) => task.id === taskId)) return executor.type === 'DEFAULT' ? `${executor.directory}/tasks/${taskId}` : executor.directory;
     }
   }
   return undefined;

@@ -570,6 +570,25 @@ export function parseV1TaskInfo(body: unknown): { ok: true; task: TaskInfo } | {
   return typeof task === 'string' ? { ok: false, error: task } : { ok: true, task };
 }
 
+/**
+ * A `TaskGroupInfo` in v1 JSON (`{"tasks": [TaskInfo...]}`, as mesos-execute's `--task_group`
+ * takes it): each task as `parseV1TaskInfo` reads one (its `agent_id` may be unset), at least one
+ * and at most `MAX_TASK_GROUP_TASKS`; or why not, naming the task's index.
+ */
+export function parseV1TaskGroupInfo(body: unknown): { ok: true; tasks: TaskInfo[] } | { ok: false; error: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, error: 'expected object (a TaskGroupInfo: {"tasks": [...]})' };
+  const given = (body as { tasks?: unknown }).tasks;
+  if (!Array.isArray(given) || given.length === 0) return { ok: false, error: "tasks: a task group needs at least one task in 'tasks'" };
+  if (given.length > MAX_TASK_GROUP_TASKS) return { ok: false, error: `tasks: at most ${MAX_TASK_GROUP_TASKS} tasks in a task group (got ${given.length})` };
+  const tasks: TaskInfo[] = [];
+  for (const [index, task] of given.entries()) {
+    const parsed = parseV1TaskInfo(task);
+    if (!parsed.ok) return { ok: false, error: `tasks.${index}: ${parsed.error}` };
+    tasks.push(parsed.task);
+  }
+  return { ok: true, tasks };
+}
+
 function taskInfoOf(task: z.infer<typeof taskInfo>): TaskInfo | string {
   const unsupported = unsupportedTaskFields(task);
   if (unsupported !== undefined) return unsupported;

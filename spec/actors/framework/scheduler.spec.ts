@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { dispatch, UPID } from '../../../lib/actor';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import { dynamicReservation, Resources } from '../../../lib/resources';
-import type { MasterInfo, Offer, StatusUpdate, TaskInfo, TaskStatus } from '../../../lib/protocol';
+import type { MasterInfo, Offer, Operation, StatusUpdate, TaskInfo, TaskStatus } from '../../../lib/protocol';
 import { Scheduler, type SchedulerOptions } from '../../../actors/framework/scheduler';
 import { BatchScheduler, type BatchOptions } from '../../../actors/framework/examples/batch';
 import { fitResources, shortfall, UnfitOffers } from '../../../actors/framework/offers';
@@ -438,7 +438,42 @@ describe('BatchScheduler', () => {
     master.post(execute.self(), 'LostAgent', { agentId: 'm1-S0' });
     await clock.settle();
     expect(asked(), 'ended: nothing more to ask').to.have.length(2);
-    expect((await execute.done).state).to.equal('TASK_FINISHED');
+    expect((await execute.done).map((status) => status.state)).to.deep.equal(['TASK_FINISHED']);
+  });
+
+  it('mesos-execute\'s scheduler with --task_group: one LAUNCH_GROUP on the default executor, each task given its share of the offer; done when every task has ended', async () => {
+    const clock = new VirtualClock();
+    const host = memoryHost({ clock });
+    const master = new Probe('master', MASTER_MESSAGES);
+    const masterPid = host.spawn(master);
+    const printed: string[] = [];
+    const task = (taskId: string): TaskInfo => ({ name: taskId, taskId, agentId: 'unset', resources: Resources.parse('cpus:1;mem:100').toJSON(), command: { value: 'true' } });
+    const flags = { task_group: [task('a'), task('b')], resources: 'cpus:0.1;mem:32', role: '*', master_timeout: 600_000, offer_wait_timeout: 600_000 } as ExecuteFlags;
+    const execute = new Execute({ master: masterPid.toString(), framework: { name: 'group', user: 'me' }, masterTimeoutMs: 600_000 }, flags, (text) => { printed.push(text); });
+    host.spawn(execute);
+    master.post(execute.self(), 'FrameworkRegistered', { frameworkId: 'm1-0000', masterInfo: masterInfo(masterPid) });
+    await clock.settle();
+    // Two cpus hold the tasks but not the executor's tenth besides: declined.
+    master.post(execute.self(), 'ResourceOffers', { offers: [offer('o1', 'cpus:2;mem:1000;disk:100')] });
+    await clock.settle();
+    expect(master.received.filter((r) => r.name === 'DeclineOffers')).to.have.length(1);
+    master.post(execute.self(), 'ResourceOffers', { offers: [offer('o2', 'cpus:3;mem:1000;disk:100')] });
+    await clock.settle();
+    const accepted = master.received.filter((r) => r.name === 'AcceptOffers').map((r) => r.body as { operations: Operation[] });
+    expect(accepted).to.have.length(1);
+    const group = accepted[0]?.operations[0];
+    expect(group?.type).to.equal('LAUNCH_GROUP');
+    expect(group?.launchGroup?.executor).to.deep.include({ executorId: 'default-executor', type: 'DEFAULT' });
+    expect(group?.launchGroup?.taskGroup.tasks.map((each) => [each.taskId, each.agentId, Resources.fromJSON(each.resources).format()])).to.deep.equal([['a', 'm1-S0', 'cpus:1;mem:100'], ['b', 'm1-S0', 'cpus:1;mem:100']]);
+    expect(printed.join('')).to.contain("Submitted task group with tasks [ a, b ] to agent 'm1-S0'");
+    let done = false;
+    void execute.done.then(() => { done = true; });
+    master.post(execute.self(), 'StatusUpdate', { update: { frameworkId: 'm1-0000', timestamp: 1, status: { taskId: 'a', state: 'TASK_FINISHED' } } });
+    await clock.settle();
+    expect(done, 'one of two ended').to.equal(false);
+    master.post(execute.self(), 'StatusUpdate', { update: { frameworkId: 'm1-0000', timestamp: 2, status: { taskId: 'b', state: 'TASK_KILLED' } } });
+    await clock.settle();
+    expect((await execute.done).map((status) => [status.taskId, status.state])).to.deep.equal([['a', 'TASK_FINISHED'], ['b', 'TASK_KILLED']]);
   });
 
   it('fills one offer of cpus:2 with two one-cpu tasks at once, from what remains of it', async () => {
