@@ -4,7 +4,7 @@
  */
 import type { CheckProbe } from '../../lib/protocol';
 import type { ProbeContext, ProbeOutcome, ProbeRunner } from '../../actors/framework/checks';
-import type { StartedTask, TaskProcesses } from '../../actors/agent/command-executor';
+import type { StartedTask, TaskProcesses } from '../../actors/agent/task-process';
 
 /** What the next probes do: answer with an outcome, fail to run, or hang until aborted (a timeout). */
 export type ScriptedProbe = ProbeOutcome | 'reject' | 'hang';
