@@ -18,7 +18,7 @@ import type { ExecutorApi } from './v1-executor';
 import {
   AgentRegistered, AgentReregistered, CheckpointResources, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
-  RunTask, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
+  RunTask, RunTaskGroup, RunTaskGroupOnExecutor, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
   boundedText, checkStatusInfoError, droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS, snapshotTask,
   type AgentInfo, type CommandInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo, type TaskState,
@@ -367,7 +367,7 @@ export class Agent extends Actor {
   /** Checkpoint writes of tasks not yet durable, by `frameworkId/taskId` (the task is not sent to its executor before). */
   private readonly taskWrites = new LazyMap<string, Promise<void>>();
   /** RunTask messages that came before the first AgentRegistered (handled once it comes). */
-  private readonly runTasksBeforeRegistration: Array<{ from: UPID; message: BodyOf<typeof RunTask> }> = [];
+  private readonly runTasksBeforeRegistration: Array<{ from: UPID; message: BodyOf<typeof RunTask> } | { from: UPID; group: BodyOf<typeof RunTaskGroup> }> = [];
   /** Callers of `stop` waiting for the agent to finish shutting down. */
   private readonly stopWaiters: Array<() => void> = [];
   /** Authenticates with each master before registering (with `AgentOptions.credential`). */
@@ -420,6 +420,7 @@ export class Agent extends Actor {
     this.install(AgentReregistered, this.reregistered);
     this.install(Ping, this.ping);
     this.install(RunTask, this.runTask);
+    this.install(RunTaskGroup, this.runTaskGroup);
     this.install(KillTaskOnAgent, this.killTask);
     this.install(StatusUpdateAcknowledgement, this.statusUpdateAcknowledgement);
     this.install(ShutdownFramework, this.shutdownFramework);
@@ -843,7 +844,10 @@ export class Agent extends Actor {
     this.link(this.master);
     this.resetPingTimer();
     this.updates.resume();
-    for (const early of this.runTasksBeforeRegistration.splice(0)) this.runTask(early.from, early.message);
+    for (const early of this.runTasksBeforeRegistration.splice(0)) {
+      if ('group' in early) this.runTaskGroup(early.from, early.group);
+      else this.runTask(early.from, early.message);
+    }
   }
 
   /**
@@ -1196,6 +1200,118 @@ export class Agent extends Actor {
   }
 
   /**
+   * A task group (Mesos' `runTaskGroup`): its tasks are checked and checkpointed as RunTask's
+   * are, each in turn, then queued together and delivered to the executor in one
+   * RunTaskGroupOnExecutor once all are durable (and the executor runs). A problem with any task
+   * (its ids, its resources, the executor's, reservations the agent does not know) ends every
+   * task of the group alike: a group runs whole or not at all. While queued, a kill of one kills
+   * the group (`killTask`). The group's executor is typically the default executor (type
+   * DEFAULT: its command is the agent's `defaultExecutor`); a custom one gets the group too.
+   */
+  private runTaskGroup(from: UPID, message: BodyOf<typeof RunTaskGroup>): void {
+    if (!this.fromMaster(from, 'RunTaskGroup')) return;
+    const { frameworkId, executor: executorInfo } = message;
+    const tasks = message.taskGroup.tasks;
+    const first = tasks[0];
+    if (first === undefined) return;
+    if (this.agentId === undefined && this.phase === 'DISCONNECTED') {
+      // As RunTask: held for the registration reply that is late (seed 528).
+      if (this.runTasksBeforeRegistration.length < MAX_RUN_TASKS_BEFORE_REGISTRATION) {
+        this.runTasksBeforeRegistration.push({ from, group: message });
+        return;
+      }
+    }
+    const ids = tasks.map((task) => task.taskId);
+    if (this.phase === 'TERMINATING' || this.phase === 'RECOVERING' || this.agentId === undefined || tasks.some((task) => task.agentId !== this.agentId)) {
+      this.log.warn({ taskIds: ids, phase: this.phase }, 'ignoring RunTaskGroup: agent terminating, recovering or unregistered, or a task meant for another agent');
+      return;
+    }
+    const existingExecutor = this.frameworks.get(frameworkId)?.executors.get(executorInfo.executorId);
+    let invalid = pathComponentError('framework', frameworkId) ?? pathComponentError('executor', executorInfo.executorId);
+    for (const task of tasks) invalid ??= pathComponentError('task', task.taskId) ?? resourcesError(task, executorInfo, existingExecutor);
+    if (new Set(ids).size !== ids.length) invalid ??= 'the task group names a task twice';
+    if (invalid !== undefined) {
+      for (const taskId of ids) this.failTask(frameworkId, undefined, taskId, 'REASON_CONTAINER_LAUNCH_FAILED', invalid);
+      return;
+    }
+    const framework = this.frameworkFor(frameworkId, message);
+    if (framework.phase === 'TERMINATING') {
+      this.log.warn({ taskIds: ids, frameworkId }, 'ignoring RunTaskGroup: the framework is terminating');
+      return;
+    }
+    if (tasks.some((task) => framework.executorForTask(task.taskId) !== undefined)) {
+      this.log.warn({ taskIds: ids, frameworkId }, 'ignoring RunTaskGroup: a task with one of its ids is already here');
+      return;
+    }
+    if (message.launchExecutor !== undefined && this.executorDisagreement(framework, executorInfo.executorId, message.launchExecutor, ids)) return;
+    if (this.unknownReservations(framework, { ...first, executor: executorInfo }, executorInfo, message.launchExecutor === true, tasks)) return;
+    const existing = framework.executors.get(executorInfo.executorId);
+    const executor = existing ?? this.addExecutor(framework, executorInfo, false, message.role);
+    if (executor === undefined) {
+      for (const taskId of ids) this.failTask(frameworkId, executorInfo.executorId, taskId, 'REASON_CONTAINER_LAUNCH_FAILED', `the agent runs ${MAX_EXECUTORS} executors already`);
+      return;
+    }
+    const writes: Promise<void>[] = [];
+    for (const task of tasks) {
+      executor.setTaskRole(task.taskId, message.role);
+      const written = this.checkpoint(framework, { t: 'task', frameworkId, executorId: executor.id, task, ...(message.role !== undefined ? { role: message.role } : {}) });
+      const durable = this.withVolumesMade(written, task, existing === undefined ? executorInfo : undefined);
+      if (durable === undefined) continue;
+      this.noteTaskWrite(frameworkId, task.taskId, durable);
+      writes.push(durable);
+    }
+    this.deliverTaskGroup(framework, executor, tasks);
+    // As RunTask: a new executor starts once it and its tasks are checkpointed.
+    if (existing === undefined) this.whenDurable(writes.length === 0 ? undefined : Promise.all(writes).then(() => undefined), () => this.launchExecutor(framework, executor));
+  }
+
+  /**
+   * `deliverTask` for a task group: every task ends alike if the executor is going; queued
+   * together while it registers; sent together once all are durable (and their volumes shown)
+   * when it runs.
+   */
+  private deliverTaskGroup(framework: AgentFrameworkRecord, executor: ExecutorRecord, tasks: readonly TaskInfo[]): void {
+    if (executor.phase === 'TERMINATING' || executor.phase === 'TERMINATED') {
+      for (const task of tasks) this.deliverTask(framework, executor, task);
+      return;
+    }
+    if (executor.queuedTasks.size + tasks.length > MAX_QUEUED_TASKS_PER_EXECUTOR) {
+      for (const task of tasks) this.failTask(framework.id, executor.id, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', 'too many tasks queued for the executor');
+      return;
+    }
+    const ids = executor.queueTaskGroup(tasks);
+    if (executor.phase === 'REGISTERING') return;
+    this.sendQueuedTaskGroup(framework, executor, ids);
+  }
+
+  /** Sends the queued group `ids` to its running executor once every task's checkpoint is durable (and the volumes they use are in its sandbox). */
+  private sendQueuedTaskGroup(framework: AgentFrameworkRecord, executor: ExecutorRecord, ids: readonly string[]): void {
+    const writes: Promise<void>[] = [];
+    for (const taskId of ids) {
+      const durable = this.taskWrites.get(`${framework.id}/${taskId}`);
+      if (durable !== undefined) writes.push(durable);
+    }
+    const durable = writes.length === 0 ? undefined : Promise.all(writes).then(() => undefined);
+    const tasks = ids.map((taskId) => executor.queuedTasks.get(taskId)).filter((task) => task !== undefined);
+    const first = tasks[0];
+    if (first === undefined) return;
+    if (tasks.some((task) => listsVolume(task.resources)) && this.options.launcher.updateVolumes !== undefined) {
+      return this.whenDurable(durable, () => this.showVolumesThenSend(framework, executor, first, tasks));
+    }
+    this.whenDurable(durable, () => this.sendTaskGroup(framework, executor, ids));
+  }
+
+  /** Sends the group's tasks still queued to the running executor, together (RunTaskGroupOnExecutor). */
+  private sendTaskGroup(framework: AgentFrameworkRecord, executor: ExecutorRecord, ids: readonly string[]): void {
+    const tasks = ids.map((taskId) => executor.queuedTasks.get(taskId)).filter((task) => task !== undefined);
+    if (tasks.length === 0 || executor.phase !== 'RUNNING' || framework.phase === 'TERMINATING' || !this.isCurrent(executor)) return;
+    executor.forgetTaskGroup(ids);
+    for (const task of tasks) executor.launchTask(task);
+    this.options.launcher.update?.(executor.runId, containerLimits(executor));
+    this.send(executor.pid as UPID, RunTaskGroupOnExecutor, { frameworkId: framework.id, framework: framework.info, taskGroup: { tasks } });
+  }
+
+  /**
    * Mesos' check of a task's checkpointed resources: a task, or the new executor it starts, on
    * dynamic reservations this agent does not hold (nor is writing) is dropped (TASK_LOST, or
    * TASK_DROPPED when partition-aware, REASON_RESOURCES_UNKNOWN): their CheckpointResources was
@@ -1204,16 +1320,16 @@ export class Agent extends Actor {
    * refuses such a report). A custom executor the master expects to start is reported exited,
    * since the master counts it. Returns true when the task was dropped.
    */
-  private unknownReservations(framework: AgentFrameworkRecord, task: TaskInfo, executorInfo: ExecutorInfo, launchExecutor: boolean): boolean {
+  private unknownReservations(framework: AgentFrameworkRecord, task: TaskInfo, executorInfo: ExecutorInfo, launchExecutor: boolean, group?: readonly TaskInfo[]): boolean {
     const newExecutor = !framework.executors.has(executorInfo.executorId);
-    const used = Resources.fromJSON(task.resources).checkpointed();
+    const used = group === undefined ? Resources.fromJSON(task.resources).checkpointed() : group.reduce((sum, member) => sum.add(Resources.fromJSON(member.resources).checkpointed()), Resources.EMPTY);
     const executorUsed = newExecutor ? Resources.fromJSON(executorInfo.resources ?? []).checkpointed() : Resources.EMPTY;
     const known = this.reservations?.queued ?? this.reservations?.writing ?? this.checkpointedResources;
     const what = !known.contains(used) ? 'task' : !known.contains(used.add(executorUsed)) ? 'executor' : undefined;
     if (what === undefined) return false;
     const message = `The checkpointed resources being used by the ${what} are unknown to the agent`;
     this.log.warn({ frameworkId: framework.id, taskId: task.taskId, executorId: executorInfo.executorId, resources: loggedReservations(used.add(executorUsed).toString()) }, `dropping a task: ${message}`);
-    this.agentUpdate(framework.id, executorInfo.executorId, task.taskId, { state: droppedTaskState(framework.info), reason: 'REASON_RESOURCES_UNKNOWN', message });
+    for (const member of group ?? [task]) this.agentUpdate(framework.id, executorInfo.executorId, member.taskId, { state: droppedTaskState(framework.info), reason: 'REASON_RESOURCES_UNKNOWN', message });
     if (launchExecutor && newExecutor && task.executor !== undefined) this.reportExecutorExited(framework.id, executorInfo.executorId, { code: null, signal: null });
     if (framework.idle()) this.removeFramework(framework);
     return true;
@@ -1277,12 +1393,14 @@ export class Agent extends Actor {
    * tasks' updates), is reported exited, since the master tracks it; one still running that the
    * master no longer tracks is shut down. Returns true when the task was dropped.
    */
-  private executorDisagreement(framework: AgentFrameworkRecord, executorId: string, launchExecutor: boolean, taskId: string): boolean {
+  private executorDisagreement(framework: AgentFrameworkRecord, executorId: string, launchExecutor: boolean, taskIds: string | readonly string[]): boolean {
     const existing = framework.executors.get(executorId);
     if (launchExecutor === (existing === undefined)) return false;
     const message = launchExecutor ? 'Master wants to launch executor, but one already exists' : 'No executor is expected to launch and there is none running';
-    this.log.warn({ frameworkId: framework.id, executorId, taskId, phase: existing?.phase }, `dropping a task: ${message}`);
-    this.agentUpdate(framework.id, executorId, taskId, { state: droppedTaskState(framework.info), reason: 'REASON_EXECUTOR_TERMINATED', message });
+    this.log.warn({ frameworkId: framework.id, executorId, taskIds, phase: existing?.phase }, `dropping a task: ${message}`);
+    for (const taskId of typeof taskIds === 'string' ? [taskIds] : taskIds) {
+      this.agentUpdate(framework.id, executorId, taskId, { state: droppedTaskState(framework.info), reason: 'REASON_EXECUTOR_TERMINATED', message });
+    }
     // The master counts an executor that does not run here: it is told, unless it was told already
     // (a completed run here means its ExitedExecutor went out; a second one could cross a new launch).
     const neverRan = existing === undefined && !framework.completedExecutors.some((completed) => completed.id === executorId);
@@ -1327,14 +1445,17 @@ export class Agent extends Actor {
    * that cannot be made (something in the sandbox is in its way) fails the task,
    * REASON_CONTAINER_UPDATE_FAILED, saying what is in the way; the executor runs on.
    */
-  private showVolumesThenSend(framework: AgentFrameworkRecord, executor: ExecutorRecord, task: TaskInfo): void {
+  private showVolumesThenSend(framework: AgentFrameworkRecord, executor: ExecutorRecord, task: TaskInfo, group?: readonly TaskInfo[]): void {
     if (!executor.queuedTasks.has(task.taskId) || executor.phase !== 'RUNNING' || !this.isCurrent(executor)) return;
-    const volumes = sandboxVolumesOf(this.options.flags.workDir, [task.resources]);
+    const volumes = sandboxVolumesOf(this.options.flags.workDir, group === undefined ? [task.resources] : group.map((member) => member.resources));
     const shown = this.options.launcher.updateVolumes?.(executor.runId, executor.directory, volumes, []) ?? Promise.resolve();
-    this.defer(shown, () => this.sendTask(framework, executor, task.taskId), (error) => {
-      // Killed meanwhile (its kill said how it ended), or its executor is gone: nothing to fail.
-      if (!executor.queuedTasks.has(task.taskId)) return;
-      this.failTask(framework.id, executor.id, task.taskId, 'REASON_CONTAINER_UPDATE_FAILED', `Failed to show the task's persistent volumes in its sandbox: ${error.message}`);
+    const send = group === undefined ? () => this.sendTask(framework, executor, task.taskId) : () => this.sendTaskGroup(framework, executor, group.map((member) => member.taskId));
+    this.defer(shown, send, (error) => {
+      // Killed meanwhile (its kill said how it ended), or its executor is gone: nothing to fail. A group fails whole.
+      for (const member of group ?? [task]) {
+        if (!executor.queuedTasks.has(member.taskId)) continue;
+        this.failTask(framework.id, executor.id, member.taskId, 'REASON_CONTAINER_UPDATE_FAILED', `Failed to show the task's persistent volumes in its sandbox: ${error.message}`);
+      }
     });
   }
 
@@ -1366,7 +1487,12 @@ export class Agent extends Actor {
     }
     if (executor.queuedTasks.has(taskId)) {
       const verdict = { state: 'TASK_KILLED', reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Killed before delivery to the executor' } as const;
-      return this.agentUpdate(frameworkId, executor.id, taskId, verdict);
+      // A task group is killed whole while queued (Mesos): its other tasks would run without it.
+      const group = executor.queuedGroupOf(taskId);
+      if (group === undefined) return this.agentUpdate(frameworkId, executor.id, taskId, verdict);
+      executor.forgetTaskGroup(group);
+      for (const member of group) if (executor.queuedTasks.has(member)) this.agentUpdate(frameworkId, executor.id, member, verdict);
+      return;
     }
     if (executor.phase !== 'RUNNING') {
       this.log.warn({ frameworkId, taskId, executor: executor.id, phase: executor.phase }, 'ignoring KillTask: the executor is terminating');
@@ -1775,7 +1901,14 @@ export class Agent extends Actor {
       this.log.warn({ executorId: executor.id }, 'every task of the executor was killed before delivery; shutting it down');
       return this.shutdownExecutor(framework, executor);
     }
-    for (const task of [...executor.queuedTasks.values()]) this.deliverTask(framework, executor, task);
+    for (const task of [...executor.queuedTasks.values()]) {
+      // A group sent at once (nothing to wait for) took its other tasks along.
+      if (!executor.queuedTasks.has(task.taskId)) continue;
+      const group = executor.queuedGroupOf(task.taskId);
+      if (group === undefined) this.deliverTask(framework, executor, task);
+      // A group once, at its first task still queued.
+      else if (group.find((taskId) => executor.queuedTasks.has(taskId)) === task.taskId) this.sendQueuedTaskGroup(framework, executor, group);
+    }
   }
 
   /**
@@ -1924,7 +2057,7 @@ export class Agent extends Actor {
 
   // ---- frameworks and the agent's own shutdown ----------------------------------------------
 
-  private frameworkFor(frameworkId: string, message: BodyOf<typeof RunTask>): AgentFrameworkRecord {
+  private frameworkFor(frameworkId: string, message: Pick<BodyOf<typeof RunTask>, 'framework' | 'pid'>): AgentFrameworkRecord {
     let framework = this.frameworks.get(frameworkId);
     const info = message.framework;
     if (framework === undefined || framework.info !== info || (message.pid !== undefined && framework.schedulerPid !== message.pid)) {

@@ -120,6 +120,12 @@ export class ExecutorRecord {
   taskInfos: Map<string, TaskInfo> = none();
   /** The allocation role of each task not yet completed, as the master sent it. */
   taskRoles: Map<string, string> = none();
+  /**
+   * The task group of each queued task that came in one (RunTaskGroup), as the group's task ids
+   * (one list shared by its tasks): delivered together, and killed together while queued.
+   * Undefined until a group comes.
+   */
+  taskGroups: Map<string, readonly string[]> | undefined;
   /** The role the executor's own resources were allocated to (from the RunTask that started it). */
   role: string | undefined;
   /** A restarted agent asked it to reconnect (ReconnectExecutor) and waits for its ReregisterExecutor. */
@@ -154,6 +160,29 @@ export class ExecutorRecord {
   queueTask(task: TaskInfo): void {
     this.queuedTasks = put(this.queuedTasks, task.taskId, task);
     this.taskInfos = put(this.taskInfos, task.taskId, task);
+  }
+
+  /** Queues the tasks of a task group together (`queueTask` each), noting their group. */
+  queueTaskGroup(tasks: readonly TaskInfo[]): readonly string[] {
+    const ids = tasks.map((task) => task.taskId);
+    const groups = (this.taskGroups ??= new Map());
+    for (const task of tasks) {
+      this.queueTask(task);
+      groups.set(task.taskId, ids);
+    }
+    return ids;
+  }
+
+  /** The ids of the task group of `taskId` while it is queued, or undefined (a task that came alone, or was sent). */
+  queuedGroupOf(taskId: string): readonly string[] | undefined {
+    return this.queuedTasks.has(taskId) ? this.taskGroups?.get(taskId) : undefined;
+  }
+
+  /** Forgets the group of these tasks (sent, or ended while queued). */
+  forgetTaskGroup(ids: readonly string[]): void {
+    if (this.taskGroups === undefined) return;
+    for (const id of ids) this.taskGroups.delete(id);
+    if (this.taskGroups.size === 0) this.taskGroups = undefined;
   }
 
   /** Notes the role a task's resources were allocated to. */
@@ -308,6 +337,7 @@ export class ExecutorRecord {
     }
     this.token = undefined;
     this.tokenSha256 = undefined;
+    this.taskGroups = undefined;
     // Nothing asks a completed run's address (the state endpoints do not show it): ~200 bytes a run kept.
     this.pid = undefined;
   }

@@ -8,7 +8,7 @@ import {
   FrameworkReregistered, FrameworkToExecutor, KillTask, LostAgent, ShutdownExecutorCall, ReconcileTasks, RegisterFramework,
   ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, StatusUpdateAcknowledgement,
   StatusUpdateMessage, SuppressOffers, UnregisterFramework, DeactivateFramework, UpdateFrameworkAnswer, UpdateFrameworkCall,
-  MAX_SUPPRESSED_ROLES, type Filters, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type StatusUpdate, type TaskInfo, type TaskStatus,
+  MAX_SUPPRESSED_ROLES, type ExecutorInfo, type Filters, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type StatusUpdate, type TaskInfo, type TaskStatus,
 } from '../../lib/protocol';
 import type { Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
@@ -207,6 +207,17 @@ export abstract class Scheduler extends Actor {
   /** Launches `tasks` on the offers (all on one agent); what is left returns with `filters`. */
   launch(offerIds: string | string[], tasks: TaskInfo[], filters?: Filters): void {
     this.accept(offerIds, [{ type: 'LAUNCH', launch: { taskInfos: tasks } }], filters);
+  }
+
+  /**
+   * Launches `tasks` as one task group on `executor` (LAUNCH_GROUP; README, "Task groups"): all
+   * start together or none does. `executor` is typically the agent's default executor,
+   * `{ executorId, type: 'DEFAULT', resources }`, which kills the rest of the group when one of
+   * its tasks fails or is killed.
+   * @example this.launchGroup(offer.id, { executorId: 'pod-1', type: 'DEFAULT', resources: Resources.parse('cpus:0.1;mem:32;disk:10').toJSON() }, [web, sidecar]);
+   */
+  launchGroup(offerIds: string | string[], executor: ExecutorInfo, tasks: TaskInfo[], filters?: Filters): void {
+    this.accept(offerIds, [{ type: 'LAUNCH_GROUP', launchGroup: { executor, taskGroup: { tasks } } }], filters);
   }
 
   /**

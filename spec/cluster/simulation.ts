@@ -23,7 +23,7 @@ import { SmallMap } from '../../lib/small-map';
 import type { Credential } from '../../lib/authentication';
 import type { Logger } from '../../lib/logging';
 import { VirtualClock, type ActorHost, type ActorHostOptions } from '../../lib/process';
-import type { StatusUpdate, TaskInfo, TaskStatus } from '../../lib/protocol';
+import type { ExecutorInfo, StatusUpdate, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import { isTerminalState } from '../../lib/protocol';
 import { Registry, registryPathOf, startMaster, type MasterHandle } from '../../actors/master';
 import { defaultMasterFlags, type MasterFlags } from '../../actors/master/flags';
@@ -86,6 +86,45 @@ export class SimulatedExecutor extends Executor {
   private readonly running: Map<string, { cancel(): void } | undefined> = new SmallMap();
   /** The checks of running tasks that have any (lazy: most have none). */
   private checks: Map<string, TaskChecks> | undefined = undefined;
+  /** The task group of each running task that came in one (lazy: only task groups make it). */
+  private groups: Map<string, readonly string[]> | undefined = undefined;
+  /** Whether it plays the default executor (type DEFAULT), whose group policy it follows. */
+  private isDefaultExecutor = false;
+
+  protected override registered(executorInfo: ExecutorInfo): void {
+    this.isDefaultExecutor = executorInfo.type === 'DEFAULT';
+  }
+
+  /** As the default executor (`actors/agent/default-executor.ts`): the group's tasks start, and a task that fails or is killed takes the rest of its group along. */
+  protected override launchTaskGroup(tasks: readonly TaskInfo[]): void {
+    const ids = tasks.map((task) => task.taskId);
+    if (!this.isDefaultExecutor) {
+      for (const task of tasks) this.launchTask(task);
+      return;
+    }
+    for (const taskId of ids) (this.groups ??= new Map()).set(taskId, ids);
+    this.groupFailed = false;
+    for (const task of tasks) this.launchTask(task);
+    // A task that ended at once (`exit 1`) ended before the group's later tasks started: they are killed now.
+    if (this.groupFailed) for (const taskId of ids) if (this.running.has(taskId)) this.kill(taskId, {});
+    this.groupFailed = false;
+  }
+
+  /** Set when a task of a group ends failed or killed (read while a group starts). */
+  private groupFailed = false;
+
+  /** The default executor's policy: the rest of `taskId`'s group is killed once it ended `state`, unless it finished. */
+  private endedInGroup(taskId: string, state: TaskState): void {
+    const group = this.groups?.get(taskId);
+    if (group === undefined) return;
+    this.groups?.delete(taskId);
+    if (state === 'TASK_FINISHED') return;
+    this.groupFailed = true;
+    for (const other of group) {
+      if (other === taskId || !this.running.has(other)) continue;
+      this.kill(other, {});
+    }
+  }
 
   /** Whether it waits for its agent to reconnect (a checkpointing framework's executor whose agent link broke). */
   isWaitingForAgent(): boolean {
@@ -125,6 +164,7 @@ export class SimulatedExecutor extends Executor {
     this.running.delete(taskId);
     this.stopChecks(taskId);
     this.sendStatusUpdate({ taskId, state: 'TASK_KILLED', message: 'Command terminated with signal SIGTERM', ...why });
+    this.endedInGroup(taskId, 'TASK_KILLED');
   }
 
   private stopChecks(taskId: string): void {
@@ -141,7 +181,9 @@ export class SimulatedExecutor extends Executor {
     this.stopChecks(taskId);
     // One string for the common exit (a template literal made a tree of concatenations per task, which the books keep with its status).
     const message = code === 0 ? EXITED_WITH_STATUS_0 : `Command exited with status ${code}`;
-    this.sendStatusUpdate({ taskId, state: code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED', message });
+    const state = code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED';
+    this.sendStatusUpdate({ taskId, state, message });
+    this.endedInGroup(taskId, state);
   }
 }
 

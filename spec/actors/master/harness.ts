@@ -23,7 +23,7 @@ export const FRAMEWORK_MESSAGES = [
 
 /** Messages the master sends to agents (Ping is handled by `FakeAgent`). */
 export const AGENT_MESSAGES = [
-  'AgentRegistered', 'AgentReregistered', 'RunTask', 'KillTaskOnAgent', 'StatusUpdateAcknowledgement', 'ShutdownFramework',
+  'AgentRegistered', 'AgentReregistered', 'RunTask', 'RunTaskGroup', 'KillTaskOnAgent', 'StatusUpdateAcknowledgement', 'ShutdownFramework',
   'ShutdownExecutor', 'Shutdown', 'UpdateFramework', 'FrameworkToExecutor', 'CheckpointResources',
 ];
 
