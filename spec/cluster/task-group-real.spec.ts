@@ -10,7 +10,7 @@ import type { ActorHost } from '../../lib/process';
 import type { TaskStatus } from '../../lib/protocol';
 import { Resources } from '../../lib/resources';
 import { TaskGroupExample } from '../../actors/framework/examples/task-group';
-import { eventually, netHost, processExists, within } from '../support/runtime';
+import { eventually, eventuallyAsync, netHost, processExists, within } from '../support/runtime';
 import { examplePath, freePort, realBinsHooks, startScript } from './processes';
 
 describe('task groups on the default executor (real bins, real task processes)', function () {
@@ -23,16 +23,37 @@ describe('task groups on the default executor (real bins, real task processes)',
     host = undefined;
   });
 
+  /** The agent's address (`cluster`). */
+  let agent = '';
+
   /** Starts a master and an agent with room for a few groups; resolves with the master's address once the agent registered. */
   async function cluster(): Promise<string> {
     const masterPort = await freePort();
     const master = `127.0.0.1:${masterPort}`;
     const masterBin = bins.start('mesos-master', ['--port', String(masterPort), '--ip', '127.0.0.1', '--work_dir', path.join(bins.workDir(), 'master')]);
     await masterBin.waitFor(/master@/);
-    bins.start('mesos-agent', ['--master', master, '--port', String(await freePort()), '--ip', '127.0.0.1', '--work_dir', path.join(bins.workDir(), 'agent'),
+    const agentPort = await freePort();
+    agent = `127.0.0.1:${agentPort}`;
+    bins.start('mesos-agent', ['--master', master, '--port', String(agentPort), '--ip', '127.0.0.1', '--work_dir', path.join(bins.workDir(), 'agent'),
       '--resources', 'cpus:4;mem:2048;disk:1024', '--registration_backoff_factor', '100ms']);
     await bins.masterAgent(master, () => true, 'the agent to register');
     return master;
+  }
+
+  /**
+   * Resolves once the agent runs no executor and `count` have completed: each default executor
+   * exited by itself once its tasks' updates were acknowledged (the framework still runs).
+   */
+  async function executorsExited(count: number): Promise<void> {
+    type Framework = { executors: unknown[]; completed_executors: unknown[] };
+    let state: { frameworks: Framework[]; completed_frameworks: Framework[] } | undefined;
+    await eventuallyAsync(async () => {
+      state = await bins.json(`http://${agent}/slave(1)/state`) as typeof state & object;
+      const all = [...state.frameworks, ...state.completed_frameworks];
+      return state.frameworks.every((framework) => framework.executors.length === 0) && all.reduce((sum, framework) => sum + framework.completed_executors.length, 0) === count;
+    }, 20_000, 'the default executors to exit').catch((error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(state).slice(0, 3_000)}`);
+    });
   }
 
   /** Task `taskId`'s own sandbox: `tasks/<taskId>` in the sandbox of its executor's latest run. */
@@ -42,7 +63,8 @@ describe('task groups on the default executor (real bins, real task processes)',
       const frameworks = path.join(agents, agentId, 'frameworks');
       for (const frameworkId of fs.existsSync(frameworks) ? fs.readdirSync(frameworks) : []) {
         const run = path.join(frameworks, frameworkId, 'executors', executorId, 'runs', 'latest');
-        if (fs.existsSync(run)) return path.join(run, 'tasks', taskId);
+        // The run's own directory (what the task's MESOS_SANDBOX names), not through the `latest` link.
+        if (fs.existsSync(run)) return path.join(path.resolve(path.dirname(run), fs.readlinkSync(run)), 'tasks', taskId);
       }
     }
     throw new Error(`no sandbox of executor ${executorId} under ${agents}`);
@@ -58,6 +80,7 @@ describe('task groups on the default executor (real bins, real task processes)',
     });
     host.spawn(example);
     const result = await within(example.done, 60_000, 'the task group example');
+    await executorsExited(2); // before the framework's teardown would shut them down
     example.stop();
     expect(result.succeeded, JSON.stringify(statuses.map((status) => [status.taskId, status.state, status.message]))).to.equal(true);
     for (const group of [1, 2]) {
@@ -84,6 +107,7 @@ describe('task groups on the default executor (real bins, real task processes)',
     });
     host.spawn(example);
     const result = await within(example.done, 60_000, 'the group to end');
+    await executorsExited(1);
     example.stop();
     expect(result.states).to.deep.equal({ 'tg-group-1-task-1': 'TASK_KILLED', 'tg-group-1-task-2': 'TASK_FAILED' });
     const ended = (taskId: string): TaskStatus | undefined => statuses.filter((status) => status.taskId === taskId).at(-1);

@@ -10,7 +10,7 @@
 import * as os from 'node:os';
 import { ActorHost } from '../../../lib/process';
 import { Resources } from '../../../lib/resources';
-import { isTerminalState, type Offer, type Operation, type TaskInfo, type TaskStatus } from '../../../lib/protocol';
+import { isTerminalState, type ExecutorInfo, type Offer, type TaskInfo, type TaskStatus } from '../../../lib/protocol';
 import { fitInto } from '../offers';
 import { Scheduler, type SchedulerOptions } from '../scheduler';
 
@@ -55,7 +55,7 @@ export function taskGroupCommand(group: number, task: number): string {
 }
 
 /**
- * One LAUNCH_GROUP per offer that holds a whole group (its executor's resources and all its
+ * One LAUNCH_GROUP (`Scheduler.launchGroup`) per offer that holds a whole group (its executor's resources and all its
  * tasks'), until `groups` are launched; done once every task has ended.
  *
  *   const example = new TaskGroupExample({ master, framework: { name: 'groups', user }, groups: 2, tasksPerGroup: 3,
@@ -84,14 +84,15 @@ export class TaskGroupExample extends Scheduler {
 
   protected override resourceOffers(offers: Offer[]): void {
     for (const offer of offers) {
-      const operation = this.launched < this.example.groups ? this.launchGroup(offer) : undefined;
-      if (operation === undefined) this.decline(offer.id, { refuseSeconds: TASK_GROUP_EXAMPLE_REFUSE_SECONDS });
-      else this.accept(offer.id, [operation]);
+      const group = this.launched < this.example.groups ? this.nextGroup(offer) : undefined;
+      if (group === undefined) this.decline(offer.id, { refuseSeconds: TASK_GROUP_EXAMPLE_REFUSE_SECONDS });
+      // The rest of the offer comes back at once: the next group may fit in it.
+      else this.launchGroup(offer.id, group.executor, group.tasks, { refuseSeconds: 0 });
     }
   }
 
   /** The next group, on a default executor of its own, when `offer` holds it whole. */
-  private launchGroup(offer: Offer): Operation | undefined {
+  private nextGroup(offer: Offer): { executor: ExecutorInfo; tasks: TaskInfo[] } | undefined {
     const role = offer.allocationRole ?? '*';
     let available = Resources.fromJSON(offer.resources);
     const executorResources = fitInto(available, this.example.executorResources ?? Resources.parse(TASK_GROUP_EXAMPLE_EXECUTOR_RESOURCES), role);
@@ -109,8 +110,7 @@ export class TaskGroupExample extends Scheduler {
     this.launched = group;
     this.live += tasks.length;
     for (const task of tasks) this.states[task.taskId] = 'TASK_STAGING';
-    const executor = { executorId: `${this.framework.name}-executor-${group}`, type: 'DEFAULT' as const, resources: executorResources.toJSON() };
-    return { type: 'LAUNCH_GROUP', launchGroup: { executor, taskGroup: { tasks } } };
+    return { executor: { executorId: `${this.framework.name}-executor-${group}`, type: 'DEFAULT', resources: executorResources.toJSON() }, tasks };
   }
 
   protected override statusUpdate(status: TaskStatus): void {

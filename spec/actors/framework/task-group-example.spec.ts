@@ -43,7 +43,7 @@ describe('actors/framework/examples/task-group (simulated cluster, virtual clock
     expect(launches.map((launch) => launch.executorId)).to.deep.equal(['tg-executor-1', 'tg-executor-2']);
   });
 
-  it('reports a group whose task failed as not succeeded', async () => {
+  it('reports a group whose task failed as not succeeded, its sibling killed', async () => {
     simulation = await startSimulation('cpus:2;mem:1024;disk:500');
     const example = new TaskGroupExample({
       master: simulation.masterAddress, framework: { name: 'tg', user: 'test' },
@@ -52,7 +52,7 @@ describe('actors/framework/examples/task-group (simulated cluster, virtual clock
     });
     const result = await run(example);
     expect(result?.succeeded).to.equal(false);
-    expect(result?.states['tg-group-1-task-1']).to.equal('TASK_FAILED');
+    expect(result?.states).to.deep.equal({ 'tg-group-1-task-1': 'TASK_FAILED', 'tg-group-1-task-2': 'TASK_KILLED' });
   });
 
   it('checks its options, and its default command says where it runs', () => {
