@@ -111,6 +111,12 @@ export { VERSION as AGENT_VERSION } from '../../lib/version';
 export const COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS = 10_000;
 
 /**
+ * Tasks one default executor runs at once (all its task groups together): a group that would go
+ * beyond it is refused, each of its tasks TASK_FAILED. Mesos bounds it only by the agent's resources.
+ */
+export const DEFAULT_EXECUTOR_MAX_TASKS = 1_000;
+
+/**
  * A command executor shut down (its framework torn down: the agent acknowledges nothing more)
  * exits this long after its task's terminal update, as Mesos' does, instead of waiting for the
  * acknowledgement (which met the agent's SIGKILL at every teardown: walkthrough).

@@ -197,6 +197,23 @@ export const NATIVE_COMMAND_EXECUTOR_PATH = path.join(__dirname, 'mesos-command-
 /** The TypeScript command executor (same behaviour, slower to start). */
 export const TYPESCRIPT_COMMAND_EXECUTOR_PATH = path.join(__dirname, 'command-executor.js');
 
+/** The built-in default executor (Mesos' `mesos-default-executor`): runs task groups (`default-executor.ts`). */
+export const DEFAULT_EXECUTOR_PATH = path.join(__dirname, 'default-executor.js');
+
+/**
+ * The command that runs the built-in default executor, for an executor of type DEFAULT:
+ * `node default-executor.js`. Like the TypeScript command executor it speaks TLS when the
+ * agent's host does (the launcher gives every executor the `LIBPROCESS_SSL_*` files) and waits
+ * for a restarted agent when its framework checkpoints.
+ * @example defaultExecutorCommand() // { value: process.execPath, shell: false, arguments: [process.execPath, DEFAULT_EXECUTOR_PATH] }
+ */
+export function defaultExecutorCommand(): CommandInfo {
+  return DEFAULT_EXECUTOR_COMMAND;
+}
+
+/** The one `defaultExecutorCommand` (the many agents of one process share it; never written to). */
+const DEFAULT_EXECUTOR_COMMAND: CommandInfo = { value: process.execPath, shell: false, arguments: [process.execPath, DEFAULT_EXECUTOR_PATH] };
+
 /**
  * The command that runs the built-in command executor: `commandExecutorPath` if given (a `.js`
  * script runs with node, anything else as a program), else the native build when present
@@ -296,6 +313,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   const start: AgentStartInput = {
     id, flags, resources: resources.toJSON(), attributes, hostname, commandExecutor: commandExecutorCommand(flags, false, host.tls !== undefined),
     recoverableCommandExecutor: commandExecutorCommand(flags, true, host.tls !== undefined),
+    defaultExecutor: defaultExecutorCommand(),
     ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered: checkpointRecords(recovered) } : {}),
     ...(recoveryErrors.count > 0 ? { recoveryErrors: recoveryErrors.count } : {}),
@@ -308,6 +326,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     id, flags, attributes: start.attributes, hostname: start.hostname, commandExecutor: start.commandExecutor, resources, launcher, checkpoints,
     ...(checkpointedResources.isEmpty() ? {} : { checkpointedResources }),
     recoverableCommandExecutor: start.recoverableCommandExecutor,
+    ...(start.defaultExecutor !== undefined ? { defaultExecutor: start.defaultExecutor } : {}),
     ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered } : {}),
     ...(recoveryErrors.count > 0 ? { recoveryErrors: recoveryErrors.count } : {}),

@@ -26,6 +26,9 @@ export const LATEST_RUN_LINK = 'latest';
 /** The sandbox file that gets the executor's and its tasks' standard error. */
 export const STDERR_FILE = 'stderr';
 
+/** The directory of a default executor's sandbox that holds its tasks' own sandboxes, `tasks/<taskId>` (as Mesos). */
+export const TASKS_DIRECTORY = 'tasks';
+
 /**
  * Why `id` cannot be a path component, or undefined when it can (the shared id rule).
  * @example pathComponentError('task', '..') // "task id is invalid: '..' is disallowed"
@@ -33,6 +36,15 @@ export const STDERR_FILE = 'stderr';
 export function pathComponentError(kind: string, id: string): string | undefined {
   const error = idError(id);
   return error === undefined ? undefined : `${kind} id is invalid: ${error}`;
+}
+
+/**
+ * `<executorSandbox>/tasks/<taskId>`: a task's own sandbox under the default executor. Throws
+ * on an id that cannot be a path component.
+ * @example taskSandboxIn('/w/.../runs/R1', 'web') // '/w/.../runs/R1/tasks/web'
+ */
+export function taskSandboxIn(executorSandbox: string, taskId: string): string {
+  return path.join(executorSandbox, TASKS_DIRECTORY, component('task', taskId));
 }
 
 /** `<workDir>/agents/<agentId>`. */

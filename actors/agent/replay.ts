@@ -41,6 +41,8 @@ export interface AgentStartInput {
   readonly commandExecutor: CommandInfo;
   /** ... and the one for checkpointing frameworks. */
   readonly recoverableCommandExecutor?: CommandInfo;
+  /** What ran the built-in default executor (executors of type DEFAULT); absent in traces from before task groups. */
+  readonly defaultExecutor?: CommandInfo;
   /** The machine's boot id (checkpointed with executor process ids). */
   readonly bootId?: string;
   /** Corrupt checkpoint lines skipped at start (`--strict=false`; `slave/recovery_errors`). */
@@ -239,6 +241,7 @@ export async function replayAgent(trace: Trace, options: ReplayAgentOptions = {}
     launcher,
     commandExecutor: input.commandExecutor,
     ...(input.recoverableCommandExecutor !== undefined ? { recoverableCommandExecutor: input.recoverableCommandExecutor } : {}),
+    ...(input.defaultExecutor !== undefined ? { defaultExecutor: input.defaultExecutor } : {}),
     ...(input.bootId !== undefined ? { bootId: input.bootId } : {}),
     ...(input.recoveryErrors !== undefined ? { recoveryErrors: input.recoveryErrors } : {}),
     ...(input.checkpointedResources !== undefined ? { checkpointedResources: Resources.fromJSON(input.checkpointedResources) } : {}),

@@ -269,6 +269,7 @@ export abstract class Executor extends Actor {
    * the health check's `consecutiveFailures`, `taskUnhealthy` is called (by default: `killTask`).
    *
    * @param environment the task's environment, which command probes inherit.
+   * @param sandbox command probes' working directory and MESOS_SANDBOX (default: the executor's sandbox).
    * @example
    *   protected override launchTask(task: TaskInfo): void {
    *     startMyServer(task);
@@ -276,12 +277,12 @@ export abstract class Executor extends Actor {
    *     this.checks.set(task.taskId, this.startChecks(task)); // stop them in killTask
    *   }
    */
-  protected startChecks(task: TaskInfo, environment: Readonly<Record<string, string>> = {}): TaskChecks | undefined {
+  protected startChecks(task: TaskInfo, environment: Readonly<Record<string, string>> = {}, sandbox: string = this.options.directory ?? process.cwd()): TaskChecks | undefined {
     if (task.healthCheck === undefined && task.check === undefined) return undefined;
     const taskId = task.taskId;
     const checks: TaskChecks = new TaskChecks(task, {
       host: this.checkHost(),
-      sandbox: this.options.directory ?? process.cwd(),
+      sandbox,
       environment,
       ...(this.options.checkProbes === undefined ? {} : { probes: this.options.checkProbes }),
     }, {

@@ -55,6 +55,7 @@ describe('the npm package, installed globally into a temporary prefix', function
   it('ships the bins and the C source of the executor but no tests, benchmarks or prebuilt executor, and every installed bin answers --version', async () => {
     expect(packedFiles).to.include('dist/bin/mesos-agent.js');
     expect(packedFiles).to.include('actors/agent/native/command-executor.c');
+    expect(packedFiles, 'the executors the agent runs itself').to.include.members(['dist/actors/agent/command-executor.js', 'dist/actors/agent/default-executor.js']);
     expect(packedFiles.filter((file) => /^dist\/(spec|bench)\//.test(file) || file === 'dist/actors/agent/mesos-command-executor')).to.deep.equal([]);
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     for (const name of Object.keys(pkg.bin)) {

@@ -1,10 +1,11 @@
 /**
  * Test doubles for health checks under a virtual clock: a `ProbeRunner` whose outcomes a test
- * scripts, and task processes that exist only in memory (a kill signal ends them).
+ * scripts, and task processes that exist only in memory (a kill signal ends them): one task's
+ * (`FakeTaskProcesses`) or many, by task id (`ScriptedTaskProcesses`).
  */
-import type { CheckProbe } from '../../lib/protocol';
+import type { CheckProbe, TaskInfo } from '../../lib/protocol';
 import type { ProbeContext, ProbeOutcome, ProbeRunner } from '../../actors/framework/checks';
-import type { StartedTask, TaskProcesses } from '../../actors/agent/command-executor';
+import type { StartedTask, TaskProcesses } from '../../actors/agent/task-process';
 
 /** What the next probes do: answer with an outcome, fail to run, or hang until aborted (a timeout). */
 export type ScriptedProbe = ProbeOutcome | 'reject' | 'hang';
@@ -67,5 +68,65 @@ export class FakeTaskProcesses implements TaskProcesses {
   /** The task ends by itself with `code`. */
   exit(code: number): void {
     this.end?.(code, null);
+  }
+}
+
+/** One start a `ScriptedTaskProcesses` saw. */
+export interface ScriptedStart {
+  readonly task: TaskInfo;
+  readonly sandbox: string;
+  readonly processId: number;
+}
+
+/**
+ * Task processes in memory, any number, each known by its task id: a task runs until it is sent
+ * SIGKILL, or SIGTERM unless it ignores it, or until the test ends it (`exit`, `die`).
+ */
+export class ScriptedTaskProcesses implements TaskProcesses {
+  /** Each start, in order. */
+  readonly starts: ScriptedStart[] = [];
+  /** Signals sent to live tasks, in order, as `taskId:SIGNAL`. */
+  readonly signals: string[] = [];
+  private readonly live = new Map<number, { readonly taskId: string; readonly end: (code: number | null, signal: NodeJS.Signals | null) => void }>();
+  private nextProcessId = 1000;
+
+  /** @param ignoreSigterm ids of the tasks that ignore SIGTERM (only SIGKILL ends them). */
+  constructor(private readonly ignoreSigterm: ReadonlySet<string> = new Set()) {}
+
+  start(task: TaskInfo, sandbox: string): Promise<StartedTask> {
+    const processId = this.nextProcessId++;
+    this.starts.push({ task, sandbox, processId });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      this.live.set(processId, {
+        taskId: task.taskId,
+        end: (code, signal) => {
+          this.live.delete(processId);
+          resolve({ code, signal });
+        },
+      });
+    });
+    return Promise.resolve({ processId, exited });
+  }
+
+  signal(processId: number, signal: NodeJS.Signals): void {
+    const process = this.live.get(processId);
+    if (process === undefined) return;
+    this.signals.push(`${process.taskId}:${signal}`);
+    if (signal === 'SIGKILL' || (signal === 'SIGTERM' && !this.ignoreSigterm.has(process.taskId))) process.end(null, signal);
+  }
+
+  /** The task's process exits by itself with `code`. */
+  exit(taskId: string, code: number): void {
+    this.find(taskId).end(code, null);
+  }
+
+  /** Ids of the tasks whose processes run, in start order. */
+  running(): string[] {
+    return [...this.live.values()].map((process) => process.taskId);
+  }
+
+  private find(taskId: string): { readonly end: (code: number | null, signal: NodeJS.Signals | null) => void } {
+    for (const process of this.live.values()) if (process.taskId === taskId) return process;
+    throw new Error(`ScriptedTaskProcesses: no live process of task ${taskId}`);
   }
 }

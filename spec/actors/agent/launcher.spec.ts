@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommandInfo } from '../../../lib/protocol';
-import { commandExecutorCommand, defaultAgentFlags, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../../../actors/agent';
+import { commandExecutorCommand, defaultAgentFlags, defaultExecutorCommand, DEFAULT_EXECUTOR_PATH, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../../../actors/agent';
 import { commandLine, executorBaseEnvironment, executorEnvironment, ProcessLauncher, runAs, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor } from '../../../actors/agent/launcher';
 import type { Isolator } from '../../../actors/agent/isolator';
 import { Fetcher } from '../../../actors/agent/fetcher';
@@ -39,6 +39,12 @@ describe('launcher', () => {
       const flags = defaultAgentFlags({ master: 'm:1', workDir: '/w' });
       expect(commandLine(commandExecutorCommand(flags, false, true))).to.deep.equal({ file: process.execPath, args: [TYPESCRIPT_COMMAND_EXECUTOR_PATH], argv0: process.execPath });
       expect(commandLine(commandExecutorCommand(flags, true, true)).args).to.deep.equal([TYPESCRIPT_COMMAND_EXECUTOR_PATH]);
+    });
+
+    it('runs the default executor (task groups) as node with default-executor.js, next to the command executor', () => {
+      expect(commandLine(defaultExecutorCommand())).to.deep.equal({ file: process.execPath, args: [DEFAULT_EXECUTOR_PATH], argv0: process.execPath });
+      expect(path.dirname(DEFAULT_EXECUTOR_PATH)).to.equal(path.dirname(TYPESCRIPT_COMMAND_EXECUTOR_PATH));
+      expect(fs.existsSync(DEFAULT_EXECUTOR_PATH), 'built').to.equal(true);
     });
   });
 
