@@ -125,4 +125,18 @@ describe('task groups on the default executor (real bins, real task processes)',
     expect(example.stdout).to.match(/task-group-group-1-task-2 TASK_FINISHED Command exited with status 0/);
     expect(example.stdout).to.contain('1 task groups ran; 2 of 2 tasks finished');
   });
+
+  it('mesos-execute --task_group: both tasks run together, each one\'s stdout printed from its own sandbox; a failing one makes the exit 1', async () => {
+    const master = await cluster();
+    const task = (taskId: string, command: string): Record<string, unknown> => ({ name: taskId, task_id: { value: taskId }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }], command: { value: command } });
+    const ok = bins.start('mesos-execute', ['--master', master, '--task_group', JSON.stringify({ tasks: [task('left', 'echo left-out'), task('right', 'echo right-out')] })]);
+    expect(await within(ok.exited, 60_000, 'mesos-execute --task_group'), ok.stderr).to.equal(0);
+    expect(ok.stdout).to.contain('Submitted task group with tasks [ left, right ]');
+    expect(ok.stdout).to.match(/--- stdout of task 'left' ---\nleft-out\n/);
+    expect(ok.stdout).to.match(/--- stdout of task 'right' ---\nright-out\n/);
+    const failing = bins.start('mesos-execute', ['--master', master, '--task_group', JSON.stringify({ tasks: [task('bad', 'exit 3'), task('sleeper', 'sleep 60')] })]);
+    expect(await within(failing.exited, 60_000, 'mesos-execute --task_group (failing)'), failing.stderr).to.equal(1);
+    expect(failing.stdout).to.match(/Received status update TASK_FAILED for task 'bad'/);
+    expect(failing.stdout).to.match(/Received status update TASK_KILLED for task 'sleeper'/);
+  });
 });
