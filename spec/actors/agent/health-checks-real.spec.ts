@@ -93,7 +93,11 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
       healthCheck: { type: 'HTTP', http: { port }, ...FAST, consecutiveFailures: 3, gracePeriodSeconds: 0 },
       check: { type: 'HTTP', http: { port }, ...FAST },
     }));
-    await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
+    // What came instead, if it times out: a TASK_FAILED here means the server could not listen (its
+    // port, free when picked, taken meanwhile by another process: seen once with test runs side by side).
+    await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED').catch((error: Error) => {
+      throw new Error(`${error.message}; statuses: ${JSON.stringify(statuses('T1').map((status) => [status.state, status.reason, status.message]))}`);
+    });
     expect(statuses('T1').at(-1)).to.include({ reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', healthy: false });
     expect(statuses('T1').every((status) => status.checkStatus?.http?.statusCode === undefined), 'no status code from garbage').to.equal(true);
   });

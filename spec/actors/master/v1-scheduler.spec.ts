@@ -306,7 +306,7 @@ describe('actors/master/v1-scheduler: ACCEPT with RESERVE, UNRESERVE, CREATE and
     expect(read(after.offer.resources).format()).to.equal('cpus:2;mem:1024');
   });
 
-  it('a malformed RESERVE is a 400 naming the field, an operation it does not serve (GROW_VOLUME) is refused by name, and neither reaches the agent', async () => {
+  it('a malformed RESERVE is a 400 naming the field, an operation it does not serve (CREATE_DISK) is refused by name, and neither reaches the agent', async () => {
     const { agent } = await registeredAgent();
     const { subscription, frameworkId } = await subscribed({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'clumsy', role: 'eng', principal: 'ops' } } });
     const { offer } = await nextOffer(subscription, false, 0);
@@ -316,8 +316,8 @@ describe('actors/master/v1-scheduler: ACCEPT with RESERVE, UNRESERVE, CREATE and
     const notAList = await accept({ type: 'RESERVE', reserve: { resources: { name: 'cpus', type: 'SCALAR', scalar: { value: 1 } } } });
     expect(notAList.status).to.equal(400);
     expect(notAList.text).to.match(/^Failed to validate scheduler::Call: accept\.operations\.1\.reserve\.resources: .*expected array/);
-    expect(await accept({ type: 'GROW_VOLUME', grow_volume: {} })).to.deep.equal({
-      status: 400, text: "Failed to validate scheduler::Call: accept.operations.1.type: operation 'GROW_VOLUME' is not supported (supported: LAUNCH, LAUNCH_GROUP, RESERVE, UNRESERVE, CREATE, DESTROY)",
+    expect(await accept({ type: 'CREATE_DISK', create_disk: {} })).to.deep.equal({
+      status: 400, text: "Failed to validate scheduler::Call: accept.operations.1.type: operation 'CREATE_DISK' is not supported (supported: LAUNCH, LAUNCH_GROUP, RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME, SHRINK_VOLUME)",
     });
     expect(await accept({ type: 'LAUNCH_GROUP', launch_group: {} })).to.deep.equal({
       status: 400, text: "Failed to validate scheduler::Call: accept.operations.1.launch_group.executor: Expecting 'executor' to be present",
