@@ -1296,10 +1296,9 @@ export class Master extends Actor {
     return `Task '${task.taskId}' is not authorized to launch: ${describeDenial('run_tasks', principal, user)}`;
   }
 
-  /** Validates and launches one task; returns what remains of the offered resources. */
-  private launchTask(framework: FrameworkRecord, agent: AgentRecord, task: TaskInfo, available: Resources, role: string): Resources {
-    const parses = new LaunchParses();
-    const context: TaskContext = {
+  /** What validating a launch on `agent` reads: the framework's tasks and executors there, and what remains of the offers. */
+  private taskContext(framework: FrameworkRecord, agent: AgentRecord, available: Resources, role: string, parses: LaunchParses): TaskContext {
+    return {
       frameworkId: framework.id,
       agentId: agent.id,
       hasTask: (taskId) => framework.tasks.has(taskId),
@@ -1310,6 +1309,12 @@ export class Master extends Actor {
       parses,
       role,
     };
+  }
+
+  /** Validates and launches one task; returns what remains of the offered resources. */
+  private launchTask(framework: FrameworkRecord, agent: AgentRecord, task: TaskInfo, available: Resources, role: string): Resources {
+    const parses = new LaunchParses();
+    const context = this.taskContext(framework, agent, available, role, parses);
     const reason = validateTask(task, context);
     const invalid = reason === undefined ? undefined : boundedText(reason, MAX_TASK_ERROR_LENGTH);
     const unauthorized = invalid === undefined ? this.runTaskDenial(framework, task) : undefined;
@@ -1358,19 +1363,7 @@ export class Master extends Actor {
       return available;
     }
     const tasks = group.taskGroup.tasks;
-    const parses = new LaunchParses();
-    const launchedIds = new Set<string>();
-    const context: TaskContext = {
-      frameworkId: framework.id,
-      agentId: agent.id,
-      hasTask: (taskId) => framework.tasks.has(taskId) || launchedIds.has(taskId),
-      hasUnreachableTask: (taskId) => framework.unreachableTasks.has(taskId),
-      executor: (executorId) => agent.executors.get(framework.id)?.get(executorId)?.info,
-      available,
-      agentTotal: agent.total,
-      parses,
-      role,
-    };
+    const context = this.taskContext(framework, agent, available, role, new LaunchParses());
     let unauthorized: string | undefined;
     for (const task of tasks) unauthorized ??= this.runTaskDenial(framework, task.executor === undefined ? { ...task, executor: group.executor } : task);
     const reason = unauthorized === undefined ? validateTaskGroup(group.executor, tasks, context) : undefined;

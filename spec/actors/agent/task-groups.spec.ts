@@ -4,6 +4,7 @@
  * together while still queued. The default executor runs with the agent's `defaultExecutor`.
  */
 import { expect } from 'chai';
+import { dispatch } from '../../../lib/actor';
 import type { ExecutorInfo, StatusUpdate, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
 import { AGENT_ID, AgentHarness, EXECUTOR_MESSAGES, FRAMEWORK_ID, TimedProbe } from './harness';
@@ -66,6 +67,18 @@ describe('agent: task groups (RunTaskGroup)', () => {
     await harness.clock.settle();
     expect(executor.bodies<{ taskGroup: { tasks: TaskInfo[] } }>('RunTaskGroupOnExecutor').map((body) => body.taskGroup.tasks.map((task) => task.taskId))).to.deep.equal([['a', 'b'], ['c']]);
     expect(harness.launcher.runs).to.have.length(1);
+  });
+
+  it('/state says type DEFAULT; the v1 operator API\'s GET_EXECUTORS (and GET_STATE) give the ExecutorInfo its type and no command', async () => {
+    runGroup(harness, [groupTask('a'), groupTask('b')], { launchExecutor: true });
+    await harness.clock.settle();
+    const state = await harness.state() as { frameworks: Array<{ executors: Array<{ id: string; type: string }> }> };
+    expect(state.frameworks[0]?.executors.map((executor) => [executor.id, executor.type])).to.deep.equal([['pod', 'DEFAULT']]);
+    const seeAll = { framework: () => true, tasks: () => true, executors: () => true, flags: () => true, role: () => true };
+    const v1 = await dispatch(harness.agent, (agent) => agent.v1State(seeAll));
+    const executors = (v1.get_executors as { executors: Array<{ executor_info: Record<string, unknown> }> }).executors;
+    expect(executors).to.have.length(1);
+    expect(executors[0]?.executor_info).to.deep.include({ executor_id: { value: 'pod' }, type: 'DEFAULT', framework_id: { value: FRAMEWORK_ID } }).and.not.have.property('command');
   });
 
   it('kills the whole queued group when one of its tasks is killed; the executor, left with nothing, is shut down when it registers', async () => {
