@@ -14,7 +14,7 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { dispatch } from '../lib/actor';
 import { MemoryDisk } from '../lib/disk';
-import { TextParts, VirtualClock, type ActorHost } from '../lib/process';
+import { BinaryParts, TextParts, VirtualClock, type ActorHost } from '../lib/process';
 import type { HttpRequest, HttpResponse } from '../lib/process/http';
 import type { Offer, TaskInfo, TaskStatus } from '../lib/protocol';
 import { isTerminalState } from '../lib/protocol';
@@ -342,6 +342,9 @@ export const V1_GET_STATE_REQUEST: HttpRequest = {
   method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from('{"type":"GET_STATE"}'),
 };
 
+/** The operator API's GET_STATE answered in protobuf (`Accept: application/x-protobuf`). */
+export const V1_GET_STATE_PROTOBUF_REQUEST: HttpRequest = { ...V1_GET_STATE_REQUEST, headers: { 'content-type': 'application/json', accept: 'application/x-protobuf' } };
+
 /** One `/master/state`, served in the master's mailbox as the host serves it. */
 export interface StateServed {
   /** The longest mailbox turn the request took (its route's first run, warming turns, the last turn putting it together). */
@@ -467,7 +470,7 @@ export async function serveState(cluster: ScaleCluster, request: HttpRequest = S
   if (response.status !== 200) throw new Error(`${request.path} answered ${response.status}`);
   const serializeStart = performance.now();
   const body = response.body;
-  const bytes = body instanceof TextParts ? body.byteLength() : Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
+  const bytes = body instanceof TextParts || body instanceof BinaryParts ? body.byteLength() : Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
   const serializeMs = performance.now() - serializeStart;
   return { ...longestTurnOf(timed, figures, pauses), settledMs, serializeMs, bytes, midwayBeforeAnswer, frameworksLeft: figures.frameworksLeft };
 }

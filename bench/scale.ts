@@ -24,6 +24,8 @@
  *   finds nothing rendered yet);
  * - `v1_state_block_ms`: the same for the operator API's GET_STATE, once, while the frameworks
  *   hold an offer of every agent (before `allocation_cycle_ms`; the state phase has none out);
+ * - `v1_state_protobuf_block_ms`: GET_STATE once more, answered in protobuf: the longest of its
+ *   rendering's turns and of the steps that encode it (`encodeInTurns`, which hold the process);
  * - `v1_subscribe_block_ms`: the same for an operator event stream's SUBSCRIBE (its SUBSCRIBED
  *   carries the whole state), right after;
  * - `v1_state_churn_block_ms`: GET_STATE once more, the frameworks declining every offer they
@@ -65,12 +67,13 @@ import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { MASTER_NODE_FLAGS, MASTER_SEMI_SPACE_MB } from '../actors/master/constants';
+import { dispatch } from '../lib/actor';
 import type { HttpRequest } from '../lib/process/http';
 import { median } from './figures';
 import { heapUsedAfterCollection, settleAfterCollection } from './heap';
 import {
   agentsThreadHeapBytes, drive, GcPauses, onEveryFramework, pauseMsWithin, serveState, serveSubscribe, type StateServed, startAgents, startFrameworks, startScaleMaster, admittedAgents, type ScaleCluster,
-  V1_GET_STATE_REQUEST, STATE_REQUEST, STATE_SUMMARY_REQUEST, TASKS_PAGE_REQUEST,
+  V1_GET_STATE_PROTOBUF_REQUEST, V1_GET_STATE_REQUEST, STATE_REQUEST, STATE_SUMMARY_REQUEST, TASKS_PAGE_REQUEST,
 } from './scale-cluster';
 
 /** Agent counts run when `--agents` is not given: the issue's three (all three take about a minute on a quiet 2-core machine today). */
@@ -151,7 +154,7 @@ export interface ScaleOptions {
 export const SCALE_KEYS = ['register_ms', 'allocation_cycle_ms', 'state_block_ms', 'tasks_per_s', 'launch_p50_ms', 'sim_speed', 'rss_mb'] as const;
 export type ScaleKey = (typeof SCALE_KEYS)[number];
 /** Figures printed beside them (not the issue's). */
-export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'v1_state_block_ms', 'v1_subscribe_block_ms', 'v1_state_churn_block_ms', 'state_churn_block_ms', 'summary_churn_block_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us', 'tasks_per_s_cold', 'cpu_per_task_us_cold', 'main_thread_cpu_per_task_us_cold', 'tasks_page_block_ms'] as const;
+export const EXTRA_KEYS = ['allocation_cycle_gc_ms', 'v1_state_block_ms', 'v1_state_protobuf_block_ms', 'v1_subscribe_block_ms', 'v1_state_churn_block_ms', 'state_churn_block_ms', 'summary_churn_block_ms', 'sim_speed_agents_only', 'state_bytes', 'state_answer_ms', 'heap_per_agent_bytes', 'heap_per_task_bytes', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us', 'tasks_per_s_cold', 'cpu_per_task_us_cold', 'main_thread_cpu_per_task_us_cold', 'tasks_page_block_ms'] as const;
 export type ExtraKey = (typeof EXTRA_KEYS)[number];
 /** The keys measured at N = `--tasks-agents` only (the throughput phase). */
 const THROUGHPUT_KEYS: ReadonlySet<ScaleKey | ExtraKey> = new Set(['tasks_per_s', 'launch_p50_ms', 'retained_per_task_bytes', 'cpu_per_task_us', 'main_thread_cpu_per_task_us', 'tasks_per_s_cold', 'cpu_per_task_us_cold', 'main_thread_cpu_per_task_us_cold', 'tasks_page_block_ms']);
@@ -223,7 +226,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   };
   const throughputHere = agents === options.tasksAgents;
   const phases: Array<ScaleKey | ExtraKey> = [
-    'heap_per_agent_bytes', 'v1_state_block_ms', 'v1_subscribe_block_ms', 'v1_state_churn_block_ms', 'state_churn_block_ms', 'summary_churn_block_ms', 'allocation_cycle_ms', 'allocation_cycle_gc_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
+    'heap_per_agent_bytes', 'v1_state_block_ms', 'v1_state_protobuf_block_ms', 'v1_subscribe_block_ms', 'v1_state_churn_block_ms', 'state_churn_block_ms', 'summary_churn_block_ms', 'allocation_cycle_ms', 'allocation_cycle_gc_ms', 'sim_speed', 'sim_speed_agents_only', 'state_block_ms', 'state_bytes', 'state_answer_ms', 'heap_per_task_bytes',
     ...(throughputHere ? THROUGHPUT_KEYS : []),
   ];
 
@@ -244,6 +247,14 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   const v1State = await serveState(cluster, V1_GET_STATE_REQUEST);
   progress(`GET_STATE with ${heldOffers(cluster)} offers held: longest turn ${round(v1State.blockMs)} ms of ${v1State.turns} (${longestTurnText(v1State)}; ${round(v1State.gcInBlockMs)} ms of it collecting garbage; the process used ${round(v1State.cpuInBlockMs)} ms of CPU in it), answered after ${round(v1State.settledMs)} ms, ${v1State.bytes} bytes`);
   row('v1_state_block_ms', round(v1State.blockMs), v1State.gcInBlockMs >= GC_NOTE_MS ? `the longest turn includes ${round(v1State.gcInBlockMs)} ms of garbage collection` : undefined);
+  // The same answer in protobuf (`Accept: application/x-protobuf`): rendered as above, then
+  // encoded over turns (`encodeInTurns`, outside the mailbox: its steps hold the whole process).
+  await dispatch(cluster.master.master, (master) => master.operatorEncodingFigures());
+  const v1Protobuf = await serveState(cluster, V1_GET_STATE_PROTOBUF_REQUEST);
+  const encoding = await dispatch(cluster.master.master, (master) => master.operatorEncodingFigures());
+  const encodingTurnMs = encoding?.longestTurnMs ?? 0;
+  progress(`GET_STATE in protobuf: longest rendering turn ${round(v1Protobuf.blockMs)} ms, longest encoding step ${round(encodingTurnMs)} ms (the process used ${round(encoding?.longestTurnCpuMs ?? 0)} ms of CPU in it) of ${encoding?.turns ?? 0} (at most ${encoding?.mostCharsInATurn ?? 0} characters a step), answered after ${round(v1Protobuf.settledMs)} ms, ${v1Protobuf.bytes} bytes`);
+  row('v1_state_protobuf_block_ms', round(Math.max(v1Protobuf.blockMs, encodingTurnMs)), encodingTurnMs > v1Protobuf.blockMs ? 'an encoding step' : undefined);
   // An operator event stream opened then: its SUBSCRIBED carries the same state (it was made in
   // one turn until 2026-12-06: ~280 ms at 10k agents, the bench did not measure it).
   const subscribed = await serveSubscribe(cluster);
@@ -266,7 +277,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
     return reoffered.done ? undefined : `skipped: ${heldOffers(cluster)} of ${agents} agents offered again in ${seconds(reoffered.wallMs)} s`;
   };
   for (const [index, { key, label, request }] of CHURN_REQUESTS.entries()) {
-    const measured = new Set<ScaleKey | ExtraKey>(['heap_per_agent_bytes', 'v1_state_block_ms', 'v1_subscribe_block_ms', ...CHURN_REQUESTS.slice(0, index).map((churn) => churn.key)]);
+    const measured = new Set<ScaleKey | ExtraKey>(['heap_per_agent_bytes', 'v1_state_block_ms', 'v1_state_protobuf_block_ms', 'v1_subscribe_block_ms', ...CHURN_REQUESTS.slice(0, index).map((churn) => churn.key)]);
     const rest = phases.filter((phase) => !measured.has(phase));
     let answerMs = v1State.settledMs;
     if (request !== V1_GET_STATE_REQUEST) {

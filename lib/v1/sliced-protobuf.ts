@@ -39,6 +39,10 @@ export interface SlicedEncodingFigures {
   readonly chars: number;
   /** Most characters one step read. */
   readonly mostCharsInATurn: number;
+  /** The longest step's wall time, ms (`encodeInTurns` times its steps; 0 from an encoder's own figures). */
+  readonly longestTurnMs: number;
+  /** The process' CPU time in that step, ms (all threads), as the scale benchmark reads a busy machine. */
+  readonly longestTurnCpuMs: number;
 }
 
 /** An encoded message, in pieces (not joined: its bytes are the pieces' concatenation). */
@@ -156,7 +160,7 @@ export class SlicedEncoder {
 
   /** What it did so far. */
   get figures(): SlicedEncodingFigures {
-    return { turns: this.steps, chars: this.chars, mostCharsInATurn: this.mostInAStep };
+    return { turns: this.steps, chars: this.chars, mostCharsInATurn: this.mostInAStep, longestTurnMs: 0, longestTurnCpuMs: 0 };
   }
 
   /** Encodes about a turn's worth; true once the whole message is encoded. */
@@ -388,9 +392,21 @@ export async function encodeInTurns(
   type: protobuf.Type, parts: readonly string[], charsPerTurn: number, abandoned: () => boolean = () => false,
 ): Promise<{ readonly message: EncodedMessage; readonly figures: SlicedEncodingFigures } | undefined> {
   const encoder = new SlicedEncoder(type, parts, charsPerTurn);
-  while (!encoder.step()) {
+  let longestTurnMs = 0;
+  let longestTurnCpuMs = 0;
+  for (;;) {
+    const start = performance.now();
+    const cpuAtStart = process.cpuUsage();
+    const done = encoder.step();
+    const tookMs = performance.now() - start;
+    if (tookMs > longestTurnMs) {
+      const cpu = process.cpuUsage(cpuAtStart);
+      longestTurnMs = tookMs;
+      longestTurnCpuMs = (cpu.user + cpu.system) / 1000;
+    }
+    if (done) break;
     await nextTurn();
     if (abandoned()) return undefined;
   }
-  return { message: encoder.result(), figures: encoder.figures };
+  return { message: encoder.result(), figures: { ...encoder.figures, longestTurnMs, longestTurnCpuMs } };
 }
