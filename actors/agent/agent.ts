@@ -455,6 +455,8 @@ export class Agent extends Actor {
   private stateRoute(request: HttpRequest): HttpResponse {
     const caller = this.options.httpAuthentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', this.options.httpAuthentication);
     if (isResponse(caller)) return withCors(caller);
+    // As Mesos: not while a restarted agent takes its executors back (its books are not whole yet).
+    if (this.phase === 'RECOVERING') return withCors({ status: 503, body: 'Agent has not finished recovery' });
     // The master's web UI reads it from its own origin (as data: CORS, not JSONP).
     return withCors(this.stateResponse(this.authorizer === undefined ? undefined : aclViewer(this.authorizer, caller.principal)));
   }

@@ -356,6 +356,24 @@ describe('actors/agent: checkpoints and recovery', () => {
     expect(m.forwarded().filter((update) => update.status.state === 'TASK_FINISHED'), "the impostor's update was not taken").to.deep.equal([]);
   });
 
+  it('/state answers 503 "Agent has not finished recovery" while the restarted agent waits for its executors, as Mesos; 200 once they are back', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    const executor = await m.launch('t1');
+    await m.kill();
+    await m.start();
+    const stateRoute = async (): Promise<{ status: number; body: unknown }> => dispatch((m.agent as AgentHandle).agent, async (agent) => {
+      const route = agent.runtime.routes.get('/state');
+      if (route === undefined) throw new Error('no /state route');
+      const response = await route.call(agent, { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) });
+      return { status: response.status, body: response.body };
+    });
+    expect(await stateRoute()).to.deep.equal({ status: 503, body: 'Agent has not finished recovery' });
+    executor.post(m.agent?.pid as never, 'ReregisterExecutor', { frameworkId: 'F1', executorId: 't1', tasks: [m.task('t1')], updates: [] });
+    await m.clock.settle();
+    expect((await stateRoute()).status).to.equal(200);
+  });
+
   it('an executor that does not re-register within the timeout is killed, and its task is lost with REASON_EXECUTOR_REREGISTRATION_TIMEOUT (as Mesos)', async () => {
     const m = machine();
     await m.registeredAgent();
