@@ -1172,7 +1172,10 @@ export class Agent extends Actor {
     const executorInfo = task.executor ?? commandExecutorInfo(task, frameworkId, commandExecutor);
     const invalid = pathComponentError('framework', frameworkId) ?? pathComponentError('task', task.taskId) ?? pathComponentError('executor', executorInfo.executorId)
       ?? resourcesError(task, executorInfo, this.frameworks.get(frameworkId)?.executors.get(executorInfo.executorId));
-    if (invalid !== undefined) return this.failTask(frameworkId, undefined, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', invalid);
+    if (invalid !== undefined) {
+      this.failTask(frameworkId, undefined, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', invalid);
+      return this.executorNeverLaunched(frameworkId, executorInfo.executorId, message.launchExecutor);
+    }
     const framework = this.frameworkFor(frameworkId, message);
     if (framework.phase === 'TERMINATING') {
       this.log.warn({ taskId: task.taskId, frameworkId }, 'ignoring RunTask: the framework is terminating');
@@ -1188,7 +1191,8 @@ export class Agent extends Actor {
     const executor = existing ?? this.addExecutor(framework, executorInfo, task.executor === undefined, message.role);
     if (executor === undefined) {
       const reason = `the agent runs ${MAX_EXECUTORS} executors already`;
-      return this.failTask(frameworkId, executorInfo.executorId, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', reason);
+      this.failTask(frameworkId, executorInfo.executorId, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', reason);
+      return this.executorNeverLaunched(frameworkId, executorInfo.executorId, message.launchExecutor);
     }
     executor.setTaskRole(task.taskId, message.role);
     const written = this.checkpoint(framework, { t: 'task', frameworkId, executorId: executor.id, task, ...(message.role !== undefined ? { role: message.role } : {}) });
@@ -1234,7 +1238,7 @@ export class Agent extends Actor {
     if (new Set(ids).size !== ids.length) invalid ??= 'the task group names a task twice';
     if (invalid !== undefined) {
       for (const taskId of ids) this.failTask(frameworkId, undefined, taskId, 'REASON_CONTAINER_LAUNCH_FAILED', invalid);
-      return;
+      return this.executorNeverLaunched(frameworkId, executorInfo.executorId, message.launchExecutor);
     }
     const framework = this.frameworkFor(frameworkId, message);
     if (framework.phase === 'TERMINATING') {
@@ -1251,7 +1255,7 @@ export class Agent extends Actor {
     const executor = existing ?? this.addExecutor(framework, executorInfo, false, message.role);
     if (executor === undefined) {
       for (const taskId of ids) this.failTask(frameworkId, executorInfo.executorId, taskId, 'REASON_CONTAINER_LAUNCH_FAILED', `the agent runs ${MAX_EXECUTORS} executors already`);
-      return;
+      return this.executorNeverLaunched(frameworkId, executorInfo.executorId, message.launchExecutor);
     }
     const writes: Promise<void>[] = [];
     for (const task of tasks) {
@@ -1385,6 +1389,18 @@ export class Agent extends Actor {
       // A task id used again since has a write of its own.
       if (this.taskWrites.get(key) === durable) this.taskWrites.delete(key);
     });
+  }
+
+  /**
+   * A task (or task group) the agent ended before making its executor, when the master expects it
+   * to start one (`launchExecutor`): the master counts that executor and its resources from the
+   * launch on, and only an ExitedExecutor takes them back (Mesos sends one whenever it drops a
+   * task that was to launch its executor). Without it the executor's resources stayed used at the
+   * master for good, and each later offer of the agent came short of them.
+   */
+  private executorNeverLaunched(frameworkId: string, executorId: string, launchExecutor: boolean | undefined): void {
+    if (launchExecutor !== true || this.frameworks.get(frameworkId)?.executors.has(executorId) === true) return;
+    this.reportExecutorExited(frameworkId, executorId, { code: null, signal: null });
   }
 
   /**

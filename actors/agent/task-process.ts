@@ -132,11 +132,12 @@ export class TaskRun {
     return this.terminated;
   }
 
-  /** TASK_STARTING, then starts the process: TASK_RUNNING once it runs; TASK_FAILED at once without a command or if it cannot start. */
+  /** TASK_STARTING, then starts the process: TASK_RUNNING once it runs; TASK_FAILED at once without a command or if it cannot start (TASK_KILLED if killed meanwhile). */
   launch(): void {
     if (this.task.command === undefined) return this.finish('TASK_FAILED', 'The task has no command');
     this.context.sendStatusUpdate({ taskId: this.task.taskId, state: 'TASK_STARTING', ...this.checkFields() });
-    this.context.defer(this.processes.start(this.task, this.sandbox), (started) => this.started(started), (error) => this.finish('TASK_FAILED', `Failed to launch the command: ${error.message}`));
+    // One killed while it started is TASK_KILLED, whatever became of the start (Mesos' default executor: a killed container).
+    this.context.defer(this.processes.start(this.task, this.sandbox), (started) => this.started(started), (error) => this.finish(this.killed ? 'TASK_KILLED' : 'TASK_FAILED', `Failed to launch the command: ${error.message}`));
   }
 
   /** SIGTERM now, SIGKILL after `gracePeriodMs`; a repeated kill can only shorten the grace period (Mesos). */

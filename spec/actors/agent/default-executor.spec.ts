@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import type { FrameworkInfo, HealthCheck, StatusUpdate, TaskInfo, TaskStatus } from '../../../lib/protocol';
 import { DefaultExecutor, sandboxedTaskProcesses } from '../../../actors/agent/default-executor';
+import type { StartedTask } from '../../../actors/agent/task-process';
 import { COMMAND_EXECUTOR_SHUTDOWN_EXIT_DELAY_MS, COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS, DEFAULT_EXECUTOR_MAX_TASKS, DEFAULT_KILL_GRACE_PERIOD_MS } from '../../../actors/agent/constants';
 import { memoryHost, Probe } from '../../support/runtime';
 import { ScriptedProbes, ScriptedTaskProcesses } from '../../support/scripted-checks';
@@ -15,6 +16,33 @@ const SANDBOX = '/sandbox';
 /** A command task of the group. */
 function task(taskId: string, overrides: Partial<TaskInfo> = {}): TaskInfo {
   return { name: taskId, taskId, agentId: 'A1', resources: [], command: { value: `run ${taskId}` }, ...overrides };
+}
+
+/** Scripted task processes whose starts wait until the test releases (or fails) them. */
+class HeldStarts extends ScriptedTaskProcesses {
+  private readonly held = new Map<string, { resolve: (started: StartedTask) => void; reject: (error: Error) => void; task: TaskInfo; sandbox: string }>();
+
+  override start(task: TaskInfo, sandbox: string): Promise<StartedTask> {
+    return new Promise((resolve, reject) => this.held.set(task.taskId, { resolve, reject, task, sandbox }));
+  }
+
+  /** The task's process starts now. */
+  release(taskId: string): void {
+    const held = this.take(taskId);
+    void super.start(held.task, held.sandbox).then(held.resolve);
+  }
+
+  /** The task's process cannot start. */
+  fail(taskId: string, error: Error): void {
+    this.take(taskId).reject(error);
+  }
+
+  private take(taskId: string): { resolve: (started: StartedTask) => void; reject: (error: Error) => void; task: TaskInfo; sandbox: string } {
+    const held = this.held.get(taskId);
+    if (held === undefined) throw new Error(`HeldStarts: no start of ${taskId} held`);
+    this.held.delete(taskId);
+    return held;
+  }
 }
 
 describe('default executor (harness: virtual clock, scripted task processes)', () => {
@@ -262,6 +290,23 @@ describe('default executor (harness: virtual clock, scripted task processes)', (
     expect(alive()).to.equal(true);
     await clock.advance(COMMAND_EXECUTOR_SHUTDOWN_EXIT_DELAY_MS);
     expect(alive()).to.equal(false);
+  });
+
+  it('a task killed while it starts ends TASK_KILLED whether its start then fails or succeeds (Mesos: a killed container is TASK_KILLED)', async () => {
+    const held = new HeldStarts();
+    processes = held;
+    await start();
+    await launchGroup(task('A'), task('B'));
+    expect(states('A')).to.deep.equal(['TASK_STARTING']);
+    await kill('A');
+    held.fail('A', new Error('spawn sh ENOENT'));
+    await clock.settle();
+    expect(last('A')).to.include({ state: 'TASK_KILLED' });
+    held.release('B');
+    await clock.settle();
+    // The group policy: its sibling, started meanwhile, is killed (SIGTERM) and ends TASK_KILLED.
+    expect(last('B')).to.include({ state: 'TASK_KILLED' });
+    expect(processes.signals).to.deep.equal(['B:SIGTERM']);
   });
 
   it('SIGKILLs every running task when it is stopped from outside (its process ends)', async () => {

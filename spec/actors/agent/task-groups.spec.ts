@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import type { ExecutorInfo, StatusUpdate, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
+import { MAX_EXECUTORS } from '../../../actors/agent/constants';
 import { AGENT_ID, AgentHarness, EXECUTOR_MESSAGES, FRAMEWORK_ID, TimedProbe } from './harness';
 
 const EXECUTOR: ExecutorInfo = { executorId: 'pod', frameworkId: FRAMEWORK_ID, type: 'DEFAULT', resources: Resources.parse('cpus:0.1;mem:32;disk:10').toJSON() };
@@ -119,6 +120,21 @@ describe('agent: task groups (RunTaskGroup)', () => {
     await harness.clock.settle();
     expect(harness.launcher.runs).to.have.length(0);
     for (const taskId of ['ok', '../escape']) expect(statesOf(harness, taskId), taskId).to.deep.equal([['TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED']]);
+    // The master counted the executor it asked for: it hears that it will not run.
+    expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['pod']);
+  });
+
+  it(`tells the master its new executor will not run when the agent runs ${MAX_EXECUTORS} executors already (a group, and a task's custom executor)`, async () => {
+    for (let index = 0; index < MAX_EXECUTORS; index++) harness.runTask(AgentHarness.commandTask(`t${index}`, 'sleep 60', { resources: Resources.parse('cpus:0.01').toJSON() }));
+    await harness.clock.settle();
+    runGroup(harness, [groupTask('a'), groupTask('b')], { launchExecutor: true });
+    const custom: ExecutorInfo = { executorId: 'custom', frameworkId: FRAMEWORK_ID, command: { value: 'run-executor' }, resources: Resources.parse('cpus:0.1;mem:32').toJSON() };
+    const { command: _command, ...alone } = AgentHarness.commandTask('alone');
+    harness.fromMaster('RunTask', { framework: { id: FRAMEWORK_ID, name: 'fw', user: 'u' }, frameworkId: FRAMEWORK_ID, task: { ...alone, executor: custom }, launchExecutor: true });
+    await harness.clock.settle();
+    for (const taskId of ['a', 'b', 'alone']) expect(statesOf(harness, taskId), taskId).to.deep.equal([['TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED']]);
+    // Else the master kept both executors (and their resources) for good.
+    expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['pod', 'custom']);
   });
 
   it("drops every task of the group when the master's launchExecutor disagrees with the agent", async () => {
