@@ -71,4 +71,23 @@ describe('actors/master: GROW_VOLUME and SHRINK_VOLUME, hostile review', () => {
     expect(dropped(harness)).to.include("must be smaller than the size of 'ShrinkVolume.volume'");
     expect(checkpointed(agent)?.persistentVolumes().scalar('disk')).to.equal(100);
   });
+
+  it('a GROW_VOLUME whose grown size would pass the largest scalar is refused, naming why (the conversion threw: an ACCEPT lost its later operations, an operator got a 500)', async () => {
+    const huge = { name: 'disk', type: 'SCALAR', scalar: { value: 9_007_199_254_740 }, role: 'eng', reservation: { principal: 'ops' } } as ResourceJSON;
+    expect(resizeConversionOf({ kind: 'GROW_VOLUME', volume: volumeJSON(100), addition: huge }, context)).to.be.a('string').that.includes('exceeds the maximum');
+    const harness = await startHarness();
+    const agent = await registerAgent(harness, 'cpus:4;mem:4096;disk:1000');
+    const framework = await registerFramework(harness, { roles: ['eng'], capabilities: ['MULTI_ROLE'], principal: 'ops' });
+    await accept(harness, framework, latestOffer(framework.probe), [
+      { type: 'RESERVE', reserve: { resources: reservedDisk(100).toJSON() } },
+      { type: 'CREATE', create: { volumes: [volumeJSON(100)] } },
+    ]);
+    await harness.clock.advance(1_000);
+    await accept(harness, framework, latestOffer(framework.probe), [
+      { type: 'GROW_VOLUME', growVolume: { volume: volumeJSON(100), addition: huge } },
+      { type: 'RESERVE', reserve: { resources: reservedDisk(10).toJSON() } },
+    ]);
+    expect(dropped(harness)).to.include('exceeds the maximum');
+    expect(checkpointed(agent)?.equals(reservedDisk(10).add(Resources.fromJSON([volumeJSON(100)])))).to.equal(true);
+  });
 });
