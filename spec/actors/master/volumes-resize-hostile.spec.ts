@@ -3,6 +3,8 @@
  * scalars' fixed precision (Mesos compares and subtracts them in thousandths).
  */
 import { expect } from 'chai';
+import { dispatch } from '../../../lib/actor';
+import type { HttpRequest } from '../../../lib/process';
 import type { Offer, Operation } from '../../../lib/protocol';
 import { dynamicReservation, Resources, type ResourceJSON } from '../../../lib/resources';
 import { resizeConversionOf } from '../../../actors/master/reservations';
@@ -89,5 +91,32 @@ describe('actors/master: GROW_VOLUME and SHRINK_VOLUME, hostile review', () => {
     ]);
     expect(dropped(harness)).to.include('exceeds the maximum');
     expect(checkpointed(agent)?.equals(reservedDisk(10).add(Resources.fromJSON([volumeJSON(100)])))).to.equal(true);
+  });
+
+  it('an operator\'s DESTROY_VOLUMES (or a second resize) checked while a GROW_VOLUME of the volume is under way is a 409: it destroyed all but the growth, leaving a volume of 50 after a 202', async () => {
+    // In process, under the virtual clock: both calls are checked before the allocator converts the first.
+    const harness = await startHarness();
+    const agent = await registerAgent(harness, 'cpus:4;mem:4096;disk(eng):400');
+    const route = harness.handle.master.runtime.routes.get('/api/v1');
+    if (route === undefined) throw new Error('no /api/v1 route');
+    const request = (call: object): HttpRequest => ({
+      method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, remoteAddress: '127.0.0.1', body: Buffer.from(JSON.stringify(call)),
+    });
+    const statically = (size: number): ResourceJSON => ({ name: 'disk', type: 'SCALAR', scalar: { value: size }, role: 'eng', disk: { persistence: { id: 'db' }, volume: { container_path: 'data', mode: 'RW' } } });
+    const agentId = { value: agent.agentId };
+    const one = async (call: object): Promise<number> => {
+      const answer = dispatch(harness.handle.master, (master) => route.call(master, request(call)));
+      await harness.clock.settle();
+      return (await answer).status;
+    };
+    expect(await one({ type: 'CREATE_VOLUMES', create_volumes: { agent_id: agentId, volumes: [statically(100)] } })).to.equal(202);
+    const grow = { type: 'GROW_VOLUME', grow_volume: { agent_id: agentId, volume: statically(100), addition: { name: 'disk', type: 'SCALAR', scalar: { value: 50 }, role: 'eng' } } };
+    const destroy = { type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id: agentId, volumes: [statically(100)] } };
+    const shrink = { type: 'SHRINK_VOLUME', shrink_volume: { agent_id: agentId, volume: statically(100), subtract: { value: 10 } } };
+    const answers = dispatch(harness.handle.master, (master) => [route.call(master, request(grow)), route.call(master, request(destroy)), route.call(master, request(shrink))]);
+    await harness.clock.settle();
+    const statuses = (await Promise.all(await answers)).map((answer) => answer.status);
+    expect(statuses).to.deep.equal([202, 409, 409]);
+    expect(checkpointed(agent)?.equals(Resources.fromJSON([statically(150)]))).to.equal(true);
   });
 });
