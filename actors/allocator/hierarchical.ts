@@ -431,12 +431,13 @@ export class HierarchicalAllocatorCore {
    * Converts resources of an agent that nobody holds (Mesos' `updateAvailable`: an operator's
    * `/reserve`, `/unreserve`, `/create-volumes` or `/destroy-volumes`): `consumed` becomes
    * `converted` (the same quantities, reserved otherwise or made into volumes) in its total. False, changing nothing, when `consumed` is not all available
-   * (offered or used meanwhile).
+   * (offered or used meanwhile), or holds a persistent volume that is not the agent's whole volume
+   * (resized meanwhile: `volumesWhole`).
    */
   updateAvailable(agentId: string, consumed: Resources, converted: Resources): boolean {
     const agent = this.agentOrThrow(agentId);
     checkConversion(`agent '${agentId}'`, consumed, converted);
-    if (!agent.available.contains(consumed)) return false;
+    if (!agent.available.contains(consumed) || !volumesWhole(consumed, agent.total)) return false;
     if (!consumed.isEmpty()) this.books.updateAgentTotal(agent, agent.total.subtract(consumed).add(converted));
     return true;
   }
@@ -735,6 +736,20 @@ function wholeUnits(quantities: ReadonlyMap<string, number>): Map<string, number
 }
 
 /** Throws unless `converted` holds the same quantities as `consumed`, reserved otherwise (`where` names the holding or agent). */
+/**
+ * Whether each persistent volume of `consumed` is the whole of that volume in `total`, as Mesos
+ * subtracts a volume only from an equal one. The books add and subtract a volume as a scalar, so
+ * an operator's DESTROY of a 100 checked while a GROW to 150 was under way destroyed 100 of the
+ * 150 and left a volume of 50 (the hostile review of GROW_VOLUME).
+ */
+function volumesWhole(consumed: Resources, total: Resources): boolean {
+  for (const entry of consumed.persistentVolumes()) {
+    const whole = total.entries().find((candidate) => candidate.volume?.key === entry.volume?.key && candidate.role === entry.role && candidate.reservation?.key === entry.reservation?.key);
+    if (whole === undefined || whole.type !== 'SCALAR' || entry.type !== 'SCALAR' || whole.value !== entry.value) return false;
+  }
+  return true;
+}
+
 function checkConversion(where: string, consumed: Resources, converted: Resources): void {
   if (!consumed.flatten().equals(converted.flatten())) {
     throw new AllocatorError(`${where}: '${consumed.format()}' cannot become '${converted.format()}' (a conversion keeps the quantities)`);

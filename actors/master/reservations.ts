@@ -5,7 +5,7 @@
  * with one difference: a maker without a principal may only make reservations and volumes without
  * one (Mesos lets it name any, which would be a reservation or a volume in another's name).
  */
-import { applyCheckpointedResources, checkpointedResourcesError, duplicatePersistenceId, Resources, type Resource } from '../../lib/resources';
+import { applyCheckpointedResources, checkpointedResourcesError, duplicatePersistenceId, fromUnits, MAX_SCALAR_VALUE, Resources, toUnits, type Resource } from '../../lib/resources';
 import { MAX_RESOURCE_ENTRIES, type Operation } from '../../lib/protocol';
 
 /** The operations that convert resources (every one but LAUNCH and LAUNCH_GROUP). */
@@ -220,13 +220,21 @@ export function resizeConversionOf(request: ResizeRequest, context: Omit<Convers
     if (addition.type !== 'SCALAR' || !(addition.value > 0)) return `${kind}: the size of 'GrowVolume.addition' field must be greater than zero`;
     const added = Resources.of([addition]);
     if (disk.add(added).size !== 1) return `${kind}: incompatible resources in the 'GrowVolume.volume' and 'GrowVolume.addition' fields: '${added.format()}' is not more of the volume's disk '${disk.format()}'`;
-    return { kind, consumed: Resources.of([volume]).add(added), converted: sized(volume.value + addition.value), authorizations };
+    // A size no resource may have (an addition the agent cannot hold anyway) is refused here, not thrown by the algebra.
+    const grownUnits = toUnits(volume.value) + toUnits(addition.value);
+    if (grownUnits > toUnits(MAX_SCALAR_VALUE)) return `${kind}: the grown volume's size (${fromUnits(grownUnits)}) exceeds the maximum ${MAX_SCALAR_VALUE}`;
+    return { kind, consumed: Resources.of([volume]).add(added), converted: sized(fromUnits(grownUnits)), authorizations };
   }
+  // In thousandths, as Mesos compares and subtracts them: a `subtract` that rounds to the whole
+  // volume would leave it empty (plain disk: the agent removes its directory), one that rounds to
+  // nothing would resize by nothing, and a difference of rounded doubles can round up past the whole.
   const subtract = request.subtract;
-  if (!(subtract > 0)) return `${kind}: value of 'ShrinkVolume.subtract' must be greater than zero`;
-  if (!(subtract < volume.value)) return `${kind}: value of 'ShrinkVolume.subtract' (${subtract}) must be smaller than the size of 'ShrinkVolume.volume' (${volume.value})`;
-  const freed = Resources.fromJSON(disk.toJSON().map((entry) => ({ ...entry, scalar: { value: subtract } })));
-  return { kind, consumed: Resources.of([volume]), converted: sized(volume.value - subtract).add(freed), authorizations };
+  const subtractUnits = Number.isFinite(subtract) ? toUnits(subtract) : Number.NaN;
+  const volumeUnits = toUnits(volume.value);
+  if (!(subtractUnits > 0)) return `${kind}: value of 'ShrinkVolume.subtract' must be greater than zero`;
+  if (!(subtractUnits < volumeUnits)) return `${kind}: value of 'ShrinkVolume.subtract' (${subtract}) must be smaller than the size of 'ShrinkVolume.volume' (${volume.value})`;
+  const freed = Resources.fromJSON(disk.toJSON().map((entry) => ({ ...entry, scalar: { value: fromUnits(subtractUnits) } })));
+  return { kind, consumed: Resources.of([volume]), converted: sized(fromUnits(volumeUnits - subtractUnits)).add(freed), authorizations };
 }
 
 /** Why `principal` (a reservation's or a volume's) is not the maker's, or undefined. */

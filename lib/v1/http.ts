@@ -99,19 +99,43 @@ const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
-/** Whether `request`'s `Accept` allows JSON (none at all allows everything). */
-function acceptsJson(request: HttpRequest): boolean {
+/**
+ * Whether `request`'s `Accept` allows `mediaType` (`type/subtype`, lower-case), as Mesos'
+ * `Request::acceptsMediaType` decides: no header allows everything; otherwise the type itself,
+ * then its type with any subtype, then any type is looked for, and the first entry naming one
+ * decides: allowed unless its `q` is a number no greater than 0 (`application/json;q=0` refuses
+ * JSON even when another entry allows any type).
+ */
+export function acceptsMediaType(request: HttpRequest, mediaType: string): boolean {
   const accept = headerOf(request, 'accept');
-  return accept === undefined || /application\/json|\*\/\*|application\/\*/i.test(accept);
+  if (accept === undefined) return true;
+  const entries = accept.replace(/[ \t\n]/g, '').split(',').filter((entry) => entry.length > 0).map((entry) => entry.split(';').filter((part) => part.length > 0));
+  const [type] = mediaType.split('/');
+  for (const candidate of [mediaType, `${type ?? ''}/*`, '*/*']) {
+    const entry = entries.find((parts) => parts[0]?.toLowerCase() === candidate);
+    if (entry !== undefined) return qualityAllows(entry.slice(1));
+  }
+  return false;
 }
+
+/** Whether an `Accept` entry's parameters allow its type: a `q` of one value, a number, must be above 0; no (or a malformed) `q` allows it. */
+function qualityAllows(parameters: readonly string[]): boolean {
+  const values = parameters.map((parameter) => parameter.split('=').filter((part) => part.length > 0)).filter((pair) => pair.length === 2 && pair[0] === 'q').map((pair) => pair[1] ?? '');
+  if (values.length !== 1) return true;
+  const text = values[0] ?? '';
+  return DECIMAL.test(text) && Number(text) > 0;
+}
+
+/** A decimal number as `q` may give it (Mesos reads it with `numify<double>`). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * How to write a stream or an answer for `request`, as Mesos chooses: JSON when `Accept` allows
  * it (or says nothing), else protobuf when it allows that, else the 406.
  */
 export function streamEncoding(request: HttpRequest): V1Encoding | HttpResponse {
-  if (acceptsJson(request)) return 'json';
-  if ((headerOf(request, 'accept') ?? '').toLowerCase().includes(APPLICATION_PROTOBUF)) return 'protobuf';
+  if (acceptsMediaType(request, 'application/json')) return 'json';
+  if (acceptsMediaType(request, APPLICATION_PROTOBUF)) return 'protobuf';
   return { status: 406, body: `Expecting 'Accept' to allow '${APPLICATION_PROTOBUF}' or 'application/json'` };
 }
 

@@ -5,7 +5,8 @@
  * (spec/support/protobuf-wire.ts), with Mesos' field numbers.
  */
 import { expect } from 'chai';
-import { v1CallJson } from '../../../lib/v1/protobuf';
+import { v1CallJson, v1MessageType } from '../../../lib/v1/protobuf';
+import { wireTypeError } from '../../../lib/v1/wire-types';
 import { encodeMessage, type WireMessage } from '../../support/protobuf-wire';
 
 /** Call {type 2: SUBSCRIBE 1, subscribe 3 {framework_info 1 {user 1, name 2, ...`info`}}}. */
@@ -52,5 +53,25 @@ describe('lib/v1/wire-types: wire types checked against the declarations', () =>
     expect(read(whole.subarray(0, whole.length - 3))).to.equal("field 'subscribe' (3) of mesos.v1.scheduler.Call runs past the end of its message");
     expect(read(Buffer.from([0x10])), 'a tag without its value').to.be.a('string').and.match(/index out of range/);
     expect(read(Buffer.from([0x1a, 0x05, 0x0a, 0x7f, 0x0a, 0x01, 0x75]))).to.equal("field 'framework_info' (1) of mesos.v1.scheduler.Call.Subscribe runs past the end of its message");
+  });
+
+  // The hostile review of the operator API in protobuf: each field's expectation and its message's
+  // shape were made anew at every occurrence, so checking a 1 MB list of resources held the thread
+  // longer than decoding it (0.2 s, against JSON's 0.04 s for the same megabyte).
+  it('checks a large body in less time than the decoder takes to read it (shapes made once per message type)', () => {
+    const resources = [];
+    for (let index = 0; index < 100_000; index++) resources.push(0x12, 5, 0x0a, 1, 0x64, 0x10, 0);
+    const inner = Buffer.from([0x0a, 3, 0x0a, 1, 0x61]); // agent_id {value "a"}
+    const volumes = Buffer.concat([inner, Buffer.from(resources)]);
+    const length: number[] = [];
+    for (let left = volumes.length; ; left = Math.floor(left / 128)) { length.push(left > 127 ? (left & 127) | 128 : left); if (left <= 127) break; }
+    // master Call {type 1: CREATE_VOLUMES 21, create_volumes 9 {agent_id 1, volumes 2 [Resource {name 1, type 2}]}}
+    const body = Buffer.concat([Buffer.from([0x08, 21, 0x4a, ...length]), volumes]);
+    const call = v1MessageType('master', 'call');
+    const fastest = (run: () => unknown): number => Math.min(...[0, 1, 2].map(() => { const start = process.hrtime.bigint(); run(); return Number(process.hrtime.bigint() - start); }));
+    expect(wireTypeError(call, body)).to.equal(undefined);
+    const checking = fastest(() => wireTypeError(call, body));
+    const decoding = fastest(() => call.decode(body));
+    expect(checking, `checking ${checking / 1e6} ms, decoding ${decoding / 1e6} ms`).to.be.below(decoding);
   });
 });
