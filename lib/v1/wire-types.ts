@@ -88,6 +88,17 @@ function messageError(reader: protobuf.Reader, end: number, depth: number, shape
  */
 const shapes = new WeakMap<protobuf.Type, MessageShape>();
 
+/** Shapes and field expectations made so far (`wireShapeCounts`). */
+const made = { shapes: 0, expectations: 0 };
+
+/**
+ * How many message shapes and field expectations the check has made since the process started:
+ * for tests, that checking a body makes them once per message type and field, whatever its length.
+ */
+export function wireShapeCounts(): { readonly shapes: number; readonly expectations: number } {
+  return { ...made };
+}
+
 /** Message `type`'s shape (each field's expectation made at its first use, then kept). */
 function shapeOf(type: protobuf.Type): MessageShape {
   const known = shapes.get(type);
@@ -98,10 +109,12 @@ function shapeOf(type: protobuf.Type): MessageShape {
     const field = type.fieldsById[id];
     // Only declared numbers are kept: unknown ones (any of 2^29) would grow the map without bound.
     const expected = expectedOfField(field);
+    made.expectations++;
     if (field !== undefined) expectations.set(id, expected);
     return expected;
   };
   const shape = { name: type.fullName.replace(/^\./, ''), expectedOf };
+  made.shapes++;
   shapes.set(type, shape);
   return shape;
 }
