@@ -2669,7 +2669,11 @@ export class Agent extends Actor {
     return this.metrics();
   }
 
-  private stateResponse(viewer: StateViewer | undefined): HttpResponse {
+  /**
+   * The `/state` answer for `viewer` (undefined: all is shown), whatever the agent's phase (the
+   * route answers 503 while it recovers; tests and the simulation's checks read the books then too).
+   */
+  stateResponse(viewer: StateViewer | undefined): HttpResponse {
     return ok(agentStateJson({
       ...(viewer !== undefined ? { viewer } : {}),
       version: AGENT_VERSION,

@@ -48,6 +48,8 @@ export interface AgentFlags {
   masterPingTimeoutMs: number;
   /** The command executor: a `.js` script run with node, or a program run as is (default: `command-executor.js` beside the agent's code). */
   commandExecutorPath?: string;
+  /** The default executor (task groups): a `.js` script run with node, or a program run as is (default: `default-executor.js` beside the agent's code). */
+  defaultExecutorPath?: string;
   /**
    * What a restarted agent does with its checkpoints (Mesos `--recover`): `reconnect` (the
    * default) takes back the executors of checkpointing frameworks and their tasks; `cleanup`
@@ -189,6 +191,7 @@ export function checkAgentFlags(flags: AgentFlags): void {
   requireText('--work_dir', flags.workDir);
   if (flags.hostname !== undefined) requireText('--hostname', flags.hostname);
   if (flags.commandExecutorPath !== undefined) requireText('commandExecutorPath', flags.commandExecutorPath);
+  if (flags.defaultExecutorPath !== undefined) requireText('defaultExecutorPath', flags.defaultExecutorPath);
   requirePositive('--executor_registration_timeout', flags.executorRegistrationTimeoutMs);
   requirePositive('--registration_backoff_factor', flags.registrationBackoffFactorMs);
   requirePositive('masterPingTimeoutMs', flags.masterPingTimeoutMs);
@@ -273,6 +276,7 @@ export function renderAgentFlags(flags: AgentFlags): Record<string, string> {
   set('registration_backoff_factor', formatDuration(flags.registrationBackoffFactorMs));
   set('master_ping_timeout', formatDuration(flags.masterPingTimeoutMs));
   set('command_executor_path', flags.commandExecutorPath);
+  set('default_executor_path', flags.defaultExecutorPath);
   set('recover', flags.recover);
   set('reconfiguration_policy', flags.reconfigurationPolicy);
   set('executor_reregistration_timeout', formatDuration(flags.executorReregistrationTimeoutMs));

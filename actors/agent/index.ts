@@ -202,14 +202,27 @@ export const DEFAULT_EXECUTOR_PATH = path.join(__dirname, 'default-executor.js')
 
 /**
  * The command that runs the built-in default executor, for an executor of type DEFAULT:
- * `node default-executor.js`. Like the TypeScript command executor it speaks TLS when the
- * agent's host does (the launcher gives every executor the `LIBPROCESS_SSL_*` files) and waits
- * for a restarted agent when its framework checkpoints.
+ * `node default-executor.js`, or `flags.defaultExecutorPath` (a `.js` script run with node,
+ * anything else as a program: a simulation names one of its own, so that a trace holds no path
+ * of the machine). Like the TypeScript command executor it speaks TLS when the agent's host does
+ * (the launcher gives every executor the `LIBPROCESS_SSL_*` files) and waits for a restarted agent
+ * when its framework checkpoints.
  * @example defaultExecutorCommand() // { value: process.execPath, shell: false, arguments: [process.execPath, DEFAULT_EXECUTOR_PATH] }
  */
-export function defaultExecutorCommand(): CommandInfo {
-  return DEFAULT_EXECUTOR_COMMAND;
+export function defaultExecutorCommand(flags?: Pick<AgentFlags, 'defaultExecutorPath'>): CommandInfo {
+  const program = flags?.defaultExecutorPath;
+  if (program === undefined) return DEFAULT_EXECUTOR_COMMAND;
+  const known = otherDefaultExecutors.get(program);
+  if (known !== undefined) return known;
+  const command: CommandInfo = program.endsWith('.js') ? { value: process.execPath, shell: false, arguments: [process.execPath, program] } : { value: program, shell: false, arguments: [program] };
+  // One per path (a simulation's many agents share it; never written to), at most two kept.
+  if (otherDefaultExecutors.size >= 2) otherDefaultExecutors.delete(otherDefaultExecutors.keys().next().value!);
+  otherDefaultExecutors.set(program, command);
+  return command;
 }
+
+/** The commands `defaultExecutorCommand` made for other paths, by path. */
+const otherDefaultExecutors = new Map<string, CommandInfo>();
 
 /** The one `defaultExecutorCommand` (the many agents of one process share it; never written to). */
 const DEFAULT_EXECUTOR_COMMAND: CommandInfo = { value: process.execPath, shell: false, arguments: [process.execPath, DEFAULT_EXECUTOR_PATH] };
@@ -313,7 +326,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   const start: AgentStartInput = {
     id, flags, resources: resources.toJSON(), attributes, hostname, commandExecutor: commandExecutorCommand(flags, false, host.tls !== undefined),
     recoverableCommandExecutor: commandExecutorCommand(flags, true, host.tls !== undefined),
-    defaultExecutor: defaultExecutorCommand(),
+    defaultExecutor: defaultExecutorCommand(flags),
     ...(bootId !== undefined ? { bootId } : {}),
     ...(recovered !== undefined ? { recovered: checkpointRecords(recovered) } : {}),
     ...(recoveryErrors.count > 0 ? { recoveryErrors: recoveryErrors.count } : {}),

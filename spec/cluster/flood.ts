@@ -21,7 +21,7 @@ import { Scheduler } from '../../actors/framework/scheduler';
 import { fitResources } from '../../actors/framework/offers';
 import { VirtualNetwork } from '../support/virtual-network';
 import {
-  InProcessLauncher, SIMULATED_COMMAND_EXECUTOR_PATH, SIMULATED_MACHINE, SIMULATED_MASTER_HOSTNAME, SIMULATION_WORK_DIR, simulatedAgentHostname,
+  InProcessLauncher, SIMULATED_COMMAND_EXECUTOR_PATH, SIMULATED_DEFAULT_EXECUTOR_PATH, SIMULATED_MACHINE, SIMULATED_MASTER_HOSTNAME, SIMULATION_WORK_DIR, simulatedAgentHostname,
 } from './simulation';
 
 /** The master's host (the agent runs there too). */
@@ -153,7 +153,7 @@ export async function startFloodCluster(resources: string, flags: Partial<Master
   const agentDisk = new MemoryDisk(clock);
   const launcher = new InProcessLauncher(masterHost);
   const agentFlags = defaultAgentFlags({
-    master: FLOOD_MASTER_ADDRESS, workDir: `${SIMULATION_WORK_DIR}/agent`, resources, hostname: simulatedAgentHostname(0), commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
+    master: FLOOD_MASTER_ADDRESS, workDir: `${SIMULATION_WORK_DIR}/agent`, resources, hostname: simulatedAgentHostname(0), commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH, defaultExecutorPath: SIMULATED_DEFAULT_EXECUTOR_PATH,
   });
   await startAgent({ flags: agentFlags, host: masterHost, launcher: launcher.on(agentDisk), disk: agentDisk, probe: SIMULATED_MACHINE });
   await clock.advance(5_000); // the agent registers, with its backoff

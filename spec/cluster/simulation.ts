@@ -51,6 +51,8 @@ export const SIMULATION_WORK_DIR = '/simulation';
  * native executor, gets into a run's messages.
  */
 export const SIMULATED_COMMAND_EXECUTOR_PATH = '/simulation/bin/mesos-command-executor';
+/** The default executor's path the simulated agents name (none is run: the launcher starts a `SimulatedExecutor`). */
+export const SIMULATED_DEFAULT_EXECUTOR_PATH = '/simulation/bin/mesos-default-executor';
 /** The master's `--hostname` in a simulation. */
 export const SIMULATED_MASTER_HOSTNAME = 'master.simulation';
 /**
@@ -451,7 +453,7 @@ export async function startSimulation(resources: string, seed = 1): Promise<Simu
   const master = await startMaster({ flags: masterFlags, host, registry: await Registry.load(registryPathOf(masterFlags), { disk: masterDisk, clock }) });
   const launcher = new InProcessLauncher(host);
   const agentFlags = defaultAgentFlags({
-    master: host.address, workDir: `${SIMULATION_WORK_DIR}/agent`, resources, hostname: simulatedAgentHostname(0), commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
+    master: host.address, workDir: `${SIMULATION_WORK_DIR}/agent`, resources, hostname: simulatedAgentHostname(0), commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH, defaultExecutorPath: SIMULATED_DEFAULT_EXECUTOR_PATH,
   });
   const agent = await startAgent({ flags: agentFlags, host, launcher: launcher.on(agentDisk), disk: agentDisk, probe: SIMULATED_MACHINE, executorToken: simulatedToken(host) });
   await clock.advance(5_000); // registration, with its backoff
@@ -524,7 +526,7 @@ export class AgentSlot {
     // `cleanup`: a crash here takes the executors with it (see `crash`), so a restarted agent is a new one to the master.
     // `reconnect` (after `restartProcess`): the executors live on, and the agent takes them back from its checkpoints.
     const flags = defaultAgentFlags({
-      master: this.master, workDir: this.workDir, resources: this.resources, hostname: this.hostname, commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH,
+      master: this.master, workDir: this.workDir, resources: this.resources, hostname: this.hostname, commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH, defaultExecutorPath: SIMULATED_DEFAULT_EXECUTOR_PATH,
       recover,
     });
     const handle = sameAddress && this.lastActorId !== undefined && !this.recovery && !this.reservations

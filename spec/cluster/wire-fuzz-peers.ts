@@ -16,7 +16,8 @@ export const PEER_HEARS: readonly string[] = [
   'FrameworkRegistered', 'FrameworkReregistered', 'ResourceOffers', 'RescindResourceOffer', 'StatusUpdate', 'LostAgent', 'ExitedExecutor',
   'ExecutorToFramework', 'FrameworkError', 'AgentRegistered', 'AgentReregistered', 'RunTask', 'KillTaskOnAgent', 'StatusUpdateAcknowledgement',
   'ShutdownFramework', 'ShutdownExecutor', 'Shutdown', 'UpdateFramework', 'FrameworkToExecutor', 'Ping', 'ExecutorRegistered',
-  'ExecutorReregistered', 'RunTaskOnExecutor', 'KillTaskOnExecutor', 'ShutdownExecutorOnExecutor', 'CheckpointResources',
+  'ExecutorReregistered', 'RunTaskOnExecutor', 'KillTaskOnExecutor', 'ShutdownExecutorOnExecutor', 'CheckpointResources', 'RunTaskGroup',
+  'RunTaskGroupOnExecutor',
 ];
 
 /**

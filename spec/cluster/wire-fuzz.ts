@@ -23,7 +23,7 @@ import { MAX_FRAME_BYTES, MAX_MESSAGE_NAME_LENGTH } from '../../lib/process/code
 import {
   AcceptOffers, AgentRegistered, AgentReregistered, CheckpointResources, DeactivateFramework, DeclineOffers, ExecutorToFramework, ExitedExecutor,
   Authenticate, AuthenticationResponse, FrameworkToExecutor, KillTask, KillTaskOnAgent, LaunchTasks, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterExecutor,
-  RegisterFramework, ReregisterAgent, ReregisterExecutor, ReregisterFramework, ReviveOffers, RunTask, Shutdown, ShutdownExecutor, ShutdownExecutorCall,
+  RegisterFramework, ReregisterAgent, ReregisterExecutor, ReregisterFramework, ReviveOffers, RunTask, RunTaskGroup, Shutdown, ShutdownExecutor, ShutdownExecutorCall,
   ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, TASK_STATES, UnregisterAgent, UpdateFrameworkCall,
   UnregisterFramework, UpdateAgent, UpdateFramework,
   type FrameworkInfo, type MasterInfo, type StatusUpdate, type Task, type TaskInfo,
@@ -362,6 +362,12 @@ export const SAMPLES: ReadonlyMap<string, (ids: SampleIds) => unknown> = new Map
   [RunTask.name, sample(RunTask, (ids) => {
     const task = taskInfo(ids);
     return { framework: frameworkInfo(ids, ids.framework()), frameworkId: ids.framework(), pid: ids.ownPid(), task, role: '*', ...(task.executor !== undefined ? { launchExecutor: ids.chance() < 0.8 } : {}) };
+  })],
+  // A task group on the default executor (each task naming it), sometimes with a task of another agent or no command.
+  [RunTaskGroup.name, sample(RunTaskGroup, (ids) => {
+    const executor = { executorId: ids.executor(), frameworkId: ids.framework(), type: 'DEFAULT' as const, resources: SMALL_RESOURCES };
+    const tasks = [0, 1].map(() => ({ name: 'fuzz group task', taskId: ids.task(), agentId: ids.agent(), resources: resources(ids), executor, ...(ids.chance() < 0.9 ? { command: { value: 'sleep 5' } } : {}) }));
+    return { framework: frameworkInfo(ids, executor.frameworkId), frameworkId: executor.frameworkId, pid: ids.ownPid(), executor, taskGroup: { tasks }, role: '*', launchExecutor: ids.chance() < 0.8 };
   })],
   [KillTaskOnAgent.name, sample(KillTaskOnAgent, (ids) => ({ frameworkId: ids.framework(), taskId: ids.task() }))],
   [ShutdownFramework.name, sample(ShutdownFramework, (ids) => ({ frameworkId: ids.framework() }))],

@@ -117,7 +117,7 @@ class Machine extends AgentMachine {
 
   /** The agent's `/state` JSON. */
   async state<T>(): Promise<T> {
-    const response = await dispatch((this.agent as AgentHandle).agent, (agent) => agent['stateResponse'](undefined));
+    const response = await dispatch((this.agent as AgentHandle).agent, (agent) => agent.stateResponse(undefined));
     return (typeof response.body === 'string' ? JSON.parse(response.body) : response.body) as T;
   }
 

@@ -247,7 +247,7 @@ describe('agent books in /state (harness: virtual clock, fake master, fake execu
       const v1 = await dispatch(harness.agent, (agent) => agent.v1State(as(user)));
       expect((v1.get_tasks as { launched_tasks: Array<{ task_id: { value: string } }> }).launched_tasks.map((task) => task.task_id.value), user).to.deep.equal([seen]);
       expect((v1.get_executors as { executors: Array<{ executor_info: { executor_id: { value: string } } }> }).executors.map((executor) => executor.executor_info.executor_id.value), user).to.deep.equal([seen]);
-      const response = await dispatch(harness.agent, (agent) => agent['stateResponse'](as(user)));
+      const response = await dispatch(harness.agent, (agent) => agent.stateResponse(as(user)));
       const json = (typeof response.body === 'string' ? JSON.parse(response.body) : response.body) as { frameworks: Array<{ executors: Array<{ id: string; tasks: Array<{ id: string }> }> }> };
       expect(json.frameworks[0]?.executors.map((executor) => `${executor.id}:${executor.tasks.map((task) => task.id).join()}`), user).to.deep.equal([`${seen}:${seen}`]);
     }

@@ -19,7 +19,7 @@ import { Scheduler } from '../../../actors/framework';
 import { ContendingMaster } from '../../../actors/master/contend';
 import { defaultMasterFlags, type MasterFlags } from '../../../actors/master/flags';
 import type { Credential } from '../../../lib/authentication';
-import { InProcessLauncher, SIMULATED_COMMAND_EXECUTOR_PATH, SIMULATED_MACHINE } from '../../cluster/simulation';
+import { InProcessLauncher, SIMULATED_COMMAND_EXECUTOR_PATH, SIMULATED_DEFAULT_EXECUTOR_PATH, SIMULATED_MACHINE } from '../../cluster/simulation';
 import { createLogger } from '../../../lib/logging';
 import { netHost } from '../../support/runtime';
 import { VERSION } from '../../../lib/version';
@@ -151,7 +151,7 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     if (tracePath !== undefined) host.startTrace(tracePath);
     const disk = new MemoryDisk(clock);
     const flags = defaultAgentFlags({
-      master: ZK, workDir: '/agent', resources: 'cpus:4;mem:4096', hostname: 'agent-1', commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH, recover: 'cleanup',
+      master: ZK, workDir: '/agent', resources: 'cpus:4;mem:4096', hostname: 'agent-1', commandExecutorPath: SIMULATED_COMMAND_EXECUTOR_PATH, defaultExecutorPath: SIMULATED_DEFAULT_EXECUTOR_PATH, recover: 'cleanup',
     });
     return startAgent({ flags, host, launcher: new InProcessLauncher(host).on(disk), disk, probe: SIMULATED_MACHINE, files: false, zooKeeper: zk.connect, ...(credential !== undefined ? { credential } : {}) });
   }
