@@ -35,9 +35,9 @@ import { realTaskProcesses, startTask, TaskProcessExecutor, type TaskEndState, t
 
 /** Real task processes in sandboxes of their own: the sandbox is made first, then `startTask`. */
 export const sandboxedTaskProcesses: TaskProcesses = {
-  start: async (task, sandbox) => {
+  start: async (task, sandbox, runDirectory) => {
     await mkdir(sandbox, { recursive: true });
-    return startTask(task, sandbox);
+    return startTask(task, sandbox, runDirectory);
   },
   signal: realTaskProcesses.signal,
 };
