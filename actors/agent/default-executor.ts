@@ -18,7 +18,8 @@
  * old-style LAUNCH as a group of one. Once no task is live it exits when all its updates are
  * acknowledged, or `COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS` after its last terminal update; a
  * group that comes meanwhile keeps it. A shutdown kills every task, and it exits shortly after
- * the last TASK_KILLED.
+ * the last TASK_KILLED. Killed outright (SIGKILL), it kills nothing: the agent's launcher kills
+ * the tasks it recorded in its sandbox (`TASK_PROCESSES_FILE`, `destroyExecutor`).
  *
  * @example
  *   // the agent runs it for: { executor: { executorId: 'E1', type: 'DEFAULT', resources }, taskGroup: { tasks } }
