@@ -10,7 +10,9 @@
  * SIGKILLed before the terminal update goes out. The executor exits once its terminal update is
  * acknowledged (or after COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS). An executor stopped before its
  * task ended (SIGTERM to its process) SIGKILLs the task's process group on the way out, even if the
- * stop came before its mailbox took the started task in (`startTask`). The task's run is a
+ * stop came before its mailbox took the started task in (`startTask`); one killed outright
+ * (SIGKILL) cleans up nothing, and the agent's launcher kills the task, which the executor
+ * recorded in its sandbox (`TASK_PROCESSES_FILE`, `destroyExecutor`). The task's run is a
  * `TaskRun` (task-process.ts), which the default executor shares.
  *
  * The task's health check and check run from TASK_RUNNING on (`Executor.startChecks`): each

@@ -235,3 +235,10 @@ export const GC_MAX_REMEMBERED_REMOVALS = 10_000;
 export const SANDBOX_SCAN_INPUT = 'sandbox-scan';
 /** Input name of each disk usage reading of the work dir (a fraction, or null when it failed), fed back in a replay. */
 export const DISK_USAGE_INPUT = 'disk-usage';
+
+/**
+ * The most of a run's `TASK_PROCESSES_FILE` the launcher reads after its executor died: room for
+ * `DEFAULT_EXECUTOR_MAX_TASKS` entries of `<pid> <start time>` (at most 32 bytes each) and more;
+ * a task can write that file, and a larger one is read no further (what is beyond is not killed).
+ */
+export const TASK_PROCESSES_FILE_MAX_BYTES = 64 * 1024;

@@ -18,7 +18,8 @@
  * old-style LAUNCH as a group of one. Once no task is live it exits when all its updates are
  * acknowledged, or `COMMAND_EXECUTOR_TERMINAL_ACK_TIMEOUT_MS` after its last terminal update; a
  * group that comes meanwhile keeps it. A shutdown kills every task, and it exits shortly after
- * the last TASK_KILLED.
+ * the last TASK_KILLED. Killed outright (SIGKILL), it kills nothing: the agent's launcher kills
+ * the tasks it recorded in its sandbox (`TASK_PROCESSES_FILE`, `destroyExecutor`).
  *
  * @example
  *   // the agent runs it for: { executor: { executorId: 'E1', type: 'DEFAULT', resources }, taskGroup: { tasks } }
@@ -35,9 +36,9 @@ import { realTaskProcesses, startTask, TaskProcessExecutor, type TaskEndState, t
 
 /** Real task processes in sandboxes of their own: the sandbox is made first, then `startTask`. */
 export const sandboxedTaskProcesses: TaskProcesses = {
-  start: async (task, sandbox) => {
+  start: async (task, sandbox, runDirectory) => {
     await mkdir(sandbox, { recursive: true });
-    return startTask(task, sandbox);
+    return startTask(task, sandbox, runDirectory);
   },
   signal: realTaskProcesses.signal,
 };

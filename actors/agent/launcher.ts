@@ -7,6 +7,7 @@
  * The agent takes a `Launcher`, so harness tests inject one that starts no process.
  */
 import { spawn, execFile } from 'node:child_process';
+import { constants as fsConstants, readFileSync } from 'node:fs';
 import { chmod, chown, open, rename, rm, stat, symlink, type FileHandle } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
@@ -14,9 +15,9 @@ import { UPID } from '../../lib/actor';
 import { nodeDisk, type Disk } from '../../lib/disk';
 import { formatDuration } from '../../lib/mesos-format';
 import type { CommandInfo } from '../../lib/protocol';
-import { RECOVERED_PROCESS_POLL_MS } from './constants';
+import { RECOVERED_PROCESS_POLL_MS, TASK_PROCESSES_FILE_MAX_BYTES } from './constants';
 import { processStartTime } from '../../lib/proc-stat';
-import { LATEST_RUN_LINK, RUNS_DIRECTORY, STDERR_FILE, STDOUT_FILE } from './paths';
+import { LATEST_RUN_LINK, RUNS_DIRECTORY, STDERR_FILE, STDOUT_FILE, TASK_PROCESSES_FILE } from './paths';
 import { confinedCommand } from './cgroups';
 import type { ContainerLimitation, ContainerLimits, ContainerUsage, Isolator } from './isolator';
 import type { Logger } from '../../lib/logging';
@@ -82,7 +83,11 @@ export interface LaunchedExecutor {
   readonly processId: number | undefined;
   /** Its start time (`processStartTime`), checkpointed with the id: a restarted agent tells it from a later process with its pid. */
   readonly startTime?: string;
-  /** Kills the executor's process group and the groups of all its descendants with SIGKILL. */
+  /**
+   * Kills with SIGKILL the executor's process group, session and the groups of all its
+   * descendants, and the task processes its run recorded (`destroyExecutor`), even once the
+   * executor is gone.
+   */
   destroy(): void;
 }
 
@@ -388,8 +393,11 @@ export class ProcessLauncher implements Launcher {
     }, RECOVERED_PROCESS_POLL_MS);
     poll.unref();
     if (!adopted) setImmediate(report);
+    // Its tasks may outlive it (re-parented, in groups of their own): they are killed even once it is gone. Its group and
+    // session only if it was alive when adopted: one that died while no agent watched may have left its pid, and with it
+    // the ids of its group and session, to anything since; its recorded tasks are checked one by one.
     const destroy = (): void => {
-      if (alive()) void killProcessTree(processId, 'SIGKILL');
+      void destroyExecutor({ processId: adopted ? processId : undefined, ...(recovered.startTime !== undefined ? { startTime: recovered.startTime } : {}), ...(recovered.directory !== undefined ? { directory: recovered.directory } : {}) }, 'SIGKILL');
       void container?.cleanup();
     };
     if (container !== undefined && adopted) {
@@ -589,9 +597,15 @@ function startProcess(
       const processId = child.pid;
       // Our child, not reaped before its 'exit': its /proc entry is its own.
       const startTime = processId === undefined ? undefined : processStartTime(processId);
-      resolve({ processId, ...(startTime !== undefined ? { startTime } : {}), destroy: () => void killProcessTree(processId, 'SIGKILL') });
+      const destroy = (): void => void destroyExecutor({ processId, ...(startTime !== undefined ? { startTime } : {}), directory: launch.directory, exitedCleanly }, 'SIGKILL');
+      resolve({ processId, ...(startTime !== undefined ? { startTime } : {}), destroy });
     });
-    child.once('exit', (code, signal) => onExit({ code, signal }));
+    // An executor that exited 0 ended its tasks itself: the clean-up spares the `ps` then, unless something is left in reach.
+    let exitedCleanly = false;
+    child.once('exit', (code, signal) => {
+      exitedCleanly = code === 0 && signal === null;
+      onExit({ code, signal });
+    });
   });
 }
 
@@ -643,27 +657,135 @@ interface ProcessRow {
   pid: number;
   parentPid: number;
   groupId: number;
+  sessionId: number;
+}
+
+/** An executor process and its run, as `destroyExecutor` kills what is left of them. */
+export interface ExecutorRemains {
+  /** The executor's pid (the leader of its process group and of its session: the launcher spawns it `detached`). */
+  readonly processId: number | undefined;
+  /** Its start time (`processStartTime`): a later process that took its pid is never touched. */
+  readonly startTime?: string;
+  /** The run's sandbox: its `TASK_PROCESSES_FILE` names the task processes of a built-in executor. */
+  readonly directory?: string;
+  /** It exited 0 (so ended its tasks itself): without a group or a recorded task left, no `ps` is run for its session. */
+  readonly exitedCleanly?: boolean;
 }
 
 /**
- * Sends `signal` to the process group led by `rootPid` and to the groups and processes of all
- * its descendants (tasks started by an executor lead groups of their own). Descendants are read
- * from `ps` first, since a child whose parent dies is re-parented and can no longer be found.
- * Once `rootPid` has exited, what is left of its tree is reached through its process group:
- * the members still in it and their descendants.
+ * Sends `signal` to everything an executor run left, alive or gone (Mesos' launcher destroy,
+ * without cgroups): the executor's process group, its session, the groups and processes of all
+ * their descendants (read from `ps` first: a child whose parent dies is re-parented to init and
+ * can no longer be found as a descendant), and the same for each task process its run recorded
+ * (`killRecordedTasks`).
+ *
+ * Why the session and the record: a task leads a process group of its own, so once its executor
+ * is SIGKILLed (the OOM killer) it is in neither the executor's group nor its tree. The native
+ * command executor's tasks (setpgid) stay in the executor's session, which only its descendants
+ * can be in: the kernel lets no process join a session, and keeps the session's id (the
+ * executor's pid) from any new process while one member lives. The TypeScript executors' tasks
+ * lead sessions of their own (Node can only `setsid`), so they are found through the record.
+ */
+export async function destroyExecutor(remains: ExecutorRemains, signal: NodeJS.Signals): Promise<void> {
+  const recorded = remains.directory === undefined ? [] : await killRecordedTasks(remains.directory, remains.startTime);
+  // The executor, unless its pid is some later process' (it is gone, and nothing of it held the pid).
+  const pid = remains.processId;
+  const executor = pid !== undefined && pid > 1 && (!exists(pid) || isProcessStartedAt(pid, remains.startTime)) ? pid : undefined;
+  const roots = [...(executor !== undefined ? [executor] : []), ...recorded];
+  if (roots.length === 0) return;
+  // The usual case once an executor has exited cleanly: nothing is left to reach, so spare the `ps`.
+  if (recorded.length === 0 && executor !== undefined && remains.exitedCleanly === true && !exists(-executor) && !exists(executor)) return;
+  await killTrees(roots, signal);
+}
+
+/**
+ * Sends `signal` to the process group led by `rootPid`, its session, and the groups and
+ * processes of all their descendants (`destroyExecutor` without a record; the caller knows
+ * `rootPid` is the process it means).
  */
 export async function killProcessTree(rootPid: number | undefined, signal: NodeJS.Signals): Promise<void> {
   if (rootPid === undefined || rootPid <= 1) return;
-  // The usual case once an executor has exited cleanly: nothing is left to reach, so spare the `ps`.
-  if (!exists(-rootPid) && !exists(rootPid)) return;
+  await killTrees([rootPid], signal);
+}
+
+/**
+ * The task processes the executor of the run in `directory` recorded (`startTask` in
+ * task-process.ts) that check out as its own. The executor and its tasks run as the task's user
+ * and can write the file: a hostile task may name any process there, so an entry counts only if
+ *
+ * - its process lives and started at the recorded time (no later process that took its pid),
+ *   not before the executor itself (`executorStartTime`, when known);
+ * - that process' environment says `MESOS_DIRECTORY=<directory>`, which the executor sets in
+ *   every task it starts over the task's own. Environments are inherited, never given to another
+ *   process: only a process started from this run (or one its tasks started with that
+ *   environment, which is theirs to lose) has it. An environment the agent cannot read counts
+ *   as a stranger's.
+ *
+ * The file is opened without following a link, and read only as a regular file (a FIFO would
+ * block), at most `TASK_PROCESSES_FILE_MAX_BYTES`. A task can still leave the record (setsid
+ * and a fork, a cleared environment in a session of its own): without cgroups nothing holds a
+ * process that means to escape; this finds the ones that do not.
+ */
+export async function killRecordedTasks(directory: string, executorStartTime: string | undefined): Promise<number[]> {
+  const text = await readRecord(path.join(directory, TASK_PROCESSES_FILE));
+  const found: number[] = [];
+  for (const line of text.split('\n')) {
+    const match = /^(\d{1,10}) (\d{1,20})$/.exec(line);
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    const startTime = match[2] as string;
+    if (pid <= 1 || pid === process.pid || found.includes(pid)) continue;
+    if (executorStartTime !== undefined && /^\d+$/.test(executorStartTime) && BigInt(startTime) < BigInt(executorStartTime)) continue;
+    if (processStartTime(pid) !== startTime || !environmentHas(pid, `MESOS_DIRECTORY=${directory}`)) continue;
+    found.push(pid);
+  }
+  return found;
+}
+
+/** The record's text (its first `TASK_PROCESSES_FILE_MAX_BYTES`), empty when it is missing or no regular file. */
+async function readRecord(file: string): Promise<string> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    const info = await handle.stat();
+    if (!info.isFile()) return '';
+    const buffer = Buffer.alloc(Math.min(info.size, TASK_PROCESSES_FILE_MAX_BYTES));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString('latin1');
+  } catch {
+    return '';
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** Whether process `pid`'s environment (`/proc/<pid>/environ`) holds exactly the entry `entry`. */
+function environmentHas(pid: number, entry: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`).toString('utf8').split('\0').includes(entry);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sends `signal` to each root, its process group, its session, and the groups and processes of
+ * all their descendants; never to this process' own group or session.
+ */
+async function killTrees(roots: readonly number[], signal: NodeJS.Signals): Promise<void> {
   const table = await processTable().catch(() => [] as ProcessRow[]);
-  const ownGroup = table.find((row) => row.pid === process.pid)?.groupId;
-  const members = ownGroup === rootPid ? [] : table.filter((row) => row.groupId === rootPid && row.pid !== rootPid);
-  const victims = descendants(table, [rootPid, ...members.map((row) => row.pid)]);
-  const groups = new Set<number>([rootPid, ...victims.map((row) => row.groupId)]);
-  for (const group of groups) if (group > 1 && group !== ownGroup) signalQuietly(-group, signal);
-  for (const row of victims) signalQuietly(row.pid, signal);
-  signalQuietly(rootPid, signal);
+  const self = table.find((row) => row.pid === process.pid);
+  const victims = new Set<ProcessRow>();
+  for (const root of roots) {
+    // What stayed in its group or session after it went: members it started, re-parented or not.
+    const members = table.filter((row) => row.pid !== root && row.pid !== process.pid
+      && ((row.groupId === root && root !== self?.groupId) || (row.sessionId === root && root !== self?.sessionId)));
+    for (const row of [...members, ...descendants(table, [root, ...members.map((row) => row.pid)])]) victims.add(row);
+  }
+  const groups = new Set<number>([...roots, ...[...victims].map((row) => row.groupId)]);
+  for (const group of groups) if (group > 1 && group !== self?.groupId) signalQuietly(-group, signal);
+  for (const row of victims) if (row.pid !== process.pid) signalQuietly(row.pid, signal);
+  for (const root of roots) signalQuietly(root, signal);
 }
 
 /** Every process below `roots` in the table (not the roots themselves, unless one descends from another). */
@@ -688,12 +810,12 @@ function descendants(table: ProcessRow[], roots: number[]): ProcessRow[] {
 
 function processTable(): Promise<ProcessRow[]> {
   return new Promise((resolve, reject) => {
-    execFile('ps', ['-A', '-o', 'pid=,ppid=,pgid='], { maxBuffer: 16 * 1024 * 1024 }, (error, output) => {
+    execFile('ps', ['-A', '-o', 'pid=,ppid=,pgid=,sid='], { maxBuffer: 16 * 1024 * 1024 }, (error, output) => {
       if (error) return reject(error);
       const rows: ProcessRow[] = [];
       for (const line of output.split('\n')) {
-        const [pid, parentPid, groupId] = line.trim().split(/\s+/).map(Number);
-        if (pid !== undefined && parentPid !== undefined && groupId !== undefined && !Number.isNaN(groupId)) rows.push({ pid, parentPid, groupId });
+        const [pid, parentPid, groupId, sessionId] = line.trim().split(/\s+/).map(Number);
+        if (pid !== undefined && parentPid !== undefined && groupId !== undefined && sessionId !== undefined && !Number.isNaN(sessionId)) rows.push({ pid, parentPid, groupId, sessionId });
       }
       resolve(rows);
     });

@@ -26,6 +26,13 @@ export const LATEST_RUN_LINK = 'latest';
 /** The sandbox file that gets the executor's and its tasks' standard error. */
 export const STDERR_FILE = 'stderr';
 
+/**
+ * The run's file (in its sandbox) where a built-in executor records the task processes it runs,
+ * one `<pid> <start time>` line each (`startTask`): the launcher kills what is left of them after
+ * the executor dies (`killRecordedTasks`), each entry checked first, since a task can write here.
+ */
+export const TASK_PROCESSES_FILE = '.task-processes';
+
 /** The directory of a default executor's sandbox that holds its tasks' own sandboxes, `tasks/<taskId>` (as Mesos). */
 export const TASKS_DIRECTORY = 'tasks';
 

@@ -11,21 +11,29 @@
  * exits, whatever is left in its group is SIGKILLed before the terminal update goes out. Its
  * health check and check run from TASK_RUNNING on (`Executor.startChecks`, in its sandbox).
  *
+ * Each task process is recorded, while it runs, in its run's `TASK_PROCESSES_FILE`
+ * (`<pid> <start time>` lines), and carries its run's sandbox in `MESOS_DIRECTORY`: a task leads a
+ * session of its own (`detached`: Node has no setpgid), so once its executor is SIGKILLed (the
+ * OOM killer) nothing ties it to the run but that record, which the launcher reads and checks
+ * (`killRecordedTasks` in launcher.ts) before it kills what is left.
+ *
  * The command executor's startup is on the critical path of every command task, so this module
  * imports only what it needs.
  */
 import { spawn } from 'node:child_process';
+import { renameSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Timer } from '../../lib/actor';
 import type { Logger } from '../../lib/logging';
+import { processStartTime } from '../../lib/proc-stat';
 import { ClockSetBack } from '../../lib/process/clock';
 import { emptyCheckStatus, isCheckType, type AgentInfo, type CheckStatusInfo, type ExecutorInfo, type FrameworkInfo, type TaskInfo } from '../../lib/protocol';
 import type { TaskChecks } from '../framework/checks';
 import { Executor, type ExecutorOptions, type ExecutorStatus } from '../framework/executor';
 import { DEFAULT_KILL_GRACE_PERIOD_MS } from './constants';
 import { commandLine } from './launcher';
-import { STDERR_FILE, STDOUT_FILE } from './paths';
+import { STDERR_FILE, STDOUT_FILE, TASK_PROCESSES_FILE } from './paths';
 
 /** How the task's process ended. */
 export interface TaskExit {
@@ -45,15 +53,18 @@ export interface StartedTask {
  * (`realTaskProcesses`); tests under a virtual clock pass scripted ones.
  */
 export interface TaskProcesses {
-  /** Starts the task's command in `sandbox`, leading its own process group. */
-  start(task: TaskInfo, sandbox: string): Promise<StartedTask>;
+  /**
+   * Starts the task's command in `sandbox`, leading its own process group; `runDirectory` (the
+   * executor's sandbox) records it while it runs (`startTask`).
+   */
+  start(task: TaskInfo, sandbox: string, runDirectory?: string): Promise<StartedTask>;
   /** Signals the process group `processId` leads; a group that is gone already is no error. */
   signal(processId: number, signal: NodeJS.Signals): void;
 }
 
 /** Real task processes: `startTask` below, and `kill(-group)`. */
 export const realTaskProcesses: TaskProcesses = {
-  start: (task, sandbox) => startTask(task, sandbox),
+  start: (task, sandbox, runDirectory) => startTask(task, sandbox, runDirectory),
   signal: (processId, signal) => {
     try {
       process.kill(-processId, signal);
@@ -80,6 +91,8 @@ export interface TaskRunContext {
   startChecks(task: TaskInfo, environment: Readonly<Record<string, string>>, sandbox: string): TaskChecks | undefined;
   /** The executor's logger. */
   readonly log: Logger;
+  /** The executor's own sandbox (its run's directory), where its task processes are recorded. */
+  readonly runDirectory: string | undefined;
   /** Whether the framework takes TASK_KILLING (its TASK_KILLING_STATE capability). */
   killingState(): boolean;
   /** The run's terminal update went out, with this uuid. */
@@ -137,7 +150,7 @@ export class TaskRun {
     if (this.task.command === undefined) return this.finish('TASK_FAILED', 'The task has no command');
     this.context.sendStatusUpdate({ taskId: this.task.taskId, state: 'TASK_STARTING', ...this.checkFields() });
     // One killed while it started is TASK_KILLED, whatever became of the start (Mesos' default executor: a killed container).
-    this.context.defer(this.processes.start(this.task, this.sandbox), (started) => this.started(started), (error) => this.finish(this.killed ? 'TASK_KILLED' : 'TASK_FAILED', `Failed to launch the command: ${error.message}`));
+    this.context.defer(this.processes.start(this.task, this.sandbox, this.context.runDirectory), (started) => this.started(started), (error) => this.finish(this.killed ? 'TASK_KILLED' : 'TASK_FAILED', `Failed to launch the command: ${error.message}`));
   }
 
   /** SIGTERM now, SIGKILL after `gracePeriodMs`; a repeated kill can only shorten the grace period (Mesos). */
@@ -299,6 +312,9 @@ export abstract class TaskProcessExecutor extends Executor {
       get log(): Logger {
         return executor.log;
       },
+      get runDirectory(): string | undefined {
+        return executor.options.directory ?? process.cwd();
+      },
       killingState: () => executor.frameworkInfo?.capabilities?.includes('TASK_KILLING_STATE') === true,
       ended: (run, state, uuid) => executor.runEnded(run, state, uuid),
     };
@@ -318,8 +334,60 @@ function killRunningTaskGroups(): void {
   for (const group of runningTaskGroups) realTaskProcesses.signal(group, 'SIGKILL');
 }
 
-/** Starts the task's command in `sandbox`, leading its own process group, output appended to the sandbox files. */
-export async function startTask(task: TaskInfo, sandbox: string): Promise<StartedTask> {
+/**
+ * The task processes this process runs, as recorded in each run's `TASK_PROCESSES_FILE` (by
+ * file): pid → start time (`processStartTime`).
+ */
+const recordedTasks = new Map<string, Map<number, string>>();
+
+/**
+ * Records task process `pid` in `runDirectory`'s `TASK_PROCESSES_FILE`, so that the launcher
+ * can kill it once the executor is gone (whatever killed the executor). Returns the file, or
+ * undefined when nothing was recorded (no `/proc` to read a start time from).
+ */
+function recordTask(runDirectory: string, pid: number): string | undefined {
+  const startTime = processStartTime(pid);
+  if (startTime === undefined) return undefined;
+  const file = path.join(runDirectory, TASK_PROCESSES_FILE);
+  const entries = recordedTasks.get(file) ?? new Map<number, string>();
+  recordedTasks.set(file, entries);
+  entries.set(pid, startTime);
+  writeRecord(file, entries);
+  return file;
+}
+
+/** Task process `pid` has exited: its entry leaves `file` (its group is SIGKILLed next, by its run). */
+function unrecordTask(file: string, pid: number): void {
+  const entries = recordedTasks.get(file);
+  if (entries === undefined || !entries.delete(pid)) return;
+  if (entries.size === 0) recordedTasks.delete(file);
+  writeRecord(file, entries);
+}
+
+/**
+ * Writes `entries` to `file` whole, under another name first: the launcher never reads half a
+ * line. A failure is no task's: the record is what lets the agent clean up after a killed
+ * executor, and a sandbox it cannot write to has failed the task's stdout already.
+ */
+function writeRecord(file: string, entries: ReadonlyMap<number, string>): void {
+  let text = '';
+  for (const [pid, startTime] of entries) text += `${pid} ${startTime}\n`;
+  const staging = `${file}.${process.pid}`;
+  try {
+    writeFileSync(staging, text);
+    renameSync(staging, file);
+  } catch {
+    // the agent's clean-up after a killed executor finds only what its own group and session hold
+  }
+}
+
+/**
+ * Starts the task's command in `sandbox`, leading its own process group, output appended to the
+ * sandbox files. With `runDirectory` (the executor's sandbox), the process gets it as
+ * `MESOS_DIRECTORY` (over the task's own environment: the launcher checks it there before it
+ * kills a recorded process) and is recorded there while it runs (`recordTask`).
+ */
+export async function startTask(task: TaskInfo, sandbox: string, runDirectory?: string): Promise<StartedTask> {
   const command = task.command as NonNullable<TaskInfo['command']>;
   const stdout = await open(path.join(sandbox, STDOUT_FILE), 'a');
   let stderr: FileHandle | undefined;
@@ -329,11 +397,13 @@ export async function startTask(task: TaskInfo, sandbox: string): Promise<Starte
     const child = spawn(file, args, {
       ...(argv0 === undefined ? {} : { argv0 }),
       cwd: sandbox,
-      env: { ...process.env, ...(command.environment ?? {}), MESOS_SANDBOX: sandbox, MESOS_TASK_ID: task.taskId },
+      env: { ...process.env, ...(command.environment ?? {}), MESOS_SANDBOX: sandbox, MESOS_TASK_ID: task.taskId, ...(runDirectory === undefined ? {} : { MESOS_DIRECTORY: runDirectory }) },
       detached: true,
       stdio: ['ignore', stdout.fd, stderr.fd],
     });
     const group = child.pid;
+    // Recorded before anything else: the executor may be SIGKILLed at any moment from here on.
+    const record = group === undefined || runDirectory === undefined ? undefined : recordTask(runDirectory, group);
     if (group !== undefined) {
       runningTaskGroups.add(group);
       if (!killGroupsOnExit) {
@@ -344,6 +414,7 @@ export async function startTask(task: TaskInfo, sandbox: string): Promise<Starte
     const exited = new Promise<TaskExit>((resolve) => child.once('exit', (code, signal) => {
       // The leader is gone; the executor SIGKILLs what is left of its group before its terminal update.
       if (group !== undefined) runningTaskGroups.delete(group);
+      if (group !== undefined && record !== undefined) unrecordTask(record, group);
       resolve({ code, signal });
     }));
     await new Promise<void>((resolve, reject) => {

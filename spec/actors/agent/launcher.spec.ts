@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommandInfo } from '../../../lib/protocol';
 import { commandExecutorCommand, defaultAgentFlags, defaultExecutorCommand, DEFAULT_EXECUTOR_PATH, TYPESCRIPT_COMMAND_EXECUTOR_PATH } from '../../../actors/agent';
-import { commandLine, executorBaseEnvironment, executorEnvironment, ProcessLauncher, runAs, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor } from '../../../actors/agent/launcher';
+import { commandLine, destroyExecutor, executorBaseEnvironment, executorEnvironment, ProcessLauncher, runAs, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor } from '../../../actors/agent/launcher';
+import { TASK_PROCESSES_FILE } from '../../../actors/agent/paths';
 import type { Isolator } from '../../../actors/agent/isolator';
 import { Fetcher } from '../../../actors/agent/fetcher';
 import { processStartTime } from '../../../lib/proc-stat';
@@ -291,6 +292,110 @@ describe('launcher', () => {
       } finally {
         victim.kill('SIGKILL');
         started.destroy();
+      }
+    });
+
+    /** A `sleep 60` leading a session of its own (as the TypeScript executors start tasks), with `environment` only. */
+    function sessionSleep(environment: NodeJS.ProcessEnv): ChildProcess {
+      const child = spawn('sleep', ['60'], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH, ...environment } });
+      child.unref();
+      return child;
+    }
+
+    /** `pid`'s entry for the run's task record: `<pid> <start time>`, as an executor writes it. */
+    function entryOf(pid: number, startTime = processStartTime(pid)): string {
+      return `${pid} ${startTime as string}\n`;
+    }
+
+    function killQuietly(pids: readonly number[]): void {
+      for (const pid of pids) {
+        try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+        try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      }
+    }
+
+    it('a SIGKILLed executor: its tasks in groups of their own in its session are killed with it (the native command executor\'s tasks; they used to run on)', async function () {
+      if (spawnSync('perl', ['-e', '1']).status !== 0) this.skip();
+      // A task as the native executor starts one: a process group of its own (setpgid) in the executor's session.
+      const command = `perl -e 'setpgrp(0, 0); exec "sleep", "60"' & echo $! > task.pid; while [ ! -s task.pid ]; do :; done; kill -9 $$`;
+      const { started, exited } = await launch({ value: command });
+      expect(await within(exited, 5_000, 'the executor to be killed')).to.deep.equal({ code: null, signal: 'SIGKILL' });
+      const task = pidIn('task.pid');
+      try {
+        expect(processExists(task), 'the task outlives its executor').to.equal(true);
+        started.destroy();
+        await eventually(() => !processExists(task), 5_000, 'the task to be gone');
+      } finally {
+        killQuietly([task]);
+      }
+    });
+
+    it('a SIGKILLed executor: the tasks its run recorded, each leading a session of its own, are killed with it (the TypeScript executors\' tasks; they used to run on)', async () => {
+      const { started, exited } = await launch({ value: 'setsid sleep 60 & echo $! > task.pid; sleep 60' });
+      await eventually(() => fs.existsSync(path.join(sandbox, 'task.pid')) && fs.readFileSync(path.join(sandbox, 'task.pid'), 'utf8').trim() !== '', 5_000, 'the task pid');
+      const task = pidIn('task.pid');
+      try {
+        // What `startTask` records; the task has the run's MESOS_DIRECTORY from the executor.
+        fs.writeFileSync(path.join(sandbox, TASK_PROCESSES_FILE), entryOf(task));
+        process.kill(started.processId as number, 'SIGKILL');
+        await within(exited, 5_000, 'the executor to be killed');
+        expect(processExists(task), 'the task outlives its executor').to.equal(true);
+        started.destroy();
+        await eventually(() => !processExists(task), 5_000, 'the task to be gone');
+      } finally {
+        killQuietly([task]);
+      }
+    });
+
+    it('a forged task record kills nothing that is not the run\'s: another run\'s, no MESOS_DIRECTORY, a later process with the pid, or one older than the executor (hostile task)', async () => {
+      const older = sessionSleep({ MESOS_DIRECTORY: sandbox });
+      await new Promise((resolve) => setTimeout(resolve, 2 * START_TIME_TICK_MS));
+      const { started, exited } = await launch({ value: 'sleep 60' });
+      const executorStart = started.startTime;
+      await new Promise((resolve) => setTimeout(resolve, 2 * START_TIME_TICK_MS));
+      const [stranger, otherRun, recycled, own] = [
+        sessionSleep({}),
+        sessionSleep({ MESOS_DIRECTORY: `${sandbox}-other` }),
+        sessionSleep({ MESOS_DIRECTORY: sandbox }),
+        sessionSleep({ MESOS_DIRECTORY: sandbox }),
+      ];
+      const pids = [older, stranger, otherRun, recycled, own].map((child) => child.pid as number);
+      const [olderPid, strangerPid, otherRunPid, recycledPid, ownPid] = pids as [number, number, number, number, number];
+      try {
+        expect(BigInt(processStartTime(olderPid) as string) < BigInt(executorStart as string), 'the older one started before the executor').to.equal(true);
+        expect(BigInt(processStartTime(strangerPid) as string) > BigInt(executorStart as string), 'the stranger started after the executor').to.equal(true);
+        // The recycled one's entry names a start time other than its own: another process had the pid then.
+        const record = [entryOf(olderPid), entryOf(strangerPid), entryOf(otherRunPid), entryOf(recycledPid, String(BigInt(processStartTime(recycledPid) as string) + 1n)), entryOf(ownPid), '1 0\n', `${process.pid} ${processStartTime(process.pid) as string}\n`];
+        fs.writeFileSync(path.join(sandbox, TASK_PROCESSES_FILE), record.join(''));
+        process.kill(started.processId as number, 'SIGKILL');
+        await within(exited, 5_000, 'the executor to be killed');
+        await destroyExecutor({ processId: started.processId, ...(executorStart !== undefined ? { startTime: executorStart } : {}), directory: sandbox }, 'SIGKILL');
+        await eventually(() => !processExists(ownPid), 5_000, 'the run\'s own process to be gone');
+        expect({ older: processExists(olderPid), stranger: processExists(strangerPid), otherRun: processExists(otherRunPid), recycled: processExists(recycledPid) }).to.deep.equal({ older: true, stranger: true, otherRun: true, recycled: true });
+      } finally {
+        killQuietly(pids);
+      }
+    });
+
+    it('reads the task record only as a regular file: a FIFO does not hang the clean-up, a link is not followed (hostile task)', async () => {
+      const { started, exited } = await launch({ value: 'sleep 60' });
+      const own = sessionSleep({ MESOS_DIRECTORY: sandbox });
+      const ownPid = own.pid as number;
+      try {
+        const elsewhere = path.join(sandbox, 'elsewhere');
+        fs.writeFileSync(elsewhere, entryOf(ownPid));
+        fs.symlinkSync(elsewhere, path.join(sandbox, TASK_PROCESSES_FILE));
+        process.kill(started.processId as number, 'SIGKILL');
+        await within(exited, 5_000, 'the executor to be killed');
+        const remains = { processId: started.processId, ...(started.startTime !== undefined ? { startTime: started.startTime } : {}), directory: sandbox };
+        await within(destroyExecutor(remains, 'SIGKILL'), 5_000, 'the clean-up past a link');
+        expect(processExists(ownPid), 'a linked record is not read').to.equal(true);
+        fs.rmSync(path.join(sandbox, TASK_PROCESSES_FILE));
+        expect(spawnSync('mkfifo', [path.join(sandbox, TASK_PROCESSES_FILE)]).status).to.equal(0);
+        await within(destroyExecutor(remains, 'SIGKILL'), 5_000, 'the clean-up past a FIFO');
+        expect(processExists(ownPid), 'a FIFO is not read').to.equal(true);
+      } finally {
+        killQuietly([ownPid]);
       }
     });
 

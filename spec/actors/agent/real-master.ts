@@ -109,16 +109,16 @@ export const COMMAND_EXECUTORS: readonly CommandExecutorUnderTest[] = [
 /**
  * One suite per command executor, titled `<what> with the <name> command executor (real
  * processes)` (skipped, saying why, when it is not built), each test on a fresh RealCluster
- * started with that executor and stopped after.
+ * started with that executor (and `overrides`) and stopped after.
  */
-export function describeWithEachCommandExecutor(what: string, body: (cluster: () => RealCluster) => void): void {
+export function describeWithEachCommandExecutor(what: string, body: (cluster: () => RealCluster) => void, overrides: Partial<AgentFlags> = {}): void {
   for (const executor of COMMAND_EXECUTORS) {
     const suite = executor.built ? describe : describe.skip;
     suite(`${what} with the ${executor.name} command executor (real processes)${executor.built ? '' : ' (skipped: not built)'}`, function () {
       this.timeout(30_000);
       let cluster: RealCluster | undefined;
       beforeEach(async () => {
-        cluster = await RealCluster.start({ executorRegistrationTimeoutMs: 10_000, commandExecutorPath: executor.path });
+        cluster = await RealCluster.start({ executorRegistrationTimeoutMs: 10_000, commandExecutorPath: executor.path, ...overrides });
       });
       afterEach(async () => {
         await cluster?.stop();
