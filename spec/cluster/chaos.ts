@@ -58,7 +58,7 @@ import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpd
 import { EXECUTOR_REGISTRATION_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
 import { SCHEDULER_REGISTRATION_RETRY_MAX_MS } from '../../actors/framework/constants';
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
-import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick, RESERVATION_MESSAGES } from './chaos-faults';
+import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick, RESERVATION_LINK_BREAKING_MESSAGES, RESERVATION_MESSAGES } from './chaos-faults';
 import { bodyText, callReservation, describeReservationCall, expectedReservationAnswer, OperatorWatcher, planOperatorReservation, planOperatorVolumeCalls, readAgentTotals, type ReservationCall } from './chaos-operator';
 import { Impostor, IMPOSTOR_LIFETIME_MS, IMPOSTURES, type ImpostorTarget, type Imposture } from './chaos-impostor';
 import type { Credential } from '../../lib/authentication';
@@ -539,6 +539,7 @@ class ChaosRun {
       ...(options.credentials === true || options.reservations === true ? {
         droppable: [...DROPPABLE_MESSAGES, ...(options.credentials === true ? AUTHENTICATION_MESSAGES : []), ...(options.reservations === true ? RESERVATION_MESSAGES : [])],
       } : {}),
+      ...(options.reservations === true ? { linkBreaking: RESERVATION_LINK_BREAKING_MESSAGES } : {}),
     });
   }
 
