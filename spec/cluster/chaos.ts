@@ -1198,7 +1198,7 @@ class ChaosRun {
       pick(this.random, FAILOVER_TIMEOUTS_SECONDS), new Prng(this.random.nextUint32()), (line) => this.log(line), this.options.agentRecovery === true, this.options.fetch === true, reservations);
     // Drawn only with HTTP frameworks, after the rest: a run without them draws as before.
     if (this.options.httpFrameworks === true && this.random.next() < HTTP_FRAMEWORK_PROBABILITY) this.httpModels.add(model);
-    if (this.options.volumes === true) model.volumes = this.httpModels.has(model) ? 'blind' : 'full';
+    if (this.options.volumes === true) model.volumes = 'full';
     this.log(`framework ${model.name}: role ${model.role}, failover timeout ${model.failoverTimeoutSeconds} s${model.partitionAware ? ', partition-aware' : ''}${model.checkpoint ? ', checkpointing' : ''}${this.httpModels.has(model) ? ', v1 HTTP' : ''}`);
     this.models.push(model);
     model.principal = this.credentialOf(model)?.principal;
