@@ -147,12 +147,11 @@ export const SHARED_PERSISTENCE_ID_PROBABILITY = 0.15;
 
 /**
  * How a framework of a run with `--volumes` deals with persistent volumes: 'full', it creates them
- * of reserved disk it is offered, launches tasks on them and destroys them; 'blind', a v1 HTTP
- * framework, whose offers show a volume as the reserved disk it is made of (the v1 API writes no
- * `DiskInfo` in offers, nor takes CREATE or DESTROY, yet): it does none of that, and never
- * unreserves disk, which it cannot tell from a volume; 'none', a run without volumes.
+ * of reserved disk it is offered, launches tasks on them and destroys them, an actor framework as
+ * a v1 HTTP one (its offers' resources carry the volumes' `disk`, its ACCEPTs CREATE and DESTROY);
+ * 'none', a run without volumes.
  */
-export type VolumeUse = 'none' | 'full' | 'blind';
+export type VolumeUse = 'none' | 'full';
 
 /** A status update as the model keeps it. */
 export interface Observation {
@@ -798,8 +797,8 @@ function planConversions(model: FrameworkModel, offer: Offer, offered: Resources
   const draw = random.next();
   if (draw < RESERVE_PROBABILITY) return planReserve(model, offer, offered, nowMs);
   if (draw >= RESERVE_PROBABILITY + UNRESERVE_PROBABILITY) return undefined;
-  // A volume is never unreserved (DESTROY it first); a framework blind to volumes leaves reserved disk alone.
-  const reserved = offered.dynamicallyReserved().filter((entry) => entry.volume === undefined && (model.volumes !== 'blind' || entry.name !== VOLUME_RESOURCE_NAME));
+  // A volume is never unreserved (DESTROY it first).
+  const reserved = offered.dynamicallyReserved().filter((entry) => entry.volume === undefined);
   if (reserved.isEmpty()) return undefined;
   const undone = random.next() < UNRESERVE_ALL_PROBABILITY ? reserved : Resources.of([model.pick(reserved.entries())]);
   model.conversionsSent.unreserve++;

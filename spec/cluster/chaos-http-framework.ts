@@ -32,7 +32,7 @@ import { Actor, dispatch, type Timer } from '../../lib/actor';
 import type { Credential } from '../../lib/authentication';
 import { basicAuthorization, type HttpRequest, type HttpResponse, type HttpStream, type Prng, type StreamSink } from '../../lib/process';
 import type { Offer, Operation, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
-import type { ResourceJSON } from '../../lib/resources/types';
+import type { DiskInfoJSON, ResourceJSON, VolumeMode } from '../../lib/resources/types';
 import { textOfV1AcknowledgedUuid, v1FrameworkInfo, v1Id, v1Resources, v1TaskInfo, type V1Json } from '../../lib/v1/json';
 import { APPLICATION_PROTOBUF, v1CallBytes, v1EventJson } from '../../lib/v1/protobuf';
 import { recordReader } from '../support/recordio';
@@ -188,6 +188,9 @@ export function offerOfV1(offer: unknown, role: string): Offer {
     // A dynamic reservation as it is (its principal and labels name it: an UNRESERVE must say them again).
     const dynamic = at(resource, 'reservation') ?? (text(at(last, 'type')) === 'DYNAMIC' ? last : undefined);
     if (dynamic !== undefined) out.reservation = v1DynamicReservation(dynamic);
+    // A persistent volume (`--volumes`): its persistence id and mount, as a CREATE made it (a task names it whole, a DESTROY too).
+    const disk = at(resource, 'disk');
+    if (disk !== undefined) out.disk = v1DiskOf(disk);
     return out;
   });
   const executorIds = list(at(offer, 'executor_ids')).map((executorId) => text(at(executorId, 'value')) ?? '?');
@@ -208,10 +211,22 @@ function v1DynamicReservation(reservation: unknown): NonNullable<ResourceJSON['r
   return { ...(principal !== undefined ? { principal } : {}), ...(labels.length > 0 ? { labels: { labels } } : {}) };
 }
 
+/** A persistent volume's `Resource.DiskInfo` of an offer in the project's types: its `persistence` and `volume`, if any. */
+function v1DiskOf(disk: unknown): DiskInfoJSON {
+  const id = text(at(disk, 'persistence', 'id'));
+  const principal = text(at(disk, 'persistence', 'principal'));
+  const containerPath = text(at(disk, 'volume', 'container_path'));
+  const mode = text(at(disk, 'volume', 'mode'));
+  return {
+    ...(id !== undefined ? { persistence: { id, ...(principal !== undefined ? { principal } : {}) } } : {}),
+    ...(containerPath !== undefined ? { volume: { container_path: containerPath, mode: (mode ?? 'RW') as VolumeMode } } : {}),
+  };
+}
+
 /**
- * An operation of an ACCEPT in v1 JSON: a LAUNCH's tasks, a RESERVE's or UNRESERVE's resources
- * (Mesos' format after reservation refinement). A v1 framework sends no CREATE or DESTROY
- * (`VolumeUse` 'blind': the v1 scheduler API takes neither yet): one here is a bug of the run.
+ * An operation of an ACCEPT in v1 JSON: a LAUNCH's tasks, a RESERVE's or UNRESERVE's resources,
+ * a CREATE's or DESTROY's volumes (Mesos' format after reservation refinement, a volume's `disk`
+ * with its `persistence` and `volume`).
  */
 function v1Operation(operation: Operation): V1Json {
   switch (operation.type) {
@@ -222,11 +237,13 @@ function v1Operation(operation: Operation): V1Json {
     case 'UNRESERVE':
       return { type: 'UNRESERVE', unreserve: { resources: v1Resources(operation.unreserve?.resources ?? []) } };
     case 'CREATE':
+      return { type: 'CREATE', create: { volumes: v1Resources(operation.create?.volumes ?? []) } };
     case 'DESTROY':
+      return { type: 'DESTROY', destroy: { volumes: v1Resources(operation.destroy?.volumes ?? []) } };
     case 'LAUNCH_GROUP':
     case 'GROW_VOLUME':
     case 'SHRINK_VOLUME':
-      throw new Error(`a v1 HTTP framework of the chaos run planned a ${operation.type}, which it never sends (volumes are left to the actor frameworks)`);
+      throw new Error(`a v1 HTTP framework of the chaos run planned a ${operation.type}, which it never sends (task groups and resizing are left out of the chaos)`);
   }
 }
 

@@ -97,7 +97,7 @@ const DEFAULT_RESERVATION_BASE_SEED = 5_301;
  * a task on the new volume), tasks on whole offered volumes, DESTROY (maybe with an UNRESERVE of
  * the disk), operations the master must refuse, /master/create-volumes and /destroy-volumes;
  * every other one with `HA_MASTERS` masters and recovering agents, the third with v1 HTTP
- * frameworks too (blind to volumes). About 3 s of CPU each.
+ * frameworks too (which CREATE and DESTROY through the v1 API as well). About 3 s of CPU each.
  */
 const DEFAULT_VOLUME_RUNS = 4;
 /** Steps per run with volumes. */
@@ -472,6 +472,16 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
         taskVolumes: new Map([['F/t0', volume]]),
       };
     }
+
+    it('the v1 HTTP client reads an offered volume with its persistence id and mount, so that its tasks and DESTROYs name it whole (both offer formats)', () => {
+      const offer = { id: 'O1', frameworkId: 'F', agentId: 'S0', hostname: 'h0', allocationRole: 'web', resources: total.toJSON() };
+      for (const format of [v1OfferFormat(['PARTITION_AWARE']), v1OfferFormat(['MULTI_ROLE', 'RESERVATION_REFINEMENT'])]) {
+        const written = v1Offer(offer, { hostname: 'h0', ip: '10.0.0.1', port: 5051, actorId: 'slave(1)' }, format);
+        const read = Resources.fromJSON(offerOfV1(JSON.parse(JSON.stringify(written)), 'web').resources);
+        expect(read.equals(total), read.format()).to.equal(true);
+        expect(read.persistentVolumes().equals(volume), read.persistentVolumes().format()).to.equal(true);
+      }
+    });
 
     it('hold for a consistent snapshot', () => {
       expect(volumesHold(withVolume())).to.deep.equal([]);

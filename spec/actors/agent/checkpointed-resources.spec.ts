@@ -199,6 +199,36 @@ describe('actors/agent: checkpointed resources (CheckpointResources)', () => {
     expect(m.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['e-executor']);
   });
 
+  it('a task whose resources the agent\'s total cannot hold next to what runs there (the master unreserved what the agent still holds reserved: its CheckpointResources came while the agent re-registered) is dropped, REASON_RESOURCES_UNKNOWN; its report never outgrows its total (chaos --reservations, seed 2120 with 3 masters: a new master refused the agent for good)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    await m.checkpoint(reserved('cpus:1;mem:1024'));
+    await m.reregistration();
+    // The master took the agent back (its AgentReregistered lost), and a framework's UNRESERVE of it all went out: ignored here.
+    await m.checkpoint([]);
+    expect(m.log.find('ignoring CheckpointResources')).to.have.length(1);
+    const framework = { id: 'F1', name: 'fw', user: 'u' };
+    const task = (taskId: string, resources: string): Record<string, unknown> => ({
+      name: taskId, taskId, agentId: AGENT_ID, resources: Resources.parse(resources).toJSON(), command: { value: 'sleep 60' },
+    });
+    // The master's view: cpus:4;mem:4096 unreserved. The agent's: cpus:3;mem:3072 unreserved beside its reservation.
+    m.fromMaster('RunTask', { framework, frameworkId: 'F1', task: task('fits', 'cpus:2;mem:2048') });
+    m.fromMaster('RunTask', { framework, frameworkId: 'F1', task: task('fits-alone', 'cpus:1.5;mem:512') });
+    m.fromMaster('RunTask', { framework, frameworkId: 'F1', task: task('on-reserved', 'cpus:0.5;mem:64') });
+    await m.clock.settle();
+    expect(m.log.find('dropping a task').map((record) => record.taskId)).to.deep.equal(['fits-alone']);
+    // Its updates wait for the master: back, it hears them.
+    m.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
+    await m.clock.settle();
+    const updates = m.master.bodies<{ update: { status: { taskId: string; state: string; reason?: string; message?: string } } }>('StatusUpdate').map((body) => body.update.status);
+    expect(updates.filter((status) => status.state === 'TASK_LOST').map((status) => [status.taskId, status.reason])).to.deep.equal([['fits-alone', 'REASON_RESOURCES_UNKNOWN']]);
+    expect(updates.find((status) => status.taskId === 'fits-alone')?.message).to.include('do not fit');
+    // What it reports fits its total: the reservation and the tasks it runs.
+    const report = await m.reregistration() as { checkpointedResources?: ResourceJSON[]; tasks?: Array<{ taskId: string; state: string }> };
+    expect(Resources.fromJSON(report.checkpointedResources).equals(reserved('cpus:1;mem:1024'))).to.equal(true);
+    expect((report.tasks ?? []).filter((reported) => reported.state !== 'TASK_LOST').map((reported) => reported.taskId).sort()).to.deep.equal(['fits', 'on-reserved']);
+  });
+
   it('from anyone but the master it is dropped, with a warning naming the sender', async () => {
     const m = machine();
     await m.registeredAgent();
