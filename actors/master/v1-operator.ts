@@ -162,12 +162,13 @@ export const SUBSCRIBED_SLICE_CHARS = 1024 * 1024;
 
 /**
  * Characters of a large answer's JSON (GET_STATE and its parts, SUBSCRIBED) encoded as protobuf
- * per turn of the event loop: as many as the host writes of a JSON answer per turn
- * (`TEXT_PARTS_CHUNK_CHARS`). Encoding costs more than writing (~35 ms per million characters,
- * protobufjs, on the machine of 2027-01: ~10 ms a turn), so it takes the smaller of the JSON
- * paths' two slices.
+ * per turn of the event loop. Encoding costs more than writing (~35 ms per million characters,
+ * protobufjs), and a young-generation collection falling in a step lengthens it: at the host's
+ * JSON write slice (`TEXT_PARTS_CHUNK_CHARS`, 256 Ki) the longest step of a 10k-agent GET_STATE
+ * was 44 ms on a quiet machine (`bench:scale`'s `v1_state_protobuf_block_ms`, 2026-12-07), past
+ * issue 13's 20 ms; a quarter of it keeps each step's work a quarter.
  */
-export const PROTOBUF_ENCODED_CHARS_PER_TURN = TEXT_PARTS_CHUNK_CHARS;
+export const PROTOBUF_ENCODED_CHARS_PER_TURN = TEXT_PARTS_CHUNK_CHARS / 4;
 
 /** What the protobuf encodings over turns did since the figures were last read (`OperatorApi.encodingFigures`). */
 export interface OperatorEncodingFigures extends SlicedEncodingFigures {

@@ -764,7 +764,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     // restart held them live, exceeded its total, and was refused until the updates came through. A fault on its executors'
     // updates now exempts an agent from the re-registration bound (found in a 300-step sweep, 2026-12-06).
     { seed: 3_600_013, steps: 300, registryFaults: true, faults: ['drop', 'restartMaster'], what: 'an agent whose executors\' updates are lost may be refused by a restarted master past the re-registration bound, and is back once they come through' },
-    // With reservations (the first runs of --reservations, 2027-01): before, the framework library's fitInto took a
+    // With reservations (the first runs of --reservations, 2026-12-06): before, the framework library's fitInto took a
     // dynamic reservation of an offer as its role's static one (a framework's planning threw, its tasks were invalid), and
     // the master's books followed the allocator's conversion of an operator's /master/unreserve only after the allocator's
     // next offer of the unreserved resources, which did not fit them (an error, the offer lost). Each fails without its fix.
