@@ -163,6 +163,8 @@ export const INVALID_GROUP_PROBABILITY = 0.1;
 export const INVALID_GROUPS = ['taskWithoutCommand', 'executorWithoutType'] as const;
 /** With `--task-groups --volumes`: chance that a volume operation resizes an offered volume (GROW_VOLUME or SHRINK_VOLUME) when it can. */
 export const RESIZE_PROBABILITY = 0.35;
+/** With `--task-groups --volumes`: chance that a resize grows the volume (when the offer holds disk it may grow by) rather than shrinks it. */
+export const GROW_SHARE = 0.5;
 
 /** A task group a framework launched (`--task-groups`). */
 export interface LaunchedGroup {
@@ -1155,7 +1157,7 @@ function planTaskGroup(model: FrameworkModel, offer: Offer, offered: Resources, 
   model.groups.set(group.id, group);
   model.conversionsSent.groups++;
   if (invalid !== undefined) model.conversionsSent.invalidGroups++;
-  if (reused === undefined) running.add(executor.executorId);
+  if (reused === undefined && invalid === undefined) running.add(executor.executorId);
   const tasks: TaskInfo[] = picked.map((resources, index) => {
     const taskId = taskIds[index] as string;
     const command = commands[index] as string;
@@ -1197,7 +1199,7 @@ function planResize(model: FrameworkModel, offer: Offer, offered: Resources, now
   const volume = model.pick(volumes);
   const size = volume.type === 'SCALAR' ? volume.value : 0;
   const disk = reservedDisk(offered).filter((entry) => entry.role === volume.role && entry.reservation?.key === volume.reservation?.key && entry.type === 'SCALAR' && entry.value >= 1);
-  const grow = model.random.next() < 0.5 && disk.length > 0;
+  const grow = model.random.next() < GROW_SHARE && disk.length > 0;
   const json = Resources.of([volume]).toJSON()[0];
   if (json === undefined) return undefined;
   const sized = (amount: number): Resources => Resources.fromJSON([{ ...json, scalar: { value: amount } }]);
