@@ -145,6 +145,49 @@ export const SHARED_PERSISTENCE_IDS: readonly string[] = ['shared-0', 'shared-1'
 /** With `--volumes`: chance that a CREATE uses one of `SHARED_PERSISTENCE_IDS` (no task is then launched on it: another may hold the id). */
 export const SHARED_PERSISTENCE_ID_PROBABILITY = 0.15;
 
+/** With `--task-groups`: chance that an actor framework launches a task group from an offer (before any single task). */
+export const TASK_GROUP_PROBABILITY = 0.25;
+/** With `--task-groups`: fewest tasks of a group. */
+export const MIN_GROUP_TASKS = 2;
+/** With `--task-groups`: most tasks of a group. */
+export const MAX_GROUP_TASKS = 3;
+/** With `--task-groups`: the sizes a group's tasks pick from (the smaller task shapes: a group asks for them all at once). */
+export const GROUP_TASK_SHAPES: readonly string[] = TASK_SHAPES.slice(0, 2);
+/** With `--task-groups`: what a group's DEFAULT executor uses, unreserved (Mesos' minimums: some cpus, 32 MB, some disk). */
+export const GROUP_EXECUTOR_RESOURCES = 'cpus:0.1;mem:32;disk:10';
+/** With `--task-groups`: chance that a group goes to a DEFAULT executor of the framework that already runs on the agent (a second group there), when one does. */
+export const REUSE_GROUP_EXECUTOR_PROBABILITY = 0.3;
+/** With `--task-groups`: chance that a group is invalid on purpose (`INVALID_GROUPS`): every task of it must end TASK_ERROR. */
+export const INVALID_GROUP_PROBABILITY = 0.1;
+/** With `--task-groups`: how a group is made invalid on purpose: a task without a command, or an executor without a type. */
+export const INVALID_GROUPS = ['taskWithoutCommand', 'executorWithoutType'] as const;
+/** With `--task-groups --volumes`: chance that a volume operation resizes an offered volume (GROW_VOLUME or SHRINK_VOLUME) when it can. */
+export const RESIZE_PROBABILITY = 0.35;
+/** With `--task-groups --volumes`: chance that a resize grows the volume (when the offer holds disk it may grow by) rather than shrinks it. */
+export const GROW_SHARE = 0.5;
+
+/** A task group a framework launched (`--task-groups`). */
+export interface LaunchedGroup {
+  /** Names the group in messages: its first task's id. */
+  readonly id: string;
+  readonly agentId: string;
+  readonly executorId: string;
+  readonly taskIds: readonly string[];
+  /** Invalid on purpose (`INVALID_GROUPS`): the master must refuse every task of it. */
+  readonly invalid?: (typeof INVALID_GROUPS)[number];
+}
+
+/** A GROW_VOLUME or SHRINK_VOLUME a framework sent (`--task-groups --volumes`). */
+export interface SentResize {
+  readonly kind: 'GROW_VOLUME' | 'SHRINK_VOLUME';
+  readonly agentId: string;
+  readonly role: string;
+  readonly persistenceId: string;
+  readonly fromMb: number;
+  readonly toMb: number;
+  readonly atMs: number;
+}
+
 /**
  * How a framework of a run with `--volumes` deals with persistent volumes: 'full', it creates them
  * of reserved disk it is offered, launches tasks on them and destroys them, an actor framework as
@@ -182,6 +225,8 @@ export interface LaunchedTask {
    * offer's `executorIds` may count wrongly by then): the master must not find it invalid.
    */
   fittedExactly?: boolean;
+  /** With `--task-groups`: the group it was launched in (absent: launched alone). */
+  readonly group?: LaunchedGroup;
 }
 
 /** How the fetch of a command task's URIs goes (simulated-fetch.ts): after `delayMs` in all, it fails or its executor starts. */
@@ -279,7 +324,15 @@ export class FrameworkModel {
    * have found some invalid); with volumes, the CREATE and DESTROY ones, the tasks launched on a
    * volume, and the operations sent invalid on purpose.
    */
-  readonly conversionsSent = { reserve: 0, unreserve: 0, create: 0, destroy: 0, tasksOnVolumes: 0, invalid: 0 };
+  readonly conversionsSent = { reserve: 0, unreserve: 0, create: 0, destroy: 0, tasksOnVolumes: 0, invalid: 0, grow: 0, shrink: 0, groups: 0, invalidGroups: 0 };
+  /** With `--task-groups` (actor frameworks only: set once its scheduler's kind is known): it launches task groups, and resizes volumes with `volumes`. */
+  taskGroups = false;
+  /** With `taskGroups`: every group launched, by id. */
+  readonly groups = new Map<string, LaunchedGroup>();
+  /** With `taskGroups`: its DEFAULT executors, by id: always the same info for the same id, as the master requires. */
+  readonly defaultExecutors = new Map<string, ExecutorInfo>();
+  /** With `taskGroups` and volumes: the resizes it sent, in order (the master may have refused some). */
+  readonly resizes: SentResize[] = [];
   /** With `--volumes`: how it deals with persistent volumes (set once its scheduler's kind is known). */
   volumes: VolumeUse = 'none';
   /** Reconciliation answers since the last `clearAnswers`. */
@@ -344,6 +397,11 @@ export class FrameworkModel {
     return `${this.name}-t${this.nextTaskNumber++}`;
   }
 
+  /** Records a resize sent of `volume` (offered on `agentId`) from `fromMb` to `toMb`. */
+  recordResize(kind: SentResize['kind'], agentId: string, volume: Resource, fromMb: number, toMb: number, atMs: number): void {
+    this.resizes.push({ kind, agentId, role: volume.role, persistenceId: volume.volume?.id ?? '', fromMb, toMb, atMs });
+  }
+
   /** A persistence id for a new volume: its own, or now and then one of `SHARED_PERSISTENCE_IDS` (`shared` says which). */
   newPersistenceId(): { readonly id: string; readonly shared: boolean } {
     if (this.random.next() < SHARED_PERSISTENCE_ID_PROBABILITY) return { id: this.pick(SHARED_PERSISTENCE_IDS), shared: true };
@@ -356,8 +414,10 @@ export class FrameworkModel {
   }
 
   /** Records a launch (before the master has seen it). */
-  launched(task: TaskInfo, command: string, resources: Resources, atMs: number, fetch?: TaskFetch): void {
-    this.tasks.set(task.taskId, { taskId: task.taskId, agentId: task.agentId, command, resources, launchedAtMs: atMs, updates: [], settled: undefined, ...(fetch !== undefined ? { fetch } : {}) });
+  launched(task: TaskInfo, command: string, resources: Resources, atMs: number, fetch?: TaskFetch, group?: LaunchedGroup): void {
+    this.tasks.set(task.taskId, {
+      taskId: task.taskId, agentId: task.agentId, command, resources, launchedAtMs: atMs, updates: [], settled: undefined, ...(fetch !== undefined ? { fetch } : {}), ...(group !== undefined ? { group } : {}),
+    });
     // Launched by a scheduler the master has already lost (it answers offers a stall held, after
     // its link broke, seed 61): the master drops the call unanswered; reconciling tells the rest.
     if (this.downWindows.at(-1)?.toMs === undefined && this.downWindows.length > 0) this.droppedUpdates.add(task.taskId);
@@ -702,7 +762,8 @@ export type OfferPlan =
     readonly filters: { readonly refuseSeconds: number };
     /**
      * With `reservations`: RESERVE or UNRESERVE operations (a RESERVE maybe followed by a LAUNCH on
-     * the reservation) to send before the LAUNCH of the other tasks, in this order; absent: none.
+     * the reservation), and with `taskGroups` a LAUNCH_GROUP, to send before the LAUNCH of the other
+     * tasks, in this order; absent: none.
      */
     readonly conversions?: readonly Operation[];
   };
@@ -710,7 +771,7 @@ export type OfferPlan =
 /** The operations of an ACCEPT for a `launch` plan: its conversions, then a LAUNCH of its other tasks (if any). */
 export function planOperations(plan: Extract<OfferPlan, { kind: 'launch' }>): Operation[] {
   const conversions = plan.conversions ?? [];
-  const early = new Set(conversions.flatMap((operation) => operation.launch?.taskInfos ?? []));
+  const early = new Set(conversions.flatMap((operation) => operation.launch?.taskInfos ?? operation.launchGroup?.taskGroup.tasks ?? []));
   const rest = plan.tasks.filter((task) => !early.has(task));
   return [...conversions, ...(rest.length > 0 || conversions.length === 0 ? [{ type: 'LAUNCH' as const, launch: { taskInfos: rest } }] : [])];
 }
@@ -738,6 +799,15 @@ export function planOffer(model: FrameworkModel, offer: Offer, nowMs: number, ma
     tasks.push(...conversions.tasks);
   }
   const running = new Set(offer.executorIds ?? []);
+  // Drawn only with task groups (actor frameworks), after the conversions: a run without them draws as before.
+  const group = model.taskGroups && random.next() < TASK_GROUP_PROBABILITY && model.liveTasks().length < MAX_LIVE_TASKS_PER_FRAMEWORK
+    ? planTaskGroup(model, offer, available, running, nowMs) : undefined;
+  const operations = [...conversions?.operations ?? []];
+  if (group !== undefined) {
+    available = group.available;
+    tasks.push(...group.tasks);
+    operations.push(...group.operations);
+  }
   const wanted = random.nextInt(MAX_TASKS_PER_OFFER + 1);
   while (tasks.length < wanted && model.liveTasks().length < MAX_LIVE_TASKS_PER_FRAMEWORK) {
     const executor = random.next() < CUSTOM_EXECUTOR_PROBABILITY ? executorInfo(model, random.nextInt(EXECUTORS_PER_FRAMEWORK)) : undefined;
@@ -753,10 +823,10 @@ export function planOffer(model: FrameworkModel, offer: Offer, nowMs: number, ma
     tasks.push(newTask(model, offer, picked, executor, nowMs));
   }
   if (model.reservations) {
-    const exact = conversions?.inexact !== true && tasks.every((task) => task.executor === undefined && !Resources.fromJSON(task.resources).equals(OVERSIZED));
+    const exact = conversions?.inexact !== true && group === undefined && tasks.every((task) => task.executor === undefined && !Resources.fromJSON(task.resources).equals(OVERSIZED));
     for (const task of tasks) (model.tasks.get(task.taskId) as LaunchedTask).fittedExactly = exact;
   }
-  if (conversions !== undefined && conversions.operations.length > 0) return { kind: 'launch', tasks, filters, conversions: conversions.operations };
+  if (operations.length > 0) return { kind: 'launch', tasks, filters, conversions: operations };
   return tasks.length === 0 ? { kind: 'decline', filters } : { kind: 'launch', tasks, filters };
 }
 
@@ -839,6 +909,11 @@ function planVolumeOperation(model: FrameworkModel, offer: Offer, offered: Resou
   const volumes = offered.persistentVolumes().entries();
   const disk = reservedDisk(offered);
   if (model.random.next() < INVALID_VOLUME_OPERATION_PROBABILITY) return planInvalidVolumeOperation(model, offer, offered, nowMs);
+  // Drawn only with task groups: a run without them draws as before.
+  if (model.taskGroups && volumes.length > 0 && model.random.next() < RESIZE_PROBABILITY) {
+    const resize = planResize(model, offer, offered, nowMs);
+    if (resize !== undefined) return resize;
+  }
   const kinds = [...(disk.length > 0 ? ['create' as const] : []), ...(volumes.length > 0 ? ['launch' as const, 'destroy' as const] : [])];
   if (kinds.length === 0) return undefined;
   switch (model.pick(kinds)) {
@@ -1046,4 +1121,105 @@ export function chooseReconciliation(model: FrameworkModel): Array<{ taskId: str
   named.push({ taskId: `${model.name}-never-launched` });
   model.log(`${model.name} reconciles ${named.map((task) => task.taskId).join(', ')}`);
   return named;
+}
+
+// ---- task groups (`--task-groups`) ---------------------------------------------------------------
+
+/**
+ * With task groups, drawn: a LAUNCH_GROUP of `MIN_GROUP_TASKS`-`MAX_GROUP_TASKS` tasks (each with
+ * its own command) on a DEFAULT executor of the framework: a new one with its own resources, or
+ * now and then one that already runs on the agent (`running`: the offer's executor ids). Now and
+ * then it is invalid on purpose (`INVALID_GROUPS`): nothing of the offer is then taken. Undefined
+ * when the offer cannot hold it (the draws are made all the same).
+ */
+function planTaskGroup(model: FrameworkModel, offer: Offer, offered: Resources, running: Set<string>, nowMs: number): { operations: Operation[]; tasks: TaskInfo[]; available: Resources } | undefined {
+  const random = model.random;
+  const count = MIN_GROUP_TASKS + random.nextInt(MAX_GROUP_TASKS - MIN_GROUP_TASKS + 1);
+  const invalid = random.next() < INVALID_GROUP_PROBABILITY ? model.pick(INVALID_GROUPS) : undefined;
+  const reusable = [...model.defaultExecutors.keys()].filter((executorId) => running.has(executorId));
+  const reused = reusable.length > 0 && random.next() < REUSE_GROUP_EXECUTOR_PROBABILITY ? model.pick(reusable) : undefined;
+  const executor = reused !== undefined ? model.defaultExecutors.get(reused) as ExecutorInfo : newDefaultExecutor(model);
+  const forExecutor = reused !== undefined ? Resources.EMPTY : fitInto(offered, Resources.parse(GROUP_EXECUTOR_RESOURCES), '*');
+  if (forExecutor === undefined) return undefined;
+  let available = offered.subtract(forExecutor);
+  const shapes = Array.from({ length: count }, () => Resources.parse(model.pick(GROUP_TASK_SHAPES)));
+  const picked: Resources[] = [];
+  for (const shape of shapes) {
+    const fitted = fitInto(available, shape, offer.allocationRole);
+    if (fitted === undefined) return undefined;
+    available = available.subtract(fitted);
+    picked.push(fitted);
+  }
+  const commands = picked.map(() => randomCommand(random));
+  const taskIds = picked.map(() => model.newTaskId());
+  const first = taskIds[0] as string;
+  const group: LaunchedGroup = { id: first, agentId: offer.agentId, executorId: executor.executorId, taskIds, ...(invalid !== undefined ? { invalid } : {}) };
+  model.groups.set(group.id, group);
+  model.conversionsSent.groups++;
+  if (invalid !== undefined) model.conversionsSent.invalidGroups++;
+  if (reused === undefined && invalid === undefined) running.add(executor.executorId);
+  const tasks: TaskInfo[] = picked.map((resources, index) => {
+    const taskId = taskIds[index] as string;
+    const command = commands[index] as string;
+    // The first task of a group invalid that way has no command: the master must refuse the whole group.
+    const withCommand = invalid === 'taskWithoutCommand' && index === 0 ? {} : { command: { value: command } };
+    return { name: 'chaos', taskId, agentId: offer.agentId, resources: resources.toJSON(), ...withCommand };
+  });
+  const sent: ExecutorInfo = invalid === 'executorWithoutType' ? withoutType(executor) : executor;
+  model.log(`${model.name} launches the group ${group.id} (${taskIds.join(', ')}) on ${offer.agentId} under ${reused !== undefined ? 'its running' : 'a new'} DEFAULT executor ${executor.executorId}${invalid !== undefined ? `, invalid on purpose (${invalid})` : ''}`);
+  tasks.forEach((task, index) => model.launched(task, `${commands[index] as string} (in ${group.id})`, picked[index] as Resources, nowMs, undefined, group));
+  const operations: Operation[] = [{ type: 'LAUNCH_GROUP', launchGroup: { executor: sent, taskGroup: { tasks } } }];
+  // Refused, the group takes nothing of the offer.
+  return { operations, tasks, available: invalid !== undefined ? offered : available };
+}
+
+/** A new DEFAULT executor of the framework (no command: the agent supplies it), kept so that a later group may reuse it. */
+function newDefaultExecutor(model: FrameworkModel): ExecutorInfo {
+  const executorId = `${model.name}-pod-${model.defaultExecutors.size}`;
+  const executor: ExecutorInfo = { executorId, type: 'DEFAULT', resources: Resources.parse(GROUP_EXECUTOR_RESOURCES).toJSON() };
+  model.defaultExecutors.set(executorId, executor);
+  return executor;
+}
+
+/** `executor` without its type: the master must refuse a group with it. */
+function withoutType(executor: ExecutorInfo): ExecutorInfo {
+  const { type: _type, ...rest } = executor;
+  return rest as ExecutorInfo;
+}
+
+/**
+ * With task groups and volumes, drawn: a GROW_VOLUME of an offered volume by part of an offered
+ * reserved disk entry it may grow by (the same role and reservation), or a SHRINK_VOLUME of one
+ * by less than its size. Recorded in the model (`resizes`); undefined when the offer holds
+ * nothing to resize.
+ */
+function planResize(model: FrameworkModel, offer: Offer, offered: Resources, nowMs: number): PlannedConversions | undefined {
+  const volumes = offered.persistentVolumes().entries().filter((entry) => entry.type === 'SCALAR');
+  if (volumes.length === 0) return undefined;
+  const volume = model.pick(volumes);
+  const size = volume.type === 'SCALAR' ? volume.value : 0;
+  const disk = reservedDisk(offered).filter((entry) => entry.role === volume.role && entry.reservation?.key === volume.reservation?.key && entry.type === 'SCALAR' && entry.value >= 1);
+  const grow = model.random.next() < GROW_SHARE && disk.length > 0;
+  const json = Resources.of([volume]).toJSON()[0];
+  if (json === undefined) return undefined;
+  const sized = (amount: number): Resources => Resources.fromJSON([{ ...json, scalar: { value: amount } }]);
+  if (grow) {
+    const source = model.pick(disk);
+    const amount = Math.min(source.type === 'SCALAR' ? Math.floor(source.value) : 0, model.pick(VOLUME_SIZES_MB));
+    const addition = Resources.of([{ ...(source as ScalarResource), value: amount }]);
+    const grown = sized(size + amount);
+    model.conversionsSent.grow++;
+    model.recordResize('GROW_VOLUME', offer.agentId, volume, size, size + amount, nowMs);
+    model.log(`${model.name} grows ${Resources.of([volume]).format()} by ${addition.format()} on ${offer.agentId} (offer ${offer.id})`);
+    const operation: Operation = { type: 'GROW_VOLUME', growVolume: { volume: json, addition: addition.toJSON()[0] as typeof json } };
+    return { operations: [operation], tasks: [], available: offered.subtract(Resources.of([volume])).subtract(addition).add(grown) };
+  }
+  if (size < 2) return undefined;
+  const subtract = 1 + model.random.nextInt(Math.floor(size) - 1);
+  model.conversionsSent.shrink++;
+  model.recordResize('SHRINK_VOLUME', offer.agentId, volume, size, size - subtract, nowMs);
+  model.log(`${model.name} shrinks ${Resources.of([volume]).format()} by ${subtract} on ${offer.agentId} (offer ${offer.id})`);
+  const freed = Resources.of([volume]).withoutVolumes().toJSON().map((entry) => ({ ...entry, scalar: { value: subtract } }));
+  const operation: Operation = { type: 'SHRINK_VOLUME', shrinkVolume: { volume: json, subtract: { value: subtract } } };
+  return { operations: [operation], tasks: [], available: offered.subtract(Resources.of([volume])).add(sized(size - subtract)).add(Resources.fromJSON(freed)) };
 }

@@ -33,6 +33,11 @@
  * the executors the master tracks run, and every executor runs a task the master has RUNNING
  * there; every task launched settled (terminal, RUNNING everywhere, or unreachable); torn-down
  * frameworks left nothing behind; and reconciliation, implicit and explicit, agrees.
+ * With task groups (`ChaosOptions.taskGroups`): after every step, a group is all-or-nothing at the
+ * master and its tasks run under its executor (`taskGroupsHold`); at quiescence, no task of a group
+ * still runs once a sibling failed or was killed (`groupPolicyHolds`); and, with volumes, between
+ * two checks of one master a volume's size changes only when a framework resized it, keeping its
+ * persistence id (`resizesKeepVolumes`).
  */
 import { z } from 'zod';
 import { dispatch } from '../../lib/actor';
@@ -44,7 +49,7 @@ import { GAUGED_RESOURCES } from '../../actors/master/metrics';
 import type { AgentView, HoldingView } from '../../actors/allocator';
 import type { Agent } from '../../actors/agent';
 import type { AgentPhase } from '../../actors/agent/agent';
-import { describeStream, isAgentRemoval, type FrameworkModel, type LaunchedTask, type Observation, type ReconciliationAnswer } from './chaos-framework';
+import { describeStream, isAgentRemoval, SHARED_PERSISTENCE_IDS, type FrameworkModel, type LaunchedTask, type Observation, type ReconciliationAnswer, type SentResize } from './chaos-framework';
 import type { Cluster } from './simulation';
 import { firstDifference } from '../support/text-difference';
 
@@ -866,3 +871,91 @@ export function reconciliationAgrees(snapshot: ClusterSnapshot, model: Framework
   }
   return broken;
 }
+
+// ---- task groups (`ChaosOptions.taskGroups`) -----------------------------------------------------
+
+/** Every task the master has of a framework: live, unreachable and completed. */
+function masterTasksOf(snapshot: ClusterSnapshot, frameworkId: string): MasterTask[] {
+  const framework = snapshot.master.frameworks.find((candidate) => candidate.id === frameworkId);
+  return framework === undefined ? [] : [...framework.tasks, ...framework.unreachable_tasks, ...framework.completed_tasks];
+}
+
+/**
+ * After every step, for each task group the framework launched:
+ *   - all-or-nothing at the master: no task of it was refused (TASK_ERROR) while another was
+ *     admitted (the master has it, or its agent or executor reported on it); a group invalid on
+ *     purpose is never admitted;
+ *   - each task of it the master has names the group's executor, and an executor that runs one
+ *     is the group's (a DEFAULT executor's tasks each have its id).
+ */
+export function taskGroupsHold(snapshot: ClusterSnapshot, model: FrameworkModel): string[] {
+  const frameworkId = model.frameworkId;
+  if (frameworkId === undefined || model.groups.size === 0) return [];
+  const atMaster = new Map(masterTasksOf(snapshot, frameworkId).map((task) => [task.id, task] as const));
+  const broken: string[] = [];
+  for (const group of model.groups.values()) {
+    const tasks = group.taskIds.map((taskId) => model.tasks.get(taskId)).filter((task) => task !== undefined);
+    const refused = tasks.filter((task) => task.updates.some((update) => update.state === 'TASK_ERROR')).map((task) => task.taskId);
+    const admitted = tasks.filter((task) => atMaster.has(task.taskId) || task.updates.some((update) => update.source !== undefined && update.source !== 'SOURCE_MASTER')).map((task) => task.taskId);
+    const what = `${model.name}'s group ${group.id} (${group.taskIds.join(', ')} under ${group.executorId} on ${group.agentId})`;
+    if (refused.length > 0 && admitted.length > 0) broken.push(`${what}: the master refused ${refused.join(', ')} (TASK_ERROR) but admitted ${admitted.join(', ')}`);
+    if (group.invalid !== undefined && admitted.length > 0) broken.push(`${what}, invalid on purpose (${group.invalid}): the master admitted ${admitted.join(', ')}`);
+    for (const taskId of group.taskIds) {
+      const task = atMaster.get(taskId);
+      if (task !== undefined && task.executor_id !== group.executorId) broken.push(`${what}: the master has ${taskId} under ${task.executor_id ?? 'no executor'}`);
+    }
+    for (const executor of snapshot.executors) {
+      if (executor.frameworkId !== frameworkId || executor.executorId === group.executorId) continue;
+      for (const taskId of executor.runningTaskIds.filter((candidate) => group.taskIds.includes(candidate))) broken.push(`${what}: ${taskId} runs under ${executor.executorId} on ${executor.agentId}`);
+    }
+  }
+  return broken;
+}
+
+/**
+ * Once settled, the default executor's group policy held: for each group of which a task ended
+ * TASK_FAILED or TASK_KILLED as its agent or executor told (not the master's own word), no other
+ * task of it is RUNNING at the master, or runs in the group's executor.
+ */
+export function groupPolicyHolds(snapshot: ClusterSnapshot, model: FrameworkModel): string[] {
+  const frameworkId = model.frameworkId;
+  if (frameworkId === undefined || model.groups.size === 0) return [];
+  const tasks = masterTasksOf(snapshot, frameworkId);
+  const broken: string[] = [];
+  for (const group of model.groups.values()) {
+    const ended = tasks.find((task) => group.taskIds.includes(task.id) && (task.state === 'TASK_FAILED' || task.state === 'TASK_KILLED') &&
+      task.statuses.some((status) => status.state === task.state && status.source !== 'SOURCE_MASTER'));
+    if (ended === undefined) continue;
+    const what = `${model.name}'s group ${group.id}: ${ended.id} ended ${ended.state}`;
+    for (const task of tasks.filter((candidate) => group.taskIds.includes(candidate.id) && candidate.id !== ended.id && candidate.state === 'TASK_RUNNING')) {
+      broken.push(`${what}, but the master still has ${task.id} RUNNING on ${task.slave_id}`);
+    }
+    for (const executor of snapshot.executors.filter((candidate) => candidate.frameworkId === frameworkId && candidate.executorId === group.executorId)) {
+      for (const taskId of executor.runningTaskIds.filter((candidate) => candidate !== ended.id && group.taskIds.includes(candidate))) {
+        broken.push(`${what}, but ${group.executorId} on ${executor.agentId} still runs ${taskId}`);
+      }
+    }
+  }
+  return broken;
+}
+
+/**
+ * With volumes and task groups: between two checks of one master, a volume of an agent (a role
+ * and persistence id) in both changed size only if a framework sent a resize of it (a resize keeps
+ * the volume's id: the same volume, another size). Ids makers share (`SHARED_PERSISTENCE_IDS`) are
+ * left out: one may be destroyed and made again, of another size, in between.
+ */
+export function resizesKeepVolumes(agentId: string, before: Resources, now: Resources, resizes: readonly SentResize[]): string[] {
+  const broken: string[] = [];
+  const key = (entry: Resource): string => JSON.stringify([entry.role, entry.volume?.id]);
+  const earlier = new Map(before.persistentVolumes().entries().map((entry) => [key(entry), entry] as const));
+  for (const entry of now.persistentVolumes()) {
+    const id = entry.volume?.id ?? '';
+    const was = earlier.get(key(entry));
+    if (was === undefined || SHARED_PERSISTENCE_IDS.includes(id) || Resources.of([was]).equals(Resources.of([entry]))) continue;
+    const resized = resizes.some((resize) => resize.agentId === agentId && resize.role === entry.role && resize.persistenceId === id);
+    if (!resized) broken.push(`agent ${agentId}: the volume ${Resources.of([was]).format()} is now ${Resources.of([entry]).format()} at the master, though nothing resized it`);
+  }
+  return broken;
+}
+

@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { replayFlags, runChaos, type ReservationCounts } from './chaos';
+import { replayFlags, runChaos, type ChaosReport, type ReservationCounts } from './chaos';
 import type { SimulatedFetchOutcome } from './simulated-fetch';
 
 /** One seed's outcome. */
@@ -27,6 +27,8 @@ export interface SeedResult {
   readonly fetches?: Readonly<Record<SimulatedFetchOutcome, number>>;
   /** With `SeedSettings.reservations` (or `volumes`), a passed seed's reservations and volumes (`ChaosReport.reservations`). */
   readonly reservations?: ReservationCounts;
+  /** With `SeedSettings.taskGroups`, a passed seed's task groups and resizes (`ChaosReport.taskGroups`). */
+  readonly taskGroups?: ChaosReport['taskGroups'];
   readonly wallMs: number;
 }
 
@@ -53,6 +55,8 @@ export interface SeedSettings {
   readonly reservations?: boolean;
   /** Frameworks and an operator create and destroy persistent volumes too (`ChaosOptions.volumes`, which implies `reservations`). */
   readonly volumes?: boolean;
+  /** Actor frameworks launch task groups, and resize volumes with `volumes` (`ChaosOptions.taskGroups`). */
+  readonly taskGroups?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -103,11 +107,13 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.fetch === true ? { fetch: true } : {}),
       ...(settings.reservations === true ? { reservations: true } : {}),
       ...(settings.volumes === true ? { volumes: true } : {}),
+      ...(settings.taskGroups === true ? { taskGroups: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
       tasksLaunched: report.tasksLaunched, wallMs: performance.now() - started, ...(settings.fetch === true ? { fetches: report.fetches } : {}),
       ...(settings.reservations === true || settings.volumes === true ? { reservations: report.reservations } : {}),
+      ...(settings.taskGroups === true ? { taskGroups: report.taskGroups } : {}),
     };
   } catch (error) {
     return { seed, passed: false, failure: describeFailure(seed, settings, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };

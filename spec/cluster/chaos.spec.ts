@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { createHook } from 'node:async_hooks';
 import { availableParallelism, hostname } from 'node:os';
 import * as path from 'node:path';
-import { isAgentRemoval, isReconciliationAnswer, offerViolation, settleStream, streamOrderViolation, volumeOf, type Observation } from './chaos-framework';
-import { acknowledgedUpdatesGone, reservationsAgree, stepInvariants, totalsHoldDeclared, volumesHold, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
+import { FrameworkModel, isAgentRemoval, isReconciliationAnswer, offerViolation, settleStream, streamOrderViolation, volumeOf, type LaunchedGroup, type Observation } from './chaos-framework';
+import { acknowledgedUpdatesGone, groupPolicyHolds, reservationsAgree, resizesKeepVolumes, stepInvariants, taskGroupsHold, totalsHoldDeclared, volumesHold, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
+import { Prng } from '../../lib/process';
 import { ChaosFailure, runChaos, type ChaosReport, type ReservationCounts, type StepKind } from './chaos';
 import { offerOfV1, statusOfV1 } from './chaos-http-framework';
 import { v1Offer, v1OfferFormat, v1TaskStatus } from '../../lib/v1/json';
@@ -109,6 +110,16 @@ const DEFAULT_VOLUME_STEPS = 120;
  * reported with seed 56 (`npm run chaos -- --seed 56 --steps 150 --volumes`).
  */
 const DEFAULT_VOLUME_BASE_SEED = 5_405;
+/**
+ * Runs where actor frameworks launch task groups on DEFAULT executors too (`ChaosOptions.taskGroups`),
+ * now and then invalid on purpose; the second with `HA_MASTERS` masters and recovering agents, the
+ * third with volumes (which frameworks GROW and SHRINK as well).
+ */
+const DEFAULT_TASK_GROUP_RUNS = 3;
+/** Steps per run with task groups. */
+const DEFAULT_TASK_GROUP_STEPS = 120;
+/** The first seed of the runs with task groups (also the one the task groups replay test runs twice, with volumes). */
+const DEFAULT_TASK_GROUP_BASE_SEED = 5_501;
 /** The seed the replay test runs twice. */
 const REPLAYED_SEED = 7;
 /** What a run without real I/O creates of Node's async resources: promises and turns of the event loop, no file, socket, process or timer. */
@@ -146,6 +157,8 @@ const reservationSteps = integerFromEnvironment('CHAOS_RESERVATION_STEPS', DEFAU
 const reservationSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_RESERVATION_RUNS', DEFAULT_RESERVATION_RUNS) }, (_, index) => DEFAULT_RESERVATION_BASE_SEED + index);
 const volumeSteps = integerFromEnvironment('CHAOS_VOLUME_STEPS', DEFAULT_VOLUME_STEPS);
 const volumeSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_VOLUME_RUNS', DEFAULT_VOLUME_RUNS) }, (_, index) => DEFAULT_VOLUME_BASE_SEED + index);
+const taskGroupSteps = integerFromEnvironment('CHAOS_TASK_GROUP_STEPS', DEFAULT_TASK_GROUP_STEPS);
+const taskGroupSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_TASK_GROUP_RUNS', DEFAULT_TASK_GROUP_RUNS) }, (_, index) => DEFAULT_TASK_GROUP_BASE_SEED + index);
 const jobs = Math.max(1, integerFromEnvironment('CHAOS_JOBS', availableParallelism()));
 
 /** Every seeded run, short ones first, in the order their tests run. */
@@ -175,6 +188,12 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
     seed, settings: {
       steps: volumeSteps, hashTrace: false, volumes: true,
       ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}), ...(index % 4 === 2 ? { httpFrameworks: true } : {}),
+    },
+  })),
+  ...taskGroupSeeds.map((seed, index) => ({
+    seed, settings: {
+      steps: taskGroupSteps, hashTrace: false, taskGroups: true,
+      ...(index % 3 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}), ...(index % 3 === 2 ? { volumes: true } : {}),
     },
   })),
 ];
@@ -444,6 +463,80 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     });
   });
 
+  describe('the task group checks (--task-groups)', () => {
+    const group: LaunchedGroup = { id: 'g0', agentId: 'S0', executorId: 'pod-0', taskIds: ['g0', 'g1'] };
+
+    /** Framework F's model with group g0 (tasks g0 and g1 under DEFAULT executor pod-0 on S0), each task having heard `heard`. */
+    function modelWith(heard: Record<string, Observation[]>, launched: LaunchedGroup = group): FrameworkModel {
+      const model = new FrameworkModel('fw0', '*', false, 3_600, new Prng(1), () => undefined);
+      model.frameworkId = 'F';
+      model.groups.set(launched.id, launched);
+      for (const taskId of launched.taskIds) {
+        model.tasks.set(taskId, { taskId, agentId: 'S0', command: 'serve', resources: Resources.parse('cpus:0.25;mem:64'), launchedAtMs: 0, updates: heard[taskId] ?? [], settled: heard[taskId]?.at(-1), group: launched });
+      }
+      return model;
+    }
+
+    /** The base snapshot with F's tasks at the master replaced by `tasks` (live, or completed when terminal) and pod-0 running `running`. */
+    function withGroup(tasks: Array<Partial<MasterTask> & { id: string }>, running: string[] = []): ClusterSnapshot {
+      const base = snapshot();
+      const full = tasks.map((task): MasterTask => ({ framework_id: 'F', slave_id: 'S0', state: 'TASK_RUNNING', resources: {}, executor_id: 'pod-0', statuses: [], ...task }));
+      const framework = base.master.frameworks[0] as MasterView['frameworks'][number];
+      return {
+        ...base,
+        master: { ...base.master, frameworks: [{ ...framework, tasks: full.filter((task) => task.state === 'TASK_RUNNING'), completed_tasks: full.filter((task) => task.state !== 'TASK_RUNNING') }] },
+        executors: [{ agentPid: 'slave(1)@chaos:5050', agentId: 'S0', frameworkId: 'F', executorId: 'pod-0', custom: true, runningTaskIds: running }],
+      };
+    }
+
+    const refused = observed('TASK_ERROR', { source: 'SOURCE_MASTER', reason: 'REASON_TASK_GROUP_INVALID', uuid: undefined });
+
+    it('hold for a group admitted whole, and for one refused whole', () => {
+      expect(taskGroupsHold(withGroup([{ id: 'g0' }, { id: 'g1' }], ['g0', 'g1']), modelWith({ g0: [observed('TASK_RUNNING')], g1: [observed('TASK_RUNNING')] }))).to.deep.equal([]);
+      expect(taskGroupsHold(withGroup([]), modelWith({ g0: [refused], g1: [refused] }, { ...group, invalid: 'taskWithoutCommand' }))).to.deep.equal([]);
+    });
+
+    it('catch a group the master refused in part, and one invalid on purpose that it admitted', () => {
+      expect(taskGroupsHold(withGroup([{ id: 'g1' }]), modelWith({ g0: [refused] }))).to.deep.equal([
+        "fw0's group g0 (g0, g1 under pod-0 on S0): the master refused g0 (TASK_ERROR) but admitted g1",
+      ]);
+      expect(taskGroupsHold(withGroup([{ id: 'g0' }, { id: 'g1' }]), modelWith({}, { ...group, invalid: 'executorWithoutType' }))).to.deep.equal([
+        "fw0's group g0 (g0, g1 under pod-0 on S0), invalid on purpose (executorWithoutType): the master admitted g0, g1",
+      ]);
+    });
+
+    it("catch a group's task under another executor, at the master or running", () => {
+      const snapshotted = withGroup([{ id: 'g0' }, { id: 'g1', executor_id: 'pod-9' }]);
+      const moved = { ...snapshotted, executors: [...snapshotted.executors, { agentPid: 'slave(1)@chaos:5050', agentId: 'S0', frameworkId: 'F', executorId: 'pod-9', custom: true, runningTaskIds: ['g1'] }] };
+      expect(taskGroupsHold(moved, modelWith({}))).to.deep.equal([
+        "fw0's group g0 (g0, g1 under pod-0 on S0): the master has g1 under pod-9",
+        "fw0's group g0 (g0, g1 under pod-0 on S0): g1 runs under pod-9 on S0",
+      ]);
+    });
+
+    it("catch a task of a group still running once a sibling failed or was killed (its executor's word), not once one finished", () => {
+      const failed = { id: 'g0', state: 'TASK_FAILED' as const, statuses: [{ state: 'TASK_FAILED' as const, timestamp: 1, source: 'SOURCE_EXECUTOR' }] };
+      expect(groupPolicyHolds(withGroup([failed, { id: 'g1' }], ['g1']), modelWith({}))).to.deep.equal([
+        "fw0's group g0: g0 ended TASK_FAILED, but the master still has g1 RUNNING on S0",
+        "fw0's group g0: g0 ended TASK_FAILED, but pod-0 on S0 still runs g1",
+      ]);
+      const finished = { ...failed, state: 'TASK_FINISHED' as const, statuses: [{ state: 'TASK_FINISHED' as const, timestamp: 1, source: 'SOURCE_EXECUTOR' }] };
+      expect(groupPolicyHolds(withGroup([finished, { id: 'g1' }], ['g1']), modelWith({}))).to.deep.equal([]);
+      expect(groupPolicyHolds(withGroup([failed, { id: 'g1', state: 'TASK_KILLED' }]), modelWith({}))).to.deep.equal([]);
+    });
+
+    it('let a volume change size only when a framework resized it, keeping its id', () => {
+      const disk = Resources.parse('disk:100').reservedDynamically('web', dynamicReservation('ops'));
+      const before = volumeOf(disk.entries()[0] as Resource, 60, 'fw0-v0', 'fw0/fw0-v0', 'ops');
+      const after = volumeOf(disk.entries()[0] as Resource, 40, 'fw0-v0', 'fw0/fw0-v0', 'ops');
+      const shrink = { kind: 'SHRINK_VOLUME' as const, agentId: 'S0', role: 'web', persistenceId: 'fw0-v0', fromMb: 60, toMb: 40, atMs: 0 };
+      expect(resizesKeepVolumes('S0', before, after, [shrink])).to.deep.equal([]);
+      expect(resizesKeepVolumes('S0', before, before, [])).to.deep.equal([]);
+      expect(resizesKeepVolumes('S0', before, after, [])).to.deep.equal([`agent S0: the volume ${before.format()} is now ${after.format()} at the master, though nothing resized it`]);
+      expect(resizesKeepVolumes('S1', before, after, [shrink]), 'a resize on another agent').to.have.length(1);
+    });
+  });
+
   describe('the volume checks (--volumes)', () => {
     const declared = Resources.parse('cpus:4;mem:4096;disk:1000');
     const disk = Resources.parse('disk:100').reservedDynamically('web', dynamicReservation('ops'));
@@ -559,6 +652,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
         expect(result.tasksLaunched, 'tasks launched').to.be.greaterThan(0);
         if (settings.reservations === true || settings.volumes === true) expectReservationsMadeAndUnmade(result.reservations);
         if (settings.volumes === true) expectVolumesMadeAndUsed(result.reservations);
+        if (settings.taskGroups === true) expect(result.taskGroups?.groups, 'task groups launched').to.be.greaterThan(0);
       });
     }
 
@@ -600,6 +694,12 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
       describe(`${volumeSeeds.length} run(s) of ${volumeSteps} random steps where frameworks and an operator create, use and destroy persistent volumes (every other one with ${HA_MASTERS} masters and recovering agents, the third with v1 HTTP frameworks)`, () => {
         const before = seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + httpSeeds.length + fetchSeeds.length + reservationSeeds.length;
         volumeSeeds.forEach((_seed, index) => seededTest(before + index));
+      });
+    }
+    if (taskGroupSeeds.length > 0) {
+      describe(`${taskGroupSeeds.length} run(s) of ${taskGroupSteps} random steps where actor frameworks launch task groups on DEFAULT executors, some invalid on purpose (the second with ${HA_MASTERS} masters and recovering agents, the third with volumes grown and shrunk)`, () => {
+        const before = seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + httpSeeds.length + fetchSeeds.length + reservationSeeds.length + volumeSeeds.length;
+        taskGroupSeeds.forEach((_seed, index) => seededTest(before + index));
       });
     }
   });
@@ -675,6 +775,17 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     expect(first.reservations.frameworkInvalidOnPurpose, 'operations sent invalid on purpose').to.be.greaterThan(0);
     expect(first.events.some((line) => /the operator's .*(create|destroy)-volumes.* is answered 202/.test(line)), "the operator's volume calls done").to.equal(true);
     expect(second.reservations).to.deep.equal(first.reservations);
+    expect(second.digest).to.equal(first.digest);
+    expect(second.trace).to.deep.equal(first.trace);
+  });
+
+  it(`replays a seed with task groups and volumes exactly: seed ${DEFAULT_TASK_GROUP_BASE_SEED} twice gives the same message trace and event log, groups launched (some invalid on purpose) and volumes resized`, async () => {
+    const first = await runChaos({ seed: DEFAULT_TASK_GROUP_BASE_SEED, steps: 60, taskGroups: true, volumes: true, hashTrace: true });
+    const second = await runChaos({ seed: DEFAULT_TASK_GROUP_BASE_SEED, steps: 60, taskGroups: true, volumes: true, hashTrace: true });
+    expect(first.taskGroups.groups, 'groups launched').to.be.greaterThan(0);
+    expect(first.taskGroups.invalidGroups, 'groups invalid on purpose').to.be.greaterThan(0);
+    expect(first.taskGroups.grows + first.taskGroups.shrinks, 'resizes sent').to.be.greaterThan(0);
+    expect(second.taskGroups).to.deep.equal(first.taskGroups);
     expect(second.digest).to.equal(first.digest);
     expect(second.trace).to.deep.equal(first.trace);
   });

@@ -65,7 +65,7 @@ import type { Credential } from '../../lib/authentication';
 import { ChaosHttpScheduler, CALL_LOSS_FRACTIONS, type HttpMasterDirectory } from './chaos-http-framework';
 import { apiActorId } from '../../actors/master/v1-scheduler';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, RESERVING_FRAMEWORK_ROLES, type ReconciliationAnswer } from './chaos-framework';
-import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, readSnapshot, reconciliationAgrees, reservationsAgree, stepInvariants, type ClusterSnapshot } from './chaos-invariants';
+import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, groupPolicyHolds, readSnapshot, reconciliationAgrees, reservationsAgree, resizesKeepVolumes, stepInvariants, taskGroupsHold, type ClusterSnapshot } from './chaos-invariants';
 import { Resources } from '../../lib/resources';
 import type { HttpResponse } from '../../lib/process';
 import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../../lib/ha/election';
@@ -301,17 +301,28 @@ export interface ChaosOptions {
    * volumes held by its agent, at the master and at the agent, while it runs (`volumesHold`).
    */
   readonly volumes?: boolean;
+  /**
+   * Task groups (actor frameworks only, `TaskGroupUse`): now and then a framework launches a
+   * group of 2-3 tasks on a DEFAULT executor of its own (`LAUNCH_GROUP`) instead of single tasks,
+   * now and then invalid on purpose (a task without a command, an executor without a type: every
+   * task of it TASK_ERROR); with `volumes`, frameworks GROW and SHRINK volumes they are offered too.
+   * Checked (`taskGroupsHold`, `groupPolicyHolds`, `resizesKeepVolumes`): a group is all-or-nothing
+   * at the master; each task of a group runs under its group's executor; once settled, no task of
+   * a group a sibling of which failed or was killed still runs; a volume's size changes only by a
+   * resize, which keeps its id. Off, a run draws as before the option existed.
+   */
+  readonly taskGroups?: boolean;
 }
 
 /** How a run was set up, besides its seed and steps: what its replay command must say again. */
-export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations' | 'volumes'>;
+export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations' | 'volumes' | 'taskGroups'>;
 
 /** The flags of `npm run chaos` that replay a run set up so (after `--seed S --steps N`), each with its leading space. */
 export function replayFlags(settings: ReplaySettings): string {
   return `${settings.registryFaults === false ? ' --no-registry-faults' : ''}${(settings.masters ?? 1) > 1 ? ` --masters ${settings.masters}` : ''}` +
     `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}${settings.operatorView === true ? ' --operator-view' : ''}` +
     `${settings.httpFrameworks === true ? ' --http-frameworks' : ''}${settings.fetch === true ? ' --fetch' : ''}` +
-    `${settings.volumes === true ? ' --volumes' : settings.reservations === true ? ' --reservations' : ''}`;
+    `${settings.volumes === true ? ' --volumes' : settings.reservations === true ? ' --reservations' : ''}${settings.taskGroups === true ? ' --task-groups' : ''}`;
 }
 
 /** The agents (pids) and frameworks (ids) registered and connected at the master, as a check read them. */
@@ -346,6 +357,8 @@ export interface ChaosReport {
   readonly fetches: Readonly<Record<SimulatedFetchOutcome, number>>;
   /** With `ChaosOptions.reservations`: what was reserved and unreserved (`ReservationCounts`). */
   readonly reservations: ReservationCounts;
+  /** With `ChaosOptions.taskGroups`: the groups the frameworks launched (those invalid on purpose among them), and the resizes they sent. */
+  readonly taskGroups: { readonly groups: number; readonly invalidGroups: number; readonly grows: number; readonly shrinks: number };
 }
 
 /** What a run with reservations did with them. */
@@ -516,6 +529,8 @@ class ChaosRun {
   private lastReservations: { readonly master: unknown; readonly byAgent: ReadonlyMap<string, Resources> } | undefined;
   /** Operator answers that were not expected, until the next check. */
   private readonly operatorViolations: string[] = [];
+  /** With task groups and volumes: volumes whose size changed with no resize of them sent (`resizesKeepVolumes`), until the next check. */
+  private readonly resizeViolations: string[] = [];
   /** Operator calls sent and not answered yet. */
   private operatorCallsPending = 0;
   /** Persistence ids the operator has made up so far (`operator-v<n>`). */
@@ -596,6 +611,7 @@ class ChaosRun {
         frameworkTasksOnVolumes: this.sentByFrameworks('tasksOnVolumes'),
         frameworkInvalidOnPurpose: this.sentByFrameworks('invalid'),
       },
+      taskGroups: { groups: this.sentByFrameworks('groups'), invalidGroups: this.sentByFrameworks('invalidGroups'), grows: this.sentByFrameworks('grow'), shrinks: this.sentByFrameworks('shrink') },
     };
   }
 
@@ -860,9 +876,11 @@ class ChaosRun {
     const last = this.lastReservations;
     this.lastReservations = { master, byAgent };
     if (last === undefined || last.master !== master) return;
+    const resizes = this.options.taskGroups === true ? this.models.flatMap((model) => model.resizes) : [];
     for (const [agentId, now] of byAgent) {
       const before = last.byAgent.get(agentId);
       if (before === undefined || before.equals(now)) continue;
+      if (this.options.taskGroups === true) this.resizeViolations.push(...resizesKeepVolumes(agentId, before, now, resizes));
       const grew = !before.contains(now);
       const shrank = !now.contains(before);
       if (grew) this.reservationChanges.grew++;
@@ -1184,7 +1202,7 @@ class ChaosRun {
     if (name === 'UnregisterFramework') model.teardownLost = true;
     if (name === 'AcceptOffers') {
       for (const operation of AcceptOffers.validate(message.body).operations) {
-        for (const task of operation.launch?.taskInfos ?? []) model.updateDropped(task.taskId);
+        for (const task of operation.launch?.taskInfos ?? operation.launchGroup?.taskGroup.tasks ?? []) model.updateDropped(task.taskId);
       }
     }
   }
@@ -1199,6 +1217,8 @@ class ChaosRun {
     // Drawn only with HTTP frameworks, after the rest: a run without them draws as before.
     if (this.options.httpFrameworks === true && this.random.next() < HTTP_FRAMEWORK_PROBABILITY) this.httpModels.add(model);
     if (this.options.volumes === true) model.volumes = 'full';
+    // Actor frameworks only (the v1 HTTP ones send no LAUNCH_GROUP); no draw: a run without them draws as before.
+    if (this.options.taskGroups === true && !this.httpModels.has(model)) model.taskGroups = true;
     this.log(`framework ${model.name}: role ${model.role}, failover timeout ${model.failoverTimeoutSeconds} s${model.partitionAware ? ', partition-aware' : ''}${model.checkpoint ? ', checkpointing' : ''}${this.httpModels.has(model) ? ', v1 HTTP' : ''}`);
     this.models.push(model);
     model.principal = this.credentialOf(model)?.principal;
@@ -1384,7 +1404,7 @@ class ChaosRun {
     broken.push(...acknowledgedUpdatesGone(snapshot, new Set(live.flatMap((model) => model.heardUuids()))));
     for (const model of this.models.filter((candidate) => candidate.tornDown)) broken.push(...frameworkGone(snapshot, model));
     for (const [model, { implicit, explicit }] of answers) {
-      broken.push(...frameworkSettled(snapshot, model, explicit), ...reconciliationAgrees(snapshot, model, implicit, explicit));
+      broken.push(...frameworkSettled(snapshot, model, explicit), ...reconciliationAgrees(snapshot, model, implicit, explicit), ...groupPolicyHolds(snapshot, model));
     }
     this.fail(broken);
     const liveTasks = snapshot.master.frameworks.map((framework) => `${framework.name} ${framework.tasks.length} live`).join(', ');
@@ -1429,6 +1449,8 @@ class ChaosRun {
       ...this.fetchViolations.splice(0),
       ...reservationsAgree(snapshot, this.reservationsConverged(false)),
       ...this.operatorViolations.splice(0),
+      ...this.models.flatMap((model) => taskGroupsHold(snapshot, model)),
+      ...this.resizeViolations.splice(0),
       ...this.models.flatMap((model) => model.offerViolations.splice(0).map((violation) => `${model.name} was made an ${violation}`)),
       ...this.cluster.launcher.abortedButRunning().map(({ launch }) => `executor ${launch.executorId} (run ${launch.runId}) on ${launch.agentPid} runs though its agent aborted its launch`),
     ];
