@@ -250,10 +250,13 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   // The same answer in protobuf (`Accept: application/x-protobuf`): rendered as above, then
   // encoded over turns (`encodeInTurns`, outside the mailbox: its steps hold the whole process).
   await dispatch(cluster.master.master, (master) => master.operatorEncodingFigures());
+  const encodingCollections = new GcPauses();
   const v1Protobuf = await serveState(cluster, V1_GET_STATE_PROTOBUF_REQUEST);
+  const encodingPauses = await encodingCollections.stop();
   const encoding = await dispatch(cluster.master.master, (master) => master.operatorEncodingFigures());
   const encodingTurnMs = encoding?.longestTurnMs ?? 0;
-  progress(`GET_STATE in protobuf: longest rendering turn ${round(v1Protobuf.blockMs)} ms, longest encoding step ${round(encodingTurnMs)} ms (the process used ${round(encoding?.longestTurnCpuMs ?? 0)} ms of CPU in it) of ${encoding?.turns ?? 0} (at most ${encoding?.mostCharsInATurn ?? 0} characters a step), answered after ${round(v1Protobuf.settledMs)} ms, ${v1Protobuf.bytes} bytes`);
+  const gcInEncodingStepMs = encoding === undefined ? 0 : pauseMsWithin(encodingPauses, encoding.longestTurnAt, encoding.longestTurnAt + encodingTurnMs);
+  progress(`GET_STATE in protobuf: longest rendering turn ${round(v1Protobuf.blockMs)} ms, longest encoding step ${round(encodingTurnMs)} ms (${round(gcInEncodingStepMs)} ms of it collecting garbage; the process used ${round(encoding?.longestTurnCpuMs ?? 0)} ms of CPU in it) of ${encoding?.turns ?? 0} (at most ${encoding?.mostCharsInATurn ?? 0} characters a step), answered after ${round(v1Protobuf.settledMs)} ms, ${v1Protobuf.bytes} bytes`);
   row('v1_state_protobuf_block_ms', round(Math.max(v1Protobuf.blockMs, encodingTurnMs)));
   // An operator event stream opened then: its SUBSCRIBED carries the same state (it was made in
   // one turn until 2026-12-06: ~280 ms at 10k agents, the bench did not measure it).

@@ -280,7 +280,9 @@ export class OperatorApi {
       turns: sum.turns + figures.turns,
       chars: sum.chars + figures.chars,
       mostCharsInATurn: Math.max(sum.mostCharsInATurn, figures.mostCharsInATurn),
-      ...(figures.longestTurnMs > sum.longestTurnMs ? { longestTurnMs: figures.longestTurnMs, longestTurnCpuMs: figures.longestTurnCpuMs } : { longestTurnMs: sum.longestTurnMs, longestTurnCpuMs: sum.longestTurnCpuMs }),
+      ...(figures.longestTurnMs > sum.longestTurnMs
+        ? { longestTurnMs: figures.longestTurnMs, longestTurnCpuMs: figures.longestTurnCpuMs, longestTurnAt: figures.longestTurnAt }
+        : { longestTurnMs: sum.longestTurnMs, longestTurnCpuMs: sum.longestTurnCpuMs, longestTurnAt: sum.longestTurnAt }),
     };
   }
 
@@ -681,7 +683,7 @@ function joined(pieces: ReadonlyArray<string | Uint8Array>): string | Buffer {
 }
 
 /** Nothing encoded yet (`OperatorApi.encodingFigures`). */
-const NO_ENCODINGS: OperatorEncodingFigures = { encodings: 0, turns: 0, chars: 0, mostCharsInATurn: 0, longestTurnMs: 0, longestTurnCpuMs: 0 };
+const NO_ENCODINGS: OperatorEncodingFigures = { encodings: 0, turns: 0, chars: 0, mostCharsInATurn: 0, longestTurnMs: 0, longestTurnCpuMs: 0, longestTurnAt: 0 };
 
 /** Longest path quoted back in an error. */
 const MAX_QUOTED_PATH_CHARS = 256;

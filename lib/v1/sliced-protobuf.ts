@@ -43,6 +43,8 @@ export interface SlicedEncodingFigures {
   readonly longestTurnMs: number;
   /** The process' CPU time in that step, ms (all threads), as the scale benchmark reads a busy machine. */
   readonly longestTurnCpuMs: number;
+  /** When that step began (`performance.now()`), to find the collections in it. */
+  readonly longestTurnAt: number;
 }
 
 /** An encoded message, in pieces (not joined: its bytes are the pieces' concatenation). */
@@ -160,7 +162,7 @@ export class SlicedEncoder {
 
   /** What it did so far. */
   get figures(): SlicedEncodingFigures {
-    return { turns: this.steps, chars: this.chars, mostCharsInATurn: this.mostInAStep, longestTurnMs: 0, longestTurnCpuMs: 0 };
+    return { turns: this.steps, chars: this.chars, mostCharsInATurn: this.mostInAStep, longestTurnMs: 0, longestTurnCpuMs: 0, longestTurnAt: 0 };
   }
 
   /** Encodes about a turn's worth; true once the whole message is encoded. */
@@ -394,6 +396,7 @@ export async function encodeInTurns(
   const encoder = new SlicedEncoder(type, parts, charsPerTurn);
   let longestTurnMs = 0;
   let longestTurnCpuMs = 0;
+  let longestTurnAt = 0;
   for (;;) {
     const start = performance.now();
     const cpuAtStart = process.cpuUsage();
@@ -403,10 +406,11 @@ export async function encodeInTurns(
       const cpu = process.cpuUsage(cpuAtStart);
       longestTurnMs = tookMs;
       longestTurnCpuMs = (cpu.user + cpu.system) / 1000;
+      longestTurnAt = start;
     }
     if (done) break;
     await nextTurn();
     if (abandoned()) return undefined;
   }
-  return { message: encoder.result(), figures: { ...encoder.figures, longestTurnMs, longestTurnCpuMs } };
+  return { message: encoder.result(), figures: { ...encoder.figures, longestTurnMs, longestTurnCpuMs, longestTurnAt } };
 }
