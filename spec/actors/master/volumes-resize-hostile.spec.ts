@@ -60,7 +60,8 @@ describe('actors/master: GROW_VOLUME and SHRINK_VOLUME, hostile review', () => {
     expect(conversion.converted.persistentVolumes().scalar('disk')).to.equal(99.999);
   });
 
-  it('in an ACCEPT: a SHRINK_VOLUME of all but a rounding of the volume is dropped, and the agent keeps its volume', async () => {
+  /** A master, an agent and a framework of eng whose agent holds volume `db` of 100 (reserved by ops), its offer made again. */
+  async function withVolumeOf100(): Promise<{ harness: Harness; agent: AgentHandle; framework: FakeFramework }> {
     const harness = await startHarness();
     const agent = await registerAgent(harness, 'cpus:4;mem:4096;disk:1000');
     const framework = await registerFramework(harness, { roles: ['eng'], capabilities: ['MULTI_ROLE'], principal: 'ops' });
@@ -69,6 +70,11 @@ describe('actors/master: GROW_VOLUME and SHRINK_VOLUME, hostile review', () => {
       { type: 'CREATE', create: { volumes: [volumeJSON(100)] } },
     ]);
     await harness.clock.advance(1_000);
+    return { harness, agent, framework };
+  }
+
+  it('in an ACCEPT: a SHRINK_VOLUME of all but a rounding of the volume is dropped, and the agent keeps its volume', async () => {
+    const { harness, agent, framework } = await withVolumeOf100();
     await accept(harness, framework, latestOffer(framework.probe), [shrink(100, 99.9996)]);
     expect(dropped(harness)).to.include("must be smaller than the size of 'ShrinkVolume.volume'");
     expect(checkpointed(agent)?.persistentVolumes().scalar('disk')).to.equal(100);
@@ -77,14 +83,7 @@ describe('actors/master: GROW_VOLUME and SHRINK_VOLUME, hostile review', () => {
   it('a GROW_VOLUME whose grown size would pass the largest scalar is refused, naming why (the conversion threw: an ACCEPT lost its later operations, an operator got a 500)', async () => {
     const huge = { name: 'disk', type: 'SCALAR', scalar: { value: 9_007_199_254_740 }, role: 'eng', reservation: { principal: 'ops' } } as ResourceJSON;
     expect(resizeConversionOf({ kind: 'GROW_VOLUME', volume: volumeJSON(100), addition: huge }, context)).to.be.a('string').that.includes('exceeds the maximum');
-    const harness = await startHarness();
-    const agent = await registerAgent(harness, 'cpus:4;mem:4096;disk:1000');
-    const framework = await registerFramework(harness, { roles: ['eng'], capabilities: ['MULTI_ROLE'], principal: 'ops' });
-    await accept(harness, framework, latestOffer(framework.probe), [
-      { type: 'RESERVE', reserve: { resources: reservedDisk(100).toJSON() } },
-      { type: 'CREATE', create: { volumes: [volumeJSON(100)] } },
-    ]);
-    await harness.clock.advance(1_000);
+    const { harness, agent, framework } = await withVolumeOf100();
     await accept(harness, framework, latestOffer(framework.probe), [
       { type: 'GROW_VOLUME', growVolume: { volume: volumeJSON(100), addition: huge } },
       { type: 'RESERVE', reserve: { resources: reservedDisk(10).toJSON() } },

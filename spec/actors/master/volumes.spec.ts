@@ -55,6 +55,18 @@ async function setUp(flags: Parameters<typeof startHarness>[0] = {}): Promise<{ 
   return { harness, agent, framework };
 }
 
+/** Sends each operation alone in an ACCEPT of the latest offer: each is dropped, its reason logged, and the agent told nothing. */
+async function expectEachDropped(harness: Harness, agent: AgentHandle, framework: FakeFramework, cases: ReadonlyArray<readonly [Operation, string]>): Promise<void> {
+  for (const [operation, reason] of cases) {
+    harness.captured.records.length = 0;
+    const before = all(agent.probe, 'CheckpointResources').length;
+    await accept(harness, framework, latestOffer(framework.probe), [operation]);
+    expect(dropped(harness), reason).to.include(reason);
+    expect(all(agent.probe, 'CheckpointResources')).to.have.length(before);
+    await harness.clock.advance(1_000);
+  }
+}
+
 /** The reasons logged for operations dropped since `records` was emptied. */
 function dropped(harness: Harness): string {
   return harness.captured.find('dropping an invalid operation').map((entry) => String(entry.reason)).join('\n');
@@ -125,16 +137,7 @@ describe('actors/master: persistent volumes (CREATE, DESTROY)', () => {
       [reserve(existing), 'is a persistent volume (reserve plain disk, then CREATE the volume)'],
       [destroy(existing), "not authorized: a request without a principal is not authorized to destroy volumes created by principal 'ops'"],
     ];
-    let offer = latestOffer(framework.probe);
-    for (const [operation, reason] of cases) {
-      harness.captured.records.length = 0;
-      const before = all(agent.probe, 'CheckpointResources').length;
-      await accept(harness, framework, offer, [operation]);
-      expect(dropped(harness), reason).to.include(reason);
-      expect(all(agent.probe, 'CheckpointResources')).to.have.length(before);
-      await harness.clock.advance(1_000);
-      offer = latestOffer(framework.probe);
-    }
+    await expectEachDropped(harness, agent, framework, cases);
     expect((await metricsOf(harness))['mesos_ts/master/invalid_offer_operations']).to.equal(cases.length);
   });
 
@@ -174,16 +177,7 @@ describe('actors/master: persistent volumes (CREATE, DESTROY)', () => {
       [{ type: 'SHRINK_VOLUME' }, "SHRINK_VOLUME without its 'shrinkVolume' field"],
       [shrink(volume('db-1', 100), 10), "not authorized: a request without a principal is not authorized to resize volumes of role 'eng'"],
     ];
-    let offer = latestOffer(framework.probe);
-    for (const [operation, reason] of cases) {
-      harness.captured.records.length = 0;
-      const before = all(agent.probe, 'CheckpointResources').length;
-      await accept(harness, framework, offer, [operation]);
-      expect(dropped(harness), reason).to.include(reason);
-      expect(all(agent.probe, 'CheckpointResources')).to.have.length(before);
-      await harness.clock.advance(1_000);
-      offer = latestOffer(framework.probe);
-    }
+    await expectEachDropped(harness, agent, framework, cases);
   });
 
   it('a task that takes part of a volume is TASK_ERROR, naming the volume; one that takes it whole runs', async () => {
