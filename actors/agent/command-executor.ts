@@ -44,7 +44,7 @@ export class CommandExecutor extends TaskProcessExecutor {
       this.sendStatusUpdate({ taskId: task.taskId, state: 'TASK_FAILED', message: 'Attempted to run more than one task with a command executor' });
       return;
     }
-    this.run = this.newRun(task, this.options.directory ?? process.cwd());
+    this.run = this.newRun(task, this.sandbox);
     this.run.launch();
   }
 

@@ -201,11 +201,6 @@ export class DefaultExecutor extends TaskProcessExecutor {
     const command = task.command as NonNullable<TaskInfo['command']>;
     return { ...task, command: { ...command, environment: { ...(command.environment ?? {}), MESOS_CONTAINER_IP: this.self().host } } };
   }
-
-  /** The executor's own sandbox, where the tasks' sandboxes go. */
-  private get sandbox(): string {
-    return this.options.directory ?? process.cwd();
-  }
 }
 
 if (require.main === module) void runExecutor(() => new DefaultExecutor());

@@ -52,7 +52,7 @@ export { AgentCheckpoints, applyCheckpoint, checkpointJournalPath, checkpointRec
 export { applyCheckpointedResources, checkpointedResourcesError, checkpointedResourcesPath, recoverCheckpointedResources } from './checkpointed-resources';
 export { FilesActor, FILES_ACTOR_ID, type FileInfoJson, type FilesAccess, type GarbageCollectedAt } from './files';
 export { GarbageCollector, inertSandboxFileSystem, maxAllowedAgeMs, nodeSandboxFileSystem, sandboxDirectories, type GarbageCollectorMetrics, type GarbageCollectorOptions, type SandboxDirectory, type SandboxFileSystem } from './gc';
-export { ProcessLauncher, isProcessStartedAt, killProcessTree, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
+export { ProcessLauncher, isProcessStartedAt, executorEnvironment, type ExecutorExit, type ExecutorLaunch, type LaunchedExecutor, type Launcher, type RecoveredProcess } from './launcher';
 export { AGENT_COUNTERS, AGENT_RESOURCE_METRICS, AgentCounters, agentMetricKind, agentMetrics, agentMetricsSource, type AgentCounter } from './metrics';
 export { ExecutorApi, HttpExecutor, V1_API_NAMESPACE, V1_EXECUTOR_ROUTE, DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS, MAX_EXECUTOR_CALL_BYTES, type ExecutorApiOptions } from './v1-executor';
 export { detectResources, parseAttributes, AttributeParseError, systemProbe, type SystemProbe } from './resources';
@@ -210,22 +210,8 @@ export const DEFAULT_EXECUTOR_PATH = path.join(__dirname, 'default-executor.js')
  * @example defaultExecutorCommand() // { value: process.execPath, shell: false, arguments: [process.execPath, DEFAULT_EXECUTOR_PATH] }
  */
 export function defaultExecutorCommand(flags?: Pick<AgentFlags, 'defaultExecutorPath'>): CommandInfo {
-  const program = flags?.defaultExecutorPath;
-  if (program === undefined) return DEFAULT_EXECUTOR_COMMAND;
-  const known = otherDefaultExecutors.get(program);
-  if (known !== undefined) return known;
-  const command: CommandInfo = program.endsWith('.js') ? { value: process.execPath, shell: false, arguments: [process.execPath, program] } : { value: program, shell: false, arguments: [program] };
-  // One per path (a simulation's many agents share it; never written to), at most two kept.
-  if (otherDefaultExecutors.size >= 2) otherDefaultExecutors.delete(otherDefaultExecutors.keys().next().value!);
-  otherDefaultExecutors.set(program, command);
-  return command;
+  return sharedCommand(programCommand(flags?.defaultExecutorPath ?? DEFAULT_EXECUTOR_PATH));
 }
-
-/** The commands `defaultExecutorCommand` made for other paths, by path. */
-const otherDefaultExecutors = new Map<string, CommandInfo>();
-
-/** The one `defaultExecutorCommand` (the many agents of one process share it; never written to). */
-const DEFAULT_EXECUTOR_COMMAND: CommandInfo = { value: process.execPath, shell: false, arguments: [process.execPath, DEFAULT_EXECUTOR_PATH] };
 
 /**
  * The command that runs the built-in command executor: `commandExecutorPath` if given (a `.js`
@@ -234,29 +220,40 @@ const DEFAULT_EXECUTOR_COMMAND: CommandInfo = { value: process.execPath, shell: 
  * it speaks plain WebSocket only), else `node command-executor.js`.
  */
 export function commandExecutorCommand(flags: AgentFlags, recoverable = false, tls = false): CommandInfo {
-  const command = buildCommandExecutorCommand(flags, recoverable, tls);
-  // The many agents of one process (a simulation) mostly run the same: they share one (never written to).
+  return sharedCommand(buildCommandExecutorCommand(flags, recoverable, tls));
+}
+
+/** The built-in executors' commands kept (the plain and recoverable command executor's, the default executor's, and one more). */
+const MAX_SHARED_EXECUTOR_COMMANDS = 4;
+
+/** The last `MAX_SHARED_EXECUTOR_COMMANDS` executor commands made, by JSON text. */
+const sharedCommands = new Map<string, CommandInfo>();
+
+/**
+ * `command`, or an equal one made before: the many agents of one process (a simulation) run the
+ * same executors, and share one object of each command (never written to).
+ */
+function sharedCommand(command: CommandInfo): CommandInfo {
   const json = JSON.stringify(command);
-  const known = lastCommandExecutors.get(json);
+  const known = sharedCommands.get(json);
   if (known !== undefined) return known;
-  if (lastCommandExecutors.size >= 2) lastCommandExecutors.delete(lastCommandExecutors.keys().next().value!);
-  lastCommandExecutors.set(json, command);
+  if (sharedCommands.size >= MAX_SHARED_EXECUTOR_COMMANDS) sharedCommands.delete(sharedCommands.keys().next().value!);
+  sharedCommands.set(json, command);
   return command;
 }
 
-/** The last two commands `commandExecutorCommand` returned (the plain and the recoverable one), by JSON text. */
-const lastCommandExecutors = new Map<string, CommandInfo>();
+/** How `program` runs: a `.js` script with this node, anything else as it is (`arguments` is the whole argv, argv[0] first: Mesos' rule for `shell: false`). */
+function programCommand(program: string): CommandInfo {
+  if (program.endsWith('.js')) return { value: process.execPath, shell: false, arguments: [process.execPath, program] };
+  return { value: program, shell: false, arguments: [program] };
+}
 
 function buildCommandExecutorCommand(flags: AgentFlags, recoverable: boolean, tls: boolean): CommandInfo {
   const native = !recoverable && !tls && existsSync(NATIVE_COMMAND_EXECUTOR_PATH);
   const program = flags.commandExecutorPath ?? (native ? NATIVE_COMMAND_EXECUTOR_PATH : TYPESCRIPT_COMMAND_EXECUTOR_PATH);
-  // `arguments` is the whole argv, argv[0] first (Mesos' rule for `shell: false`).
-  if (!program.endsWith('.js')) {
-    // The native executor enters its container's cgroups itself, first thing (no shell started before it).
-    const entersCgroups = path.resolve(program) === NATIVE_COMMAND_EXECUTOR_PATH ? { environment: { [ENTERS_CGROUPS_ENV]: '1' } } : {};
-    return { value: program, shell: false, arguments: [program], ...entersCgroups };
-  }
-  return { value: process.execPath, shell: false, arguments: [process.execPath, program] };
+  // The native executor enters its container's cgroups itself, first thing (no shell started before it).
+  if (!program.endsWith('.js') && path.resolve(program) === NATIVE_COMMAND_EXECUTOR_PATH) return { ...programCommand(program), environment: { [ENTERS_CGROUPS_ENV]: '1' } };
+  return programCommand(program);
 }
 
 /**

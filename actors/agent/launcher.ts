@@ -699,16 +699,6 @@ export async function destroyExecutor(remains: ExecutorRemains, signal: NodeJS.S
 }
 
 /**
- * Sends `signal` to the process group led by `rootPid`, its session, and the groups and
- * processes of all their descendants (`destroyExecutor` without a record; the caller knows
- * `rootPid` is the process it means).
- */
-export async function killProcessTree(rootPid: number | undefined, signal: NodeJS.Signals): Promise<void> {
-  if (rootPid === undefined || rootPid <= 1) return;
-  await killTrees([rootPid], signal);
-}
-
-/**
  * The task processes the executor of the run in `directory` recorded (`startTask` in
  * task-process.ts) that check out as its own. The executor and its tasks run as the task's user
  * and can write the file: a hostile task may name any process there, so an entry counts only if
@@ -728,18 +718,19 @@ export async function killProcessTree(rootPid: number | undefined, signal: NodeJ
  */
 export async function killRecordedTasks(directory: string, executorStartTime: string | undefined): Promise<number[]> {
   const text = await readRecord(path.join(directory, TASK_PROCESSES_FILE));
-  const found: number[] = [];
+  // A set: a hostile task may fill the file with thousands of lines naming the same pid.
+  const found = new Set<number>();
   for (const line of text.split('\n')) {
     const match = /^(\d{1,10}) (\d{1,20})$/.exec(line);
     if (match === null) continue;
     const pid = Number(match[1]);
     const startTime = match[2] as string;
-    if (pid <= 1 || pid === process.pid || found.includes(pid)) continue;
+    if (pid <= 1 || pid === process.pid || found.has(pid)) continue;
     if (executorStartTime !== undefined && /^\d+$/.test(executorStartTime) && BigInt(startTime) < BigInt(executorStartTime)) continue;
     if (processStartTime(pid) !== startTime || !environmentHas(pid, `MESOS_DIRECTORY=${directory}`)) continue;
-    found.push(pid);
+    found.add(pid);
   }
-  return found;
+  return [...found];
 }
 
 /** The record's text (its first `TASK_PROCESSES_FILE_MAX_BYTES`), empty when it is missing or no regular file. */

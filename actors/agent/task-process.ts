@@ -287,6 +287,11 @@ export abstract class TaskProcessExecutor extends Executor {
     this.frameworkInfo = frameworkInfo;
   }
 
+  /** The executor's own sandbox (its run's directory: `MESOS_DIRECTORY`, else where it was started). */
+  protected get sandbox(): string {
+    return this.options.directory ?? process.cwd();
+  }
+
   /** A run of `task` in `sandbox` that reports through this executor; call `launch` on it. */
   protected newRun(task: TaskInfo, sandbox: string): TaskRun {
     return new TaskRun(task, sandbox, this.processes, this.context ??= this.runContext());
@@ -313,7 +318,7 @@ export abstract class TaskProcessExecutor extends Executor {
         return executor.log;
       },
       get runDirectory(): string | undefined {
-        return executor.options.directory ?? process.cwd();
+        return executor.sandbox;
       },
       killingState: () => executor.frameworkInfo?.capabilities?.includes('TASK_KILLING_STATE') === true,
       ended: (run, state, uuid) => executor.runEnded(run, state, uuid),

@@ -1,6 +1,6 @@
 /** The pure core of the hierarchical DRF allocator. */
 
-import { fromUnits, Resources, roleError, scalarError } from '../../lib/resources';
+import { fromUnits, Resources, roleError, scalarError, wholeVolumeIn } from '../../lib/resources';
 import { ClockSetBack } from '../../lib/process/clock';
 import { runAllocation, type Allocation } from './allocation-run';
 import { AllocatorBooks, HoldingList, type AgentAttributes, type AgentState, type FrameworkState, type Holding } from './books';
@@ -735,7 +735,6 @@ function wholeUnits(quantities: ReadonlyMap<string, number>): Map<string, number
   return new Map([...quantities].map(([name, units]) => [name, fromUnits(units)]));
 }
 
-/** Throws unless `converted` holds the same quantities as `consumed`, reserved otherwise (`where` names the holding or agent). */
 /**
  * Whether each persistent volume of `consumed` is the whole of that volume in `total`, as Mesos
  * subtracts a volume only from an equal one. The books add and subtract a volume as a scalar, so
@@ -744,12 +743,13 @@ function wholeUnits(quantities: ReadonlyMap<string, number>): Map<string, number
  */
 function volumesWhole(consumed: Resources, total: Resources): boolean {
   for (const entry of consumed.persistentVolumes()) {
-    const whole = total.entries().find((candidate) => candidate.volume?.key === entry.volume?.key && candidate.role === entry.role && candidate.reservation?.key === entry.reservation?.key);
+    const whole = wholeVolumeIn(total, entry);
     if (whole === undefined || whole.type !== 'SCALAR' || entry.type !== 'SCALAR' || whole.value !== entry.value) return false;
   }
   return true;
 }
 
+/** Throws unless `converted` holds the same quantities as `consumed`, reserved otherwise (`where` names the holding or agent). */
 function checkConversion(where: string, consumed: Resources, converted: Resources): void {
   if (!consumed.flatten().equals(converted.flatten())) {
     throw new AllocatorError(`${where}: '${consumed.format()}' cannot become '${converted.format()}' (a conversion keeps the quantities)`);

@@ -5,7 +5,7 @@
  * with one difference: a maker without a principal may only make reservations and volumes without
  * one (Mesos lets it name any, which would be a reservation or a volume in another's name).
  */
-import { applyCheckpointedResources, checkpointedResourcesError, duplicatePersistenceId, fromUnits, MAX_SCALAR_VALUE, Resources, toUnits, type Resource } from '../../lib/resources';
+import { applyCheckpointedResources, checkpointedResourcesError, duplicatePersistenceId, fromUnits, MAX_SCALAR_VALUE, Resources, toUnits, wholeVolumeIn, type Resource } from '../../lib/resources';
 import { MAX_RESOURCE_ENTRIES, type Operation } from '../../lib/protocol';
 
 /** The operations that convert resources (every one but LAUNCH and LAUNCH_GROUP). */
@@ -65,23 +65,20 @@ const FIELDS = {
 export function offerConversion(operation: Operation, context: ConversionContext): Conversion | string {
   const kind = operation.type;
   if (kind === 'LAUNCH' || kind === 'LAUNCH_GROUP') return `${kind} is not a conversion`;
-  if (kind === 'GROW_VOLUME' || kind === 'SHRINK_VOLUME') {
-    const conversion = resizeConversion(operation, context);
-    if (typeof conversion === 'string') return conversion;
-    if (!context.available.contains(conversion.consumed)) {
-      return `${kind}: the offers do not hold '${conversion.consumed.format()}' (they hold '${context.available.format()}')`;
-    }
-    return conversion;
-  }
-  const [field, list] = FIELDS[kind];
-  const body: Record<string, unknown> | undefined = operation[field];
-  if (body === undefined) return `${kind} without its '${field}' field`;
-  const conversion = conversionOf(kind, body[list], context);
+  const conversion = kind === 'GROW_VOLUME' || kind === 'SHRINK_VOLUME' ? resizeConversion(operation, context) : listConversion(kind, operation, context);
   if (typeof conversion === 'string') return conversion;
   if (!context.available.contains(conversion.consumed)) {
     return `${kind}: the offers do not hold '${conversion.consumed.format()}' (they hold '${context.available.format()}')`;
   }
   return conversion;
+}
+
+/** A RESERVE's, UNRESERVE's, CREATE's or DESTROY's conversion of the list its field holds (`conversionOf`). */
+function listConversion(kind: keyof typeof FIELDS, operation: Operation, context: Omit<ConversionContext, 'available'>): Conversion | string {
+  const [field, list] = FIELDS[kind];
+  const body: Record<string, unknown> | undefined = operation[field];
+  if (body === undefined) return `${kind} without its '${field}' field`;
+  return conversionOf(kind, body[list], context);
 }
 
 /**
@@ -151,7 +148,7 @@ function volumeConversion(kind: 'CREATE' | 'DESTROY', volumes: Resources, listed
       if (error !== undefined) return error;
       continue;
     }
-    const held = context.agentTotal.entries().find((candidate) => candidate.volume?.key === entry.volume?.key && candidate.role === entry.role && candidate.reservation?.key === entry.reservation?.key);
+    const held = wholeVolumeIn(context.agentTotal, entry);
     if (held === undefined) return `DESTROY: persistent volume '${text()}' not found on the agent`;
     if (held.type === 'SCALAR' && entry.type === 'SCALAR' && held.value !== entry.value) return `DESTROY: '${text()}' is part of volume '${entry.volume.id}' (${held.value}); a volume is destroyed whole`;
   }
@@ -208,7 +205,7 @@ export function resizeConversionOf(request: ResizeRequest, context: Omit<Convers
   if (typeof volume === 'string') return `${kind}: ${volume}`;
   const volumeText = Resources.of([volume]).format();
   if (volume.volume === undefined || volume.type !== 'SCALAR') return `${kind}: '${volumeText}' in the '${field}.volume' field is not a persistent volume`;
-  const held = context.agentTotal.entries().find((candidate) => candidate.volume?.key === volume.volume?.key && candidate.role === volume.role && candidate.reservation?.key === volume.reservation?.key);
+  const held = wholeVolumeIn(context.agentTotal, volume);
   if (held === undefined) return `${kind}: persistent volume '${volumeText}' not found on the agent`;
   if (!sameAmount(held, volume)) return `${kind}: '${volumeText}' is part of volume '${volume.volume.id}' (${amountOf(held)}); a volume is resized whole`;
   const disk = Resources.of([volume]).withoutVolumes();
@@ -255,7 +252,7 @@ function principalError(kind: 'RESERVE' | 'CREATE', text: () => string, principa
  */
 export function partialVolumeError(resources: Resources, agentTotal: Resources): string | undefined {
   for (const entry of resources.persistentVolumes()) {
-    const whole = agentTotal.entries().find((candidate) => candidate.volume?.key === entry.volume?.key && candidate.role === entry.role && candidate.reservation?.key === entry.reservation?.key);
+    const whole = wholeVolumeIn(agentTotal, entry);
     if (whole !== undefined && !sameAmount(whole, entry)) return `it uses part of persistent volume '${entry.volume?.id ?? ''}' (${amountOf(entry)} of ${amountOf(whole)}); a volume is used whole`;
   }
   return undefined;

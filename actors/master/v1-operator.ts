@@ -275,14 +275,16 @@ export class OperatorApi {
   private noteEncoding(figures: SlicedEncodingFigures | undefined): void {
     if (figures === undefined) return;
     const sum = this.figures;
+    // The longest step's three figures come from one encoding.
+    const longest = figures.longestTurnMs > sum.longestTurnMs ? figures : sum;
     this.figures = {
       encodings: sum.encodings + 1,
       turns: sum.turns + figures.turns,
       chars: sum.chars + figures.chars,
       mostCharsInATurn: Math.max(sum.mostCharsInATurn, figures.mostCharsInATurn),
-      ...(figures.longestTurnMs > sum.longestTurnMs
-        ? { longestTurnMs: figures.longestTurnMs, longestTurnCpuMs: figures.longestTurnCpuMs, longestTurnAt: figures.longestTurnAt }
-        : { longestTurnMs: sum.longestTurnMs, longestTurnCpuMs: sum.longestTurnCpuMs, longestTurnAt: sum.longestTurnAt }),
+      longestTurnMs: longest.longestTurnMs,
+      longestTurnCpuMs: longest.longestTurnCpuMs,
+      longestTurnAt: longest.longestTurnAt,
     };
   }
 

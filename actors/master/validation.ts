@@ -142,7 +142,7 @@ export function validateTask(task: TaskInfo, context: TaskContext): string | und
     allocationRoleError(task, context) ??
     commandOrExecutorError(task) ??
     defaultExecutorLaunchError(task) ??
-    executorError(task, context) ??
+    executorError(task.executor, context) ??
     checksError(task) ??
     combinationError(task, context) ??
     fitError(task, context)
@@ -356,9 +356,9 @@ function checksError(task: TaskInfo): string | undefined {
   return undefined;
 }
 
-function executorError(task: TaskInfo, context: TaskContext): string | undefined {
-  if (task.executor === undefined) return undefined;
-  const executor = withFrameworkId(task.executor, context.frameworkId);
+function executorError(given: ExecutorInfo | undefined, context: TaskContext): string | undefined {
+  if (given === undefined) return undefined;
+  const executor = withFrameworkId(given, context.frameworkId);
   const invalid = idError(executor.executorId);
   if (invalid !== undefined) return `Executor ID is invalid: ${invalid}`;
   if (executor.frameworkId !== context.frameworkId) {
@@ -419,7 +419,7 @@ export function validateTaskGroup(executor: ExecutorInfo, tasks: readonly TaskIn
     }
   }
   if (own.type === undefined) return "'ExecutorInfo.type' must be set";
-  const invalidExecutor = executorError({ ...tasks[0] as TaskInfo, executor: own }, context);
+  const invalidExecutor = executorError(own, context);
   if (invalidExecutor !== undefined) return invalidExecutor;
   const executorResources = parsedIn(context, own.resources);
   const cpus = executorResources.scalar('cpus');

@@ -6,7 +6,7 @@
  * there), without `.` or `..` components.
  */
 import { ResourceError } from './errors';
-import { MAX_PERSISTENCE_ID_LENGTH, MAX_RESERVATION_TEXT_LENGTH, MAX_VOLUME_PATH_LENGTH, MAX_VOLUME_ROLE_BYTES, UNRESERVED_ROLE, type DiskInfoJSON, type PersistentVolume, type VolumeMode } from './types';
+import { MAX_PERSISTENCE_ID_LENGTH, MAX_RESERVATION_TEXT_LENGTH, MAX_VOLUME_PATH_LENGTH, MAX_VOLUME_ROLE_BYTES, UNRESERVED_ROLE, type DiskInfoJSON, type PersistentVolume, type Resource, type VolumeMode } from './types';
 import { isJsonObject } from '../protocol/plain';
 
 /** The only resource that can be a persistent volume. */
@@ -99,6 +99,19 @@ export function volumeToJSON(volume: PersistentVolume): DiskInfoJSON {
 /** Whether two entries' volumes are the same (both absent, or equal keys). */
 export function sameVolume(left: PersistentVolume | undefined, right: PersistentVolume | undefined): boolean {
   return left === right || (left !== undefined && right !== undefined && left.key === right.key);
+}
+
+/**
+ * The entry of `entries` that is the whole of `entry`'s persistent volume (the same volume, role
+ * and reservation), or undefined: what a DESTROY, a resize, a task or the allocator compares a
+ * listed volume's size with (a volume is used, destroyed and resized whole).
+ */
+export function wholeVolumeIn(entries: Iterable<Resource>, entry: Resource): Resource | undefined {
+  if (entry.volume === undefined) return undefined;
+  for (const candidate of entries) {
+    if (candidate.volume?.key === entry.volume.key && candidate.role === entry.role && candidate.reservation?.key === entry.reservation?.key) return candidate;
+  }
+  return undefined;
 }
 
 /** The text form's volume part, Mesos' `[id:container_path]` (after the role; the parser refuses it). */

@@ -137,6 +137,18 @@ function withoutUnknownEnumValues(type: protobuf.Type, json: Record<string, unkn
   return json;
 }
 
+/** `json` as a protobuf `mesos.v1.<api>.<kind>` (what no field holds is left out, as protobufjs leaves it out). */
+function messageBytes(api: V1ProtobufApi, kind: V1MessageKind, json: V1Json): Uint8Array {
+  const type = v1MessageType(api, kind);
+  return type.encode(type.fromObject(json)).finish();
+}
+
+/** A protobuf `mesos.v1.<api>.<kind>` as its v1 JSON (Mesos' JSON mapping, `TO_JSON`). */
+function messageJson(api: V1ProtobufApi, kind: V1MessageKind, bytes: Uint8Array): V1Json {
+  const type = v1MessageType(api, kind);
+  return type.toObject(type.decode(bytes), TO_JSON) as V1Json;
+}
+
 /**
  * An event's v1 JSON as a protobuf `mesos.v1.<api>.Event`. Text a field's enum has no value for
  * (a custom actor executor's own `reason`) has no protobuf form and is left out, as protobuf
@@ -144,20 +156,17 @@ function withoutUnknownEnumValues(type: protobuf.Type, json: Record<string, unkn
  * (`spec/lib/v1/protobuf.spec.ts` round-trips every kind of event).
  */
 export function v1EventBytes(api: V1StreamApi, event: V1Json): Uint8Array {
-  const type = v1MessageType(api, 'event');
-  return type.encode(type.fromObject(event)).finish();
+  return messageBytes(api, 'event', event);
 }
 
 /** A protobuf `mesos.v1.<api>.Event` as its v1 JSON (for clients and tests that read a protobuf stream). */
 export function v1EventJson(api: V1StreamApi, bytes: Uint8Array): V1Json {
-  const type = v1MessageType(api, 'event');
-  return type.toObject(type.decode(bytes), TO_JSON) as V1Json;
+  return messageJson(api, 'event', bytes);
 }
 
 /** A protobuf `mesos.v1.<api>.Call` made from its v1 JSON (for clients and tests that speak protobuf). */
 export function v1CallBytes(api: V1ProtobufApi, call: V1Json): Uint8Array {
-  const type = v1MessageType(api, 'call');
-  return type.encode(type.fromObject(call)).finish();
+  return messageBytes(api, 'call', call);
 }
 
 /**
@@ -168,14 +177,12 @@ export function v1CallBytes(api: V1ProtobufApi, call: V1Json): Uint8Array {
  * @example v1ResponseBytes('master', { type: 'GET_HEALTH', get_health: { healthy: true } }) // 08 01 12 02 08 01
  */
 export function v1ResponseBytes(api: V1OperatorApi, response: V1Json): Uint8Array {
-  const type = v1MessageType(api, 'response');
-  return type.encode(type.fromObject(response)).finish();
+  return messageBytes(api, 'response', response);
 }
 
 /** A protobuf `mesos.v1.<api>.Response` as its v1 JSON (for clients and tests that read protobuf answers). */
 export function v1ResponseJson(api: V1OperatorApi, bytes: Uint8Array): V1Json {
-  const type = v1MessageType(api, 'response');
-  return type.toObject(type.decode(bytes), TO_JSON) as V1Json;
+  return messageJson(api, 'response', bytes);
 }
 
 /** The `Content-Type` of a body or stream in `encoding`. */
