@@ -170,6 +170,15 @@ export const SUBSCRIBED_SLICE_CHARS = 1024 * 1024;
  */
 export const PROTOBUF_ENCODED_CHARS_PER_TURN = TEXT_PARTS_CHUNK_CHARS / 4;
 
+/**
+ * Wall time a turn of that encoding may take at most (it ends at the first value that ends past
+ * it). The characters bound a turn's work; this bounds what makes a character slow: the first
+ * encoding of a process runs code V8 has not yet optimized (the longest step of a 10k-agent
+ * GET_STATE, the first of the process, took 26.5 ms in `bench:scale`, and ~2 ms once warm), and a
+ * collection falling in a step lengthens it. Half of issue 13's 20 ms.
+ */
+export const PROTOBUF_ENCODING_TURN_MS = 10;
+
 /** What the protobuf encodings over turns did since the figures were last read (`OperatorApi.encodingFigures`). */
 export interface OperatorEncodingFigures extends SlicedEncodingFigures {
   /** Encodings finished. */
@@ -262,7 +271,7 @@ export class OperatorApi {
     if (!(body instanceof TextParts)) return { ...response, headers, body: Buffer.from(v1ResponseBytes('master', body as V1Json)) };
     let encoding = this.encodings.get(body);
     if (encoding === undefined) {
-      encoding = encodeInTurns(v1FieldwiseMessageType('master', 'response'), body.parts, PROTOBUF_ENCODED_CHARS_PER_TURN).then((encoded) => {
+      encoding = encodeInTurns(v1FieldwiseMessageType('master', 'response'), body.parts, PROTOBUF_ENCODED_CHARS_PER_TURN, undefined, PROTOBUF_ENCODING_TURN_MS).then((encoded) => {
         this.noteEncoding(encoded?.figures);
         return encoded?.message;
       });
@@ -282,6 +291,7 @@ export class OperatorApi {
       turns: sum.turns + figures.turns,
       chars: sum.chars + figures.chars,
       mostCharsInATurn: Math.max(sum.mostCharsInATurn, figures.mostCharsInATurn),
+      codecValues: sum.codecValues + figures.codecValues,
       longestTurnMs: longest.longestTurnMs,
       longestTurnCpuMs: longest.longestTurnCpuMs,
       longestTurnAt: longest.longestTurnAt,
@@ -507,7 +517,7 @@ export class OperatorApi {
    * went meanwhile.
    */
   private async protobufSubscribed(subscriber: OperatorSubscriber, body: TextParts): Promise<ReadonlyArray<Uint8Array> | undefined> {
-    const encoded = await encodeInTurns(v1FieldwiseMessageType('master', 'event'), body.parts, PROTOBUF_ENCODED_CHARS_PER_TURN, () => this.gone(subscriber));
+    const encoded = await encodeInTurns(v1FieldwiseMessageType('master', 'event'), body.parts, PROTOBUF_ENCODED_CHARS_PER_TURN, () => this.gone(subscriber), PROTOBUF_ENCODING_TURN_MS);
     if (encoded === undefined) return undefined;
     this.noteEncoding(encoded.figures);
     return [Buffer.from(`${encoded.message.byteLength}\n`), ...encoded.message.pieces];
@@ -685,7 +695,7 @@ function joined(pieces: ReadonlyArray<string | Uint8Array>): string | Buffer {
 }
 
 /** Nothing encoded yet (`OperatorApi.encodingFigures`). */
-const NO_ENCODINGS: OperatorEncodingFigures = { encodings: 0, turns: 0, chars: 0, mostCharsInATurn: 0, longestTurnMs: 0, longestTurnCpuMs: 0, longestTurnAt: 0 };
+const NO_ENCODINGS: OperatorEncodingFigures = { encodings: 0, turns: 0, chars: 0, mostCharsInATurn: 0, codecValues: 0, longestTurnMs: 0, longestTurnCpuMs: 0, longestTurnAt: 0 };
 
 /** Longest path quoted back in an error. */
 const MAX_QUOTED_PATH_CHARS = 256;

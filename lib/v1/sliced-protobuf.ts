@@ -6,18 +6,29 @@
  * Protobuf lets a message be the concatenation of its encoded fields, and a repeated field the
  * concatenation of its elements, so the text is read as it comes (its pieces are not joined) and
  * each value small enough (`PROTOBUF_WHOLE_VALUE_CHARS`: a task, an agent, an offer) is encoded
- * at once by the same codec `lib/v1/protobuf.ts` uses (its field of the message around it, so
- * every rule of the JSON mapping is that codec's); a larger message (the state, its task list, a
- * framework with thousands of offers) is entered and encoded a field at a time. An embedded
- * message needs its length before its bytes: its encoded pieces are kept as a node of the output
- * and its header written once it is closed, so nothing is copied into its parent. Each step stops
- * once it has read a turn's characters (`charsPerTurn`); a step may read one whole value past it.
+ * at once; a larger message (the state, its task list, a framework with thousands of offers) is
+ * entered and encoded a field at a time. An embedded message needs its length before its bytes:
+ * its encoded pieces are kept as a node of the output and its header written once it is closed,
+ * so nothing is copied into its parent. Each step stops once it has read a turn's characters
+ * (`charsPerTurn`); a step may read one whole value past it.
+ *
+ * A small value is transcoded: its text read a character at a time and written as protobuf into
+ * one reused buffer (`ByteSink`), with no object made for it. The first version parsed each value
+ * and encoded it with protobufjs (`fromObject`, `encode`), and so allocated several times the
+ * text: at 100k agents, with a 1.4 GB heap, V8 paid its incremental marking in the steps that
+ * allocated, 0.3-1.5 s in one step (docs/scale.md, the twentieth session). The common fields
+ * (messages, strings, bools, doubles, floats, non-negative integers, enums by name) are written
+ * as protobufjs writes them; anything else (a negative integer, bytes, a number given as a text,
+ * a packed list, a map, an unknown enum name) is handed to the same codec `lib/v1/protobuf.ts`
+ * uses, as the one field it is of its message, so every rule of the JSON mapping stays that
+ * codec's.
  *
  * The text is this cluster's own JSON (`StateFragments`' pieces): text that is not JSON, or not a
  * message of the type, is a bug, and throws.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import protobuf from 'protobufjs';
+import { ByteSink, fieldTable, hashStep, valueTable } from './protobuf-sink';
 
 /**
  * Longest text of a value encoded at once (a task, an agent, an executor, an offer: ~0.5-5 KB
@@ -45,6 +56,8 @@ export interface SlicedEncodingFigures {
   readonly longestTurnCpuMs: number;
   /** When that step began (`performance.now()`), to find the collections in it. */
   readonly longestTurnAt: number;
+  /** Values handed to protobufjs (parsed and encoded as objects): what the transcoding does not write itself. */
+  readonly codecValues: number;
 }
 
 /** An encoded message, in pieces (not joined: its bytes are the pieces' concatenation). */
@@ -62,17 +75,23 @@ interface Position {
 /** An encoded message being put together: pieces of bytes and embedded messages (with their headers before them). */
 class Output {
   private readonly items: Array<Uint8Array | Output> = [];
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
+  /** The piece being filled, and how much of it is. */
+  private chunk: Uint8Array | undefined;
+  private used = 0;
   /** Its length in bytes so far. */
   size = 0;
 
+  /** Appends a copy of `bytes` (which may be a reused buffer's). */
   add(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    this.pending.push(bytes);
-    this.pendingBytes += bytes.length;
+    if (this.chunk !== undefined && this.used + bytes.length > this.chunk.length) this.flush();
+    if (this.chunk === undefined) {
+      this.chunk = new Uint8Array(Math.max(OUTPUT_PIECE_BYTES, bytes.length));
+      this.used = 0;
+    }
+    this.chunk.set(bytes, this.used);
+    this.used += bytes.length;
     this.size += bytes.length;
-    if (this.pendingBytes >= OUTPUT_PIECE_BYTES) this.flush();
   }
 
   /** Field `id` holding the (closed) message `child`. */
@@ -93,10 +112,9 @@ class Output {
   }
 
   private flush(): void {
-    if (this.pending.length === 0) return;
-    this.items.push(this.pending.length === 1 ? this.pending[0] as Uint8Array : Buffer.concat(this.pending));
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.chunk === undefined) return;
+    this.items.push(this.chunk.subarray(0, this.used));
+    this.chunk = undefined;
   }
 }
 
@@ -129,6 +147,126 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
+const LOWER_N = 0x6e;
+const LOWER_T = 0x74;
+const LOWER_F = 0x66;
+
+/** Protobuf's wire types. */
+const VARINT = 0;
+const FIXED64 = 1;
+const FIXED32 = 5;
+
+/** Largest power of ten a double holds exactly. */
+const EXACT_POWER = 22;
+const POWERS_OF_TEN = Array.from({ length: EXACT_POWER + 1 }, (_, power) => 10 ** power);
+/**
+ * Each integer type's values on the fast path are below this (larger, or negative, go to the
+ * codec). A 64-bit one may be past 2^53 (a time in nanoseconds): JSON.parse reads it as the
+ * nearest double, an integer, whose varint `ByteSink.varint` writes exactly (dividing by 128 is
+ * exact), as protobufjs writes the Long it makes of that double.
+ */
+const BELOW: Readonly<Record<string, number>> = { int32: 2 ** 31, uint32: 2 ** 32, int64: 2 ** 63, uint64: 2 ** 64 };
+
+/** A JSON escape's character (after the backslash), or -1 for `u` (four hex digits follow) and for what is not an escape. */
+function escapedCode(code: number): number {
+  switch (code) {
+    case QUOTE: case BACKSLASH: case 0x2f: return code;
+    case 0x62: return 0x08;
+    case 0x66: return 0x0c;
+    case 0x6e: return 0x0a;
+    case 0x72: return 0x0d;
+    case 0x74: return 0x09;
+    default: return -1;
+  }
+}
+
+function hexValue(code: number): number {
+  if (code >= DIGIT_0 && code <= DIGIT_9) return code - DIGIT_0;
+  const lower = code | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
+}
+
+function isNumberCharacter(code: number): boolean {
+  return (code >= DIGIT_0 && code <= DIGIT_9) || code === MINUS || code === PLUS || code === DOT || code === LOWER_E || code === UPPER_E;
+}
+
+/**
+ * The JSON number `text` holds from `start` to `end`, as `JSON.parse` reads it, or NaN if that
+ * is not a JSON number. A decimal whose digits make an integer below 2^53 and whose power of ten
+ * is at most `EXACT_POWER` is one multiplication or division of two exact doubles, so correctly
+ * rounded, and made without a string; others (17 significant digits, far exponents) are read by
+ * `Number` from a slice of the text.
+ */
+function decimalValue(text: string, start: number, end: number): number {
+  let at = start;
+  const negative = text.charCodeAt(at) === MINUS;
+  if (negative) at++;
+  let mantissa = 0;
+  let exact = true;
+  let power = 0;
+  let integerDigits = 0;
+  for (; at < end; at++) {
+    const code = text.charCodeAt(at);
+    if (code < DIGIT_0 || code > DIGIT_9) break;
+    if (integerDigits === 1 && mantissa === 0) return Number.NaN; // a leading zero
+    integerDigits++;
+    const next = mantissa * 10 + (code - DIGIT_0);
+    if (next <= Number.MAX_SAFE_INTEGER) mantissa = next;
+    else {
+      power++;
+      if (code !== DIGIT_0) exact = false;
+    }
+  }
+  if (integerDigits === 0) return Number.NaN;
+  if (at < end && text.charCodeAt(at) === DOT) {
+    at++;
+    let fractionDigits = 0;
+    for (; at < end; at++) {
+      const code = text.charCodeAt(at);
+      if (code < DIGIT_0 || code > DIGIT_9) break;
+      fractionDigits++;
+      const next = mantissa * 10 + (code - DIGIT_0);
+      if (next <= Number.MAX_SAFE_INTEGER) {
+        mantissa = next;
+        power--;
+      } else if (code !== DIGIT_0) {
+        exact = false;
+      }
+    }
+    if (fractionDigits === 0) return Number.NaN;
+  }
+  if (at < end) {
+    const mark = text.charCodeAt(at++);
+    if (mark !== LOWER_E && mark !== UPPER_E) return Number.NaN;
+    const sign = text.charCodeAt(at);
+    if (sign === MINUS || sign === PLUS) at++;
+    let exponent = 0;
+    let exponentDigits = 0;
+    for (; at < end; at++) {
+      const code = text.charCodeAt(at);
+      if (code < DIGIT_0 || code > DIGIT_9) return Number.NaN;
+      if (exponent < 100_000) exponent = exponent * 10 + (code - DIGIT_0);
+      exponentDigits++;
+    }
+    if (exponentDigits === 0) return Number.NaN;
+    power += sign === MINUS ? -exponent : exponent;
+  }
+  let value: number;
+  if (mantissa === 0 && exact) value = 0;
+  else if (exact && power === 0) value = mantissa;
+  else if (exact && power > 0 && power <= EXACT_POWER) value = mantissa * (POWERS_OF_TEN[power] as number);
+  else if (exact && power < 0 && -power <= EXACT_POWER) value = mantissa / (POWERS_OF_TEN[-power] as number);
+  else return Number(text.slice(start, end));
+  return negative ? -value : value;
+}
 
 function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
@@ -155,6 +293,9 @@ export class SlicedEncoder {
   private chars = 0;
   private steps = 0;
   private mostInAStep = 0;
+  private codecValues = 0;
+  /** Where each small value's bytes are written, value after value. */
+  private readonly sink = new ByteSink();
 
   constructor(private readonly type: protobuf.Type, private readonly parts: readonly string[], private readonly charsPerTurn: number) {
     if (!(charsPerTurn > 0)) throw new Error(`charsPerTurn must be positive, not ${charsPerTurn}`);
@@ -162,17 +303,22 @@ export class SlicedEncoder {
 
   /** What it did so far. */
   get figures(): SlicedEncodingFigures {
-    return { turns: this.steps, chars: this.chars, mostCharsInATurn: this.mostInAStep, longestTurnMs: 0, longestTurnCpuMs: 0, longestTurnAt: 0 };
+    return { turns: this.steps, chars: this.chars, mostCharsInATurn: this.mostInAStep, longestTurnMs: 0, longestTurnCpuMs: 0, longestTurnAt: 0, codecValues: this.codecValues };
   }
 
-  /** Encodes about a turn's worth; true once the whole message is encoded. */
-  step(): boolean {
+  /**
+   * Encodes about a turn's worth: until it has read `charsPerTurn` characters, or (checked
+   * between values) the clock (`performance.now()`) is past `deadline`; one value at least. True
+   * once the whole message is encoded.
+   */
+  step(deadline = Infinity): boolean {
     if (this.done) return true;
     const start = this.chars;
     this.steps++;
     try {
       if (this.steps === 1) this.open(this.type, undefined);
-      while (this.chars - start < this.charsPerTurn && !this.done) this.advance();
+      do this.advance();
+      while (this.chars - start < this.charsPerTurn && !this.done && (deadline === Infinity || performance.now() < deadline));
     } finally {
       this.mostInAStep = Math.max(this.mostInAStep, this.chars - start);
     }
@@ -208,8 +354,7 @@ export class SlicedEncoder {
 
   /** One `"name": value` of `context`'s message. */
   private field(context: MessageContext): void {
-    const name = this.key();
-    const field = context.type.fields[name];
+    const field = this.fieldOf(context.type);
     const end = this.valueEnd(field === undefined ? Infinity : PROTOBUF_WHOLE_VALUE_CHARS);
     if (field === undefined) {
       // No such field: skipped, as protobufjs skips it when it encodes a whole value.
@@ -227,8 +372,7 @@ export class SlicedEncoder {
       return;
     }
     // Small, or not a message (a long text, a large map): encoded whole, as the field it is of its message.
-    const value = this.parseTo(end ?? (this.valueEnd(Infinity) as Position));
-    context.output.add(context.type.encode(context.type.fromObject({ [name]: value })).finish());
+    this.transcode(context.output, end ?? (this.valueEnd(Infinity) as Position), (sink) => this.writeField(context.type, field, sink));
   }
 
   /** One element of a repeated message field. */
@@ -238,9 +382,243 @@ export class SlicedEncoder {
       this.open(context.element, context.field);
       return;
     }
-    // As the one element of its field of the message around it (protobufjs refuses one that is not an object).
+    // As the one element of its field of the message around it.
     const { owner, field } = context;
-    owner.output.add(owner.type.encode(owner.type.fromObject({ [field.name]: [this.parseTo(end)] })).finish());
+    this.transcode(owner.output, end, (sink) => this.writeOne(owner.type, field, sink, true));
+  }
+
+  /** The value from here to `end` written by `write` into the reused sink, and its bytes added to `output`. Reading it again counts no characters (looking ahead for `end` did). */
+  private transcode(output: Output, end: Position, write: (sink: ByteSink) => void): void {
+    const chars = this.chars;
+    this.sink.reset();
+    write(this.sink);
+    this.chars = chars;
+    this.moveTo(end);
+    output.add(this.sink.written());
+  }
+
+  /** Field `field` of a `type` message, its value here, into `sink` (nothing for `null`, as protobufjs). */
+  private writeField(type: protobuf.Type, field: protobuf.Field, sink: ByteSink): void {
+    const code = this.peek();
+    if (code === LOWER_N && this.literal('null')) return;
+    if (field.map || (field.repeated && (field.packed || code !== OPEN_BRACKET))) {
+      this.viaCodec(type, field, sink, false);
+      return;
+    }
+    if (!field.repeated) {
+      this.writeOne(type, field, sink, false);
+      return;
+    }
+    this.skip(1);
+    for (let first = true; ; first = false) {
+      const next = this.peek();
+      if (next === CLOSE_BRACKET) {
+        this.skip(1);
+        return;
+      }
+      if (!first) {
+        if (next !== COMMA) this.fail("',' or ']'");
+        this.skip(1);
+      }
+      this.writeOne(type, field, sink, true);
+    }
+  }
+
+  /** One value of `field` (an element, if `element`), here, into `sink`: directly where it is a common case, else by the codec. */
+  private writeOne(type: protobuf.Type, field: protobuf.Field, sink: ByteSink, element: boolean): void {
+    const code = this.peek();
+    const resolved = field.resolvedType;
+    const index = this.index;
+    const offset = this.offset;
+    const length = sink.length;
+    let written = false;
+    if (resolved instanceof protobuf.Type) {
+      if (code === OPEN_BRACE) {
+        const start = sink.open(field.id);
+        this.writeMessage(resolved, sink);
+        sink.close(start);
+        written = true;
+      }
+    } else if (resolved instanceof protobuf.Enum) {
+      const value = code === QUOTE ? this.enumValue(resolved) : this.integer(BELOW.int32 as number);
+      if (value !== undefined && value >= 0) {
+        sink.tag(field.id, VARINT);
+        sink.varint(value);
+        written = true;
+      }
+    } else if (field.type === 'string') {
+      if (code === QUOTE) {
+        const start = sink.open(field.id);
+        written = this.writeString(sink);
+        if (written) sink.close(start);
+      }
+    } else if (field.type === 'bool') {
+      const value = code === LOWER_T && this.literal('true') ? 1 : code === LOWER_F && this.literal('false') ? 0 : undefined;
+      if (value !== undefined) {
+        sink.tag(field.id, VARINT);
+        sink.varint(value);
+        written = true;
+      }
+    } else if (field.type === 'double' || field.type === 'float') {
+      const value = this.number();
+      if (!Number.isNaN(value)) {
+        sink.tag(field.id, field.type === 'double' ? FIXED64 : FIXED32);
+        if (field.type === 'double') sink.double(value);
+        else sink.float(value);
+        written = true;
+      }
+    } else if (BELOW[field.type] !== undefined) {
+      const value = this.integer(BELOW[field.type] as number);
+      if (value !== undefined) {
+        sink.tag(field.id, VARINT);
+        sink.varint(value);
+        written = true;
+      }
+    }
+    if (written) return;
+    this.index = index;
+    this.offset = offset;
+    sink.truncate(length);
+    this.viaCodec(type, field, sink, element);
+  }
+
+  /** A message's fields, at its `{`, into `sink` (their field's header is the caller's). */
+  private writeMessage(type: protobuf.Type, sink: ByteSink): void {
+    this.skip(1);
+    for (let first = true; ; first = false) {
+      const code = this.peek();
+      if (code === CLOSE_BRACE) {
+        this.skip(1);
+        return;
+      }
+      if (!first) {
+        if (code !== COMMA) this.fail("',' or '}'");
+        this.skip(1);
+      }
+      const field = this.fieldOf(type);
+      if (field === undefined) this.moveTo(this.valueEnd(Infinity) as Position);
+      else this.writeField(type, field, sink);
+    }
+  }
+
+  /**
+   * The value here (of `field`, an element of it if `element`) parsed and encoded by protobufjs
+   * as the one field of a `type` message: what the fast path does not write (see the module's
+   * doc), with every rule of the codec's JSON mapping.
+   */
+  private viaCodec(type: protobuf.Type, field: protobuf.Field, sink: ByteSink, element: boolean): void {
+    const value = this.parseTo(this.valueEnd(Infinity) as Position);
+    this.codecValues++;
+    sink.append(type.encode(type.fromObject({ [field.name]: element ? [value] : value })).finish());
+  }
+
+  /** Whether `word` is here whole (in this piece); if so, moves past it. */
+  private literal(word: string): boolean {
+    const piece = this.parts[this.index] as string;
+    if (!piece.startsWith(word, this.offset)) return false;
+    const after = this.offset + word.length;
+    if (after < piece.length && !this.endsValue(piece.charCodeAt(after))) return false;
+    this.offset = after;
+    return true;
+  }
+
+  private endsValue(code: number): boolean {
+    return code === COMMA || code === CLOSE_BRACE || code === CLOSE_BRACKET || isSpace(code);
+  }
+
+  /**
+   * A string here, at its `"`, written as UTF-8 into `sink` (the cursor past its closing `"`);
+   * false (the cursor wherever it stopped) for an escape that is not JSON's.
+   */
+  private writeString(sink: ByteSink): boolean {
+    this.offset++;
+    pieces: for (;;) {
+      const piece = this.parts[this.index];
+      if (piece === undefined) this.fail('the end of a string');
+      let at = this.offset;
+      while (at < piece.length) {
+        const code = piece.charCodeAt(at++);
+        if (code === QUOTE) {
+          this.offset = at;
+          sink.endString();
+          return true;
+        }
+        if (code === BACKSLASH) {
+          this.offset = at;
+          const unit = this.escape();
+          if (unit < 0) return false;
+          sink.codeUnit(unit);
+          continue pieces;
+        }
+        sink.codeUnit(code);
+      }
+      this.index++;
+      this.offset = 0;
+    }
+  }
+
+  /** The code unit of the escape after a `\\` (the cursor past it, across pieces), or -1 if it is not one. */
+  private escape(): number {
+    const code = this.nextCode();
+    const simple = escapedCode(code);
+    if (simple >= 0 || code !== 0x75) return simple;
+    let unit = 0;
+    for (let digit = 0; digit < 4; digit++) {
+      const value = hexValue(this.nextCode());
+      if (value < 0) return -1;
+      unit = unit * 16 + value;
+    }
+    return unit;
+  }
+
+  /** The character here, moving past it (to the next piece if need be); -1 at the end. */
+  private nextCode(): number {
+    for (; this.index < this.parts.length; this.index++, this.offset = 0) {
+      const piece = this.parts[this.index] as string;
+      if (this.offset < piece.length) return piece.charCodeAt(this.offset++);
+    }
+    return -1;
+  }
+
+  /** An enum value named by the string here (the cursor past it), or undefined (an escape, a name split across pieces, a name the enum lacks). */
+  private enumValue(type: protobuf.Enum): number | undefined {
+    const piece = this.parts[this.index] as string;
+    const start = this.offset + 1;
+    let hash = 0;
+    for (let at = start; at < piece.length; at++) {
+      const code = piece.charCodeAt(at);
+      if (code === BACKSLASH) return undefined;
+      if (code === QUOTE) {
+        const value = valueTable(type).find(hash, piece, start, at - start);
+        if (value !== undefined) this.offset = at + 1;
+        return value;
+      }
+      hash = hashStep(hash, code);
+    }
+    return undefined;
+  }
+
+  /** A non-negative integer below `below` here (the cursor past it), or undefined. */
+  private integer(below: number): number | undefined {
+    const index = this.index;
+    const offset = this.offset;
+    const value = this.number();
+    if (Number.isInteger(value) && value >= 0 && value < below && !Object.is(value, -0)) return value;
+    this.index = index;
+    this.offset = offset;
+    return undefined;
+  }
+
+  /** The JSON number here (the cursor past it), or NaN for one split across pieces or not JSON's. */
+  private number(): number {
+    const piece = this.parts[this.index] as string;
+    const start = this.offset;
+    let end = start;
+    while (end < piece.length && isNumberCharacter(piece.charCodeAt(end))) end++;
+    if (end === start || (end === piece.length && this.index < this.parts.length - 1)) return Number.NaN;
+    const value = decimalValue(piece, start, end);
+    if (!Number.isNaN(value)) this.offset = end;
+    return value;
   }
 
   /** Enters a message of `type` (field `field` of the one around it) at its `{`. */
@@ -271,16 +649,36 @@ export class SlicedEncoder {
     this.done = true;
   }
 
-  /** A field's name and the `:` after it. */
-  private key(): string {
+  /**
+   * The field of `type` named by the key here, and past the `:` after it; undefined for a name
+   * `type` lacks. The name is found where it lies in the text, without making a string of it, unless
+   * it has an escape or is split across pieces (then it is parsed).
+   */
+  private fieldOf(type: protobuf.Type): protobuf.Field | undefined {
     if (this.peek() !== QUOTE) this.fail('a field name');
-    const end = this.valueEnd(PROTOBUF_WHOLE_VALUE_CHARS);
-    if (end === undefined) this.fail(`a field name of at most ${PROTOBUF_WHOLE_VALUE_CHARS} characters`);
-    const name = this.parseTo(end);
+    const piece = this.parts[this.index] as string;
+    const start = this.offset + 1;
+    let hash = 0;
+    let at = start;
+    for (; at < piece.length; at++) {
+      const code = piece.charCodeAt(at);
+      if (code === QUOTE || code === BACKSLASH) break;
+      hash = hashStep(hash, code);
+    }
+    let field: protobuf.Field | undefined;
+    if (at < piece.length && piece.charCodeAt(at) === QUOTE) {
+      field = fieldTable(type).find(hash, piece, start, at - start);
+      this.skip(at + 1 - this.offset);
+    } else {
+      const end = this.valueEnd(PROTOBUF_WHOLE_VALUE_CHARS);
+      if (end === undefined) this.fail(`a field name of at most ${PROTOBUF_WHOLE_VALUE_CHARS} characters`);
+      const name = this.parseTo(end);
+      field = typeof name === 'string' && Object.hasOwn(type.fields, name) ? type.fields[name] : undefined;
+    }
     if (this.peek() !== COLON) this.fail("':'");
     this.skip(1);
     this.peek();
-    return name as string;
+    return field;
   }
 
   /** The value from here to `end`, parsed; the position moves to `end`. */
@@ -384,14 +782,16 @@ export class SlicedEncoder {
 
 /**
  * `parts` (the JSON text of one message of `type`) encoded as protobuf over turns of the event
- * loop, `charsPerTurn` characters a turn, with what the encoding did (`figures`); undefined if
- * `abandoned` says so between two turns (its client went away).
+ * loop, `charsPerTurn` characters a turn and no more than `turnMs` of wall time (a turn ends at
+ * the first value that ends past it: code not yet compiled, or a collection, can make characters
+ * slower than usual), with what the encoding did (`figures`); undefined if `abandoned` says so
+ * between two turns (its client went away).
  * @example
  *   const encoded = await encodeInTurns(v1FieldwiseMessageType('master', 'response'), textParts.parts, SUBSCRIBED_SLICE_CHARS);
  *   encoded?.message.byteLength;
  */
 export async function encodeInTurns(
-  type: protobuf.Type, parts: readonly string[], charsPerTurn: number, abandoned: () => boolean = () => false,
+  type: protobuf.Type, parts: readonly string[], charsPerTurn: number, abandoned: () => boolean = () => false, turnMs = Infinity,
 ): Promise<{ readonly message: EncodedMessage; readonly figures: SlicedEncodingFigures } | undefined> {
   const encoder = new SlicedEncoder(type, parts, charsPerTurn);
   let longestTurnMs = 0;
@@ -400,7 +800,7 @@ export async function encodeInTurns(
   for (;;) {
     const start = performance.now();
     const cpuAtStart = process.cpuUsage();
-    const done = encoder.step();
+    const done = encoder.step(start + turnMs);
     const tookMs = performance.now() - start;
     if (tookMs > longestTurnMs) {
       const cpu = process.cpuUsage(cpuAtStart);

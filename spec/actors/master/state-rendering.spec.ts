@@ -199,7 +199,7 @@ describe('master: /master/state rendered in turns and shared', function () {
     expect(again).to.equal(fresh);
   });
 
-  it('encodes a protobuf GET_STATE (and SUBSCRIBED) over turns of at most PROTOBUF_ENCODED_CHARS_PER_TURN characters and one whole value, once for concurrent requests, the master answering between them; it reads as the JSON GET_STATE', async () => {
+  it('encodes a protobuf GET_STATE (and SUBSCRIBED) over turns of at most PROTOBUF_ENCODED_CHARS_PER_TURN characters and one whole value, once for concurrent requests, the master answering between them, no value of it handed to protobufjs; it reads as the JSON GET_STATE', async () => {
     const harness = await startHarness({}, undefined, undefined, { memoryRegistry: true });
     await registerAgents(harness, 1_500);
     const framework = await registerFramework(harness);
@@ -236,6 +236,7 @@ describe('master: /master/state rendered in turns and shared', function () {
 
     // One encoding, shared; turns of bounded reading (a turn reads its characters, and at most one whole value and its field's name past them).
     expect(figures.encodings).to.equal(1);
+    expect(figures.codecValues, 'values handed to protobufjs (the transcoding writes all of a state itself)').to.equal(0);
     expect(figures.mostCharsInATurn).to.be.at.most(PROTOBUF_ENCODED_CHARS_PER_TURN + PROTOBUF_WHOLE_VALUE_CHARS + 64);
     const json = await dispatch(master, (actor) => JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(contextOf(actor)) }));
     expect(json.length, 'a state several turns long').to.be.greaterThan(3 * PROTOBUF_ENCODED_CHARS_PER_TURN);
@@ -255,6 +256,7 @@ describe('master: /master/state rendered in turns and shared', function () {
       await new Promise((resolve) => setImmediate(resolve));
     }
     expect(subscribed?.encodings).to.equal(1);
+    expect(subscribed?.codecValues).to.equal(0);
     expect(subscribed?.mostCharsInATurn).to.be.at.most(PROTOBUF_ENCODED_CHARS_PER_TURN + PROTOBUF_WHOLE_VALUE_CHARS + 64);
     expect(subscribed?.turns).to.be.at.least(3);
     stream.stream?.abort();

@@ -1,0 +1,213 @@
+/**
+ * lib/v1/sliced-protobuf.ts' transcoding: a value's JSON text written straight as protobuf
+ * (`ByteSink`), byte for byte what protobufjs writes for the same value, for every field of every
+ * message the operator APIs answer with, and the cases it leaves to the codec still encoded by it.
+ */
+import { expect } from 'chai';
+import protobuf from 'protobufjs';
+import { Prng } from '../../../lib/process';
+import { v1FieldwiseMessageType } from '../../../lib/v1/protobuf';
+import { ByteSink, NameTable, hashStep, varintBytes } from '../../../lib/v1/protobuf-sink';
+import { SlicedEncoder } from '../../../lib/v1/sliced-protobuf';
+
+const SEED = 20_261_207;
+/** Random values drawn for each message type. */
+const DRAWS_PER_TYPE = 12;
+/** How deep drawn messages nest (deeper fields are left out). */
+const MAX_DEPTH = 4;
+
+/** Strings the transcoder writes itself: escapes, two- and three-byte characters, a surrogate pair, escaped and not, a length past 127 bytes. */
+const STRINGS = ['', 'web', 'a "quoted" \\ path/x', 'line\nbreak\ttab\r\b\f', 'é ü ß', '日本語', '😀 grin', '\u0001\u001f', 'x'.repeat(130), 'é'.repeat(70)];
+/** Doubles read without a string made (digits below 2^53, powers of ten up to 10^22). */
+const EXACT_DOUBLES = [0, 1, 0.1, 1.5, -2.25, 1e-7, 123456.789, 4.35, 1e21, 1e22, 9007199254740991, 1765000000.125];
+/** Doubles `Number` reads from a slice of the text (17 digits, far exponents, past 2^53). */
+const DOUBLES = [...EXACT_DOUBLES, 0.30000000000000004, 1e300, 5e-324, -0, 2 ** 53 + 2, 1 / 3, 1e23, 12345678901234567890, 1765000000.1234567];
+/** Integers, for each integer type (a negative, a value as text, one past its range: left to the codec). */
+const INTEGERS: Readonly<Record<string, readonly unknown[]>> = {
+  int32: [0, 1, 127, 128, 300, 2 ** 31 - 1, -1, -(2 ** 31), '12'],
+  uint32: [0, 255, 2 ** 32 - 1, 2 ** 32 + 1],
+  int64: [0, 5, 2 ** 40, Number.MAX_SAFE_INTEGER, 1_767_225_600_000_000_000, 2 ** 63 - 2048, -5, '123', 1e15, 2 ** 63],
+  uint64: [0, 7, 2 ** 45, Number.MAX_SAFE_INTEGER, 2 ** 63, 2 ** 64 - 4096, 2 ** 64],
+  sint32: [0, -3, 17], sint64: [0, -9, 2 ** 33], fixed32: [0, 9], fixed64: [0, 11], sfixed32: [-4, 4], sfixed64: [-6, 6],
+};
+
+/** Every message type reachable from `roots`. */
+function messageTypes(roots: readonly protobuf.Type[]): protobuf.Type[] {
+  const seen = new Set<protobuf.Type>();
+  const visit = (type: protobuf.Type): void => {
+    if (seen.has(type)) return;
+    seen.add(type);
+    for (const field of type.fieldsArray) if (field.resolvedType instanceof protobuf.Type) visit(field.resolvedType);
+  };
+  roots.forEach(visit);
+  return [...seen];
+}
+
+function pick<T>(random: Prng, values: readonly T[]): T {
+  return values[random.nextInt(values.length)] as T;
+}
+
+/** A random value of one of `field`'s elements (`common`: only what the transcoder writes itself). */
+function drawOne(random: Prng, field: protobuf.Field, depth: number, common: boolean): unknown {
+  const resolved = field.resolvedType;
+  if (resolved instanceof protobuf.Type) return drawMessage(random, resolved, depth + 1, common);
+  if (resolved instanceof protobuf.Enum) {
+    const names = Object.keys(resolved.values);
+    if (common || random.next() < 0.7) return pick(random, names);
+    return pick(random, [resolved.values[pick(random, names)], 'NOT_A_VALUE']);
+  }
+  switch (field.type) {
+    case 'string': return pick(random, STRINGS);
+    case 'bool': return random.next() < 0.5;
+    case 'double': return pick(random, DOUBLES);
+    case 'float': return pick(random, [0, 1.5, -0.25, 3.4e38, 0.1]);
+    case 'bytes': return pick(random, ['', 'aGVsbG8=', 'AAEC']);
+    default: {
+      const values = INTEGERS[field.type] ?? [0];
+      const below = ({ int32: 2 ** 31, uint32: 2 ** 32, int64: 2 ** 63, uint64: 2 ** 64 } as Record<string, number>)[field.type] ?? 2 ** 64;
+      return pick(random, common ? values.filter((value) => typeof value === 'number' && value >= 0 && value < below && !Object.is(value, -0)) : values);
+    }
+  }
+}
+
+/** A random message of `type`, its fields in their numbers' order (protobufjs writes them so). */
+function drawMessage(random: Prng, type: protobuf.Type, depth: number, common: boolean): Record<string, unknown> {
+  const message: Record<string, unknown> = {};
+  const fields = [...type.fieldsArray].sort((a, b) => a.id - b.id);
+  for (const field of fields) {
+    if (random.next() < 0.4) continue;
+    const nested = field.resolvedType instanceof protobuf.Type;
+    if (nested && depth >= MAX_DEPTH) continue;
+    if (field.map) {
+      if (!common) message[field.name] = Object.fromEntries(Array.from({ length: random.nextInt(3) }, (_, index) => [`k${index}`, drawOne(random, field, depth, common)]));
+      continue;
+    }
+    if (common && (field.type === 'bytes' || ['sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64'].includes(field.type))) continue;
+    if (!common && random.next() < 0.05) {
+      message[field.name] = null;
+      continue;
+    }
+    message[field.name] = field.repeated ? Array.from({ length: random.nextInt(4) }, () => drawOne(random, field, depth, common)) : drawOne(random, field, depth, common);
+  }
+  return message;
+}
+
+/** `text` cut into pieces of 1-`longest` characters. */
+function cut(random: Prng, text: string, longest: number): string[] {
+  const parts: string[] = [];
+  for (let at = 0; at < text.length;) {
+    const length = 1 + random.nextInt(longest);
+    parts.push(text.slice(at, at + length));
+    at += length;
+  }
+  return parts;
+}
+
+function sliced(type: protobuf.Type, parts: readonly string[], charsPerTurn: number): { bytes: Buffer; encoder: SlicedEncoder } {
+  const encoder = new SlicedEncoder(type, parts, charsPerTurn);
+  for (let steps = 0; !encoder.step(); steps++) if (steps > 1_000_000) throw new Error('never done');
+  return { bytes: Buffer.concat(encoder.result().pieces), encoder };
+}
+
+/** What protobufjs writes for `json` (as its text carries it: JSON.stringify writes -0 as 0). */
+function whole(type: protobuf.Type, json: unknown): Buffer {
+  return Buffer.from(type.encode(type.fromObject(json as Record<string, unknown>)).finish());
+}
+
+const TYPES = messageTypes([v1FieldwiseMessageType('master', 'response'), v1FieldwiseMessageType('master', 'event'), v1FieldwiseMessageType('agent', 'response')]);
+
+describe(`lib/v1/sliced-protobuf: JSON transcoded straight to protobuf (seed ${SEED})`, () => {
+  it(`writes every field of the ${TYPES.length} message types of the operator APIs' answers byte for byte as protobufjs, in pieces of any size, whole or a field at a time`, () => {
+    const random = new Prng(SEED);
+    let checked = 0;
+    for (const type of TYPES) {
+      for (let draw = 0; draw < DRAWS_PER_TYPE; draw++) {
+        const json = drawMessage(random, type, 0, draw % 2 === 0);
+        const text = JSON.stringify(json);
+        const expected = whole(type, JSON.parse(text));
+        // Whole values (one step, one piece), pieces of up to 40 characters, and a step every 8 characters.
+        for (const [parts, charsPerTurn] of [[[text], 1 << 30], [cut(random, text, 40), 1 << 30], [cut(random, text, 300), 8]] as const) {
+          const { bytes } = sliced(type, parts, charsPerTurn);
+          expect(bytes.toString('hex'), `${type.fullName} ${text.slice(0, 300)}`).to.equal(expected.toString('hex'));
+          checked++;
+        }
+      }
+    }
+    expect(checked).to.equal(TYPES.length * DRAWS_PER_TYPE * 3);
+    expect(TYPES.length, 'the operator APIs\' message types').to.be.greaterThan(60);
+  });
+
+  it('hands protobufjs none of the common values (messages, strings, bools, doubles, floats, non-negative integers, enums by name), and each of the others once', () => {
+    const random = new Prng(SEED + 1);
+    for (const type of TYPES) {
+      const json = drawMessage(random, type, 0, true);
+      const { encoder } = sliced(type, [JSON.stringify(json)], 1 << 30);
+      expect(encoder.figures.codecValues, type.fullName).to.equal(0);
+    }
+    const response = v1FieldwiseMessageType('master', 'response');
+    // To the codec: a negative int32 (the port), a number as text (a TimeInfo's nanoseconds), an
+    // unknown enum name. Not to it: a double past 10^22's reach (read by `Number` from its text).
+    const json = {
+      get_health: { healthy: true },
+      get_state: { get_agents: { agents: [{ agent_info: { hostname: 'h', port: -1 }, registered_time: { nanoseconds: '17' }, capabilities: [{ type: 'NOT_A_CAPABILITY' }], total_resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1e-30 } }] }] } },
+    };
+    const { bytes, encoder } = sliced(response, [JSON.stringify(json)], 1 << 30);
+    expect(bytes.toString('hex')).to.equal(whole(response, json).toString('hex'));
+    expect(encoder.figures.codecValues).to.equal(3);
+  });
+
+  it('ends a step at the first value past its deadline, one value a step at least; the message is the same', () => {
+    const type = v1FieldwiseMessageType('master', 'response');
+    const tasks = Array.from({ length: 50 }, (_, index) => ({ name: `t${index}`, task_id: { value: `t${index}` }, framework_id: { value: 'f' }, agent_id: { value: 'a' }, state: 'TASK_RUNNING' }));
+    const text = JSON.stringify({ type: 'GET_TASKS', get_tasks: { tasks } });
+    // A list longer than a whole value is read an element a step once every deadline has passed.
+    const long = JSON.stringify({ type: 'GET_TASKS', get_tasks: { tasks: Array.from({ length: 400 }, () => tasks).flat() } });
+    for (const json of [text, long]) {
+      const unbounded = new SlicedEncoder(type, [json], 1 << 30);
+      expect(unbounded.step()).to.equal(true);
+      const late = new SlicedEncoder(type, [json], 1 << 30);
+      let steps = 1;
+      while (!late.step(0)) steps++;
+      expect(Buffer.concat(late.result().pieces).equals(Buffer.concat(unbounded.result().pieces))).to.equal(true);
+      expect(steps, 'a step per value read').to.be.at.least(json === long ? 20_000 : 2);
+    }
+  });
+
+  it('writes a lone surrogate as U+FFFD, as Buffer does (protobufjs writes a short one as CESU-8, not UTF-8)', () => {
+    const type = v1FieldwiseMessageType('master', 'response');
+    for (const text of ['\ud800', 'a\udc00b', '\ud83d', '\ud83d\ud83d\ude00']) {
+      const { bytes } = sliced(type, [JSON.stringify({ get_flags: { flags: [{ name: text }] } })], 1 << 30);
+      const name = Buffer.from(text).toString('hex');
+      expect(bytes.toString('hex'), JSON.stringify(text)).to.contain(name);
+      expect(name).to.contain('efbfbd');
+    }
+  });
+
+  it('ByteSink: a length of 128 bytes or more moves what it measures up to make room for its varint; the varint sizes', () => {
+    const sink = new ByteSink();
+    for (const size of [0, 127, 128, 16_383, 16_384, 70_000]) {
+      sink.reset();
+      const start = sink.open(3);
+      for (let index = 0; index < size; index++) sink.codeUnit(0x61);
+      sink.close(start);
+      const bytes = Buffer.from(sink.written());
+      const reader = protobuf.Reader.create(bytes);
+      expect(reader.uint32()).to.equal((3 << 3) | 2);
+      expect(reader.string(), String(size)).to.equal('a'.repeat(size));
+      expect(bytes.length).to.equal(1 + varintBytes(size) + size);
+    }
+    expect([0, 127, 128, 2 ** 21 - 1, 2 ** 21, Number.MAX_SAFE_INTEGER].map(varintBytes)).to.deep.equal([1, 1, 2, 3, 4, 8]);
+  });
+
+  it('NameTable: finds a name where it lies in a text, only whole, among names of equal hashes', () => {
+    const hash = (text: string): number => [...text].reduce((sum, char) => hashStep(sum, char.charCodeAt(0)), 0);
+    // "Aa" and "BB" hash alike (31 × 65 + 97 = 31 × 66 + 66).
+    expect(hash('Aa')).to.equal(hash('BB'));
+    const table = new NameTable([['Aa', 1], ['BB', 2], ['task_id', 3]]);
+    const text = '{"BB":0,"task_id":1,"task":2}';
+    expect(table.find(hash('BB'), text, 2, 2)).to.equal(2);
+    expect(table.find(hash('Aa'), '"Aa"', 1, 2)).to.equal(1);
+    expect(table.find(hash('task_id'), text, 9, 7)).to.equal(3);
+    expect(table.find(hash('task'), text, 21, 4)).to.equal(undefined);
+  });
+});
