@@ -39,6 +39,52 @@ export const PROTOBUF_WHOLE_VALUE_CHARS = 16 * 1024;
 /** Bytes of small encoded values gathered into one piece of the output (fewer, larger pieces to write). */
 const OUTPUT_PIECE_BYTES = 64 * 1024;
 
+/**
+ * Bytes of the slabs the output's pieces are carved from (less for a shorter text). Each slab
+ * is memory outside V8's heap, and V8 answers such an allocation while it marks a large heap
+ * with a marking step of 5-10 ms in the allocating turn: at 100k agents, a piece of its own for
+ * every 64 KiB made ~1,000 of them, and steps of 15-45 ms.
+ */
+const OUTPUT_SLAB_BYTES = 1024 * 1024;
+/** Smallest slab. */
+const MIN_SLAB_BYTES = 4 * 1024;
+/**
+ * Room made in the slab before a step starts (a new slab if less is left), more than a step
+ * writes as a rule (its `PROTOBUF_ENCODED_CHARS_PER_TURN` and one whole value are ~80 Ki
+ * characters, ~30 KiB of protobuf): a slab is made at a step's start, where the marking step it
+ * may cost is followed by one value and no more (the turn's deadline has passed).
+ */
+const STEP_ROOM_BYTES = 256 * 1024;
+
+/** The slabs an encoding's output is carved from. */
+class Slabs {
+  private slab = new Uint8Array(0);
+  private used = 0;
+
+  constructor(private readonly slabBytes: number) {}
+
+  /** Makes sure `bytes` more fit in the current slab (a new slab if not). */
+  reserve(bytes: number): void {
+    if (this.slab.length - this.used >= bytes) return;
+    this.slab = new Uint8Array(Math.max(this.slabBytes, bytes));
+    this.used = 0;
+  }
+
+  /** Makes room for a step (`STEP_ROOM_BYTES`, or half a slab if slabs are smaller). */
+  reserveForStep(): void {
+    this.reserve(Math.min(STEP_ROOM_BYTES, this.slabBytes / 2));
+  }
+
+  /** A region of the slab for at least `least` bytes, `want` if the slab has them. */
+  take(least: number, want: number): Uint8Array {
+    this.reserve(least);
+    const size = Math.min(want, this.slab.length - this.used);
+    const region = this.slab.subarray(this.used, this.used + size);
+    this.used += size;
+    return region;
+  }
+}
+
 /** Protobuf's length-delimited wire type (an embedded message's). */
 const LENGTH_DELIMITED = 2;
 
@@ -75,18 +121,20 @@ interface Position {
 /** An encoded message being put together: pieces of bytes and embedded messages (with their headers before them). */
 class Output {
   private readonly items: Array<Uint8Array | Output> = [];
-  /** The piece being filled, and how much of it is. */
+  /** The piece being filled (a region of a slab), and how much of it is. */
   private chunk: Uint8Array | undefined;
   private used = 0;
   /** Its length in bytes so far. */
   size = 0;
+
+  constructor(private readonly slabs: Slabs) {}
 
   /** Appends a copy of `bytes` (which may be a reused buffer's). */
   add(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     if (this.chunk !== undefined && this.used + bytes.length > this.chunk.length) this.flush();
     if (this.chunk === undefined) {
-      this.chunk = new Uint8Array(Math.max(OUTPUT_PIECE_BYTES, bytes.length));
+      this.chunk = this.slabs.take(bytes.length, Math.max(OUTPUT_PIECE_BYTES, bytes.length));
       this.used = 0;
     }
     this.chunk.set(bytes, this.used);
@@ -296,9 +344,13 @@ export class SlicedEncoder {
   private codecValues = 0;
   /** Where each small value's bytes are written, value after value. */
   private readonly sink = new ByteSink();
+  /** What the output is carved from: slabs as large as the text, up to `OUTPUT_SLAB_BYTES`. */
+  private readonly slabs: Slabs;
 
   constructor(private readonly type: protobuf.Type, private readonly parts: readonly string[], private readonly charsPerTurn: number) {
     if (!(charsPerTurn > 0)) throw new Error(`charsPerTurn must be positive, not ${charsPerTurn}`);
+    const chars = parts.reduce((sum, part) => sum + part.length, 0);
+    this.slabs = new Slabs(Math.min(OUTPUT_SLAB_BYTES, Math.max(MIN_SLAB_BYTES, chars)));
   }
 
   /** What it did so far. */
@@ -317,6 +369,7 @@ export class SlicedEncoder {
     this.steps++;
     try {
       if (this.steps === 1) this.open(this.type, undefined);
+      this.slabs.reserveForStep();
       do this.advance();
       while (this.chars - start < this.charsPerTurn && !this.done && (deadline === Infinity || performance.now() < deadline));
     } finally {
@@ -625,7 +678,7 @@ export class SlicedEncoder {
   private open(type: protobuf.Type, field: protobuf.Field | undefined): void {
     this.peek();
     this.expect(OPEN_BRACE);
-    this.stack.push({ kind: 'message', type, output: new Output(), field, started: false });
+    this.stack.push({ kind: 'message', type, output: new Output(this.slabs), field, started: false });
   }
 
   private closeContext(context: MessageContext | ListContext): void {
