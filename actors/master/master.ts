@@ -1194,6 +1194,8 @@ export class Master extends Actor {
     let offered = records.reduce((sum, record) => sum.add(record.resources), Resources.EMPTY);
     let available = offered;
     let converted = Resources.EMPTY;
+    /** What GROW_VOLUME and SHRINK_VOLUME made: out of reach of the later operations, recovered unfiltered. */
+    let resized = Resources.EMPTY;
     for (const record of records) this.retireOffer(record.offer.id, { rescind: false, recover: false });
     try {
       for (const operation of operations) {
@@ -1209,9 +1211,18 @@ export class Master extends Actor {
         if (conversion === undefined) continue;
         // The allocator first (its event precedes the accept's end), then the master's books.
         this.allocatorCall('updateAllocation', this.allocator.updateAllocation(framework.id, agent.id, conversion.consumed, conversion.converted, role));
-        available = available.subtract(conversion.consumed).add(conversion.converted);
-        offered = offered.subtract(conversion.consumed).add(conversion.converted);
-        converted = converted.subtractSaturating(conversion.consumed).add(conversion.converted);
+        if (operation.type === 'GROW_VOLUME' || operation.type === 'SHRINK_VOLUME') {
+          // As Mesos (which means to make resizes non-speculative): the resized volume, and the disk
+          // a shrink gives back, are not left to the ACCEPT's later operations; they are offered again.
+          available = available.subtract(conversion.consumed);
+          offered = offered.subtract(conversion.consumed);
+          converted = converted.subtractSaturating(conversion.consumed);
+          resized = resized.add(conversion.converted);
+        } else {
+          available = available.subtract(conversion.consumed).add(conversion.converted);
+          offered = offered.subtract(conversion.consumed).add(conversion.converted);
+          converted = converted.subtractSaturating(conversion.consumed).add(conversion.converted);
+        }
         // At once, as Mesos: the agent hears of it before a later LAUNCH's task on the reservation.
         this.applyConversion(agent, conversion);
         framework.metrics.operation(operation.type);
@@ -1220,8 +1231,8 @@ export class Master extends Actor {
       // The rest is returned, and what the tasks (and new executors) took is used now, not offered
       // (Mesos' `transitionOfferedToAllocated`: quota's `consumed` metric counts it), in one allocator event.
       const launched = available === offered ? Resources.EMPTY : offered.subtract(available);
-      const fresh = converted.isEmpty() ? Resources.EMPTY : available.intersection(converted);
-      this.allocator.sendAcceptEnd(framework.id, agent.id, fresh.isEmpty() ? available : available.subtract(fresh), launched, refuseFilter(filters), role, this.acceptEndRefused);
+      const fresh = (converted.isEmpty() ? Resources.EMPTY : available.intersection(converted)).add(resized);
+      this.allocator.sendAcceptEnd(framework.id, agent.id, converted.isEmpty() ? available : available.subtract(available.intersection(converted)), launched, refuseFilter(filters), role, this.acceptEndRefused);
       if (!fresh.isEmpty()) this.allocator.sendRecoverResources(framework.id, agent.id, fresh, undefined, role, this.acceptEndRefused);
     }
   }

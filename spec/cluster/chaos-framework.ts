@@ -1202,24 +1202,23 @@ function planResize(model: FrameworkModel, offer: Offer, offered: Resources, now
   const grow = model.random.next() < GROW_SHARE && disk.length > 0;
   const json = Resources.of([volume]).toJSON()[0];
   if (json === undefined) return undefined;
-  const sized = (amount: number): Resources => Resources.fromJSON([{ ...json, scalar: { value: amount } }]);
   if (grow) {
     const source = model.pick(disk);
     const amount = Math.min(source.type === 'SCALAR' ? Math.floor(source.value) : 0, model.pick(VOLUME_SIZES_MB));
     const addition = Resources.of([{ ...(source as ScalarResource), value: amount }]);
-    const grown = sized(size + amount);
     model.conversionsSent.grow++;
     model.recordResize('GROW_VOLUME', offer.agentId, volume, size, size + amount, nowMs);
     model.log(`${model.name} grows ${Resources.of([volume]).format()} by ${addition.format()} on ${offer.agentId} (offer ${offer.id})`);
     const operation: Operation = { type: 'GROW_VOLUME', growVolume: { volume: json, addition: addition.toJSON()[0] as typeof json } };
-    return { operations: [operation], tasks: [], available: offered.subtract(Resources.of([volume])).subtract(addition).add(grown) };
+    // The grown volume is not the ACCEPT's later operations' to use (Mesos keeps a resize's result out of them; it is offered again).
+    return { operations: [operation], tasks: [], available: offered.subtract(Resources.of([volume])).subtract(addition) };
   }
   if (size < 2) return undefined;
   const subtract = 1 + model.random.nextInt(Math.floor(size) - 1);
   model.conversionsSent.shrink++;
   model.recordResize('SHRINK_VOLUME', offer.agentId, volume, size, size - subtract, nowMs);
   model.log(`${model.name} shrinks ${Resources.of([volume]).format()} by ${subtract} on ${offer.agentId} (offer ${offer.id})`);
-  const freed = Resources.of([volume]).withoutVolumes().toJSON().map((entry) => ({ ...entry, scalar: { value: subtract } }));
   const operation: Operation = { type: 'SHRINK_VOLUME', shrinkVolume: { volume: json, subtract: { value: subtract } } };
-  return { operations: [operation], tasks: [], available: offered.subtract(Resources.of([volume])).add(sized(size - subtract)).add(Resources.fromJSON(freed)) };
+  // Neither the shrunk volume nor the disk it gives back is the ACCEPT's later operations' to use (as a grow's).
+  return { operations: [operation], tasks: [], available: offered.subtract(Resources.of([volume])) };
 }

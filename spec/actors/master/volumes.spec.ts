@@ -160,6 +160,27 @@ describe('actors/master: persistent volumes (CREATE, DESTROY)', () => {
     expect(metrics[`master/frameworks/test-framework/${framework.frameworkId}/operations/shrink_volume`]).to.equal(1);
   });
 
+  it('a volume resized in an ACCEPT is not offered to that ACCEPT\'s later operations (Mesos keeps resizes out of the remaining resources), and is offered again at once, unfiltered', async () => {
+    const { harness, agent, framework } = await setUp();
+    await accept(harness, framework, latestOffer(framework.probe), [reserve(reservedDisk(300)), create(volume('db-1', 100))]);
+    await harness.clock.advance(1_000);
+    // Grown to 250, then a task on the grown volume and one on the volume as offered: neither is in what the ACCEPT has left.
+    const onGrown = { ...commandTask('on-grown', agent.agentId), resources: Resources.parse('cpus:1;mem:128').add(volume('db-1', 250)).toJSON() };
+    const onOld = { ...commandTask('on-old', agent.agentId), resources: Resources.parse('cpus:1;mem:128').add(volume('db-1', 100)).toJSON() };
+    const plain = { ...commandTask('plain', agent.agentId), resources: Resources.parse('cpus:1;mem:128').toJSON() };
+    await accept(harness, framework, latestOffer(framework.probe), [grow(volume('db-1', 100), reservedDisk(150)), { type: 'LAUNCH', launch: { taskInfos: [onGrown, onOld, plain] } }], 3_600);
+    expect(checkpointed(agent)?.equals(reservedDisk(50).add(volume('db-1', 250)))).to.equal(true);
+    expect(statesOf(framework.probe, 'on-grown')).to.deep.equal(['TASK_ERROR']);
+    expect(statesOf(framework.probe, 'on-old')).to.deep.equal(['TASK_ERROR']);
+    expect(all(agent.probe, 'RunTask').map((message) => (message.body as { task: { taskId: string } }).task.taskId)).to.deep.equal(['plain']);
+    // The grown volume is offered again at once despite the ACCEPT's hour-long filter (and with it
+    // the rest of the agent: an offer is filtered only when the refused resources cover it, as Mesos).
+    const offers = all(framework.probe, 'ResourceOffers').length;
+    await harness.clock.advance(1_000);
+    expect(all(framework.probe, 'ResourceOffers')).to.have.length(offers + 1);
+    expect(Resources.fromJSON(latestOffer(framework.probe).resources).persistentVolumes().equals(volume('db-1', 250))).to.equal(true);
+  });
+
   it('drops an invalid or unauthorized GROW_VOLUME or SHRINK_VOLUME alone, naming why', async () => {
     const { harness, agent, framework } = await setUp({ acls: { permissive: true, resize_volumes: [{ principals: { type: 'ANY' }, roles: { values: ['other'] } }, { principals: { type: 'ANY' }, roles: { type: 'NONE' } }] } });
     await accept(harness, framework, latestOffer(framework.probe), [reserve(reservedDisk(400)), create(volume('db-1', 100))]);
