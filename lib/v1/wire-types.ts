@@ -39,8 +39,8 @@ interface Expected {
 
 /**
  * Why `bytes` are not a `type` as far as wire types go (a known field whose wire type is not its
- * declared type's, an embedded message running past its parent's end, nesting deeper than
- * `MAX_BODY_DEPTH`), or undefined. Bytes cut short throw the reader's `RangeError`, as they make
+ * declared type's, a field numbered 0, an embedded message running past its parent's end, nesting
+ * deeper than `MAX_BODY_DEPTH`), or undefined. Bytes cut short throw the reader's `RangeError`, as they make
  * the decoder throw.
  * @example wireTypeError(callType, body) // "field 'persistence' (1) of mesos.v1.Resource.DiskInfo has wire type 0 (varint), expected 2 (length-delimited)"
  */
@@ -55,6 +55,8 @@ function messageError(reader: protobuf.Reader, end: number, depth: number, shape
     const tag = reader.uint32();
     const id = tag >>> 3;
     const wireType = tag & 7;
+    // protobufjs skips it as an unknown field; Mesos' parser (and every other) refuses the body.
+    if (id === 0) return `field number 0 in ${shape.name}: protobuf numbers fields from 1`;
     const expected = shape.expectedOf(id);
     if (expected === undefined) {
       reader.skipType(wireType);

@@ -48,6 +48,13 @@ describe('lib/v1/wire-types: wire types checked against the declarations', () =>
     expect(read(subscribe([[99, 'text'], [98, 7], [97, { double: 1 }]]))).to.deep.equal({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n' } } });
   });
 
+  it('refuses a field numbered 0, at any depth, as protobuf\'s parsers do (it read as an empty call)', () => {
+    // Tag 0x00: field 0, varint; then its value.
+    expect(read(Buffer.from([0x00, 0x01]))).to.equal('field number 0 in mesos.v1.scheduler.Call: protobuf numbers fields from 1');
+    expect(read(subscribe([[0, 'x']]))).to.equal('field number 0 in mesos.v1.FrameworkInfo: protobuf numbers fields from 1');
+    expect(v1CallJson('master', Buffer.from([0x02, 0x00]))).to.deep.equal({ error: 'field number 0 in mesos.v1.master.Call: protobuf numbers fields from 1' });
+  });
+
   it('refuses an embedded message longer than its parent, and bytes cut short, with a reason', () => {
     const whole = subscribe([[8, 'principal']]);
     expect(read(whole.subarray(0, whole.length - 3))).to.equal("field 'subscribe' (3) of mesos.v1.scheduler.Call runs past the end of its message");
