@@ -9,14 +9,20 @@
  *   (`JSON.stringify` against `v1EventBytes`);
  * - `accept_call`: an ACCEPT launching T tasks, read from a body and checked
  *   (`JSON.parse` + `parseSchedulerCall` against `v1CallJson` + `parseSchedulerCall`);
- * - `update_event`: one UPDATE, the event a framework hears most.
+ * - `update_event`: one UPDATE, the event a framework hears most;
+ * - `state_answer`: an operator GET_STATE of A agents (each with its offered and allocated
+ *   resources) and T tasks, from its JSON text to protobuf: the baseline is protobufjs' codec
+ *   (`JSON.parse`, `fromObject`, `encode`, what the sliced encoder did a value at a time until
+ *   2026-12-07), against the sliced encoder's transcoding (`SlicedEncoder`, the master's path for
+ *   GET_STATE and SUBSCRIBED), in µs per MB of JSON; the ratio is the transcoder over the codec.
  *
  * Rounds alternate the two encodings (the machine is shared) and the medians are reported.
  */
 import { numberFlag } from './cluster';
 import { median } from './figures';
 import { offersEvent, parseSchedulerCall, updateEvent } from '../lib/v1/scheduler';
-import { v1CallBytes, v1CallJson, v1EventBytes } from '../lib/v1/protobuf';
+import { v1CallBytes, v1CallJson, v1EventBytes, v1FieldwiseMessageType } from '../lib/v1/protobuf';
+import { SlicedEncoder } from '../lib/v1/sliced-protobuf';
 import type { V1Json } from '../lib/v1/json';
 import type { Offer } from '../lib/protocol';
 
@@ -26,6 +32,11 @@ const ROUNDS = 7;
 const ROUND_MS = 200;
 const DEFAULT_OFFERS = 100;
 const DEFAULT_TASKS = 10;
+/** Agents and tasks of the `state_answer` GET_STATE (~2 MB of JSON). */
+const STATE_AGENTS = 1_000;
+const STATE_TASKS = 2_000;
+/** Characters of the GET_STATE's text a piece (the host writes its JSON in pieces this size) and a step. */
+const STATE_PIECE_CHARS = 64 * 1024;
 
 /** Microseconds per call of `operation`, over at least `ROUND_MS`. */
 function microsecondsPer(operation: () => unknown): number {
@@ -83,6 +94,38 @@ function acceptCall(tasks: number): V1Json {
   };
 }
 
+/** A GET_STATE answer of `agents` agents and `tasks` running tasks, as the operator API renders one. */
+function stateAnswer(agents: number, tasks: number): V1Json {
+  const scalar = (name: string, value: number, role?: string): V1Json => ({ name, type: 'SCALAR', scalar: { value }, ...(role !== undefined ? { allocation_info: { role } } : {}) });
+  const resources = (role?: string): V1Json[] => [scalar('cpus', 8, role), scalar('mem', 31_744, role), scalar('disk', 409_600, role), { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31_000, end: 32_000 }] }, ...(role !== undefined ? { allocation_info: { role } } : {}) }];
+  const id = (value: string): V1Json => ({ value });
+  return {
+    type: 'GET_STATE', get_state: {
+      get_tasks: {
+        tasks: Array.from({ length: tasks }, (_, index) => ({
+          name: `task-${index}`, task_id: id(`task-${index}`), framework_id: id('framework-0001'), agent_id: id(`agent-S${index % agents}`), state: 'TASK_RUNNING',
+          resources: [scalar('cpus', 0.5, 'eng'), scalar('mem', 256, 'eng')], statuses: [{ task_id: id(`task-${index}`), state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', timestamp: 1_796_563_998.123_456_7 }],
+          status_update_state: 'TASK_RUNNING', status_update_uuid: 'DB7k9Q9GSqW2k0Y0a1b2cw==', role: 'eng', user: 'nobody',
+        })),
+      },
+      get_agents: {
+        agents: Array.from({ length: agents }, (_, index) => ({
+          agent_info: { hostname: `agent-${index}.example.org`, port: 5051, id: id(`agent-S${index}`), resources: resources(), attributes: [{ name: 'rack', type: 'TEXT', text: { value: `r${index % 8}` } }] },
+          active: true, version: '1.11.0', pid: `slave(1)@10.0.${index >> 8}.${index & 255}:5051`, registered_time: { nanoseconds: 1_796_563_998_000_000_000 },
+          total_resources: resources(), allocated_resources: resources('eng'), offered_resources: resources('eng'),
+        })),
+      },
+    },
+  };
+}
+
+/** `text` cut into the pieces the host writes a rendering in. */
+function pieces(text: string): string[] {
+  const parts: string[] = [];
+  for (let at = 0; at < text.length; at += STATE_PIECE_CHARS) parts.push(text.slice(at, at + STATE_PIECE_CHARS));
+  return parts;
+}
+
 function main(): void {
   const json = process.argv.includes('--json');
   const offerCount = numberFlag('--offers', DEFAULT_OFFERS);
@@ -105,6 +148,17 @@ function main(): void {
     }),
     update_event: compare(() => JSON.stringify(update), () => v1EventBytes('scheduler', update)),
   };
+  const response = v1FieldwiseMessageType('master', 'response');
+  const stateText = JSON.stringify(stateAnswer(STATE_AGENTS, STATE_TASKS));
+  const stateParts = pieces(stateText);
+  const transcoded = (): Uint8Array[] => {
+    const encoder = new SlicedEncoder(response, stateParts, STATE_PIECE_CHARS);
+    while (!encoder.step()) { /* every step at once */ }
+    if (encoder.figures.codecValues > 0) throw new Error(`${encoder.figures.codecValues} values of the state went to the codec`);
+    return encoder.result().pieces as Uint8Array[];
+  };
+  const [codecUs, transcoderUs] = compare(() => response.encode(response.fromObject(JSON.parse(stateParts.join('')) as Record<string, unknown>)).finish(), transcoded);
+  const stateMb = stateText.length / 1e6;
   const sizes = {
     offers_event: [Buffer.byteLength(JSON.stringify(offersJson)), v1EventBytes('scheduler', offersJson).length],
     accept_call: [callText.length, callBytes.length],
@@ -120,6 +174,11 @@ function main(): void {
     out[`${name}_protobuf_us`] = protobufUs;
     out[`${name}_ratio`] = protobufUs / jsonUs;
   }
+  const stateBytes = Buffer.concat(transcoded()).length;
+  console.log(`state_answer    codec ${(codecUs / stateMb).toFixed(0)} µs/MB   transcoder ${(transcoderUs / stateMb).toFixed(0)} µs/MB   transcoder/codec ${(transcoderUs / codecUs).toFixed(2)}×   (${STATE_AGENTS} agents, ${STATE_TASKS} tasks: ${stateText.length}/${stateBytes} bytes)`);
+  out.state_answer_codec_us_per_mb = codecUs / stateMb;
+  out.state_answer_transcoder_us_per_mb = transcoderUs / stateMb;
+  out.state_answer_ratio = transcoderUs / codecUs;
   if (json) console.log(JSON.stringify(out));
 }
 

@@ -66,6 +66,12 @@ export class ByteSink {
     this.bytes[this.length++] = rest;
   }
 
+  /** One byte (0-255). */
+  byte(value: number): void {
+    this.room(1);
+    this.bytes[this.length++] = value;
+  }
+
   double(value: number): void {
     this.room(8);
     this.view.setFloat64(this.length, value, true);

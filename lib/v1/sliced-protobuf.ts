@@ -235,6 +235,42 @@ function escapedCode(code: number): number {
   }
 }
 
+const EQUALS = 0x3d;
+
+/** A base64 character's six bits (the standard alphabet), or -1. */
+function base64Value(code: number): number {
+  if (code >= 0x41 && code <= 0x5a) return code - 0x41;
+  if (code >= 0x61 && code <= 0x7a) return code - 0x61 + 26;
+  if (code >= DIGIT_0 && code <= DIGIT_9) return code - DIGIT_0 + 52;
+  if (code === PLUS) return 62;
+  if (code === 0x2f) return 63;
+  return -1;
+}
+
+/**
+ * Decodes `text` from `start` to `end` into `sink` if it is canonical base64 (`A-Z a-z 0-9 + /`,
+ * a length that is a multiple of 4, at most two `=` at its end), as protobufjs decodes it; false
+ * (with part of it written) for anything else.
+ */
+function decodeBase64(text: string, start: number, end: number, sink: ByteSink): boolean {
+  const length = end - start;
+  if (length % 4 !== 0) return false;
+  const padding = length === 0 ? 0 : (text.charCodeAt(end - 1) === EQUALS ? 1 : 0) + (text.charCodeAt(end - 2) === EQUALS ? 1 : 0);
+  for (let at = start; at < end; at += 4) {
+    const last = at + 4 === end;
+    const a = base64Value(text.charCodeAt(at));
+    const b = base64Value(text.charCodeAt(at + 1));
+    const c = last && padding === 2 ? 0 : base64Value(text.charCodeAt(at + 2));
+    const d = last && padding >= 1 ? 0 : base64Value(text.charCodeAt(at + 3));
+    if ((a | b | c | d) < 0) return false;
+    const bits = (a << 18) | (b << 12) | (c << 6) | d;
+    sink.byte(bits >> 16);
+    if (!(last && padding === 2)) sink.byte((bits >> 8) & 0xff);
+    if (!(last && padding >= 1)) sink.byte(bits & 0xff);
+  }
+  return true;
+}
+
 function hexValue(code: number): number {
   if (code >= DIGIT_0 && code <= DIGIT_9) return code - DIGIT_0;
   const lower = code | 0x20;
@@ -505,6 +541,12 @@ export class SlicedEncoder {
         written = this.writeString(sink);
         if (written) sink.close(start);
       }
+    } else if (field.type === 'bytes') {
+      if (code === QUOTE) {
+        const start = sink.open(field.id);
+        written = this.writeBase64(sink);
+        if (written) sink.close(start);
+      }
     } else if (field.type === 'bool') {
       const value = code === LOWER_T && this.literal('true') ? 1 : code === LOWER_F && this.literal('false') ? 0 : undefined;
       if (value !== undefined) {
@@ -610,6 +652,28 @@ export class SlicedEncoder {
     }
   }
 
+  /**
+   * A `bytes` value here, at its `"`: canonical base64 (`decodeBase64`) decoded into `sink` (the
+   * cursor past its closing `"`); false for anything else (the codec reads it, or refuses it).
+   */
+  private writeBase64(sink: ByteSink): boolean {
+    const piece = this.parts[this.index] as string;
+    const start = this.offset + 1;
+    let end = start;
+    while (end < piece.length && piece.charCodeAt(end) !== QUOTE) end++;
+    if (end < piece.length) {
+      if (!decodeBase64(piece, start, end, sink)) return false;
+      this.offset = end + 1;
+      return true;
+    }
+    // Split between pieces of the text: put together (with its quotes).
+    const after = this.valueEnd(Infinity) as Position;
+    const text = this.textTo(after);
+    if (!decodeBase64(text, 1, text.length - 1, sink)) return false;
+    this.moveTo(after);
+    return true;
+  }
+
   /** The code unit of the escape after a `\\` (the cursor past it, across pieces), or -1 if it is not one. */
   private escape(): number {
     const code = this.nextCode();
@@ -648,7 +712,13 @@ export class SlicedEncoder {
       }
       hash = hashStep(hash, code);
     }
-    return undefined;
+    // Split between two pieces of the text (rare): the name as JSON reads it.
+    const end = this.valueEnd(PROTOBUF_WHOLE_VALUE_CHARS);
+    if (end === undefined) return undefined;
+    const name = JSON.parse(this.textTo(end)) as unknown;
+    if (typeof name !== 'string' || !Object.hasOwn(type.values, name)) return undefined;
+    this.moveTo(end);
+    return type.values[name];
   }
 
   /** A non-negative integer below `below` here (the cursor past it), or undefined. */
@@ -668,9 +738,24 @@ export class SlicedEncoder {
     const start = this.offset;
     let end = start;
     while (end < piece.length && isNumberCharacter(piece.charCodeAt(end))) end++;
-    if (end === start || (end === piece.length && this.index < this.parts.length - 1)) return Number.NaN;
-    const value = decimalValue(piece, start, end);
-    if (!Number.isNaN(value)) this.offset = end;
+    if (end === start) return Number.NaN;
+    if (end < piece.length || this.index === this.parts.length - 1) {
+      const value = decimalValue(piece, start, end);
+      if (!Number.isNaN(value)) this.offset = end;
+      return value;
+    }
+    // Split between pieces of the text (a few a rendering): the token put together.
+    let token = piece.slice(start);
+    let index = this.index + 1;
+    let offset = 0;
+    for (; index < this.parts.length; index++) {
+      const next = this.parts[index] as string;
+      for (offset = 0; offset < next.length && isNumberCharacter(next.charCodeAt(offset)); offset++);
+      token += next.slice(0, offset);
+      if (offset < next.length) break;
+    }
+    const value = decimalValue(token, 0, token.length);
+    if (!Number.isNaN(value)) this.moveTo({ index: Math.min(index, this.parts.length - 1), offset: index < this.parts.length ? offset : (this.parts[this.parts.length - 1] as string).length });
     return value;
   }
 
