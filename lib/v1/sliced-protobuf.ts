@@ -17,9 +17,10 @@
  * and encoded it with protobufjs (`fromObject`, `encode`), and so allocated several times the
  * text: at 100k agents, with a 1.4 GB heap, V8 paid its incremental marking in the steps that
  * allocated, 0.3-1.5 s in one step (docs/scale.md, the twentieth session). The common fields
- * (messages, strings, bools, doubles, floats, non-negative integers, enums by name) are written
- * as protobufjs writes them; anything else (a negative integer, bytes, a number given as a text,
- * a packed list, a map, an unknown enum name) is handed to the same codec `lib/v1/protobuf.ts`
+ * (messages, strings, bools, doubles, floats, non-negative integers, enums by name, canonical
+ * base64 bytes) are written as protobufjs writes them; anything else (a negative integer, a
+ * number given as a text, other base64, a packed list, a map, an unknown enum name) is handed to
+ * the same codec `lib/v1/protobuf.ts`
  * uses, as the one field it is of its message, so every rule of the JSON mapping stays that
  * codec's.
  *
