@@ -8,7 +8,8 @@ import {
   FrameworkReregistered, FrameworkToExecutor, KillTask, LostAgent, ShutdownExecutorCall, ReconcileTasks, RegisterFramework,
   ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, StatusUpdateAcknowledgement,
   StatusUpdateMessage, SuppressOffers, UnregisterFramework, DeactivateFramework, UpdateFrameworkAnswer, UpdateFrameworkCall,
-  MAX_SUPPRESSED_ROLES, type ExecutorInfo, type Filters, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type StatusUpdate, type TaskInfo, type TaskStatus,
+  OperationStatusUpdate, ReconcileOperations, AcknowledgeOperationStatus,
+  MAX_SUPPRESSED_ROLES, type ExecutorInfo, type OperationStatus, type Filters, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type StatusUpdate, type TaskInfo, type TaskStatus,
 } from '../../lib/protocol';
 import type { Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
@@ -165,6 +166,7 @@ export abstract class Scheduler extends Actor {
     this.install(ExitedExecutor, (from, body) => this.fromConnectedMaster(from, ExitedExecutor.name) && this.executorLost(body.executorId, body.agentId, body.status));
     this.install(ExecutorToFramework, (from, body) => this.fromMaster(from) && this.frameworkMessage(body.agentId, body.executorId, body.data));
     this.install(FrameworkError, (from, body) => this.fromMaster(from) && this.onError(body.message));
+    this.install(OperationStatusUpdate, (from, body) => this.fromConnectedMaster(from, OperationStatusUpdate.name) && this.operationStatus(body.status));
     this.install(UpdateFrameworkAnswer, (from, body) => this.fromMaster(from) && this.updateAnswered(body));
   }
 
@@ -185,6 +187,12 @@ export abstract class Scheduler extends Actor {
   protected offerRescinded(_offerId: string): void {}
   /** A task changed state. Acknowledged automatically after this returns, unless disabled. */
   protected statusUpdate(_status: TaskStatus): void {}
+  /**
+   * An offer operation's status (an operation of ours with an `id` refused, or an answer to
+   * `reconcileOperations`). The master sends a v1 HTTP framework's only (an actor framework's
+   * operation with an `id` ends in `error`, as Mesos' scheduler driver's does).
+   */
+  protected operationStatus(_status: OperationStatus): void {}
   /** A message from one of our executors. */
   protected frameworkMessage(_agentId: string, _executorId: string, _data: string): void {}
   /** The master is gone; the scheduler keeps trying to re-register. */
@@ -317,6 +325,16 @@ export abstract class Scheduler extends Actor {
   /** Asks for the latest state of `tasks`, or of all our tasks when empty (implicit reconciliation). */
   reconcile(tasks: Array<{ taskId: string; agentId?: string }> = []): void {
     this.toMaster(ReconcileTasks, { frameworkId: this.requireId(), statuses: tasks });
+  }
+
+  /** Asks for the status of `operations` (Mesos' RECONCILE_OPERATIONS); each answer comes to `operationStatus`. */
+  reconcileOperations(operations: Array<{ operationId: string; agentId?: string }>): void {
+    this.toMaster(ReconcileOperations, { frameworkId: this.requireId(), operations });
+  }
+
+  /** Acknowledges an operation status that carried a uuid (Mesos' ACKNOWLEDGE_OPERATION_STATUS). */
+  acknowledgeOperationStatus(agentId: string, operationId: string, uuid: string): void {
+    this.toMaster(AcknowledgeOperationStatus, { frameworkId: this.requireId(), agentId, operationId, uuid });
   }
 
   /** Sends `data` to one of our executors. */

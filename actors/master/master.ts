@@ -17,12 +17,12 @@ import {
   AcceptOffers, AgentRegistered, Authenticate, CheckpointResources, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
   ExitedExecutor, FrameworkError, FrameworkRegistered, FrameworkReregistered, FrameworkToExecutor, KillTask,
-  KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework,
+  KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework, ReconcileOperations, AcknowledgeOperationStatus, OperationStatusUpdate,
   ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask, RunTaskGroup,
   ShutdownExecutor, ShutdownExecutorCall, ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
   UnregisterFramework, UpdateAgent, UpdateFramework, UpdateFrameworkAnswer, UpdateFrameworkCall, droppedTaskState, isPartitionAware, isTerminalState, snapshotTask,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
-  type Operation, type Task, type TaskInfo, type TaskState, type TaskStatus,
+  type Operation, type OperationState, type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
 import { agentTotalOf, conversionOf, offerConversion, resizeConversionOf, type Conversion, type ConversionKind, type ResizeRequest } from './reservations';
 import type { AgentEndpoint } from '../../lib/v1/json';
@@ -50,7 +50,7 @@ import { MasterCounters, masterMetrics, perFrameworkMetrics, PrincipalCounters, 
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
-  allocationRoleOf, HTTP_PEER_PREFIX, isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, overcommitError, parseResources,
+  allocationRoleOf, HTTP_PEER_PREFIX, isHttpFramework, isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, overcommitError, parseResources,
   trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type OfferRecord, type TrackedTask,
 } from './state';
 import { MessageThrottle } from './throttle';
@@ -275,6 +275,8 @@ export class Master extends Actor {
     this.handle(ShutdownExecutorCall, 'messages_shutdown_executor', this.shutdownExecutorCall);
     this.handle(StatusUpdateAcknowledgement, 'messages_status_update_acknowledgement', this.acknowledge);
     this.handle(ReconcileTasks, 'messages_reconcile_tasks', this.reconcileTasks);
+    this.handle(ReconcileOperations, 'messages_reconcile_operations', this.reconcileOperations);
+    this.handle(AcknowledgeOperationStatus, 'messages_operation_status_update_acknowledgement', this.acknowledgeOperationStatus);
     this.handle(FrameworkToExecutor, 'messages_framework_to_executor', this.frameworkToExecutor);
     // agent → master
     this.handle(RegisterAgent, 'messages_register_slave', this.registerAgent);
@@ -1199,6 +1201,10 @@ export class Master extends Actor {
     for (const record of records) this.retireOffer(record.offer.id, { rescind: false, recover: false });
     try {
       for (const operation of operations) {
+        if (operation.id !== undefined) {
+          this.refuseFeedback(framework, agent, operation);
+          continue;
+        }
         if (operation.type === 'LAUNCH') {
           for (const task of operation.launch?.taskInfos ?? []) available = this.launchTask(framework, agent, task, available, role);
           continue;
@@ -1529,6 +1535,79 @@ export class Master extends Actor {
   /** Sends the framework the reconciliation answers for `requests` (empty: all its tasks). */
   private answerReconciliation(framework: FrameworkRecord, requests: readonly ReconcileRequest[]): void {
     for (const update of reconcile(this.reconciliationView(framework), requests)) this.sendToFramework(framework, update);
+  }
+
+  /**
+   * An ACCEPT's operation with an `id` (it asks for operation feedback), refused as Mesos refuses
+   * it on an agent without the AGENT_OPERATION_FEEDBACK and RESOURCE_PROVIDER capabilities, which
+   * no agent here has: a LAUNCH's or LAUNCH_GROUP's tasks are TASK_ERROR (feedback is never for
+   * launches); another operation of a framework of the scheduler driver (an actor) ends in a
+   * FrameworkError, of a v1 HTTP framework in an OPERATION_ERROR update naming the agent.
+   * The operation is dropped; the ACCEPT's others go on.
+   */
+  private refuseFeedback(framework: FrameworkRecord, agent: AgentRecord, operation: Operation): void {
+    this.counters.increment('invalid_offer_operations');
+    if (operation.type === 'LAUNCH' || operation.type === 'LAUNCH_GROUP') {
+      const group = operation.type === 'LAUNCH_GROUP';
+      const tasks = (group ? operation.launchGroup?.taskGroup.tasks : operation.launch?.taskInfos) ?? [];
+      const reason = group ? Reason.TASK_GROUP_INVALID : Reason.TASK_INVALID;
+      const message = `The \`id\` field cannot be set on ${operation.type} operations`;
+      for (const task of tasks) {
+        this.counters.taskReached('TASK_ERROR');
+        this.taskReasonCounters.reached('TASK_ERROR', 'SOURCE_MASTER', reason);
+        this.sendToFramework(framework, masterStatusUpdate({ frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state: 'TASK_ERROR', reason, message, nowMs: this.clock.now() }));
+      }
+      return;
+    }
+    const operationId = operation.id as string;
+    if (!isHttpFramework(framework)) {
+      const message = "The 'id' field was set in an offer operation, but operation feedback is not supported for the SchedulerDriver API";
+      this.log.warn({ frameworkId: framework.id, operation: operation.type, operationId }, message);
+      if (framework.connected) this.toFramework(framework, FrameworkError, { message: `${message}; please use the HTTP scheduler API for this feature` });
+      return;
+    }
+    const message = `Operation requested feedback, but agent ${agent.id} does not have the required RESOURCE_PROVIDER capability`;
+    this.log.warn({ frameworkId: framework.id, operation: operation.type, operationId, reason: message }, 'dropping an invalid operation');
+    if (framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId, state: 'OPERATION_ERROR', message } });
+  }
+
+  /**
+   * RECONCILE_OPERATIONS, as Mesos answers it: implicit (no operation named), the latest status of
+   * each operation the master knows of the framework, here none (it knows only operations with
+   * feedback, which it refuses); explicit, each named operation by its agent's standing:
+   * OPERATION_RECOVERING (not re-registered since a master restart), OPERATION_UNKNOWN
+   * (registered, or unknown), OPERATION_UNREACHABLE, OPERATION_GONE_BY_OPERATOR.
+   */
+  private reconcileOperations(from: UPID, { frameworkId, operations }: BodyOf<typeof ReconcileOperations>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'ReconcileOperations');
+    if (framework === undefined) return;
+    for (const { operationId, agentId } of operations) {
+      const [state, message] = this.operationReconciliation(agentId);
+      if (framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId, state, message, ...(agentId !== undefined ? { agentId } : {}) } });
+    }
+  }
+
+  /** The state and message that answer the reconciliation of an operation the master does not know, on `agentId` (Mesos' words). */
+  private operationReconciliation(agentId: string | undefined): readonly [OperationState, string] {
+    if (agentId === undefined) return ['OPERATION_UNKNOWN', "Reconciliation: Operation is unknown and no 'agent_id' was provided"];
+    if (this.state.recoveredAgents.has(agentId)) return ['OPERATION_RECOVERING', 'Reconciliation: Agent is recovered but has not re-registered'];
+    if (this.state.agents.has(agentId)) return ['OPERATION_UNKNOWN', 'Reconciliation: Operation is unknown'];
+    if (this.state.unreachableAgents.has(agentId)) return ['OPERATION_UNREACHABLE', 'Reconciliation: Agent is unreachable'];
+    if (this.goneAgents.has(agentId)) return ['OPERATION_GONE_BY_OPERATOR', 'Reconciliation: Agent marked gone by operator'];
+    return ['OPERATION_UNKNOWN', 'Reconciliation: Both operation and agent are unknown'];
+  }
+
+  /**
+   * ACKNOWLEDGE_OPERATION_STATUS: counted, and dropped with Mesos' warning. No status here needs
+   * one (none carries a uuid: no agent supports operation feedback).
+   */
+  private acknowledgeOperationStatus(from: UPID, { frameworkId, agentId, operationId }: BodyOf<typeof AcknowledgeOperationStatus>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'AcknowledgeOperationStatus');
+    if (framework === undefined) return;
+    const agent = this.state.agents.get(agentId);
+    const why = agent === undefined ? 'agent is not registered' : !agent.connected ? 'agent is disconnected' : 'the agent does not support operation feedback on agent default resources';
+    this.log.warn({ frameworkId: framework.id, agentId, operationId }, `cannot send an operation status acknowledgement to the agent because ${why}`);
+    this.counters.increment('invalid_operation_status_update_acknowledgements');
   }
 
   private reconciliationView(framework: FrameworkRecord): ReconciliationView {
@@ -3234,6 +3313,7 @@ function suppressedRolesError(info: FrameworkInfo, suppressedRoles: readonly str
 const FRAMEWORK_CALLS: ReadonlySet<string> = new Set([
   RegisterFramework, ReregisterFramework, UnregisterFramework, UpdateFrameworkCall, DeactivateFramework, AcceptOffers, LaunchTasks, DeclineOffers,
   ReviveOffers, SuppressOffers, KillTask, ShutdownExecutorCall, StatusUpdateAcknowledgement, ReconcileTasks, FrameworkToExecutor,
+  ReconcileOperations, AcknowledgeOperationStatus,
 ].map((type) => type.name));
 
 /** One key for an executor of a framework. */

@@ -16,13 +16,13 @@ import { badRequest, headerOf, streamEncoding, v1RequestCall, v1RequestError } f
 import { mediaTypeOf, v1EventRecord, type V1Encoding } from '../../lib/v1/protobuf';
 import { Actor, dispatch, UPID } from '../../lib/actor';
 import { authenticateRequest, HttpStream, isResponse, withRouteOptions, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
-import type { FrameworkInfo, MasterInfo, Offer, TaskStatus } from '../../lib/protocol';
+import type { FrameworkInfo, MasterInfo, Offer, OperationStatus, TaskStatus } from '../../lib/protocol';
 import { clientOf, v1OfferFormat, type AgentEndpoint, type V1Json, type V1OfferFormat } from '../../lib/v1/json';
 import { asVersion4, uuidText } from '../../lib/uuid';
 
 export { clientOf } from '../../lib/v1/json';
 import {
-  errorEvent, failureEvent, heartbeatEvent, messageEvent, offersEvent, parseSchedulerCall, rescindEvent, subscribedEvent, updateEvent, type SchedulerCall,
+  errorEvent, failureEvent, heartbeatEvent, messageEvent, offersEvent, operationStatusEvent, parseSchedulerCall, rescindEvent, subscribedEvent, updateEvent, type SchedulerCall,
 } from '../../lib/v1/scheduler';
 import { FrameworkUpdateError, Scheduler } from '../framework/scheduler';
 
@@ -388,6 +388,12 @@ export class HttpFramework extends Scheduler {
       case 'SHUTDOWN':
         this.shutdownExecutor(call.executorId, call.agentId);
         break;
+      case 'ACKNOWLEDGE_OPERATION_STATUS':
+        this.acknowledgeOperationStatus(call.agentId, call.operationId, call.uuid);
+        break;
+      case 'RECONCILE_OPERATIONS':
+        this.reconcileOperations(call.operations);
+        break;
     }
     return { status: 202, body: '' };
   }
@@ -441,6 +447,10 @@ export class HttpFramework extends Scheduler {
 
   protected override statusUpdate(status: TaskStatus): void {
     this.write(updateEvent(status));
+  }
+
+  protected override operationStatus(status: OperationStatus): void {
+    this.write(operationStatusEvent(status));
   }
 
   protected override frameworkMessage(agentId: string, executorId: string, data: string): void {

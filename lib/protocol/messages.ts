@@ -11,7 +11,7 @@ import { defineMessage, MAX_UPID_LENGTH, type MessageType } from '../actor';
 import { MAX_AGENT_REPORTED_FRAMEWORKS, MAX_AGENT_REPORTED_TASKS, MAX_RECONCILE_TASKS, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 import {
   AgentInfoSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, KillPolicySchema, MasterInfoSchema,
-  OfferSchema, OperationSchema, ResourceListSchema, StatusUpdateSchema, TaskGroupInfoSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
+  OfferSchema, OperationSchema, OperationStatusSchema, ResourceListSchema, StatusUpdateSchema, TaskGroupInfoSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
 } from './types';
 
 /**
@@ -81,6 +81,16 @@ export const StatusUpdateAcknowledgement = message('StatusUpdateAcknowledgement'
 export const ReconcileTasks = message('ReconcileTasks', z.object({
   frameworkId: id, statuses: z.array(z.object({ taskId: id, agentId: id.optional() })).max(MAX_RECONCILE_TASKS, `names at most ${MAX_RECONCILE_TASKS} tasks (reconcile in batches)`),
 }));
+/**
+ * Mesos' RECONCILE_OPERATIONS: the status of each named operation (an empty list: of every
+ * operation the master knows of the framework, here none), answered in OperationStatusUpdates.
+ */
+export const ReconcileOperations = message('ReconcileOperations', z.object({
+  frameworkId: id,
+  operations: z.array(z.object({ operationId: id, agentId: id.optional() })).max(MAX_RECONCILE_TASKS, `names at most ${MAX_RECONCILE_TASKS} operations (reconcile in batches)`),
+}));
+/** Mesos' ACKNOWLEDGE_OPERATION_STATUS: a reliable operation status (one with a uuid) was handled. */
+export const AcknowledgeOperationStatus = message('AcknowledgeOperationStatus', z.object({ frameworkId: id, agentId: id, operationId: id, uuid: shortText }));
 export const FrameworkToExecutor = message('FrameworkToExecutor', z.object({
   agentId: id, frameworkId: id, executorId: id, data: z.string(),
 }));
@@ -117,6 +127,8 @@ export const ExecutorToFramework = message('ExecutorToFramework', z.object({
   agentId: id, frameworkId: id, executorId: id, data: z.string(),
 }));
 export const FrameworkError = message('FrameworkError', z.object({ message: messageText }));
+/** An offer operation's status (Mesos' UPDATE_OPERATION_STATUS event): refused feedback, or an answer to ReconcileOperations. */
+export const OperationStatusUpdate = message('OperationStatusUpdate', z.object({ frameworkId: id, status: OperationStatusSchema }));
 
 // ---- agent → master -----------------------------------------------------------------------
 

@@ -483,6 +483,13 @@ export type Filters = z.infer<typeof FiltersSchema>;
  */
 export const OperationSchema = z.object({
   type: z.enum(['LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY', 'GROW_VOLUME', 'SHRINK_VOLUME']),
+  /**
+   * Mesos' operation id (`Offer.Operation.id`): the framework asks for feedback on the operation
+   * (UPDATE_OPERATION_STATUS). No agent here supports it (Mesos' AGENT_OPERATION_FEEDBACK and
+   * RESOURCE_PROVIDER capabilities), so the master refuses such an operation as Mesos refuses it
+   * on those agents; see `Master.feedbackRefusal`.
+   */
+  id: id.optional(),
   /** LAUNCH's tasks. */
   launch: z.object({ taskInfos: z.array(TaskInfoSchema) }).optional(),
   /** LAUNCH_GROUP's executor and the task group it runs, all or none. */
@@ -502,6 +509,26 @@ export const OperationSchema = z.object({
 });
 /** One operation (the field its type names must be there: the master drops one without it, as Mesos does). */
 export type Operation = z.infer<typeof OperationSchema>;
+
+/** Mesos' `OperationState`: where an offer operation that asked for feedback stands. */
+export const OPERATION_STATES = [
+  'OPERATION_UNSUPPORTED', 'OPERATION_PENDING', 'OPERATION_FINISHED', 'OPERATION_FAILED', 'OPERATION_ERROR', 'OPERATION_DROPPED',
+  'OPERATION_UNREACHABLE', 'OPERATION_GONE_BY_OPERATOR', 'OPERATION_RECOVERING', 'OPERATION_UNKNOWN',
+] as const;
+export type OperationState = (typeof OPERATION_STATES)[number];
+
+/**
+ * An offer operation's status as the master tells a framework of it (Mesos' `OperationStatus`,
+ * without a `uuid`: the only ones sent here, an operation refused or reconciled, need no
+ * acknowledgement).
+ */
+export const OperationStatusSchema = z.object({
+  operationId: id.optional(),
+  state: z.enum(OPERATION_STATES),
+  message: z.string().max(MAX_STATUS_MESSAGE_LENGTH).optional(),
+  agentId: id.optional(),
+});
+export type OperationStatus = z.infer<typeof OperationStatusSchema>;
 
 /** An executor an agent runs, as it reports it when re-registering. */
 export const ExecutorStateSchema = z.object({

@@ -430,6 +430,31 @@ message Offer {
   optional DomainInfo domain = 11;
 }
 
+enum OperationState {
+  OPERATION_UNSUPPORTED = 0;
+  OPERATION_PENDING = 1;
+  OPERATION_FINISHED = 2;
+  OPERATION_FAILED = 3;
+  OPERATION_ERROR = 4;
+  OPERATION_DROPPED = 5;
+  OPERATION_UNREACHABLE = 6;
+  OPERATION_GONE_BY_OPERATOR = 7;
+  OPERATION_RECOVERING = 8;
+  OPERATION_UNKNOWN = 9;
+}
+
+message UUID { required bytes value = 1; }
+
+message OperationStatus {
+  optional OperationID operation_id = 1;
+  required OperationState state = 2;
+  optional string message = 3;
+  repeated Resource converted_resources = 4;
+  optional UUID uuid = 5;
+  optional AgentID agent_id = 6;
+  optional ResourceProviderID resource_provider_id = 7;
+}
+
 enum TaskState {
   TASK_STARTING = 0;
   TASK_RUNNING = 1;
@@ -604,6 +629,20 @@ message Call {
   }
   message Request { repeated mesos.v1.Request requests = 1; }
   message Suppress { repeated string roles = 1; }
+  message AcknowledgeOperationStatus {
+    optional mesos.v1.AgentID agent_id = 1;
+    optional mesos.v1.ResourceProviderID resource_provider_id = 2;
+    required bytes uuid = 3;
+    required mesos.v1.OperationID operation_id = 4;
+  }
+  message ReconcileOperations {
+    message Operation {
+      required mesos.v1.OperationID operation_id = 1;
+      optional mesos.v1.AgentID agent_id = 2;
+      optional mesos.v1.ResourceProviderID resource_provider_id = 3;
+    }
+    repeated Operation operations = 1;
+  }
   message UpdateFramework {
     required mesos.v1.FrameworkInfo framework_info = 1;
     repeated string suppressed_roles = 2;
@@ -624,8 +663,8 @@ message Call {
   optional bytes decline_inverse_offers = 14;
   optional Revive revive = 15;
   optional Suppress suppress = 16;
-  optional bytes acknowledge_operation_status = 17;
-  optional bytes reconcile_operations = 18;
+  optional AcknowledgeOperationStatus acknowledge_operation_status = 17;
+  optional ReconcileOperations reconcile_operations = 18;
   optional UpdateFramework update_framework = 19;
 }
 
@@ -663,11 +702,13 @@ message Event {
     optional int32 status = 3;
   }
   message Error { required string message = 1; }
+  message UpdateOperationStatus { required mesos.v1.OperationStatus status = 1; }
   optional Type type = 1;
   optional Subscribed subscribed = 2;
   optional Offers offers = 3;
   optional Rescind rescind = 4;
   optional Update update = 5;
+  optional UpdateOperationStatus update_operation_status = 11;
   optional Message message = 6;
   optional Failure failure = 7;
   optional Error error = 8;

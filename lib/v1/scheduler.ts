@@ -10,9 +10,9 @@ import type { DiskInfoJSON, ResourceJSON } from '../resources/types';
 import { MAX_PERSISTENCE_ID_LENGTH, MAX_RESERVATION_LABELS, MAX_VOLUME_PATH_LENGTH, volumeFromJSON, volumeToJSON } from '../resources';
 import {
   MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES, MAX_TASK_GROUP_TASKS,
-  type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type TaskInfo, type TaskStatus,
+  type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type OperationStatus, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1AcknowledgedUuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
+import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1AcknowledgedUuid, textOfV1Uuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
 import { ownRecord } from '../protocol/own-record';
 import { DiscoveryInfoSchema, type OfferFilters } from '../protocol';
 
@@ -192,6 +192,7 @@ const launchGroup = z.object({
  */
 const operation = z.object({
   type: text,
+  id: idValue.optional(),
   launch: z.object({ task_infos: list(taskInfo) }).optional(),
   launch_group: launchGroup.optional(),
   reserve: z.object({ resources: resources.default([]), source: z.unknown().optional() }).optional(),
@@ -220,6 +221,8 @@ const callSchema = z.object({
   reconcile: z.object({ tasks: list(z.object({ task_id: idValue, agent_id: idValue.optional() })).default([]) }).optional(),
   message: z.object({ agent_id: idValue, executor_id: idValue, data: bytes }).optional(),
   request: z.object({ requests: z.array(z.unknown()).max(MAX_CALL_LIST_ENTRIES).optional() }).optional(),
+  acknowledge_operation_status: z.object({ agent_id: idValue.optional(), resource_provider_id: idValue.optional(), uuid: bytes, operation_id: idValue }).optional(),
+  reconcile_operations: z.object({ operations: list(z.object({ operation_id: idValue, agent_id: idValue.optional(), resource_provider_id: idValue.optional() })).default([]) }).optional(),
 });
 
 /** A v1 scheduler call, checked and in this project's types. */
@@ -238,11 +241,18 @@ export type SchedulerCall =
   | { type: 'RECONCILE'; frameworkId: string; tasks: Array<{ taskId: string; agentId?: string }> }
   | { type: 'MESSAGE'; frameworkId: string; agentId: string; executorId: string; data: string }
   | { type: 'REQUEST'; frameworkId: string }
+  /** Acknowledges an operation status with a uuid (none is sent here: the master counts it and drops it, as Mesos for an agent without operation feedback). */
+  | { type: 'ACKNOWLEDGE_OPERATION_STATUS'; frameworkId: string; agentId: string; operationId: string; uuid: string }
+  /** Asks for operations' statuses (an empty list: of all the master knows, here none). */
+  | { type: 'RECONCILE_OPERATIONS'; frameworkId: string; operations: Array<{ operationId: string; agentId?: string }> }
   /** `refusal`: a FrameworkInfo Mesos' master refuses (400 `Supplied FrameworkInfo is not valid: ...`). */
   | { type: 'UPDATE_FRAMEWORK'; frameworkId: string; framework: FrameworkInfo; suppressedRoles: string[]; refusal?: string };
 
 /** The call types served; the rest of Mesos' (inverse offers, operations) are refused by name. */
-export const SCHEDULER_CALL_TYPES = ['SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'REVIVE', 'SUPPRESS', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE', 'RECONCILE', 'MESSAGE', 'REQUEST', 'UPDATE_FRAMEWORK'] as const;
+export const SCHEDULER_CALL_TYPES = [
+  'SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'REVIVE', 'SUPPRESS', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE', 'RECONCILE', 'MESSAGE', 'REQUEST', 'UPDATE_FRAMEWORK',
+  'ACKNOWLEDGE_OPERATION_STATUS', 'RECONCILE_OPERATIONS',
+] as const;
 
 /** A checked call, or the reason (for a 400) naming the first bad field. */
 /** A checked call, or why not; `unserved` for the call type Mesos answers 501 (`UNKNOWN`, its enum's placeholder). */
@@ -342,6 +352,21 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
     case 'REQUEST':
       if (call.request === undefined) return missing('request');
       return { ok: true, call: { type, frameworkId } };
+    case 'ACKNOWLEDGE_OPERATION_STATUS': {
+      const acknowledge = call.acknowledge_operation_status;
+      if (acknowledge === undefined) return missing('acknowledge_operation_status');
+      // Mesos' checks: a UUID's 16 bytes, and (no external resource providers) the agent.
+      const uuid = textOfV1Uuid(acknowledge.uuid);
+      if (uuid === undefined) return { ok: false, error: `acknowledge_operation_status.uuid: ${NOT_A_VALID_UUID}` };
+      if (acknowledge.agent_id === undefined) return missing('agent_id');
+      return { ok: true, call: { type, frameworkId, agentId: acknowledge.agent_id.value, operationId: acknowledge.operation_id.value, uuid } };
+    }
+    case 'RECONCILE_OPERATIONS': {
+      const reconcile = call.reconcile_operations;
+      if (reconcile === undefined) return missing('reconcile_operations');
+      const operations = reconcile.operations.map((named) => ({ operationId: named.operation_id.value, ...(named.agent_id !== undefined ? { agentId: named.agent_id.value } : {}) }));
+      return { ok: true, call: { type, frameworkId, operations } };
+    }
     case 'UPDATE_FRAMEWORK': {
       const update = call.update_framework;
       if (update === undefined) return missing('update_framework');
@@ -366,6 +391,13 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
  * master as a whole (an invalid one is TASK_ERROR for every task, REASON_TASK_GROUP_INVALID).
  */
 function operationOf(given: z.infer<typeof operation>): Operation | string {
+  const converted = operationBodyOf(given);
+  // Its `id` asks for operation feedback: the master refuses that as Mesos does on agents without it.
+  return typeof converted === 'string' || given.id === undefined ? converted : { ...converted, id: given.id.value };
+}
+
+/** `operationOf` without the operation's `id`. */
+function operationBodyOf(given: z.infer<typeof operation>): Operation | string {
   switch (given.type) {
     case 'LAUNCH': {
       if (given.launch === undefined) return ": Expecting 'launch' to be present";
@@ -674,6 +706,15 @@ export function failureEvent(failure: { agentId?: string; executorId?: string; s
   if (failure.executorId !== undefined) body.executor_id = v1Id(failure.executorId);
   if (failure.status !== undefined) body.status = failure.status;
   return { type: 'FAILURE', failure: body };
+}
+
+/** UPDATE_OPERATION_STATUS: an offer operation's status (refused feedback, or a reconciliation's answer). */
+export function operationStatusEvent(status: OperationStatus): V1Json {
+  const body: V1Json = { state: status.state };
+  if (status.operationId !== undefined) body.operation_id = v1Id(status.operationId);
+  if (status.message !== undefined) body.message = status.message;
+  if (status.agentId !== undefined) body.agent_id = v1Id(status.agentId);
+  return { type: 'UPDATE_OPERATION_STATUS', update_operation_status: { status: body } };
 }
 
 /** ERROR: the master refuses the framework (the stream ends after it). */

@@ -22,7 +22,7 @@ import { Prng } from '../../lib/process';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_NAME_LENGTH } from '../../lib/process/codec';
 import {
   AcceptOffers, AgentRegistered, AgentReregistered, CheckpointResources, DeactivateFramework, DeclineOffers, ExecutorToFramework, ExitedExecutor,
-  Authenticate, AuthenticationResponse, FrameworkToExecutor, KillTask, KillTaskOnAgent, LaunchTasks, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterExecutor,
+  AcknowledgeOperationStatus, ReconcileOperations, Authenticate, AuthenticationResponse, FrameworkToExecutor, KillTask, KillTaskOnAgent, LaunchTasks, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterExecutor,
   RegisterFramework, ReregisterAgent, ReregisterExecutor, ReregisterFramework, ReviveOffers, RunTask, RunTaskGroup, Shutdown, ShutdownExecutor, ShutdownExecutorCall,
   ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, TASK_STATES, UnregisterAgent, UpdateFrameworkCall,
   UnregisterFramework, UpdateAgent, UpdateFramework,
@@ -336,6 +336,8 @@ export const SAMPLES: ReadonlyMap<string, (ids: SampleIds) => unknown> = new Map
   [StatusUpdateAcknowledgement.name, sample(StatusUpdateAcknowledgement, (ids) => ({ agentId: ids.agent(), frameworkId: ids.framework(), taskId: ids.task(), uuid: ids.uuid() }))],
   [ReconcileTasks.name, sample(ReconcileTasks, (ids) => ({ frameworkId: ids.framework(), statuses: ids.chance() < 0.3 ? [] : [{ taskId: ids.task(), agentId: ids.agent() }] }))],
   [FrameworkToExecutor.name, sample(FrameworkToExecutor, (ids) => ({ agentId: ids.agent(), frameworkId: ids.framework(), executorId: ids.executor(), data: 'hello' }))],
+  [ReconcileOperations.name, sample(ReconcileOperations, (ids) => ({ frameworkId: ids.framework(), operations: ids.chance() < 0.3 ? [] : [{ operationId: `op-${ids.task()}`, agentId: ids.agent() }] }))],
+  [AcknowledgeOperationStatus.name, sample(AcknowledgeOperationStatus, (ids) => ({ frameworkId: ids.framework(), agentId: ids.agent(), operationId: `op-${ids.task()}`, uuid: ids.uuid() }))],
   // framework or agent → master: authentication (nonces and proofs are 64 hex digits)
   [Authenticate.name, sample(Authenticate, (ids) => ({ principal: ids.chance() < 0.5 ? 'ops' : ids.role(), clientNonce: hexNonce(ids) }))],
   [AuthenticationResponse.name, sample(AuthenticationResponse, (ids) => ({ clientProof: hexNonce(ids) }))],
