@@ -302,7 +302,7 @@ export interface ChaosOptions {
    */
   readonly volumes?: boolean;
   /**
-   * Task groups (actor frameworks only, `TaskGroupUse`): now and then a framework launches a
+   * Task groups (actor and v1 HTTP frameworks, `FrameworkModel.taskGroups`): now and then a framework launches a
    * group of 2-3 tasks on a DEFAULT executor of its own (`LAUNCH_GROUP`) instead of single tasks,
    * now and then invalid on purpose (a task without a command, an executor without a type: every
    * task of it TASK_ERROR); with `volumes`, frameworks GROW and SHRINK volumes they are offered too.
@@ -1217,8 +1217,8 @@ class ChaosRun {
     // Drawn only with HTTP frameworks, after the rest: a run without them draws as before.
     if (this.options.httpFrameworks === true && this.random.next() < HTTP_FRAMEWORK_PROBABILITY) this.httpModels.add(model);
     if (this.options.volumes === true) model.volumes = 'full';
-    // Actor frameworks only (the v1 HTTP ones send no LAUNCH_GROUP); no draw: a run without them draws as before.
-    if (this.options.taskGroups === true && !this.httpModels.has(model)) model.taskGroups = true;
+    // Actor and v1 HTTP frameworks alike (the HTTP ones send LAUNCH_GROUP, GROW_VOLUME and SHRINK_VOLUME in v1 JSON or protobuf); no draw: a run without them draws as before.
+    if (this.options.taskGroups === true) model.taskGroups = true;
     this.log(`framework ${model.name}: role ${model.role}, failover timeout ${model.failoverTimeoutSeconds} s${model.partitionAware ? ', partition-aware' : ''}${model.checkpoint ? ', checkpointing' : ''}${this.httpModels.has(model) ? ', v1 HTTP' : ''}`);
     this.models.push(model);
     model.principal = this.credentialOf(model)?.principal;
