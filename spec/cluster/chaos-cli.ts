@@ -99,12 +99,12 @@ async function main(argv: string[]): Promise<void> {
     frameworkReserves: 0, frameworkUnreserves: 0, grew: 0, shrank: 0, frameworkCreates: 0, frameworkDestroys: 0, frameworkTasksOnVolumes: 0, frameworkInvalidOnPurpose: 0,
     operatorAnswers: {} as Record<string, number>,
   };
-  const taskGroups = { groups: 0, invalidGroups: 0, grows: 0, shrinks: 0 };
+  const taskGroups = { groups: 0, invalidGroups: 0, grows: 0, shrinks: 0, httpGroups: 0, httpResizes: 0 };
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
   await runAll(seeds, flags, (result) => {
     for (const outcome of ['fetched', 'failed', 'aborted'] as const) fetches[outcome] += result.fetches?.[outcome] ?? 0;
-    for (const key of ['groups', 'invalidGroups', 'grows', 'shrinks'] as const) taskGroups[key] += result.taskGroups?.[key] ?? 0;
+    for (const key of ['groups', 'invalidGroups', 'grows', 'shrinks', 'httpGroups', 'httpResizes'] as const) taskGroups[key] += result.taskGroups?.[key] ?? 0;
     if (result.reservations !== undefined) {
       for (const key of ['frameworkReserves', 'frameworkUnreserves', 'grew', 'shrank', 'frameworkCreates', 'frameworkDestroys', 'frameworkTasksOnVolumes', 'frameworkInvalidOnPurpose'] as const) {
         reservations[key] += result.reservations[key];
@@ -131,7 +131,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`volumes of the passed seeds: frameworks sent ${reservations.frameworkCreates} CREATE and ${reservations.frameworkDestroys} DESTROY, launched ${reservations.frameworkTasksOnVolumes} tasks on volumes, sent ${reservations.frameworkInvalidOnPurpose} operations invalid on purpose\n`);
   }
   if (flags.taskGroups === true) {
-    process.stdout.write(`task groups of the passed seeds: frameworks launched ${taskGroups.groups} groups (${taskGroups.invalidGroups} invalid on purpose)${flags.volumes === true ? `, sent ${taskGroups.grows} GROW_VOLUME and ${taskGroups.shrinks} SHRINK_VOLUME` : ''}\n`);
+    process.stdout.write(`task groups of the passed seeds: frameworks launched ${taskGroups.groups} groups (${taskGroups.invalidGroups} invalid on purpose)${flags.volumes === true ? `, sent ${taskGroups.grows} GROW_VOLUME and ${taskGroups.shrinks} SHRINK_VOLUME` : ''}${flags.httpFrameworks === true ? `; the v1 HTTP frameworks ${taskGroups.httpGroups} of the groups${flags.volumes === true ? ` and ${taskGroups.httpResizes} of the resizes` : ''}` : ''}\n`);
   }
   if (flags.trace !== undefined) process.stdout.write(`message trace written to ${flags.trace} (read it with: npx mesos-trace ${flags.trace})\n`);
   process.stdout.write(

@@ -231,7 +231,7 @@ function v1DiskOf(disk: unknown): DiskInfoJSON {
  * with its `persistence` and `volume`), a LAUNCH_GROUP's executor and task group, a GROW_VOLUME's
  * volume and addition, a SHRINK_VOLUME's volume and `subtract` (`--task-groups`).
  */
-function v1Operation(operation: Operation): V1Json {
+export function v1Operation(operation: Operation): V1Json {
   switch (operation.type) {
     case 'LAUNCH':
       return { type: 'LAUNCH', launch: { task_infos: (operation.launch?.taskInfos ?? []).map(v1TaskInfo) } };

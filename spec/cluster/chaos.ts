@@ -357,8 +357,12 @@ export interface ChaosReport {
   readonly fetches: Readonly<Record<SimulatedFetchOutcome, number>>;
   /** With `ChaosOptions.reservations`: what was reserved and unreserved (`ReservationCounts`). */
   readonly reservations: ReservationCounts;
-  /** With `ChaosOptions.taskGroups`: the groups the frameworks launched (those invalid on purpose among them), and the resizes they sent. */
-  readonly taskGroups: { readonly groups: number; readonly invalidGroups: number; readonly grows: number; readonly shrinks: number };
+  /**
+   * With `ChaosOptions.taskGroups`: the groups the frameworks launched (those invalid on purpose
+   * among them), and the resizes they sent; of them, the groups and the resizes (GROW_VOLUME and
+   * SHRINK_VOLUME) the v1 HTTP frameworks sent (`httpGroups`, `httpResizes`).
+   */
+  readonly taskGroups: { readonly groups: number; readonly invalidGroups: number; readonly grows: number; readonly shrinks: number; readonly httpGroups: number; readonly httpResizes: number };
 }
 
 /** What a run with reservations did with them. */
@@ -611,7 +615,10 @@ class ChaosRun {
         frameworkTasksOnVolumes: this.sentByFrameworks('tasksOnVolumes'),
         frameworkInvalidOnPurpose: this.sentByFrameworks('invalid'),
       },
-      taskGroups: { groups: this.sentByFrameworks('groups'), invalidGroups: this.sentByFrameworks('invalidGroups'), grows: this.sentByFrameworks('grow'), shrinks: this.sentByFrameworks('shrink') },
+      taskGroups: {
+        groups: this.sentByFrameworks('groups'), invalidGroups: this.sentByFrameworks('invalidGroups'), grows: this.sentByFrameworks('grow'), shrinks: this.sentByFrameworks('shrink'),
+        httpGroups: this.sentByFrameworks('groups', true), httpResizes: this.sentByFrameworks('grow', true) + this.sentByFrameworks('shrink', true),
+      },
     };
   }
 
@@ -859,9 +866,9 @@ class ChaosRun {
     }
   }
 
-  /** What the frameworks' schedulers sent of one kind of operation (`FrameworkModel.conversionsSent`), over all frameworks. */
-  private sentByFrameworks(kind: keyof FrameworkModel['conversionsSent']): number {
-    return this.models.reduce((sum, model) => sum + model.conversionsSent[kind], 0);
+  /** What the frameworks' schedulers sent of one kind of operation (`FrameworkModel.conversionsSent`), over all frameworks, or over the v1 HTTP ones with `httpOnly`. */
+  private sentByFrameworks(kind: keyof FrameworkModel['conversionsSent'], httpOnly = false): number {
+    return this.models.reduce((sum, model) => sum + (httpOnly && !this.httpModels.has(model) ? 0 : model.conversionsSent[kind]), 0);
   }
 
   /**
