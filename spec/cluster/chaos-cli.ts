@@ -80,7 +80,7 @@ function parseFlags(argv: string[]): ChaosCliFlags {
     .option('--fetch', 'a share of the commands (drawn from the seed) have URIs the simulated launcher fetches first: some fail, some outlast the executor registration timeout (http://fetch.sim/<delayMs>/<ok|fail>/<name>)')
     .option('--reservations', 'frameworks reserve and unreserve resources of their offers (a task maybe launched on a reservation in the same ACCEPT) and an operator reserves and unreserves resources of agents (/master/reserve, /master/unreserve, v1 RESERVE_RESOURCES, UNRESERVE_RESOURCES); checked: master, allocator and agents agree on every reservation, nothing reserved to another role is held, totals are declared resources with reservations applied')
     .option('--volumes', 'implies --reservations: frameworks CREATE persistent volumes of reserved disk they are offered, launch tasks on whole volumes and DESTROY them (maybe unreserving their disk), now and then an operation the master must refuse; an operator creates and destroys volumes (/master/create-volumes, /master/destroy-volumes, v1 CREATE_VOLUMES, DESTROY_VOLUMES); checked besides: persistence ids unique in a role on an agent, volumes used whole, a task\'s volumes kept while it runs, master and agents agree on volumes as on reservations')
-    .option('--task-groups', 'actor frameworks now and then launch a task group (LAUNCH_GROUP: 2-3 tasks on a DEFAULT executor of their own), now and then invalid on purpose (every task TASK_ERROR); with --volumes they GROW and SHRINK offered volumes too; checked: a group all-or-nothing at the master, its tasks under its executor, none left running once a sibling failed or was killed, a volume resized keeps its id')
+    .option('--task-groups', 'frameworks (actor and v1 HTTP, JSON or protobuf) now and then launch a task group (LAUNCH_GROUP: 2-3 tasks on a DEFAULT executor of their own), now and then invalid on purpose (every task TASK_ERROR); with --volumes they GROW and SHRINK offered volumes too; checked: a group all-or-nothing at the master, its tasks under its executor, none left running once a sibling failed or was killed, a volume resized keeps its id')
     .option('--no-registry-faults', "never fail or slow the registry's writes (replays a seed found before those faults existed)")
     .parse(argv);
   const flags = program.opts<ChaosCliFlags>();
@@ -99,12 +99,12 @@ async function main(argv: string[]): Promise<void> {
     frameworkReserves: 0, frameworkUnreserves: 0, grew: 0, shrank: 0, frameworkCreates: 0, frameworkDestroys: 0, frameworkTasksOnVolumes: 0, frameworkInvalidOnPurpose: 0,
     operatorAnswers: {} as Record<string, number>,
   };
-  const taskGroups = { groups: 0, invalidGroups: 0, grows: 0, shrinks: 0 };
+  const taskGroups = { groups: 0, invalidGroups: 0, grows: 0, shrinks: 0, httpGroups: 0, httpResizes: 0 };
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
   await runAll(seeds, flags, (result) => {
     for (const outcome of ['fetched', 'failed', 'aborted'] as const) fetches[outcome] += result.fetches?.[outcome] ?? 0;
-    for (const key of ['groups', 'invalidGroups', 'grows', 'shrinks'] as const) taskGroups[key] += result.taskGroups?.[key] ?? 0;
+    for (const key of ['groups', 'invalidGroups', 'grows', 'shrinks', 'httpGroups', 'httpResizes'] as const) taskGroups[key] += result.taskGroups?.[key] ?? 0;
     if (result.reservations !== undefined) {
       for (const key of ['frameworkReserves', 'frameworkUnreserves', 'grew', 'shrank', 'frameworkCreates', 'frameworkDestroys', 'frameworkTasksOnVolumes', 'frameworkInvalidOnPurpose'] as const) {
         reservations[key] += result.reservations[key];
@@ -131,7 +131,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`volumes of the passed seeds: frameworks sent ${reservations.frameworkCreates} CREATE and ${reservations.frameworkDestroys} DESTROY, launched ${reservations.frameworkTasksOnVolumes} tasks on volumes, sent ${reservations.frameworkInvalidOnPurpose} operations invalid on purpose\n`);
   }
   if (flags.taskGroups === true) {
-    process.stdout.write(`task groups of the passed seeds: frameworks launched ${taskGroups.groups} groups (${taskGroups.invalidGroups} invalid on purpose)${flags.volumes === true ? `, sent ${taskGroups.grows} GROW_VOLUME and ${taskGroups.shrinks} SHRINK_VOLUME` : ''}\n`);
+    process.stdout.write(`task groups of the passed seeds: frameworks launched ${taskGroups.groups} groups (${taskGroups.invalidGroups} invalid on purpose)${flags.volumes === true ? `, sent ${taskGroups.grows} GROW_VOLUME and ${taskGroups.shrinks} SHRINK_VOLUME` : ''}${flags.httpFrameworks === true ? `; the v1 HTTP frameworks ${taskGroups.httpGroups} of the groups${flags.volumes === true ? ` and ${taskGroups.httpResizes} of the resizes` : ''}` : ''}\n`);
   }
   if (flags.trace !== undefined) process.stdout.write(`message trace written to ${flags.trace} (read it with: npx mesos-trace ${flags.trace})\n`);
   process.stdout.write(

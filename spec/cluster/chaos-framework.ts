@@ -145,7 +145,7 @@ export const SHARED_PERSISTENCE_IDS: readonly string[] = ['shared-0', 'shared-1'
 /** With `--volumes`: chance that a CREATE uses one of `SHARED_PERSISTENCE_IDS` (no task is then launched on it: another may hold the id). */
 export const SHARED_PERSISTENCE_ID_PROBABILITY = 0.15;
 
-/** With `--task-groups`: chance that an actor framework launches a task group from an offer (before any single task). */
+/** With `--task-groups`: chance that a framework (actor or v1 HTTP) launches a task group from an offer (before any single task). */
 export const TASK_GROUP_PROBABILITY = 0.25;
 /** With `--task-groups`: fewest tasks of a group. */
 export const MIN_GROUP_TASKS = 2;
@@ -325,7 +325,7 @@ export class FrameworkModel {
    * volume, and the operations sent invalid on purpose.
    */
   readonly conversionsSent = { reserve: 0, unreserve: 0, create: 0, destroy: 0, tasksOnVolumes: 0, invalid: 0, grow: 0, shrink: 0, groups: 0, invalidGroups: 0 };
-  /** With `--task-groups` (actor frameworks only: set once its scheduler's kind is known): it launches task groups, and resizes volumes with `volumes`. */
+  /** With `--task-groups` (actor and v1 HTTP frameworks alike): it launches task groups, and resizes volumes with `volumes`. */
   taskGroups = false;
   /** With `taskGroups`: every group launched, by id. */
   readonly groups = new Map<string, LaunchedGroup>();
@@ -799,7 +799,7 @@ export function planOffer(model: FrameworkModel, offer: Offer, nowMs: number, ma
     tasks.push(...conversions.tasks);
   }
   const running = new Set(offer.executorIds ?? []);
-  // Drawn only with task groups (actor frameworks), after the conversions: a run without them draws as before.
+  // Drawn only with task groups, after the conversions: a run without them draws as before.
   const group = model.taskGroups && random.next() < TASK_GROUP_PROBABILITY && model.liveTasks().length < MAX_LIVE_TASKS_PER_FRAMEWORK
     ? planTaskGroup(model, offer, available, running, nowMs) : undefined;
   const operations = [...conversions?.operations ?? []];

@@ -11,7 +11,9 @@
  * include/mesos/v1/scheduler/scheduler.proto):
  *   - SUBSCRIBE (JSON) with its FrameworkInfo, and its framework id once it has one; keeps the
  *     `Mesos-Stream-Id` of the answer and sends it with every other call;
- *   - ACCEPT (LAUNCH) or DECLINE (with filters) each offer, or holds it; ACKNOWLEDGE every UPDATE
+ *   - ACCEPT (LAUNCH; with `--reservations` or `--volumes` RESERVE, UNRESERVE, CREATE, DESTROY;
+ *     with `--task-groups` LAUNCH_GROUP, and GROW_VOLUME and SHRINK_VOLUME with `--volumes`) or
+ *     DECLINE (with filters) each offer, or holds it; ACKNOWLEDGE every UPDATE
  *     that has a `uuid`; KILL, RECONCILE, REVIVE and SUPPRESS when the run says;
  *   - calls other than SUBSCRIBE are dropped while it is not subscribed (as the library drops them);
  *   - a 307 is followed to the master its `Location` names (the library waits for its detector
@@ -33,7 +35,7 @@ import type { Credential } from '../../lib/authentication';
 import { basicAuthorization, type HttpRequest, type HttpResponse, type HttpStream, type Prng, type StreamSink } from '../../lib/process';
 import type { Offer, Operation, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
 import type { DiskInfoJSON, ResourceJSON, VolumeMode } from '../../lib/resources/types';
-import { textOfV1AcknowledgedUuid, v1FrameworkInfo, v1Id, v1Resources, v1TaskInfo, type V1Json } from '../../lib/v1/json';
+import { textOfV1AcknowledgedUuid, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1Resources, v1TaskInfo, type V1Json } from '../../lib/v1/json';
 import { APPLICATION_PROTOBUF, v1CallBytes, v1EventJson } from '../../lib/v1/protobuf';
 import { recordReader } from '../support/recordio';
 import { DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS, STREAM_ID_HEADER } from '../../actors/master/v1-scheduler';
@@ -226,9 +228,10 @@ function v1DiskOf(disk: unknown): DiskInfoJSON {
 /**
  * An operation of an ACCEPT in v1 JSON: a LAUNCH's tasks, a RESERVE's or UNRESERVE's resources,
  * a CREATE's or DESTROY's volumes (Mesos' format after reservation refinement, a volume's `disk`
- * with its `persistence` and `volume`).
+ * with its `persistence` and `volume`), a LAUNCH_GROUP's executor and task group, a GROW_VOLUME's
+ * volume and addition, a SHRINK_VOLUME's volume and `subtract` (`--task-groups`).
  */
-function v1Operation(operation: Operation): V1Json {
+export function v1Operation(operation: Operation): V1Json {
   switch (operation.type) {
     case 'LAUNCH':
       return { type: 'LAUNCH', launch: { task_infos: (operation.launch?.taskInfos ?? []).map(v1TaskInfo) } };
@@ -240,11 +243,28 @@ function v1Operation(operation: Operation): V1Json {
       return { type: 'CREATE', create: { volumes: v1Resources(operation.create?.volumes ?? []) } };
     case 'DESTROY':
       return { type: 'DESTROY', destroy: { volumes: v1Resources(operation.destroy?.volumes ?? []) } };
-    case 'LAUNCH_GROUP':
-    case 'GROW_VOLUME':
-    case 'SHRINK_VOLUME':
-      throw new Error(`a v1 HTTP framework of the chaos run planned a ${operation.type}, which it never sends (task groups and resizing are left out of the chaos)`);
+    case 'LAUNCH_GROUP': {
+      // As the actor frameworks' driver sends it: the executor as planned (no framework id: the master fills it in), maybe invalid on purpose.
+      const group = operation.launchGroup;
+      if (group === undefined) throw new Error('a v1 HTTP framework of the chaos run planned a LAUNCH_GROUP without its group');
+      return { type: 'LAUNCH_GROUP', launch_group: { executor: v1ExecutorInfo(group.executor), task_group: { tasks: group.taskGroup.tasks.map(v1TaskInfo) } } };
+    }
+    case 'GROW_VOLUME': {
+      const grow = operation.growVolume;
+      if (grow === undefined) throw new Error('a v1 HTTP framework of the chaos run planned a GROW_VOLUME without its volume');
+      return { type: 'GROW_VOLUME', grow_volume: { volume: v1Resource(grow.volume), addition: v1Resource(grow.addition) } };
+    }
+    case 'SHRINK_VOLUME': {
+      const shrink = operation.shrinkVolume;
+      if (shrink === undefined) throw new Error('a v1 HTTP framework of the chaos run planned a SHRINK_VOLUME without its volume');
+      return { type: 'SHRINK_VOLUME', shrink_volume: { volume: v1Resource(shrink.volume), subtract: { value: shrink.subtract.value } } };
+    }
   }
+}
+
+/** One resource in v1 JSON (a resize names one volume and one addition, each a single `Resource`). */
+function v1Resource(resource: ResourceJSON): V1Json {
+  return v1Resources([resource])[0] as V1Json;
 }
 
 /** The status of an UPDATE event in the project's types (its `uuid` as text, as the agents keep it). */

@@ -55,7 +55,7 @@ export interface SeedSettings {
   readonly reservations?: boolean;
   /** Frameworks and an operator create and destroy persistent volumes too (`ChaosOptions.volumes`, which implies `reservations`). */
   readonly volumes?: boolean;
-  /** Actor frameworks launch task groups, and resize volumes with `volumes` (`ChaosOptions.taskGroups`). */
+  /** Frameworks (actor and v1 HTTP) launch task groups, and resize volumes with `volumes` (`ChaosOptions.taskGroups`). */
   readonly taskGroups?: boolean;
 }
 

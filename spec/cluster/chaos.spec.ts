@@ -6,12 +6,15 @@ import { FrameworkModel, isAgentRemoval, isReconciliationAnswer, offerViolation,
 import { acknowledgedUpdatesGone, groupPolicyHolds, reservationsAgree, resizesKeepVolumes, stepInvariants, taskGroupsHold, totalsHoldDeclared, volumesHold, type ClusterSnapshot, type MasterTask, type MasterView } from './chaos-invariants';
 import { Prng } from '../../lib/process';
 import { ChaosFailure, runChaos, type ChaosReport, type ReservationCounts, type StepKind } from './chaos';
-import { offerOfV1, statusOfV1 } from './chaos-http-framework';
-import { v1Offer, v1OfferFormat, v1TaskStatus } from '../../lib/v1/json';
+import { offerOfV1, statusOfV1, v1Operation } from './chaos-http-framework';
+import { v1Id, v1Offer, v1OfferFormat, v1TaskStatus, type V1Json } from '../../lib/v1/json';
+import { v1CallBytes, v1CallJson } from '../../lib/v1/protobuf';
+import { parseSchedulerCall } from '../../lib/v1/scheduler';
 import { ChaosPool, runSeed, type SeedResult, type SeedSettings } from './chaos-pool';
-import type { Offer, TaskState } from '../../lib/protocol';
+import type { Offer, Operation, TaskState } from '../../lib/protocol';
 import { dynamicReservation, Resources, type Resource } from '../../lib/resources';
 import type { AgentPhase } from '../../actors/agent';
+import type { ResourceJSON } from '../../lib/resources/types';
 import { renderResources } from '../../lib/state-json';
 
 /**
@@ -111,7 +114,7 @@ const DEFAULT_VOLUME_STEPS = 120;
  */
 const DEFAULT_VOLUME_BASE_SEED = 5_405;
 /**
- * Runs where actor frameworks launch task groups on DEFAULT executors too (`ChaosOptions.taskGroups`),
+ * Runs where frameworks launch task groups on DEFAULT executors too (`ChaosOptions.taskGroups`),
  * now and then invalid on purpose; the second with `HA_MASTERS` masters and recovering agents, the
  * third with volumes (which frameworks GROW and SHRINK as well).
  */
@@ -120,6 +123,17 @@ const DEFAULT_TASK_GROUP_RUNS = 3;
 const DEFAULT_TASK_GROUP_STEPS = 120;
 /** The first seed of the runs with task groups (also the one the task groups replay test runs twice, with volumes). */
 const DEFAULT_TASK_GROUP_BASE_SEED = 5_501;
+/**
+ * Runs where v1 HTTP frameworks launch task groups too (`--http-frameworks --task-groups`): their
+ * LAUNCH_GROUP, GROW_VOLUME and SHRINK_VOLUME go through the v1 scheduler API in JSON or protobuf
+ * by turns; the first with volumes (grown and shrunk), the second with `HA_MASTERS` masters and
+ * recovering agents. About 5 s of CPU each.
+ */
+const DEFAULT_HTTP_TASK_GROUP_RUNS = 2;
+/** Steps per run with v1 HTTP frameworks launching task groups. */
+const DEFAULT_HTTP_TASK_GROUP_STEPS = 100;
+/** The first seed of the runs with v1 HTTP frameworks launching task groups (both runs' HTTP frameworks launch groups, the first's resize volumes). */
+const DEFAULT_HTTP_TASK_GROUP_BASE_SEED = 4_101;
 /** The seed the replay test runs twice. */
 const REPLAYED_SEED = 7;
 /** What a run without real I/O creates of Node's async resources: promises and turns of the event loop, no file, socket, process or timer. */
@@ -159,6 +173,8 @@ const volumeSteps = integerFromEnvironment('CHAOS_VOLUME_STEPS', DEFAULT_VOLUME_
 const volumeSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_VOLUME_RUNS', DEFAULT_VOLUME_RUNS) }, (_, index) => DEFAULT_VOLUME_BASE_SEED + index);
 const taskGroupSteps = integerFromEnvironment('CHAOS_TASK_GROUP_STEPS', DEFAULT_TASK_GROUP_STEPS);
 const taskGroupSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_TASK_GROUP_RUNS', DEFAULT_TASK_GROUP_RUNS) }, (_, index) => DEFAULT_TASK_GROUP_BASE_SEED + index);
+const httpTaskGroupSteps = integerFromEnvironment('CHAOS_HTTP_TASK_GROUP_STEPS', DEFAULT_HTTP_TASK_GROUP_STEPS);
+const httpTaskGroupSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_HTTP_TASK_GROUP_RUNS', DEFAULT_HTTP_TASK_GROUP_RUNS) }, (_, index) => DEFAULT_HTTP_TASK_GROUP_BASE_SEED + index);
 const jobs = Math.max(1, integerFromEnvironment('CHAOS_JOBS', availableParallelism()));
 
 /** Every seeded run, short ones first, in the order their tests run. */
@@ -194,6 +210,12 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
     seed, settings: {
       steps: taskGroupSteps, hashTrace: false, taskGroups: true,
       ...(index % 3 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}), ...(index % 3 === 2 ? { volumes: true } : {}),
+    },
+  })),
+  ...httpTaskGroupSeeds.map((seed, index) => ({
+    seed, settings: {
+      steps: httpTaskGroupSteps, hashTrace: false, taskGroups: true, httpFrameworks: true,
+      ...(index % 2 === 0 ? { volumes: true } : { masters: HA_MASTERS, agentRecovery: true }),
     },
   })),
 ];
@@ -466,6 +488,35 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
   describe('the task group checks (--task-groups)', () => {
     const group: LaunchedGroup = { id: 'g0', agentId: 'S0', executorId: 'pod-0', taskIds: ['g0', 'g1'] };
 
+    it("the v1 HTTP client's LAUNCH_GROUP, GROW_VOLUME and SHRINK_VOLUME read back as sent at the master's scheduler API, in JSON and in protobuf (invalid groups included)", () => {
+      const disk = Resources.parse('disk:100').reservedDynamically('web', dynamicReservation('ops'));
+      const volume = volumeOf(disk.entries()[0] as Resource, 60, 'fw0-v0', 'fw0/fw0-v0', 'ops').toJSON()[0] as ResourceJSON;
+      const addition = Resources.parse('disk:16').reservedDynamically('web', dynamicReservation('ops')).toJSON()[0] as ResourceJSON;
+      const executor = { executorId: 'fw0-pod-0', type: 'DEFAULT' as const, resources: Resources.parse('cpus:0.1;mem:32;disk:10').toJSON() };
+      const tasks = ['g0', 'g1'].map((taskId) => ({ name: 'chaos', taskId, agentId: 'S0', resources: Resources.parse('cpus:0.25;mem:64').toJSON(), command: { value: 'serve' } }));
+      const operations: Operation[] = [
+        { type: 'LAUNCH_GROUP', launchGroup: { executor, taskGroup: { tasks } } },
+        { type: 'LAUNCH_GROUP', launchGroup: { executor: { executorId: 'fw0-pod-1', resources: executor.resources }, taskGroup: { tasks: [{ name: 'chaos', taskId: 'g2', agentId: 'S0', resources: tasks[0]?.resources ?? [] }] } } },
+        { type: 'GROW_VOLUME', growVolume: { volume, addition } },
+        { type: 'SHRINK_VOLUME', shrinkVolume: { volume, subtract: { value: 20 } } },
+      ];
+      const call: V1Json = { type: 'ACCEPT', framework_id: v1Id('F'), accept: { offer_ids: [v1Id('O1')], operations: operations.map(v1Operation) } };
+      const read = [call, (v1CallJson('scheduler', v1CallBytes('scheduler', call)) as { json: unknown }).json];
+      for (const [index, body] of read.entries()) {
+        const parsed = parseSchedulerCall(JSON.parse(JSON.stringify(body)));
+        if (!parsed.ok || parsed.call.type !== 'ACCEPT') throw new Error(`${index === 0 ? 'JSON' : 'protobuf'}: ${parsed.ok ? parsed.call.type : parsed.error}`);
+        const [launched, invalid, grow, shrink] = parsed.call.operations;
+        expect(launched?.launchGroup?.executor).to.include({ executorId: 'fw0-pod-0', type: 'DEFAULT' });
+        expect(launched?.launchGroup?.taskGroup.tasks.map((task) => [task.taskId, task.command?.value])).to.deep.equal([['g0', 'serve'], ['g1', 'serve']]);
+        expect(invalid?.launchGroup?.executor.type, 'an executor without a type stays without').to.equal(undefined);
+        expect(invalid?.launchGroup?.taskGroup.tasks[0]?.command, 'a task without a command stays without').to.equal(undefined);
+        expect(Resources.fromJSON([grow?.growVolume?.volume as ResourceJSON]).equals(Resources.fromJSON([volume])), 'the grown volume').to.equal(true);
+        expect(Resources.fromJSON([grow?.growVolume?.addition as ResourceJSON]).equals(Resources.fromJSON([addition])), 'the addition').to.equal(true);
+        expect(Resources.fromJSON([shrink?.shrinkVolume?.volume as ResourceJSON]).equals(Resources.fromJSON([volume])), 'the shrunk volume').to.equal(true);
+        expect(shrink?.shrinkVolume?.subtract.value).to.equal(20);
+      }
+    });
+
     /** Framework F's model with group g0 (tasks g0 and g1 under DEFAULT executor pod-0 on S0), each task having heard `heard`. */
     function modelWith(heard: Record<string, Observation[]>, launched: LaunchedGroup = group): FrameworkModel {
       const model = new FrameworkModel('fw0', '*', false, 3_600, new Prng(1), () => undefined);
@@ -653,6 +704,10 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
         if (settings.reservations === true || settings.volumes === true) expectReservationsMadeAndUnmade(result.reservations);
         if (settings.volumes === true) expectVolumesMadeAndUsed(result.reservations);
         if (settings.taskGroups === true) expect(result.taskGroups?.groups, 'task groups launched').to.be.greaterThan(0);
+        if (settings.taskGroups === true && settings.httpFrameworks === true) {
+          expect(result.taskGroups?.httpGroups, 'task groups launched by v1 HTTP frameworks').to.be.greaterThan(0);
+          if (settings.volumes === true) expect(result.taskGroups?.httpResizes, 'volumes resized by v1 HTTP frameworks').to.be.greaterThan(0);
+        }
       });
     }
 
@@ -697,9 +752,15 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
       });
     }
     if (taskGroupSeeds.length > 0) {
-      describe(`${taskGroupSeeds.length} run(s) of ${taskGroupSteps} random steps where actor frameworks launch task groups on DEFAULT executors, some invalid on purpose (the second with ${HA_MASTERS} masters and recovering agents, the third with volumes grown and shrunk)`, () => {
+      describe(`${taskGroupSeeds.length} run(s) of ${taskGroupSteps} random steps where frameworks launch task groups on DEFAULT executors, some invalid on purpose (the second with ${HA_MASTERS} masters and recovering agents, the third with volumes grown and shrunk)`, () => {
         const before = seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + httpSeeds.length + fetchSeeds.length + reservationSeeds.length + volumeSeeds.length;
         taskGroupSeeds.forEach((_seed, index) => seededTest(before + index));
+      });
+    }
+    if (httpTaskGroupSeeds.length > 0) {
+      describe(`${httpTaskGroupSeeds.length} run(s) of ${httpTaskGroupSteps} random steps where v1 HTTP frameworks launch task groups too, in JSON or protobuf (the first with volumes grown and shrunk, the second with ${HA_MASTERS} masters and recovering agents)`, () => {
+        const before = seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + httpSeeds.length + fetchSeeds.length + reservationSeeds.length + volumeSeeds.length + taskGroupSeeds.length;
+        httpTaskGroupSeeds.forEach((_seed, index) => seededTest(before + index));
       });
     }
   });

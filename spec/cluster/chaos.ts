@@ -302,7 +302,7 @@ export interface ChaosOptions {
    */
   readonly volumes?: boolean;
   /**
-   * Task groups (actor frameworks only, `TaskGroupUse`): now and then a framework launches a
+   * Task groups (actor and v1 HTTP frameworks, `FrameworkModel.taskGroups`): now and then a framework launches a
    * group of 2-3 tasks on a DEFAULT executor of its own (`LAUNCH_GROUP`) instead of single tasks,
    * now and then invalid on purpose (a task without a command, an executor without a type: every
    * task of it TASK_ERROR); with `volumes`, frameworks GROW and SHRINK volumes they are offered too.
@@ -357,8 +357,12 @@ export interface ChaosReport {
   readonly fetches: Readonly<Record<SimulatedFetchOutcome, number>>;
   /** With `ChaosOptions.reservations`: what was reserved and unreserved (`ReservationCounts`). */
   readonly reservations: ReservationCounts;
-  /** With `ChaosOptions.taskGroups`: the groups the frameworks launched (those invalid on purpose among them), and the resizes they sent. */
-  readonly taskGroups: { readonly groups: number; readonly invalidGroups: number; readonly grows: number; readonly shrinks: number };
+  /**
+   * With `ChaosOptions.taskGroups`: the groups the frameworks launched (those invalid on purpose
+   * among them), and the resizes they sent; of them, the groups and the resizes (GROW_VOLUME and
+   * SHRINK_VOLUME) the v1 HTTP frameworks sent (`httpGroups`, `httpResizes`).
+   */
+  readonly taskGroups: { readonly groups: number; readonly invalidGroups: number; readonly grows: number; readonly shrinks: number; readonly httpGroups: number; readonly httpResizes: number };
 }
 
 /** What a run with reservations did with them. */
@@ -611,7 +615,10 @@ class ChaosRun {
         frameworkTasksOnVolumes: this.sentByFrameworks('tasksOnVolumes'),
         frameworkInvalidOnPurpose: this.sentByFrameworks('invalid'),
       },
-      taskGroups: { groups: this.sentByFrameworks('groups'), invalidGroups: this.sentByFrameworks('invalidGroups'), grows: this.sentByFrameworks('grow'), shrinks: this.sentByFrameworks('shrink') },
+      taskGroups: {
+        groups: this.sentByFrameworks('groups'), invalidGroups: this.sentByFrameworks('invalidGroups'), grows: this.sentByFrameworks('grow'), shrinks: this.sentByFrameworks('shrink'),
+        httpGroups: this.sentByFrameworks('groups', true), httpResizes: this.sentByFrameworks('grow', true) + this.sentByFrameworks('shrink', true),
+      },
     };
   }
 
@@ -859,9 +866,9 @@ class ChaosRun {
     }
   }
 
-  /** What the frameworks' schedulers sent of one kind of operation (`FrameworkModel.conversionsSent`), over all frameworks. */
-  private sentByFrameworks(kind: keyof FrameworkModel['conversionsSent']): number {
-    return this.models.reduce((sum, model) => sum + model.conversionsSent[kind], 0);
+  /** What the frameworks' schedulers sent of one kind of operation (`FrameworkModel.conversionsSent`), over all frameworks, or over the v1 HTTP ones with `httpOnly`. */
+  private sentByFrameworks(kind: keyof FrameworkModel['conversionsSent'], httpOnly = false): number {
+    return this.models.reduce((sum, model) => sum + (httpOnly && !this.httpModels.has(model) ? 0 : model.conversionsSent[kind]), 0);
   }
 
   /**
@@ -1217,8 +1224,8 @@ class ChaosRun {
     // Drawn only with HTTP frameworks, after the rest: a run without them draws as before.
     if (this.options.httpFrameworks === true && this.random.next() < HTTP_FRAMEWORK_PROBABILITY) this.httpModels.add(model);
     if (this.options.volumes === true) model.volumes = 'full';
-    // Actor frameworks only (the v1 HTTP ones send no LAUNCH_GROUP); no draw: a run without them draws as before.
-    if (this.options.taskGroups === true && !this.httpModels.has(model)) model.taskGroups = true;
+    // Actor and v1 HTTP frameworks alike (the HTTP ones send LAUNCH_GROUP, GROW_VOLUME and SHRINK_VOLUME in v1 JSON or protobuf); no draw: a run without them draws as before.
+    if (this.options.taskGroups === true) model.taskGroups = true;
     this.log(`framework ${model.name}: role ${model.role}, failover timeout ${model.failoverTimeoutSeconds} s${model.partitionAware ? ', partition-aware' : ''}${model.checkpoint ? ', checkpointing' : ''}${this.httpModels.has(model) ? ', v1 HTTP' : ''}`);
     this.models.push(model);
     model.principal = this.credentialOf(model)?.principal;
