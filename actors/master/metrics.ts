@@ -40,8 +40,9 @@ export const MASTER_COUNTERS = [
   // A read-only request answered with a rendering already under way for the same caller (Mesos'
   // batched read-only requests, "http_cache_hits").
   'http_cache_hits',
-  // Offer operation feedback (RESERVE, CREATE...: not supported here, so never counted): kept, as
-  // Mesos always registers them, for tools that read every one (mesos_exporter).
+  // Offer operation feedback. No agent here supports it, so only the calls and the acknowledgements
+  // (each invalid, as Mesos counts one for an agent without feedback) are ever counted; the rest are
+  // kept, as Mesos always registers them, for tools that read every one (mesos_exporter).
   'messages_operation_status_update', 'messages_operation_status_update_acknowledgement', 'messages_reconcile_operations',
   'valid_operation_status_updates', 'invalid_operation_status_updates',
   'valid_operation_status_update_acknowledgements', 'invalid_operation_status_update_acknowledgements',
@@ -57,7 +58,7 @@ export const OWN_MASTER_COUNTERS = [
   'allocator_refusals', 'unfit_allocations',
   // Framework calls whose body failed validation (each answered with a FrameworkError).
   'invalid_framework_calls',
-  // RESERVE and UNRESERVE operations of an ACCEPT dropped as invalid or not authorized (Mesos logs them; its OPERATION_ERROR feedback is not implemented).
+  // Conversions of an ACCEPT dropped as invalid or not authorized, and operations refused for asking for feedback (Mesos logs them).
   'invalid_offer_operations',
   // Authentication (issue 9): responses received, exchanges completed and failed; registrations refused for want of it.
   'messages_authentication_response', 'authentication_successes', 'authentication_failures',
