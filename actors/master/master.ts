@@ -1188,7 +1188,13 @@ export class Master extends Actor {
     const first = records[0];
     const agent = first && this.state.agents.get(first.offer.agentId);
     if (invalid !== undefined || first === undefined || agent === undefined) {
-      this.rejectLaunch(framework, offerIds, operations.flatMap((operation) => operation.launch?.taskInfos ?? operation.launchGroup?.taskGroup.tasks ?? []), invalid ?? 'offers are on an unknown agent');
+      const reason = invalid ?? 'offers are on an unknown agent';
+      this.rejectLaunch(framework, offerIds, operations.flatMap((operation) => operation.launch?.taskInfos ?? operation.launchGroup?.taskGroup.tasks ?? []), reason);
+      // As Mesos' `drop`: another operation is dropped, and a v1 HTTP framework's with an `id` hears OPERATION_ERROR (no agent named).
+      for (const operation of operations) {
+        if (operation.type === 'LAUNCH' || operation.type === 'LAUNCH_GROUP' || operation.id === undefined || !isHttpFramework(framework) || !framework.connected) continue;
+        this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId: operation.id, state: 'OPERATION_ERROR', message: boundedText(`Operation attempted with invalid offers: ${reason}`, MAX_TASK_ERROR_LENGTH) } });
+      }
       return;
     }
     const role = first.offer.allocationRole;
