@@ -328,13 +328,13 @@ export abstract class Scheduler extends Actor {
   }
 
   /** Asks for the status of `operations` (Mesos' RECONCILE_OPERATIONS); each answer comes to `operationStatus`. */
-  reconcileOperations(operations: Array<{ operationId: string; agentId?: string }>): void {
+  reconcileOperations(operations: Array<{ operationId: string; agentId?: string; resourceProviderId?: string }>): void {
     this.toMaster(ReconcileOperations, { frameworkId: this.requireId(), operations });
   }
 
   /** Acknowledges an operation status that carried a uuid (Mesos' ACKNOWLEDGE_OPERATION_STATUS). */
-  acknowledgeOperationStatus(agentId: string, operationId: string, uuid: string): void {
-    this.toMaster(AcknowledgeOperationStatus, { frameworkId: this.requireId(), agentId, operationId, uuid });
+  acknowledgeOperationStatus(agentId: string, operationId: string, uuid: string, resourceProviderId?: string): void {
+    this.toMaster(AcknowledgeOperationStatus, { frameworkId: this.requireId(), agentId, operationId, uuid, ...(resourceProviderId !== undefined ? { resourceProviderId } : {}) });
   }
 
   /** Sends `data` to one of our executors. */

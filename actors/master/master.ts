@@ -1587,9 +1587,10 @@ export class Master extends Actor {
   private reconcileOperations(from: UPID, { frameworkId, operations }: BodyOf<typeof ReconcileOperations>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'ReconcileOperations');
     if (framework === undefined) return;
-    for (const { operationId, agentId } of operations) {
+    for (const { operationId, agentId, resourceProviderId } of operations) {
       const [state, message] = this.operationReconciliation(agentId);
-      if (framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId, state, message, ...(agentId !== undefined ? { agentId } : {}) } });
+      const ids = { ...(agentId !== undefined ? { agentId } : {}), ...(resourceProviderId !== undefined ? { resourceProviderId } : {}) };
+      if (framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId, state, message, ...ids } });
     }
   }
 
@@ -1607,11 +1608,12 @@ export class Master extends Actor {
    * ACKNOWLEDGE_OPERATION_STATUS: counted, and dropped with Mesos' warning. No status here needs
    * one (none carries a uuid: no agent supports operation feedback).
    */
-  private acknowledgeOperationStatus(from: UPID, { frameworkId, agentId, operationId }: BodyOf<typeof AcknowledgeOperationStatus>): void {
+  private acknowledgeOperationStatus(from: UPID, { frameworkId, agentId, operationId, resourceProviderId }: BodyOf<typeof AcknowledgeOperationStatus>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'AcknowledgeOperationStatus');
     if (framework === undefined) return;
     const agent = this.state.agents.get(agentId);
-    const why = agent === undefined ? 'agent is not registered' : !agent.connected ? 'agent is disconnected' : 'the agent does not support operation feedback on agent default resources';
+    const why = agent === undefined ? 'agent is not registered' : !agent.connected ? 'agent is disconnected'
+      : resourceProviderId !== undefined ? 'the agent does not have the RESOURCE_PROVIDER capability' : 'the agent does not support operation feedback on agent default resources';
     this.log.warn({ frameworkId: framework.id, agentId, operationId }, `cannot send an operation status acknowledgement to the agent because ${why}`);
     this.counters.increment('invalid_operation_status_update_acknowledgements');
   }

@@ -389,7 +389,7 @@ export class HttpFramework extends Scheduler {
         this.shutdownExecutor(call.executorId, call.agentId);
         break;
       case 'ACKNOWLEDGE_OPERATION_STATUS':
-        this.acknowledgeOperationStatus(call.agentId, call.operationId, call.uuid);
+        this.acknowledgeOperationStatus(call.agentId, call.operationId, call.uuid, call.resourceProviderId);
         break;
       case 'RECONCILE_OPERATIONS':
         this.reconcileOperations(call.operations);

@@ -87,10 +87,10 @@ export const ReconcileTasks = message('ReconcileTasks', z.object({
  */
 export const ReconcileOperations = message('ReconcileOperations', z.object({
   frameworkId: id,
-  operations: z.array(z.object({ operationId: id, agentId: id.optional() })).max(MAX_RECONCILE_TASKS, `names at most ${MAX_RECONCILE_TASKS} operations (reconcile in batches)`),
+  operations: z.array(z.object({ operationId: id, agentId: id.optional(), resourceProviderId: id.optional() })).max(MAX_RECONCILE_TASKS, `names at most ${MAX_RECONCILE_TASKS} operations (reconcile in batches)`),
 }));
 /** Mesos' ACKNOWLEDGE_OPERATION_STATUS: a reliable operation status (one with a uuid) was handled. */
-export const AcknowledgeOperationStatus = message('AcknowledgeOperationStatus', z.object({ frameworkId: id, agentId: id, operationId: id, uuid: shortText }));
+export const AcknowledgeOperationStatus = message('AcknowledgeOperationStatus', z.object({ frameworkId: id, agentId: id, operationId: id, uuid: shortText, resourceProviderId: id.optional() }));
 export const FrameworkToExecutor = message('FrameworkToExecutor', z.object({
   agentId: id, frameworkId: id, executorId: id, data: z.string(),
 }));

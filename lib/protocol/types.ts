@@ -527,6 +527,8 @@ export const OperationStatusSchema = z.object({
   state: z.enum(OPERATION_STATES),
   message: z.string().max(MAX_STATUS_MESSAGE_LENGTH).optional(),
   agentId: id.optional(),
+  /** The resource provider a reconciliation named (echoed, as Mesos echoes it). */
+  resourceProviderId: id.optional(),
 });
 export type OperationStatus = z.infer<typeof OperationStatusSchema>;
 

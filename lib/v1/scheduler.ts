@@ -242,9 +242,9 @@ export type SchedulerCall =
   | { type: 'MESSAGE'; frameworkId: string; agentId: string; executorId: string; data: string }
   | { type: 'REQUEST'; frameworkId: string }
   /** Acknowledges an operation status with a uuid (none is sent here: the master counts it and drops it, as Mesos for an agent without operation feedback). */
-  | { type: 'ACKNOWLEDGE_OPERATION_STATUS'; frameworkId: string; agentId: string; operationId: string; uuid: string }
+  | { type: 'ACKNOWLEDGE_OPERATION_STATUS'; frameworkId: string; agentId: string; operationId: string; uuid: string; resourceProviderId?: string }
   /** Asks for operations' statuses (an empty list: of all the master knows, here none). */
-  | { type: 'RECONCILE_OPERATIONS'; frameworkId: string; operations: Array<{ operationId: string; agentId?: string }> }
+  | { type: 'RECONCILE_OPERATIONS'; frameworkId: string; operations: Array<{ operationId: string; agentId?: string; resourceProviderId?: string }> }
   /** `refusal`: a FrameworkInfo Mesos' master refuses (400 `Supplied FrameworkInfo is not valid: ...`). */
   | { type: 'UPDATE_FRAMEWORK'; frameworkId: string; framework: FrameworkInfo; suppressedRoles: string[]; refusal?: string };
 
@@ -359,12 +359,17 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
       const uuid = textOfV1Uuid(acknowledge.uuid);
       if (uuid === undefined) return { ok: false, error: `acknowledge_operation_status.uuid: ${NOT_A_VALID_UUID}` };
       if (acknowledge.agent_id === undefined) return missing('agent_id');
-      return { ok: true, call: { type, frameworkId, agentId: acknowledge.agent_id.value, operationId: acknowledge.operation_id.value, uuid } };
+      const resourceProviderId = acknowledge.resource_provider_id?.value;
+      return { ok: true, call: { type, frameworkId, agentId: acknowledge.agent_id.value, operationId: acknowledge.operation_id.value, uuid, ...(resourceProviderId !== undefined ? { resourceProviderId } : {}) } };
     }
     case 'RECONCILE_OPERATIONS': {
       const reconcile = call.reconcile_operations;
       if (reconcile === undefined) return missing('reconcile_operations');
-      const operations = reconcile.operations.map((named) => ({ operationId: named.operation_id.value, ...(named.agent_id !== undefined ? { agentId: named.agent_id.value } : {}) }));
+      const operations = reconcile.operations.map((named) => ({
+        operationId: named.operation_id.value,
+        ...(named.agent_id !== undefined ? { agentId: named.agent_id.value } : {}),
+        ...(named.resource_provider_id !== undefined ? { resourceProviderId: named.resource_provider_id.value } : {}),
+      }));
       return { ok: true, call: { type, frameworkId, operations } };
     }
     case 'UPDATE_FRAMEWORK': {
@@ -714,6 +719,7 @@ export function operationStatusEvent(status: OperationStatus): V1Json {
   if (status.operationId !== undefined) body.operation_id = v1Id(status.operationId);
   if (status.message !== undefined) body.message = status.message;
   if (status.agentId !== undefined) body.agent_id = v1Id(status.agentId);
+  if (status.resourceProviderId !== undefined) body.resource_provider_id = v1Id(status.resourceProviderId);
   return { type: 'UPDATE_OPERATION_STATUS', update_operation_status: { status: body } };
 }
 

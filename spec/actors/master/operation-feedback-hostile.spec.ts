@@ -10,7 +10,10 @@ import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../act
 import { Registry } from '../../../actors/master/registry';
 import { netHost, within } from '../../support/runtime';
 import { v1Call, V1Subscription } from '../../support/v1-client';
-import { agentInfo, FakeAgent } from './harness';
+import type { OperationStatus } from '../../../lib/protocol';
+import { v1EventBytes, v1EventJson } from '../../../lib/v1/protobuf';
+import { operationStatusEvent, parseSchedulerCall } from '../../../lib/v1/scheduler';
+import { agentInfo, all, cleanUp, FakeAgent, registerAgent, registerFramework, startHarness } from './harness';
 
 /** Real time a real-HTTP step may take. */
 const STEP_MS = 5_000;
@@ -64,5 +67,34 @@ describe('actors/master: operation feedback, hostile cases (v1 HTTP)', () => {
     expect(update.update_operation_status).to.deep.equal({
       status: { operation_id: { value: 'op-x' }, state: 'OPERATION_ERROR', message: 'Operation attempted with invalid offers: Offer no-such-offer is no longer valid' },
     });
+  });
+});
+
+describe('actors/master: operation feedback, hostile cases (calls and events)', () => {
+  afterEach(cleanUp);
+
+  it("RECONCILE_OPERATIONS' resource_provider_id is kept, and echoed in the answer with the agent's (Mesos' createOperationStatus(..., slaveId, resourceProviderId))", async () => {
+    const uuid = Buffer.from('0c1e7d1e9a4e4c518f8e2a1d3f4b5c6d', 'hex').toString('base64');
+    const parsed = parseSchedulerCall({ framework_id: { value: 'f' }, type: 'RECONCILE_OPERATIONS', reconcile_operations: { operations: [{ operation_id: { value: 'o' }, agent_id: { value: 'S1' }, resource_provider_id: { value: 'rp' } }] } });
+    expect(parsed).to.deep.equal({ ok: true, call: { type: 'RECONCILE_OPERATIONS', frameworkId: 'f', operations: [{ operationId: 'o', agentId: 'S1', resourceProviderId: 'rp' }] } });
+    const acknowledged = parseSchedulerCall({ framework_id: { value: 'f' }, type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: { agent_id: { value: 'S1' }, resource_provider_id: { value: 'rp' }, uuid, operation_id: { value: 'o' } } });
+    expect(acknowledged).to.have.nested.property('call.resourceProviderId', 'rp');
+    const event = operationStatusEvent({ operationId: 'o', state: 'OPERATION_UNKNOWN', message: 'm', agentId: 'S1', resourceProviderId: 'rp' });
+    expect(event).to.deep.equal({ type: 'UPDATE_OPERATION_STATUS', update_operation_status: { status: { operation_id: { value: 'o' }, state: 'OPERATION_UNKNOWN', message: 'm', agent_id: { value: 'S1' }, resource_provider_id: { value: 'rp' } } } });
+    expect(v1EventJson('scheduler', v1EventBytes('scheduler', event))).to.deep.equal(event);
+
+    const harness = await startHarness();
+    const agent = await registerAgent(harness, 'cpus:1;mem:128');
+    const framework = await registerFramework(harness, { roles: ['eng'], capabilities: ['MULTI_ROLE'] });
+    framework.probe.post(harness.masterPid, 'ReconcileOperations', {
+      frameworkId: framework.frameworkId,
+      operations: [{ operationId: 'a', agentId: agent.agentId, resourceProviderId: 'rp-1' }, { operationId: 'b', resourceProviderId: 'rp-2' }],
+    });
+    await harness.clock.settle();
+    const statuses = all(framework.probe, 'OperationStatusUpdate').map((received) => (received.body as { status: OperationStatus }).status);
+    expect(statuses.map((status) => [status.operationId, status.state, status.agentId, status.resourceProviderId])).to.deep.equal([
+      ['a', 'OPERATION_UNKNOWN', agent.agentId, 'rp-1'],
+      ['b', 'OPERATION_UNKNOWN', undefined, 'rp-2'],
+    ]);
   });
 });
