@@ -327,12 +327,16 @@ export abstract class Scheduler extends Actor {
     this.toMaster(ReconcileTasks, { frameworkId: this.requireId(), statuses: tasks });
   }
 
-  /** Asks for the status of `operations` (Mesos' RECONCILE_OPERATIONS); each answer comes to `operationStatus`. */
+  /**
+   * Asks for the status of `operations` (Mesos' RECONCILE_OPERATIONS); each answer comes to
+   * `operationStatus`. A v1 HTTP framework's only: the master drops an actor framework's, as Mesos'
+   * drops a scheduler driver's (not supported by the v0 API).
+   */
   reconcileOperations(operations: Array<{ operationId: string; agentId?: string; resourceProviderId?: string }>): void {
     this.toMaster(ReconcileOperations, { frameworkId: this.requireId(), operations });
   }
 
-  /** Acknowledges an operation status that carried a uuid (Mesos' ACKNOWLEDGE_OPERATION_STATUS). */
+  /** Acknowledges an operation status that carried a uuid (Mesos' ACKNOWLEDGE_OPERATION_STATUS); a v1 HTTP framework's only, as `reconcileOperations`. */
   acknowledgeOperationStatus(agentId: string, operationId: string, uuid: string, resourceProviderId?: string): void {
     this.toMaster(AcknowledgeOperationStatus, { frameworkId: this.requireId(), agentId, operationId, uuid, ...(resourceProviderId !== undefined ? { resourceProviderId } : {}) });
   }

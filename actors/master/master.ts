@@ -275,8 +275,9 @@ export class Master extends Actor {
     this.handle(ShutdownExecutorCall, 'messages_shutdown_executor', this.shutdownExecutorCall);
     this.handle(StatusUpdateAcknowledgement, 'messages_status_update_acknowledgement', this.acknowledge);
     this.handle(ReconcileTasks, 'messages_reconcile_tasks', this.reconcileTasks);
-    this.handle(ReconcileOperations, 'messages_reconcile_operations', this.reconcileOperations);
-    this.handle(AcknowledgeOperationStatus, 'messages_operation_status_update_acknowledgement', this.acknowledgeOperationStatus);
+    // Counted once known to be a v1 HTTP framework's (Mesos drops a driver's uncounted).
+    this.handle(ReconcileOperations, undefined, this.reconcileOperations);
+    this.handle(AcknowledgeOperationStatus, undefined, this.acknowledgeOperationStatus);
     this.handle(FrameworkToExecutor, 'messages_framework_to_executor', this.frameworkToExecutor);
     // agent → master
     this.handle(RegisterAgent, 'messages_register_slave', this.registerAgent);
@@ -1586,12 +1587,24 @@ export class Master extends Actor {
    */
   private reconcileOperations(from: UPID, { frameworkId, operations }: BodyOf<typeof ReconcileOperations>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'ReconcileOperations');
-    if (framework === undefined) return;
+    if (framework === undefined || !this.httpOnlyCall(framework, 'RECONCILE_OPERATIONS')) return;
+    this.counters.increment('messages_reconcile_operations');
     for (const { operationId, agentId, resourceProviderId } of operations) {
       const [state, message] = this.operationReconciliation(agentId);
       const ids = { ...(agentId !== undefined ? { agentId } : {}), ...(resourceProviderId !== undefined ? { resourceProviderId } : {}) };
       if (framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId, state, message, ...ids } });
     }
+  }
+
+  /**
+   * Whether `framework` may make call `type`: a v1 HTTP framework's; a scheduler driver's (an
+   * actor framework's) is dropped, logged and not answered, as Mesos' master drops it
+   * (`'RECONCILE_OPERATIONS' is not supported by the v0 API`).
+   */
+  private httpOnlyCall(framework: FrameworkRecord, type: 'RECONCILE_OPERATIONS' | 'ACKNOWLEDGE_OPERATION_STATUS'): boolean {
+    if (isHttpFramework(framework)) return true;
+    this.log.warn({ frameworkId: framework.id, call: type }, `dropping a call: '${type}' is not supported by the v0 API`);
+    return false;
   }
 
   /** The state and message that answer the reconciliation of an operation the master does not know, on `agentId` (Mesos' words). */
@@ -1610,7 +1623,8 @@ export class Master extends Actor {
    */
   private acknowledgeOperationStatus(from: UPID, { frameworkId, agentId, operationId, resourceProviderId }: BodyOf<typeof AcknowledgeOperationStatus>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'AcknowledgeOperationStatus');
-    if (framework === undefined) return;
+    if (framework === undefined || !this.httpOnlyCall(framework, 'ACKNOWLEDGE_OPERATION_STATUS')) return;
+    this.counters.increment('messages_operation_status_update_acknowledgement');
     const agent = this.state.agents.get(agentId);
     const why = agent === undefined ? 'agent is not registered' : !agent.connected ? 'agent is disconnected'
       : resourceProviderId !== undefined ? 'the agent does not have the RESOURCE_PROVIDER capability' : 'the agent does not support operation feedback on agent default resources';
