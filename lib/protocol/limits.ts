@@ -58,6 +58,9 @@ export const MAX_STATUS_MESSAGE_LENGTH = 64 * 1024;
  */
 export const MAX_RECONCILE_TASKS = 100_000;
 
+/** Most operations one RECONCILE_OPERATIONS names (`ReconcileOperations.operations`; each answered with an event, as a reconciled task; Mesos has no bound). */
+export const MAX_RECONCILE_OPERATIONS = 100_000;
+
 /**
  * Most frameworks, executors and tasks an agent's re-registration may report (Mesos has no
  * bound). The master adopts what a re-registering agent it does not know reports, frameworks

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { defineMessage, MAX_UPID_LENGTH, type MessageType } from '../actor';
-import { MAX_AGENT_REPORTED_FRAMEWORKS, MAX_AGENT_REPORTED_TASKS, MAX_RECONCILE_TASKS, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
+import { MAX_AGENT_REPORTED_FRAMEWORKS, MAX_AGENT_REPORTED_TASKS, MAX_RECONCILE_OPERATIONS, MAX_RECONCILE_TASKS, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 import {
   AgentInfoSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, KillPolicySchema, MasterInfoSchema,
   OfferSchema, OperationSchema, OperationStatusSchema, ResourceListSchema, StatusUpdateSchema, TaskGroupInfoSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
@@ -87,7 +87,7 @@ export const ReconcileTasks = message('ReconcileTasks', z.object({
  */
 export const ReconcileOperations = message('ReconcileOperations', z.object({
   frameworkId: id,
-  operations: z.array(z.object({ operationId: id, agentId: id.optional(), resourceProviderId: id.optional() })).max(MAX_RECONCILE_TASKS, `names at most ${MAX_RECONCILE_TASKS} operations (reconcile in batches)`),
+  operations: z.array(z.object({ operationId: id, agentId: id.optional(), resourceProviderId: id.optional() })).max(MAX_RECONCILE_OPERATIONS, `names at most ${MAX_RECONCILE_OPERATIONS} operations (reconcile in batches)`),
 }));
 /** Mesos' ACKNOWLEDGE_OPERATION_STATUS: a reliable operation status (one with a uuid) was handled. */
 export const AcknowledgeOperationStatus = message('AcknowledgeOperationStatus', z.object({ frameworkId: id, agentId: id, operationId: id, uuid: shortText, resourceProviderId: id.optional() }));
