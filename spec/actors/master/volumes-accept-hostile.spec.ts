@@ -5,25 +5,10 @@
  * case also checks that the agent's whole total is offered again, nothing lost or doubled.
  */
 import { expect } from 'chai';
-import type { Offer, Operation } from '../../../lib/protocol';
-import { dynamicReservation, Resources, type ResourceJSON } from '../../../lib/resources';
+import { Resources } from '../../../lib/resources';
 import { all, cleanUp, commandTask, latestOffer, registerAgent, registerFramework, startHarness, statesOf, type AgentHandle, type FakeFramework, type Harness } from './harness';
+import { accept, create, destroy, grow, reserve, reservedDisk, shrink, unreserve, volume } from './volume-operations';
 
-const reservedDisk = (size: number): Resources => Resources.parse(`disk:${size}`).reservedDynamically('eng', dynamicReservation('ops'));
-function volume(id: string, size: number): Resources {
-  return Resources.fromJSON([{ name: 'disk', type: 'SCALAR', scalar: { value: size }, role: 'eng', reservation: { principal: 'ops' }, disk: { persistence: { id, principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } } } as ResourceJSON]);
-}
-const reserve = (resources: Resources): Operation => ({ type: 'RESERVE', reserve: { resources: resources.toJSON() } });
-const unreserve = (resources: Resources): Operation => ({ type: 'UNRESERVE', unreserve: { resources: resources.toJSON() } });
-const create = (volumes: Resources): Operation => ({ type: 'CREATE', create: { volumes: volumes.toJSON() } });
-const destroy = (volumes: Resources): Operation => ({ type: 'DESTROY', destroy: { volumes: volumes.toJSON() } });
-const grow = (pv: Resources, addition: Resources): Operation => ({ type: 'GROW_VOLUME', growVolume: { volume: pv.toJSON()[0] as ResourceJSON, addition: addition.toJSON()[0] as ResourceJSON } });
-const shrink = (pv: Resources, subtract: number): Operation => ({ type: 'SHRINK_VOLUME', shrinkVolume: { volume: pv.toJSON()[0] as ResourceJSON, subtract: { value: subtract } } });
-
-async function accept(harness: Harness, framework: FakeFramework, offer: Offer, operations: Operation[], refuseSeconds = 0): Promise<void> {
-  framework.probe.post(harness.masterPid, 'AcceptOffers', { frameworkId: framework.frameworkId, offerIds: [offer.id], operations, filters: { refuseSeconds } });
-  await harness.clock.settle();
-}
 
 async function setUp(): Promise<{ harness: Harness; agent: AgentHandle; framework: FakeFramework }> {
   const harness = await startHarness();

@@ -1,46 +1,16 @@
 import { expect } from 'chai';
-import type { Offer, Operation } from '../../../lib/protocol';
-import { dynamicReservation, Resources, type ResourceJSON } from '../../../lib/resources';
+import type { Operation } from '../../../lib/protocol';
+import { Resources, type ResourceJSON } from '../../../lib/resources';
 import { within } from '../../support/runtime';
 import {
   agentInfo, agentUpdate, all, cleanUp, commandTask, last, latestOffer, metricsOf, registerAgent, registerFramework,
   startHarness, startListeningHarness, statesOf, updatesOf, FakeAgent, type AgentHandle, type FakeFramework, type Harness,
 } from './harness';
+import { accept, create, destroy, grow, reserve, reservedDisk, shrink, unreserve, volume } from './volume-operations';
 
 type Json = Record<string, unknown>;
 
-/** `size` of disk dynamically reserved to `role` by `principal` (null: by none). */
-function reservedDisk(size: number, role = 'eng', principal: string | null = 'ops'): Resources {
-  return Resources.parse(`disk:${size}`).reservedDynamically(role, dynamicReservation(principal ?? undefined));
-}
 
-/**
- * A persistent volume `id` of `size` on disk reserved to `role`: dynamically by `principal` (null:
- * by none; default 'ops'), or statically with `statically`; created by `creator` (null: none;
- * default the reservation's principal).
- */
-function volume(id: string, size: number, options: { role?: string; statically?: boolean; principal?: string | null; creator?: string | null; path?: string; mode?: 'RW' | 'RO' } = {}): Resources {
-  const principal = options.principal === undefined ? 'ops' : options.principal;
-  const creator = options.creator === undefined ? principal : options.creator;
-  const json: ResourceJSON = {
-    name: 'disk', type: 'SCALAR', scalar: { value: size }, role: options.role ?? 'eng',
-    ...(options.statically === true ? {} : { reservation: principal === null ? {} : { principal } }),
-    disk: { persistence: creator === null ? { id } : { id, principal: creator }, volume: { container_path: options.path ?? 'data', mode: options.mode ?? 'RW' } },
-  };
-  return Resources.fromJSON([json]);
-}
-
-async function accept(harness: Harness, framework: FakeFramework, offer: Offer, operations: Operation[], refuseSeconds = 0): Promise<void> {
-  framework.probe.post(harness.masterPid, 'AcceptOffers', { frameworkId: framework.frameworkId, offerIds: [offer.id], operations, filters: { refuseSeconds } });
-  await harness.clock.settle();
-}
-
-const reserve = (resources: Resources): Operation => ({ type: 'RESERVE', reserve: { resources: resources.toJSON() } });
-const unreserve = (resources: Resources): Operation => ({ type: 'UNRESERVE', unreserve: { resources: resources.toJSON() } });
-const create = (volumes: Resources): Operation => ({ type: 'CREATE', create: { volumes: volumes.toJSON() } });
-const destroy = (volumes: Resources): Operation => ({ type: 'DESTROY', destroy: { volumes: volumes.toJSON() } });
-const grow = (pv: Resources, addition: Resources): Operation => ({ type: 'GROW_VOLUME', growVolume: { volume: pv.toJSON()[0] as ResourceJSON, addition: addition.toJSON()[0] as ResourceJSON } });
-const shrink = (pv: Resources, subtract: number): Operation => ({ type: 'SHRINK_VOLUME', shrinkVolume: { volume: pv.toJSON()[0] as ResourceJSON, subtract: { value: subtract } } });
 
 /** The resources the agent was last told to keep (CheckpointResources), or undefined. */
 function checkpointed(agent: AgentHandle): Resources | undefined {
