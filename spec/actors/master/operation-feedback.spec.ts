@@ -145,21 +145,7 @@ describe('actors/master/v1-scheduler: operation feedback over HTTP (UPDATE_OPERA
   });
 
   it('a RESERVE with an id is dropped with OPERATION_ERROR naming the agent (JSON and protobuf), nothing reserved; RECONCILE_OPERATIONS and ACKNOWLEDGE_OPERATION_STATUS are 202', async () => {
-    const agent = new FakeAgent('agent-feedback');
-    host.spawn(agent);
-    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '1' });
-    await clock.settle();
-    await within(agent.until(() => agent.count('AgentRegistered') > 0), STEP_MS, 'the agent to register');
-    const agentId = (agent.received.find((received) => received.name === 'AgentRegistered')?.body as { agentId: string }).agentId;
-    const subscription = new V1Subscription(host.address);
-    subscriptions.push(subscription);
-    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'feedback', role: 'eng', principal: 'ops' } } });
-    await clock.settle();
-    const subscribed = await subscription.next((event) => event.type === 'SUBSCRIBED', STEP_MS);
-    const frameworkId = (subscribed.subscribed as { framework_id: { value: string } }).framework_id.value;
-    await clock.advance(1_000);
-    const offers = await subscription.next((event) => event.type === 'OFFERS', STEP_MS);
-    const offerId = (offers.offers as { offers: Array<{ id: { value: string } }> }).offers[0]?.id;
+    const { subscription, frameworkId, offerId, agentId, agent } = await subscribe();
     const accepted = await v1Call(host.address, {
       framework_id: { value: frameworkId }, type: 'ACCEPT',
       accept: { offer_ids: [offerId], operations: [{ type: 'RESERVE', id: { value: 'op-1' }, reserve: { resources: reserved('cpus:1').toJSON() } }] },
@@ -189,7 +175,8 @@ describe('actors/master/v1-scheduler: operation feedback over HTTP (UPDATE_OPERA
     expect([bad.status, bad.text]).to.deep.equal([400, "Failed to validate scheduler::Call: Expecting 'agent_id' to be present"]);
   });
 
-  async function subscribe(): Promise<{ subscription: V1Subscription; frameworkId: string; offerId: { value: string } | undefined; agentId: string }> {
+  /** An agent registered, a framework subscribed and offered its resources: the stream, the ids, the agent's probe. */
+  async function subscribe(): Promise<{ subscription: V1Subscription; frameworkId: string; offerId: { value: string } | undefined; agentId: string; agent: FakeAgent }> {
     const agent = new FakeAgent('agent-hostile');
     host.spawn(agent);
     agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '1' });
@@ -204,7 +191,7 @@ describe('actors/master/v1-scheduler: operation feedback over HTTP (UPDATE_OPERA
     await clock.advance(1_000);
     const offers = await subscription.next((event) => event.type === 'OFFERS', STEP_MS);
     const agentId = (agent.received.find((received) => received.name === 'AgentRegistered')?.body as { agentId: string }).agentId;
-    return { subscription, frameworkId, offerId: (offers.offers as { offers: Array<{ id: { value: string } }> }).offers[0]?.id, agentId };
+    return { subscription, frameworkId, offerId: (offers.offers as { offers: Array<{ id: { value: string } }> }).offers[0]?.id, agentId, agent };
   }
 
   it("an operation with an id on offers no longer valid is OPERATION_ERROR 'Operation attempted with invalid offers: ...' (Mesos' drop), without an agent id", async () => {
