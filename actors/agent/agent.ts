@@ -366,10 +366,10 @@ export class Agent extends Actor {
   private readonly updateWrites = new LazyMap<string, Promise<void>>();
   /** Checkpoint writes of tasks not yet durable, by `frameworkId/taskId` (the task is not sent to its executor before). */
   private readonly taskWrites = new LazyMap<string, Promise<void>>();
-  /** RunTask messages that came before the first AgentRegistered (handled once it comes). */
-  private readonly runTasksBeforeRegistration: Array<{ from: UPID; message: BodyOf<typeof RunTask> } | { from: UPID; group: BodyOf<typeof RunTaskGroup> }> = [];
-  /** Callers of `stop` waiting for the agent to finish shutting down. */
-  private readonly stopWaiters: Array<() => void> = [];
+  /** RunTask messages that came before the first AgentRegistered (handled once it comes); undefined while none (no array an agent). */
+  private runTasksBeforeRegistration: Array<{ from: UPID; message: BodyOf<typeof RunTask> } | { from: UPID; group: BodyOf<typeof RunTaskGroup> }> | undefined;
+  /** Callers of `stop` waiting for the agent to finish shutting down; undefined while none. */
+  private stopWaiters: Array<() => void> | undefined;
   /** Authenticates with each master before registering (with `AgentOptions.credential`). */
   private readonly authenticatee: Authenticatee | undefined;
   /** Whether the current master has authenticated us (since we last lost it). */
@@ -499,7 +499,7 @@ export class Agent extends Actor {
    */
   stop(reason = 'the agent is stopping'): Promise<void> {
     return new Promise<void>((resolve) => {
-      this.stopWaiters.push(resolve);
+      (this.stopWaiters ??= []).push(resolve);
       if (this.phase === 'RUNNING' && this.agentId !== undefined) this.sendToMaster(UnregisterAgent, { agentId: this.agentId });
       this.shutdownAgent(reason);
     });
@@ -758,7 +758,9 @@ export class Agent extends Actor {
     this.gc.stop();
     // A fetch under way would otherwise go on, and its launch start an executor no agent watches.
     for (const controller of this.fetches?.values() ?? []) controller.abort();
-    for (const resolve of this.stopWaiters.splice(0)) resolve();
+    const stopWaiters = this.stopWaiters ?? [];
+    this.stopWaiters = undefined;
+    for (const resolve of stopWaiters) resolve();
   }
 
   protected override exited(pid: UPID): void {
@@ -848,7 +850,9 @@ export class Agent extends Actor {
     this.link(this.master);
     this.resetPingTimer();
     this.updates.resume();
-    for (const early of this.runTasksBeforeRegistration.splice(0)) {
+    const held = this.runTasksBeforeRegistration ?? [];
+    this.runTasksBeforeRegistration = undefined;
+    for (const early of held) {
       if ('group' in early) this.runTaskGroup(early.from, early.group);
       else this.runTask(early.from, early.message);
     }
@@ -1157,8 +1161,8 @@ export class Agent extends Actor {
       // The master registered us and the reply is late (held, or lost and about to be sent
       // again): the task waits for it, rather than staying TASK_STAGING at the master for good
       // (seed 528). Mesos drops it, and the master learns of it only by reconciling.
-      if (this.runTasksBeforeRegistration.length < MAX_RUN_TASKS_BEFORE_REGISTRATION) {
-        this.runTasksBeforeRegistration.push({ from, message });
+      if ((this.runTasksBeforeRegistration?.length ?? 0) < MAX_RUN_TASKS_BEFORE_REGISTRATION) {
+        (this.runTasksBeforeRegistration ??= []).push({ from, message });
         return;
       }
     }
@@ -1224,8 +1228,8 @@ export class Agent extends Actor {
     if (first === undefined) return;
     if (this.agentId === undefined && this.phase === 'DISCONNECTED') {
       // As RunTask: held for the registration reply that is late (seed 528).
-      if (this.runTasksBeforeRegistration.length < MAX_RUN_TASKS_BEFORE_REGISTRATION) {
-        this.runTasksBeforeRegistration.push({ from, group: message });
+      if ((this.runTasksBeforeRegistration?.length ?? 0) < MAX_RUN_TASKS_BEFORE_REGISTRATION) {
+        (this.runTasksBeforeRegistration ??= []).push({ from, group: message });
         return;
       }
     }
