@@ -12,7 +12,7 @@ import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import { dynamicReservation, Resources } from '../../../lib/resources';
-import type { Operation, OperationStatus, TaskGroupInfo } from '../../../lib/protocol';
+import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, type Operation, type OperationStatus, type TaskGroupInfo } from '../../../lib/protocol';
 import type { V1Json } from '../../../lib/v1/json';
 import { v1CallBytes, v1EventBytes, v1EventJson } from '../../../lib/v1/protobuf';
 import { operationStatusEvent, parseSchedulerCall } from '../../../lib/v1/scheduler';
@@ -205,6 +205,27 @@ describe('actors/master/v1-scheduler: operation feedback over HTTP (UPDATE_OPERA
     const update = await subscription.next((event) => event.type === 'UPDATE_OPERATION_STATUS', STEP_MS);
     expect(update.update_operation_status).to.deep.equal({
       status: { operation_id: { value: 'op-x' }, state: 'OPERATION_ERROR', message: 'Operation attempted with invalid offers: Offer no-such-offer is no longer valid' },
+    });
+  });
+
+  it('RECONCILE_OPERATIONS of an operation on an agent that stopped answering pings, once marked unreachable: OPERATION_UNREACHABLE, as Mesos', async () => {
+    const { subscription, frameworkId } = await subscribe();
+    const silent = new FakeAgent('agent-silent');
+    host.spawn(silent);
+    silent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:1;mem:128', 'silent.local'), version: '1' });
+    await clock.settle();
+    await within(silent.until(() => silent.count('AgentRegistered') > 0), STEP_MS, 'the silent agent to register');
+    const silentId = (silent.received.find((received) => received.name === 'AgentRegistered')?.body as { agentId: string }).agentId;
+    silent.answerPings = false;
+    await clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS + 1));
+    const reconciled = await v1Call(host.address, {
+      framework_id: { value: frameworkId }, type: 'RECONCILE_OPERATIONS', reconcile_operations: { operations: [{ operation_id: { value: 'u' }, agent_id: { value: silentId } }] },
+    }, subscription.streamId);
+    expect(reconciled.status).to.equal(202);
+    await clock.settle();
+    const answer = await subscription.next((event) => event.type === 'UPDATE_OPERATION_STATUS', STEP_MS);
+    expect((answer.update_operation_status as { status: V1Json }).status).to.deep.equal({
+      operation_id: { value: 'u' }, state: 'OPERATION_UNREACHABLE', message: 'Reconciliation: Agent is unreachable', agent_id: { value: silentId },
     });
   });
 
