@@ -1193,8 +1193,9 @@ export class Master extends Actor {
       this.rejectLaunch(framework, offerIds, operations.flatMap((operation) => operation.launch?.taskInfos ?? operation.launchGroup?.taskGroup.tasks ?? []), reason);
       // As Mesos' `drop`: another operation is dropped, and a v1 HTTP framework's with an `id` hears OPERATION_ERROR (no agent named).
       for (const operation of operations) {
-        if (operation.type === 'LAUNCH' || operation.type === 'LAUNCH_GROUP' || operation.id === undefined || !isHttpFramework(framework) || !framework.connected) continue;
-        this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId: operation.id, state: 'OPERATION_ERROR', message: boundedText(`Operation attempted with invalid offers: ${reason}`, MAX_TASK_ERROR_LENGTH) } });
+        if (operation.type !== 'LAUNCH' && operation.type !== 'LAUNCH_GROUP' && operation.id !== undefined) {
+          this.operationError(framework, operation.id, boundedText(`Operation attempted with invalid offers: ${reason}`, MAX_TASK_ERROR_LENGTH));
+        }
       }
       return;
     }
@@ -1224,18 +1225,14 @@ export class Master extends Actor {
         if (conversion === undefined) continue;
         // The allocator first (its event precedes the accept's end), then the master's books.
         this.allocatorCall('updateAllocation', this.allocator.updateAllocation(framework.id, agent.id, conversion.consumed, conversion.converted, role));
-        if (operation.type === 'GROW_VOLUME' || operation.type === 'SHRINK_VOLUME') {
-          // As Mesos (which means to make resizes non-speculative): the resized volume, and the disk
-          // a shrink gives back, are not left to the ACCEPT's later operations; they are offered again.
-          available = available.subtract(conversion.consumed);
-          offered = offered.subtract(conversion.consumed);
-          converted = converted.subtractSaturating(conversion.consumed);
-          resized = resized.add(conversion.converted);
-        } else {
-          available = available.subtract(conversion.consumed).add(conversion.converted);
-          offered = offered.subtract(conversion.consumed).add(conversion.converted);
-          converted = converted.subtractSaturating(conversion.consumed).add(conversion.converted);
-        }
+        // As Mesos (which means to make resizes non-speculative): the resized volume, and the disk a
+        // shrink gives back, are not left to the ACCEPT's later operations; they are offered again.
+        const resize = operation.type === 'GROW_VOLUME' || operation.type === 'SHRINK_VOLUME';
+        const made = resize ? Resources.EMPTY : conversion.converted;
+        if (resize) resized = resized.add(conversion.converted);
+        available = available.subtract(conversion.consumed).add(made);
+        offered = offered.subtract(conversion.consumed).add(made);
+        converted = converted.subtractSaturating(conversion.consumed).add(made);
         // At once, as Mesos: the agent hears of it before a later LAUNCH's task on the reservation.
         this.applyConversion(agent, conversion);
         framework.metrics.operation(operation.type);
@@ -1244,8 +1241,9 @@ export class Master extends Actor {
       // The rest is returned, and what the tasks (and new executors) took is used now, not offered
       // (Mesos' `transitionOfferedToAllocated`: quota's `consumed` metric counts it), in one allocator event.
       const launched = available === offered ? Resources.EMPTY : offered.subtract(available);
-      const fresh = (converted.isEmpty() ? Resources.EMPTY : available.intersection(converted)).add(resized);
-      this.allocator.sendAcceptEnd(framework.id, agent.id, converted.isEmpty() ? available : available.subtract(available.intersection(converted)), launched, refuseFilter(filters), role, this.acceptEndRefused);
+      const convertedLeft = converted.isEmpty() ? Resources.EMPTY : available.intersection(converted);
+      const fresh = convertedLeft.add(resized);
+      this.allocator.sendAcceptEnd(framework.id, agent.id, convertedLeft.isEmpty() ? available : available.subtract(convertedLeft), launched, refuseFilter(filters), role, this.acceptEndRefused);
       if (!fresh.isEmpty()) this.allocator.sendRecoverResources(framework.id, agent.id, fresh, undefined, role, this.acceptEndRefused);
     }
   }
@@ -1298,14 +1296,19 @@ export class Master extends Actor {
       if (this.state.offers.get(offerId)?.offer.frameworkId === framework.id) this.retireOffer(offerId, { rescind: false, recover: true });
     }
     const state: TaskState = droppedTaskState(framework.info);
-    for (const task of tasks) {
-      this.counters.taskReached(state);
-      this.taskReasonCounters.reached(state, 'SOURCE_MASTER', Reason.INVALID_OFFERS);
-      this.sendToFramework(framework, masterStatusUpdate({
-        frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state,
-        reason: Reason.INVALID_OFFERS, message: `Task launched with invalid offers: ${reason}`, nowMs: this.clock.now(),
-      }));
-    }
+    for (const task of tasks) this.refuseTask(framework, task, state, Reason.INVALID_OFFERS, `Task launched with invalid offers: ${reason}`);
+  }
+
+  /** A task the master will not launch: counted, and its framework told (`state`, `reason`, `message`, from the master). */
+  private refuseTask(framework: FrameworkRecord, task: TaskInfo, state: TaskState, reason: MasterReason, message: string): void {
+    this.counters.taskReached(state);
+    this.taskReasonCounters.reached(state, 'SOURCE_MASTER', reason);
+    this.sendToFramework(framework, masterStatusUpdate({ frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state, reason, message, nowMs: this.clock.now() }));
+  }
+
+  /** A v1 HTTP framework's operation with `operationId` is refused: OPERATION_ERROR with `message` (a scheduler driver has no operation statuses). */
+  private operationError(framework: FrameworkRecord, operationId: string, message: string): void {
+    if (isHttpFramework(framework) && framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId, state: 'OPERATION_ERROR', message } });
   }
 
   /**
@@ -1344,12 +1347,7 @@ export class Master extends Actor {
     const unauthorized = invalid === undefined ? this.runTaskDenial(framework, task) : undefined;
     if (invalid !== undefined || unauthorized !== undefined) {
       this.log.info({ frameworkId: framework.id, taskId: task.taskId, reason: invalid ?? unauthorized }, invalid !== undefined ? 'task invalid' : 'task not authorized');
-      this.counters.taskReached('TASK_ERROR');
-      this.taskReasonCounters.reached('TASK_ERROR', 'SOURCE_MASTER', invalid !== undefined ? Reason.TASK_INVALID : Reason.TASK_UNAUTHORIZED);
-      this.sendToFramework(framework, masterStatusUpdate({
-        frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state: 'TASK_ERROR',
-        reason: invalid !== undefined ? Reason.TASK_INVALID : Reason.TASK_UNAUTHORIZED, message: invalid ?? unauthorized ?? '', nowMs: this.clock.now(),
-      }));
+      this.refuseTask(framework, task, 'TASK_ERROR', invalid !== undefined ? Reason.TASK_INVALID : Reason.TASK_UNAUTHORIZED, invalid ?? unauthorized ?? '');
       return available;
     }
     // Computed before the books change, so that a throw leaves the task's resources with the caller.
@@ -1395,13 +1393,7 @@ export class Master extends Actor {
       const message = boundedText(unauthorized ?? reason ?? '', MAX_TASK_ERROR_LENGTH);
       const why = unauthorized !== undefined ? Reason.TASK_GROUP_UNAUTHORIZED : Reason.TASK_GROUP_INVALID;
       this.log.info({ frameworkId: framework.id, taskIds: tasks.slice(0, MAX_LOGGED_IDS).map((task) => task.taskId), reason: message }, unauthorized !== undefined ? 'task group not authorized' : 'task group invalid');
-      for (const task of tasks) {
-        this.counters.taskReached('TASK_ERROR');
-        this.taskReasonCounters.reached('TASK_ERROR', 'SOURCE_MASTER', why);
-        this.sendToFramework(framework, masterStatusUpdate({
-          frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state: 'TASK_ERROR', reason: why, message, nowMs: this.clock.now(),
-        }));
-      }
+      for (const task of tasks) this.refuseTask(framework, task, 'TASK_ERROR', why, message);
       return available;
     }
     const executor = withFrameworkId(group.executor, framework.id);
@@ -1559,11 +1551,7 @@ export class Master extends Actor {
       const tasks = (group ? operation.launchGroup?.taskGroup.tasks : operation.launch?.taskInfos) ?? [];
       const reason = group ? Reason.TASK_GROUP_INVALID : Reason.TASK_INVALID;
       const message = `The \`id\` field cannot be set on ${operation.type} operations`;
-      for (const task of tasks) {
-        this.counters.taskReached('TASK_ERROR');
-        this.taskReasonCounters.reached('TASK_ERROR', 'SOURCE_MASTER', reason);
-        this.sendToFramework(framework, masterStatusUpdate({ frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state: 'TASK_ERROR', reason, message, nowMs: this.clock.now() }));
-      }
+      for (const task of tasks) this.refuseTask(framework, task, 'TASK_ERROR', reason, message);
       return;
     }
     const operationId = operation.id as string;
@@ -1575,7 +1563,7 @@ export class Master extends Actor {
     }
     const message = `Operation requested feedback, but agent ${agent.id} does not have the required RESOURCE_PROVIDER capability`;
     this.log.warn({ frameworkId: framework.id, operation: operation.type, operationId, reason: message }, 'dropping an invalid operation');
-    if (framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId, state: 'OPERATION_ERROR', message } });
+    this.operationError(framework, operationId, message);
   }
 
   /**
@@ -1589,10 +1577,11 @@ export class Master extends Actor {
     const framework = this.frameworkFrom(from, frameworkId, 'ReconcileOperations');
     if (framework === undefined || !this.httpOnlyCall(framework, 'RECONCILE_OPERATIONS')) return;
     this.counters.increment('messages_reconcile_operations');
+    if (!framework.connected) return;
     for (const { operationId, agentId, resourceProviderId } of operations) {
       const [state, message] = this.operationReconciliation(agentId);
       const ids = { ...(agentId !== undefined ? { agentId } : {}), ...(resourceProviderId !== undefined ? { resourceProviderId } : {}) };
-      if (framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId, state, message, ...ids } });
+      this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId, state, message, ...ids } });
     }
   }
 

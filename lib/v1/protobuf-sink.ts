@@ -207,22 +207,30 @@ export class NameTable<T> {
 const fieldTables = new WeakMap<protobuf.Type, NameTable<protobuf.Field>>();
 const valueTables = new WeakMap<protobuf.Enum, NameTable<number>>();
 
-/** `type`'s fields by name (made once a type). */
-export function fieldTable(type: protobuf.Type): NameTable<protobuf.Field> {
-  let table = fieldTables.get(type);
+/** The table `cache` holds for `key`, made of `entriesOf(key)` the first time (module-level functions: a key's look-up, once per field of a text, makes nothing). */
+function tableOf<K extends object, T>(cache: WeakMap<K, NameTable<T>>, key: K, entriesOf: (key: K) => Iterable<readonly [string, T]>): NameTable<T> {
+  let table = cache.get(key);
   if (table === undefined) {
-    table = new NameTable(type.fieldsArray.map((field) => [field.name, field] as const));
-    fieldTables.set(type, table);
+    table = new NameTable(entriesOf(key));
+    cache.set(key, table);
   }
   return table;
 }
 
+function fieldEntries(type: protobuf.Type): Array<readonly [string, protobuf.Field]> {
+  return type.fieldsArray.map((field) => [field.name, field] as const);
+}
+
+function valueEntries(type: protobuf.Enum): Array<[string, number]> {
+  return Object.entries(type.values);
+}
+
+/** `type`'s fields by name (made once a type). */
+export function fieldTable(type: protobuf.Type): NameTable<protobuf.Field> {
+  return tableOf(fieldTables, type, fieldEntries);
+}
+
 /** `type`'s values by name (made once an enum). */
 export function valueTable(type: protobuf.Enum): NameTable<number> {
-  let table = valueTables.get(type);
-  if (table === undefined) {
-    table = new NameTable(Object.entries(type.values));
-    valueTables.set(type, table);
-  }
-  return table;
+  return tableOf(valueTables, type, valueEntries);
 }

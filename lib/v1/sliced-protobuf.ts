@@ -206,6 +206,9 @@ const UPPER_E = 0x45;
 const LOWER_N = 0x6e;
 const LOWER_T = 0x74;
 const LOWER_F = 0x66;
+const LOWER_U = 0x75;
+const SLASH = 0x2f;
+const EQUALS = 0x3d;
 
 /** Protobuf's wire types. */
 const VARINT = 0;
@@ -226,7 +229,7 @@ const BELOW: Readonly<Record<string, number>> = { int32: 2 ** 31, uint32: 2 ** 3
 /** A JSON escape's character (after the backslash), or -1 for `u` (four hex digits follow) and for what is not an escape. */
 function escapedCode(code: number): number {
   switch (code) {
-    case QUOTE: case BACKSLASH: case 0x2f: return code;
+    case QUOTE: case BACKSLASH: case SLASH: return code;
     case 0x62: return 0x08;
     case 0x66: return 0x0c;
     case 0x6e: return 0x0a;
@@ -236,15 +239,13 @@ function escapedCode(code: number): number {
   }
 }
 
-const EQUALS = 0x3d;
-
 /** A base64 character's six bits (the standard alphabet), or -1. */
 function base64Value(code: number): number {
   if (code >= 0x41 && code <= 0x5a) return code - 0x41;
   if (code >= 0x61 && code <= 0x7a) return code - 0x61 + 26;
   if (code >= DIGIT_0 && code <= DIGIT_9) return code - DIGIT_0 + 52;
   if (code === PLUS) return 62;
-  if (code === 0x2f) return 63;
+  if (code === SLASH) return 63;
   return -1;
 }
 
@@ -353,6 +354,19 @@ function decimalValue(text: string, start: number, end: number): number {
   return negative ? -value : value;
 }
 
+/** Field `id` as the varint `value` (a non-negative integer); false, writing nothing, for none. */
+function varintField(sink: ByteSink, id: number, value: number | undefined): boolean {
+  if (value === undefined || value < 0) return false;
+  sink.tag(id, VARINT);
+  sink.varint(value);
+  return true;
+}
+
+/** Whether `code` ends a scalar value in JSON (a number or a literal). */
+function endsScalar(code: number): boolean {
+  return code === COMMA || code === CLOSE_BRACE || code === CLOSE_BRACKET || isSpace(code);
+}
+
 function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
@@ -379,6 +393,8 @@ export class SlicedEncoder {
   private steps = 0;
   private mostInAStep = 0;
   private codecValues = 0;
+  /** The hash of the name `quotedName` last found. */
+  private nameHash = 0;
   /** Where each small value's bytes are written, value after value. */
   private readonly sink = new ByteSink();
   /** What the output is carved from: slabs as large as the text, up to `OUTPUT_SLAB_BYTES`. */
@@ -462,7 +478,7 @@ export class SlicedEncoder {
       return;
     }
     // Small, or not a message (a long text, a large map): encoded whole, as the field it is of its message.
-    this.transcode(context.output, end ?? (this.valueEnd(Infinity) as Position), (sink) => this.writeField(context.type, field, sink));
+    this.transcode(context.output, end ?? (this.valueEnd(Infinity) as Position), context.type, field, false);
   }
 
   /** One element of a repeated message field. */
@@ -474,14 +490,19 @@ export class SlicedEncoder {
     }
     // As the one element of its field of the message around it.
     const { owner, field } = context;
-    this.transcode(owner.output, end, (sink) => this.writeOne(owner.type, field, sink, true));
+    this.transcode(owner.output, end, owner.type, field, true);
   }
 
-  /** The value from here to `end` written by `write` into the reused sink, and its bytes added to `output`. Reading it again counts no characters (looking ahead for `end` did). */
-  private transcode(output: Output, end: Position, write: (sink: ByteSink) => void): void {
+  /**
+   * The value from here to `end` (field `field` of a `type` message, or one element of it) written
+   * into the reused sink, and its bytes added to `output`. Reading it again counts no characters
+   * (looking ahead for `end` did).
+   */
+  private transcode(output: Output, end: Position, type: protobuf.Type, field: protobuf.Field, element: boolean): void {
     const chars = this.chars;
     this.sink.reset();
-    write(this.sink);
+    if (element) this.writeOne(type, field, this.sink, true);
+    else this.writeField(type, field, this.sink);
     this.chars = chars;
     this.moveTo(end);
     output.add(this.sink.written());
@@ -516,66 +537,54 @@ export class SlicedEncoder {
 
   /** One value of `field` (an element, if `element`), here, into `sink`: directly where it is a common case, else by the codec. */
   private writeOne(type: protobuf.Type, field: protobuf.Field, sink: ByteSink, element: boolean): void {
-    const code = this.peek();
-    const resolved = field.resolvedType;
     const index = this.index;
     const offset = this.offset;
     const length = sink.length;
-    let written = false;
-    if (resolved instanceof protobuf.Type) {
-      if (code === OPEN_BRACE) {
-        const start = sink.open(field.id);
-        this.writeMessage(resolved, sink);
-        sink.close(start);
-        written = true;
-      }
-    } else if (resolved instanceof protobuf.Enum) {
-      const value = code === QUOTE ? this.enumValue(resolved) : this.integer(BELOW.int32 as number);
-      if (value !== undefined && value >= 0) {
-        sink.tag(field.id, VARINT);
-        sink.varint(value);
-        written = true;
-      }
-    } else if (field.type === 'string') {
-      if (code === QUOTE) {
-        const start = sink.open(field.id);
-        written = this.writeString(sink);
-        if (written) sink.close(start);
-      }
-    } else if (field.type === 'bytes') {
-      if (code === QUOTE) {
-        const start = sink.open(field.id);
-        written = this.writeBase64(sink);
-        if (written) sink.close(start);
-      }
-    } else if (field.type === 'bool') {
-      const value = code === LOWER_T && this.literal('true') ? 1 : code === LOWER_F && this.literal('false') ? 0 : undefined;
-      if (value !== undefined) {
-        sink.tag(field.id, VARINT);
-        sink.varint(value);
-        written = true;
-      }
-    } else if (field.type === 'double' || field.type === 'float') {
-      const value = this.number();
-      if (!Number.isNaN(value)) {
-        sink.tag(field.id, field.type === 'double' ? FIXED64 : FIXED32);
-        if (field.type === 'double') sink.double(value);
-        else sink.float(value);
-        written = true;
-      }
-    } else if (BELOW[field.type] !== undefined) {
-      const value = this.integer(BELOW[field.type] as number);
-      if (value !== undefined) {
-        sink.tag(field.id, VARINT);
-        sink.varint(value);
-        written = true;
-      }
-    }
-    if (written) return;
+    if (this.writeDirectly(field, sink)) return;
+    // Not a common case: what was read and written is undone, and the codec has the value.
     this.index = index;
     this.offset = offset;
     sink.truncate(length);
     this.viaCodec(type, field, sink, element);
+  }
+
+  /** Writes the value here of `field` as protobufjs writes it, for the common cases (the module's doc); false for any other. */
+  private writeDirectly(field: protobuf.Field, sink: ByteSink): boolean {
+    const code = this.peek();
+    const resolved = field.resolvedType;
+    if (resolved instanceof protobuf.Type) {
+      if (code !== OPEN_BRACE) return false;
+      const start = sink.open(field.id);
+      this.writeMessage(resolved, sink);
+      sink.close(start);
+      return true;
+    }
+    if (resolved instanceof protobuf.Enum) return varintField(sink, field.id, code === QUOTE ? this.enumValue(resolved) : this.integer(BELOW.int32 as number));
+    switch (field.type) {
+      case 'string':
+      case 'bytes': {
+        if (code !== QUOTE) return false;
+        const start = sink.open(field.id);
+        if (!(field.type === 'string' ? this.writeString(sink) : this.writeBase64(sink))) return false;
+        sink.close(start);
+        return true;
+      }
+      case 'bool':
+        return varintField(sink, field.id, code === LOWER_T && this.literal('true') ? 1 : code === LOWER_F && this.literal('false') ? 0 : undefined);
+      case 'double':
+      case 'float': {
+        const value = this.number();
+        if (Number.isNaN(value)) return false;
+        sink.tag(field.id, field.type === 'double' ? FIXED64 : FIXED32);
+        if (field.type === 'double') sink.double(value);
+        else sink.float(value);
+        return true;
+      }
+      default: {
+        const below = BELOW[field.type];
+        return below !== undefined && varintField(sink, field.id, this.integer(below));
+      }
+    }
   }
 
   /** A message's fields, at its `{`, into `sink` (their field's header is the caller's). */
@@ -613,13 +622,9 @@ export class SlicedEncoder {
     const piece = this.parts[this.index] as string;
     if (!piece.startsWith(word, this.offset)) return false;
     const after = this.offset + word.length;
-    if (after < piece.length && !this.endsValue(piece.charCodeAt(after))) return false;
+    if (after < piece.length && !endsScalar(piece.charCodeAt(after))) return false;
     this.offset = after;
     return true;
-  }
-
-  private endsValue(code: number): boolean {
-    return code === COMMA || code === CLOSE_BRACE || code === CLOSE_BRACKET || isSpace(code);
   }
 
   /**
@@ -679,7 +684,7 @@ export class SlicedEncoder {
   private escape(): number {
     const code = this.nextCode();
     const simple = escapedCode(code);
-    if (simple >= 0 || code !== 0x75) return simple;
+    if (simple >= 0 || code !== LOWER_U) return simple;
     let unit = 0;
     for (let digit = 0; digit < 4; digit++) {
       const value = hexValue(this.nextCode());
@@ -698,22 +703,16 @@ export class SlicedEncoder {
     return -1;
   }
 
-  /** An enum value named by the string here (the cursor past it), or undefined (an escape, a name split across pieces, a name the enum lacks). */
+  /** An enum value named by the string here (the cursor past it), or undefined (a name the enum lacks). */
   private enumValue(type: protobuf.Enum): number | undefined {
-    const piece = this.parts[this.index] as string;
-    const start = this.offset + 1;
-    let hash = 0;
-    for (let at = start; at < piece.length; at++) {
-      const code = piece.charCodeAt(at);
-      if (code === BACKSLASH) return undefined;
-      if (code === QUOTE) {
-        const value = valueTable(type).find(hash, piece, start, at - start);
-        if (value !== undefined) this.offset = at + 1;
-        return value;
-      }
-      hash = hashStep(hash, code);
+    const close = this.quotedName();
+    if (close >= 0) {
+      const start = this.offset + 1;
+      const value = valueTable(type).find(this.nameHash, this.parts[this.index] as string, start, close - start);
+      if (value !== undefined) this.offset = close + 1;
+      return value;
     }
-    // Split between two pieces of the text (rare): the name as JSON reads it.
+    // Escaped, or split between two pieces of the text (rare): the name as JSON reads it.
     const end = this.valueEnd(PROTOBUF_WHOLE_VALUE_CHARS);
     if (end === undefined) return undefined;
     const name = JSON.parse(this.textTo(end)) as unknown;
@@ -722,15 +721,30 @@ export class SlicedEncoder {
     return type.values[name];
   }
 
-  /** A non-negative integer below `below` here (the cursor past it), or undefined. */
+  /**
+   * Where the string at the cursor (its `"`) closes in this piece, its characters' hash left in
+   * `nameHash` (`NameTable`'s); -1 if it has an escape or goes on into the next piece. No string
+   * is made: a field's or enum value's name is found where it lies.
+   */
+  private quotedName(): number {
+    const piece = this.parts[this.index] as string;
+    let hash = 0;
+    for (let at = this.offset + 1; at < piece.length; at++) {
+      const code = piece.charCodeAt(at);
+      if (code === BACKSLASH) return -1;
+      if (code === QUOTE) {
+        this.nameHash = hash;
+        return at;
+      }
+      hash = hashStep(hash, code);
+    }
+    return -1;
+  }
+
+  /** A non-negative integer below `below` here (the cursor past it), or undefined (the cursor anywhere: `writeOne` puts it back). */
   private integer(below: number): number | undefined {
-    const index = this.index;
-    const offset = this.offset;
     const value = this.number();
-    if (Number.isInteger(value) && value >= 0 && value < below && !Object.is(value, -0)) return value;
-    this.index = index;
-    this.offset = offset;
-    return undefined;
+    return Number.isInteger(value) && value >= 0 && value < below && !Object.is(value, -0) ? value : undefined;
   }
 
   /** The JSON number here (the cursor past it), or NaN for one split across pieces or not JSON's. */
@@ -746,23 +760,15 @@ export class SlicedEncoder {
       return value;
     }
     // Split between pieces of the text (a few a rendering): the token put together.
-    let token = piece.slice(start);
-    let index = this.index + 1;
-    let offset = 0;
-    for (; index < this.parts.length; index++) {
-      const next = this.parts[index] as string;
-      for (offset = 0; offset < next.length && isNumberCharacter(next.charCodeAt(offset)); offset++);
-      token += next.slice(0, offset);
-      if (offset < next.length) break;
-    }
+    const after = this.valueEnd(Infinity) as Position;
+    const token = this.textTo(after);
     const value = decimalValue(token, 0, token.length);
-    if (!Number.isNaN(value)) this.moveTo({ index: Math.min(index, this.parts.length - 1), offset: index < this.parts.length ? offset : (this.parts[this.parts.length - 1] as string).length });
+    if (!Number.isNaN(value)) this.moveTo(after);
     return value;
   }
 
   /** Enters a message of `type` (field `field` of the one around it) at its `{`. */
   private open(type: protobuf.Type, field: protobuf.Field | undefined): void {
-    this.peek();
     this.expect(OPEN_BRACE);
     this.stack.push({ kind: 'message', type, output: new Output(this.slabs), field, started: false });
   }
@@ -795,19 +801,12 @@ export class SlicedEncoder {
    */
   private fieldOf(type: protobuf.Type): protobuf.Field | undefined {
     if (this.peek() !== QUOTE) this.fail('a field name');
-    const piece = this.parts[this.index] as string;
-    const start = this.offset + 1;
-    let hash = 0;
-    let at = start;
-    for (; at < piece.length; at++) {
-      const code = piece.charCodeAt(at);
-      if (code === QUOTE || code === BACKSLASH) break;
-      hash = hashStep(hash, code);
-    }
+    const close = this.quotedName();
     let field: protobuf.Field | undefined;
-    if (at < piece.length && piece.charCodeAt(at) === QUOTE) {
-      field = fieldTable(type).find(hash, piece, start, at - start);
-      this.skip(at + 1 - this.offset);
+    if (close >= 0) {
+      const start = this.offset + 1;
+      field = fieldTable(type).find(this.nameHash, this.parts[this.index] as string, start, close - start);
+      this.skip(close + 1 - this.offset);
     } else {
       const end = this.valueEnd(PROTOBUF_WHOLE_VALUE_CHARS);
       if (end === undefined) this.fail(`a field name of at most ${PROTOBUF_WHOLE_VALUE_CHARS} characters`);
@@ -869,7 +868,7 @@ export class SlicedEncoder {
             if (depth === 0) return this.scanned(scanned, { index, offset: offset + 1 });
           }
         } else if (scalar) {
-          if (code === COMMA || code === CLOSE_BRACE || code === CLOSE_BRACKET || isSpace(code)) return this.scanned(scanned - 1, { index, offset });
+          if (endsScalar(code)) return this.scanned(scanned - 1, { index, offset });
         } else if (code === QUOTE) {
           inString = true;
         } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
