@@ -25,6 +25,9 @@ import {
   type AgentHandle, type FakeFramework, type Harness,
 } from './harness';
 
+/** A UUID's 16 bytes in base64, as an ACKNOWLEDGE_OPERATION_STATUS carries one. */
+const uuid = Buffer.from('0c1e7d1e9a4e4c518f8e2a1d3f4b5c6d', 'hex').toString('base64');
+
 /** Real time a real-HTTP step may take. */
 const STEP_MS = 5_000;
 
@@ -86,7 +89,6 @@ describe('actors/master: offer operation feedback, refused as Mesos refuses it o
 
   it('the v1 calls: ACKNOWLEDGE_OPERATION_STATUS needs a UUID and an agent, RECONCILE_OPERATIONS its body; an ACCEPT\'s operation keeps its id', () => {
     const call = (body: V1Json): unknown => parseSchedulerCall({ framework_id: { value: 'f' }, ...body });
-    const uuid = Buffer.from('0c1e7d1e9a4e4c518f8e2a1d3f4b5c6d', 'hex').toString('base64');
     expect(call({ type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: { agent_id: { value: 'S1' }, uuid, operation_id: { value: 'o' } } })).to.deep.equal({
       ok: true, call: { type: 'ACKNOWLEDGE_OPERATION_STATUS', frameworkId: 'f', agentId: 'S1', operationId: 'o', uuid: '0c1e7d1e-9a4e-4c51-8f8e-2a1d3f4b5c6d' },
     });
@@ -102,7 +104,6 @@ describe('actors/master: offer operation feedback, refused as Mesos refuses it o
   });
 
   it("RECONCILE_OPERATIONS' and ACKNOWLEDGE_OPERATION_STATUS' resource_provider_id is kept, and UPDATE_OPERATION_STATUS carries it (Mesos' createOperationStatus(..., slaveId, resourceProviderId)), in JSON and protobuf", () => {
-    const uuid = Buffer.from('0c1e7d1e9a4e4c518f8e2a1d3f4b5c6d', 'hex').toString('base64');
     const parsed = parseSchedulerCall({ framework_id: { value: 'f' }, type: 'RECONCILE_OPERATIONS', reconcile_operations: { operations: [{ operation_id: { value: 'o' }, agent_id: { value: 'S1' }, resource_provider_id: { value: 'rp' } }] } });
     expect(parsed).to.deep.equal({ ok: true, call: { type: 'RECONCILE_OPERATIONS', frameworkId: 'f', operations: [{ operationId: 'o', agentId: 'S1', resourceProviderId: 'rp' }] } });
     const acknowledged = parseSchedulerCall({ framework_id: { value: 'f' }, type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: { agent_id: { value: 'S1' }, resource_provider_id: { value: 'rp' }, uuid, operation_id: { value: 'o' } } });
@@ -168,20 +169,25 @@ describe('actors/master/v1-scheduler: operation feedback over HTTP (UPDATE_OPERA
     const bytes = v1EventBytes('scheduler', answer);
     expect(v1EventJson('scheduler', bytes)).to.deep.equal(answer);
 
-    const uuid = Buffer.from('0c1e7d1e9a4e4c518f8e2a1d3f4b5c6d', 'hex').toString('base64');
     const acknowledged = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: { agent_id: { value: agentId }, uuid, operation_id: { value: 'op-1' } } }, subscription.streamId);
     expect(acknowledged.status).to.equal(202);
     const bad = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: { uuid, operation_id: { value: 'op-1' } } }, subscription.streamId);
     expect([bad.status, bad.text]).to.deep.equal([400, "Failed to validate scheduler::Call: Expecting 'agent_id' to be present"]);
   });
 
+  /** A FakeAgent `name` of `resources` on `hostname`, registered: its probe and id. */
+  async function registered(name: string, resources: string, hostname?: string): Promise<{ agent: FakeAgent; agentId: string }> {
+    const agent = new FakeAgent(name);
+    host.spawn(agent);
+    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo(resources, hostname), version: '1' });
+    await clock.settle();
+    await within(agent.until(() => agent.count('AgentRegistered') > 0), STEP_MS, `${name} to register`);
+    return { agent, agentId: (agent.received.find((received) => received.name === 'AgentRegistered')?.body as { agentId: string }).agentId };
+  }
+
   /** An agent registered, a framework subscribed and offered its resources: the stream, the ids, the agent's probe. */
   async function subscribe(): Promise<{ subscription: V1Subscription; frameworkId: string; offerId: { value: string } | undefined; agentId: string; agent: FakeAgent }> {
-    const agent = new FakeAgent('agent-hostile');
-    host.spawn(agent);
-    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024'), version: '1' });
-    await clock.settle();
-    await within(agent.until(() => agent.count('AgentRegistered') > 0), STEP_MS, 'the agent to register');
+    const { agent, agentId } = await registered('agent-feedback', 'cpus:2;mem:1024');
     const subscription = new V1Subscription(host.address);
     subscriptions.push(subscription);
     await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'feedback', role: 'eng', principal: 'ops' } } });
@@ -190,7 +196,6 @@ describe('actors/master/v1-scheduler: operation feedback over HTTP (UPDATE_OPERA
     const frameworkId = (subscribed.subscribed as { framework_id: { value: string } }).framework_id.value;
     await clock.advance(1_000);
     const offers = await subscription.next((event) => event.type === 'OFFERS', STEP_MS);
-    const agentId = (agent.received.find((received) => received.name === 'AgentRegistered')?.body as { agentId: string }).agentId;
     return { subscription, frameworkId, offerId: (offers.offers as { offers: Array<{ id: { value: string } }> }).offers[0]?.id, agentId, agent };
   }
 
@@ -210,12 +215,7 @@ describe('actors/master/v1-scheduler: operation feedback over HTTP (UPDATE_OPERA
 
   it('RECONCILE_OPERATIONS of an operation on an agent that stopped answering pings, once marked unreachable: OPERATION_UNREACHABLE, as Mesos', async () => {
     const { subscription, frameworkId } = await subscribe();
-    const silent = new FakeAgent('agent-silent');
-    host.spawn(silent);
-    silent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:1;mem:128', 'silent.local'), version: '1' });
-    await clock.settle();
-    await within(silent.until(() => silent.count('AgentRegistered') > 0), STEP_MS, 'the silent agent to register');
-    const silentId = (silent.received.find((received) => received.name === 'AgentRegistered')?.body as { agentId: string }).agentId;
+    const { agent: silent, agentId: silentId } = await registered('agent-silent', 'cpus:1;mem:128', 'silent.local');
     silent.answerPings = false;
     await clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS + 1));
     const reconciled = await v1Call(host.address, {
@@ -231,12 +231,7 @@ describe('actors/master/v1-scheduler: operation feedback over HTTP (UPDATE_OPERA
 
   it("RECONCILE_OPERATIONS over HTTP: implicit, nothing; explicit, by the agent's standing (registered, none named, unknown, gone), resource_provider_id echoed; ACKNOWLEDGE_OPERATION_STATUS counted invalid", async () => {
     const { subscription, frameworkId, agentId } = await subscribe();
-    const gone = new FakeAgent('agent-gone');
-    host.spawn(gone);
-    gone.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:1;mem:128', 'gone.local'), version: '1' });
-    await clock.settle();
-    await within(gone.until(() => gone.count('AgentRegistered') > 0), STEP_MS, 'the second agent to register');
-    const goneId = (gone.received.find((received) => received.name === 'AgentRegistered')?.body as { agentId: string }).agentId;
+    const { agentId: goneId } = await registered('agent-gone', 'cpus:1;mem:128', 'gone.local');
     const marked = await v1Call(host.address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: goneId } } }, undefined, '/api/v1');
     expect(marked.status).to.equal(200);
     await clock.settle();
@@ -258,7 +253,6 @@ describe('actors/master/v1-scheduler: operation feedback over HTTP (UPDATE_OPERA
       { operation_id: { value: 'c' }, state: 'OPERATION_UNKNOWN', message: 'Reconciliation: Both operation and agent are unknown', agent_id: { value: 'S-nobody' } },
       { operation_id: { value: 'd' }, state: 'OPERATION_GONE_BY_OPERATOR', message: 'Reconciliation: Agent marked gone by operator', agent_id: { value: goneId } },
     ]);
-    const uuid = Buffer.from('0c1e7d1e9a4e4c518f8e2a1d3f4b5c6d', 'hex').toString('base64');
     const acknowledged = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: { agent_id: { value: agentId }, uuid, operation_id: { value: 'a' } } }, subscription.streamId);
     expect(acknowledged.status).to.equal(202);
     await clock.settle();
