@@ -29,8 +29,8 @@ const WARM_UP_SEED = 31;
 
 type Mode = 'agents' | 'long' | 'short';
 
-/** The warm-up cluster, reachable until the process ends (a collection of it during the measured run would be counted against it). */
-let warmUp: ScaleCluster | undefined;
+/** Every cluster run, reachable until the process ends (the warm-up's collected during the measured run would be counted against it). */
+const clusters: ScaleCluster[] = [];
 
 /** Prints the figure the spec reads (`{"<key>": bytes per item}`, its last line) and ends the run. */
 function report(key: 'bytesPerAgent' | 'bytesPerTask', grownBytes: number, items: number): never {
@@ -39,9 +39,9 @@ function report(key: 'bytesPerAgent' | 'bytesPerTask', grownBytes: number, items
 }
 
 /** One run of `mode` on a cluster of its own: the heap's objects it grew by, and over how many items (agents or tasks). */
-async function run(seed: number, mode: Mode, agents: number, keep: (cluster: ScaleCluster) => void): Promise<{ readonly grownBytes: number; readonly items: number }> {
+async function run(seed: number, mode: Mode, agents: number): Promise<{ readonly grownBytes: number; readonly items: number }> {
   const cluster = await startScaleMaster(seed, { validateLocalMessages: true });
-  keep(cluster);
+  clusters.push(cluster);
   await cluster.clock.settle();
   const beforeAgents = objectHeapAfterCollection();
   await startAgents(cluster, agents);
@@ -67,15 +67,14 @@ async function run(seed: number, mode: Mode, agents: number, keep: (cluster: Sca
 }
 
 async function main(mode: Mode, agents: number): Promise<void> {
-  await run(WARM_UP_SEED, mode, agents, (cluster) => { warmUp = cluster; });
-  const measured = await run(MEASURED_SEED, mode, agents, () => undefined);
-  if (warmUp === undefined) throw new Error('the warm-up cluster was not kept');
+  await run(WARM_UP_SEED, mode, agents);
+  const measured = await run(MEASURED_SEED, mode, agents);
   report(mode === 'agents' ? 'bytesPerAgent' : 'bytesPerTask', measured.grownBytes, measured.items);
 }
 
 const mode = process.argv[2];
 if (mode !== 'agents' && mode !== 'long' && mode !== 'short') throw new Error('usage: task-memory-child.js <agents|long|short> <agents>');
-main(mode, Number(process.argv[3] ?? 2_000)).catch((error: unknown) => {
+main(mode, Number(process.argv[3] ?? 4_000)).catch((error: unknown) => {
   process.stderr.write(`${String(error)}\n`);
   process.exit(1);
 });
