@@ -162,11 +162,12 @@ export const SUBSCRIBED_SLICE_CHARS = 1024 * 1024;
 
 /**
  * Characters of a large answer's JSON (GET_STATE and its parts, SUBSCRIBED) encoded as protobuf
- * per turn of the event loop. Encoding costs more than writing (~35 ms per million characters,
- * protobufjs), and a young-generation collection falling in a step lengthens it: at the host's
- * JSON write slice (`TEXT_PARTS_CHUNK_CHARS`, 256 Ki) the longest step of a 10k-agent GET_STATE
- * was 44 ms on a quiet machine (`bench:scale`'s `v1_state_protobuf_block_ms`, 2026-12-07), past
- * issue 13's 20 ms; a quarter of it keeps each step's work a quarter.
+ * per turn of the event loop. Encoding costs more than writing (the transcoder ~22 ms per million
+ * characters, `bench:v1-codec`'s `state_answer`; protobufjs, which did it until 2026-12-07, ~50),
+ * and a collection falling in a step lengthens it: at the host's JSON write slice
+ * (`TEXT_PARTS_CHUNK_CHARS`, 256 Ki) the longest step of a 10k-agent GET_STATE was 44 ms with
+ * protobufjs on a quiet machine (`bench:scale`'s `v1_state_protobuf_block_ms`), past issue 13's
+ * 20 ms; a quarter of it keeps each step's work a quarter.
  */
 export const PROTOBUF_ENCODED_CHARS_PER_TURN = TEXT_PARTS_CHUNK_CHARS / 4;
 
