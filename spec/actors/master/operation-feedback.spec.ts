@@ -259,4 +259,39 @@ describe('actors/master/v1-scheduler: operation feedback over HTTP (UPDATE_OPERA
     const metrics = await dispatch(master.master, (actor) => actor.metrics());
     expect([metrics['master/messages_reconcile_operations'], metrics['master/messages_operation_status_update_acknowledgement'], metrics['master/invalid_operation_status_update_acknowledgements']]).to.deep.equal([2, 1, 1]);
   });
+
+  it('RECONCILE_OPERATIONS after a master failover, of an operation on an agent in the registry that has not re-registered: OPERATION_RECOVERING; once it is back, OPERATION_UNKNOWN', async () => {
+    const registry = Registry.inMemory();
+    await master.stop();
+    master = await startMaster({ flags: defaultMasterFlags('/unused'), host, registry });
+    const { agent, agentId } = await registered('agent-recovering', 'cpus:1;mem:128', 'recovering.local');
+    // The master fails over: the next one reads the same registry and waits for the agent.
+    await master.stop();
+    master = await startMaster({ flags: defaultMasterFlags('/unused'), host, registry: Registry.inMemory(registry.snapshot()) });
+    await clock.settle();
+    const subscription = new V1Subscription(host.address);
+    subscriptions.push(subscription);
+    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'after-failover', role: 'eng' } } });
+    await clock.settle();
+    const subscribed = await subscription.next((event) => event.type === 'SUBSCRIBED', STEP_MS);
+    const frameworkId = (subscribed.subscribed as { framework_id: { value: string } }).framework_id.value;
+    const reconcile = async (operationId: string): Promise<V1Json> => {
+      const reconciled = await v1Call(host.address, {
+        framework_id: { value: frameworkId }, type: 'RECONCILE_OPERATIONS', reconcile_operations: { operations: [{ operation_id: { value: operationId }, agent_id: { value: agentId } }] },
+      }, subscription.streamId);
+      expect(reconciled.status).to.equal(202);
+      await clock.settle();
+      const answer = await subscription.next((event) => event.type === 'UPDATE_OPERATION_STATUS' && (event.update_operation_status as { status: { operation_id: { value: string } } }).status.operation_id.value === operationId, STEP_MS);
+      return (answer.update_operation_status as { status: V1Json }).status;
+    };
+    expect(await reconcile('before')).to.deep.equal({
+      operation_id: { value: 'before' }, state: 'OPERATION_RECOVERING', message: 'Reconciliation: Agent is recovered but has not re-registered', agent_id: { value: agentId },
+    });
+    agent.post(master.pid, 'ReregisterAgent', { agent: { ...agentInfo('cpus:1;mem:128', 'recovering.local'), id: agentId }, version: '1', tasks: [], executors: [], frameworks: [] });
+    await clock.settle();
+    await within(agent.until(() => agent.count('AgentReregistered') > 0), STEP_MS, 'the agent to re-register');
+    expect(await reconcile('after')).to.deep.equal({
+      operation_id: { value: 'after' }, state: 'OPERATION_UNKNOWN', message: 'Reconciliation: Operation is unknown', agent_id: { value: agentId },
+    });
+  });
 });
