@@ -1154,61 +1154,15 @@ export class Agent extends Actor {
 
   private runTask(from: UPID, message: BodyOf<typeof RunTask>): void {
     if (!this.fromMaster(from, 'RunTask')) return;
+    if (this.heldForRegistration({ from, message })) return;
     const { task, frameworkId } = message;
-    // As Mesos: only a terminating agent (or one that never registered) ignores tasks; while
-    // re-registering it launches them, and their updates wait for the master.
-    if (this.agentId === undefined && this.phase === 'DISCONNECTED') {
-      // The master registered us and the reply is late (held, or lost and about to be sent
-      // again): the task waits for it, rather than staying TASK_STAGING at the master for good
-      // (seed 528). Mesos drops it, and the master learns of it only by reconciling.
-      if ((this.runTasksBeforeRegistration?.length ?? 0) < MAX_RUN_TASKS_BEFORE_REGISTRATION) {
-        (this.runTasksBeforeRegistration ??= []).push({ from, message });
-        return;
-      }
-    }
-    if (this.phase === 'TERMINATING' || this.phase === 'RECOVERING' || this.agentId === undefined || task.agentId !== this.agentId) {
-      this.log.warn({ taskId: task.taskId, phase: this.phase, agentId: task.agentId }, 'ignoring RunTask: agent terminating, recovering or unregistered, or task meant for another agent');
-      return;
-    }
     // A checkpointing framework's command task gets the executor that can wait for a restarted
     // agent; so does a task whose checks the native executor cannot run (an HTTPS health check:
     // no TLS; limits beyond its own): a task never runs unchecked.
     const needsTypeScript = message.framework.checkpoint === true || nativeChecksRefusal(task) !== undefined;
     const commandExecutor = needsTypeScript ? this.options.recoverableCommandExecutor ?? this.options.commandExecutor : this.options.commandExecutor;
     const executorInfo = task.executor ?? commandExecutorInfo(task, frameworkId, commandExecutor);
-    const invalid = pathComponentError('framework', frameworkId) ?? pathComponentError('task', task.taskId) ?? pathComponentError('executor', executorInfo.executorId)
-      ?? resourcesError(task, executorInfo, this.frameworks.get(frameworkId)?.executors.get(executorInfo.executorId));
-    if (invalid !== undefined) {
-      this.failTask(frameworkId, undefined, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', invalid);
-      return this.executorNeverLaunched(frameworkId, executorInfo.executorId, message.launchExecutor);
-    }
-    const framework = this.frameworkFor(frameworkId, message);
-    if (framework.phase === 'TERMINATING') {
-      this.log.warn({ taskId: task.taskId, frameworkId }, 'ignoring RunTask: the framework is terminating');
-      return;
-    }
-    if (framework.executorForTask(task.taskId) !== undefined) {
-      this.log.warn({ taskId: task.taskId, frameworkId }, 'ignoring RunTask: a task with this id is already here');
-      return;
-    }
-    if (message.launchExecutor !== undefined && this.executorDisagreement(framework, executorInfo.executorId, message.launchExecutor, task.taskId)) return;
-    if (this.unknownReservations(framework, task, executorInfo, message.launchExecutor === true)) return;
-    const existing = framework.executors.get(executorInfo.executorId);
-    const executor = existing ?? this.addExecutor(framework, executorInfo, task.executor === undefined, message.role);
-    if (executor === undefined) {
-      const reason = `the agent runs ${MAX_EXECUTORS} executors already`;
-      this.failTask(frameworkId, executorInfo.executorId, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', reason);
-      return this.executorNeverLaunched(frameworkId, executorInfo.executorId, message.launchExecutor);
-    }
-    executor.setTaskRole(task.taskId, message.role);
-    const written = this.checkpoint(framework, { t: 'task', frameworkId, executorId: executor.id, task, ...(message.role !== undefined ? { role: message.role } : {}) });
-    const durable = this.withVolumesMade(written, task, existing === undefined ? executorInfo : undefined);
-    if (durable !== undefined) this.noteTaskWrite(frameworkId, task.taskId, durable);
-    this.deliverTask(framework, executor, task);
-    // As Mesos, a new executor starts only once it and its first task are checkpointed: a crash
-    // in between must not leave a process (and a task) the restarted agent knows nothing of. The
-    // journal is durable in order, so the task's record being durable covers the executor's.
-    if (existing === undefined) this.whenDurable(durable, () => this.launchExecutor(framework, executor));
+    this.launchTasks('RunTask', message, [task], executorInfo, task.executor === undefined);
   }
 
   /**
@@ -1222,59 +1176,93 @@ export class Agent extends Actor {
    */
   private runTaskGroup(from: UPID, message: BodyOf<typeof RunTaskGroup>): void {
     if (!this.fromMaster(from, 'RunTaskGroup')) return;
-    const { frameworkId, executor: executorInfo } = message;
-    const tasks = message.taskGroup.tasks;
-    const first = tasks[0];
-    if (first === undefined) return;
-    if (this.agentId === undefined && this.phase === 'DISCONNECTED') {
-      // As RunTask: held for the registration reply that is late (seed 528).
-      if ((this.runTasksBeforeRegistration?.length ?? 0) < MAX_RUN_TASKS_BEFORE_REGISTRATION) {
-        (this.runTasksBeforeRegistration ??= []).push({ from, group: message });
-        return;
-      }
-    }
-    const ids = tasks.map((task) => task.taskId);
+    if (message.taskGroup.tasks.length === 0) return;
+    if (this.heldForRegistration({ from, group: message })) return;
+    this.launchTasks('RunTaskGroup', message, message.taskGroup.tasks, message.executor, false);
+  }
+
+  /**
+   * Holds a RunTask or RunTaskGroup that came before this agent's registration reply (true): the
+   * master registered us and the reply is late (held, or lost and about to be sent again), so
+   * the tasks wait for it (`MAX_RUN_TASKS_BEFORE_REGISTRATION` of them), rather than staying
+   * TASK_STAGING at the master for good (seed 528). Mesos drops them, and the master learns of
+   * them only by reconciling. As Mesos, only a terminating agent (or one that never registered)
+   * ignores tasks otherwise; while re-registering it launches them, and their updates wait for
+   * the master.
+   */
+  private heldForRegistration(early: { from: UPID; message: BodyOf<typeof RunTask> } | { from: UPID; group: BodyOf<typeof RunTaskGroup> }): boolean {
+    if (this.agentId !== undefined || this.phase !== 'DISCONNECTED') return false;
+    if ((this.runTasksBeforeRegistration?.length ?? 0) >= MAX_RUN_TASKS_BEFORE_REGISTRATION) return false;
+    (this.runTasksBeforeRegistration ??= []).push(early);
+    return true;
+  }
+
+  /**
+   * What RunTask and RunTaskGroup share (Mesos' `Slave::run`): `tasks` (one, or a group's, which
+   * runs whole or not at all) on `executorInfo` are checked (their ids as path components, their
+   * resources and the executor's, the framework and executor here, reservations this agent knows),
+   * and a problem ends each task alike; then each is checkpointed, and they are delivered (queued
+   * while the executor registers). As Mesos, a new executor starts only once it and its tasks are
+   * checkpointed: a crash in between must not leave a process (and a task) the restarted agent
+   * knows nothing of. The journal is durable in order, so a task's record being durable covers
+   * the executor's.
+   * @param commandExecutor the executor is the agent's command executor, made for the task
+   */
+  private launchTasks(
+    kind: 'RunTask' | 'RunTaskGroup', message: BodyOf<typeof RunTask> | BodyOf<typeof RunTaskGroup>, tasks: readonly TaskInfo[], executorInfo: ExecutorInfo, commandExecutor: boolean,
+  ): void {
+    const { frameworkId, launchExecutor, role } = message;
+    const first = tasks[0] as TaskInfo;
+    const group = kind === 'RunTaskGroup';
+    // The log's and executorDisagreement's names of the tasks: a group's ids, a task's own.
+    const named = group ? tasks.map((task) => task.taskId) : first.taskId;
+    const logged = group ? { taskIds: named, frameworkId } : { taskId: first.taskId, frameworkId };
     if (this.phase === 'TERMINATING' || this.phase === 'RECOVERING' || this.agentId === undefined || tasks.some((task) => task.agentId !== this.agentId)) {
-      this.log.warn({ taskIds: ids, phase: this.phase }, 'ignoring RunTaskGroup: agent terminating, recovering or unregistered, or a task meant for another agent');
+      this.log.warn({ ...logged, phase: this.phase, agentId: first.agentId }, `ignoring ${kind}: agent terminating, recovering or unregistered, or a task meant for another agent`);
       return;
     }
     const existingExecutor = this.frameworks.get(frameworkId)?.executors.get(executorInfo.executorId);
-    let invalid = pathComponentError('framework', frameworkId) ?? pathComponentError('executor', executorInfo.executorId);
-    for (const task of tasks) invalid ??= pathComponentError('task', task.taskId) ?? resourcesError(task, executorInfo, existingExecutor);
-    if (new Set(ids).size !== ids.length) invalid ??= 'the task group names a task twice';
+    let invalid = pathComponentError('framework', frameworkId);
+    for (const task of tasks) invalid ??= pathComponentError('task', task.taskId);
+    invalid ??= pathComponentError('executor', executorInfo.executorId);
+    for (const task of tasks) invalid ??= resourcesError(task, executorInfo, existingExecutor);
+    if (group && new Set(named).size !== tasks.length) invalid ??= 'the task group names a task twice';
     if (invalid !== undefined) {
-      for (const taskId of ids) this.failTask(frameworkId, undefined, taskId, 'REASON_CONTAINER_LAUNCH_FAILED', invalid);
-      return this.executorNeverLaunched(frameworkId, executorInfo.executorId, message.launchExecutor);
+      for (const task of tasks) this.failTask(frameworkId, undefined, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', invalid);
+      return this.executorNeverLaunched(frameworkId, executorInfo.executorId, launchExecutor);
     }
     const framework = this.frameworkFor(frameworkId, message);
     if (framework.phase === 'TERMINATING') {
-      this.log.warn({ taskIds: ids, frameworkId }, 'ignoring RunTaskGroup: the framework is terminating');
+      this.log.warn(logged, `ignoring ${kind}: the framework is terminating`);
       return;
     }
     if (tasks.some((task) => framework.executorForTask(task.taskId) !== undefined)) {
-      this.log.warn({ taskIds: ids, frameworkId }, 'ignoring RunTaskGroup: a task with one of its ids is already here');
+      this.log.warn(logged, `ignoring ${kind}: a task with ${group ? 'one of its ids' : 'this id'} is already here`);
       return;
     }
-    if (message.launchExecutor !== undefined && this.executorDisagreement(framework, executorInfo.executorId, message.launchExecutor, ids)) return;
-    if (this.unknownReservations(framework, { ...first, executor: executorInfo }, executorInfo, message.launchExecutor === true, tasks)) return;
+    if (launchExecutor !== undefined && this.executorDisagreement(framework, executorInfo.executorId, launchExecutor, named)) return;
+    if (this.unknownReservations(framework, group ? { ...first, executor: executorInfo } : first, executorInfo, launchExecutor === true, group ? tasks : undefined)) return;
     const existing = framework.executors.get(executorInfo.executorId);
-    const executor = existing ?? this.addExecutor(framework, executorInfo, false, message.role);
+    const executor = existing ?? this.addExecutor(framework, executorInfo, commandExecutor, role);
     if (executor === undefined) {
-      for (const taskId of ids) this.failTask(frameworkId, executorInfo.executorId, taskId, 'REASON_CONTAINER_LAUNCH_FAILED', `the agent runs ${MAX_EXECUTORS} executors already`);
-      return this.executorNeverLaunched(frameworkId, executorInfo.executorId, message.launchExecutor);
+      for (const task of tasks) this.failTask(frameworkId, executorInfo.executorId, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', `the agent runs ${MAX_EXECUTORS} executors already`);
+      return this.executorNeverLaunched(frameworkId, executorInfo.executorId, launchExecutor);
     }
-    const writes: Promise<void>[] = [];
+    // The tasks' writes: the one, or every one (a group's are made durable together).
+    let durable: Promise<void> | undefined;
+    let writes: Array<Promise<void>> | undefined;
     for (const task of tasks) {
-      executor.setTaskRole(task.taskId, message.role);
-      const written = this.checkpoint(framework, { t: 'task', frameworkId, executorId: executor.id, task, ...(message.role !== undefined ? { role: message.role } : {}) });
-      const durable = this.withVolumesMade(written, task, existing === undefined ? executorInfo : undefined);
-      if (durable === undefined) continue;
-      this.noteTaskWrite(frameworkId, task.taskId, durable);
-      writes.push(durable);
+      executor.setTaskRole(task.taskId, role);
+      const written = this.checkpoint(framework, { t: 'task', frameworkId, executorId: executor.id, task, ...(role !== undefined ? { role } : {}) });
+      const taskDurable = this.withVolumesMade(written, task, existing === undefined ? executorInfo : undefined);
+      if (taskDurable === undefined) continue;
+      this.noteTaskWrite(frameworkId, task.taskId, taskDurable);
+      if (durable === undefined) durable = taskDurable;
+      else (writes ??= [durable]).push(taskDurable);
     }
-    this.deliverTaskGroup(framework, executor, tasks);
-    // As RunTask: a new executor starts once it and its tasks are checkpointed.
-    if (existing === undefined) this.whenDurable(writes.length === 0 ? undefined : Promise.all(writes).then(() => undefined), () => this.launchExecutor(framework, executor));
+    if (group) this.deliverTaskGroup(framework, executor, tasks);
+    else this.deliverTask(framework, executor, first);
+    if (existing === undefined) this.whenDurable(writes === undefined ? durable : Promise.all(writes).then(() => undefined), () => this.launchExecutor(framework, executor));
   }
 
   /**
