@@ -35,7 +35,7 @@ export {
   type VolumeMode,
 } from './resources/types';
 export { applyCheckpointedResources, checkpointedResourcesError, describeResources, duplicatePersistenceId, duplicatePersistenceIdIn } from './resources/checkpointed';
-export { VOLUME_RESOURCE_NAME, formatVolume, persistentVolume, sameVolume, volumeFromJSON, volumeToJSON, wholeVolumeIn } from './resources/volume';
+export { VOLUME_RESOURCE_NAME, formatVolume, persistentVolume, sameVolume, volumeFromJSON, volumeToJSON, volumesWhole, wholeVolumeIn } from './resources/volume';
 export { dynamicReservation, formatReservation, reservationError, reservationToJSON, sameReservation } from './resources/reservation';
 export {
   ROLE_SEPARATOR,

@@ -26,7 +26,7 @@ import {
 import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import { shownZooKeeperUrl } from '../../lib/ha/zookeeper';
 import type { DetectedMaster, MasterDetector } from '../../lib/ha/election';
-import { Resources, type ResourceJSON } from '../../lib/resources';
+import { Resources, volumesWhole, type ResourceJSON } from '../../lib/resources';
 import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type CheckpointedAgentInfo, type CheckpointRecord, type RecoveredAgent, type RecoveredExecutor } from './checkpoint';
 import { reconfigurationError } from './compatibility';
 import { applyCheckpointedResources, checkpointedResourcesError } from './checkpointed-resources';
@@ -1327,7 +1327,8 @@ export class Agent extends Actor {
     const used = taskResources.checkpointed();
     const executorUsed = executorResources.checkpointed();
     const known = this.reservations?.queued ?? this.reservations?.writing ?? this.checkpointedResources;
-    const what = !known.contains(used) ? 'task' : !known.contains(used.add(executorUsed)) ? 'executor' : undefined;
+    // A volume is held whole: one of another size is a resize this agent never heard of.
+    const what = !known.contains(used) || !volumesWhole(used, known) ? 'task' : !known.contains(used.add(executorUsed)) || !volumesWhole(executorUsed, known) ? 'executor' : undefined;
     const unfit = what === undefined && this.reservations?.ignoredWhileAway === true ? this.unfitNextToRunning(known, taskResources.add(executorResources)) : undefined;
     if (what === undefined && unfit === undefined) return false;
     const message = what !== undefined ? `The checkpointed resources being used by the ${what} are unknown to the agent`

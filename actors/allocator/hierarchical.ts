@@ -1,6 +1,6 @@
 /** The pure core of the hierarchical DRF allocator. */
 
-import { fromUnits, Resources, roleError, scalarError, wholeVolumeIn } from '../../lib/resources';
+import { fromUnits, Resources, roleError, scalarError, volumesWhole } from '../../lib/resources';
 import { ClockSetBack } from '../../lib/process/clock';
 import { runAllocation, type Allocation } from './allocation-run';
 import { AllocatorBooks, HoldingList, type AgentAttributes, type AgentState, type FrameworkState, type Holding } from './books';
@@ -733,20 +733,6 @@ function sameAttributes(left: AgentAttributes, right: AgentAttributes): boolean 
 /** Thousandths by name as whole units by name. */
 function wholeUnits(quantities: ReadonlyMap<string, number>): Map<string, number> {
   return new Map([...quantities].map(([name, units]) => [name, fromUnits(units)]));
-}
-
-/**
- * Whether each persistent volume of `consumed` is the whole of that volume in `total`, as Mesos
- * subtracts a volume only from an equal one. The books add and subtract a volume as a scalar, so
- * an operator's DESTROY of a 100 checked while a GROW to 150 was under way destroyed 100 of the
- * 150 and left a volume of 50 (the hostile review of GROW_VOLUME).
- */
-function volumesWhole(consumed: Resources, total: Resources): boolean {
-  for (const entry of consumed.persistentVolumes()) {
-    const whole = wholeVolumeIn(total, entry);
-    if (whole === undefined || whole.type !== 'SCALAR' || entry.type !== 'SCALAR' || whole.value !== entry.value) return false;
-  }
-  return true;
 }
 
 /** Throws unless `converted` holds the same quantities as `consumed`, reserved otherwise (`where` names the holding or agent). */

@@ -114,6 +114,21 @@ export function wholeVolumeIn(entries: Iterable<Resource>, entry: Resource): Res
   return undefined;
 }
 
+/**
+ * Whether every persistent volume of `used` is in `total` whole, at the same size: a volume is
+ * used, destroyed and resized whole (Mesos' `subtractable` refuses a part of one), while
+ * `Resources.contains` compares a volume's size as a scalar's. What the allocator checks an
+ * operator's conversion with, and the agent a task's volumes (a resize it never heard of).
+ */
+export function volumesWhole(used: Iterable<Resource>, total: Iterable<Resource>): boolean {
+  for (const entry of used) {
+    if (entry.volume === undefined) continue;
+    const whole = wholeVolumeIn(total, entry);
+    if (whole === undefined || whole.type !== 'SCALAR' || entry.type !== 'SCALAR' || whole.value !== entry.value) return false;
+  }
+  return true;
+}
+
 /** The text form's volume part, Mesos' `[id:container_path]` (after the role; the parser refuses it). */
 export function formatVolume(volume: PersistentVolume): string {
   return `[${volume.id}:${volume.containerPath}]`;

@@ -267,6 +267,22 @@ describe('actors/agent: tasks using persistent volumes', () => {
     expect(m.launcher.volumeUpdates.at(-1)).to.deep.equal({ runId: run.launch.runId, directory: run.launch.directory, link: [], unlink: [shown('pv1', 'state/db')] });
   });
 
+  it('a task on a volume of another size than the agent holds (a resize\'s CheckpointResources lost) is dropped, REASON_RESOURCES_UNKNOWN: a volume is used whole, as Mesos\' containment says (chaos --volumes --task-groups --agent-recovery, seed 9040: the task ran on part of the volume)', async () => {
+    const m = machine();
+    await m.registeredAgent();
+    // The agent holds pv1 at 14; the master shrank it to 8 and launches on that.
+    await m.checkpoint(volumes(volumeJSON('pv1', 14)));
+    m.runTask(task('on-part', [volumeJSON('pv1', 8)]));
+    m.runTask(task('on-more', [volumeJSON('pv1', 20)]));
+    m.runTask(task('on-whole', [volumeJSON('pv1', 14)]));
+    await m.clock.settle();
+    expect(m.statuses('on-part').map((status) => [status.state, status.reason])).to.deep.equal([['TASK_LOST', 'REASON_RESOURCES_UNKNOWN']]);
+    expect(m.statuses('on-part')[0]?.message).to.include('unknown to the agent');
+    expect(m.statuses('on-more').map((status) => [status.state, status.reason])).to.deep.equal([['TASK_LOST', 'REASON_RESOURCES_UNKNOWN']]);
+    expect(m.statuses('on-whole').map((status) => status.state)).to.not.include('TASK_LOST');
+    expect(m.launcher.run('on-whole').launch.volumes).to.deep.equal([shown('pv1')]);
+  });
+
   it('a custom executor: a volume still used by another of its tasks stays shown; another volume may take the same path once the first is hidden', async () => {
     const m = machine();
     await m.registeredAgent();
