@@ -492,6 +492,8 @@ class ChaosRun {
   /** Every agent id the master listed. */
   private readonly agentIds = new Set<string>();
   private stepName = 'start';
+  /** The run heals: frameworks stop launching, those added from now on too. */
+  private quiescing = false;
   private readonly stepsByKind = Object.fromEntries(Object.keys(STEP_WEIGHTS).map((kind) => [kind, 0])) as Record<StepKind, number>;
   private schedulerStarts = 0;
   /** How many of `loggedErrors` the step checks have looked at. */
@@ -1227,6 +1229,8 @@ class ChaosRun {
     // Actor and v1 HTTP frameworks alike (the HTTP ones send LAUNCH_GROUP, GROW_VOLUME and SHRINK_VOLUME in v1 JSON or protobuf); no draw: a run without them draws as before.
     if (this.options.taskGroups === true) model.taskGroups = true;
     this.log(`framework ${model.name}: role ${model.role}, failover timeout ${model.failoverTimeoutSeconds} s${model.partitionAware ? ', partition-aware' : ''}${model.checkpoint ? ', checkpointing' : ''}${this.httpModels.has(model) ? ', v1 HTTP' : ''}`);
+    // One that takes a torn-down framework's place while the run heals launches nothing either (seed 9018: launched 6 s before the end, its fetch outlasted the run).
+    model.quiescing = this.quiescing;
     this.models.push(model);
     model.principal = this.credentialOf(model)?.principal;
     this.startScheduler(model);
@@ -1380,6 +1384,7 @@ class ChaosRun {
     this.disturbed();
     this.faults.endExpired(true);
     await this.runDueEvents(true);
+    this.quiescing = true;
     for (const model of this.models) model.quiescing = true;
     // Crashed processes start again when their draw said, not sooner (`MIN_RESTART_DELAY_MS`).
     await this.runPendingRestarts();
