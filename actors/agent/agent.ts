@@ -13,8 +13,8 @@ import { aclViewer, type StateViewer } from '../../lib/state-json';
 import { sameSecret, type Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
-import { authenticateRequest, isResponse, ok, withCors, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
-import type { ExecutorApi } from './v1-executor';
+import { authenticateRequest, isResponse, ok, withCors, withRouteOptions, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { executorCallWithoutToken, MAX_EXECUTOR_CALL_BYTES, type ExecutorApi } from './v1-executor';
 import {
   AgentRegistered, AgentReregistered, CheckpointResources, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
@@ -639,7 +639,14 @@ export class Agent extends Actor {
    */
   serveExecutorApi(api: ExecutorApi | ExecutorApiSpawner): void {
     this.executorApi = api;
-    this.route('/api/v1/executor', this.executorApiRoute);
+    // As `/api/v1/executor`: a call without a token, or larger than a call may be, is refused before its body is read
+    // (this path read up to the host's 16 MiB of anyone's body first). One options entry for the shared method.
+    this.route('/api/v1/executor', withRouteOptions(this.executorApiRoute, { maxBodyBytes: MAX_EXECUTOR_CALL_BYTES, beforeBody: Agent.prototype.executorCallRefusedBeforeBody }));
+  }
+
+  /** (A route's `beforeBody`, in this agent's mailbox.) The 401 for an executor API call without a token where one is required. */
+  private executorCallRefusedBeforeBody(request: HttpRequest): HttpResponse | undefined {
+    return executorCallWithoutToken(request, this.options.flags.authenticateHttpExecutors ?? AUTHENTICATE_HTTP_EXECUTORS);
   }
 
   private executorApiRoute(request: HttpRequest): Promise<HttpResponse> {

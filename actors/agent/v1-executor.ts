@@ -99,7 +99,7 @@ export class ExecutorApi extends Actor {
     if (options.topLevel !== false) {
       this.routeUnder(V1_API_NAMESPACE, V1_EXECUTOR_ROUTE, withRouteOptions((request) => this.serve(request), {
         maxBodyBytes: MAX_EXECUTOR_CALL_BYTES,
-        beforeBody: (request) => (this.requireToken && bearerToken(request) === undefined ? this.missingToken() : undefined),
+        beforeBody: (request) => executorCallWithoutToken(request, this.requireToken),
       }));
     }
     const operatorApi = options.operatorApi;
@@ -110,7 +110,7 @@ export class ExecutorApi extends Actor {
   serve(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
     if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
     const token = bearerToken(request);
-    if (token === undefined && this.requireToken) return this.missingToken();
+    if (token === undefined && this.requireToken) return missingToken();
     const refused = v1RequestError(request, MAX_EXECUTOR_CALL_BYTES, 'this agent speaks the v1 executor API', true);
     if (refused !== undefined) return refused;
     const body = v1RequestCall(request, 'executor');
@@ -137,14 +137,9 @@ export class ExecutorApi extends Actor {
     return this.options.requireToken ?? AUTHENTICATE_HTTP_EXECUTORS;
   }
 
-  /** The 401 for a call without the executor's bearer token. */
-  private missingToken(): HttpResponse {
-    return { status: 401, headers: { 'www-authenticate': `Bearer realm="${EXECUTOR_AUTHENTICATION_REALM}"` }, body: "Expecting 'Authorization: Bearer <token>' with the executor's MESOS_EXECUTOR_AUTHENTICATION_TOKEN" };
-  }
-
   /** @internal (in this actor's mailbox) The agent has answered who the call's executor is: serve it (a SUBSCRIBE's stream in `encoding`). */
   run(call: ExecutorCall, given: string | undefined, lookup: ExecutorApiLookup, encoding: V1Encoding = 'json'): HttpResponse | Promise<HttpResponse> {
-    if (!lookup.ok) return lookup.status === 401 ? { ...this.missingToken(), body: lookup.message } : { status: lookup.status, body: lookup.message };
+    if (!lookup.ok) return lookup.status === 401 ? { ...missingToken(), body: lookup.message } : { status: lookup.status, body: lookup.message };
     // A heartbeat changes nothing, but only the executor's own token makes one (any token did, answered before the
     // lookup: the hostile-input pass of 2026-12-05); it needs no subscription.
     if (call.type === 'HEARTBEAT') return { status: 202, body: '' };
@@ -157,6 +152,14 @@ export class ExecutorApi extends Actor {
       adapter = undefined;
     }
     if (call.type === 'SUBSCRIBE') {
+      // An unacknowledged update for a task that is not the run's is not relayed, as UPDATE refuses one: the agent
+      // drops it unacknowledged, and the adapter re-sent it every retry interval for as long as the run lasted.
+      const taskIds = new Set(lookup.taskIds);
+      const foreign = call.unacknowledgedUpdates.filter((status) => !taskIds.has(status.taskId));
+      if (foreign.length > 0) {
+        this.log.warn({ frameworkId: call.frameworkId, executorId: call.executorId, taskIds: foreign.map((status) => status.taskId) }, 'a subscription lists unacknowledged updates for tasks that are not its run\'s; not relaying them');
+        call = { ...call, unacknowledgedUpdates: call.unacknowledgedUpdates.filter((status) => taskIds.has(status.taskId)) };
+      }
       // A call without a token (`--authenticate_http_executors=false`): a new adapter registers with the
       // run's own; one re-registering a run a restarted agent took back needs none (it answers from its old pid).
       const token = given ?? lookup.token;
@@ -456,6 +459,11 @@ export class HttpExecutor extends Executor {
     this.write(messageEvent(data));
   }
 
+  /** Mesos' agent acknowledges a terminating HTTP executor's updates: ACKNOWLEDGED is written after SHUTDOWN too. */
+  protected override get hearsAcknowledgementsAfterShutdown(): boolean {
+    return true;
+  }
+
   protected override acknowledged(update: StatusUpdate): void {
     if (update.uuid !== undefined) this.write(acknowledgedEvent(update.status.taskId, update.uuid));
   }
@@ -557,6 +565,20 @@ export class HttpExecutor extends Executor {
       this.stop();
     });
   }
+}
+
+/** The 401 for a call without the executor's bearer token. */
+function missingToken(): HttpResponse {
+  return { status: 401, headers: { 'www-authenticate': `Bearer realm="${EXECUTOR_AUTHENTICATION_REALM}"` }, body: "Expecting 'Authorization: Bearer <token>' with the executor's MESOS_EXECUTOR_AUTHENTICATION_TOKEN" };
+}
+
+/**
+ * The 401 for a call that carries no bearer token where one is required (`requireToken`:
+ * `--authenticate_http_executors`), else undefined: what both paths of the API check before a
+ * call's body is read (`RouteOptions.beforeBody`).
+ */
+export function executorCallWithoutToken(request: HttpRequest, requireToken: boolean): HttpResponse | undefined {
+  return requireToken && bearerToken(request) === undefined ? missingToken() : undefined;
 }
 
 /** The token of `Authorization: Bearer <token>`, if the request has one. */

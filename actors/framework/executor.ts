@@ -321,6 +321,16 @@ export abstract class Executor extends Actor {
     return !this.connected && !this.aborted && this.options.checkpoint === true && this.agentId !== undefined;
   }
 
+  /**
+   * Whether the agent's acknowledgements still reach `acknowledged` after SHUTDOWN. False: as
+   * Mesos' executor driver, the executor then ignores every message. The v1 executor API's
+   * adapter says true: Mesos' agent acknowledges a terminating HTTP executor's updates (the
+   * TASK_KILLED of its tasks), and the executor hears ACKNOWLEDGED.
+   */
+  protected get hearsAcknowledgementsAfterShutdown(): boolean {
+    return false;
+  }
+
   /** The agent's pid. */
   protected get agentPid(): UPID {
     return this.agent;
@@ -410,7 +420,7 @@ export abstract class Executor extends Actor {
   }
 
   private onAcknowledgement(from: UPID, message: BodyOf<typeof StatusUpdateAcknowledgement>): void {
-    if (this.aborted || !from.equals(this.agent)) return;
+    if ((this.aborted && !this.hearsAcknowledgementsAfterShutdown) || !from.equals(this.agent)) return;
     const update = this.unacknowledged.get(message.uuid);
     if (update === undefined) {
       this.log.warn({ uuid: message.uuid, taskId: message.taskId }, 'ignoring an acknowledgement for an unknown update');

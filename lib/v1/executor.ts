@@ -10,6 +10,7 @@ import {
   MAX_STATUS_MESSAGE_LENGTH, TASK_STATES,
   checkStatusInfoError, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type TaskInfo, type TaskStatus,
 } from '../protocol';
+import { v1MessageType } from './protobuf';
 import { checkStatusOfV1, v1NumberField, v1CheckStatusSchema, checkedCall, v1BytesField, v1IdValue, v1List, v1Text, textOfV1Data, textOfV1Uuid, NOT_A_VALID_UUID, v1Uuid, v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
 
 /** Most unacknowledged tasks or updates a re-subscription may list. */
@@ -137,7 +138,12 @@ function statusOf(given: z.infer<typeof taskStatus>, frameworkId: string, execut
   if (given.state === 'TASK_STAGING') return `state: Received TASK_STAGING from executor ${executorId} of framework ${frameworkId} which is not allowed`;
   const status: TaskStatus = { taskId: given.task_id.value, state: given.state, source: 'SOURCE_EXECUTOR', executorId, uuid };
   if (given.message !== undefined) status.message = given.message;
-  if (given.reason !== undefined) status.reason = given.reason;
+  if (given.reason !== undefined) {
+    // Mesos' JSON-to-protobuf conversion refuses a name its enum does not have (400); taken, it reached the framework's
+    // scheduler and operator subscribers as JSON that Mesos' own libraries cannot parse.
+    if (!taskStatusReasons().has(given.reason)) return `reason: '${given.reason}' is not a value of enum TaskStatus.Reason`;
+    status.reason = given.reason;
+  }
   if (given.data !== undefined) {
     const data = textOfV1Data(given.data);
     if (data === undefined) return 'data: must be base64';
@@ -153,6 +159,14 @@ function statusOf(given: z.infer<typeof taskStatus>, frameworkId: string, execut
     status.checkStatus = checkStatus;
   }
   return status;
+}
+
+let reasonNames: ReadonlySet<string> | undefined;
+
+/** The names of `mesos.v1.TaskStatus.Reason` (the declared schema's, read once). */
+function taskStatusReasons(): ReadonlySet<string> {
+  reasonNames ??= new Set(Object.keys(v1MessageType('executor', 'call').lookupEnum('mesos.v1.TaskStatus.Reason').values));
+  return reasonNames;
 }
 
 // ---- events ----------------------------------------------------------------------------------
