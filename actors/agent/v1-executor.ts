@@ -116,7 +116,8 @@ export class ExecutorApi extends Actor {
     const body = v1RequestCall(request, 'executor');
     if (!('json' in body)) return body;
     const parsed = parseExecutorCall(body.json);
-    if (!parsed.ok) return badRequest(`Failed to validate executor::Call: ${parsed.error}`);
+    // Mesos' words: `Executor::Call` (its agent's), where its master says `scheduler::Call`.
+    if (!parsed.ok) return parsed.unserved === true ? { status: 501, body: parsed.error } : badRequest(`Failed to validate Executor::Call: ${parsed.error}`);
     const call = parsed.call;
     // How a SUBSCRIBE's stream is written (its Accept, as Mesos chooses); other calls answer no events.
     const encoding = call.type === 'SUBSCRIBE' ? streamEncoding(request) : 'json';

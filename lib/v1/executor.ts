@@ -67,8 +67,8 @@ export type ExecutorCall =
   | { type: 'MESSAGE'; frameworkId: string; executorId: string; data: string }
   | { type: 'HEARTBEAT'; frameworkId: string; executorId: string };
 
-/** A checked call, or the reason (for a 400) naming the first bad field. */
-export type ParsedExecutorCall = { ok: true; call: ExecutorCall } | { ok: false; error: string };
+/** A checked call, or the reason (for a 400) naming the first bad field; `unserved` for the call type Mesos answers 501 (`UNKNOWN`, its enum's placeholder). */
+export type ParsedExecutorCall = { ok: true; call: ExecutorCall } | { ok: false; error: string; unserved?: true };
 
 /**
  * Checks a v1 executor call (already parsed from JSON) and converts it. Errors read like
@@ -115,6 +115,9 @@ export function parseExecutorCall(body: unknown): ParsedExecutorCall {
     }
     case 'HEARTBEAT':
       return { ok: true, call: { type: 'HEARTBEAT', frameworkId, executorId } };
+    case 'UNKNOWN':
+      // Mesos: valid (its ids present), then Not Implemented (its agent logs "Received 'UNKNOWN' call").
+      return { ok: false, error: "call type 'UNKNOWN' is not implemented", unserved: true };
     default:
       return { ok: false, error: `call type '${call.type}' is not supported (supported: ${EXECUTOR_CALL_TYPES.join(', ')})` };
   }

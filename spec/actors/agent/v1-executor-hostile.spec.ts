@@ -133,9 +133,9 @@ describe('actors/agent: the v1 executor API against a hostile executor (harness)
     await subscribe('E1');
     const made = { ...v1Status('T1', 'TASK_FAILED', uuidBytes(11)), reason: 'REASON_MADE_UP' };
     const refused = await serve({ type: 'UPDATE', ...ids('E1'), update: { status: made } }, tokenOf('E1'));
-    expect([refused.status, refused.body]).to.deep.equal([400, "Failed to validate executor::Call: update.status.reason: 'REASON_MADE_UP' is not a value of enum TaskStatus.Reason"]);
+    expect([refused.status, refused.body]).to.deep.equal([400, "Failed to validate Executor::Call: update.status.reason: 'REASON_MADE_UP' is not a value of enum TaskStatus.Reason"]);
     const resubscribed = await serve({ type: 'SUBSCRIBE', ...ids('E1'), subscribe: { unacknowledged_updates: [{ status: made }] } }, tokenOf('E1'));
-    expect([resubscribed.status, resubscribed.body]).to.deep.equal([400, "Failed to validate executor::Call: subscribe.unacknowledged_updates.0.status.reason: 'REASON_MADE_UP' is not a value of enum TaskStatus.Reason"]);
+    expect([resubscribed.status, resubscribed.body]).to.deep.equal([400, "Failed to validate Executor::Call: subscribe.unacknowledged_updates.0.status.reason: 'REASON_MADE_UP' is not a value of enum TaskStatus.Reason"]);
     expect(harness.forwarded(), 'nothing reached the master').to.deep.equal([]);
     const known = await serve({ type: 'UPDATE', ...ids('E1'), update: { status: { ...made, reason: 'REASON_CONTAINER_LIMITATION_MEMORY' } } }, tokenOf('E1'));
     expect(known.status).to.equal(202);
