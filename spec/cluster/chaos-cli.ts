@@ -44,11 +44,12 @@ interface ChaosCliFlags {
   reservations?: boolean;
   volumes?: boolean;
   taskGroups?: boolean;
+  quota?: boolean;
 }
 
 /** Runs `seeds` on `jobs` worker threads (in this thread for one job or one seed), calling `report` in seed order. */
 async function runAll(seeds: readonly number[], flags: ChaosCliFlags, report: (result: SeedResult) => void): Promise<void> {
-  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true, operatorView: flags.operatorView === true, httpFrameworks: flags.httpFrameworks === true, fetch: flags.fetch === true, reservations: flags.reservations === true, volumes: flags.volumes === true, taskGroups: flags.taskGroups === true };
+  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true, operatorView: flags.operatorView === true, httpFrameworks: flags.httpFrameworks === true, fetch: flags.fetch === true, reservations: flags.reservations === true, volumes: flags.volumes === true, taskGroups: flags.taskGroups === true, quota: flags.quota === true };
   if (flags.jobs <= 1 || seeds.length <= 1) {
     for (const seed of seeds) report(await runSeed(seed, settings, flags.trace));
     return;
@@ -81,6 +82,7 @@ function parseFlags(argv: string[]): ChaosCliFlags {
     .option('--reservations', 'frameworks reserve and unreserve resources of their offers (a task maybe launched on a reservation in the same ACCEPT) and an operator reserves and unreserves resources of agents (/master/reserve, /master/unreserve, v1 RESERVE_RESOURCES, UNRESERVE_RESOURCES); checked: master, allocator and agents agree on every reservation, nothing reserved to another role is held, totals are declared resources with reservations applied')
     .option('--volumes', 'implies --reservations: frameworks CREATE persistent volumes of reserved disk they are offered, launch tasks on whole volumes and DESTROY them (maybe unreserving their disk), now and then an operation the master must refuse; an operator creates and destroys volumes (/master/create-volumes, /master/destroy-volumes, v1 CREATE_VOLUMES, DESTROY_VOLUMES); checked besides: persistence ids unique in a role on an agent, volumes used whole, a task\'s volumes kept while it runs, master and agents agree on volumes as on reservations')
     .option('--task-groups', 'frameworks (actor and v1 HTTP, JSON or protobuf) now and then launch a task group (LAUNCH_GROUP: 2-3 tasks on a DEFAULT executor of their own), now and then invalid on purpose (every task TASK_ERROR); with --volumes they GROW and SHRINK offered volumes too; checked: a group all-or-nothing at the master, its tasks under its executor, none left running once a sibling failed or was killed, a volume resized keeps its id')
+    .option('--quota', "an operator sets, changes and removes roles' quotas (v1 UPDATE_QUOTA: guarantees and limits, now and then with force) and sets their weights (UPDATE_WEIGHTS); checked: what a 200 answered holds in the leading master's registry, its GET_QUOTA and GET_WEIGHTS and its allocator, across restarts and failovers")
     .option('--no-registry-faults', "never fail or slow the registry's writes (replays a seed found before those faults existed)")
     .parse(argv);
   const flags = program.opts<ChaosCliFlags>();
@@ -100,11 +102,13 @@ async function main(argv: string[]): Promise<void> {
     operatorAnswers: {} as Record<string, number>,
   };
   const taskGroups = { groups: 0, invalidGroups: 0, grows: 0, shrinks: 0, httpGroups: 0, httpResizes: 0 };
+  const quotaAnswers: Record<string, number> = {};
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
   await runAll(seeds, flags, (result) => {
     for (const outcome of ['fetched', 'failed', 'aborted'] as const) fetches[outcome] += result.fetches?.[outcome] ?? 0;
     for (const key of ['groups', 'invalidGroups', 'grows', 'shrinks', 'httpGroups', 'httpResizes'] as const) taskGroups[key] += result.taskGroups?.[key] ?? 0;
+    for (const [status, count] of Object.entries(result.quotaAnswers ?? {})) quotaAnswers[status] = (quotaAnswers[status] ?? 0) + count;
     if (result.reservations !== undefined) {
       for (const key of ['frameworkReserves', 'frameworkUnreserves', 'grew', 'shrank', 'frameworkCreates', 'frameworkDestroys', 'frameworkTasksOnVolumes', 'frameworkInvalidOnPurpose'] as const) {
         reservations[key] += result.reservations[key];
@@ -132,6 +136,9 @@ async function main(argv: string[]): Promise<void> {
   }
   if (flags.taskGroups === true) {
     process.stdout.write(`task groups of the passed seeds: frameworks launched ${taskGroups.groups} groups (${taskGroups.invalidGroups} invalid on purpose)${flags.volumes === true ? `, sent ${taskGroups.grows} GROW_VOLUME and ${taskGroups.shrinks} SHRINK_VOLUME` : ''}${flags.httpFrameworks === true ? `; the v1 HTTP frameworks ${taskGroups.httpGroups} of the groups${flags.volumes === true ? ` and ${taskGroups.httpResizes} of the resizes` : ''}` : ''}\n`);
+  }
+  if (flags.quota === true) {
+    process.stdout.write(`quotas and weights of the passed seeds: the operator's calls answered ${Object.entries(quotaAnswers).sort().map(([status, count]) => `${count} ${status}`).join(', ') || 'none'}\n`);
   }
   if (flags.trace !== undefined) process.stdout.write(`message trace written to ${flags.trace} (read it with: npx mesos-trace ${flags.trace})\n`);
   process.stdout.write(

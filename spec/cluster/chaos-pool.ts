@@ -29,6 +29,8 @@ export interface SeedResult {
   readonly reservations?: ReservationCounts;
   /** With `SeedSettings.taskGroups`, a passed seed's task groups and resizes (`ChaosReport.taskGroups`). */
   readonly taskGroups?: ChaosReport['taskGroups'];
+  /** With `SeedSettings.quota`, a passed seed's quota and weight calls by answer (`ChaosReport.quotaAnswers`). */
+  readonly quotaAnswers?: ChaosReport['quotaAnswers'];
   readonly wallMs: number;
 }
 
@@ -57,6 +59,8 @@ export interface SeedSettings {
   readonly volumes?: boolean;
   /** Frameworks (actor and v1 HTTP) launch task groups, and resize volumes with `volumes` (`ChaosOptions.taskGroups`). */
   readonly taskGroups?: boolean;
+  /** An operator sets roles' quotas and weights (`ChaosOptions.quota`). */
+  readonly quota?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -108,12 +112,14 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.reservations === true ? { reservations: true } : {}),
       ...(settings.volumes === true ? { volumes: true } : {}),
       ...(settings.taskGroups === true ? { taskGroups: true } : {}),
+      ...(settings.quota === true ? { quota: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
       tasksLaunched: report.tasksLaunched, wallMs: performance.now() - started, ...(settings.fetch === true ? { fetches: report.fetches } : {}),
       ...(settings.reservations === true || settings.volumes === true ? { reservations: report.reservations } : {}),
       ...(settings.taskGroups === true ? { taskGroups: report.taskGroups } : {}),
+      ...(settings.quota === true ? { quotaAnswers: report.quotaAnswers } : {}),
     };
   } catch (error) {
     return { seed, passed: false, failure: describeFailure(seed, settings, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };

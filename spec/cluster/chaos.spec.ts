@@ -135,6 +135,16 @@ const DEFAULT_HTTP_TASK_GROUP_STEPS = 100;
 /** The first seed of the runs with v1 HTTP frameworks launching task groups (both runs' HTTP frameworks launch groups, the first's resize volumes). */
 const DEFAULT_HTTP_TASK_GROUP_BASE_SEED = 4_101;
 /**
+ * Runs where an operator sets roles' quotas and weights (`ChaosOptions.quota`, `--quota`), the
+ * second with `HA_MASTERS` masters and recovering agents: what a 200 answered must hold at the
+ * leading master (registry, GET_QUOTA and GET_WEIGHTS, allocator) across restarts and failovers.
+ */
+const DEFAULT_QUOTA_RUNS = 2;
+/** Steps per run with quotas. */
+const DEFAULT_QUOTA_STEPS = 120;
+/** The seeds of the runs with quotas, in turn without and with several masters (both fail with a master that does not take the registry's quotas back: a mutation, 2026-12-07). */
+const DEFAULT_QUOTA_SEEDS: readonly number[] = [3, 101];
+/**
  * Runs with every option at once (`--masters 3 --agent-recovery --credentials --http-frameworks
  * --fetch --volumes --task-groups`), 120 steps: seeds a sweep of 9,001-9,060 found failing, which
  * no run of one or two options reached. 9,018: a framework that took a torn-down one's place while
@@ -185,6 +195,8 @@ const taskGroupSteps = integerFromEnvironment('CHAOS_TASK_GROUP_STEPS', DEFAULT_
 const taskGroupSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_TASK_GROUP_RUNS', DEFAULT_TASK_GROUP_RUNS) }, (_, index) => DEFAULT_TASK_GROUP_BASE_SEED + index);
 const httpTaskGroupSteps = integerFromEnvironment('CHAOS_HTTP_TASK_GROUP_STEPS', DEFAULT_HTTP_TASK_GROUP_STEPS);
 const httpTaskGroupSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_HTTP_TASK_GROUP_RUNS', DEFAULT_HTTP_TASK_GROUP_RUNS) }, (_, index) => DEFAULT_HTTP_TASK_GROUP_BASE_SEED + index);
+const quotaSteps = integerFromEnvironment('CHAOS_QUOTA_STEPS', DEFAULT_QUOTA_STEPS);
+const quotaSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_QUOTA_RUNS', DEFAULT_QUOTA_RUNS) }, (_, index) => (DEFAULT_QUOTA_SEEDS[index % DEFAULT_QUOTA_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_QUOTA_SEEDS.length));
 const everyOptionSteps = integerFromEnvironment('CHAOS_EVERY_OPTION_STEPS', DEFAULT_EVERY_OPTION_STEPS);
 const everyOptionSeeds = replayed !== undefined ? [] : DEFAULT_EVERY_OPTION_SEEDS.slice(0, integerFromEnvironment('CHAOS_EVERY_OPTION_RUNS', DEFAULT_EVERY_OPTION_SEEDS.length));
 const jobs = Math.max(1, integerFromEnvironment('CHAOS_JOBS', availableParallelism()));
@@ -229,6 +241,9 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
       steps: httpTaskGroupSteps, hashTrace: false, taskGroups: true, httpFrameworks: true,
       ...(index % 2 === 0 ? { volumes: true } : { masters: HA_MASTERS, agentRecovery: true }),
     },
+  })),
+  ...quotaSeeds.map((seed, index) => ({
+    seed, settings: { steps: quotaSteps, hashTrace: false, quota: true, ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}) },
   })),
   ...everyOptionSeeds.map((seed) => ({
     seed, settings: {
@@ -721,6 +736,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
         if (settings.reservations === true || settings.volumes === true) expectReservationsMadeAndUnmade(result.reservations);
         if (settings.volumes === true) expectVolumesMadeAndUsed(result.reservations);
         if (settings.taskGroups === true) expect(result.taskGroups?.groups, 'task groups launched').to.be.greaterThan(0);
+        if (settings.quota === true) expect(result.quotaAnswers?.['200'], 'quota and weight calls answered 200').to.be.greaterThan(0);
         if (settings.taskGroups === true && settings.httpFrameworks === true) {
           expect(result.taskGroups?.httpGroups, 'task groups launched by v1 HTTP frameworks').to.be.greaterThan(0);
           if (settings.volumes === true) expect(result.taskGroups?.httpResizes, 'volumes resized by v1 HTTP frameworks').to.be.greaterThan(0);
@@ -778,6 +794,12 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
       describe(`${httpTaskGroupSeeds.length} run(s) of ${httpTaskGroupSteps} random steps where v1 HTTP frameworks launch task groups too, in JSON or protobuf (the first with volumes grown and shrunk, the second with ${HA_MASTERS} masters and recovering agents)`, () => {
         const before = seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + httpSeeds.length + fetchSeeds.length + reservationSeeds.length + volumeSeeds.length + taskGroupSeeds.length;
         httpTaskGroupSeeds.forEach((_seed, index) => seededTest(before + index));
+      });
+    }
+    if (quotaSeeds.length > 0) {
+      describe(`${quotaSeeds.length} run(s) of ${quotaSteps} random steps where an operator sets roles' quotas and weights (the second with ${HA_MASTERS} masters and recovering agents): what a 200 answered holds at the leading master`, () => {
+        const before = schedule.length - everyOptionSeeds.length - quotaSeeds.length;
+        quotaSeeds.forEach((_seed, index) => seededTest(before + index));
       });
     }
     if (everyOptionSeeds.length > 0) {

@@ -59,6 +59,7 @@ import { EXECUTOR_REGISTRATION_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATU
 import { SCHEDULER_REGISTRATION_RETRY_MAX_MS } from '../../actors/framework/constants';
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
 import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick, RESERVATION_LINK_BREAKING_MESSAGES, RESERVATION_MESSAGES } from './chaos-faults';
+import { callQuota, describeQuotaCall, planQuotaCall, QuotaBook } from './chaos-quota';
 import { bodyText, callReservation, describeReservationCall, expectedReservationAnswer, OperatorWatcher, planOperatorReservation, planOperatorVolumeCalls, readAgentTotals, type ReservationCall } from './chaos-operator';
 import { Impostor, IMPOSTOR_LIFETIME_MS, IMPOSTURES, type ImpostorTarget, type Imposture } from './chaos-impostor';
 import type { Credential } from '../../lib/authentication';
@@ -119,6 +120,8 @@ export const STEP_WEIGHTS = {
   operatorReservation: 4,
   // Only with `ChaosOptions.volumes` (weight 0 otherwise): the operator creates or destroys a persistent volume on an agent.
   operatorVolume: 4,
+  // Only with `ChaosOptions.quota` (weight 0 otherwise): the operator sets a role's quota or weight.
+  operatorQuota: 8,
 } as const;
 /** The steps that fault the registry's disk. */
 const REGISTRY_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['registryFailures', 'slowRegistry']);
@@ -128,6 +131,8 @@ const CREDENTIALS_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['impostor'])
 const RESERVATION_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorReservation']);
 /** The steps of a run with volumes only. */
 const VOLUME_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorVolume']);
+/** The steps of a run with quotas only. */
+const QUOTA_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorQuota']);
 /**
  * With reservations: after something disturbed the cluster (a fault ended, a crash, a restart),
  * messages a latency fault held (up to 3 s) may still be on their way; past this, an agent
@@ -312,17 +317,27 @@ export interface ChaosOptions {
    * resize, which keeps its id. Off, a run draws as before the option existed.
    */
   readonly taskGroups?: boolean;
+  /**
+   * Quotas and weights (chaos-quota.ts): an operator step sets, changes and removes roles' quotas
+   * (v1 UPDATE_QUOTA, guarantees and limits, now and then with `force`) and sets their weights
+   * (UPDATE_WEIGHTS) through the leading master. Checked after each step (`QuotaBook.mismatches`):
+   * what a 200 answered holds in the leading master's registry, its GET_QUOTA and GET_WEIGHTS and
+   * its allocator, across restarts and failovers; an answer is 200, 400 (a config Mesos' rules
+   * refuse: nothing changed), or, leaving the value unknown, 500 (a registry write the run failed)
+   * or 503; every call is answered by the end. Off, a run draws as before the option existed.
+   */
+  readonly quota?: boolean;
 }
 
 /** How a run was set up, besides its seed and steps: what its replay command must say again. */
-export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations' | 'volumes' | 'taskGroups'>;
+export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations' | 'volumes' | 'taskGroups' | 'quota'>;
 
 /** The flags of `npm run chaos` that replay a run set up so (after `--seed S --steps N`), each with its leading space. */
 export function replayFlags(settings: ReplaySettings): string {
   return `${settings.registryFaults === false ? ' --no-registry-faults' : ''}${(settings.masters ?? 1) > 1 ? ` --masters ${settings.masters}` : ''}` +
     `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}${settings.operatorView === true ? ' --operator-view' : ''}` +
     `${settings.httpFrameworks === true ? ' --http-frameworks' : ''}${settings.fetch === true ? ' --fetch' : ''}` +
-    `${settings.volumes === true ? ' --volumes' : settings.reservations === true ? ' --reservations' : ''}${settings.taskGroups === true ? ' --task-groups' : ''}`;
+    `${settings.volumes === true ? ' --volumes' : settings.reservations === true ? ' --reservations' : ''}${settings.taskGroups === true ? ' --task-groups' : ''}${settings.quota === true ? ' --quota' : ''}`;
 }
 
 /** The agents (pids) and frameworks (ids) registered and connected at the master, as a check read them. */
@@ -363,6 +378,8 @@ export interface ChaosReport {
    * SHRINK_VOLUME) the v1 HTTP frameworks sent (`httpGroups`, `httpResizes`).
    */
   readonly taskGroups: { readonly groups: number; readonly invalidGroups: number; readonly grows: number; readonly shrinks: number; readonly httpGroups: number; readonly httpResizes: number };
+  /** With `ChaosOptions.quota`: the operator's quota and weight calls, by the status they were answered with (`0`: none came). */
+  readonly quotaAnswers: Readonly<Record<string, number>>;
 }
 
 /** What a run with reservations did with them. */
@@ -539,6 +556,8 @@ class ChaosRun {
   private readonly resizeViolations: string[] = [];
   /** Operator calls sent and not answered yet. */
   private operatorCallsPending = 0;
+  /** With `ChaosOptions.quota`: what the operator was told of roles' quotas and weights, and its calls in flight. */
+  private readonly quotaBook = new QuotaBook();
   /** Persistence ids the operator has made up so far (`operator-v<n>`). */
   private operatorVolumeIds = 0;
 
@@ -621,6 +640,7 @@ class ChaosRun {
         groups: this.sentByFrameworks('groups'), invalidGroups: this.sentByFrameworks('invalidGroups'), grows: this.sentByFrameworks('grow'), shrinks: this.sentByFrameworks('shrink'),
         httpGroups: this.sentByFrameworks('groups', true), httpResizes: this.sentByFrameworks('grow', true) + this.sentByFrameworks('shrink', true),
       },
+      quotaAnswers: this.quotaBook.answers,
     };
   }
 
@@ -745,7 +765,7 @@ class ChaosRun {
       .map(([kind, weight]): [StepKind, number] => [
         kind, (this.options.registryFaults === false && REGISTRY_STEPS.has(kind)) || (this.options.credentials !== true && CREDENTIALS_STEPS.has(kind)) ||
           (this.options.httpFrameworks !== true && HTTP_STEPS.has(kind)) || (this.options.reservations !== true && RESERVATION_STEPS.has(kind)) ||
-          (this.options.volumes !== true && VOLUME_STEPS.has(kind)) ? 0 : weight,
+          (this.options.volumes !== true && VOLUME_STEPS.has(kind)) || (this.options.quota !== true && QUOTA_STEPS.has(kind)) ? 0 : weight,
       ]);
     let draw = this.random.next() * entries.reduce((total, [, weight]) => total + weight, 0);
     for (const [kind, weight] of entries) {
@@ -819,6 +839,8 @@ class ChaosRun {
         return this.operatorConversion((totals) => [planOperatorReservation(this.random, totals)].filter((call) => call !== undefined));
       case 'operatorVolume':
         return this.operatorConversion((totals) => planOperatorVolumeCalls(this.random, totals, () => `operator-v${this.operatorVolumeIds++}`));
+      case 'operatorQuota':
+        return this.operatorQuota();
       case 'restartMaster':
         if (this.cluster.ha !== undefined) return this.crashLeader(this.cluster.ha);
         this.log('the master crashes and starts again from its registry');
@@ -854,6 +876,26 @@ class ChaosRun {
         (error: unknown) => this.operatorAnswered(call, { status: 0, body: error instanceof Error ? error.message : String(error) }),
       );
     }
+  }
+
+  /**
+   * The operator sets a role's quota or weight through the leading master (chaos-quota.ts); the
+   * answer is judged, and what it acknowledged noted, when it comes.
+   */
+  private operatorQuota(): void {
+    const ha = this.cluster.ha;
+    if (ha !== undefined && ha.leader()?.contending.leading === undefined) return;
+    const call = planQuotaCall(this.random, this.quotaBook.busy);
+    if (call === undefined) return;
+    this.log(`the operator asks ${describeQuotaCall(call)}`);
+    this.quotaBook.sent(call, this.cluster.master.master);
+    const answered = (response: HttpResponse | undefined): void => {
+      const said = response === undefined ? '' : bodyText(response.body).trim().slice(0, 200);
+      this.log(`the operator's ${describeQuotaCall(call)} is answered ${response?.status ?? 'nothing'}${said !== '' ? `: ${said}` : ''}`);
+      const wrong = this.quotaBook.answered(call, response);
+      if (wrong !== undefined) this.operatorViolations.push(wrong);
+    };
+    void callQuota(this.cluster.master.master, call).then(answered, () => answered(undefined));
   }
 
   /** An answer to the operator: counted, logged, and an unexpected one kept for the next check. */
@@ -1412,6 +1454,8 @@ class ChaosRun {
     const snapshot = { ...(await this.snapshot()), quiescent: true };
     const broken = [...stepInvariants(snapshot), ...clusterSettled(snapshot), ...this.stuckStaging(snapshot), ...reservationsAgree(snapshot, this.reservationsConverged(true))];
     if (this.operatorCallsPending > 0) broken.push(`${this.operatorCallsPending} of the operator's reservation calls were never answered`);
+    this.quotaBook.abandonGone((master) => this.cluster.host.lookup(master.id) === master);
+    if (this.quotaBook.pending > 0) broken.push(`${this.quotaBook.pending} of the operator's quota and weight calls were never answered`);
     const live = this.models.filter((candidate) => !candidate.tornDown);
     broken.push(...acknowledgedUpdatesGone(snapshot, new Set(live.flatMap((model) => model.heardUuids()))));
     for (const model of this.models.filter((candidate) => candidate.tornDown)) broken.push(...frameworkGone(snapshot, model));
@@ -1447,8 +1491,11 @@ class ChaosRun {
     }
     const snapshot = await this.snapshot();
     const operatorView = await this.operatorViewMismatches(snapshot);
+    this.quotaBook.abandonGone((master) => this.cluster.host.lookup(master.id) === master);
+    const quotas = this.options.quota === true ? await this.quotaBook.mismatches(this.cluster.master) : [];
     const broken = [
       ...operatorView,
+      ...quotas,
       ...stepInvariants(snapshot),
       ...this.stuckStaging(snapshot),
       ...this.lateReregistrations(snapshot),
