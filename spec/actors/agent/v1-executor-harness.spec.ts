@@ -11,41 +11,13 @@ import { Resources } from '../../../lib/resources';
 import { DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS, ExecutorApi, MAX_BYTES_WHILE_DISCONNECTED, type HttpExecutor } from '../../../actors/agent/v1-executor';
 import { RECOVERY_TIMEOUT_MS } from '../../../actors/agent/constants';
 import { AGENT_ID, AgentHarness, FRAMEWORK_ID } from './harness';
+import { StreamReader } from '../../support/recordio';
 
 const IDS = { framework_id: { value: FRAMEWORK_ID }, executor_id: { value: 'E1' } };
 
 /** A task for custom executor E1. */
 function task(taskId: string): TaskInfo {
   return { name: taskId, taskId, agentId: AGENT_ID, resources: Resources.parse('cpus:0.1;mem:32').toJSON(), executor: { executorId: 'E1', frameworkId: FRAMEWORK_ID, command: { value: 'my-executor' } } };
-}
-
-/** What a stream's client has read, and whether the stream has ended. */
-class Reader {
-  text = '';
-  ended = false;
-
-  constructor(readonly stream: HttpStream) {
-    stream.attach({
-      write: (chunk) => { this.text += chunk.toString(); },
-      end: () => { this.ended = true; },
-      buffered: 0,
-      destroy: () => { this.ended = true; },
-      onDrain: () => undefined,
-    });
-  }
-
-  /** The event types read so far, in order. */
-  types(): string[] {
-    const types: string[] = [];
-    let rest = this.text;
-    while (rest.length > 0) {
-      const newline = rest.indexOf('\n');
-      const length = Number(rest.slice(0, newline));
-      types.push(String((JSON.parse(rest.slice(newline + 1, newline + 1 + length)) as { type: string }).type));
-      rest = rest.slice(newline + 1 + length);
-    }
-    return types;
-  }
 }
 
 describe('actors/agent: v1 executor API adapters over time (harness)', () => {
@@ -75,10 +47,10 @@ describe('actors/agent: v1 executor API adapters over time (harness)', () => {
     return answer;
   }
 
-  async function subscribe(): Promise<Reader> {
+  async function subscribe(): Promise<StreamReader> {
     const response = await serve({ type: 'SUBSCRIBE', ...IDS, subscribe: {} });
     expect(response.status).to.equal(200);
-    const reader = new Reader(response.stream as HttpStream);
+    const reader = new StreamReader(response.stream as HttpStream);
     await harness.clock.settle();
     return reader;
   }
@@ -161,7 +133,7 @@ describe('actors/agent: v1 executor API adapters over time (harness)', () => {
     expect((await serve({ type: 'SUBSCRIBE', ...IDS, subscribe: {} }, oldToken)).status).to.equal(403);
     const again = await serve({ type: 'SUBSCRIBE', ...IDS, subscribe: {} }, newToken);
     expect(again.status).to.equal(200);
-    const second = new Reader(again.stream as HttpStream);
+    const second = new StreamReader(again.stream as HttpStream);
     await harness.clock.settle();
     expect(second.types()).to.deep.equal(['SUBSCRIBED', 'LAUNCH']);
     expect(harness.host.lookup(`executor-http-${harness.launcher.runs.at(-1)?.launch.runId ?? ''}`)).to.not.equal(undefined);

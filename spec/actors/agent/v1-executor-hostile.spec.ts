@@ -13,6 +13,7 @@ import { EXECUTOR_STATUS_UPDATE_RETRY_INTERVAL_MS } from '../../../actors/framew
 import { ExecutorApi, MAX_EXECUTOR_CALL_BYTES } from '../../../actors/agent/v1-executor';
 import { AGENT_ID, AgentHarness, FRAMEWORK_ID } from './harness';
 import { RealCluster } from './real-master';
+import { StreamReader } from '../../support/recordio';
 
 /** A task for custom executor `executorId`. */
 function task(taskId: string, executorId: string): TaskInfo {
@@ -35,39 +36,6 @@ function uuidBytes(byte: number): string {
   bytes[6] = 0x40 | (byte & 0x0f);
   bytes[8] = 0x80 | (byte & 0x3f);
   return bytes.toString('base64');
-}
-
-/** What a stream's client has read, and whether the stream has ended. */
-class Reader {
-  text = '';
-  ended = false;
-
-  constructor(readonly stream: HttpStream) {
-    stream.attach({
-      write: (chunk) => { this.text += chunk.toString(); },
-      end: () => { this.ended = true; },
-      buffered: 0,
-      destroy: () => { this.ended = true; },
-      onDrain: () => undefined,
-    });
-  }
-
-  /** The events read so far, in order. */
-  events(): Array<Record<string, unknown> & { type: string }> {
-    const events: Array<Record<string, unknown> & { type: string }> = [];
-    let rest = this.text;
-    while (rest.length > 0) {
-      const newline = rest.indexOf('\n');
-      const length = Number(rest.slice(0, newline));
-      events.push(JSON.parse(rest.slice(newline + 1, newline + 1 + length)) as Record<string, unknown> & { type: string });
-      rest = rest.slice(newline + 1 + length);
-    }
-    return events;
-  }
-
-  types(): string[] {
-    return this.events().map((event) => event.type);
-  }
 }
 
 describe('actors/agent: the v1 executor API against a hostile executor (harness)', () => {
@@ -102,10 +70,10 @@ describe('actors/agent: the v1 executor API against a hostile executor (harness)
     return answer;
   }
 
-  async function subscribe(executorId: string, subscription: object = {}): Promise<Reader> {
+  async function subscribe(executorId: string, subscription: object = {}): Promise<StreamReader> {
     const response = await serve({ type: 'SUBSCRIBE', ...ids(executorId), subscribe: subscription }, tokenOf(executorId));
     expect(response.status, String(response.body)).to.equal(200);
-    const reader = new Reader(response.stream as HttpStream);
+    const reader = new StreamReader(response.stream as HttpStream);
     await harness.clock.settle();
     return reader;
   }
