@@ -220,6 +220,8 @@ export class Master extends Actor {
   private readonly eventListeners: Array<(event: MasterEvent) => void> = [];
   /** Agents an operator marked gone (MARK_AGENT_GONE; the registry's, once durable), oldest first, at most `MAX_REMOVED_AGENTS`: refused if they come back. */
   private readonly goneAgents = new Set<string>();
+  /** Agents absent from the books (recovered or unreachable) whose MARK_AGENT_GONE is being written: they may not re-register meanwhile. */
+  private readonly markingGone = new Set<string>();
   /** What the state endpoints rendered, kept between requests (`StateFragments`). */
   private readonly stateFragments: StateFragments;
   /** Renderings under way, by request (`sharedRendering`). */
@@ -1819,7 +1821,7 @@ export class Master extends Actor {
       return;
     }
     const known = this.state.agents.get(agentId);
-    if ((known !== undefined && known.removing) || this.markingUnreachable.has(agentId) || this.readmittingAgents.has(agentId) || this.updatingAgents.has(agentId)) {
+    if ((known !== undefined && known.removing) || this.markingGone.has(agentId) || this.markingUnreachable.has(agentId) || this.readmittingAgents.has(agentId) || this.updatingAgents.has(agentId)) {
       this.log.info({ from: from.toString(), agentId }, 'ignoring ReregisterAgent: the agent is being removed or re-admitted');
       return;
     }
@@ -2422,7 +2424,7 @@ export class Master extends Actor {
   /** Recovered agents that did not re-register in time are marked unreachable (registry first). */
   private recoveredAgentsTimedOut(): void {
     // One whose re-registration is being written is back; if that write fails, the next round marks it.
-    const agentIds = [...this.state.recoveredAgents.keys()].filter((agentId) => !this.updatingAgents.has(agentId));
+    const agentIds = [...this.state.recoveredAgents.keys()].filter((agentId) => !this.updatingAgents.has(agentId) && !this.markingGone.has(agentId));
     if (agentIds.length === 0) {
       if (this.state.recoveredAgents.size > 0) this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
       return;
@@ -3137,9 +3139,19 @@ export class Master extends Actor {
     }
     // Idempotent, as Mesos: an agent marked gone already is gone.
     if (this.goneAgents.has(agentId)) return ok('');
+    const named = boundedText(agentId, MAX_ERROR_DETAIL_LENGTH);
+    if (this.markingGone.has(agentId)) return httpError(503, `Agent '${named}' is already being marked gone; try again`);
     const agent = this.state.agents.get(agentId);
-    if (agent !== undefined && agent.removing) return httpError(503, `Agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' is being removed; try again`);
-    if (agent === undefined) return httpError(404, `Agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' not found`);
+    if (agent !== undefined && agent.removing) return httpError(503, `Agent '${named}' is being removed; try again`);
+    if (agent === undefined) {
+      // As Mesos: an agent recovered from the registry that has not re-registered, or one marked
+      // unreachable, may be marked gone too (they were answered 404).
+      if (!this.state.recoveredAgents.has(agentId) && !this.state.unreachableAgents.has(agentId)) return httpError(404, `Agent '${named}' not found`);
+      if (this.markingUnreachable.has(agentId) || this.readmittingAgents.has(agentId) || this.updatingAgents.has(agentId)) {
+        return httpError(503, `Agent '${named}' is being marked unreachable or re-admitted; try again`);
+      }
+      return this.markAbsentAgentGone(caller, agentId);
+    }
     this.log.info({ agentId, principal: caller.principal }, 'marking an agent gone at an operator\'s request');
     return new Promise<HttpResponse>((resolve) => {
       this.removeAgent(agent, 'gone', 'marked gone by the operator', () => {
@@ -3148,6 +3160,43 @@ export class Master extends Actor {
         this.send(agent.pid, Shutdown, { message: 'Agent marked gone by the operator' });
         resolve(ok(''));
       }, (error) => resolve(httpError(500, `could not record the agent as gone: ${error.message}`)));
+    });
+  }
+
+  /**
+   * MARK_AGENT_GONE of an agent the master has no record of but the registry's (Mesos'
+   * `markGone` of a recovered or unreachable agent): the registry records it gone, then it leaves
+   * the recovered or unreachable agents, and its unreachable tasks (of partition-aware
+   * frameworks) become TASK_GONE_BY_OPERATOR, kept as completed, their frameworks told. A
+   * recovered agent's tasks are unknown to the master: nothing is said of them (Mesos' MESOS-9739).
+   */
+  private markAbsentAgentGone(caller: HttpCaller, agentId: string): Promise<HttpResponse> {
+    this.log.info({ agentId, principal: caller.principal, unreachable: this.state.unreachableAgents.has(agentId) }, 'marking an absent agent gone at an operator\'s request');
+    this.markingGone.add(agentId);
+    return new Promise<HttpResponse>((resolve) => {
+      this.defer(this.registry.markGone(agentId, this.clock.now()), () => {
+        this.markingGone.delete(agentId);
+        this.goneAgents.add(agentId);
+        if (this.goneAgents.size > MAX_REMOVED_AGENTS) this.goneAgents.delete(this.goneAgents.values().next().value as string);
+        this.state.recoveredAgents.delete(agentId);
+        if (this.state.recoveredAgents.size === 0) this.recoveredAgentsTimer?.cancel();
+        this.state.unreachableAgents.delete(agentId);
+        for (const framework of [...this.state.frameworks.values()]) {
+          for (const task of [...framework.unreachableTasks.values()]) {
+            if (task.agentId !== agentId) continue;
+            const update = this.taskUpdate(task, 'TASK_GONE_BY_OPERATOR', Reason.AGENT_REMOVED_BY_OPERATOR, 'Agent has been marked gone');
+            const ended = this.state.completeUnreachableTask(framework, task.taskId, update.status);
+            if (ended === undefined) continue;
+            framework.metrics.taskReached('TASK_GONE_BY_OPERATOR');
+            this.emit({ type: 'TASK_UPDATED', task: ended, status: update.status });
+            this.sendToFramework(framework, update);
+          }
+        }
+        resolve(ok(''));
+      }, (error) => {
+        this.markingGone.delete(agentId);
+        resolve(httpError(500, `could not record agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' as gone: ${error.message}`));
+      });
     });
   }
 

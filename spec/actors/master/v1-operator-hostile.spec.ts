@@ -1,0 +1,151 @@
+/**
+ * Hostile review of the v1 operator API's write calls (`POST /api/v1`) against Mesos' master
+ * (src/master/http.cpp, validation.cpp): what each call accepts, refuses and leaves behind.
+ */
+import { expect } from 'chai';
+import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS } from '../../../lib/protocol';
+import { within } from '../../support/runtime';
+import { dispatch } from '../../../lib/actor';
+import type { HttpCaller, HttpResponse } from '../../../lib/process';
+import { REGISTRY_RETRY_INITIAL_MS } from '../../../actors/master/constants';
+import {
+  agentInfo, cleanUp, commandTask, FakeAgent, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, startHarness, startListeningHarness, statesOf, updatesOf,
+  type Harness,
+} from './harness';
+
+type Json = Record<string, unknown>;
+
+/** Hosts started here, stopped after each test. */
+const started: Harness[] = [];
+
+async function listening(workDir = makeWorkDir()): Promise<Harness> {
+  const harness = await startListeningHarness({}, workDir);
+  started.push(harness);
+  return harness;
+}
+
+async function operatorCall(harness: Harness, call: Json): Promise<{ status: number; text: string; json: Json }> {
+  const url = `http://${harness.host.address}/api/v1`;
+  const response = await within(fetch(url, { method: 'POST', body: JSON.stringify(call), headers: { 'content-type': 'application/json', accept: 'application/json' } }), 5_000, url);
+  const text = await response.text();
+  return { status: response.status, text, json: text.startsWith('{') ? JSON.parse(text) as Json : {} };
+}
+
+/** The master's MARK_AGENT_GONE of `agentId`, started in a master turn of its own (no HTTP: the test orders it against messages). */
+function markGoneInTurn(harness: Harness, agentId: string): Promise<HttpResponse> {
+  type Marker = { markAgentGone(caller: HttpCaller, agentId: string): HttpResponse | Promise<HttpResponse> };
+  return dispatch(harness.handle.master, (actor) => (actor as unknown as Marker).markAgentGone({ principal: undefined }, agentId));
+}
+
+const markGone = (agentId: string): Json => ({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } });
+
+describe('actors/master: the v1 operator API\'s write calls, hostile review', () => {
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((harness) => harness.host.stop()));
+    await cleanUp();
+  });
+
+  describe('MARK_AGENT_GONE', () => {
+    it('marks an unreachable agent gone (Mesos: 200; it was 404): its unreachable tasks become TASK_GONE_BY_OPERATOR, the registry forgets it as unreachable, and it is refused when it comes back', async () => {
+      const harness = await listening();
+      const agent = await registerAgent(harness, 'cpus:2;mem:512');
+      const framework = await registerFramework(harness, { capabilities: ['PARTITION_AWARE'] });
+      await harness.clock.advance(1_000);
+      await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId)], 0);
+      agent.probe.answerPings = false;
+      await harness.clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS + 1));
+      expect(statesOf(framework.probe, 't1')).to.deep.equal(['TASK_UNREACHABLE']);
+      expect(harness.handle.registry.unreachable().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
+
+      const gone = await operatorCall(harness, markGone(agent.agentId));
+      expect(gone.status, gone.text).to.equal(200);
+      await harness.clock.settle();
+      expect(harness.handle.registry.unreachable()).to.deep.equal([]);
+      expect(harness.handle.registry.gone().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
+      expect(statesOf(framework.probe, 't1')).to.deep.equal(['TASK_UNREACHABLE', 'TASK_GONE_BY_OPERATOR']);
+      const update = updatesOf(framework.probe).map(({ update: u }) => u).find((u) => u.status.state === 'TASK_GONE_BY_OPERATOR');
+      expect(update?.status).to.include({ reason: 'REASON_AGENT_REMOVED_BY_OPERATOR', source: 'SOURCE_MASTER' });
+      const tasks = (await operatorCall(harness, { type: 'GET_TASKS' })).json.get_tasks as Json;
+      expect(tasks.unreachable_tasks).to.equal(undefined);
+      expect((tasks.completed_tasks as Json[]).map((task) => task.state)).to.deep.equal(['TASK_GONE_BY_OPERATOR']);
+      // Twice: still 200, nothing more happens.
+      expect((await operatorCall(harness, markGone(agent.agentId))).status).to.equal(200);
+      await harness.clock.settle();
+      expect(statesOf(framework.probe, 't1')).to.deep.equal(['TASK_UNREACHABLE', 'TASK_GONE_BY_OPERATOR']);
+
+      agent.probe.answerPings = true;
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:2;mem:512', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+      await harness.clock.settle();
+      expect(last(agent.probe, 'Shutdown')?.body).to.deep.equal({ message: 'Agent has been marked gone by the operator' });
+      expect(last(agent.probe, 'AgentReregistered')).to.equal(undefined);
+    });
+
+    it('marks an unreachable agent of a framework that is not partition-aware gone (200; it was 404): its task, told TASK_LOST when the agent went, stays completed as TASK_LOST', async () => {
+      const harness = await listening();
+      const agent = await registerAgent(harness, 'cpus:2;mem:512');
+      const framework = await registerFramework(harness, {});
+      await harness.clock.advance(1_000);
+      await launch(harness, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId)], 0);
+      agent.probe.answerPings = false;
+      await harness.clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS + 1));
+      // Not partition-aware: it was told TASK_LOST already; the master keeps the task as unreachable.
+      expect(statesOf(framework.probe, 't1')).to.deep.equal(['TASK_LOST']);
+      expect((await operatorCall(harness, markGone(agent.agentId))).status).to.equal(200);
+      await harness.clock.settle();
+      const tasks = (await operatorCall(harness, { type: 'GET_TASKS' })).json.get_tasks as Json;
+      expect(tasks.unreachable_tasks).to.equal(undefined);
+      expect((tasks.completed_tasks as Json[]).map((task) => task.state)).to.deep.equal(['TASK_LOST']);
+    });
+
+    it('marks an agent recovered from the registry but not yet re-registered gone (Mesos: 200; it was 404), durably: the registry records it, the re-registration timeout leaves it alone, and it is refused when it comes back', async () => {
+      const first = await listening();
+      const agent = await registerAgent(first, 'cpus:1;mem:256');
+      started.splice(started.indexOf(first), 1);
+      await first.host.stop();
+
+      const second = await listening(first.workDir);
+      const gone = await operatorCall(second, markGone(agent.agentId));
+      expect(gone.status, gone.text).to.equal(200);
+      expect(second.handle.registry.gone().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
+      expect(second.handle.registry.agents()).to.deep.equal([]);
+      expect((await operatorCall(second, markGone(agent.agentId))).status).to.equal(200);
+      // The re-registration timeout finds nothing to mark unreachable.
+      await second.clock.advance(15 * 60_000);
+      expect(second.handle.registry.unreachable()).to.deep.equal([]);
+      const back = new FakeAgent('recovered-agent-back');
+      second.host.spawn(back);
+      back.post(second.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:1;mem:256', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+      await second.clock.settle();
+      expect(last(back, 'Shutdown')?.body).to.deep.equal({ message: 'Agent has been marked gone by the operator' });
+      expect((await operatorCall(second, { type: 'GET_AGENTS' })).json.get_agents).to.deep.equal({});
+    });
+    it('while an unreachable agent is being marked gone, a second MARK_AGENT_GONE is 503 and its re-registration is ignored (Mesos: markingGone); the call answers once the write, retried, is durable', async () => {
+      const harness = await startHarness({}, undefined, 7, { memoryRegistry: true });
+      started.push(harness);
+      const agent = await registerAgent(harness, 'cpus:2;mem:512');
+      agent.probe.answerPings = false;
+      await harness.clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS + 1));
+      expect(harness.handle.registry.unreachable().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
+
+      // Its write fails once: the registry retries it (after REGISTRY_RETRY_INITIAL_MS); meanwhile the call waits.
+      harness.registryDisk?.failNextWrites(1);
+      const first = markGoneInTurn(harness, agent.agentId);
+      await harness.clock.settle();
+      const again = markGoneInTurn(harness, agent.agentId);
+      await harness.clock.settle();
+      const second = await again;
+      expect(second.status).to.equal(503);
+      expect(JSON.stringify(second.body)).to.include('is already being marked gone');
+      agent.probe.answerPings = true;
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:2;mem:512', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+      await harness.clock.settle();
+      expect(last(agent.probe, 'AgentReregistered'), 'ignored while it is being marked gone').to.equal(undefined);
+      expect(harness.handle.registry.unreachable().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
+      await harness.clock.advance(REGISTRY_RETRY_INITIAL_MS);
+      expect((await first).status).to.equal(200);
+      expect(last(agent.probe, 'AgentReregistered')).to.equal(undefined);
+      expect(harness.handle.registry.agents()).to.deep.equal([]);
+      expect(harness.handle.registry.gone().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
+    });
+  });
+});
