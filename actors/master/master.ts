@@ -12,7 +12,7 @@ import {
   authenticateRequest, httpError, isResponse, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
-import { isStrictSubrole, MAX_SCALAR_VALUE, Resources, type ResourceJSON } from '../../lib/resources';
+import { isStrictSubrole, Resources, type ResourceJSON } from '../../lib/resources';
 import {
   AcceptOffers, AgentRegistered, Authenticate, CheckpointResources, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
@@ -43,7 +43,7 @@ import {
   type SlavesQuery, type StateContext, type TasksQuery,
 } from './http';
 import { flagsResponse } from '../../lib/info-actors';
-import { consumedQuota, describeQuantities, isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
+import { consumedQuota, describeQuantities, isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaConfigValueError, quotaRoleError } from './roles-http';
 import { aclViewer } from '../../lib/state-json';
 import { StateFragments, v1SubscribedEnvelope, type KeptPart, type RenderingTail, type WarmTarget } from './state-fragments';
 import { MasterCounters, masterMetrics, perFrameworkMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
@@ -3076,8 +3076,12 @@ export class Master extends Actor {
       if (roles.has(config.role)) return httpError(400, `Invalid QuotaConfig: role '${boundedText(config.role, MAX_ERROR_DETAIL_LENGTH)}' is listed twice`);
       roles.add(config.role);
       // Values the allocator would refuse are refused here, before anything is written (review: they were kept).
-      const tooBig = [...Object.entries(config.guarantees), ...Object.entries(config.limits)].find(([, value]) => !Number.isFinite(value) || value > MAX_SCALAR_VALUE);
-      if (tooBig !== undefined) return httpError(400, `Invalid QuotaConfig: role '${boundedText(config.role, MAX_ERROR_DETAIL_LENGTH)}': '${boundedText(tooBig[0], MAX_ERROR_DETAIL_LENGTH)}' ${tooBig[1]} exceeds the maximum ${MAX_SCALAR_VALUE}`);
+      // As Mesos' quota::validate(QuotaConfig): 1 EiB of mem or disk, a trillion of anything else (they were bounded by the largest scalar only).
+      const tooBig = [
+        ...Object.entries(config.guarantees).map(([name, value]) => quotaConfigValueError('guarantee', name, value)),
+        ...Object.entries(config.limits).map(([name, value]) => quotaConfigValueError('limit', name, value)),
+      ].find((error) => error !== undefined);
+      if (tooBig !== undefined) return httpError(400, `Invalid QuotaConfig: role '${boundedText(config.role, MAX_ERROR_DETAIL_LENGTH)}': ${tooBig}`);
       const below = Object.entries(config.guarantees).find(([name, value]) => config.limits[name] !== undefined && (config.limits[name] as number) < value);
       if (below !== undefined) return httpError(400, `Invalid QuotaConfig: role '${config.role}': the limit of '${below[0]}' is below its guarantee`);
       if (!this.authorizer.authorized('update_quotas', caller.principal, config.role)) return httpError(403, `Forbidden: ${describeDenial('update_quotas', caller.principal, config.role)}`);

@@ -148,4 +148,24 @@ describe('actors/master: the v1 operator API\'s write calls, hostile review', ()
       expect(harness.handle.registry.gone().map((entry) => entry.id)).to.deep.equal([agent.agentId]);
     });
   });
+
+  describe('UPDATE_QUOTA', () => {
+    it('refuses (400) a guarantee or limit of mem or disk above 1 EiB (in MB) and of any other resource above a trillion, as Mesos\' quota::validate(QuotaConfig) does (they were taken)', async () => {
+      const harness = await listening();
+      await registerAgent(harness, 'cpus:4;mem:1024');
+      const quota = (config: Json): Json => ({ type: 'UPDATE_QUOTA', update_quota: { force: true, quota_configs: [{ role: 'eng', ...config }] } });
+      const cpus = await operatorCall(harness, quota({ limits: { cpus: { value: 1e12 + 1 } } }));
+      expect(cpus.status, cpus.text).to.equal(400);
+      expect(cpus.text).to.equal("Invalid QuotaConfig: role 'eng': the limit of 'cpus' (1000000000001) is more than 1 trillion (1000000000000), the most a quota may name");
+      const mem = await operatorCall(harness, quota({ guarantees: { mem: { value: 1024 ** 4 + 1 } } }));
+      expect(mem.status, mem.text).to.equal(400);
+      expect(mem.text).to.equal("Invalid QuotaConfig: role 'eng': the guarantee of 'mem' (1099511627777) is more than 1 EiB (1099511627776 MB), the most a quota may name");
+      const disk = await operatorCall(harness, quota({ limits: { disk: { value: 2e12 } } }));
+      expect(disk.status, disk.text).to.equal(400);
+      expect((await operatorCall(harness, { type: 'GET_QUOTA' })).json.get_quota).to.deep.equal({ status: {} });
+      // At the bounds: taken.
+      const bounds = await operatorCall(harness, quota({ limits: { cpus: { value: 1e12 }, mem: { value: 1024 ** 4 }, gpus: { value: 1e12 } } }));
+      expect(bounds.status, bounds.text).to.equal(200);
+    });
+  });
 });
