@@ -3244,6 +3244,12 @@ export class Master extends Actor {
     const context = { principal: caller.principal, agentTotal: agent.total, creating: this.creatingVolumes.get(agent.id) };
     const conversion = kind === 'GROW_VOLUME' || kind === 'SHRINK_VOLUME' ? resizeConversionOf(json as ResizeRequest, context) : conversionOf(kind, json, context);
     if (typeof conversion === 'string') return httpError(400, boundedText(conversion, MAX_ERROR_DETAIL_LENGTH));
+    if (kind === 'DESTROY') {
+      // As Mesos' validate(Destroy): a volume a task or an executor uses is an invalid DESTROY (400, before the ACLs; it was 409).
+      const used = this.state.usedResources(agent);
+      const busy = conversion.consumed.entries().find((entry) => used.contains(Resources.of([entry])));
+      if (busy !== undefined) return httpError(400, boundedText(`Invalid DESTROY operation: persistent volume '${Resources.of([busy]).format()}' is in use by a task or an executor on the agent`, MAX_ERROR_DETAIL_LENGTH));
+    }
     const denial = this.conversionDenial(conversion, caller.principal);
     if (denial !== undefined) return httpError(403, `Forbidden: ${denial}`);
     if (!agent.total.contains(conversion.consumed)) {

@@ -4,12 +4,15 @@
  */
 import { expect } from 'chai';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS } from '../../../lib/protocol';
+import { parseAcls } from '../../../actors/master';
+import { Resources } from '../../../lib/resources';
 import { within } from '../../support/runtime';
+import { accept, reservedDisk, volume } from './volume-operations';
 import { dispatch } from '../../../lib/actor';
 import type { HttpCaller, HttpResponse } from '../../../lib/process';
 import { REGISTRY_RETRY_INITIAL_MS } from '../../../actors/master/constants';
 import {
-  agentInfo, cleanUp, commandTask, FakeAgent, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, startHarness, startListeningHarness, statesOf, updatesOf,
+  agentInfo, agentUpdate, cleanUp, commandTask, FakeAgent, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, startHarness, startListeningHarness, statesOf, updatesOf,
   type Harness,
 } from './harness';
 
@@ -166,6 +169,30 @@ describe('actors/master: the v1 operator API\'s write calls, hostile review', ()
       // At the bounds: taken.
       const bounds = await operatorCall(harness, quota({ limits: { cpus: { value: 1e12 }, mem: { value: 1024 ** 4 }, gpus: { value: 1e12 } } }));
       expect(bounds.status, bounds.text).to.equal(200);
+    });
+  });
+
+  describe('DESTROY_VOLUMES', () => {
+    it('refuses (400, before authorization) a volume a task uses, as Mesos\' validate(Destroy) does ("Persistent volumes in use"; it was 409); once the task ends the ACLs decide (403)', async () => {
+      const acls = parseAcls({ destroy_volumes: [{ principals: { type: 'ANY' }, creator_principals: { type: 'NONE' } }] });
+      const harness = await startListeningHarness({ acls });
+      started.push(harness);
+      const agent = await registerAgent(harness, 'cpus:4;mem:1024;disk:100');
+      const disk = reservedDisk(50, 'eng', null);
+      expect((await operatorCall(harness, { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agent.agentId }, resources: disk.toJSON() } })).status).to.equal(202);
+      const pv = volume('db', 50, { principal: null });
+      expect((await operatorCall(harness, { type: 'CREATE_VOLUMES', create_volumes: { agent_id: { value: agent.agentId }, volumes: pv.toJSON() } })).status).to.equal(202);
+      const framework = await registerFramework(harness, { roles: ['eng'], capabilities: ['MULTI_ROLE'] });
+      const task = { ...commandTask('t1', agent.agentId), resources: Resources.parse('cpus:1;mem:128').add(pv).toJSON() };
+      await accept(harness, framework, latestOffer(framework.probe), [{ type: 'LAUNCH', launch: { taskInfos: [task] } }], 3_600);
+      const destroy = { type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id: { value: agent.agentId }, volumes: pv.toJSON() } };
+      const busy = await operatorCall(harness, destroy);
+      expect(busy.status, busy.text).to.equal(400);
+      expect(busy.text).to.equal("Invalid DESTROY operation: persistent volume 'disk(eng, )[db:data]:50' is in use by a task or an executor on the agent");
+      // Once the task ends it is valid, and the ACLs (which deny it) decide.
+      await agentUpdate(harness, agent, framework.frameworkId, 't1', 'TASK_FINISHED');
+      const denied = await operatorCall(harness, destroy);
+      expect(denied.status, denied.text).to.equal(403);
     });
   });
 });
