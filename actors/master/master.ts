@@ -2869,6 +2869,15 @@ export class Master extends Actor {
     return this.durably(this.registry.updateWeights(weights), () => {
       for (const [role, weight] of weights) this.weights.set(role, weight);
       this.allocatorCall('updateWeights', this.allocator.updateWeights(weights));
+      // As Mesos' weights handler: when a role a registered framework subscribes to has a new
+      // weight, every outstanding offer is rescinded (after the allocator has the weights), so
+      // that the cluster is shared by them (offers stood until declined or timed out).
+      if ([...this.state.frameworks.values()].some((framework) => frameworkRoles(framework.info).some((role) => weights.has(role)))) {
+        const offerIds = [...this.state.offers.values()].map((record) => record.offer.id);
+        this.batchingRecovers(() => {
+          for (const offerId of offerIds) this.retireOffer(offerId, { rescind: true, recover: true });
+        });
+      }
     });
   }
 

@@ -12,7 +12,7 @@ import { dispatch } from '../../../lib/actor';
 import type { HttpCaller, HttpResponse } from '../../../lib/process';
 import { REGISTRY_RETRY_INITIAL_MS } from '../../../actors/master/constants';
 import {
-  agentInfo, agentUpdate, cleanUp, commandTask, FakeAgent, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, startHarness, startListeningHarness, statesOf, updatesOf,
+  agentInfo, agentUpdate, all, cleanUp, commandTask, FakeAgent, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, startHarness, startListeningHarness, statesOf, updatesOf,
   type Harness,
 } from './harness';
 
@@ -193,6 +193,27 @@ describe('actors/master: the v1 operator API\'s write calls, hostile review', ()
       await agentUpdate(harness, agent, framework.frameworkId, 't1', 'TASK_FINISHED');
       const denied = await operatorCall(harness, destroy);
       expect(denied.status, denied.text).to.equal(403);
+    });
+  });
+
+  describe('UPDATE_WEIGHTS', () => {
+    it('rescinds every outstanding offer when a role a registered framework subscribes to gets a new weight, as Mesos\' weights handler does (offers stood until declined); a role without frameworks rescinds none', async () => {
+      const harness = await listening();
+      const agent = await registerAgent(harness, 'cpus:4;mem:1024');
+      const framework = await registerFramework(harness, { roles: ['eng'], capabilities: ['MULTI_ROLE'] });
+      await harness.clock.advance(1_000);
+      const offer = latestOffer(framework.probe);
+      expect(offer.agentId).to.equal(agent.agentId);
+      const weights = (role: string): Json => ({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role, weight: 3 }] } });
+      expect((await operatorCall(harness, weights('ops'))).status).to.equal(200);
+      await harness.clock.settle();
+      expect(all(framework.probe, 'RescindResourceOffer')).to.deep.equal([]);
+      expect((await operatorCall(harness, weights('eng'))).status).to.equal(200);
+      await harness.clock.settle();
+      expect(all(framework.probe, 'RescindResourceOffer').map((received) => (received.body as { offerId: string }).offerId)).to.deep.equal([offer.id]);
+      // The resources are offered again, by the new weights.
+      await harness.clock.advance(6_000);
+      expect(latestOffer(framework.probe).id).to.not.equal(offer.id);
     });
   });
 });
