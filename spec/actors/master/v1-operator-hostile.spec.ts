@@ -9,7 +9,7 @@ import { Resources } from '../../../lib/resources';
 import { within } from '../../support/runtime';
 import { accept, reservedDisk, volume } from './volume-operations';
 import { dispatch } from '../../../lib/actor';
-import type { HttpCaller, HttpResponse } from '../../../lib/process';
+import { basicAuthorization, type HttpCaller, type HttpResponse } from '../../../lib/process';
 import { REGISTRY_RETRY_INITIAL_MS } from '../../../actors/master/constants';
 import {
   agentInfo, agentUpdate, all, cleanUp, commandTask, FakeAgent, last, latestOffer, launch, makeWorkDir, registerAgent, registerFramework, startHarness, startListeningHarness, statesOf, updatesOf,
@@ -214,6 +214,27 @@ describe('actors/master: the v1 operator API\'s write calls, hostile review', ()
       // The resources are offered again, by the new weights.
       await harness.clock.advance(6_000);
       expect(latestOffer(framework.probe).id).to.not.equal(offer.id);
+    });
+  });
+
+  describe('authentication', () => {
+    it('asks an unauthenticated caller for credentials (401) before reading its call, as Mesos authenticates /api/v1 before its handler: a body that is not a call, an unserved call, a bad media type are 401 too', async () => {
+      const harness = await startListeningHarness({ credentials: new Map([['ops', 'secret']]), authenticateHttpReadwrite: true });
+      started.push(harness);
+      const url = `http://${harness.host.address}/api/v1`;
+      const raw = async (body: string, contentType = 'application/json', authorization?: string): Promise<{ status: number; text: string }> => {
+        const response = await within(fetch(url, { method: 'POST', body, headers: { 'content-type': contentType, ...(authorization !== undefined ? { authorization } : {}) } }), 5_000, url);
+        return { status: response.status, text: await response.text() };
+      };
+      for (const [body, contentType] of [['{"type":', 'application/json'], ['{"type":"DRAIN_AGENT"}', 'application/json'], ['{"type":"MARK_AGENT_GONE"}', 'application/json'], ['\u0008\u0001', 'application/x-protobuf'], ['GET_HEALTH', 'text/plain']] as const) {
+        const answer = await raw(body, contentType);
+        expect(answer.status, `${body}: ${answer.text}`).to.equal(401);
+      }
+      expect((await raw('{"type":"DRAIN_AGENT"}', 'application/json', basicAuthorization('ops', 'wrong'))).status).to.equal(401);
+      // With credentials, the call is read and answered.
+      const served = await raw('{"type":"DRAIN_AGENT"}', 'application/json', basicAuthorization('ops', 'secret'));
+      expect(served.status).to.equal(501);
+      expect(served.text).to.match(/^call type 'DRAIN_AGENT' is not served by this master/);
     });
   });
 });
