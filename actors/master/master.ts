@@ -12,7 +12,7 @@ import {
   authenticateRequest, httpError, isResponse, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
-import { isStrictSubrole, MAX_SCALAR_VALUE, Resources, type ResourceJSON } from '../../lib/resources';
+import { isStrictSubrole, Resources, type ResourceJSON } from '../../lib/resources';
 import {
   AcceptOffers, AgentRegistered, Authenticate, CheckpointResources, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
@@ -43,7 +43,7 @@ import {
   type SlavesQuery, type StateContext, type TasksQuery,
 } from './http';
 import { flagsResponse } from '../../lib/info-actors';
-import { consumedQuota, describeQuantities, isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRoleError } from './roles-http';
+import { consumedQuota, describeQuantities, isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaConfigValueError, quotaRoleError } from './roles-http';
 import { aclViewer } from '../../lib/state-json';
 import { StateFragments, v1SubscribedEnvelope, type KeptPart, type RenderingTail, type WarmTarget } from './state-fragments';
 import { MasterCounters, masterMetrics, perFrameworkMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
@@ -220,6 +220,8 @@ export class Master extends Actor {
   private readonly eventListeners: Array<(event: MasterEvent) => void> = [];
   /** Agents an operator marked gone (MARK_AGENT_GONE; the registry's, once durable), oldest first, at most `MAX_REMOVED_AGENTS`: refused if they come back. */
   private readonly goneAgents = new Set<string>();
+  /** Agents absent from the books (recovered or unreachable) whose MARK_AGENT_GONE is being written: they may not re-register meanwhile. */
+  private readonly markingGone = new Set<string>();
   /** What the state endpoints rendered, kept between requests (`StateFragments`). */
   private readonly stateFragments: StateFragments;
   /** Renderings under way, by request (`sharedRendering`). */
@@ -1819,7 +1821,7 @@ export class Master extends Actor {
       return;
     }
     const known = this.state.agents.get(agentId);
-    if ((known !== undefined && known.removing) || this.markingUnreachable.has(agentId) || this.readmittingAgents.has(agentId) || this.updatingAgents.has(agentId)) {
+    if ((known !== undefined && known.removing) || this.markingGone.has(agentId) || this.markingUnreachable.has(agentId) || this.readmittingAgents.has(agentId) || this.updatingAgents.has(agentId)) {
       this.log.info({ from: from.toString(), agentId }, 'ignoring ReregisterAgent: the agent is being removed or re-admitted');
       return;
     }
@@ -2422,7 +2424,7 @@ export class Master extends Actor {
   /** Recovered agents that did not re-register in time are marked unreachable (registry first). */
   private recoveredAgentsTimedOut(): void {
     // One whose re-registration is being written is back; if that write fails, the next round marks it.
-    const agentIds = [...this.state.recoveredAgents.keys()].filter((agentId) => !this.updatingAgents.has(agentId));
+    const agentIds = [...this.state.recoveredAgents.keys()].filter((agentId) => !this.updatingAgents.has(agentId) && !this.markingGone.has(agentId));
     if (agentIds.length === 0) {
       if (this.state.recoveredAgents.size > 0) this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
       return;
@@ -2867,6 +2869,15 @@ export class Master extends Actor {
     return this.durably(this.registry.updateWeights(weights), () => {
       for (const [role, weight] of weights) this.weights.set(role, weight);
       this.allocatorCall('updateWeights', this.allocator.updateWeights(weights));
+      // As Mesos' weights handler: when a role a registered framework subscribes to has a new
+      // weight, every outstanding offer is rescinded (after the allocator has the weights), so
+      // that the cluster is shared by them (offers stood until declined or timed out).
+      if ([...this.state.frameworks.values()].some((framework) => frameworkRoles(framework.info).some((role) => weights.has(role)))) {
+        const offerIds = [...this.state.offers.values()].map((record) => record.offer.id);
+        this.batchingRecovers(() => {
+          for (const offerId of offerIds) this.retireOffer(offerId, { rescind: true, recover: true });
+        });
+      }
     });
   }
 
@@ -3074,8 +3085,12 @@ export class Master extends Actor {
       if (roles.has(config.role)) return httpError(400, `Invalid QuotaConfig: role '${boundedText(config.role, MAX_ERROR_DETAIL_LENGTH)}' is listed twice`);
       roles.add(config.role);
       // Values the allocator would refuse are refused here, before anything is written (review: they were kept).
-      const tooBig = [...Object.entries(config.guarantees), ...Object.entries(config.limits)].find(([, value]) => !Number.isFinite(value) || value > MAX_SCALAR_VALUE);
-      if (tooBig !== undefined) return httpError(400, `Invalid QuotaConfig: role '${boundedText(config.role, MAX_ERROR_DETAIL_LENGTH)}': '${boundedText(tooBig[0], MAX_ERROR_DETAIL_LENGTH)}' ${tooBig[1]} exceeds the maximum ${MAX_SCALAR_VALUE}`);
+      // As Mesos' quota::validate(QuotaConfig): 1 EiB of mem or disk, a trillion of anything else (they were bounded by the largest scalar only).
+      const tooBig = [
+        ...Object.entries(config.guarantees).map(([name, value]) => quotaConfigValueError('guarantee', name, value)),
+        ...Object.entries(config.limits).map(([name, value]) => quotaConfigValueError('limit', name, value)),
+      ].find((error) => error !== undefined);
+      if (tooBig !== undefined) return httpError(400, `Invalid QuotaConfig: role '${boundedText(config.role, MAX_ERROR_DETAIL_LENGTH)}': ${tooBig}`);
       const below = Object.entries(config.guarantees).find(([name, value]) => config.limits[name] !== undefined && (config.limits[name] as number) < value);
       if (below !== undefined) return httpError(400, `Invalid QuotaConfig: role '${config.role}': the limit of '${below[0]}' is below its guarantee`);
       if (!this.authorizer.authorized('update_quotas', caller.principal, config.role)) return httpError(403, `Forbidden: ${describeDenial('update_quotas', caller.principal, config.role)}`);
@@ -3137,9 +3152,19 @@ export class Master extends Actor {
     }
     // Idempotent, as Mesos: an agent marked gone already is gone.
     if (this.goneAgents.has(agentId)) return ok('');
+    const named = boundedText(agentId, MAX_ERROR_DETAIL_LENGTH);
+    if (this.markingGone.has(agentId)) return httpError(503, `Agent '${named}' is already being marked gone; try again`);
     const agent = this.state.agents.get(agentId);
-    if (agent !== undefined && agent.removing) return httpError(503, `Agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' is being removed; try again`);
-    if (agent === undefined) return httpError(404, `Agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' not found`);
+    if (agent !== undefined && agent.removing) return httpError(503, `Agent '${named}' is being removed; try again`);
+    if (agent === undefined) {
+      // As Mesos: an agent recovered from the registry that has not re-registered, or one marked
+      // unreachable, may be marked gone too (they were answered 404).
+      if (!this.state.recoveredAgents.has(agentId) && !this.state.unreachableAgents.has(agentId)) return httpError(404, `Agent '${named}' not found`);
+      if (this.markingUnreachable.has(agentId) || this.readmittingAgents.has(agentId) || this.updatingAgents.has(agentId)) {
+        return httpError(503, `Agent '${named}' is being marked unreachable or re-admitted; try again`);
+      }
+      return this.markAbsentAgentGone(caller, agentId);
+    }
     this.log.info({ agentId, principal: caller.principal }, 'marking an agent gone at an operator\'s request');
     return new Promise<HttpResponse>((resolve) => {
       this.removeAgent(agent, 'gone', 'marked gone by the operator', () => {
@@ -3148,6 +3173,43 @@ export class Master extends Actor {
         this.send(agent.pid, Shutdown, { message: 'Agent marked gone by the operator' });
         resolve(ok(''));
       }, (error) => resolve(httpError(500, `could not record the agent as gone: ${error.message}`)));
+    });
+  }
+
+  /**
+   * MARK_AGENT_GONE of an agent the master has no record of but the registry's (Mesos'
+   * `markGone` of a recovered or unreachable agent): the registry records it gone, then it leaves
+   * the recovered or unreachable agents, and its unreachable tasks (of partition-aware
+   * frameworks) become TASK_GONE_BY_OPERATOR, kept as completed, their frameworks told. A
+   * recovered agent's tasks are unknown to the master: nothing is said of them (Mesos' MESOS-9739).
+   */
+  private markAbsentAgentGone(caller: HttpCaller, agentId: string): Promise<HttpResponse> {
+    this.log.info({ agentId, principal: caller.principal, unreachable: this.state.unreachableAgents.has(agentId) }, 'marking an absent agent gone at an operator\'s request');
+    this.markingGone.add(agentId);
+    return new Promise<HttpResponse>((resolve) => {
+      this.defer(this.registry.markGone(agentId, this.clock.now()), () => {
+        this.markingGone.delete(agentId);
+        this.goneAgents.add(agentId);
+        if (this.goneAgents.size > MAX_REMOVED_AGENTS) this.goneAgents.delete(this.goneAgents.values().next().value as string);
+        this.state.recoveredAgents.delete(agentId);
+        if (this.state.recoveredAgents.size === 0) this.recoveredAgentsTimer?.cancel();
+        this.state.unreachableAgents.delete(agentId);
+        for (const framework of [...this.state.frameworks.values()]) {
+          for (const task of [...framework.unreachableTasks.values()]) {
+            if (task.agentId !== agentId) continue;
+            const update = this.taskUpdate(task, 'TASK_GONE_BY_OPERATOR', Reason.AGENT_REMOVED_BY_OPERATOR, 'Agent has been marked gone');
+            const ended = this.state.completeUnreachableTask(framework, task.taskId, update.status);
+            if (ended === undefined) continue;
+            framework.metrics.taskReached('TASK_GONE_BY_OPERATOR');
+            this.emit({ type: 'TASK_UPDATED', task: ended, status: update.status });
+            this.sendToFramework(framework, update);
+          }
+        }
+        resolve(ok(''));
+      }, (error) => {
+        this.markingGone.delete(agentId);
+        resolve(httpError(500, `could not record agent '${boundedText(agentId, MAX_ERROR_DETAIL_LENGTH)}' as gone: ${error.message}`));
+      });
     });
   }
 
@@ -3191,6 +3253,12 @@ export class Master extends Actor {
     const context = { principal: caller.principal, agentTotal: agent.total, creating: this.creatingVolumes.get(agent.id) };
     const conversion = kind === 'GROW_VOLUME' || kind === 'SHRINK_VOLUME' ? resizeConversionOf(json as ResizeRequest, context) : conversionOf(kind, json, context);
     if (typeof conversion === 'string') return httpError(400, boundedText(conversion, MAX_ERROR_DETAIL_LENGTH));
+    if (kind === 'DESTROY') {
+      // As Mesos' validate(Destroy): a volume a task or an executor uses is an invalid DESTROY (400, before the ACLs; it was 409).
+      const used = this.state.usedResources(agent);
+      const busy = conversion.consumed.entries().find((entry) => used.contains(Resources.of([entry])));
+      if (busy !== undefined) return httpError(400, boundedText(`Invalid DESTROY operation: persistent volume '${Resources.of([busy]).format()}' is in use by a task or an executor on the agent`, MAX_ERROR_DETAIL_LENGTH));
+    }
     const denial = this.conversionDenial(conversion, caller.principal);
     if (denial !== undefined) return httpError(403, `Forbidden: ${denial}`);
     if (!agent.total.contains(conversion.consumed)) {

@@ -108,6 +108,26 @@ function duplicateResourceName(guarantee: unknown): string | undefined {
   return undefined;
 }
 
+/** The most MB of `mem` or `disk` a QuotaConfig may name (1 EiB), as Mesos' `quota::validate(QuotaConfig)`. */
+export const MAX_QUOTA_MEGABYTES = 1024 ** 4;
+
+/** The most of any other resource a QuotaConfig may name (a trillion), as Mesos' `quota::validate(QuotaConfig)`. */
+export const MAX_QUOTA_OTHER = 1e12;
+
+/**
+ * Why a QuotaConfig's guarantee or limit (`which`) of `value` of resource `name` is too large (or
+ * not a finite number), or undefined: at most 1 EiB of `mem` or `disk`, a trillion of anything
+ * else, as Mesos bounds them (past those its fixed-point scalars overflow).
+ */
+export function quotaConfigValueError(which: 'guarantee' | 'limit', name: string, value: number): string | undefined {
+  const shown = boundedText(name, MAX_QUOTED_INPUT_CHARS);
+  if (!Number.isFinite(value)) return `the ${which} of '${shown}' is not a finite number`;
+  const megabytes = name === 'mem' || name === 'disk';
+  if (megabytes && value > MAX_QUOTA_MEGABYTES) return `the ${which} of '${shown}' (${value}) is more than 1 EiB (${MAX_QUOTA_MEGABYTES} MB), the most a quota may name`;
+  if (!megabytes && value > MAX_QUOTA_OTHER) return `the ${which} of '${shown}' (${value}) is more than 1 trillion (${MAX_QUOTA_OTHER}), the most a quota may name`;
+  return undefined;
+}
+
 /** Why `role` cannot have a quota (must be a valid, top-level role other than `*`), or undefined. */
 export function quotaRoleError(role: unknown): string | undefined {
   if (typeof role !== 'string') return "'role' must be a string";

@@ -250,8 +250,8 @@ describe('actors/master: persistent volumes (CREATE, DESTROY)', () => {
       await accept(harness, framework, offer, [{ type: 'LAUNCH', launch: { taskInfos: [task] } }], 3_600);
       expect(all(agent.probe, 'RunTask')).to.have.length(1);
       const busy = await operatorCall({ type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id: { value: agent.agentId }, volumes: pvJSON } });
-      expect(busy.status).to.equal(409);
-      expect(busy.text).to.include('in use by tasks or executors');
+      expect(busy.status).to.equal(400); // as Mesos' validate(Destroy)
+      expect(busy.text).to.include('is in use by a task or an executor');
       await agentUpdate(harness, agent, framework.frameworkId, 't1', 'TASK_FINISHED');
       expect(await operatorCall({ type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id: { value: agent.agentId }, volumes: pvJSON } })).to.deep.include({ status: 202 });
       expect(checkpointed(agent)?.equals(disk)).to.equal(true);
