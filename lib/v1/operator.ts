@@ -101,6 +101,8 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
   if (!checked.ok) return checked;
   const call = checked.value;
   const type = call.type;
+  // Mesos: Not Implemented for UNKNOWN, its enum's placeholder.
+  if (type === 'UNKNOWN') return { ok: false, unserved: true, error: "call type 'UNKNOWN' is not implemented" };
   if (UNSERVED_OPERATOR_CALL_TYPES.has(type)) return { ok: false, unserved: true, error: `call type '${type}' is not served by this master (served: ${OPERATOR_CALL_TYPES.join(', ')})` };
   if (!(OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return { ok: false, error: `type: unknown call type '${type}' (served: ${OPERATOR_CALL_TYPES.join(', ')})` };
   const missing = (field: string): ParsedOperatorCall => ({ ok: false, error: `Expecting '${field}' to be present` });

@@ -425,12 +425,15 @@ export function bodyText(body: HttpResponse['body']): string {
   return JSON.stringify(body ?? '');
 }
 
+/** How the master refuses an operator's DESTROY of a volume a task or an executor uses (400). */
+export const VOLUME_IN_USE = 'is in use by a task or an executor on the agent';
+
 /** How the master answers a call naming an agent it does not have registered (Mesos' words). */
 export const NO_AGENT_FOUND = 'No agent found with specified ID';
 
 /**
  * Whether an answer is one the call may get: 202, or 409 (the resources are in use, or were
- * offered or used meanwhile); 400 when invalid on purpose, or when the agent is no longer
+ * offered or used meanwhile); 400 when invalid on purpose, for a DESTROY of a volume in use, or when the agent is no longer
  * registered (`NO_AGENT_FOUND`: one whose removal is being written to the registry is listed by
  * `/master/slaves` but not found, as in Mesos, where it is among the agents being removed); 503
  * while a master of several cannot confirm that it leads.
@@ -438,7 +441,11 @@ export const NO_AGENT_FOUND = 'No agent found with specified ID';
 export function expectedReservationAnswer(call: ReservationCall, response: Pick<HttpResponse, 'status' | 'body'>, severalMasters: boolean): boolean {
   const status = response.status;
   if (severalMasters && status === 503) return true;
-  if (status === 400) return call.invalid || bodyText(response.body).includes(NO_AGENT_FOUND) || (call.raced !== undefined && bodyText(response.body).includes(call.raced));
+  if (status === 400) {
+    const said = bodyText(response.body);
+    // A DESTROY of a volume a task uses is invalid (400, Mesos' validate(Destroy)), not a conflict.
+    return call.invalid || said.includes(NO_AGENT_FOUND) || (call.raced !== undefined && said.includes(call.raced)) || (call.kind === 'DESTROY' && said.includes(VOLUME_IN_USE));
+  }
   return !call.invalid && (status === 202 || status === 409);
 }
 

@@ -360,6 +360,9 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     const unserved = await call(address, { type: 'GET_MAINTENANCE_STATUS' });
     expect(unserved.status).to.equal(501);
     expect(unserved.text).to.match(/'GET_MAINTENANCE_STATUS' is not served/);
+    // UNKNOWN, the enum's placeholder: Not Implemented, as Mesos' master answers it (was a 400).
+    const unknownType = await call(address, { type: 'UNKNOWN' });
+    expect([unknownType.status, unknownType.text]).to.deep.equal([501, "call type 'UNKNOWN' is not implemented"]);
     const files = await call(address, { type: 'LIST_FILES', list_files: { path: '/master/log' } });
     expect(files.status).to.equal(404);
     expect(files.text).to.match(/'\/master\/log' not found: this master serves no files/);
