@@ -24,7 +24,7 @@ import type { ExecutorInfo, FrameworkInfo, Offer, Operation, TaskInfo, TaskState
 import { isTerminalState } from '../../lib/protocol';
 import type { Prng } from '../../lib/process';
 import { dynamicReservation, isAllocatableTo, persistentVolume, Resources, VOLUME_RESOURCE_NAME, type Resource, type ScalarResource } from '../../lib/resources';
-import { Scheduler } from '../../actors/framework/scheduler';
+import { FrameworkUpdateError, Scheduler } from '../../actors/framework/scheduler';
 import { fitInto } from '../../actors/framework/offers';
 import { pick } from './chaos-faults';
 import { simulatedFetchUri } from './simulated-fetch';
@@ -93,6 +93,8 @@ export const FETCH_DELAYS_MS: readonly number[] = [0, 200, 2_000, 10_000, 30_000
  * to `eng` too (the operator reserves for it: chaos-operator.ts).
  */
 export const RESERVING_FRAMEWORK_ROLES: readonly string[] = ['*', 'analytics', 'web', 'eng/web'];
+/** The role a framework adds to its own, and takes away again, with `--update-framework` (UPDATE_FRAMEWORK). */
+export const SPARE_ROLE = 'spare';
 /** With `--reservations`: chance that a framework reserves part of an offer's unreserved resources for its role. */
 export const RESERVE_PROBABILITY = 0.15;
 /** With `--reservations`: chance that a framework unreserves dynamic reservations an offer holds (when it holds some). */
@@ -317,6 +319,13 @@ export class FrameworkModel {
    * to a role the offer's role may not use. Each is a bug.
    */
   readonly offerViolations: string[] = [];
+  /**
+   * With `--update-framework`: it subscribes to `SPARE_ROLE` too (its UPDATE_FRAMEWORK said so,
+   * and a new scheduler of it registers so), and what the master answered its UPDATE_FRAMEWORK
+   * wrongly (a refusal: the update is valid). Each failure is a bug.
+   */
+  spareRole = false;
+  readonly updateFailures: string[] = [];
   /** With `reservations`: its principal (its credential's), which its reservations carry; undefined: none. */
   principal: string | undefined;
   /**
@@ -385,7 +394,7 @@ export class FrameworkModel {
   /** The FrameworkInfo a scheduler registers (or fails over) with. */
   frameworkInfo(): FrameworkInfo {
     return {
-      name: this.name, user: 'chaos', roles: [this.role], failoverTimeout: this.failoverTimeoutSeconds,
+      name: this.name, user: 'chaos', roles: this.spareRole && this.role !== SPARE_ROLE ? [this.role, SPARE_ROLE] : [this.role], failoverTimeout: this.failoverTimeoutSeconds,
       ...(this.partitionAware ? { capabilities: ['PARTITION_AWARE'] } : {}),
       ...(this.checkpoint ? { checkpoint: true } : {}),
       ...(this.frameworkId !== undefined ? { id: this.frameworkId } : {}),
@@ -674,6 +683,28 @@ export class ChaosScheduler extends Scheduler {
     if (this.state !== 'registered') return;
     this.model.log(`${this.model.name} revives`);
     this.revive();
+  }
+
+  /**
+   * Adds `SPARE_ROLE` to its roles, or takes it away (Mesos' UPDATE_FRAMEWORK, which the
+   * scheduler driver sends): its tasks under a role taken away run on, its offers of that role go.
+   * A refusal is a bug (the update is valid); no answer (a fault took it) is not.
+   */
+  toggleSpareRole(): void {
+    if (this.state !== 'registered') return;
+    const model = this.model;
+    model.spareRole = !model.spareRole;
+    const info = model.frameworkInfo();
+    model.log(`${model.name} updates its roles to ${info.roles?.join(', ') ?? '?'} (UPDATE_FRAMEWORK)`);
+    this.updateFramework(info).then(
+      () => model.log(`${model.name}'s UPDATE_FRAMEWORK (roles ${info.roles?.join(', ') ?? '?'}) is applied`),
+      (error: unknown) => {
+        const status = error instanceof FrameworkUpdateError ? error.status : undefined;
+        const message = error instanceof Error ? error.message : String(error);
+        model.log(`${model.name}'s UPDATE_FRAMEWORK (roles ${info.roles?.join(', ') ?? '?'}) failed: ${message}`);
+        if (status !== undefined) model.updateFailures.push(`its UPDATE_FRAMEWORK to roles ${info.roles?.join(', ') ?? '?'} was refused (${status}): ${message}`);
+      },
+    );
   }
 
   /** Asks for no more offers (until it revives). */

@@ -62,10 +62,10 @@ const MasterTaskSchema = z.object({
   executor_id: z.string().optional(),
   statuses: z.array(z.object({ state: TaskStateSchema, timestamp: z.number(), source: z.string().optional(), reason: z.string().optional() })),
 });
-const MasterOfferSchema = z.object({ id: z.string(), framework_id: z.string(), slave_id: z.string(), resources: RenderedResourcesSchema });
+const MasterOfferSchema = z.object({ id: z.string(), framework_id: z.string(), slave_id: z.string(), resources: RenderedResourcesSchema, allocation_info: z.object({ role: z.string() }).optional() });
 const MasterExecutorSchema = z.object({ executor_id: z.string(), framework_id: z.string(), slave_id: z.string(), resources: RenderedResourcesSchema });
 const MasterFrameworkSchema = z.object({
-  id: z.string(), name: z.string(), connected: z.boolean(), active: z.boolean(),
+  id: z.string(), name: z.string(), connected: z.boolean(), active: z.boolean(), roles: z.array(z.string()).optional(),
   tasks: z.array(MasterTaskSchema), unreachable_tasks: z.array(MasterTaskSchema), completed_tasks: z.array(MasterTaskSchema),
   offers: z.array(MasterOfferSchema), executors: z.array(MasterExecutorSchema),
 });
@@ -598,7 +598,27 @@ export function stepInvariants(snapshot: ClusterSnapshot): string[] {
     ...allocatorAgreesOnReservations(snapshot),
     ...totalsHoldDeclared(snapshot),
     ...volumesHold(snapshot),
+    ...offersOfCurrentRoles(snapshot),
   ];
+}
+
+/**
+ * Every outstanding offer is of a role its framework has now (Mesos rescinds a framework's offers
+ * of a role it takes away with UPDATE_FRAMEWORK, and offers none of it after).
+ */
+export function offersOfCurrentRoles(snapshot: ClusterSnapshot): string[] {
+  const broken: string[] = [];
+  for (const framework of snapshot.master.frameworks) {
+    for (const offer of framework.offers) {
+      const role = offer.allocation_info?.role;
+      if (role === undefined || framework.roles === undefined) {
+        broken.push(`offer ${offer.id} of framework ${framework.id} is rendered without its allocation role or its framework's roles`);
+      } else if (!framework.roles.includes(role)) {
+        broken.push(`framework ${framework.id} (roles ${framework.roles.join(', ')}) holds offer ${offer.id} of role ${role}`);
+      }
+    }
+  }
+  return broken;
 }
 
 /** Every task the master has any record of (live, unreachable or completed), by `frameworkId/taskId`. */

@@ -61,6 +61,8 @@ export interface SeedSettings {
   readonly taskGroups?: boolean;
   /** An operator sets roles' quotas and weights (`ChaosOptions.quota`). */
   readonly quota?: boolean;
+  /** Frameworks add and take away a role (`ChaosOptions.updateFramework`). */
+  readonly updateFramework?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -113,6 +115,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.volumes === true ? { volumes: true } : {}),
       ...(settings.taskGroups === true ? { taskGroups: true } : {}),
       ...(settings.quota === true ? { quota: true } : {}),
+      ...(settings.updateFramework === true ? { updateFramework: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,

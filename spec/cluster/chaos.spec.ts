@@ -290,8 +290,8 @@ function snapshot(change: { taskResources?: string; allocated?: string; agentTas
   const task: MasterTask = { id: 't0', framework_id: 'F', slave_id: 'S0', state: 'TASK_RUNNING', resources: rendered(change.taskResources ?? 'cpus:1;mem:128'), statuses: [] };
   const master: MasterView = {
     frameworks: [{
-      id: 'F', name: 'fw0', connected: true, active: true, tasks: [task], unreachable_tasks: [], completed_tasks: [], executors: [],
-      offers: [{ id: 'O0', framework_id: 'F', slave_id: 'S0', resources: rendered('cpus:3;mem:3968') }],
+      id: 'F', name: 'fw0', connected: true, active: true, roles: ['*'], tasks: [task], unreachable_tasks: [], completed_tasks: [], executors: [],
+      offers: [{ id: 'O0', framework_id: 'F', slave_id: 'S0', resources: rendered('cpus:3;mem:3968'), allocation_info: { role: '*' } }],
     }],
     completed_frameworks: [],
     slaves: [{

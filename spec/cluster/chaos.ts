@@ -122,6 +122,8 @@ export const STEP_WEIGHTS = {
   operatorVolume: 4,
   // Only with `ChaosOptions.quota` (weight 0 otherwise): the operator sets a role's quota or weight.
   operatorQuota: 8,
+  // Only with `ChaosOptions.updateFramework` (weight 0 otherwise): a framework adds or takes away its spare role.
+  updateFramework: 4,
 } as const;
 /** The steps that fault the registry's disk. */
 const REGISTRY_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['registryFailures', 'slowRegistry']);
@@ -133,6 +135,8 @@ const RESERVATION_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorRes
 const VOLUME_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorVolume']);
 /** The steps of a run with quotas only. */
 const QUOTA_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorQuota']);
+/** The steps of a run with role updates only. */
+const UPDATE_FRAMEWORK_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['updateFramework']);
 /**
  * With reservations: after something disturbed the cluster (a fault ended, a crash, a restart),
  * messages a latency fault held (up to 3 s) may still be on their way; past this, an agent
@@ -327,17 +331,26 @@ export interface ChaosOptions {
    * or 503; every call is answered by the end. Off, a run draws as before the option existed.
    */
   readonly quota?: boolean;
+  /**
+   * Frameworks change their roles (actor ones, through the scheduler driver's UPDATE_FRAMEWORK):
+   * now and then one adds `SPARE_ROLE` to its own, or takes it away while tasks launched under it
+   * still run (a new scheduler of it registers with its roles as they are then). Checked, besides
+   * every invariant (the allocator's books against the master's, with the framework's roles
+   * changed under them): no valid update is refused; once settled, no framework holds an offer of
+   * a role it no longer has. Off, a run draws as before the option existed.
+   */
+  readonly updateFramework?: boolean;
 }
 
 /** How a run was set up, besides its seed and steps: what its replay command must say again. */
-export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations' | 'volumes' | 'taskGroups' | 'quota'>;
+export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations' | 'volumes' | 'taskGroups' | 'quota' | 'updateFramework'>;
 
 /** The flags of `npm run chaos` that replay a run set up so (after `--seed S --steps N`), each with its leading space. */
 export function replayFlags(settings: ReplaySettings): string {
   return `${settings.registryFaults === false ? ' --no-registry-faults' : ''}${(settings.masters ?? 1) > 1 ? ` --masters ${settings.masters}` : ''}` +
     `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}${settings.operatorView === true ? ' --operator-view' : ''}` +
     `${settings.httpFrameworks === true ? ' --http-frameworks' : ''}${settings.fetch === true ? ' --fetch' : ''}` +
-    `${settings.volumes === true ? ' --volumes' : settings.reservations === true ? ' --reservations' : ''}${settings.taskGroups === true ? ' --task-groups' : ''}${settings.quota === true ? ' --quota' : ''}`;
+    `${settings.volumes === true ? ' --volumes' : settings.reservations === true ? ' --reservations' : ''}${settings.taskGroups === true ? ' --task-groups' : ''}${settings.quota === true ? ' --quota' : ''}${settings.updateFramework === true ? ' --update-framework' : ''}`;
 }
 
 /** The agents (pids) and frameworks (ids) registered and connected at the master, as a check read them. */
@@ -765,7 +778,8 @@ class ChaosRun {
       .map(([kind, weight]): [StepKind, number] => [
         kind, (this.options.registryFaults === false && REGISTRY_STEPS.has(kind)) || (this.options.credentials !== true && CREDENTIALS_STEPS.has(kind)) ||
           (this.options.httpFrameworks !== true && HTTP_STEPS.has(kind)) || (this.options.reservations !== true && RESERVATION_STEPS.has(kind)) ||
-          (this.options.volumes !== true && VOLUME_STEPS.has(kind)) || (this.options.quota !== true && QUOTA_STEPS.has(kind)) ? 0 : weight,
+          (this.options.volumes !== true && VOLUME_STEPS.has(kind)) || (this.options.quota !== true && QUOTA_STEPS.has(kind)) ||
+          (this.options.updateFramework !== true && UPDATE_FRAMEWORK_STEPS.has(kind)) ? 0 : weight,
       ]);
     let draw = this.random.next() * entries.reduce((total, [, weight]) => total + weight, 0);
     for (const [kind, weight] of entries) {
@@ -841,6 +855,12 @@ class ChaosRun {
         return this.operatorConversion((totals) => planOperatorVolumeCalls(this.random, totals, () => `operator-v${this.operatorVolumeIds++}`));
       case 'operatorQuota':
         return this.operatorQuota();
+      case 'updateFramework': {
+        const actors = this.registeredFrameworks().filter((model) => this.schedulers.get(model) instanceof ChaosScheduler);
+        if (actors.length === 0) return;
+        const scheduler = this.schedulers.get(pick(this.random, actors)) as ChaosScheduler;
+        return dispatch(scheduler, (actor) => actor.toggleSpareRole()).catch(() => undefined); // a scheduler that just stopped
+      }
       case 'restartMaster':
         if (this.cluster.ha !== undefined) return this.crashLeader(this.cluster.ha);
         this.log('the master crashes and starts again from its registry');
@@ -1511,6 +1531,7 @@ class ChaosRun {
       ...this.models.flatMap((model) => taskGroupsHold(snapshot, model)),
       ...this.resizeViolations.splice(0),
       ...this.models.flatMap((model) => model.offerViolations.splice(0).map((violation) => `${model.name} was made an ${violation}`)),
+      ...this.models.flatMap((model) => model.updateFailures.splice(0).map((failure) => `${model.name}: ${failure}`)),
       ...this.cluster.launcher.abortedButRunning().map(({ launch }) => `executor ${launch.executorId} (run ${launch.runId}) on ${launch.agentPid} runs though its agent aborted its launch`),
     ];
     this.lastRegistered = {
