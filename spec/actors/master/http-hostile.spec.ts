@@ -1,0 +1,96 @@
+/**
+ * A hostile review of the master's v0 HTTP endpoints (`/master/*`): what Mesos answers, and what
+ * this master answered instead before each fix.
+ */
+import { expect } from 'chai';
+import { dispatch } from '../../../lib/actor';
+import { VirtualClock, type HttpResponse } from '../../../lib/process';
+import { VERSION } from '../../../lib/version';
+import { StandbyMaster } from '../../../actors/master/standby';
+import { memoryHost, within } from '../../support/runtime';
+import { cleanUp, registerFramework, startListeningHarness, type Harness } from './harness';
+
+interface Answer {
+  readonly status: number;
+  readonly text: string;
+  readonly headers: Headers;
+}
+
+async function call(harness: Harness, path: string, init: RequestInit = {}): Promise<Answer> {
+  const url = `http://${harness.host.address}${path}`;
+  const response = await within(fetch(url, { redirect: 'manual', ...init }), 5_000, url);
+  return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+function form(fields: Record<string, string>, method = 'POST'): RequestInit {
+  return { method, body: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+}
+
+async function frameworkIds(harness: Harness): Promise<string[]> {
+  const { text } = await call(harness, '/master/frameworks');
+  return (JSON.parse(text) as { frameworks: Array<{ id: string }> }).frameworks.map((framework) => framework.id);
+}
+
+describe('actors/master: the v0 HTTP endpoints against hostile requests', () => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.host.stop();
+    harness = undefined;
+    await cleanUp();
+  });
+
+  describe('?jsonp= on a request that changes the books', () => {
+    // Mesos' teardown, reserve, weights and quota handlers never look at `jsonp`. Here a callback
+    // this master refuses (400) was refused after the handler ran: the framework was gone, the
+    // weight set, and the operator was told the request failed.
+    it('a bad jsonp callback on POST /master/teardown is refused before the teardown: 400, and the framework is still registered', async () => {
+      harness = await startListeningHarness();
+      const framework = await registerFramework(harness);
+      const answer = await call(harness, '/master/teardown?jsonp=%3Cscript%3E', form({ frameworkId: framework.frameworkId }));
+      expect(answer.status, answer.text).to.equal(400);
+      expect(answer.text).to.contain("invalid 'jsonp' callback");
+      expect(await frameworkIds(harness)).to.deep.equal([framework.frameworkId]);
+    });
+
+    it('a bad jsonp callback on PUT /master/weights is refused before the weights change: 400, and no weight is set', async () => {
+      harness = await startListeningHarness();
+      const answer = await call(harness, '/master/weights?jsonp=a-b', { method: 'PUT', body: JSON.stringify([{ role: 'eng', weight: 3 }]) });
+      expect(answer.status, answer.text).to.equal(400);
+      expect((await call(harness, '/master/weights')).text).to.equal('[]');
+    });
+
+    it('a good jsonp callback on POST /master/teardown changes nothing of the answer: 200, the framework torn down', async () => {
+      harness = await startListeningHarness();
+      const framework = await registerFramework(harness);
+      const answer = await call(harness, '/master/teardown?jsonp=cb', form({ frameworkId: framework.frameworkId }));
+      expect([answer.status, answer.text]).to.deep.equal([200, '']);
+      expect(await frameworkIds(harness)).to.deep.equal([]);
+    });
+  });
+
+  describe('a master that does not lead', () => {
+    // Mesos' reserve, unreserve, createVolumes and destroyVolumes handlers redirect to the leader
+    // when the master is not elected (src/master/http.cpp, `if (!master->elected()) return redirect(request)`),
+    // as teardown does. The standby answered 404 "no route" for them.
+    it('redirects /master/reserve, /unreserve, /create-volumes and /destroy-volumes to the leader (307), or answers 503 while none leads', async () => {
+      const clock = new VirtualClock({ simulated: true });
+      const host = memoryHost({ clock });
+      const standby = new StandbyMaster({ pid: `master@${host.address}`, hostname: 'master.local' });
+      host.spawn(standby);
+      const post = (path: string): Promise<HttpResponse> => dispatch(standby, async (actor) => {
+        const handler = actor.runtime.routes.get(path);
+        if (handler === undefined) return { status: 404, body: `no route ${path}` };
+        return handler.call(actor, { method: 'POST', path, query: {}, headers: {}, body: Buffer.from('slaveId=S0&resources=%5B%5D') });
+      });
+      const paths = ['/reserve', '/unreserve', '/create-volumes', '/destroy-volumes'];
+      for (const path of paths) expect((await post(path)).status, path).to.equal(503);
+      const leaderInfo = { id: 'L', ip: '10.0.0.9', port: 5050, pid: 'master@10.0.0.9:5050', hostname: 'leader.example', version: VERSION };
+      await dispatch(standby, (actor) => actor.leaderChanged({ pid: leaderInfo.pid, info: leaderInfo }));
+      for (const path of paths) {
+        const answer = await post(path);
+        expect([answer.status, answer.headers?.location], path).to.deep.equal([307, `//leader.example:5050/master${path}`]);
+      }
+      await host.stop();
+    });
+  });
+});
