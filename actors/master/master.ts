@@ -305,12 +305,18 @@ export class Master extends Actor {
     this.route('/flags', (request) => this.asLeader(() => flagsResponse(request, {
       authentication: httpAuthenticationOf(this.flags),
       denial: (principal) => this.authorizer.denial('view_flags', principal),
+      getOnly: this.flags.acls !== undefined,
     }, () => renderMasterFlags(this.flags))));
     this.authenticatedRoute('/teardown', 'readwrite', (request, caller) => this.teardownRoute(request, caller));
     this.authenticatedRoute('/reserve', 'readwrite', (request, caller) => this.reservationRoute('RESERVE', request, caller));
     this.authenticatedRoute('/unreserve', 'readwrite', (request, caller) => this.reservationRoute('UNRESERVE', request, caller));
     this.authenticatedRoute('/create-volumes', 'readwrite', (request, caller) => this.reservationRoute('CREATE', request, caller));
     this.authenticatedRoute('/destroy-volumes', 'readwrite', (request, caller) => this.reservationRoute('DESTROY', request, caller));
+    // Mesos' maintenance endpoints (their realms, their methods), which this master does not
+    // implement: 501 saying so, not a 404 that reads as a wrong address.
+    for (const [path, access, methods] of MAINTENANCE_ROUTES) {
+      this.authenticatedRoute(path, access, (request) => maintenanceUnsupported(`/master${path}`, request, methods));
+    }
     this.route('/health', () => ({ status: 200, body: '' }));
     // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative: this one
     // (a master that does not lead is a StandbyMaster, which sends the leader's).
@@ -3344,6 +3350,22 @@ function isAgentRecord(owner: object | undefined): owner is AgentRecord {
 /** `/master/weights` and `/master/quota`: a GET reads (read-only credentials), any other method writes (read-write ones). */
 function readOnlyGet(request: HttpRequest): HttpAccess {
   return request.method === 'GET' ? 'readonly' : 'readwrite';
+}
+
+/** Mesos' maintenance endpoints: path, the access it authenticates with, the methods it serves. */
+const MAINTENANCE_ROUTES: ReadonlyArray<readonly [string, HttpAccess, readonly string[]]> = [
+  ['/maintenance/schedule', 'readwrite', ['GET', 'POST']],
+  ['/maintenance/status', 'readonly', ['GET']],
+  ['/machine/down', 'readwrite', ['POST']],
+  ['/machine/up', 'readwrite', ['POST']],
+];
+
+/** The answer to a maintenance endpoint: 405 for a method Mesos does not serve there, else 501 (maintenance is not implemented). */
+function maintenanceUnsupported(path: string, request: HttpRequest, methods: readonly string[]): HttpResponse {
+  if (!methods.includes(request.method)) {
+    return { ...httpError(405, `Expecting ${methods.map((method) => `'${method}'`).join(' or ')}, received '${request.method}'`), headers: { allow: methods.join(', ') } };
+  }
+  return httpError(501, `${path}: maintenance (schedules, machines down and up) is not implemented by this master`);
 }
 
 /**

@@ -3,8 +3,9 @@
  * this master answered instead before each fix.
  */
 import { expect } from 'chai';
+import { parseAcls } from '../../../lib/acls';
 import { dispatch } from '../../../lib/actor';
-import { VirtualClock, type HttpResponse } from '../../../lib/process';
+import { basicAuthorization, VirtualClock, type HttpResponse } from '../../../lib/process';
 import { VERSION } from '../../../lib/version';
 import { StandbyMaster } from '../../../actors/master/standby';
 import { memoryHost, within } from '../../support/runtime';
@@ -91,6 +92,53 @@ describe('actors/master: the v0 HTTP endpoints against hostile requests', () => 
         expect([answer.status, answer.headers?.location], path).to.deep.equal([307, `//leader.example:5050/master${path}`]);
       }
       await host.stop();
+    });
+  });
+
+  describe('/master/flags and a method other than GET', () => {
+    // Mesos' Master::Http::flags: with an authorizer (--acls), a method other than GET is 405
+    // (Allow: GET); without one, any method is served. This master served any method always.
+    it('with --acls: DELETE /master/flags and /flags are 405 with Allow: GET, GET is served', async () => {
+      harness = await startListeningHarness({ acls: parseAcls({ view_flags: [{ principals: { type: 'ANY' }, flags: { type: 'ANY' } }] }) });
+      for (const path of ['/master/flags', '/flags']) {
+        const deleted = await call(harness, path, { method: 'DELETE' });
+        expect([deleted.status, deleted.headers.get('allow')], path).to.deep.equal([405, 'GET']);
+        expect(deleted.text, path).to.contain("Expecting 'GET', received 'DELETE'");
+        expect((await call(harness, path)).status, path).to.equal(200);
+      }
+    });
+
+    it('without --acls: POST /master/flags is served (200), as Mesos serves it', async () => {
+      harness = await startListeningHarness();
+      expect((await call(harness, '/master/flags', { method: 'POST' })).status).to.equal(200);
+    });
+  });
+
+  describe('the maintenance endpoints, which this master does not implement', () => {
+    // Mesos serves /master/maintenance/schedule (GET, POST), /maintenance/status (GET),
+    // /machine/down and /machine/up (POST). This master answered 404 "no route", which reads as a
+    // wrong address; it says now that it does not implement them (501), after the methods and
+    // credentials Mesos checks.
+    it('answers 501 naming the endpoint for the methods Mesos serves, 405 with Allow for others', async () => {
+      harness = await startListeningHarness();
+      for (const [path, method] of [['/master/maintenance/schedule', 'GET'], ['/master/maintenance/schedule', 'POST'], ['/master/maintenance/status', 'GET'], ['/master/machine/down', 'POST'], ['/master/machine/up', 'POST']] as const) {
+        const answer = await call(harness, path, { method, ...(method === 'POST' ? { body: '[]' } : {}) });
+        expect(answer.status, `${method} ${path}`).to.equal(501);
+        expect(answer.text).to.contain(`${path}: maintenance`).and.to.contain('not implemented');
+      }
+      const get = await call(harness, '/master/machine/down');
+      expect([get.status, get.headers.get('allow')]).to.deep.equal([405, 'POST']);
+      const put = await call(harness, '/master/maintenance/schedule', { method: 'PUT', body: '{}' });
+      expect([put.status, put.headers.get('allow')]).to.deep.equal([405, 'GET, POST']);
+    });
+
+    it('asks for credentials as Mesos does: read-write for the schedule and machines, read-only for the status', async () => {
+      harness = await startListeningHarness({ credentials: new Map([['ops', 'secret']]), authenticateHttpReadwrite: true });
+      expect((await call(harness, '/master/machine/down', { method: 'POST', body: '[]' })).status).to.equal(401);
+      expect((await call(harness, '/master/maintenance/schedule')).status).to.equal(401);
+      expect((await call(harness, '/master/maintenance/status')).status, 'read-only: no credentials needed here').to.equal(501);
+      const ops = { authorization: basicAuthorization('ops', 'secret') };
+      expect((await call(harness, '/master/machine/down', { method: 'POST', body: '[]', headers: ops })).status).to.equal(501);
     });
   });
 });
