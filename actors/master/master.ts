@@ -2873,7 +2873,19 @@ export class Master extends Actor {
     return this.durably(this.registry.updateWeights(weights), () => {
       for (const [role, weight] of weights) this.weights.set(role, weight);
       this.allocatorCall('updateWeights', this.allocator.updateWeights(weights));
+      // As Mesos' weights handler: every outstanding offer is rescinded (after the allocator has
+      // the weights) when a role updated has a registered framework, so that the weights take hold.
+      if (this.hasFrameworkUnder(weights.keys())) this.retireOffers([...this.state.offers.values()].map((record) => record.offer.id), { rescind: true, recover: true });
     });
+  }
+
+  /** Whether a registered framework is subscribed to one of `roles` (Mesos' `Master::roles`). */
+  private hasFrameworkUnder(roles: Iterable<string>): boolean {
+    const wanted = new Set(roles);
+    for (const framework of this.state.frameworks.values()) {
+      if ((framework.info.roles ?? ['*']).some((role) => wanted.has(role))) return true;
+    }
+    return false;
   }
 
   /**

@@ -9,7 +9,7 @@ import { basicAuthorization, VirtualClock, type HttpResponse } from '../../../li
 import { VERSION } from '../../../lib/version';
 import { StandbyMaster } from '../../../actors/master/standby';
 import { memoryHost, within } from '../../support/runtime';
-import { cleanUp, registerFramework, startListeningHarness, type Harness } from './harness';
+import { all, cleanUp, offersOf, registerAgent, registerFramework, startListeningHarness, type Harness } from './harness';
 
 interface Answer {
   readonly status: number;
@@ -139,6 +139,37 @@ describe('actors/master: the v0 HTTP endpoints against hostile requests', () => 
       expect((await call(harness, '/master/maintenance/status')).status, 'read-only: no credentials needed here').to.equal(501);
       const ops = { authorization: basicAuthorization('ops', 'secret') };
       expect((await call(harness, '/master/machine/down', { method: 'POST', body: '[]', headers: ops })).status).to.equal(501);
+    });
+  });
+
+  describe('PUT /master/weights and the offers outstanding', () => {
+    // Mesos' WeightsHandler::__updateWeights, once the registry holds the weights, rescinds every
+    // outstanding offer if a role updated has a registered framework (`rescindOffers`), so that
+    // the new weights take hold. This master left the offers out: a framework that kept its
+    // offers kept the cluster as the old weights shared it.
+    it('rescinds every outstanding offer when a role updated has a registered framework', async () => {
+      harness = await startListeningHarness();
+      await registerAgent(harness, 'cpus:4;mem:4096');
+      await registerAgent(harness, 'cpus:4;mem:4096', 'agent2.local');
+      const eng = await registerFramework(harness, { roles: ['eng'], capabilities: ['MULTI_ROLE'] });
+      await harness.clock.advance(1_000);
+      const held = offersOf(eng.probe).map((offer) => offer.id).sort();
+      expect(held).to.have.length(2);
+      const answer = await call(harness, '/master/weights', { method: 'PUT', body: JSON.stringify([{ role: 'eng', weight: 2 }]) });
+      expect(answer.status, answer.text).to.equal(200);
+      await harness.clock.settle();
+      expect(all(eng.probe, 'RescindResourceOffer').map((message) => (message.body as { offerId: string }).offerId).sort()).to.deep.equal(held);
+    });
+
+    it('leaves the offers when no role updated has a registered framework', async () => {
+      harness = await startListeningHarness();
+      await registerAgent(harness, 'cpus:4;mem:4096');
+      const eng = await registerFramework(harness, { roles: ['eng'], capabilities: ['MULTI_ROLE'] });
+      await harness.clock.advance(1_000);
+      expect(offersOf(eng.probe)).to.have.length(1);
+      expect((await call(harness, '/master/weights', { method: 'PUT', body: JSON.stringify([{ role: 'web', weight: 2 }]) })).status).to.equal(200);
+      await harness.clock.settle();
+      expect(all(eng.probe, 'RescindResourceOffer')).to.deep.equal([]);
     });
   });
 });
