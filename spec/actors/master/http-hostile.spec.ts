@@ -172,4 +172,25 @@ describe('actors/master: the v0 HTTP endpoints against hostile requests', () => 
       expect(all(eng.probe, 'RescindResourceOffer')).to.deep.equal([]);
     });
   });
+
+  describe('PUT /master/weights and the roles it names', () => {
+    // Mesos' WeightsHandler::_updateWeights trims the whitespace around each role before it
+    // validates it; this master refused ' eng ' (400) where Mesos set the weight of 'eng'.
+    it("takes a role with whitespace around it as the role itself: ' eng\\t' sets the weight of 'eng'", async () => {
+      harness = await startListeningHarness();
+      const answer = await call(harness, '/master/weights', { method: 'PUT', body: JSON.stringify([{ role: ' eng\t', weight: 2 }]) });
+      expect(answer.status, answer.text).to.equal(200);
+      expect(JSON.parse((await call(harness, '/master/weights')).text)).to.deep.equal([{ role: 'eng', weight: 2 }]);
+    });
+
+    it('still refuses a role that is only whitespace, or has whitespace inside, naming the entry', async () => {
+      harness = await startListeningHarness();
+      for (const role of [' \t ', 'e ng']) {
+        const answer = await call(harness, '/master/weights', { method: 'PUT', body: JSON.stringify([{ role, weight: 2 }]) });
+        expect(answer.status, role).to.equal(400);
+        expect(answer.text).to.contain('Invalid weights: entry 0');
+      }
+      expect((await call(harness, '/master/weights')).text).to.equal('[]');
+    });
+  });
 });
