@@ -2919,7 +2919,9 @@ export class Master extends Actor {
       // As GET_QUOTA's (it wrote configs' scalars as bare numbers, which Mesos' clients misread), with `[]` for none.
       return ok(quotaStatus(visible));
     }
-    if (request.method !== 'POST') return { ...httpError(405, `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`), headers: { allow: 'GET, POST' } };
+    // As Mesos' quota handler: DELETE is served here too, and needs a role in the path.
+    if (request.method === 'DELETE') return httpError(400, "Failed to remove quota: the path names no role (expected 'DELETE /master/quota/<role>')");
+    if (request.method !== 'POST') return { ...httpError(405, `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`), headers: { allow: 'GET, POST, DELETE' } };
     const quota = parseQuotaRequest(request.body.toString('utf8'));
     if (isBadRequest(quota)) return httpError(400, quota.error);
     if (this.quotas.has(quota.role)) return httpError(400, `Failed to validate set quota request: Cannot set quota for role '${quota.role}' which already has quota`);

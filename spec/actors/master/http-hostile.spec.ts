@@ -193,4 +193,18 @@ describe('actors/master: the v0 HTTP endpoints against hostile requests', () => 
       expect((await call(harness, '/master/weights')).text).to.equal('[]');
     });
   });
+
+  describe('/master/quota and its methods', () => {
+    // Mesos' Master::Http::quota serves GET, POST and DELETE (405 says 'GET, POST, DELETE'); a
+    // DELETE without a role in the path is a 400 from its remove handler (it expects
+    // /master/quota/<role>). This master answered 405 with Allow: GET, POST, hiding DELETE.
+    it("DELETE /master/quota without a role is 400 naming the path it expects; PUT is 405 with Allow: GET, POST, DELETE", async () => {
+      harness = await startListeningHarness();
+      const deleted = await call(harness, '/master/quota', { method: 'DELETE' });
+      expect(deleted.status, deleted.text).to.equal(400);
+      expect(deleted.text).to.contain('DELETE /master/quota/<role>');
+      const put = await call(harness, '/master/quota', { method: 'PUT', body: '{}' });
+      expect([put.status, put.headers.get('allow')]).to.deep.equal([405, 'GET, POST, DELETE']);
+    });
+  });
 });
