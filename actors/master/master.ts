@@ -3197,6 +3197,11 @@ export class Master extends Actor {
     } catch (error) {
       return httpError(400, `'${field}' is not JSON: ${(error as Error).message}`);
     }
+    if (kind === 'RESERVE') {
+      const source = form.get('source') ?? request.query.source;
+      const refused = source === undefined ? undefined : reserveSourceError(source);
+      if (refused !== undefined) return httpError(400, refused);
+    }
     return this.convertAgentResources(kind, agentId, json, caller);
   }
 
@@ -3364,6 +3369,24 @@ function isAgentRecord(owner: object | undefined): owner is AgentRecord {
 /** `/master/weights` and `/master/quota`: a GET reads (read-only credentials), any other method writes (read-write ones). */
 function readOnlyGet(request: HttpRequest): HttpAccess {
   return request.method === 'GET' ? 'readonly' : 'readwrite';
+}
+
+/**
+ * Why a `/master/reserve` request's `source` is refused, or undefined for an empty list (Mesos
+ * takes that as no source). Mesos 1.11 re-reserves `source` (resources reserved already) as
+ * `resources`; this master reserves only unreserved resources, and ignoring `source` made a
+ * different reservation (of unreserved resources, the old one left) and answered 202.
+ */
+function reserveSourceError(source: string): string | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(source);
+  } catch (error) {
+    return `'source' is not JSON: ${(error as Error).message}`;
+  }
+  if (!Array.isArray(json)) return "'source' must be a JSON array of resources";
+  if (json.length === 0) return undefined;
+  return "'source' (changing a reservation in place) is not supported by this master: unreserve the resources, then reserve them anew";
 }
 
 /** Mesos' maintenance endpoints: path, the access it authenticates with, the methods it serves. */

@@ -207,4 +207,34 @@ describe('actors/master: the v0 HTTP endpoints against hostile requests', () => 
       expect([put.status, put.headers.get('allow')]).to.deep.equal([405, 'GET, POST, DELETE']);
     });
   });
+
+  describe("/master/reserve's 'source'", () => {
+    // Mesos 1.11's reserve handler reads 'source' (the resources as reserved now) and re-reserves
+    // them as 'resources'. This master ignored it: the request reserved unreserved resources
+    // instead, left the old reservation, and answered 202.
+    const ENG = [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'DYNAMIC', role: 'eng' }] }];
+    const WEB = [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'DYNAMIC', role: 'web' }] }];
+
+    it('refuses a source it would not honour (400 saying so) and reserves nothing', async () => {
+      harness = await startListeningHarness();
+      const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+      expect((await call(harness, '/master/reserve', form({ slaveId: agent.agentId, resources: JSON.stringify(ENG) }))).status).to.equal(202);
+      const moved = await call(harness, '/master/reserve', form({ slaveId: agent.agentId, source: JSON.stringify(ENG), resources: JSON.stringify(WEB) }));
+      expect(moved.status, moved.text).to.equal(400);
+      expect(moved.text).to.contain("'source'").and.to.contain('not supported');
+      const { slaves } = JSON.parse((await call(harness, '/master/slaves')).text) as { slaves: Array<{ reserved_resources: Record<string, unknown> }> };
+      expect(Object.keys(slaves[0]?.reserved_resources ?? {})).to.deep.equal(['eng']);
+    });
+
+    it("takes an empty source as none (as Mesos does), and refuses a source that is not a JSON array", async () => {
+      harness = await startListeningHarness();
+      const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+      expect((await call(harness, '/master/reserve', form({ slaveId: agent.agentId, source: '[]', resources: JSON.stringify(WEB) }))).status).to.equal(202);
+      for (const source of ['{', '{}']) {
+        const answer = await call(harness, '/master/reserve', form({ slaveId: agent.agentId, source, resources: JSON.stringify(WEB) }));
+        expect(answer.status, source).to.equal(400);
+        expect(answer.text, source).to.contain("'source'");
+      }
+    });
+  });
 });
