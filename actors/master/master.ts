@@ -39,7 +39,7 @@ import { KeyedTimers } from './keyed-timers';
 import { TickedTimers } from './ticked-timers';
 import { OfferExpiry } from './offer-expiry';
 import {
-  checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, consumedQuotaOf, subtreeBreakdown, type FrameworksQuery, type RoleQuota,
+  checkTasksQuery, decodeForm, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, consumedQuotaOf, subtreeBreakdown, type FrameworksQuery, type RoleQuota,
   type SlavesQuery, type StateContext, type TasksQuery,
 } from './http';
 import { flagsResponse } from '../../lib/info-actors';
@@ -3006,7 +3006,8 @@ export class Master extends Actor {
    */
   private teardownRoute(request: HttpRequest, caller: HttpCaller, how = '/master/teardown'): HttpResponse {
     if (request.method !== 'POST') return { ...httpError(405, 'use POST'), headers: { allow: 'POST' } };
-    const form = new URLSearchParams(request.body.toString('utf8'));
+    const form = decodeForm(request.body.toString('utf8'));
+    if (typeof form === 'string') return httpError(400, `Unable to decode query string: ${form}`);
     const frameworkId = form.get('frameworkId') ?? request.query.frameworkId;
     if (frameworkId === undefined || frameworkId.length === 0) return httpError(400, "Missing 'frameworkId' in the request");
     const framework = this.state.frameworks.get(frameworkId);
@@ -3185,7 +3186,8 @@ export class Master extends Actor {
    */
   private reservationRoute(kind: ConversionKind, request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     if (request.method !== 'POST') return { ...httpError(405, 'use POST'), headers: { allow: 'POST' } };
-    const form = new URLSearchParams(request.body.toString('utf8'));
+    const form = decodeForm(request.body.toString('utf8'));
+    if (typeof form === 'string') return httpError(400, `Unable to decode query string: ${form}`);
     const field = kind === 'CREATE' || kind === 'DESTROY' ? 'volumes' : 'resources';
     const agentId = form.get('slaveId') ?? request.query.slaveId;
     const text = form.get(field) ?? request.query[field];

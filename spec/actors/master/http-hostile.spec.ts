@@ -237,4 +237,40 @@ describe('actors/master: the v0 HTTP endpoints against hostile requests', () => 
       }
     });
   });
+
+  describe('form bodies read as Mesos reads them (query::decode)', () => {
+    // libprocess' query::decode: pairs split at '&' or ';', the last of a repeated key wins, and a
+    // '%' without two hex digits fails the whole body (400 "Unable to decode query string").
+    // URLSearchParams kept the first of a repeated key: the teardown acted on another framework
+    // than Mesos would.
+    it('a repeated frameworkId tears down the last one named, as Mesos does; the first is left', async () => {
+      harness = await startListeningHarness();
+      const first = await registerFramework(harness, { name: 'first' });
+      const second = await registerFramework(harness, { name: 'second' });
+      const answer = await call(harness, '/master/teardown', { method: 'POST', body: `frameworkId=${first.frameworkId}&frameworkId=${second.frameworkId}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(answer.status, answer.text).to.equal(200);
+      expect(await frameworkIds(harness)).to.deep.equal([first.frameworkId]);
+    });
+
+    it("';' separates pairs too: frameworkId=<id>;x=1 names the framework", async () => {
+      harness = await startListeningHarness();
+      const framework = await registerFramework(harness);
+      const answer = await call(harness, '/master/teardown', { method: 'POST', body: `frameworkId=${framework.frameworkId};x=1` });
+      expect(answer.status, answer.text).to.equal(200);
+      expect(await frameworkIds(harness)).to.deep.equal([]);
+    });
+
+    it('a malformed % escape is 400 "Unable to decode query string" naming it, on /master/teardown and /master/reserve', async () => {
+      harness = await startListeningHarness();
+      const agent = await registerAgent(harness, 'cpus:4;mem:4096');
+      const framework = await registerFramework(harness);
+      const teardown = await call(harness, '/master/teardown', { method: 'POST', body: `frameworkId=${framework.frameworkId}%zz` });
+      expect(teardown.status).to.equal(400);
+      expect(teardown.text).to.contain('Unable to decode query string: Malformed % escape').and.to.contain("'%zz'");
+      const reserve = await call(harness, '/master/reserve', { method: 'POST', body: `slaveId=${agent.agentId}&resources=%5B%5` });
+      expect(reserve.status).to.equal(400);
+      expect(reserve.text).to.contain('Unable to decode query string: Malformed % escape');
+      expect(await frameworkIds(harness)).to.deep.equal([framework.frameworkId]);
+    });
+  });
 });
