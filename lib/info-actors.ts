@@ -32,6 +32,11 @@ export interface FlagsAccess {
   readonly authentication?: HttpAuthentication;
   /** Why `principal` may not view the flags (the ACLs' `view_flags`), or undefined when it may. */
   readonly denial?: (principal: string | undefined) => string | undefined;
+  /**
+   * Only GET is served (405 for another method, after authentication): Mesos' master and agent
+   * answer so when they have an authorizer (`--acls`), and serve any method without one.
+   */
+  readonly getOnly?: boolean;
 }
 
 /**
@@ -42,6 +47,9 @@ export interface FlagsAccess {
 export function flagsResponse(request: HttpRequest, access: FlagsAccess, render: () => Record<string, string>): HttpResponse {
   const caller = access.authentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', access.authentication);
   if (isResponse(caller)) return caller;
+  if (access.getOnly === true && request.method !== 'GET') {
+    return { ...httpError(405, `Expecting 'GET', received '${request.method}'`), headers: { allow: 'GET' } };
+  }
   const denied = access.denial?.(caller.principal);
   if (denied !== undefined) return httpError(403, `Forbidden: ${denied}`);
   return ok({ flags: render() });

@@ -591,6 +591,38 @@ function seconds(ms: number): number {
   return ms / 1000;
 }
 
+/**
+ * A form body (`application/x-www-form-urlencoded`, what `/master/teardown` and `/master/reserve`
+ * read) as Mesos' `query::decode` reads one: pairs split at `&` or `;`, a key without `=` has the
+ * value '', `+` is a space, the last of a repeated key wins; a `%` not followed by two hex digits
+ * (or escapes that are not UTF-8) make the whole body bad: why, in a sentence. (`URLSearchParams`
+ * kept the first of a repeated key, so `frameworkId=A&frameworkId=B` tore down A where Mesos tears
+ * down B, and read a bad escape as text.)
+ */
+export function decodeForm(body: string): Map<string, string> | string {
+  const form = new Map<string, string>();
+  for (const token of body.split(/[&;]/)) {
+    if (token.length === 0) continue;
+    const equals = token.indexOf('=');
+    const key = decodeFormComponent(equals < 0 ? token : token.slice(0, equals));
+    if (key.error !== undefined) return key.error;
+    const value = equals < 0 ? { text: '' } : decodeFormComponent(token.slice(equals + 1));
+    if (value.error !== undefined) return value.error;
+    form.set(key.text, value.text);
+  }
+  return form;
+}
+
+function decodeFormComponent(component: string): { readonly text: string; readonly error?: undefined } | { readonly text?: undefined; readonly error: string } {
+  const bad = /%(?![0-9A-Fa-f]{2})/.exec(component);
+  if (bad !== null) return { error: `Malformed % escape in '${boundedQueryValue(component)}': '${boundedQueryValue(component.slice(bad.index, bad.index + 3))}'` };
+  try {
+    return { text: decodeURIComponent(component.replace(/\+/g, ' ')) };
+  } catch {
+    return { error: `'${boundedQueryValue(component)}' does not decode to UTF-8 text` };
+  }
+}
+
 /** Longest query value quoted back in an error message. */
 const MAX_QUOTED_QUERY_VALUE = 64;
 

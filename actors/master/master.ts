@@ -39,7 +39,7 @@ import { KeyedTimers } from './keyed-timers';
 import { TickedTimers } from './ticked-timers';
 import { OfferExpiry } from './offer-expiry';
 import {
-  checkTasksQuery, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, consumedQuotaOf, subtreeBreakdown, type FrameworksQuery, type RoleQuota,
+  checkTasksQuery, decodeForm, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, consumedQuotaOf, subtreeBreakdown, type FrameworksQuery, type RoleQuota,
   type SlavesQuery, type StateContext, type TasksQuery,
 } from './http';
 import { flagsResponse } from '../../lib/info-actors';
@@ -307,12 +307,18 @@ export class Master extends Actor {
     this.route('/flags', (request) => this.asLeader(() => flagsResponse(request, {
       authentication: httpAuthenticationOf(this.flags),
       denial: (principal) => this.authorizer.denial('view_flags', principal),
+      getOnly: this.flags.acls !== undefined,
     }, () => renderMasterFlags(this.flags))));
     this.authenticatedRoute('/teardown', 'readwrite', (request, caller) => this.teardownRoute(request, caller));
     this.authenticatedRoute('/reserve', 'readwrite', (request, caller) => this.reservationRoute('RESERVE', request, caller));
     this.authenticatedRoute('/unreserve', 'readwrite', (request, caller) => this.reservationRoute('UNRESERVE', request, caller));
     this.authenticatedRoute('/create-volumes', 'readwrite', (request, caller) => this.reservationRoute('CREATE', request, caller));
     this.authenticatedRoute('/destroy-volumes', 'readwrite', (request, caller) => this.reservationRoute('DESTROY', request, caller));
+    // Mesos' maintenance endpoints (their realms, their methods), which this master does not
+    // implement: 501 saying so, not a 404 that reads as a wrong address.
+    for (const [path, access, methods] of MAINTENANCE_ROUTES) {
+      this.authenticatedRoute(path, access, (request) => maintenanceUnsupported(`/master${path}`, request, methods));
+    }
     this.route('/health', () => ({ status: 200, body: '' }));
     // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative: this one
     // (a master that does not lead is a StandbyMaster, which sends the leader's).
@@ -2869,16 +2875,19 @@ export class Master extends Actor {
     return this.durably(this.registry.updateWeights(weights), () => {
       for (const [role, weight] of weights) this.weights.set(role, weight);
       this.allocatorCall('updateWeights', this.allocator.updateWeights(weights));
-      // As Mesos' weights handler: when a role a registered framework subscribes to has a new
-      // weight, every outstanding offer is rescinded (after the allocator has the weights), so
-      // that the cluster is shared by them (offers stood until declined or timed out).
-      if ([...this.state.frameworks.values()].some((framework) => frameworkRoles(framework.info).some((role) => weights.has(role)))) {
-        const offerIds = [...this.state.offers.values()].map((record) => record.offer.id);
-        this.batchingRecovers(() => {
-          for (const offerId of offerIds) this.retireOffer(offerId, { rescind: true, recover: true });
-        });
-      }
+      // As Mesos' weights handler: every outstanding offer is rescinded (after the allocator has
+      // the weights) when a role updated has a registered framework, so that the weights take hold.
+      if (this.hasFrameworkUnder(weights.keys())) this.retireOffers([...this.state.offers.values()].map((record) => record.offer.id), { rescind: true, recover: true });
     });
+  }
+
+  /** Whether a registered framework is subscribed to one of `roles` (Mesos' `Master::roles`). */
+  private hasFrameworkUnder(roles: Iterable<string>): boolean {
+    const wanted = new Set(roles);
+    for (const framework of this.state.frameworks.values()) {
+      if (frameworkRoles(framework.info).some((role) => wanted.has(role))) return true;
+    }
+    return false;
   }
 
   /**
@@ -2912,7 +2921,9 @@ export class Master extends Actor {
       // As GET_QUOTA's (it wrote configs' scalars as bare numbers, which Mesos' clients misread), with `[]` for none.
       return ok(quotaStatus(visible));
     }
-    if (request.method !== 'POST') return { ...httpError(405, `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`), headers: { allow: 'GET, POST' } };
+    // As Mesos' quota handler: DELETE is served here too, and needs a role in the path.
+    if (request.method === 'DELETE') return httpError(400, "Failed to remove quota: the path names no role (expected 'DELETE /master/quota/<role>')");
+    if (request.method !== 'POST') return { ...httpError(405, `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`), headers: { allow: 'GET, POST, DELETE' } };
     const quota = parseQuotaRequest(request.body.toString('utf8'));
     if (isBadRequest(quota)) return httpError(400, quota.error);
     if (this.quotas.has(quota.role)) return httpError(400, `Failed to validate set quota request: Cannot set quota for role '${quota.role}' which already has quota`);
@@ -2997,7 +3008,8 @@ export class Master extends Actor {
    */
   private teardownRoute(request: HttpRequest, caller: HttpCaller, how = '/master/teardown'): HttpResponse {
     if (request.method !== 'POST') return { ...httpError(405, 'use POST'), headers: { allow: 'POST' } };
-    const form = new URLSearchParams(request.body.toString('utf8'));
+    const form = decodeForm(request.body.toString('utf8'));
+    if (typeof form === 'string') return httpError(400, `Unable to decode query string: ${form}`);
     const frameworkId = form.get('frameworkId') ?? request.query.frameworkId;
     if (frameworkId === undefined || frameworkId.length === 0) return httpError(400, "Missing 'frameworkId' in the request");
     const framework = this.state.frameworks.get(frameworkId);
@@ -3227,7 +3239,8 @@ export class Master extends Actor {
    */
   private reservationRoute(kind: ConversionKind, request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     if (request.method !== 'POST') return { ...httpError(405, 'use POST'), headers: { allow: 'POST' } };
-    const form = new URLSearchParams(request.body.toString('utf8'));
+    const form = decodeForm(request.body.toString('utf8'));
+    if (typeof form === 'string') return httpError(400, `Unable to decode query string: ${form}`);
     const field = kind === 'CREATE' || kind === 'DESTROY' ? 'volumes' : 'resources';
     const agentId = form.get('slaveId') ?? request.query.slaveId;
     const text = form.get(field) ?? request.query[field];
@@ -3238,6 +3251,11 @@ export class Master extends Actor {
       json = JSON.parse(text);
     } catch (error) {
       return httpError(400, `'${field}' is not JSON: ${(error as Error).message}`);
+    }
+    if (kind === 'RESERVE') {
+      const source = form.get('source') ?? request.query.source;
+      const refused = source === undefined ? undefined : reserveSourceError(source);
+      if (refused !== undefined) return httpError(400, refused);
     }
     return this.convertAgentResources(kind, agentId, json, caller);
   }
@@ -3412,6 +3430,40 @@ function isAgentRecord(owner: object | undefined): owner is AgentRecord {
 /** `/master/weights` and `/master/quota`: a GET reads (read-only credentials), any other method writes (read-write ones). */
 function readOnlyGet(request: HttpRequest): HttpAccess {
   return request.method === 'GET' ? 'readonly' : 'readwrite';
+}
+
+/**
+ * Why a `/master/reserve` request's `source` is refused, or undefined for an empty list (Mesos
+ * takes that as no source). Mesos 1.11 re-reserves `source` (resources reserved already) as
+ * `resources`; this master reserves only unreserved resources, and ignoring `source` made a
+ * different reservation (of unreserved resources, the old one left) and answered 202.
+ */
+function reserveSourceError(source: string): string | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(source);
+  } catch (error) {
+    return `'source' is not JSON: ${(error as Error).message}`;
+  }
+  if (!Array.isArray(json)) return "'source' must be a JSON array of resources";
+  if (json.length === 0) return undefined;
+  return "'source' (changing a reservation in place) is not supported by this master: unreserve the resources, then reserve them anew";
+}
+
+/** Mesos' maintenance endpoints: path, the access it authenticates with, the methods it serves. */
+const MAINTENANCE_ROUTES: ReadonlyArray<readonly [string, HttpAccess, readonly string[]]> = [
+  ['/maintenance/schedule', 'readwrite', ['GET', 'POST']],
+  ['/maintenance/status', 'readonly', ['GET']],
+  ['/machine/down', 'readwrite', ['POST']],
+  ['/machine/up', 'readwrite', ['POST']],
+];
+
+/** The answer to a maintenance endpoint: 405 for a method Mesos does not serve there, else 501 (maintenance is not implemented). */
+function maintenanceUnsupported(path: string, request: HttpRequest, methods: readonly string[]): HttpResponse {
+  if (!methods.includes(request.method)) {
+    return { ...httpError(405, `Expecting ${methods.map((method) => `'${method}'`).join(' or ')}, received '${request.method}'`), headers: { allow: methods.join(', ') } };
+  }
+  return httpError(501, `${path}: maintenance (schedules, machines down and up) is not implemented by this master`);
 }
 
 /**

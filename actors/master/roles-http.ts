@@ -41,8 +41,10 @@ export function parseWeights(body: string): Map<string, number> | BadRequest {
   const weights = new Map<string, number>();
   for (const [index, entry] of json.entries()) {
     if (typeof entry !== 'object' || entry === null) return { error: `Invalid weights: entry ${index} is not an object` };
-    const { role, weight } = entry as { role?: unknown; weight?: unknown };
-    if (typeof role !== 'string') return { error: `Invalid weights: entry ${index} has no 'role' string` };
+    const { role: given, weight } = entry as { role?: unknown; weight?: unknown };
+    if (typeof given !== 'string') return { error: `Invalid weights: entry ${index} has no 'role' string` };
+    // As Mesos' weights handler: the role with the whitespace around it trimmed (`strings::trim`'s " \t\n\r").
+    const role = trimmedWhitespace(given);
     // `*` may have a weight, as in Mesos (its `roles::validate` takes it): the unreserved role's frameworks share by it.
     const invalid = roleError(role);
     if (invalid !== undefined) return { error: `Invalid weights: entry ${index}: ${invalid}` };
@@ -53,6 +55,16 @@ export function parseWeights(body: string): Map<string, number> | BadRequest {
     weights.set(role, weight);
   }
   return weights;
+}
+
+/** `text` without the spaces, tabs and line ends around it (a scan, not a regular expression: linear on hostile input). */
+function trimmedWhitespace(text: string): string {
+  const blank = (at: number): boolean => ' \t\n\r'.includes(text.charAt(at));
+  let start = 0;
+  let end = text.length;
+  while (start < end && blank(start)) start++;
+  while (end > start && blank(end - 1)) end--;
+  return text.slice(start, end);
 }
 
 /** A checked `POST /master/quota` request. */

@@ -67,7 +67,13 @@ const STANDBY_WARNED_REGISTRATIONS: ReadonlySet<string> = new Set([
  * `/state` among them, as Mesos': a standby once served its own, with no frameworks or agents,
  * which a dashboard or `curl -L` behind a load balancer over the masters read as an empty cluster.
  */
-const REDIRECTED_ROUTES = ['/state', '/state.json', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/weights', '/quota', '/teardown', '/api/v1/scheduler', '/api/v1'] as const;
+const REDIRECTED_ROUTES = [
+  '/state', '/state.json', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/weights', '/quota', '/teardown',
+  // Mesos' reserve, unreserve, createVolumes and destroyVolumes redirect too (a standby answered 404 for them).
+  '/reserve', '/unreserve', '/create-volumes', '/destroy-volumes', '/api/v1/scheduler', '/api/v1',
+  // And the maintenance endpoints (the leader answers that it does not implement them).
+  '/maintenance/schedule', '/maintenance/status', '/machine/down', '/machine/up',
+] as const;
 
 /** Who a standby is: its pid text, what it advertises, and how it answers `/master/flags` (its own flags, as Mesos' standby). */
 export interface StandbyIdentity {

@@ -183,7 +183,7 @@ export function spawnMasterInfoActors(host: ActorHost, flags: MasterFlags, acces
 /** Who may read a master's flags (`/flags`, and a standby's `/master/flags`): its HTTP authentication and `view_flags` ACLs. */
 export function masterFlagsAccess(flags: MasterFlags): FlagsAccess {
   const authorizer = flags.acls === undefined ? undefined : new Authorizer(flags.acls);
-  return { authentication: httpAuthenticationOf(flags), denial: (principal) => authorizer?.denial('view_flags', principal) };
+  return { authentication: httpAuthenticationOf(flags), denial: (principal) => authorizer?.denial('view_flags', principal), getOnly: authorizer !== undefined };
 }
 
 /**

@@ -16,7 +16,7 @@ import { RealClock, VirtualClock, type Clock } from './clock';
 import { clientOf, isOwnHost, unmappedIp, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
-import { acceptsGzip, findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, parseRequestTarget, readBody, routeOptionsOf, splitActorPath, withJsonp, withNosniff, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
+import { acceptsGzip, findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, parseRequestTarget, readBody, routeOptionsOf, splitActorPath, jsonpRefusal, withJsonp, withNosniff, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
 import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
 import { newIdFrom, newUuidFrom, Prng, randomSeed } from './prng';
@@ -1363,6 +1363,12 @@ export class ActorHost {
       if (vacant !== undefined) return vacant;
       this.logger.debug({ url: truncated(url) }, 'HTTP 404');
       return httpError(404, `no route '${urlPath}' on ${this.address}`);
+    }
+    // Before the handler (and the body): a request refused for its callback changes nothing.
+    const badCallback = jsonpRefusal(target.query.jsonp);
+    if (badCallback !== undefined) {
+      await discardBody(request);
+      return badCallback;
     }
     const servedBy = actor;
     // The actor ends while the request waits for its turn (its id being handed to another): the vacancy's answer, not a 500.

@@ -534,14 +534,24 @@ const JSONP_CALLBACK = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 export const MAX_JSONP_CALLBACK_CHARS = 128;
 
 /**
+ * The 400 for a `?jsonp=` callback that is not a plain identifier path, or undefined for a good
+ * one (or none). Checked before a route's handler runs: a request refused for its callback must
+ * not have changed anything first (a teardown with a bad callback tore the framework down, then
+ * answered 400).
+ */
+export function jsonpRefusal(callback: string | undefined): HttpResponse | undefined {
+  if (callback === undefined || (callback.length <= MAX_JSONP_CALLBACK_CHARS && JSONP_CALLBACK.test(callback))) return undefined;
+  return { status: 400, body: `invalid 'jsonp' callback: expected a JavaScript identifier such as 'handle' or 'app.handle' of at most ${MAX_JSONP_CALLBACK_CHARS} characters` };
+}
+
+/**
  * `response` wrapped for `?jsonp=<callback>` as Mesos does (`callback(<json>);`, served as
  * JavaScript); JSON bodies only. A callback that is not a plain identifier path gets 400.
  */
 export function withJsonp(response: HttpResponse, callback: string | undefined): HttpResponse {
   if (callback === undefined) return response;
-  if (callback.length > MAX_JSONP_CALLBACK_CHARS || !JSONP_CALLBACK.test(callback)) {
-    return { status: 400, body: `invalid 'jsonp' callback: expected a JavaScript identifier such as 'handle' or 'app.handle' of at most ${MAX_JSONP_CALLBACK_CHARS} characters` };
-  }
+  const refused = jsonpRefusal(callback);
+  if (refused !== undefined) return refused;
   const body = response.body;
   if (body instanceof TextParts) return { ...response, body: new TextParts([`${callback}(`, ...body.parts, ');'], 'text/javascript') };
   if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body) || body instanceof BinaryParts) return response;
