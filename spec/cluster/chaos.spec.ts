@@ -145,6 +145,16 @@ const DEFAULT_QUOTA_STEPS = 120;
 /** The seeds of the runs with quotas, in turn without and with several masters (both fail with a master that does not take the registry's quotas back: a mutation, 2026-12-07). */
 const DEFAULT_QUOTA_SEEDS: readonly number[] = [3, 101];
 /**
+ * Runs where actor frameworks add a spare role to theirs and take it away again
+ * (`ChaosOptions.updateFramework`, `--update-framework`): the first alone, the second with
+ * `HA_MASTERS` masters, recovering agents, volumes, task groups and quotas.
+ */
+const DEFAULT_UPDATE_FRAMEWORK_RUNS = 2;
+/** Steps per run with role updates. */
+const DEFAULT_UPDATE_FRAMEWORK_STEPS = 120;
+/** Their seeds, in turn alone and with the rest (both fail with a master that keeps offers of a role taken away: a mutation, 2026-12-07). */
+const DEFAULT_UPDATE_FRAMEWORK_SEEDS: readonly number[] = [3, 101];
+/**
  * Runs with every option at once (`--masters 3 --agent-recovery --credentials --http-frameworks
  * --fetch --volumes --task-groups`), 120 steps: seeds a sweep of 9,001-9,060 found failing, which
  * no run of one or two options reached. 9,018: a framework that took a torn-down one's place while
@@ -197,6 +207,8 @@ const httpTaskGroupSteps = integerFromEnvironment('CHAOS_HTTP_TASK_GROUP_STEPS',
 const httpTaskGroupSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_HTTP_TASK_GROUP_RUNS', DEFAULT_HTTP_TASK_GROUP_RUNS) }, (_, index) => DEFAULT_HTTP_TASK_GROUP_BASE_SEED + index);
 const quotaSteps = integerFromEnvironment('CHAOS_QUOTA_STEPS', DEFAULT_QUOTA_STEPS);
 const quotaSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_QUOTA_RUNS', DEFAULT_QUOTA_RUNS) }, (_, index) => (DEFAULT_QUOTA_SEEDS[index % DEFAULT_QUOTA_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_QUOTA_SEEDS.length));
+const updateFrameworkSteps = integerFromEnvironment('CHAOS_UPDATE_FRAMEWORK_STEPS', DEFAULT_UPDATE_FRAMEWORK_STEPS);
+const updateFrameworkSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_UPDATE_FRAMEWORK_RUNS', DEFAULT_UPDATE_FRAMEWORK_RUNS) }, (_, index) => (DEFAULT_UPDATE_FRAMEWORK_SEEDS[index % DEFAULT_UPDATE_FRAMEWORK_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_UPDATE_FRAMEWORK_SEEDS.length));
 const everyOptionSteps = integerFromEnvironment('CHAOS_EVERY_OPTION_STEPS', DEFAULT_EVERY_OPTION_STEPS);
 const everyOptionSeeds = replayed !== undefined ? [] : DEFAULT_EVERY_OPTION_SEEDS.slice(0, integerFromEnvironment('CHAOS_EVERY_OPTION_RUNS', DEFAULT_EVERY_OPTION_SEEDS.length));
 const jobs = Math.max(1, integerFromEnvironment('CHAOS_JOBS', availableParallelism()));
@@ -244,6 +256,12 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
   })),
   ...quotaSeeds.map((seed, index) => ({
     seed, settings: { steps: quotaSteps, hashTrace: false, quota: true, ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}) },
+  })),
+  ...updateFrameworkSeeds.map((seed, index) => ({
+    seed, settings: {
+      steps: updateFrameworkSteps, hashTrace: false, updateFramework: true,
+      ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true, volumes: true, taskGroups: true, quota: true } : {}),
+    },
   })),
   ...everyOptionSeeds.map((seed) => ({
     seed, settings: {
@@ -798,8 +816,14 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     }
     if (quotaSeeds.length > 0) {
       describe(`${quotaSeeds.length} run(s) of ${quotaSteps} random steps where an operator sets roles' quotas and weights (the second with ${HA_MASTERS} masters and recovering agents): what a 200 answered holds at the leading master`, () => {
-        const before = schedule.length - everyOptionSeeds.length - quotaSeeds.length;
+        const before = schedule.length - everyOptionSeeds.length - updateFrameworkSeeds.length - quotaSeeds.length;
         quotaSeeds.forEach((_seed, index) => seededTest(before + index));
+      });
+    }
+    if (updateFrameworkSeeds.length > 0) {
+      describe(`${updateFrameworkSeeds.length} run(s) of ${updateFrameworkSteps} random steps where frameworks add a role and take it away (UPDATE_FRAMEWORK; the second with ${HA_MASTERS} masters, recovering agents, volumes, task groups and quotas)`, () => {
+        const before = schedule.length - everyOptionSeeds.length - updateFrameworkSeeds.length;
+        updateFrameworkSeeds.forEach((_seed, index) => seededTest(before + index));
       });
     }
     if (everyOptionSeeds.length > 0) {
