@@ -6,10 +6,13 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ActorHost } from '../../../lib/process';
+import { dispatch } from '../../../lib/actor';
+import type { ActorHost, HttpRequest, HttpResponse } from '../../../lib/process';
 import { FilesActor } from '../../../actors/agent/files';
 import { defaultAgentFlags, startAgent, type AgentHandle } from '../../../actors/agent';
 import { netHost, quietLogger } from '../../support/runtime';
+import { AgentMachine, EXECUTOR_MESSAGES, TimedProbe } from './harness';
+import { Resources } from '../../../lib/resources';
 
 describe('files actor, hostile review: the fetcher cache is not served', () => {
   let host: ActorHost;
@@ -78,5 +81,83 @@ describe('files actor, hostile review: the fetcher cache is not served', () => {
     } finally {
       await agent.stop();
     }
+  });
+});
+
+describe("the agent's v1 operator API, hostile review", function () {
+  this.timeout(30_000);
+
+  describe('on a running agent', () => {
+    let host: ActorHost;
+    let agent: AgentHandle;
+    let workDir: string;
+
+    before(async () => {
+      workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'v1-hostile-'));
+      host = await netHost({ logger: quietLogger });
+      agent = await startAgent({ flags: defaultAgentFlags({ switchUser: false, master: '127.0.0.1:1', workDir, resources: 'cpus:1;mem:512;disk:512', isolation: 'posix/cpu' }), host });
+    });
+
+    after(async () => {
+      await agent.stop();
+      await host.stop();
+      fs.rmSync(workDir, { recursive: true, force: true });
+    });
+
+    it("LIST_FILES gives each file's mtime in whole seconds, as Mesos' FileInfo (createFileInfo: st_mtime), not with the sub-second part", async () => {
+      const sandbox = path.join(workDir, 'sandbox');
+      fs.mkdirSync(sandbox, { recursive: true });
+      fs.writeFileSync(path.join(sandbox, 'stdout'), 'hello\n');
+      fs.utimesSync(path.join(sandbox, 'stdout'), 1_700_000_000.75, 1_700_000_000.75);
+      const response = await fetch(`http://${host.address}/slave(1)/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'LIST_FILES', list_files: { path: sandbox } }) });
+      expect(response.status).to.equal(200);
+      const infos = (await response.json() as { list_files: { file_infos: Array<{ path: string; mtime: { nanoseconds: number } }> } }).list_files.file_infos;
+      expect(infos.map((info) => [info.path, info.mtime.nanoseconds])).to.deep.equal([[path.join(sandbox, 'stdout'), 1_700_000_000 * 1e9]]);
+    });
+
+    it("answers a call of type UNKNOWN 501 Not Implemented, as Mesos' agent (Http::_api), not 400", async () => {
+      const response = await fetch(`http://${host.address}/slave(1)/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'UNKNOWN' }) });
+      expect([response.status, await response.text()]).to.deep.equal([501, "call type 'UNKNOWN' is not implemented"]);
+    });
+  });
+
+  describe('on a restarted agent that is still recovering', () => {
+    const AGENT_ID = 'A1';
+    const FRAMEWORK = { id: 'F1', name: 'fw', user: 'u', checkpoint: true };
+    let machine: AgentMachine;
+
+    afterEach(() => machine.host.stop());
+
+    async function callApi(body: unknown): Promise<HttpResponse> {
+      return dispatch((machine.agent as AgentHandle).agent, async (agent) => {
+        const route = agent.runtime.routes.get('/api/v1');
+        if (route === undefined) throw new Error('no /api/v1 route');
+        const request: HttpRequest = { method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
+        return route.call(agent, request);
+      });
+    }
+
+    it("answers every call 503 'Agent has not finished recovery' until its executors are back, as Mesos' agent (Http::api), as its /state does; 200 after", async () => {
+      machine = new AgentMachine('/agent', 'cpus:4;mem:4096');
+      await machine.registeredAs(AGENT_ID);
+      const task = { name: 't1', taskId: 't1', agentId: AGENT_ID, resources: Resources.parse('cpus:1;mem:128').toJSON(), command: { value: 'sleep 600' } };
+      machine.fromMaster('RunTask', { framework: FRAMEWORK, frameworkId: FRAMEWORK.id, task });
+      await machine.clock.settle();
+      const executor = new TimedProbe('executor-t1', EXECUTOR_MESSAGES);
+      machine.host.spawn(executor);
+      executor.post(machine.agent?.pid as never, 'RegisterExecutor', { frameworkId: FRAMEWORK.id, executorId: 't1', ...machine.launcher.tokenOf(FRAMEWORK.id, 't1') });
+      await machine.clock.settle();
+      expect(executor.count('RunTaskOnExecutor')).to.equal(1);
+      await machine.kill();
+      await machine.start();
+      expect(executor.count('ReconnectExecutor'), 'the restarted agent waits for its executor').to.equal(1);
+      for (const type of ['GET_STATE', 'GET_TASKS', 'GET_HEALTH']) {
+        const answer = await callApi({ type });
+        expect([answer.status, answer.body], type).to.deep.equal([503, 'Agent has not finished recovery']);
+      }
+      executor.post(machine.agent?.pid as never, 'ReregisterExecutor', { frameworkId: FRAMEWORK.id, executorId: 't1', tasks: [task], updates: [] });
+      await machine.clock.settle();
+      expect((await callApi({ type: 'GET_STATE' })).status, 'recovered').to.equal(200);
+    });
   });
 });
