@@ -2789,6 +2789,10 @@ class AgentOperatorReader implements AgentOperatorPort {
   metrics(): Promise<Record<string, number>> {
     return this.agent.metricsWithSystem();
   }
+
+  recovering(): boolean {
+    return this.agent['phase'] === 'RECOVERING';
+  }
 }
 
 /** How the agent's status update manager forwards updates and times retries (methods on the prototype). */

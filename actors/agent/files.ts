@@ -19,7 +19,8 @@
  * *opened* file really is (`/proc/self/fd/N`; without /proc, its device and inode against a
  * symlink-free walk from the root), and the answer is served from that same handle, so a task
  * that swaps a directory of its sandbox for a symlink between a path check and the open gains
- * nothing. The agent's checkpoints (`meta/`) and persistent volumes (`volumes/`) are refused the same way (403). Listings describe entries with `lstat` (symlinks are not followed). Missing files
+ * nothing. The agent's checkpoints (`meta/`), persistent volumes (`volumes/`) and fetcher cache
+ * (`fetch/`, or `--fetcher_cache_dir` where that lies in the work dir) are refused the same way (403). Listings describe entries with `lstat` (symlinks are not followed). Missing files
  * give 404, saying so explicitly when the agent's garbage collector removed the sandbox
  * (`--gc_delay`, or sooner under disk pressure); bad parameters and reading a directory give
  * 400. Errors are JSON `{error}`.
@@ -37,6 +38,7 @@ import { siftDown, siftUp } from '../../lib/binary-heap';
 import { GROUP_NAMES, USER_NAMES } from '../../lib/os-names';
 import { executorDirectory, executorRunDirectoryIn, LATEST_RUN_LINK, metaDirectory, pathComponentError, VOLUMES_DIRECTORY } from './paths';
 import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
+import { fetcherCacheDirOf } from './flags';
 
 /** The checkpoints' directory, relative to the work dir (see paths.ts). */
 const META_DIRECTORY = path.relative('/', metaDirectory('/'));
@@ -108,15 +110,19 @@ const OPEN_ACCESS: FilesAccess = { authentication: { credentials: undefined, rea
 export class FilesActor extends Actor {
   /** The directory everything served must lie in (the agent's work dir). */
   private readonly root: string;
+  /** The fetcher cache's directory, as given (it lies in the work dir by default). */
+  private readonly fetcherCacheDir: string;
 
   /**
    * @param access who may read what (default: anyone, anything under `root`)
    * @param garbageCollectedAt asked about a missing path, to answer "garbage-collected" rather than "does not exist"
    * @param agentId the agent's id now (undefined before it registered): Mesos' virtual sandbox paths lead into its directory
+   * @param fetcherCacheDir the fetcher cache's directory (`--fetcher_cache_dir`; default `<root>/fetch`), never served
    */
-  constructor(root: string, private readonly access: FilesAccess = OPEN_ACCESS, private readonly garbageCollectedAt?: GarbageCollectedAt, private readonly agentId?: () => Promise<string | undefined>) {
+  constructor(root: string, private readonly access: FilesAccess = OPEN_ACCESS, private readonly garbageCollectedAt?: GarbageCollectedAt, private readonly agentId?: () => Promise<string | undefined>, fetcherCacheDir?: string) {
     super(FILES_ACTOR_ID);
     this.root = path.resolve(root);
+    this.fetcherCacheDir = path.resolve(fetcherCacheDir ?? fetcherCacheDirOf({ workDir: this.root }));
     // The master's web UI reads these from its own origin (as data: CORS, not JSONP).
     this.route('/browse', async (request) => withCors(await this.guard(request, (caller) => this.browse(request, caller))));
     this.route('/read', async (request) => withCors(await this.guard(request, (caller) => this.read(request, caller))));
@@ -248,6 +254,8 @@ export class FilesActor extends Actor {
     if (!isInside(root, real)) throw new FilesError(403, `'${requested}' resolves outside the work dir`);
     if (isCheckpoint(root, real)) throw new FilesError(403, `'${requested}' is in the agent's checkpoints, which are not served`);
     if (isVolume(root, real)) throw new FilesError(403, `'${requested}' is in the agent's persistent volumes, which are not served (a sandbox shows one through a link out of it)`);
+    const caches = await this.fetcherCacheDirs(root);
+    if (isInAny(caches, real)) throw new FilesError(403, `'${requested}' is in the agent's fetcher cache (--fetcher_cache_dir), which is not served: it holds every user's cached downloads, which no sandbox's access_sandboxes check guards`);
     const owner = sandboxOwnerOf(root, real);
     const denial = await this.access.denial(caller.principal, owner?.frameworkId, owner?.executorId);
     if (denial !== undefined) throw new FilesError(403, `Forbidden: ${denial}`);
@@ -262,13 +270,24 @@ export class FilesActor extends Actor {
     const handle = await open(real, OPEN_FLAGS | fsConstants.O_NOFOLLOW);
     try {
       const stats = await handle.stat();
-      const access = await confine(root, handle, real, stats);
+      const access = await confine(root, handle, real, stats, caches);
       if (access === undefined) throw new FilesError(403, `'${requested}' changed while it was opened: it now resolves outside the work dir or to another framework's sandbox`);
       return { handle, stats, access };
     } catch (error) {
       await handle.close();
       throw error;
     }
+  }
+
+  /**
+   * The fetcher cache's directory as a path under the real `root` (its name there, and where it
+   * really is when it exists): the places no path served may lie in.
+   */
+  private async fetcherCacheDirs(root: string): Promise<string[]> {
+    const named = path.resolve(root, path.relative(this.root, this.fetcherCacheDir));
+    const real = await realpath(this.fetcherCacheDir).catch(() => undefined);
+    // A cache dir that holds the work dir itself (a strange --fetcher_cache_dir) hides nothing in it: the cache keeps nothing in a directory it did not make.
+    return (real === undefined || real === named ? [named] : [named, real]).filter((directory) => !isInside(directory, root));
   }
 
   /**
@@ -353,12 +372,12 @@ interface OpenedInside {
  * agent's rights, past the access_sandboxes check made for the first (a security review read
  * another team's mode-600 file 21 times in 400 tries).
  */
-async function confine(root: string, handle: FileHandle, candidate: string, stats: Stats): Promise<string | undefined> {
+async function confine(root: string, handle: FileHandle, candidate: string, stats: Stats, unserved: readonly string[]): Promise<string | undefined> {
   const link = `/proc/self/fd/${handle.fd}`;
   const location = await readlink(link).catch(() => undefined);
   if (location !== undefined) {
     const sameSandboxes = sameOwner(sandboxOwnerOf(root, location), sandboxOwnerOf(root, candidate));
-    return isInside(root, location) && !isCheckpoint(root, location) && !isVolume(root, location) && sameSandboxes ? link : undefined;
+    return isInside(root, location) && !isCheckpoint(root, location) && !isVolume(root, location) && !isInAny(unserved, location) && sameSandboxes ? link : undefined;
   }
   let current = root;
   for (const part of path.relative(root, candidate).split(path.sep)) {
@@ -366,7 +385,7 @@ async function confine(root: string, handle: FileHandle, candidate: string, stat
     current = path.join(current, part);
     if ((await lstat(current)).isSymbolicLink()) return undefined;
   }
-  if (isCheckpoint(root, candidate) || isVolume(root, candidate)) return undefined;
+  if (isCheckpoint(root, candidate) || isVolume(root, candidate) || isInAny(unserved, candidate)) return undefined;
   const found = await lstat(candidate);
   return found.dev === stats.dev && found.ino === stats.ino ? candidate : undefined;
 }
@@ -414,6 +433,11 @@ async function firstNames(directory: string, limit: number): Promise<string[]> {
     }
   }
   return kept.sort();
+}
+
+/** Whether `candidate` lies in (or is) one of `directories`. */
+function isInAny(directories: readonly string[], candidate: string): boolean {
+  return directories.some((directory) => isInside(directory, candidate));
 }
 
 function isInside(root: string, candidate: string): boolean {

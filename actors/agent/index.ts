@@ -360,7 +360,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   // `/slave(N)/api/v1/executor` (`serveExecutorApi`): a route of the agent's, so none comes once it ended.
   agent.serveExecutorApi(topLevel ? started.spawnExecutorApi() : started);
   const garbageCollectedAt = (relative: string): Promise<number | undefined> => dispatch(agent, (actor) => actor.garbageCollectedAt(relative));
-  const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http), garbageCollectedAt, () => dispatch(agent, (actor) => actor.currentAgentId())) : undefined;
+  const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http), garbageCollectedAt, () => dispatch(agent, (actor) => actor.currentAgentId()), fetcherCacheDirOf(flags)) : undefined;
   if (files !== undefined) {
     host.spawn(files);
     const reader: AgentFilesReader = {

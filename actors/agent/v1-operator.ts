@@ -8,7 +8,8 @@
  * together, as the ACLs' `view_*` let the caller see them), GET_AGENT, GET_CONTAINERS (each container's `resource_statistics`, as
  * `/slave(1)/containers`), and LIST_FILES and READ_FILE (the sandboxes, as `/files/browse` and
  * `/files/read` serve them, with the same checks: `access_sandboxes`, Mesos' virtual paths). Calls Mesos' agent defines that this one does not serve are 501,
- * naming the type; unknown ones 400. Credentials with `--authenticate_http_readwrite` (Mesos'
+ * naming the type, and one of type UNKNOWN 501 (as Mesos); unknown ones 400. While a restarted
+ * agent recovers, every call is 503 (as Mesos' agent). Credentials with `--authenticate_http_readwrite` (Mesos'
  * realm for the endpoint) or `--authenticate_http_readonly` (`agentOperatorApiAccess`); the ACLs'
  * `view_flags` for GET_FLAGS, `view_containers` for each container, `view_frameworks`,
  * `view_tasks` and `view_executors` for GET_STATE and its parts, `access_sandboxes` for
@@ -79,7 +80,12 @@ export interface AgentOperatorPort {
   v1AgentInfo(): Record<string, unknown>;
   /** Its metrics now, `system/*` included where its host serves them (GET_METRICS). */
   metrics(): Promise<Record<string, number>>;
+  /** Whether it is a restarted agent still taking its executors back (its books are not whole yet): every call is then 503, as Mesos' agent answers. */
+  recovering(): boolean;
 }
+
+/** The answer to every call while the agent recovers (Mesos' agent's words). */
+export const AGENT_RECOVERING = 'Agent has not finished recovery';
 
 /**
  * The realm the agent's `/api/v1` authenticates in: Mesos' agent serves the whole endpoint in its
@@ -103,6 +109,8 @@ export async function serveAgentOperatorCall(port: AgentOperatorPort, request: H
   // Credentials first, before the call is parsed (as Mesos authenticates before it reads the body).
   const caller = port.authentication === undefined ? { principal: undefined } : authenticateRequest(request, agentOperatorApiAccess(port.authentication), port.authentication);
   if (isResponse(caller)) return caller;
+  // As Mesos' agent (`Http::api`): no call is answered from the half-recovered books of a restarted agent.
+  if (port.recovering()) return { status: 503, body: AGENT_RECOVERING };
   const response = await answerCall(port, request, caller);
   return encoding === 'protobuf' ? inProtobuf(response) : response;
 }
@@ -125,6 +133,8 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
   if (!checked.ok) return badRequest(`Failed to validate agent::Call: ${checked.error}`);
   const { type, list_files: listFiles, read_file: readFile } = checked.value;
   const served = AGENT_OPERATOR_CALL_TYPES.join(', ');
+  // Mesos' agent validates a call of type UNKNOWN, then answers 501 Not Implemented (`Http::_api`).
+  if (type === 'UNKNOWN') return { status: 501, body: "call type 'UNKNOWN' is not implemented" };
   if (UNSERVED_AGENT_CALL_TYPES.has(type)) return { status: 501, body: `call type '${type}' is not served by this agent (served: ${served})` };
   if (!(AGENT_OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return badRequest(`Failed to validate agent::Call: type: unknown call type '${type}' (served: ${served})`);
   const viewer = port.authorizer === undefined ? undefined : aclViewer(port.authorizer, caller.principal);
@@ -186,9 +196,9 @@ async function filesAnswer(port: AgentOperatorPort, path: string, answer: (files
   }
 }
 
-/** Mesos' v1 `FileInfo`: the mode as its bits, the mtime in nanoseconds. */
+/** Mesos' v1 `FileInfo`: the mode as its bits, the mtime in nanoseconds of whole seconds (Mesos' `createFileInfo` takes `st_mtime`, as `/files/browse` does). */
 function v1FileInfo({ info, modeBits, mtimeMs }: ListedFile): Record<string, unknown> {
-  return { path: info.path, nlink: info.nlink, size: info.size, mtime: { nanoseconds: Math.round(mtimeMs * 1e6) }, mode: modeBits, uid: info.uid, gid: info.gid };
+  return { path: info.path, nlink: info.nlink, size: info.size, mtime: { nanoseconds: Math.floor(mtimeMs / 1000) * 1e9 }, mode: modeBits, uid: info.uid, gid: info.gid };
 }
 
 /** A `GetContainers.Container`. */
