@@ -439,7 +439,8 @@ export class Agent extends Actor {
     this.route('/state', this.stateRoute);
     this.route('/health', this.healthRoute);
     // Mesos' `/slave(1)/monitor/statistics` (and its old `.json` name) and `/slave(1)/containers`:
-    // each live container's usage, as read-only as `/state`; the ACLs' `view_containers` filters them (Mesos' VIEW_CONTAINER).
+    // each live container's usage, as read-only as `/state`; the ACLs' `view_containers` filters them (Mesos' VIEW_CONTAINER:
+    // Mesos filters `/containers` so; its `/monitor/statistics` lists every executor to whoever get_endpoints lets in, ours does not).
     this.route('/monitor/statistics', this.statisticsRoute);
     this.route('/monitor/statistics.json', this.statisticsRoute);
     this.route('/containers', this.containersRoute);
