@@ -13,7 +13,7 @@ import { aclViewer, type StateViewer } from '../../lib/state-json';
 import { sameSecret, type Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
-import { authenticateRequest, isResponse, ok, withCors, withRouteOptions, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, httpError, isResponse, ok, withCors, withRouteOptions, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { executorCallWithoutToken, MAX_EXECUTOR_CALL_BYTES, type ExecutorApi } from './v1-executor';
 import {
   AgentRegistered, AgentReregistered, CheckpointResources, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
@@ -439,7 +439,8 @@ export class Agent extends Actor {
     this.route('/state', this.stateRoute);
     this.route('/health', this.healthRoute);
     // Mesos' `/slave(1)/monitor/statistics` (and its old `.json` name) and `/slave(1)/containers`:
-    // each live container's usage, as read-only as `/state`; the ACLs' `view_containers` filters them (Mesos' VIEW_CONTAINER).
+    // each live container's usage, as read-only as `/state`; the ACLs' `view_containers` filters them (Mesos' VIEW_CONTAINER:
+    // Mesos filters `/containers` so; its `/monitor/statistics` lists every executor to whoever get_endpoints lets in, ours does not).
     this.route('/monitor/statistics', this.statisticsRoute);
     this.route('/monitor/statistics.json', this.statisticsRoute);
     this.route('/containers', this.containersRoute);
@@ -470,19 +471,34 @@ export class Agent extends Actor {
   }
 
   private containersRoute(request: HttpRequest): Promise<HttpResponse> {
-    return this.usageResponse(request, '/containers', containerEntry);
+    return this.usageResponse(request, '/containers', containerEntry, containersSelected);
   }
 
-  /** Each live container's usage as `render` puts it, for a caller `/state` would answer; `endpoint` is how the ACLs' `get_endpoints` names the route. */
-  private async usageResponse(request: HttpRequest, endpoint: string, render: (container: MonitoredContainer, statistics: ResourceStatisticsJson) => unknown): Promise<HttpResponse> {
+  /**
+   * Each live container's usage as `render` puts it, for a caller `/state` would answer; `endpoint` is how the ACLs'
+   * `get_endpoints` names the route. `select`, once the caller is let in, reads the request's filters: the containers
+   * they select, or the 400 for filters that do not go together.
+   */
+  private async usageResponse(request: HttpRequest, endpoint: string, render: (container: MonitoredContainer, statistics: ResourceStatisticsJson) => unknown, select?: (query: HttpRequest['query']) => HttpResponse | ((container: MonitoredContainer) => boolean)): Promise<HttpResponse> {
     const caller = this.options.httpAuthentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', this.options.httpAuthentication);
     if (isResponse(caller)) return withCors(caller);
-    // The ACLs' `get_endpoints` names these two (Mesos' AUTHORIZABLE_ENDPOINTS), as `/monitor/statistics` and `/containers`.
     const authorizer = this.authorizer;
+    // As Mesos' agent with an authorizer (without one, any method is served).
+    if (authorizer !== undefined && request.method !== 'GET') return withCors({ ...httpError(405, `Expecting 'GET', received '${request.method}'`), headers: { allow: 'GET' } });
+    // The ACLs' `get_endpoints` names these two (Mesos' AUTHORIZABLE_ENDPOINTS), as `/monitor/statistics` and `/containers`.
     if (authorizer !== undefined && !authorizer.authorized('get_endpoints', caller.principal, endpoint)) return withCors({ status: 403, body: `Forbidden: the ACLs' get_endpoints do not let ${caller.principal ?? 'an anonymous caller'} GET ${endpoint}` });
-    const visible = (container: MonitoredContainer): boolean => authorizer === undefined || authorizer.authorized('view_containers', caller.principal, this.executorUser(container.frameworkId, container.executorId));
+    const selected = select?.(request.query);
+    if (selected !== undefined && typeof selected !== 'function') return withCors(selected);
+    // Who may see which container is decided on the books of now, before the measure (as Mesos): a framework gone
+    // meanwhile is not decided for an unknown user.
+    const shown = new Set<string>();
+    for (const container of this.monitoredContainers()) {
+      if (selected !== undefined && !selected(container)) continue;
+      if (authorizer !== undefined && !authorizer.authorized('view_containers', caller.principal, this.executorUser(container.frameworkId, container.executorId))) continue;
+      shown.add(container.containerId);
+    }
     const usages = await this.containersUsage();
-    return withCors(ok(usages.filter(({ container }) => visible(container)).map(({ container, statistics }) => render(container, statistics))));
+    return withCors(ok(usages.filter(({ container }) => shown.has(container.containerId)).map(({ container, statistics }) => render(container, statistics))));
   }
 
   private flagsRoute(request: HttpRequest): Promise<HttpResponse> | HttpResponse {
@@ -490,6 +506,7 @@ export class Agent extends Actor {
     return flagsResponse(request, {
       ...(options.httpAuthentication !== undefined ? { authentication: options.httpAuthentication } : {}),
       denial: (principal) => this.authorizer?.denial('view_flags', principal),
+      getOnly: this.authorizer !== undefined,
     }, () => renderAgentFlags(options.flags));
   }
 
@@ -2729,6 +2746,19 @@ export class Agent extends Actor {
 }
 
 export { masterPid } from './flags';
+
+/**
+ * `/containers`' filters (Mesos' `container_id` alone, `framework_id` alone, or `executor_id` with `framework_id`):
+ * which containers they select, or the 400 for a mix Mesos refuses.
+ */
+function containersSelected(query: HttpRequest['query']): HttpResponse | ((container: MonitoredContainer) => boolean) {
+  const { container_id: containerId, framework_id: frameworkId, executor_id: executorId } = query;
+  if ((containerId !== undefined && (frameworkId !== undefined || executorId !== undefined)) || (executorId !== undefined && frameworkId === undefined)) {
+    return httpError(400, '/containers takes container_id only, framework_id only, or executor_id and framework_id only');
+  }
+  return (container) => (containerId === undefined || container.containerId === containerId)
+    && (frameworkId === undefined || container.frameworkId === frameworkId) && (executorId === undefined || container.executorId === executorId);
+}
 
 
 /**

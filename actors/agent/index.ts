@@ -282,6 +282,8 @@ export function agentFlagsAccess(http: StartAgentOptions['http']): FlagsAccess {
   return {
     authentication: http.authentication,
     denial: (principal) => authorizer?.denial('view_flags', principal),
+    // As Mesos' agent with an authorizer: 405 to a method other than GET.
+    getOnly: authorizer !== undefined,
   };
 }
 
