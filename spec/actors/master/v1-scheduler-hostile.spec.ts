@@ -5,7 +5,7 @@
  * host under a virtual clock.
  */
 import { expect } from 'chai';
-import { cleanUp, startListeningHarness, type Harness } from './harness';
+import { cleanUp, registerFramework, startListeningHarness, type Harness } from './harness';
 import { v1Call, V1Subscription, type V1Event } from '../../support/v1-client';
 
 describe('actors/master/v1-scheduler: a hostile review against Mesos', () => {
@@ -58,5 +58,22 @@ describe('actors/master/v1-scheduler: a hostile review against Mesos', () => {
     // A non-empty id in one place still must be the other's too.
     const differ = await v1Call(harness.host.address, { type: 'SUBSCRIBE', framework_id: { value: '' }, subscribe: { framework_info: { user: 'u', name: 'x', id: { value: ids[0] } } } }, undefined);
     expect([differ.status, differ.text]).to.deep.equal([400, "Failed to validate scheduler::Call: 'framework_id' differs from 'subscribe.framework_info.id'"]);
+  });
+
+  // Mesos' `Master::Http::scheduler`: a call for a framework that is connected, but through the scheduler driver (a pid,
+  // not a stream), is 403 'Framework is not connected via HTTP'; this said 'Framework is not subscribed', which is Mesos'
+  // answer for a framework that is not connected at all.
+  it("a call for a framework connected through the actor API (no stream) is 403 'Framework is not connected via HTTP'; once it is disconnected, 'Framework is not subscribed'", async () => {
+    const actor = await registerFramework(harness, { failoverTimeout: 60 });
+    const revive = { type: 'REVIVE', framework_id: { value: actor.frameworkId } };
+    // Checked before the stream id, as Mesos does: with none, and with one.
+    for (const streamId of [undefined, 'some-stream']) {
+      const answer = await v1Call(harness.host.address, revive, streamId);
+      expect([answer.status, answer.text]).to.deep.equal([403, 'Framework is not connected via HTTP']);
+    }
+    harness.host.terminate(actor.probe);
+    await harness.clock.settle();
+    const disconnected = await v1Call(harness.host.address, revive, 'some-stream');
+    expect([disconnected.status, disconnected.text]).to.deep.equal([403, 'Framework is not subscribed']);
   });
 });
