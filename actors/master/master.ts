@@ -386,10 +386,14 @@ export class Master extends Actor {
     }
   }
 
-  /** Framework `frameworkId` as the v1 API asks of it, if registered here (connected or waiting for its failover): its principal. */
-  knownFramework(frameworkId: string): { readonly principal: string | undefined } | undefined {
+  /**
+   * Framework `frameworkId` as the v1 API asks of it, if registered here (connected or waiting for
+   * its failover): its principal, and whether it is connected through the actor API (a scheduler
+   * driver's pid, not a v1 stream).
+   */
+  knownFramework(frameworkId: string): { readonly principal: string | undefined; readonly connectedAsActor: boolean } | undefined {
     const framework = this.state.frameworks.get(frameworkId);
-    return framework === undefined ? undefined : { principal: framework.info.principal };
+    return framework === undefined ? undefined : { principal: framework.info.principal, connectedAsActor: framework.connected && !isHttpFramework(framework) };
   }
 
   /** Serves `/master/api/v1/scheduler` (Mesos serves the API there too) with the API actor's `handler`. */

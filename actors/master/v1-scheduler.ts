@@ -108,8 +108,12 @@ export interface SchedulerApiOptions {
   readonly maxSubscriptionsPerPrincipal?: number;
   /** Serves the v1 operator API, `/api/v1` (route `/v1`: actors/master/v1-operator.ts); none: 404. */
   readonly operator?: (request: HttpRequest) => Promise<HttpResponse>;
-  /** Framework `frameworkId` if the master knows it, with its principal (a call for one no stream here serves is then 403, not 400; 400 from another principal). */
-  readonly frameworkKnown?: (frameworkId: string) => Promise<{ readonly principal: string | undefined } | undefined>;
+  /**
+   * Framework `frameworkId` if the master knows it, with its principal (a call for one no stream
+   * here serves is then 403, not 400; 400 from another principal), and whether it is connected
+   * through the actor API (then 403 `Framework is not connected via HTTP`, as Mesos).
+   */
+  readonly frameworkKnown?: (frameworkId: string) => Promise<{ readonly principal: string | undefined; readonly connectedAsActor?: boolean } | undefined>;
   /**
    * Tells the master's per-framework metrics of what only the API sees: a HEARTBEAT event sent
    * (Mesos' heartbeater counts each), and a REQUEST call (answered here: it never reaches the
@@ -184,13 +188,15 @@ export class SchedulerApi extends Actor {
   /**
    * The answer to a call for a framework no open stream here serves, as Mesos answers: 400
    * `Framework cannot be found` when the master does not know it; 400 naming both principals
-   * when the caller proved another principal than the framework's; else 403 `Framework is not
-   * subscribed` (its stream closed, or it is an actor framework).
+   * when the caller proved another principal than the framework's; 403 `Framework is not
+   * connected via HTTP` for one connected through the actor API (a scheduler driver); else 403
+   * `Framework is not subscribed` (its stream closed: it waits for its failover).
    */
   private async notSubscribed(frameworkId: string, callerPrincipal: string | undefined): Promise<HttpResponse> {
     const known = await this.options.frameworkKnown?.(frameworkId);
     if (known === undefined) return badRequest('Framework cannot be found');
-    return principalMismatch(callerPrincipal, known.principal) ?? { status: 403, body: 'Framework is not subscribed' };
+    const body = known.connectedAsActor === true ? 'Framework is not connected via HTTP' : 'Framework is not subscribed';
+    return principalMismatch(callerPrincipal, known.principal) ?? { status: 403, body };
   }
 
   /** Who is calling: a principal proven by HTTP Basic, anonymous, or the 401 to answer. */

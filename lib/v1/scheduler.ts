@@ -157,10 +157,16 @@ const offerFilters = ownRecord(text, z.object({
   }).optional(),
 }));
 
+/**
+ * A call's `framework_id` and a FrameworkInfo's `id`: empty is taken, as Mesos takes it (an
+ * empty id is none to a SUBSCRIBE, a first subscription; elsewhere it names no framework).
+ */
+const frameworkIdValue = z.object({ value: text });
+
 const frameworkInfo = z.object({
   user: text,
   name: z.string().max(MAX_NAME_LENGTH),
-  id: idValue.optional(),
+  id: frameworkIdValue.optional(),
   failover_timeout: v1Number(z.number().nonnegative()).optional(),
   checkpoint: z.boolean().optional(),
   role: text.optional(),
@@ -208,7 +214,7 @@ export const ACCEPT_OPERATION_TYPES = ['LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNR
 
 const callSchema = z.object({
   type: text,
-  framework_id: idValue.optional(),
+  framework_id: frameworkIdValue.optional(),
   subscribe: z.object({ framework_info: frameworkInfo, suppressed_roles: list(text).optional(), offer_constraints: z.unknown().optional() }).optional(),
   update_framework: z.object({ framework_info: frameworkInfo, suppressed_roles: list(text).optional(), offer_constraints: z.unknown().optional() }).optional(),
   accept: z.object({ offer_ids: list(idValue).default([]), operations: list(operation).default([]), filters: filters.optional() }).optional(),
@@ -276,12 +282,14 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
     // Not a bad call but a FrameworkInfo the master refuses: as Mesos, answered on the stream (ERROR).
     const rolesError = rolesFieldError(call.subscribe.framework_info);
     const framework = frameworkInfoOf(call.subscribe.framework_info);
+    // An empty id is none, as Mesos' `_subscribe` takes it (`id() == ""`: a first subscription; old drivers send one).
+    const callFrameworkId = call.framework_id?.value === '' ? undefined : call.framework_id?.value;
     // As Mesos: an id in the FrameworkInfo needs the same one as the call's `framework_id` (a re-subscription names both;
     // one alone in the FrameworkInfo chose a new framework's id: the hostile-input pass of 2026-12-05).
-    if ((framework.id !== undefined || call.framework_id !== undefined) && call.framework_id?.value !== framework.id) {
+    if ((framework.id !== undefined || callFrameworkId !== undefined) && callFrameworkId !== framework.id) {
       return { ok: false, error: "'framework_id' differs from 'subscribe.framework_info.id'" };
     }
-    const frameworkId = call.framework_id?.value ?? framework.id;
+    const frameworkId = callFrameworkId ?? framework.id;
     // Mesos filters offers by these; this master has no offer constraints, and a framework must not think its offers are filtered.
     if (call.subscribe.offer_constraints !== undefined) return { ok: false, error: 'subscribe.offer_constraints: offer constraints are not supported by this master' };
     const suppressedRoles = suppressedRolesOf(call.subscribe.suppressed_roles, 'subscribe');
@@ -527,7 +535,8 @@ function frameworkInfoOf(info: z.infer<typeof frameworkInfo>): FrameworkInfo {
   const multiRole = capabilities.includes('MULTI_ROLE');
   const roles = multiRole ? info.roles ?? [] : [info.role ?? '*'];
   const out: FrameworkInfo = { user: info.user, name: info.name, roles };
-  if (info.id !== undefined) out.id = info.id.value;
+  // An empty id is none (Mesos' `validateFrameworkId` and `_subscribe`).
+  if (info.id !== undefined && info.id.value !== '') out.id = info.id.value;
   if (info.failover_timeout !== undefined) out.failoverTimeout = info.failover_timeout;
   if (info.checkpoint !== undefined) out.checkpoint = info.checkpoint;
   if (info.hostname !== undefined) out.hostname = info.hostname;
