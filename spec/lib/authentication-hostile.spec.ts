@@ -5,9 +5,13 @@
  * simulated network where the peer a message came from matters.
  */
 import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { MemoryDisk } from '../../lib/disk';
 import { VirtualClock } from '../../lib/process';
-import { authenticationProof, newNonce } from '../../lib/authentication';
+import { authenticationProof, newNonce, parseCredential, parseCredentials, readCredentialFile, readCredentialsFile } from '../../lib/authentication';
+import { authenticateRequest, isResponse, type HttpRequest } from '../../lib/process';
 import { Registry, registryPathOf, startMaster } from '../../actors/master';
 import { defaultMasterFlags } from '../../actors/master/flags';
 import { AUTHENTICATION_TIMEOUT_MS, MAX_PENDING_AUTHENTICATIONS, MAX_PENDING_AUTHENTICATIONS_PER_PEER } from '../../actors/master/authentication';
@@ -146,5 +150,59 @@ describe('lib/authentication: hostile review', () => {
     expect(scheduler.events).to.deep.equal([]);
     for (let step = 0; step < 60 && master.count('Authenticate') < 2; step++) await harness.clock.advance(1_000);
     expect(master.count('Authenticate')).to.equal(2);
+  });
+
+  describe('credentials files and HTTP Basic', () => {
+    const SECRET = 'zq7Wx9Pv-kj3M-Yb2';
+    let dir: string;
+    beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'credentials-')); });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    // V8's JSON.parse quotes the text around an unexpected character ("...","secret":hunter2-co"...
+    // is not valid JSON"), and the master put its message in the error it exits with.
+    for (const [name, text] of [
+      ['an unquoted secret', `{"credentials": [{"principal": "ops", "secret": ${SECRET}}]}`],
+      ['a stray character after a secret', `{"credentials": [{"principal": "ops", "secret": "${SECRET}"x}]}`],
+      ['a secret cut short', `{"credentials": [{"principal": "ops", "secret": "${SECRET}`],
+      ['a bad escape in a secret', `{"credentials": [{"principal": "ops", "secret": "${SECRET}\\q"}]}`],
+    ] as const) {
+      it(`a credentials file that is not JSON (${name}) is refused naming the file and where, never quoting it`, () => {
+        let message = '';
+        try { parseCredentials(text, '--credentials /etc/mesos/credentials'); } catch (error) { message = (error as Error).message; }
+        expect(message).to.match(/^--credentials \/etc\/mesos\/credentials: not valid JSON/);
+        expect(message).to.match(/line 1, column \d+/);
+        for (let start = 0; start + 4 <= SECRET.length; start++) expect(message).to.not.include(SECRET.slice(start, start + 4));
+      });
+    }
+
+    it('a single-credential file that is not JSON is refused without quoting it, and the line of the fault is given', () => {
+      let message = '';
+      try { parseCredential(`{\n  "principal": "agent",\n  "secret": ${SECRET}\n}`, '--credential /etc/agent'); } catch (error) { message = (error as Error).message; }
+      expect(message).to.match(/^--credential \/etc\/agent: not valid JSON .*line 3, column 13/);
+      expect(message).to.not.include('zq7W');
+    });
+
+    // Read as UTF-8 leniently, every invalid byte became U+FFFD: a secret 'ab<0xff>' was stored as
+    // 'ab\uFFFD', which 'ab<0xfe>' (or any other bad byte) matched too.
+    it('a credentials file that is not UTF-8 is refused at start, naming the flag and the file', () => {
+      const file = path.join(dir, 'credentials.json');
+      fs.writeFileSync(file, Buffer.concat([Buffer.from('{"credentials": [{"principal": "ops", "secret": "ab'), Buffer.from([0xff]), Buffer.from('"}]}')]));
+      expect(() => readCredentialsFile(file, '--credentials')).to.throw(`--credentials ${file}: not valid UTF-8`);
+      const single = path.join(dir, 'credential.json');
+      fs.writeFileSync(single, Buffer.concat([Buffer.from('{"principal": "ops", "secret": "ab'), Buffer.from([0xc3]), Buffer.from('"}')]));
+      expect(() => readCredentialFile(single, '--credential')).to.throw(`--credential ${single}: not valid UTF-8`);
+    });
+
+    it('HTTP Basic credentials that are not UTF-8 are refused (401), never taken for a secret holding U+FFFD', () => {
+      const credentials = new Map([['ops', 'ab\uFFFD']]);
+      const request = (raw: Buffer): HttpRequest => ({ method: 'GET', path: '/state', query: {}, headers: { authorization: `Basic ${raw.toString('base64')}` }, body: Buffer.alloc(0) });
+      const bad = authenticateRequest(request(Buffer.concat([Buffer.from('ops:ab'), Buffer.from([0xfe])])), 'readonly', { credentials, readonly: true, readwrite: true });
+      expect(isResponse(bad) ? bad.status : 'authenticated').to.equal(401);
+      // The secret itself, sent as UTF-8, is fine; and a colon may be part of a password.
+      const good = authenticateRequest(request(Buffer.from('ops:ab\uFFFD', 'utf8')), 'readonly', { credentials, readonly: true, readwrite: true });
+      expect(good).to.deep.equal({ principal: 'ops' });
+      const colon = authenticateRequest(request(Buffer.from('ops:a:b', 'utf8')), 'readonly', { credentials: new Map([['ops', 'a:b']]), readonly: true, readwrite: true });
+      expect(colon).to.deep.equal({ principal: 'ops' });
+    });
   });
 });
