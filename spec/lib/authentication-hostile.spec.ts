@@ -137,20 +137,23 @@ describe('lib/authentication: hostile review', () => {
   });
 
   // A master that swept the expired exchange before the late proof came says only that no
-  // exchange is in progress, naming no nonce: not a verdict on the secret, so the client retries.
-  it('a scheduler retries, instead of stopping, when the master says no exchange is in progress', async () => {
-    const harness = await startHarness();
-    const master = new Probe('forgetful-master', ['Authenticate', 'AuthenticationResponse', 'RegisterFramework']);
-    const masterPid = harness.host.spawn(master);
-    const scheduler = new Recording({ master: masterPid.toString(), framework: { name: 'f', user: 'u' }, credential: { principal: 'ops', secret: 'kitesurf' } });
-    harness.host.spawn(scheduler);
-    await harness.clock.settle();
-    master.post(scheduler.self(), 'AuthenticationFailed', { reason: 'no authentication in progress (it expired, or was answered already)' });
-    await harness.clock.settle();
-    expect(scheduler.events).to.deep.equal([]);
-    for (let step = 0; step < 60 && master.count('Authenticate') < 2; step++) await harness.clock.advance(1_000);
-    expect(master.count('Authenticate')).to.equal(2);
-  });
+  // exchange is in progress, naming no nonce; one whose exchange expired says so. Neither is a
+  // verdict on the secret, so the client retries.
+  for (const reason of ['no authentication in progress (it expired, or was answered already)', `the exchange expired (${AUTHENTICATION_TIMEOUT_MS} ms)`]) {
+    it(`a scheduler retries, instead of stopping, when the master refuses with '${reason}'`, async () => {
+      const harness = await startHarness();
+      const master = new Probe('forgetful-master', ['Authenticate', 'AuthenticationResponse', 'RegisterFramework']);
+      const masterPid = harness.host.spawn(master);
+      const scheduler = new Recording({ master: masterPid.toString(), framework: { name: 'f', user: 'u' }, credential: { principal: 'ops', secret: 'kitesurf' } });
+      harness.host.spawn(scheduler);
+      await harness.clock.settle();
+      master.post(scheduler.self(), 'AuthenticationFailed', { reason });
+      await harness.clock.settle();
+      expect(scheduler.events).to.deep.equal([]);
+      for (let step = 0; step < 60 && master.count('Authenticate') < 2; step++) await harness.clock.advance(1_000);
+      expect(master.count('Authenticate')).to.equal(2);
+    });
+  }
 
   describe('credentials files and HTTP Basic', () => {
     const SECRET = 'zq7Wx9Pv-kj3M-Yb2';
