@@ -19,7 +19,7 @@ export type AuthenticationResult =
   | { readonly kind: 'authenticated' }
   /** The master said no (wrong credentials), or could not prove it knows our secret: not worth retrying. */
   | { readonly kind: 'refused'; readonly reason: string }
-  /** No answer in time, or a transient refusal (too many in progress): retry. */
+  /** No answer in time, or a transient refusal (too many in progress, or ours expired or gone at the master): retry. */
   | { readonly kind: 'timeout' };
 
 /** What an authenticatee needs of its actor. */
@@ -127,10 +127,17 @@ export class Authenticatee {
     else this.finish({ kind: 'refused', reason: `the master at ${from.toString()} could not prove it knows the secret of '${this.credential.principal}'` });
   }
 
-  /** The master refused. Too many exchanges in progress is worth retrying; anything else is not. */
-  failed(from: UPID, { reason }: BodyOf<typeof AuthenticationFailed>): void {
-    if (this.current(from) === undefined) return;
-    this.finish(/too many authentications in progress/.test(reason) ? { kind: 'timeout' } : { kind: 'refused', reason });
+  /**
+   * The master refused. One naming another client nonce refuses an exchange given up (the master
+   * answered its proof late) and is ignored: taken as this one's, it stopped a client whose
+   * secret was right. Too many exchanges in progress, or ours expired or gone at the master (swept
+   * there before the proof came), is worth retrying; anything else is not.
+   */
+  failed(from: UPID, { reason, clientNonce }: BodyOf<typeof AuthenticationFailed>): void {
+    const exchange = this.current(from);
+    if (exchange === undefined) return;
+    if (clientNonce !== undefined && clientNonce !== exchange.clientNonce) return;
+    this.finish(/too many authentications in progress|no authentication in progress|the exchange expired/.test(reason) ? { kind: 'timeout' } : { kind: 'refused', reason });
   }
 
   private current(from: UPID): Exchange | undefined {

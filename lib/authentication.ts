@@ -24,7 +24,7 @@
  *   const proof = authenticationProof('client', { principal, secret, clientPid, masterPid, clientNonce, serverNonce });
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { flagFilePath, readBoundedFile } from './flag-file';
+import { flagFilePath, readBoundedBytes } from './flag-file';
 import { MAX_SHORT_TEXT_LENGTH } from './protocol/limits';
 import { isJsonObject } from './protocol/plain';
 
@@ -154,20 +154,77 @@ function checkCredential(entry: unknown, source: string): Credential {
   return { principal: entry.principal, secret: entry.secret };
 }
 
+/**
+ * The text of a file of secrets, decoded strictly: read leniently, every byte that is not UTF-8
+ * became U+FFFD, and a secret holding one was matched by any other bad byte there.
+ */
 function readSmallFile(pathOrUrl: string, flag: string): string {
   const path = flagFilePath(pathOrUrl);
+  let bytes: Buffer;
   try {
-    return readBoundedFile(path, MAX_CREDENTIALS_FILE_BYTES);
+    bytes = readBoundedBytes(path, MAX_CREDENTIALS_FILE_BYTES);
   } catch (error) {
     throw new Error(`${flag}: cannot read ${path}: ${(error as Error).message}`);
   }
+  const text = strictUtf8(bytes);
+  if (text === undefined) throw new Error(`${flag} ${pathOrUrl}: not valid UTF-8`);
+  return text;
 }
 
+/** `bytes` as UTF-8 text (a leading byte order mark dropped), or undefined if they are not UTF-8. */
+export function strictUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `text` parsed, or an Error naming `source` and where the fault is. Never the parser's own
+ * message whole: V8's quotes the text around an unexpected character, which here is a secret.
+ */
 function parseJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new Error(`${source}: not valid JSON: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    const what = /^Unexpected token/.test(message) || /["'`]/.test(message.replace(/'[,:}\]]'/g, ''))
+      ? 'unexpected character'
+      : message.replace(/ (in JSON )?at position \d+.*$/s, '');
+    const offset = jsonFaultOffset(text);
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    const column = offset - (before.lastIndexOf('\n') + 1) + 1;
+    throw new Error(`${source}: not valid JSON (${what}) at line ${line}, column ${column}`);
   }
+}
+
+/**
+ * Where `text` stops being JSON (the offset of its first character that cannot continue it, or
+ * its length if it is only cut short): the shortest prefix whose error is not merely that it ends
+ * too soon, found by halving (the error path only).
+ */
+function jsonFaultOffset(text: string): number {
+  const failsInside = (length: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, length));
+      return false;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/Unexpected end of JSON input/.test(message)) return false;
+      const position = /at position (\d+)/.exec(message);
+      return position === null || Number(position[1]) < length;
+    }
+  };
+  if (!failsInside(text.length)) return text.length;
+  let low = 1;
+  let high = text.length;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (failsInside(middle)) high = middle;
+    else low = middle + 1;
+  }
+  return low - 1;
 }
 

@@ -25,6 +25,11 @@ export function flagFilePath(value: string): string {
  * which flag and file.
  */
 export function readBoundedFile(path: string, maxBytes = MAX_FLAG_FILE_BYTES): string {
+  return readBoundedBytes(path, maxBytes).toString('utf8');
+}
+
+/** The bytes of the regular file at `path`, at most `maxBytes` of them (for a caller that decodes them strictly); throws as `readBoundedFile`. */
+export function readBoundedBytes(path: string, maxBytes = MAX_FLAG_FILE_BYTES): Buffer {
   // Opened without blocking and checked by what was opened: a FIFO put there after a `stat` would hold the open.
   const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
@@ -42,7 +47,7 @@ export function readBoundedFile(path: string, maxBytes = MAX_FLAG_FILE_BYTES): s
       if (total > maxBytes) throw new Error(`more than the ${maxBytes} bytes allowed`);
       chunks.push(Buffer.from(buffer.subarray(0, read)));
     }
-    return Buffer.concat(chunks, total).toString('utf8');
+    return Buffer.concat(chunks, total);
   } finally {
     fs.closeSync(fd);
   }

@@ -30,14 +30,15 @@ interface PendingAuthentication {
   readonly clientNonce: string;
   readonly serverNonce: string;
   readonly expiresAtMs: number;
-  /** The peer host (`host:port`), for the per-peer bound. */
+  /** The client's machine (the master's `peerOf`: the IP its link comes from), for the per-peer bound. */
   readonly peer: string;
 }
 
 /** What `respond` decides. */
 export type AuthenticationOutcome =
   | { readonly ok: true; readonly principal: string; readonly serverProof: string }
-  | { readonly ok: false; readonly reason: string };
+  /** `clientNonce`: the refused exchange's, when there was one (the client ignores a refusal of an exchange it gave up). */
+  | { readonly ok: false; readonly reason: string; readonly clientNonce?: string };
 
 /**
  * Authentication sessions, keyed by the client's pid (text). Secrets come from the credentials
@@ -86,11 +87,12 @@ export class AuthenticationSessions {
     const exchange = this.pending.get(clientPid);
     this.pending.delete(clientPid);
     if (exchange === undefined) return { ok: false, reason: 'no authentication in progress (it expired, or was answered already)' };
-    if (nowMs > exchange.expiresAtMs) return { ok: false, reason: `the exchange expired (${AUTHENTICATION_TIMEOUT_MS} ms)` };
+    const { clientNonce } = exchange;
+    if (nowMs > exchange.expiresAtMs) return { ok: false, reason: `the exchange expired (${AUTHENTICATION_TIMEOUT_MS} ms)`, clientNonce };
     const secret = this.credentials.get(exchange.principal);
-    if (secret === undefined) return { ok: false, reason: WRONG_CREDENTIALS };
-    const input = { principal: exchange.principal, secret, clientPid, masterPid: this.masterPid, clientNonce: exchange.clientNonce, serverNonce: exchange.serverNonce };
-    if (!verifyProof('client', input, clientProof)) return { ok: false, reason: WRONG_CREDENTIALS };
+    if (secret === undefined) return { ok: false, reason: WRONG_CREDENTIALS, clientNonce };
+    const input = { principal: exchange.principal, secret, clientPid, masterPid: this.masterPid, clientNonce, serverNonce: exchange.serverNonce };
+    if (!verifyProof('client', input, clientProof)) return { ok: false, reason: WRONG_CREDENTIALS, clientNonce };
     this.authenticated.set(clientPid, exchange.principal);
     this.lapsed.delete(clientPid);
     return { ok: true, principal: exchange.principal, serverProof: authenticationProof('server', input) };

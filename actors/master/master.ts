@@ -580,14 +580,16 @@ export class Master extends Actor {
   private authenticate(from: UPID, { principal, clientNonce }: BodyOf<typeof Authenticate>): void {
     const sessions = this.authentication;
     if (sessions === undefined) {
-      this.send(from, AuthenticationFailed, { reason: 'this master has no credentials (--credentials): it authenticates nobody' });
+      this.send(from, AuthenticationFailed, { reason: 'this master has no credentials (--credentials): it authenticates nobody', clientNonce });
       return;
     }
-    const started = sessions.start(from.toString(), from.address, principal, clientNonce, this.clock.now());
+    // Bounded per machine (`peerOf`: the IP its link comes from), not per pid address: a machine
+    // can prove as many `host:port`s as it has ports to listen on (hostile review of authentication).
+    const started = sessions.start(from.toString(), this.state.peerOf(from), principal, clientNonce, this.clock.now());
     if ('reason' in started) {
       this.counters.increment('authentication_failures');
       this.log.warn({ from: from.toString(), principal, reason: started.reason }, 'refusing to authenticate');
-      this.send(from, AuthenticationFailed, { reason: started.reason });
+      this.send(from, AuthenticationFailed, { reason: started.reason, clientNonce });
       return;
     }
     this.send(from, AuthenticationChallenge, { serverNonce: started.serverNonce, clientNonce });
@@ -600,7 +602,9 @@ export class Master extends Actor {
       const reason = outcome?.reason ?? 'no authentication in progress';
       this.counters.increment('authentication_failures');
       this.log.warn({ from: from.toString(), reason }, 'authentication failed');
-      this.send(from, AuthenticationFailed, { reason });
+      // Naming the exchange refused, so that a client which has since started another ignores it.
+      const clientNonce = outcome?.clientNonce;
+      this.send(from, AuthenticationFailed, clientNonce === undefined ? { reason } : { reason, clientNonce });
       return;
     }
     this.counters.increment('authentication_successes');

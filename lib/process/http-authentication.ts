@@ -4,7 +4,7 @@
  * answers 401 with `WWW-Authenticate` unless the request carries a principal and secret from the
  * credentials, and otherwise knows who is asking.
  */
-import { sameSecret } from '../authentication';
+import { sameSecret, strictUtf8 } from '../authentication';
 import { httpError, type HttpRequest, type HttpResponse } from './http';
 
 /** The realm named in `WWW-Authenticate` (Mesos' default realm for its endpoints). */
@@ -55,7 +55,9 @@ export function basicAuthorization(principal: string, secret: string): string {
 function parseBasic(header: string): { principal: string; secret: string } | undefined {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (match === null) return undefined;
-  const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8');
+  // Strictly: decoded leniently, every byte that is not UTF-8 became U+FFFD, so one matched any other.
+  const decoded = strictUtf8(Buffer.from(match[1] as string, 'base64'));
+  if (decoded === undefined) return undefined;
   const colon = decoded.indexOf(':');
   if (colon <= 0) return undefined;
   return { principal: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };

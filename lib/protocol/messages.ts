@@ -108,8 +108,11 @@ export const AuthenticationChallenge = message('AuthenticationChallenge', z.obje
 export const AuthenticationResponse = message('AuthenticationResponse', z.object({ clientProof: hex256 }));
 /** Master → client: authenticated; the master's own proof, which the client checks. */
 export const AuthenticationCompleted = message('AuthenticationCompleted', z.object({ serverProof: hex256 }));
-/** Master → client: refused (wrong principal or secret, an expired or replayed exchange, too many at once). */
-export const AuthenticationFailed = message('AuthenticationFailed', z.object({ reason: z.string().max(MAX_REASON_LENGTH) }));
+/**
+ * Master → client: refused (wrong principal or secret, an expired or replayed exchange, too many at once).
+ * `clientNonce`: the one of the exchange refused, when the master knows it (a client ignores a refusal of an exchange it gave up).
+ */
+export const AuthenticationFailed = message('AuthenticationFailed', z.object({ reason: z.string().max(MAX_REASON_LENGTH), clientNonce: hex256.optional() }));
 
 // ---- master → framework -------------------------------------------------------------------
 

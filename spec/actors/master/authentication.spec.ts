@@ -158,7 +158,7 @@ describe('actors/master: authentication (issue 9)', () => {
     const proof = authenticationProof('client', { principal: 'ops', secret: 'kitesurf', clientPid: 'someone-else@127.0.0.1:1', masterPid: harness.masterPid.toString(), clientNonce, serverNonce });
     client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: proof });
     await harness.clock.settle();
-    expect(client.last('AuthenticationFailed')).to.deep.equal({ reason: WRONG_CREDENTIALS });
+    expect(client.last('AuthenticationFailed')).to.deep.equal({ reason: WRONG_CREDENTIALS, clientNonce });
   });
 
   it(`an exchange expires after AUTHENTICATION_TIMEOUT_MS (${AUTHENTICATION_TIMEOUT_MS} ms of virtual time)`, async () => {
