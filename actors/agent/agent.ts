@@ -31,7 +31,7 @@ import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type Checkpo
 import { reconfigurationError } from './compatibility';
 import { applyCheckpointedResources, checkpointedResourcesError } from './checkpointed-resources';
 import { listsVolume, sandboxVolumesOf, VolumeDirectoryBooks, type VolumeDirectoryChanges } from './volumes';
-import { AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, AUTHENTICATE_HTTP_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB, MAX_LOGGED_RESERVATIONS_CHARS } from './constants';
+import { AGENT_RECOVERING, AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, AUTHENTICATE_HTTP_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB, MAX_LOGGED_RESERVATIONS_CHARS } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
@@ -457,7 +457,7 @@ export class Agent extends Actor {
     const caller = this.options.httpAuthentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', this.options.httpAuthentication);
     if (isResponse(caller)) return withCors(caller);
     // As Mesos: not while a restarted agent takes its executors back (its books are not whole yet).
-    if (this.phase === 'RECOVERING') return withCors({ status: 503, body: 'Agent has not finished recovery' });
+    if (this.phase === 'RECOVERING') return withCors({ status: 503, body: AGENT_RECOVERING });
     // The master's web UI reads it from its own origin (as data: CORS, not JSONP).
     return withCors(this.stateResponse(this.authorizer === undefined ? undefined : aclViewer(this.authorizer, caller.principal)));
   }
@@ -584,7 +584,7 @@ export class Agent extends Actor {
    */
   executorForApi(call: ExecutorApiCall): ExecutorApiLookup {
     const { frameworkId, executorId, token } = call;
-    const recovering: ExecutorApiLookup = { ok: false, status: 503, message: 'Agent has not finished recovery' };
+    const recovering: ExecutorApiLookup = { ok: false, status: 503, message: AGENT_RECOVERING };
     if (this.phase === 'RECOVERING' && !call.subscribe) return recovering;
     const framework = this.frameworks.get(frameworkId);
     const executor = framework?.executors.get(executorId);

@@ -242,3 +242,6 @@ export const DISK_USAGE_INPUT = 'disk-usage';
  * a task can write that file, and a larger one is read no further (what is beyond is not killed).
  */
 export const TASK_PROCESSES_FILE_MAX_BYTES = 64 * 1024;
+
+/** What a restarted agent answers (503) while it takes its executors back: `/state`, the v1 operator API and the executor API alike (Mesos' agent's words). */
+export const AGENT_RECOVERING = 'Agent has not finished recovery';

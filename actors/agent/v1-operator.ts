@@ -27,6 +27,7 @@ import { v1VersionInfo } from '../../lib/version';
 import type { MonitoredContainer, ResourceStatisticsJson } from './monitor';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
 import type { AgentV1Part, AgentV1State } from './state';
+import { AGENT_RECOVERING } from './constants';
 
 /** Largest call the agent's operator API reads (its calls are small). */
 export const MAX_AGENT_OPERATOR_CALL_BYTES = 64 * 1024;
@@ -83,9 +84,6 @@ export interface AgentOperatorPort {
   /** Whether it is a restarted agent still taking its executors back (its books are not whole yet): every call is then 503, as Mesos' agent answers. */
   recovering(): boolean;
 }
-
-/** The answer to every call while the agent recovers (Mesos' agent's words). */
-export const AGENT_RECOVERING = 'Agent has not finished recovery';
 
 /**
  * The realm the agent's `/api/v1` authenticates in: Mesos' agent serves the whole endpoint in its

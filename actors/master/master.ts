@@ -994,13 +994,7 @@ export class Master extends Actor {
       this.state.removeTask(tracked, 'completed');
     }
     // As Mesos: its unreachable tasks are killed too (TASK_KILLED, kept as completed; operator subscribers hear it).
-    for (const task of [...framework.unreachableTasks.values()]) {
-      const update = this.taskUpdate(task, 'TASK_KILLED', Reason.FRAMEWORK_REMOVED, `Framework removed: ${cause}`);
-      const ended = this.state.completeUnreachableTask(framework, task.taskId, update.status);
-      if (ended === undefined) continue;
-      framework.metrics.taskReached('TASK_KILLED'); // the framework's count, as Mesos' updateTask (not the master's tasks_killed)
-      this.emit({ type: 'TASK_UPDATED', task: ended, status: update.status });
-    }
+    for (const task of [...framework.unreachableTasks.values()]) this.endUnreachableTask(framework, task, 'TASK_KILLED', Reason.FRAMEWORK_REMOVED, `Framework removed: ${cause}`);
     framework.connected = false;
     framework.active = false;
     framework.unregisteredTimeMs = nowMs;
@@ -3197,6 +3191,20 @@ export class Master extends Actor {
   }
 
   /**
+   * Ends an unreachable task of `framework` in `state` (kept as completed): counted in the
+   * framework's metrics (as Mesos' `updateTask`, not the master's `tasks_*`), operator subscribers
+   * told; the update, for the caller to send, or undefined if the task was not unreachable.
+   */
+  private endUnreachableTask(framework: FrameworkRecord, task: Task, state: TaskState, reason: MasterReason, message: string): StatusUpdate | undefined {
+    const update = this.taskUpdate(task, state, reason, message);
+    const ended = this.state.completeUnreachableTask(framework, task.taskId, update.status);
+    if (ended === undefined) return undefined;
+    framework.metrics.taskReached(state);
+    this.emit({ type: 'TASK_UPDATED', task: ended, status: update.status });
+    return update;
+  }
+
+  /**
    * MARK_AGENT_GONE of an agent the master has no record of but the registry's (Mesos'
    * `markGone` of a recovered or unreachable agent): the registry records it gone, then it leaves
    * the recovered or unreachable agents, and its unreachable tasks (of partition-aware
@@ -3217,12 +3225,8 @@ export class Master extends Actor {
         for (const framework of [...this.state.frameworks.values()]) {
           for (const task of [...framework.unreachableTasks.values()]) {
             if (task.agentId !== agentId) continue;
-            const update = this.taskUpdate(task, 'TASK_GONE_BY_OPERATOR', Reason.AGENT_REMOVED_BY_OPERATOR, 'Agent has been marked gone');
-            const ended = this.state.completeUnreachableTask(framework, task.taskId, update.status);
-            if (ended === undefined) continue;
-            framework.metrics.taskReached('TASK_GONE_BY_OPERATOR');
-            this.emit({ type: 'TASK_UPDATED', task: ended, status: update.status });
-            this.sendToFramework(framework, update);
+            const update = this.endUnreachableTask(framework, task, 'TASK_GONE_BY_OPERATOR', Reason.AGENT_REMOVED_BY_OPERATOR, 'Agent has been marked gone');
+            if (update !== undefined) this.sendToFramework(framework, update);
           }
         }
         resolve(ok(''));
