@@ -179,6 +179,21 @@ describe(`lib/v1/sliced-protobuf: JSON transcoded straight to protobuf (seed ${S
     }
   });
 
+  it('holds no more memory outside the heap than its output needs, with many messages too large to encode whole (each a field at a time): its pieces share slabs, none holds an unused region', () => {
+    // 300 frameworks of ~20 Ki characters each (600 labels): each is over PROTOBUF_WHOLE_VALUE_CHARS.
+    const labels = Array.from({ length: 600 }, (_, index) => ({ key: `k${index}`, value: `v${index}` }));
+    const frameworks = Array.from({ length: 300 }, (_, index) => ({ framework_info: { user: 'u', name: `f${index}`, labels: { labels } }, active: true, connected: true, recovered: false }));
+    const text = JSON.stringify({ type: 'GET_FRAMEWORKS', get_frameworks: { frameworks } });
+    expect(text.length / frameworks.length).to.be.above(PROTOBUF_WHOLE_VALUE_CHARS);
+    const encoder = new SlicedEncoder(RESPONSE, text.match(/[\s\S]{1,65536}/g) ?? [], 64 * 1024);
+    while (!encoder.step()) { /* steps */ }
+    const { pieces, byteLength } = encoder.result();
+    expect(Buffer.concat(pieces).toString('hex')).to.equal(whole(RESPONSE, JSON.parse(text)).toString('hex'));
+    const held = [...new Set(pieces.map((piece) => piece.buffer))].reduce((sum, buffer) => sum + buffer.byteLength, 0);
+    // What the slabs hold: the output, and at most a slab's unused end (a new slab is made when the rest would not do).
+    expect(held, `${held} bytes held for ${byteLength}`).to.be.at.most(byteLength + 2 * 1024 * 1024);
+  });
+
   it('writes a lone surrogate as U+FFFD, as Buffer does (protobufjs writes a short one as CESU-8, not UTF-8)', () => {
     const type = v1FieldwiseMessageType('master', 'response');
     for (const text of ['\ud800', 'a\udc00b', '\ud83d', '\ud83d\ud83d\ude00']) {
