@@ -130,14 +130,16 @@ export class Authenticatee {
   /**
    * The master refused. One naming another client nonce refuses an exchange given up (the master
    * answered its proof late) and is ignored: taken as this one's, it stopped a client whose
-   * secret was right. Too many exchanges in progress, or ours expired or gone at the master (swept
-   * there before the proof came), is worth retrying; anything else is not.
+   * secret was right. What the master says may succeed again (`retry`: too many exchanges in
+   * progress, ours expired or gone at the master) is retried; anything else is not. A master from
+   * before the flag (2026-12-07) said only "too many authentications in progress" of those.
    */
-  failed(from: UPID, { reason, clientNonce }: BodyOf<typeof AuthenticationFailed>): void {
+  failed(from: UPID, { reason, clientNonce, retry }: BodyOf<typeof AuthenticationFailed>): void {
     const exchange = this.current(from);
     if (exchange === undefined) return;
     if (clientNonce !== undefined && clientNonce !== exchange.clientNonce) return;
-    this.finish(/too many authentications in progress|no authentication in progress|the exchange expired/.test(reason) ? { kind: 'timeout' } : { kind: 'refused', reason });
+    const retryable = retry ?? /too many authentications in progress/.test(reason);
+    this.finish(retryable ? { kind: 'timeout' } : { kind: 'refused', reason });
   }
 
   private current(from: UPID): Exchange | undefined {

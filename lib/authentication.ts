@@ -171,10 +171,13 @@ function readSmallFile(pathOrUrl: string, flag: string): string {
   return text;
 }
 
+/** A decoder that refuses what is not UTF-8 (one for every call: every HTTP Basic request decodes its credentials). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** `bytes` as UTF-8 text (a leading byte order mark dropped), or undefined if they are not UTF-8. */
 export function strictUtf8(bytes: Uint8Array): string | undefined {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return STRICT_UTF8.decode(bytes);
   } catch {
     return undefined;
   }

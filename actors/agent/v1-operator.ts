@@ -20,7 +20,7 @@ import type { Authorizer } from '../../lib/acls';
 import { authenticateRequest, isResponse, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { badRequest, streamEncoding, v1Answer, v1RequestCall, v1RequestError } from '../../lib/v1/http';
 import { APPLICATION_PROTOBUF, v1ResponseBytes } from '../../lib/v1/protobuf';
-import { checkedCall, v1Id, v1NumberField } from '../../lib/v1/json';
+import { checkedCall, UNKNOWN_CALL_REFUSAL, v1Id, v1NumberField } from '../../lib/v1/json';
 import type { HttpAccess, HttpCaller } from '../../lib/process/http-authentication';
 import type { ListedFile } from './files';
 import { v1VersionInfo } from '../../lib/version';
@@ -132,7 +132,7 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
   const { type, list_files: listFiles, read_file: readFile } = checked.value;
   const served = AGENT_OPERATOR_CALL_TYPES.join(', ');
   // Mesos' agent validates a call of type UNKNOWN, then answers 501 Not Implemented (`Http::_api`).
-  if (type === 'UNKNOWN') return { status: 501, body: "call type 'UNKNOWN' is not implemented" };
+  if (type === 'UNKNOWN') return { status: 501, body: UNKNOWN_CALL_REFUSAL.error };
   if (UNSERVED_AGENT_CALL_TYPES.has(type)) return { status: 501, body: `call type '${type}' is not served by this agent (served: ${served})` };
   if (!(AGENT_OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return badRequest(`Failed to validate agent::Call: type: unknown call type '${type}' (served: ${served})`);
   const viewer = port.authorizer === undefined ? undefined : aclViewer(port.authorizer, caller.principal);

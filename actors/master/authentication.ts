@@ -34,11 +34,14 @@ interface PendingAuthentication {
   readonly peer: string;
 }
 
+/** Why a proof is refused when no exchange of its client is in progress (it expired and was swept, or was answered already): worth trying again. */
+export const NO_AUTHENTICATION_IN_PROGRESS = 'no authentication in progress (it expired, or was answered already)';
+
 /** What `respond` decides. */
 export type AuthenticationOutcome =
   | { readonly ok: true; readonly principal: string; readonly serverProof: string }
   /** `clientNonce`: the refused exchange's, when there was one (the client ignores a refusal of an exchange it gave up). */
-  | { readonly ok: false; readonly reason: string; readonly clientNonce?: string };
+  | { readonly ok: false; readonly reason: string; readonly clientNonce?: string; readonly retry?: true };
 
 /**
  * Authentication sessions, keyed by the client's pid (text). Secrets come from the credentials
@@ -69,13 +72,13 @@ export class AuthenticationSessions {
    * nonce to send back, or why not. A new start replaces the client's previous exchange and its
    * authentication (Mesos does the same for a client that authenticates again).
    */
-  start(clientPid: string, peer: string, principal: string, clientNonce: string, nowMs: number): { serverNonce: string } | { reason: string } {
+  start(clientPid: string, peer: string, principal: string, clientNonce: string, nowMs: number): { serverNonce: string } | { reason: string; retry: true } {
     this.authenticated.delete(clientPid);
     this.pending.delete(clientPid);
     const fromPeer = this.sweep(nowMs, peer);
-    if (this.pending.size >= MAX_PENDING_AUTHENTICATIONS) return { reason: `too many authentications in progress (at most ${MAX_PENDING_AUTHENTICATIONS}); try again later` };
+    if (this.pending.size >= MAX_PENDING_AUTHENTICATIONS) return { reason: `too many authentications in progress (at most ${MAX_PENDING_AUTHENTICATIONS}); try again later`, retry: true };
     if (fromPeer >= MAX_PENDING_AUTHENTICATIONS_PER_PEER) {
-      return { reason: `too many authentications in progress from ${peer} (at most ${MAX_PENDING_AUTHENTICATIONS_PER_PEER}); try again later` };
+      return { reason: `too many authentications in progress from ${peer} (at most ${MAX_PENDING_AUTHENTICATIONS_PER_PEER}); try again later`, retry: true };
     }
     const serverNonce = newNonce(this.secretBytes);
     this.pending.set(clientPid, { principal, clientNonce, serverNonce, expiresAtMs: nowMs + AUTHENTICATION_TIMEOUT_MS, peer });
@@ -86,9 +89,9 @@ export class AuthenticationSessions {
   respond(clientPid: string, clientProof: string, nowMs: number): AuthenticationOutcome {
     const exchange = this.pending.get(clientPid);
     this.pending.delete(clientPid);
-    if (exchange === undefined) return { ok: false, reason: 'no authentication in progress (it expired, or was answered already)' };
+    if (exchange === undefined) return { ok: false, reason: NO_AUTHENTICATION_IN_PROGRESS, retry: true };
     const { clientNonce } = exchange;
-    if (nowMs > exchange.expiresAtMs) return { ok: false, reason: `the exchange expired (${AUTHENTICATION_TIMEOUT_MS} ms)`, clientNonce };
+    if (nowMs > exchange.expiresAtMs) return { ok: false, reason: `the exchange expired (${AUTHENTICATION_TIMEOUT_MS} ms)`, clientNonce, retry: true };
     const secret = this.credentials.get(exchange.principal);
     if (secret === undefined) return { ok: false, reason: WRONG_CREDENTIALS, clientNonce };
     const input = { principal: exchange.principal, secret, clientPid, masterPid: this.masterPid, clientNonce, serverNonce: exchange.serverNonce };

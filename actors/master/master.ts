@@ -31,7 +31,7 @@ import type { Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
 import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from '../../lib/acls';
-import { AuthenticationSessions } from './authentication';
+import { AuthenticationSessions, NO_AUTHENTICATION_IN_PROGRESS } from './authentication';
 import { AgentObserver, describeUnreachable, type AgentObserverHooks, type AgentObserverOptions, type UnreachableCause } from './agent-observer';
 import { AGENT_PING_TICK_MS, FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, STATE_CACHE_TIMEOUT_MS, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, operatorHttpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
@@ -589,7 +589,7 @@ export class Master extends Actor {
     if ('reason' in started) {
       this.counters.increment('authentication_failures');
       this.log.warn({ from: from.toString(), principal, reason: started.reason }, 'refusing to authenticate');
-      this.send(from, AuthenticationFailed, { reason: started.reason, clientNonce });
+      this.send(from, AuthenticationFailed, { reason: started.reason, clientNonce, retry: true });
       return;
     }
     this.send(from, AuthenticationChallenge, { serverNonce: started.serverNonce, clientNonce });
@@ -599,12 +599,12 @@ export class Master extends Actor {
   private authenticationResponse(from: UPID, { clientProof }: BodyOf<typeof AuthenticationResponse>): void {
     const outcome = this.authentication?.respond(from.toString(), clientProof, this.clock.now());
     if (outcome === undefined || !outcome.ok) {
-      const reason = outcome?.reason ?? 'no authentication in progress';
+      // A master without credentials has no exchange in progress either (its Authenticate was refused).
+      const { reason, clientNonce, retry } = outcome ?? { reason: NO_AUTHENTICATION_IN_PROGRESS, retry: true as const };
       this.counters.increment('authentication_failures');
       this.log.warn({ from: from.toString(), reason }, 'authentication failed');
       // Naming the exchange refused, so that a client which has since started another ignores it.
-      const clientNonce = outcome?.clientNonce;
-      this.send(from, AuthenticationFailed, clientNonce === undefined ? { reason } : { reason, clientNonce });
+      this.send(from, AuthenticationFailed, { reason, ...(clientNonce !== undefined ? { clientNonce } : {}), ...(retry === true ? { retry } : {}) });
       return;
     }
     this.counters.increment('authentication_successes');

@@ -112,7 +112,12 @@ export const AuthenticationCompleted = message('AuthenticationCompleted', z.obje
  * Master → client: refused (wrong principal or secret, an expired or replayed exchange, too many at once).
  * `clientNonce`: the one of the exchange refused, when the master knows it (a client ignores a refusal of an exchange it gave up).
  */
-export const AuthenticationFailed = message('AuthenticationFailed', z.object({ reason: z.string().max(MAX_REASON_LENGTH), clientNonce: hex256.optional() }));
+/**
+ * The master refuses an authentication: why, the client nonce of the exchange refused (when it
+ * knows it), and `retry` when trying again may succeed (too many exchanges in progress, or the
+ * exchange expired or was swept): the client decides by the flag, not by the words.
+ */
+export const AuthenticationFailed = message('AuthenticationFailed', z.object({ reason: z.string().max(MAX_REASON_LENGTH), clientNonce: hex256.optional(), retry: z.boolean().optional() }));
 
 // ---- master → framework -------------------------------------------------------------------
 

@@ -487,7 +487,7 @@ export const OperationSchema = z.object({
    * Mesos' operation id (`Offer.Operation.id`): the framework asks for feedback on the operation
    * (UPDATE_OPERATION_STATUS). No agent here supports it (Mesos' AGENT_OPERATION_FEEDBACK and
    * RESOURCE_PROVIDER capabilities), so the master refuses such an operation as Mesos refuses it
-   * on those agents; see `Master.feedbackRefusal`.
+   * on those agents; see `Master.refuseFeedback`.
    */
   id: id.optional(),
   /** LAUNCH's tasks. */

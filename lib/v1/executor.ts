@@ -11,7 +11,7 @@ import {
   checkStatusInfoError, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type TaskInfo, type TaskStatus,
 } from '../protocol';
 import { v1MessageType } from './protobuf';
-import { checkStatusOfV1, v1NumberField, v1CheckStatusSchema, checkedCall, v1BytesField, v1IdValue, v1List, v1Text, textOfV1Data, textOfV1Uuid, NOT_A_VALID_UUID, v1Uuid, v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, type V1Json } from './json';
+import { checkStatusOfV1, v1NumberField, v1CheckStatusSchema, checkedCall, v1BytesField, v1IdValue, v1List, v1Text, textOfV1Data, textOfV1Uuid, NOT_A_VALID_UUID, v1Uuid, v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1OpaqueBytes, v1TaskInfo, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json } from './json';
 
 /** Most unacknowledged tasks or updates a re-subscription may list. */
 export const MAX_UNACKNOWLEDGED_ENTRIES = 10_000;
@@ -68,7 +68,7 @@ export type ExecutorCall =
   | { type: 'HEARTBEAT'; frameworkId: string; executorId: string };
 
 /** A checked call, or the reason (for a 400) naming the first bad field; `unserved` for the call type Mesos answers 501 (`UNKNOWN`, its enum's placeholder). */
-export type ParsedExecutorCall = { ok: true; call: ExecutorCall } | { ok: false; error: string; unserved?: true };
+export type ParsedExecutorCall = { ok: true; call: ExecutorCall } | V1CallRefusal;
 
 /**
  * Checks a v1 executor call (already parsed from JSON) and converts it. Errors read like
@@ -117,7 +117,7 @@ export function parseExecutorCall(body: unknown): ParsedExecutorCall {
       return { ok: true, call: { type: 'HEARTBEAT', frameworkId, executorId } };
     case 'UNKNOWN':
       // Mesos: valid (its ids present), then Not Implemented (its agent logs "Received 'UNKNOWN' call").
-      return { ok: false, error: "call type 'UNKNOWN' is not implemented", unserved: true };
+      return UNKNOWN_CALL_REFUSAL;
     default:
       return { ok: false, error: `call type '${call.type}' is not supported (supported: ${EXECUTOR_CALL_TYPES.join(', ')})` };
   }

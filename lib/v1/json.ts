@@ -21,6 +21,15 @@ import { isUuidBytes, isUuidText, uuidBytes, uuidText, UUID_BYTES } from '../uui
 /** A JSON object as Mesos writes one. */
 export type V1Json = Record<string, unknown>;
 
+/** A v1 call refused: why (a 400), or, `unserved`, a call type Mesos answers 501 Not Implemented. */
+export type V1CallRefusal = { readonly ok: false; readonly error: string; readonly unserved?: true };
+
+/**
+ * A call of type UNKNOWN, the placeholder of Mesos' call enums: each of Mesos' APIs validates it,
+ * then answers 501 Not Implemented (its master and agent log "Received 'UNKNOWN' call").
+ */
+export const UNKNOWN_CALL_REFUSAL: V1CallRefusal = { ok: false, error: "call type 'UNKNOWN' is not implemented", unserved: true };
+
 /** A Mesos id message: `{"value": "..."}`. */
 export interface V1Id {
   value: string;

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { Task } from '../protocol';
-import { checkedCall, v1Number, v1NumberField, v1IdValue, v1List, v1Text, v1Uuid, v1Labels, v1HealthCheck, v1Id, v1Resources, v1TaskStatus, type V1Json } from './json';
+import { checkedCall, v1Number, v1NumberField, v1IdValue, v1List, v1Text, v1Uuid, v1Labels, v1HealthCheck, v1Id, v1Resources, v1TaskStatus, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json } from './json';
 import { ownRecord } from '../protocol/own-record';
 
 /** Most entries a call's lists (weight infos, quota configs) may have. */
@@ -89,7 +89,7 @@ export const UNSERVED_OPERATOR_CALL_TYPES: ReadonlySet<string> = new Set([
 /** A checked call; a bad one (400) with the reason naming the first bad field; an unserved one (501). */
 export type ParsedOperatorCall =
   | { ok: true; call: OperatorCall }
-  | { ok: false; error: string; unserved?: true };
+  | V1CallRefusal;
 
 /**
  * Checks a v1 operator call (already parsed from JSON) and converts it.
@@ -102,7 +102,7 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
   const call = checked.value;
   const type = call.type;
   // Mesos: Not Implemented for UNKNOWN, its enum's placeholder.
-  if (type === 'UNKNOWN') return { ok: false, unserved: true, error: "call type 'UNKNOWN' is not implemented" };
+  if (type === 'UNKNOWN') return UNKNOWN_CALL_REFUSAL;
   if (UNSERVED_OPERATOR_CALL_TYPES.has(type)) return { ok: false, unserved: true, error: `call type '${type}' is not served by this master (served: ${OPERATOR_CALL_TYPES.join(', ')})` };
   if (!(OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return { ok: false, error: `type: unknown call type '${type}' (served: ${OPERATOR_CALL_TYPES.join(', ')})` };
   const missing = (field: string): ParsedOperatorCall => ({ ok: false, error: `Expecting '${field}' to be present` });

@@ -12,7 +12,7 @@ import {
   MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES, MAX_TASK_GROUP_TASKS,
   type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type OperationStatus, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1AcknowledgedUuid, textOfV1Uuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, type V1Json, type V1OfferFormat } from './json';
+import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1AcknowledgedUuid, textOfV1Uuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json, type V1OfferFormat } from './json';
 import { ownRecord } from '../protocol/own-record';
 import { DiscoveryInfoSchema, type OfferFilters } from '../protocol';
 
@@ -254,15 +254,14 @@ export type SchedulerCall =
   /** `refusal`: a FrameworkInfo Mesos' master refuses (400 `Supplied FrameworkInfo is not valid: ...`). */
   | { type: 'UPDATE_FRAMEWORK'; frameworkId: string; framework: FrameworkInfo; suppressedRoles: string[]; refusal?: string };
 
-/** The call types served; the rest of Mesos' (inverse offers, operations) are refused by name. */
+/** The call types served; the rest of Mesos' (inverse offers) are refused by name. */
 export const SCHEDULER_CALL_TYPES = [
   'SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'REVIVE', 'SUPPRESS', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE', 'RECONCILE', 'MESSAGE', 'REQUEST', 'UPDATE_FRAMEWORK',
   'ACKNOWLEDGE_OPERATION_STATUS', 'RECONCILE_OPERATIONS',
 ] as const;
 
-/** A checked call, or the reason (for a 400) naming the first bad field. */
 /** A checked call, or why not; `unserved` for the call type Mesos answers 501 (`UNKNOWN`, its enum's placeholder). */
-export type ParsedCall = { ok: true; call: SchedulerCall } | { ok: false; error: string; unserved?: true };
+export type ParsedCall = { ok: true; call: SchedulerCall } | V1CallRefusal;
 
 /**
  * Checks a v1 scheduler call (already parsed from JSON) and converts it. Errors read like
@@ -275,7 +274,7 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
   const call = checked.value;
   const type = call.type;
   // Mesos: Not Implemented for UNKNOWN (its master logs "Received 'UNKNOWN' call").
-  if (type === 'UNKNOWN') return { ok: false, error: "call type 'UNKNOWN' is not implemented", unserved: true };
+  if (type === 'UNKNOWN') return UNKNOWN_CALL_REFUSAL;
   if (!(SCHEDULER_CALL_TYPES as readonly string[]).includes(type)) return { ok: false, error: `call type '${type}' is not supported (supported: ${SCHEDULER_CALL_TYPES.join(', ')})` };
   if (type === 'SUBSCRIBE') {
     if (call.subscribe === undefined) return { ok: false, error: "Expecting 'subscribe' to be present" };

@@ -14,7 +14,7 @@ import { authenticationProof, newNonce, parseCredential, parseCredentials, readC
 import { authenticateRequest, isResponse, type HttpRequest } from '../../lib/process';
 import { Registry, registryPathOf, startMaster } from '../../actors/master';
 import { defaultMasterFlags } from '../../actors/master/flags';
-import { AUTHENTICATION_TIMEOUT_MS, MAX_PENDING_AUTHENTICATIONS, MAX_PENDING_AUTHENTICATIONS_PER_PEER } from '../../actors/master/authentication';
+import { AUTHENTICATION_TIMEOUT_MS, MAX_PENDING_AUTHENTICATIONS, MAX_PENDING_AUTHENTICATIONS_PER_PEER, NO_AUTHENTICATION_IN_PROGRESS } from '../../actors/master/authentication';
 import { Scheduler } from '../../actors/framework/scheduler';
 import { VirtualNetwork } from '../support/virtual-network';
 import { Probe } from '../support/runtime';
@@ -76,7 +76,7 @@ describe('lib/authentication: hostile review', () => {
     }
   });
 
-  it("the master's refusal names the client nonce of the exchange it refuses (an expired one, and one refused at its start)", async () => {
+  it("the master's refusal names the client nonce of the exchange it refuses (an expired one, and one refused at its start), and says when retrying may succeed", async () => {
     const harness = await startHarness({ authenticateFrameworks: true, credentials: CREDENTIALS });
     const client = new Probe('raw-client', ANSWERS);
     harness.host.spawn(client);
@@ -88,7 +88,19 @@ describe('lib/authentication: hostile review', () => {
     const clientProof = authenticationProof('client', { principal: 'ops', secret: 'kitesurf', clientPid: client.self().toString(), masterPid: harness.masterPid.toString(), clientNonce, serverNonce });
     client.post(harness.masterPid, 'AuthenticationResponse', { clientProof });
     await harness.clock.settle();
-    expect(bodies(client, 'AuthenticationFailed')).to.deep.equal([{ reason: `the exchange expired (${AUTHENTICATION_TIMEOUT_MS} ms)`, clientNonce }]);
+    expect(bodies(client, 'AuthenticationFailed')).to.deep.equal([{ reason: `the exchange expired (${AUTHENTICATION_TIMEOUT_MS} ms)`, clientNonce, retry: true }]);
+    // A proof with no exchange in progress (that one was used up): worth retrying; a wrong secret: not.
+    client.post(harness.masterPid, 'AuthenticationResponse', { clientProof });
+    await harness.clock.settle();
+    expect(bodies(client, 'AuthenticationFailed')[1]).to.deep.equal({ reason: NO_AUTHENTICATION_IN_PROGRESS, retry: true });
+    const wrongNonce = newNonce();
+    client.post(harness.masterPid, 'Authenticate', { principal: 'ops', clientNonce: wrongNonce });
+    await harness.clock.settle();
+    const wrongServerNonce = bodies(client, 'AuthenticationChallenge')[1]?.serverNonce as string;
+    const wrongProof = authenticationProof('client', { principal: 'ops', secret: 'not-the-secret', clientPid: client.self().toString(), masterPid: harness.masterPid.toString(), clientNonce: wrongNonce, serverNonce: wrongServerNonce });
+    client.post(harness.masterPid, 'AuthenticationResponse', { clientProof: wrongProof });
+    await harness.clock.settle();
+    expect(bodies(client, 'AuthenticationFailed')[2]).to.not.have.property('retry');
 
     const open = await startHarness({});
     const other = new Probe('raw-client', ANSWERS);
@@ -97,6 +109,7 @@ describe('lib/authentication: hostile review', () => {
     other.post(open.masterPid, 'Authenticate', { principal: 'ops', clientNonce: otherNonce });
     await open.clock.settle();
     expect(bodies(other, 'AuthenticationFailed').map((body) => body.clientNonce)).to.deep.equal([otherNonce]);
+    expect(bodies(other, 'AuthenticationFailed')[0]).to.not.have.property('retry');
   });
 
   // The master answered a proof that came too late (it stalled, or the link was slow) after the
@@ -138,7 +151,7 @@ describe('lib/authentication: hostile review', () => {
 
   // A master that swept the expired exchange before the late proof came says only that no
   // exchange is in progress, naming no nonce; one whose exchange expired says so. Neither is a
-  // verdict on the secret, so the client retries.
+  // verdict on the secret: the master says so (`retry`), and the client retries.
   for (const reason of ['no authentication in progress (it expired, or was answered already)', `the exchange expired (${AUTHENTICATION_TIMEOUT_MS} ms)`]) {
     it(`a scheduler retries, instead of stopping, when the master refuses with '${reason}'`, async () => {
       const harness = await startHarness();
@@ -147,7 +160,7 @@ describe('lib/authentication: hostile review', () => {
       const scheduler = new Recording({ master: masterPid.toString(), framework: { name: 'f', user: 'u' }, credential: { principal: 'ops', secret: 'kitesurf' } });
       harness.host.spawn(scheduler);
       await harness.clock.settle();
-      master.post(scheduler.self(), 'AuthenticationFailed', { reason });
+      master.post(scheduler.self(), 'AuthenticationFailed', { reason, retry: true });
       await harness.clock.settle();
       expect(scheduler.events).to.deep.equal([]);
       for (let step = 0; step < 60 && master.count('Authenticate') < 2; step++) await harness.clock.advance(1_000);
