@@ -534,18 +534,7 @@ export class SlicedEncoder {
       return;
     }
     this.skip(1);
-    for (let first = true; ; first = false) {
-      const next = this.peek();
-      if (next === CLOSE_BRACKET) {
-        this.skip(1);
-        return;
-      }
-      if (!first) {
-        if (next !== COMMA) this.fail("',' or ']'");
-        this.skip(1);
-      }
-      this.writeOne(type, field, sink, true);
-    }
+    for (let first = true; this.another(CLOSE_BRACKET, first); first = false) this.writeOne(type, field, sink, true);
   }
 
   /** One value of `field` (an element, if `element`), here, into `sink`: directly where it is a common case, else by the codec. */
@@ -600,19 +589,27 @@ export class SlicedEncoder {
     }
   }
 
+  /**
+   * At the next item of a list or object that `close` ends (its first if `first`): past the close,
+   * false (no more); past the comma before the item, true.
+   */
+  private another(close: number, first: boolean): boolean {
+    const code = this.peek();
+    if (code === close) {
+      this.skip(1);
+      return false;
+    }
+    if (!first) {
+      if (code !== COMMA) this.fail(`',' or '${String.fromCharCode(close)}'`);
+      this.skip(1);
+    }
+    return true;
+  }
+
   /** A message's fields, at its `{`, into `sink` (their field's header is the caller's). */
   private writeMessage(type: protobuf.Type, sink: ByteSink): void {
     this.skip(1);
-    for (let first = true; ; first = false) {
-      const code = this.peek();
-      if (code === CLOSE_BRACE) {
-        this.skip(1);
-        return;
-      }
-      if (!first) {
-        if (code !== COMMA) this.fail("',' or '}'");
-        this.skip(1);
-      }
+    for (let first = true; this.another(CLOSE_BRACE, first); first = false) {
       const field = this.fieldOf(type);
       if (field === undefined) this.moveTo(this.valueEnd(Infinity) as Position);
       else this.writeField(type, field, sink);
