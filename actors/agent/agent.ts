@@ -19,9 +19,9 @@ import {
   AgentRegistered, AgentReregistered, CheckpointResources, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
   RunTask, RunTaskGroup, RunTaskGroupOnExecutor, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
-  StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework,
+  StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework, OperationStatusAcknowledgement, UpdateOperationStatus,
   boundedText, checkStatusInfoError, droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS, snapshotTask,
-  type AgentInfo, type CommandInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo, type TaskState,
+  type AgentInfo, type AgentOperation, type CommandInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo, type TaskState,
 } from '../../lib/protocol';
 import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import { shownZooKeeperUrl } from '../../lib/ha/zookeeper';
@@ -31,7 +31,7 @@ import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type Checkpo
 import { reconfigurationError } from './compatibility';
 import { applyCheckpointedResources, checkpointedResourcesError } from './checkpointed-resources';
 import { listsVolume, sandboxVolumesOf, VolumeDirectoryBooks, type VolumeDirectoryChanges } from './volumes';
-import { AGENT_RECOVERING, AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, AUTHENTICATE_HTTP_EXECUTORS, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB, MAX_LOGGED_RESERVATIONS_CHARS } from './constants';
+import { AGENT_RECOVERING, AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, AUTHENTICATE_HTTP_EXECUTORS, DEFAULT_AGENT_CAPABILITIES, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB, MAX_LOGGED_RESERVATIONS_CHARS } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
@@ -47,6 +47,7 @@ import { agentStateJson, agentV1State, type AgentV1Part, type AgentV1State } fro
 import { DEFAULT_METRICS_TIMEOUT_MS, METRICS_ACTOR_ID, MetricsProcess } from '../../lib/metrics';
 import { v1AgentInfo as v1AgentInfoJson } from '../../lib/v1/json';
 import { isUuidText } from '../../lib/uuid';
+import { AgentOperations, type AgentOperationHooks } from './operations';
 import { TaskStatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager';
 import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
@@ -69,6 +70,13 @@ export interface AgentOptions {
    * only by its `CheckpointResources`.
    */
   readonly checkpointedResources?: Resources;
+  /**
+   * What it advertises it can do (Mesos' `SlaveInfo.Capability` names). A test's choice; the bins
+   * always use the default, as Mesos' `--agent_features` must list operation feedback's.
+   * Default `DEFAULT_AGENT_CAPABILITIES`: with AGENT_OPERATION_FEEDBACK and RESOURCE_PROVIDER,
+   * frameworks may ask for feedback on operations of its resources (operations.ts).
+   */
+  readonly capabilities?: string[];
   readonly attributes: Attributes;
   /** Host name reported to the master. */
   readonly hostname: string;
@@ -398,6 +406,8 @@ export class Agent extends Actor {
    * agents: one field, not four, on each of a simulation's 100k agents).
    */
   private reservations: AgentReservations | undefined;
+  /** Its operations with feedback not yet acknowledged (operations.ts); undefined while none (most agents). */
+  private operationBook: AgentOperations | undefined;
   /** Tasks waiting for the write that makes their persistent volumes' directories (`withVolumesMade`); undefined when none. */
   private volumeWaiters: Array<{ readonly volumes: Resources; readonly resolve: () => void }> | undefined;
 
@@ -429,6 +439,7 @@ export class Agent extends Actor {
     this.install(UpdateFramework, this.updateFramework);
     this.install(FrameworkToExecutor, this.frameworkToExecutor);
     this.install(CheckpointResources, this.checkpointResources);
+    this.install(OperationStatusAcknowledgement, this.operationStatusAcknowledgement);
     // From executors.
     this.install(RegisterExecutor, this.registerExecutor);
     this.install(ReregisterExecutor, this.reregisterExecutor);
@@ -874,6 +885,7 @@ export class Agent extends Actor {
     this.link(this.master);
     this.resetPingTimer();
     this.updates.resume();
+    this.operationBook?.reregistered();
     const held = this.runTasksBeforeRegistration ?? [];
     this.runTasksBeforeRegistration = undefined;
     for (const early of held) {
@@ -997,12 +1009,15 @@ export class Agent extends Actor {
     this.registrationAttempts++;
     // The field only when there are reservations: the body of nearly every agent keeps its one shape.
     const checkpointedResources = this.checkpointedResourcesJson();
+    const capabilities = this.options.capabilities ?? DEFAULT_AGENT_CAPABILITIES;
     if (this.agentId === undefined) {
       const agent = this.agentInfo();
-      this.sendToMaster(RegisterAgent, checkpointedResources === undefined ? { agent, version: AGENT_VERSION } : { agent, version: AGENT_VERSION, checkpointedResources });
+      this.sendToMaster(RegisterAgent, checkpointedResources === undefined ? { agent, version: AGENT_VERSION, capabilities } : { agent, version: AGENT_VERSION, checkpointedResources, capabilities });
     } else {
-      const body = { agent: this.agentInfo(), version: AGENT_VERSION, ...this.reregistrationContents() };
-      this.sendToMaster(ReregisterAgent, checkpointedResources === undefined ? body : { ...body, checkpointedResources });
+      const body = { agent: this.agentInfo(), version: AGENT_VERSION, capabilities, ...this.reregistrationContents() };
+      const operations = this.operationBook?.report();
+      const reported = operations === undefined ? body : { ...body, operations };
+      this.sendToMaster(ReregisterAgent, checkpointedResources === undefined ? reported : { ...reported, checkpointedResources });
     }
     this.retryRegistration(maxBackoffMs);
   }
@@ -2241,10 +2256,45 @@ export class Agent extends Actor {
       this.log.warn({ from: from.toString(), resources: loggedReservations(checkpointed.toString()), reason }, `refusing CheckpointResources: ${reason}; nothing changes`);
       return;
     }
+    // Its operations with feedback are finished once these resources are durable (`reservationsDurable`).
+    if (message.operations !== undefined && message.operations.length > 0) this.operations().carry(message.operations);
     const reservations = this.reservations;
     const latest = reservations?.queued ?? reservations?.writing;
-    if (latest !== undefined ? checkpointed.equals(latest) : !this.needsWrite(checkpointed)) return;
+    if (latest !== undefined ? checkpointed.equals(latest) : !this.needsWrite(checkpointed)) {
+      if (latest === undefined) this.reservationsDurable();
+      return;
+    }
     this.writeReservations(checkpointed);
+    if (this.reservations?.writing === undefined) this.reservationsDurable();
+  }
+
+  /**
+   * The latest resources the master sent are durable (no write in flight or waiting): the
+   * operations with feedback they carry out are finished (operations.ts).
+   */
+  private reservationsDurable(): void {
+    const book = this.operationBook;
+    if (book === undefined) return;
+    book.durable();
+    if (book.idle) this.operationBook = undefined;
+  }
+
+  /** The agent's operations with feedback, made at the first. */
+  private operations(): AgentOperations {
+    return this.operationBook ??= new AgentOperations(new AgentOperationPort(this));
+  }
+
+  /** The master passes on the acknowledgement of an operation's status (Mesos' `AcknowledgeOperationStatusMessage`). */
+  private operationStatusAcknowledgement(from: UPID, { agentId, operationUuid, statusUuid }: BodyOf<typeof OperationStatusAcknowledgement>): void {
+    if (!this.fromMaster(from, 'OperationStatusAcknowledgement')) return;
+    if (agentId !== this.agentId) {
+      this.log.warn({ agentId, operationUuid }, 'ignoring an operation status acknowledgement for another agent');
+      return;
+    }
+    const book = this.operationBook;
+    if (book === undefined) return;
+    book.acknowledged(operationUuid, statusUuid);
+    if (book.idle) this.operationBook = undefined;
   }
 
   /**
@@ -2320,6 +2370,7 @@ export class Agent extends Actor {
     this.applyReservations(reservations);
     this.writeQueuedReservations();
     this.releaseVolumeWaiters();
+    if (this.reservations?.writing === undefined) this.reservationsDurable();
   }
 
   /**
@@ -2414,6 +2465,7 @@ export class Agent extends Actor {
   private recover(recovered: RecoveredAgent): void {
     this.phase = 'RECOVERING';
     this.agentId = recovered.agentId;
+    if (recovered.operations !== undefined && recovered.operations.size > 0) this.operationBook = new AgentOperations(new AgentOperationPort(this), recovered.operations);
     const registeredAs = recovered.registeredAs;
     if (registeredAs !== undefined && recovered.agentId !== undefined) {
       this.checkpointedInfo = { recovered: declaredInfoOf(registeredAs.info) };
@@ -2734,6 +2786,7 @@ export class Agent extends Actor {
       agentId: this.agentId,
       pid: this.self().toString(),
       hostname: this.options.hostname,
+      capabilities: this.options.capabilities ?? DEFAULT_AGENT_CAPABILITIES,
       resources: this.totalResources,
       attributes: this.options.attributes,
       masterHostname: this.masterInfo?.hostname,
@@ -2839,6 +2892,40 @@ class AgentUpdateHooks implements StatusUpdateManagerOptions {
 
   now(): number {
     return this.agent['clock'].now();
+  }
+}
+
+/** What an agent's operations with feedback (operations.ts) need of it. */
+class AgentOperationPort implements AgentOperationHooks {
+  constructor(private readonly agent: Agent) {}
+
+  agentId(): string | undefined {
+    return this.agent['agentId'];
+  }
+
+  registered(): boolean {
+    return this.agent['phase'] === 'RUNNING';
+  }
+
+  send(operation: AgentOperation): void {
+    const agentId = this.agent['agentId'];
+    if (agentId !== undefined) this.agent['sendToMaster'](UpdateOperationStatus, { agentId, operation });
+  }
+
+  record(record: CheckpointRecord): Promise<void> | undefined {
+    return this.agent['checkpointRecord'](record);
+  }
+
+  newUuid(): string {
+    return this.agent['host'].newUuid();
+  }
+
+  delay(ms: number, callback: () => void): { cancel(): void } {
+    return this.agent['delay'](ms, callback);
+  }
+
+  staleAcknowledgement(operationUuid: string, statusUuid: string): void {
+    this.agent['log'].warn({ operationUuid, statusUuid }, 'ignoring an acknowledgement of an operation status that is not the latest');
   }
 }
 

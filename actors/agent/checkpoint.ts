@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import type { Disk } from '../../lib/disk';
 import { parseJournal } from '../../lib/journal';
-import { AgentInfoSchema, ExecutorInfoSchema, FrameworkInfoSchema, isTerminalState, StatusUpdateSchema, TaskInfoSchema, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
+import { AgentInfoSchema, AgentOperationSchema, ExecutorInfoSchema, FrameworkInfoSchema, isTerminalState, StatusUpdateSchema, TaskInfoSchema, type AgentInfo, type AgentOperation, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
 import { CHECKPOINT_COMPACTION_MIN_RECORDS, CHECKPOINT_RETRY_INITIAL_MS, CHECKPOINT_RETRY_MAX_MS } from './constants';
 import { metaDirectory } from './paths';
 import { checkpointedResourcesPathIn, checkpointedResourcesText } from './checkpointed-resources';
@@ -69,6 +69,10 @@ const CheckpointRecordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('ack'), frameworkId: id, taskId: id, uuid: id }),
   z.object({ t: z.literal('executorEnded'), frameworkId: id, executorId: id, runId: id }),
   z.object({ t: z.literal('frameworkEnded'), frameworkId: id }),
+  /** An operation with feedback carried out (its checkpointed resources durable), with the status the agent reports until it is acknowledged. */
+  z.object({ t: z.literal('operation'), operation: AgentOperationSchema }),
+  /** That status was acknowledged: the operation is forgotten. */
+  z.object({ t: z.literal('operationAcknowledged'), uuid: id }),
 ]);
 
 /** One checkpointed fact, one line of the journal. */
@@ -158,6 +162,8 @@ export interface RecoveredAgent {
   readonly frameworks: Map<string, RecoveredFramework>;
   /** Frameworks that ended here, with their completed runs, oldest first (at most `MAX_COMPLETED_FRAMEWORKS`); absent in a model made by hand. */
   readonly completedFrameworks?: Map<string, RecoveredFramework>;
+  /** Operations with feedback whose latest status is not acknowledged, by uuid, oldest first; absent while none. */
+  operations?: Map<string, AgentOperation>;
 }
 
 /** Where Linux says which boot this is. */
@@ -280,6 +286,13 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
       if (executor.tasks.size === 0 && framework !== undefined) completeExecutor(framework, executor);
       return;
     }
+    case 'operation':
+      (agent.operations ??= new Map()).set(record.operation.uuid, record.operation);
+      return;
+    case 'operationAcknowledged':
+      agent.operations?.delete(record.uuid);
+      if (agent.operations?.size === 0) delete agent.operations;
+      return;
     case 'frameworkEnded': {
       const framework = agent.frameworks.get(record.frameworkId);
       agent.frameworks.delete(record.frameworkId);
@@ -352,6 +365,7 @@ export function checkpointRecords(agent: RecoveredAgent): CheckpointRecord[] {
     records.push({ t: 'frameworkEnded', frameworkId });
   }
   for (const [frameworkId, framework] of agent.frameworks) frameworkRecords(records, frameworkId, framework);
+  for (const operation of agent.operations?.values() ?? []) records.push({ t: 'operation', operation });
   return records;
 }
 

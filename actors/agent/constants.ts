@@ -20,6 +20,19 @@ export const STATUS_UPDATE_RETRY_INTERVAL_MIN_MS = 10_000;
 /** The status update retry interval stops doubling here (Mesos: 10 min). */
 export const STATUS_UPDATE_RETRY_INTERVAL_MAX_MS = 600_000;
 
+/** First retry of an unacknowledged operation status (UpdateOperationStatus); doubles on each retry (Mesos' operation status update manager: 10 s). */
+export const OPERATION_STATUS_RETRY_INTERVAL_MIN_MS = 10_000;
+
+/** The operation status retry interval stops doubling here (Mesos: 10 min). */
+export const OPERATION_STATUS_RETRY_INTERVAL_MAX_MS = 600_000;
+
+/**
+ * The capabilities an agent advertises (Mesos' `SlaveInfo.Capability` names): those of Mesos'
+ * defaults this agent has, operation feedback on its own resources among them
+ * (`AGENT_FEEDBACK_CAPABILITIES`, which Mesos' `--agent_features` must list too).
+ */
+export const DEFAULT_AGENT_CAPABILITIES = Object.freeze(['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME', 'AGENT_OPERATION_FEEDBACK']) as string[];
+
 /** Updates waiting in one task's stream; more are refused (not acked), so the executor retries later. */
 export const MAX_PENDING_UPDATES_PER_TASK = 1_000;
 

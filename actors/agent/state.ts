@@ -18,6 +18,8 @@ export interface AgentStateView {
   readonly pid: string;
   readonly hostname: string;
   readonly resources: Resources;
+  /** What it advertises (`AgentOptions.capabilities`): `capabilities` of its state, as Mesos'. */
+  readonly capabilities?: readonly string[];
   readonly attributes: Attributes;
   readonly masterHostname: string | undefined;
   readonly startTimeSeconds: number;
@@ -41,7 +43,7 @@ export function agentStateJson(view: AgentStateView): Record<string, unknown> {
     id: view.agentId ?? '',
     pid: view.pid,
     hostname: view.hostname,
-    capabilities: [],
+    capabilities: view.capabilities ?? [],
     resources: renderResources(view.resources),
     reserved_resources: Object.fromEntries(visibleRoles(view.resources).map((role) => [role, renderResources(view.resources.reserved(role))])),
     unreserved_resources: renderResources(view.resources.unreserved()),

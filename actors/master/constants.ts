@@ -173,3 +173,18 @@ export const MASTER_START_INPUT = 'master-start';
 
 /** Longest IP (a pid's host part) the registry keeps for an admitted agent: an IPv6 address, or a DNS name (253). */
 export const MAX_REGISTRY_AGENT_IP_LENGTH = 253;
+
+/**
+ * How long after an agent (re-)registered the master waits for the framework of an operation
+ * status it reports, when that framework is neither registered nor torn down (it may come back
+ * after a failover), before acknowledging the status itself (Mesos'
+ * `MIN_WAIT_BEFORE_ORPHAN_OPERATION_ADOPTION`: 10 min).
+ */
+export const ORPHAN_OPERATION_ADOPTION_MS = 10 * 60_000;
+
+/**
+ * Most operations with feedback of one framework the master holds (pending, or not yet
+ * acknowledged); another is refused with OPERATION_ERROR until some are acknowledged (Mesos has
+ * no bound: a framework that never acknowledges grew its books for good).
+ */
+export const MAX_OPERATIONS_PER_FRAMEWORK = 100_000;

@@ -521,7 +521,7 @@ export function renderAgent(state: MasterState, agent: AgentRecord, viewer: Stat
     connected: agent.connected,
     deactivated: false,
     version: agent.version,
-    capabilities: [],
+    capabilities: agent.capabilities,
   };
 }
 

@@ -17,15 +17,17 @@ import {
   AcceptOffers, AgentRegistered, Authenticate, CheckpointResources, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
   ExitedExecutor, FrameworkError, FrameworkRegistered, FrameworkReregistered, FrameworkToExecutor, KillTask,
-  KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework, ReconcileOperations, AcknowledgeOperationStatus, OperationStatusUpdate,
+  KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework, ReconcileOperations, AcknowledgeOperationStatus, OperationStatusUpdate, OperationStatusAcknowledgement, UpdateOperationStatus,
   ReregisterAgent, ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, RunTask, RunTaskGroup,
   ShutdownExecutor, ShutdownExecutorCall, ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
   UnregisterFramework, UpdateAgent, UpdateFramework, UpdateFrameworkAnswer, UpdateFrameworkCall, droppedTaskState, isPartitionAware, isTerminalState, snapshotTask,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
+  isTerminalOperationState, type AgentOperation, type OperationStatus,
   type Operation, type OperationState, type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
 import { agentTotalOf, conversionOf, offerConversion, resizeConversionOf, type Conversion, type ConversionKind, type ResizeRequest } from './reservations';
 import type { AgentEndpoint } from '../../lib/v1/json';
+import { OperationBook, type MasterOperation } from './operations';
 import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
@@ -33,7 +35,7 @@ import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from '../../lib/acls';
 import { AuthenticationSessions, NO_AUTHENTICATION_IN_PROGRESS } from './authentication';
 import { AgentObserver, describeUnreachable, type AgentObserverHooks, type AgentObserverOptions, type UnreachableCause } from './agent-observer';
-import { AGENT_PING_TICK_MS, FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, STATE_CACHE_TIMEOUT_MS, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
+import { AGENT_PING_TICK_MS, FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, MAX_OPERATIONS_PER_FRAMEWORK, ORPHAN_OPERATION_ADOPTION_MS, STATE_CACHE_TIMEOUT_MS, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, operatorHttpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
 import { KeyedTimers } from './keyed-timers';
 import { TickedTimers } from './ticked-timers';
@@ -50,7 +52,7 @@ import { MasterCounters, masterMetrics, perFrameworkMetrics, PrincipalCounters, 
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
 import type { Registry } from './registry';
 import {
-  allocationRoleOf, HTTP_PEER_PREFIX, isHttpFramework, isTerminalOrUnreachable, MasterState, newAgentRecord, newFrameworkRecord, newOfferRecord, overcommitError, parseResources,
+  allocationRoleOf, HTTP_PEER_PREFIX, isHttpFramework, isTerminalOrUnreachable, MasterState, agentCapabilities, agentGivesFeedback, newAgentRecord, newFrameworkRecord, newOfferRecord, overcommitError, parseResources,
   trackExecutor, trackLaunchedTask, type AgentRecord, type FrameworkRecord, type OfferRecord, type TrackedTask,
 } from './state';
 import { MessageThrottle } from './throttle';
@@ -220,6 +222,8 @@ export class Master extends Actor {
   private readonly eventListeners: Array<(event: MasterEvent) => void> = [];
   /** Agents an operator marked gone (MARK_AGENT_GONE; the registry's, once durable), oldest first, at most `MAX_REMOVED_AGENTS`: refused if they come back. */
   private readonly goneAgents = new Set<string>();
+  /** Operations with feedback, pending or not yet acknowledged (operations.ts). */
+  private readonly operationBook = new OperationBook();
   /** Agents absent from the books (recovered or unreachable) whose MARK_AGENT_GONE is being written: they may not re-register meanwhile. */
   private readonly markingGone = new Set<string>();
   /** What the state endpoints rendered, kept between requests (`StateFragments`). */
@@ -290,6 +294,7 @@ export class Master extends Actor {
     this.handle(ExitedExecutor, 'messages_exited_executor', this.exitedExecutor);
     this.handle(ExecutorToFramework, 'messages_executor_to_framework', this.executorToFramework);
     this.handle(UpdateAgent, 'messages_update_slave', this.updateAgent);
+    this.handle(UpdateOperationStatus, 'messages_operation_status_update', this.updateOperationStatus);
     // HTTP: /master/<route>
     // Read-only routes need credentials with --authenticate_http_readonly, read-write ones with
     // --authenticate_http_readwrite; /health and /redirect never do (as in Mesos).
@@ -998,6 +1003,8 @@ export class Master extends Actor {
     framework.connected = false;
     framework.active = false;
     framework.unregisteredTimeMs = nowMs;
+    // Its operations' statuses still to come are acknowledged by the master (`passOnOperationStatus`).
+    if (this.operationBook.size > 0) this.operationBook.removeFramework(framework.id);
     this.state.completeFramework(framework);
     this.emit({ type: 'FRAMEWORK_REMOVED', framework });
     const principal = framework.info.principal;
@@ -1219,8 +1226,14 @@ export class Master extends Actor {
     for (const record of records) this.retireOffer(record.offer.id, { rescind: false, recover: false });
     try {
       for (const operation of operations) {
-        if (operation.id !== undefined) {
+        if (operation.id !== undefined && !this.givesFeedback(framework, agent, operation)) {
           this.refuseFeedback(framework, agent, operation);
+          continue;
+        }
+        const unbooked = operation.id === undefined ? undefined : this.unbookableOperation(framework, operation.id);
+        if (operation.id !== undefined && unbooked !== undefined) {
+          this.counters.increment('invalid_offer_operations');
+          this.operationError(framework, operation.id, unbooked);
           continue;
         }
         if (operation.type === 'LAUNCH') {
@@ -1232,7 +1245,13 @@ export class Master extends Actor {
           continue;
         }
         const conversion = this.conversion(framework, agent, operation, available, role);
-        if (conversion === undefined) continue;
+        if (typeof conversion === 'string') {
+          // As Mesos' `drop`: an operation with feedback hears why (OPERATION_ERROR, no agent named).
+          if (operation.id !== undefined) this.operationError(framework, operation.id, boundedText(conversion, MAX_TASK_ERROR_LENGTH));
+          continue;
+        }
+        // Pending until the agent reports it finished: the CheckpointResources just below names it.
+        if (operation.id !== undefined) this.trackOperation(framework, agent, operation, operation.id);
         // The allocator first (its event precedes the accept's end), then the master's books.
         this.allocatorCall('updateAllocation', this.allocator.updateAllocation(framework.id, agent.id, conversion.consumed, conversion.converted, role));
         // As Mesos (which means to make resizes non-speculative): the resized volume, and the disk a
@@ -1263,14 +1282,14 @@ export class Master extends Actor {
    * `converted`), or undefined when it is invalid or not authorized (logged, and counted as an
    * invalid operation; the framework's other operations go on). See `conversionError`.
    */
-  private conversion(framework: FrameworkRecord, agent: AgentRecord, operation: Operation, available: Resources, role: string): Conversion | undefined {
+  private conversion(framework: FrameworkRecord, agent: AgentRecord, operation: Operation, available: Resources, role: string): Conversion | string {
     const result = offerConversion(operation, { role, principal: framework.info.principal, agentTotal: agent.total, available, creating: this.creatingVolumes.get(agent.id) });
     const denial = typeof result === 'string' ? undefined : this.conversionDenial(result, this.frameworkPrincipal(framework));
     if (typeof result !== 'string' && denial === undefined) return result;
     this.counters.increment('invalid_offer_operations');
     const reason = typeof result === 'string' ? result : `not authorized: ${denial ?? ''}`;
     this.log.warn({ frameworkId: framework.id, agentId: agent.id, operation: operation.type, reason: boundedText(reason, MAX_LOGGED_REASON_LENGTH) }, 'dropping an invalid operation');
-    return undefined;
+    return reason;
   }
 
   /**
@@ -1294,9 +1313,16 @@ export class Master extends Actor {
     this.checkpointReservations(agent);
   }
 
-  /** Tells the agent every dynamic reservation and persistent volume it has now (Mesos' `CheckpointResourcesMessage`), for it to keep on disk. */
+  /**
+   * Tells the agent every dynamic reservation and persistent volume it has now (Mesos'
+   * `CheckpointResourcesMessage`), for it to keep on disk, and the operations with feedback they
+   * carry out that it has not reported finished (all of them, each time: one lost with an
+   * earlier word is carried out by this one).
+   */
   private checkpointReservations(agent: AgentRecord): void {
-    this.send(agent.pid, CheckpointResources, { resources: agent.total.checkpointed().toJSON() });
+    const resources = agent.total.checkpointed().toJSON();
+    const operations = this.operationBook.size === 0 ? [] : this.operationBook.pendingOn(agent.id);
+    this.send(agent.pid, CheckpointResources, operations.length === 0 ? { resources } : { resources, operations });
   }
 
   /** Invalid offers (Mesos): the framework's offers among them are recovered; every task is TASK_LOST (TASK_DROPPED if partition-aware). */
@@ -1547,12 +1573,21 @@ export class Master extends Actor {
   }
 
   /**
-   * An ACCEPT's operation with an `id` (it asks for operation feedback), refused as Mesos refuses
-   * it on an agent without the AGENT_OPERATION_FEEDBACK and RESOURCE_PROVIDER capabilities, which
-   * no agent here has: a LAUNCH's or LAUNCH_GROUP's tasks are TASK_ERROR (feedback is never for
-   * launches); another operation of a framework of the scheduler driver (an actor) ends in a
-   * FrameworkError, of a v1 HTTP framework in an OPERATION_ERROR update naming the agent.
-   * The operation is dropped; the ACCEPT's others go on.
+   * Whether an ACCEPT's operation with an `id` gets feedback: a v1 HTTP framework's operation
+   * other than a launch, on an agent with AGENT_FEEDBACK_CAPABILITIES (Mesos' conditions for
+   * operations on agent default resources).
+   */
+  private givesFeedback(framework: FrameworkRecord, agent: AgentRecord, operation: Operation): boolean {
+    return operation.type !== 'LAUNCH' && operation.type !== 'LAUNCH_GROUP' && isHttpFramework(framework) && agentGivesFeedback(agent);
+  }
+
+  /**
+   * An ACCEPT's operation with an `id` (it asks for operation feedback) that gets none
+   * (`givesFeedback`), refused as Mesos refuses it: a LAUNCH's or LAUNCH_GROUP's tasks are
+   * TASK_ERROR (feedback is never for launches); another operation of a framework of the
+   * scheduler driver (an actor) ends in a FrameworkError, of a v1 HTTP framework on an agent
+   * without the capabilities in an OPERATION_ERROR update naming the agent. The operation is
+   * dropped; the ACCEPT's others go on.
    */
   private refuseFeedback(framework: FrameworkRecord, agent: AgentRecord, operation: Operation): void {
     this.counters.increment('invalid_offer_operations');
@@ -1571,24 +1606,40 @@ export class Master extends Actor {
       if (framework.connected) this.toFramework(framework, FrameworkError, { message: `${message}; please use the HTTP scheduler API for this feature` });
       return;
     }
-    const message = `Operation requested feedback, but agent ${agent.id} does not have the required RESOURCE_PROVIDER capability`;
+    const message = !agent.capabilities.includes('RESOURCE_PROVIDER')
+      ? `Operation requested feedback, but agent ${agent.id} does not have the required RESOURCE_PROVIDER capability`
+      : `Operation on agent default resources requested feedback, but agent ${agent.id} does not have the required AGENT_OPERATION_FEEDBACK and RESOURCE_PROVIDER capabilities`;
     this.log.warn({ frameworkId: framework.id, operation: operation.type, operationId, reason: message }, 'dropping an invalid operation');
     this.operationError(framework, operationId, message);
   }
 
   /**
    * RECONCILE_OPERATIONS, as Mesos answers it: implicit (no operation named), the latest status of
-   * each operation the master knows of the framework, here none (it knows only operations with
-   * feedback, which it refuses); explicit, each named operation by its agent's standing:
-   * OPERATION_RECOVERING (not re-registered since a master restart), OPERATION_UNKNOWN
-   * (registered, or unknown), OPERATION_UNREACHABLE, OPERATION_GONE_BY_OPERATOR.
+   * each operation the master knows of the framework; explicit, each named operation's latest
+   * status if the master knows it, else by its agent's standing: OPERATION_RECOVERING (not
+   * re-registered since a master restart), OPERATION_UNKNOWN (registered, or unknown),
+   * OPERATION_UNREACHABLE, OPERATION_GONE_BY_OPERATOR. No answer carries a `uuid`: none is to be
+   * acknowledged.
    */
   private reconcileOperations(from: UPID, { frameworkId, operations }: BodyOf<typeof ReconcileOperations>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'ReconcileOperations');
     if (framework === undefined || !this.httpOnlyCall(framework, 'RECONCILE_OPERATIONS')) return;
     this.counters.increment('messages_reconcile_operations');
     if (!framework.connected) return;
+    const latest = (operation: MasterOperation): OperationStatus => {
+      const { uuid: _uuid, ...status } = operation.latest;
+      return status;
+    };
+    if (operations.length === 0) {
+      for (const operation of this.operationBook.frameworkOperations(framework.id)) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: latest(operation) });
+      return;
+    }
     for (const { operationId, agentId, resourceProviderId } of operations) {
+      const known = this.operationBook.ofFramework(framework.id, operationId);
+      if (known !== undefined) {
+        this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: latest(known) });
+        continue;
+      }
       const [state, message] = this.operationReconciliation(agentId);
       const ids = { ...(agentId !== undefined ? { agentId } : {}), ...(resourceProviderId !== undefined ? { resourceProviderId } : {}) };
       this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId, state, message, ...ids } });
@@ -1617,18 +1668,147 @@ export class Master extends Actor {
   }
 
   /**
-   * ACKNOWLEDGE_OPERATION_STATUS: counted, and dropped with Mesos' warning. No status here needs
-   * one (none carries a uuid: no agent supports operation feedback).
+   * ACKNOWLEDGE_OPERATION_STATUS (Mesos' `acknowledgeOperationStatus`): the acknowledgement of the
+   * latest status of a known operation on a registered, connected agent that gives feedback is
+   * passed on to the agent, and a terminal operation is forgotten; any other is counted invalid
+   * and dropped with Mesos' warning.
    */
-  private acknowledgeOperationStatus(from: UPID, { frameworkId, agentId, operationId, resourceProviderId }: BodyOf<typeof AcknowledgeOperationStatus>): void {
+  private acknowledgeOperationStatus(from: UPID, { frameworkId, agentId, operationId, uuid, resourceProviderId }: BodyOf<typeof AcknowledgeOperationStatus>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'AcknowledgeOperationStatus');
     if (framework === undefined || !this.httpOnlyCall(framework, 'ACKNOWLEDGE_OPERATION_STATUS')) return;
     this.counters.increment('messages_operation_status_update_acknowledgement');
     const agent = this.state.agents.get(agentId);
-    const why = agent === undefined ? 'agent is not registered' : !agent.connected ? 'agent is disconnected'
-      : resourceProviderId !== undefined ? 'the agent does not have the RESOURCE_PROVIDER capability' : 'the agent does not support operation feedback on agent default resources';
-    this.log.warn({ frameworkId: framework.id, agentId, operationId }, `cannot send an operation status acknowledgement to the agent because ${why}`);
-    this.counters.increment('invalid_operation_status_update_acknowledgements');
+    const operation = this.operationBook.ofFramework(framework.id, operationId);
+    const why = agent === undefined || agent.removing ? 'agent is not registered' : !agent.connected ? 'agent is disconnected'
+      : resourceProviderId !== undefined && !agent.capabilities.includes('RESOURCE_PROVIDER') ? 'the agent does not have the RESOURCE_PROVIDER capability'
+        : resourceProviderId === undefined && !agentGivesFeedback(agent) ? 'the agent does not support operation feedback on agent default resources'
+          : operation === undefined || operation.agentId !== agentId ? 'the operation is unknown'
+            : operation.latest.uuid !== uuid ? `the status ${uuid} is not the operation's latest` : undefined;
+    if (why !== undefined || agent === undefined || operation === undefined) {
+      this.log.warn({ frameworkId: framework.id, agentId, operationId }, `cannot send an operation status acknowledgement to the agent because ${why ?? ''}`);
+      this.counters.increment('invalid_operation_status_update_acknowledgements');
+      return;
+    }
+    this.counters.increment('valid_operation_status_update_acknowledgements');
+    this.send(agent.pid, OperationStatusAcknowledgement, { agentId, operationUuid: operation.uuid, statusUuid: uuid });
+    if (isTerminalOperationState(operation.latest.state)) this.operationBook.remove(operation);
+  }
+
+  /**
+   * Why the framework's operation `operationId` cannot be booked, or undefined: its id is another's
+   * not yet acknowledged (Mesos' books would take the second for the first; here the first keeps
+   * it), or the framework holds `MAX_OPERATIONS_PER_FRAMEWORK` already.
+   */
+  private unbookableOperation(framework: FrameworkRecord, operationId: string): string | undefined {
+    if (this.operationBook.ofFramework(framework.id, operationId) !== undefined) return `Operation ID '${operationId}' is already in use by another operation of the framework that is not yet acknowledged`;
+    if (this.operationBook.frameworkCount(framework.id) >= MAX_OPERATIONS_PER_FRAMEWORK) return `The framework has ${MAX_OPERATIONS_PER_FRAMEWORK} operations pending or not yet acknowledged (MAX_OPERATIONS_PER_FRAMEWORK): acknowledge their statuses first`;
+    return undefined;
+  }
+
+  /** Keeps a framework's operation with feedback just applied on the agent, OPERATION_PENDING until the agent reports it. */
+  private trackOperation(framework: FrameworkRecord, agent: AgentRecord, operation: Operation, operationId: string): void {
+    this.operationBook.add({
+      uuid: this.host.newUuid(), frameworkId: framework.id, agentId: agent.id, operationId, type: operation.type,
+      latest: { operationId, state: 'OPERATION_PENDING', agentId: agent.id },
+    });
+  }
+
+  /**
+   * An agent reports an operation's status (Mesos' `updateOperationStatus`): from that agent
+   * only, about an operation on it. An operation the master does not know (after a failover, or
+   * forgotten when acknowledged while the agent missed the acknowledgement) is taken in.
+   */
+  private updateOperationStatus(from: UPID, { agentId, operation }: BodyOf<typeof UpdateOperationStatus>): void {
+    const agent = this.agentFrom(from, agentId, 'UpdateOperationStatus');
+    if (agent === undefined) {
+      this.counters.increment('invalid_operation_status_updates');
+      return;
+    }
+    if (this.takeOperationReport(agent, operation) === undefined) return;
+    this.counters.increment('valid_operation_status_updates');
+    const known = this.operationBook.get(operation.uuid);
+    if (known !== undefined) this.passOnOperationStatus(agent, known);
+  }
+
+  /**
+   * Takes an operation the agent reports (re-registering or in an update) into the books: its
+   * status becomes the latest of the one known, or it is added. Refused (undefined, logged) when
+   * it names another agent, or the uuid is another framework's or agent's operation.
+   */
+  private takeOperationReport(agent: AgentRecord, reported: AgentOperation): MasterOperation | undefined {
+    const known = this.operationBook.get(reported.uuid);
+    const mismatch = (reported.status.agentId !== undefined && reported.status.agentId !== agent.id) || (known !== undefined && (known.agentId !== agent.id || known.frameworkId !== reported.frameworkId || known.operationId !== reported.operationId));
+    if (mismatch) {
+      this.log.warn({ agentId: agent.id, operationUuid: reported.uuid, frameworkId: reported.frameworkId, operationId: reported.operationId }, 'dropping an operation status that names another agent or operation');
+      this.counters.increment('invalid_operation_status_updates');
+      return undefined;
+    }
+    const status: OperationStatus = { ...reported.status, operationId: reported.operationId, agentId: agent.id };
+    if (known !== undefined) {
+      // A terminal status stays (Mesos): the agent's latest is that one, sent again.
+      if (!isTerminalOperationState(known.latest.state) || known.latest.uuid === undefined) known.latest = status;
+      return known;
+    }
+    const taken: MasterOperation = { uuid: reported.uuid, frameworkId: reported.frameworkId, agentId: agent.id, operationId: reported.operationId, type: reported.type, latest: status };
+    const other = this.operationBook.ofFramework(reported.frameworkId, reported.operationId);
+    if (other !== undefined && other.uuid !== reported.uuid) {
+      this.log.warn({ agentId: agent.id, operationUuid: reported.uuid, frameworkId: reported.frameworkId, operationId: reported.operationId }, 'dropping an operation status: the framework has another operation with its id');
+      this.counters.increment('invalid_operation_status_updates');
+      return undefined;
+    }
+    this.operationBook.add(taken);
+    return taken;
+  }
+
+  /**
+   * Passes an agent's status of an operation on (Mesos): to its framework, if connected (it
+   * acknowledges it); for a framework torn down, the master acknowledges it to the agent itself
+   * (and forgets a terminal one). A framework not yet back after a failover (nor torn down) is
+   * waited for, while the agent retries, until `ORPHAN_OPERATION_ADOPTION_MS` after the agent
+   * re-registered (Mesos' orphan operations); then the master acknowledges it too.
+   */
+  private passOnOperationStatus(agent: AgentRecord, operation: MasterOperation): void {
+    const status = operation.latest;
+    if (status.uuid === undefined) return;
+    const framework = this.state.frameworks.get(operation.frameworkId);
+    if (framework !== undefined) {
+      if (framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status });
+      return;
+    }
+    const since = agent.reregisteredTimeMs ?? agent.registeredTimeMs;
+    if (!this.state.isCompletedFramework(operation.frameworkId) && this.clock.now() - since < ORPHAN_OPERATION_ADOPTION_MS) return;
+    this.send(agent.pid, OperationStatusAcknowledgement, { agentId: agent.id, operationUuid: operation.uuid, statusUuid: status.uuid });
+    if (isTerminalOperationState(status.state)) this.operationBook.remove(operation);
+  }
+
+  /**
+   * The agent re-registered with `reported` (the operations it holds unacknowledged): each is
+   * taken into the books (a new master learns them so). The agent sends their statuses again
+   * once it hears it is registered; that passes them on.
+   */
+  private takeReportedOperations(agent: AgentRecord, reported: readonly AgentOperation[] | undefined): void {
+    if (!agentGivesFeedback(agent)) {
+      // Downgraded (Mesos forgets its unacknowledged operations then): nothing it holds is reported or acknowledged any more.
+      if (this.operationBook.size > 0) this.operationBook.removeAgent(agent.id);
+      return;
+    }
+    for (const operation of reported ?? []) this.takeOperationReport(agent, operation);
+  }
+
+  /**
+   * The agent leaves the books: its operations are forgotten, and (Mesos' bulk feedback, sent
+   * once and not to be acknowledged) their frameworks told OPERATION_UNREACHABLE or
+   * OPERATION_GONE_BY_OPERATOR when it became unreachable or was marked gone.
+   */
+  private endAgentOperations(agent: AgentRecord, why: AgentRemoval): void {
+    if (this.operationBook.size === 0) return;
+    const state: OperationState | undefined = why === 'unreachable' ? 'OPERATION_UNREACHABLE' : why === 'gone' ? 'OPERATION_GONE_BY_OPERATOR' : undefined;
+    const message = why === 'unreachable' ? 'Agent was marked unreachable' : 'Agent has been marked gone';
+    for (const operation of this.operationBook.removeAgent(agent.id)) {
+      const framework = this.state.frameworks.get(operation.frameworkId);
+      if (state === undefined || framework === undefined || !framework.connected) continue;
+      this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId: operation.operationId, state, message, agentId: agent.id } });
+    }
   }
 
   private reconciliationView(framework: FrameworkRecord): ReconciliationView {
@@ -1762,7 +1942,7 @@ export class Master extends Actor {
     else this.admitAgent(from, body);
   }
 
-  private admitAgent(from: UPID, { agent: info, version, checkpointedResources }: BodyOf<typeof RegisterAgent>): void {
+  private admitAgent(from: UPID, { agent: info, version, checkpointedResources, capabilities }: BodyOf<typeof RegisterAgent>): void {
     if (this.admittingAgents.has(from.toString())) {
       this.log.info({ from: from.toString() }, 'ignoring RegisterAgent: admission already in progress');
       return;
@@ -1778,7 +1958,7 @@ export class Master extends Actor {
     // Persisted before the agent hears of its id, so an acknowledged agent is never forgotten.
     this.defer(
       this.registry.admit({ id: agentId, info: admitted, ip: from.host }),
-      () => this.agentAdmitted(from, admitted, version, total),
+      () => this.agentAdmitted(from, admitted, version, total, capabilities),
       (error) => {
         this.admittingAgents.delete(from.toString());
         this.supersededAdmissions.delete(from.toString());
@@ -1787,7 +1967,7 @@ export class Master extends Actor {
     );
   }
 
-  private agentAdmitted(pid: UPID, info: AgentInfo & { id: string }, version: string, total: Resources): void {
+  private agentAdmitted(pid: UPID, info: AgentInfo & { id: string }, version: string, total: Resources, capabilities: readonly string[] | undefined): void {
     this.admittingAgents.delete(pid.toString());
     const superseded = this.supersededAdmissions.delete(pid.toString());
     const occupant = this.state.agentByPid(pid);
@@ -1803,7 +1983,7 @@ export class Master extends Actor {
       return;
     }
     this.evictOtherAgentAt(pid, info.id);
-    const agent = newAgentRecord(info, pid, version, total, this.clock.now());
+    const agent = newAgentRecord(info, pid, version, total, this.clock.now(), capabilities);
     this.state.addAgent(agent);
     this.emit({ type: 'AGENT_ADDED', agent });
     this.link(pid);
@@ -1909,7 +2089,9 @@ export class Master extends Actor {
     this.removeUnreportedExecutors(agent, reported);
     this.refreshAgent(agent, message, total);
     this.replyReregistered(agent, message);
-    if (stale) this.checkpointReservations(agent);
+    this.takeReportedOperations(agent, message.operations);
+    // Its operations it has not reported finished are carried out by the word sent again (a CheckpointResources lost on the broken link).
+    if (stale || (this.operationBook.size > 0 && this.operationBook.pendingOn(agent.id).length > 0)) this.checkpointReservations(agent);
     this.shutDownCompletedFrameworks(agent, message);
     this.warnOfUnknownTasks(agent, message.tasks);
     this.repeatKills(agent, message.tasks);
@@ -2006,6 +2188,7 @@ export class Master extends Actor {
     }
     this.refreshAgent(agent, message, total);
     this.replyReregistered(agent, message);
+    this.takeReportedOperations(agent, message.operations);
     this.shutDownCompletedFrameworks(agent, message);
     const used = this.state.usedByFrameworkRole(agent);
     this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: agent.info.attributes ?? {}, used, owner: agent }));
@@ -2026,7 +2209,7 @@ export class Master extends Actor {
   /** A recovered agent (admitted before a restart) is back: record it, with nothing on it yet. */
   private recoverAgent(agentId: string, pid: UPID, message: ReregisterAgentBody, total: Resources): AgentRecord {
     this.evictOtherAgentAt(pid, agentId);
-    const agent = newAgentRecord({ ...message.agent, id: agentId }, pid, message.version, total, this.clock.now());
+    const agent = newAgentRecord({ ...message.agent, id: agentId }, pid, message.version, total, this.clock.now(), message.capabilities);
     this.state.addAgent(agent);
     this.emit({ type: 'AGENT_ADDED', agent });
     this.link(pid);
@@ -2196,6 +2379,7 @@ export class Master extends Actor {
     this.state.updateAgentInfo(agent, { ...message.agent, id: agent.id });
     this.state.setAgentTotal(agent, total);
     agent.version = message.version;
+    agent.capabilities = agentCapabilities(message.capabilities);
     this.state.setAgentConnected(agent, true);
     agent.reregisteredTimeMs = this.clock.now();
     this.state.agentChanged(agent);
@@ -2376,6 +2560,7 @@ export class Master extends Actor {
     if (why === 'unregistered') this.counters.increment('slave_removals/reason_unregistered');
     if (why === 'replaced') this.counters.increment('slave_removals/reason_registered');
     this.allocatorCall('removeAgent', this.allocator.removeAgent(agent.id));
+    this.endAgentOperations(agent, why);
     // The allocator released the offered resources with the agent: rescind without recovering.
     this.retireOffers(agent.offerIds, { rescind: true, recover: false });
     for (const tracked of [...this.state.agentTasks(agent)]) this.loseTask(tracked, agent, why, cause);

@@ -13,7 +13,7 @@ import { SmallMap } from '../../lib/small-map';
 import { OfferList, OfferTable, offerNumberOf, unlinkOffer, type OfferListLinks } from './offer-table';
 import { deepFreeze } from '../../lib/deep-freeze';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
-import { copyTaskDescription, isTerminalState, NO_STATUSES, withStatus } from '../../lib/protocol';
+import { AGENT_FEEDBACK_CAPABILITIES, copyTaskDescription, isTerminalState, NO_STATUSES, withStatus } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
 import { ScalarTotals } from '../allocator/totals';
 import { TaskSummaries } from './task-summaries';
@@ -167,6 +167,8 @@ export interface AgentRecord {
   readonly pid: UPID;
   /** The agent's software version. */
   version: string;
+  /** What it advertised it can do at its last (re-)registration (Mesos' `agent_capabilities`; shared frozen lists: `agentCapabilities`). */
+  capabilities: readonly string[];
   /** Its total resources. Changed only by `MasterState.setAgentTotal` (which sums them). */
   readonly total: Resources;
   /** Its link is up. Changed only by `MasterState.setAgentConnected` (which counts them). */
@@ -1445,7 +1447,7 @@ function offerAttributesOf(info: AgentInfo): AgentInfo['attributes'] {
 }
 
 /** A new agent record: connected, active, with nothing on it yet. */
-export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, version: string, total: Resources, nowMs: number): AgentRecord {
+export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, version: string, total: Resources, nowMs: number, capabilities?: readonly string[]): AgentRecord {
   // The fields every offer reads come first, so that they share the record's first cache lines
   // (a literal's order is its layout): an allocation cycle at 100k agents reads each record once.
   return {
@@ -1466,11 +1468,34 @@ export function newAgentRecord(info: AgentInfo & { id: string }, pid: UPID, vers
     info,
     pid,
     version,
+    capabilities: agentCapabilities(capabilities),
     connected: true,
     registeredTimeMs: nowMs,
     reregisteredTimeMs: undefined,
     killedTasks: new LazySet(),
   };
+}
+
+/** Each distinct capability list agents advertised, frozen, by its names joined: agents share one list (nearly all advertise the same). */
+const capabilityLists = new Map<string, readonly string[]>();
+/** Most distinct capability lists kept for sharing (past it, each agent keeps its own). */
+const MAX_SHARED_CAPABILITY_LISTS = 64;
+const NO_CAPABILITIES: readonly string[] = Object.freeze([]);
+
+/** The shared frozen list of `capabilities` (none: the empty list). */
+export function agentCapabilities(capabilities: readonly string[] | undefined): readonly string[] {
+  if (capabilities === undefined || capabilities.length === 0) return NO_CAPABILITIES;
+  const key = capabilities.join(',');
+  const shared = capabilityLists.get(key);
+  if (shared !== undefined) return shared;
+  const list = Object.freeze([...capabilities]);
+  if (capabilityLists.size < MAX_SHARED_CAPABILITY_LISTS) capabilityLists.set(key, list);
+  return list;
+}
+
+/** Whether frameworks may ask for feedback on operations of the agent's own resources (it has `AGENT_FEEDBACK_CAPABILITIES`). */
+export function agentGivesFeedback(agent: AgentRecord): boolean {
+  return AGENT_FEEDBACK_CAPABILITIES.every((capability) => agent.capabilities.includes(capability));
 }
 
 /** A task just launched: TASK_STAGING, no statuses yet (as Mesos' `addTask`); `resources` is `task.resources` parsed, when the caller has it. */

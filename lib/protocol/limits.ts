@@ -69,6 +69,10 @@ export const MAX_RECONCILE_OPERATIONS = 100_000;
  */
 export const MAX_AGENT_REPORTED_FRAMEWORKS = 10_000;
 export const MAX_AGENT_REPORTED_TASKS = 100_000;
+/** Most operations with feedback an agent reports (re-registering) or one CheckpointResources carries out. */
+export const MAX_AGENT_REPORTED_OPERATIONS = 100_000;
+/** Most capabilities an agent may advertise (Mesos has eight). */
+export const MAX_AGENT_CAPABILITIES = 64;
 
 /**
  * Most entries (distinct names and roles) in one resource list: an agent's, a task's, an

@@ -8,9 +8,9 @@
  */
 import { z } from 'zod';
 import { defineMessage, MAX_UPID_LENGTH, type MessageType } from '../actor';
-import { MAX_AGENT_REPORTED_FRAMEWORKS, MAX_AGENT_REPORTED_TASKS, MAX_RECONCILE_OPERATIONS, MAX_RECONCILE_TASKS, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
+import { MAX_AGENT_CAPABILITIES, MAX_AGENT_REPORTED_FRAMEWORKS, MAX_AGENT_REPORTED_OPERATIONS, MAX_AGENT_REPORTED_TASKS, MAX_RECONCILE_OPERATIONS, MAX_RECONCILE_TASKS, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 import {
-  AgentInfoSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, KillPolicySchema, MasterInfoSchema,
+  AgentInfoSchema, AgentOperationSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, KillPolicySchema, MasterInfoSchema,
   OfferSchema, OperationSchema, OperationStatusSchema, ResourceListSchema, StatusUpdateSchema, TaskGroupInfoSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
 } from './types';
 
@@ -145,9 +145,13 @@ export const OperationStatusUpdate = message('OperationStatusUpdate', z.object({
  * keeps on disk (`CheckpointResources`), each within its `agent.resources`; the agent's total is
  * `agent.resources` with them applied. Absent: none.
  */
-export const RegisterAgent = message('RegisterAgent', z.object({ agent: AgentInfoSchema, version: shortText, checkpointedResources: ResourceListSchema.optional() }));
+/** What an agent can do (Mesos' `agent_capabilities`: `SlaveInfo.Capability` names; the master reads AGENT_FEEDBACK_CAPABILITIES). Absent: none. */
+const agentCapabilities = z.array(shortText).max(MAX_AGENT_CAPABILITIES, `names at most ${MAX_AGENT_CAPABILITIES} capabilities`).optional();
+export const RegisterAgent = message('RegisterAgent', z.object({ agent: AgentInfoSchema, version: shortText, checkpointedResources: ResourceListSchema.optional(), capabilities: agentCapabilities }));
 export const ReregisterAgent = message('ReregisterAgent', z.object({
-  agent: AgentInfoSchema, version: shortText, checkpointedResources: ResourceListSchema.optional(),
+  agent: AgentInfoSchema, version: shortText, checkpointedResources: ResourceListSchema.optional(), capabilities: agentCapabilities,
+  /** The operations with feedback the agent carried out whose latest status it has not heard acknowledged (Mesos' `UpdateSlaveMessage.operations`). */
+  operations: z.array(AgentOperationSchema).max(MAX_AGENT_REPORTED_OPERATIONS, `reports at most ${MAX_AGENT_REPORTED_OPERATIONS} operations`).optional(),
   tasks: z.array(TaskSchema).max(MAX_AGENT_REPORTED_TASKS, `reports at most ${MAX_AGENT_REPORTED_TASKS} tasks`),
   executors: z.array(ExecutorStateSchema).max(MAX_AGENT_REPORTED_TASKS, `reports at most ${MAX_AGENT_REPORTED_TASKS} executors`),
   frameworks: z.array(FrameworkInfoSchema).max(MAX_AGENT_REPORTED_FRAMEWORKS, `reports at most ${MAX_AGENT_REPORTED_FRAMEWORKS} frameworks`),
@@ -155,6 +159,12 @@ export const ReregisterAgent = message('ReregisterAgent', z.object({
 export const UnregisterAgent = message('UnregisterAgent', z.object({ agentId: id }));
 export const Pong = message('Pong', z.object({}));
 export const UpdateAgent = message('UpdateAgent', z.object({ agentId: id, resources: AgentInfoSchema.shape.resources }));
+/**
+ * An operation's status, from the agent that carried it out (Mesos' `UpdateOperationStatusMessage`):
+ * sent again until the master passes on the framework's acknowledgement of `status.uuid`, or
+ * acknowledges it itself (the framework is gone).
+ */
+export const UpdateOperationStatus = message('UpdateOperationStatus', z.object({ agentId: id, operation: AgentOperationSchema }));
 
 // ---- master → agent -----------------------------------------------------------------------
 
@@ -210,7 +220,17 @@ export const RunTaskGroup = message('RunTaskGroup', z.object({
  * them to its meta directory before it applies them, so they outlive its restarts, and reports
  * them when it (re-)registers.
  */
-export const CheckpointResources = message('CheckpointResources', z.object({ resources: ResourceListSchema }));
+export const CheckpointResources = message('CheckpointResources', z.object({
+  resources: ResourceListSchema,
+  /**
+   * The operations with feedback `resources` carries out (every one the master has not yet heard
+   * finished on the agent): once they are durable the agent reports each OPERATION_FINISHED
+   * (UpdateOperationStatus). Absent: none.
+   */
+  operations: z.array(AgentOperationSchema.pick({ uuid: true, frameworkId: true, operationId: true, type: true })).max(MAX_AGENT_REPORTED_OPERATIONS, `carries out at most ${MAX_AGENT_REPORTED_OPERATIONS} operations`).optional(),
+}));
+/** Master → agent: the framework acknowledged status `statusUuid` of operation `operationUuid` (Mesos' `AcknowledgeOperationStatusMessage`), or the master did for it. */
+export const OperationStatusAcknowledgement = message('OperationStatusAcknowledgement', z.object({ agentId: id, operationUuid: id, statusUuid: id }));
 export const KillTaskOnAgent = message('KillTaskOnAgent', z.object({ frameworkId: id, taskId: id, killPolicy: KillPolicySchema.optional() }));
 export const ShutdownFramework = message('ShutdownFramework', z.object({ frameworkId: id }));
 export const ShutdownExecutor = message('ShutdownExecutor', z.object({ frameworkId: id, executorId: id }));

@@ -485,9 +485,10 @@ export const OperationSchema = z.object({
   type: z.enum(['LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY', 'GROW_VOLUME', 'SHRINK_VOLUME']),
   /**
    * Mesos' operation id (`Offer.Operation.id`): the framework asks for feedback on the operation
-   * (UPDATE_OPERATION_STATUS). No agent here supports it (Mesos' AGENT_OPERATION_FEEDBACK and
-   * RESOURCE_PROVIDER capabilities), so the master refuses such an operation as Mesos refuses it
-   * on those agents; see `Master.refuseFeedback`.
+   * (UPDATE_OPERATION_STATUS events, each to acknowledge). Given on agents with the
+   * AGENT_OPERATION_FEEDBACK and RESOURCE_PROVIDER capabilities (`AGENT_FEEDBACK_CAPABILITIES`),
+   * to v1 HTTP frameworks, for operations other than launches; refused otherwise, as Mesos
+   * refuses it: see `Master.refuseFeedback`.
    */
   id: id.optional(),
   /** LAUNCH's tasks. */
@@ -517,20 +518,47 @@ export const OPERATION_STATES = [
 ] as const;
 export type OperationState = (typeof OPERATION_STATES)[number];
 
+/** Whether an operation in `state` is done (Mesos' `isTerminalState` of operations: finished, failed, refused, dropped or gone). */
+export function isTerminalOperationState(state: OperationState): boolean {
+  return state === 'OPERATION_FINISHED' || state === 'OPERATION_FAILED' || state === 'OPERATION_ERROR' || state === 'OPERATION_DROPPED' || state === 'OPERATION_GONE_BY_OPERATOR';
+}
+
 /**
- * An offer operation's status as the master tells a framework of it (Mesos' `OperationStatus`,
- * without a `uuid`: the only ones sent here, an operation refused or reconciled, need no
- * acknowledgement).
+ * An offer operation's status (Mesos' `OperationStatus`). `uuid` (a UUID's text) only on a status
+ * the agent sends reliably, which the framework acknowledges (ACKNOWLEDGE_OPERATION_STATUS); a
+ * refusal or a reconciliation's answer has none.
  */
 export const OperationStatusSchema = z.object({
   operationId: id.optional(),
   state: z.enum(OPERATION_STATES),
+  uuid: shortText.optional(),
   message: z.string().max(MAX_STATUS_MESSAGE_LENGTH).optional(),
   agentId: id.optional(),
   /** The resource provider a reconciliation named (echoed, as Mesos echoes it). */
   resourceProviderId: id.optional(),
 });
 export type OperationStatus = z.infer<typeof OperationStatusSchema>;
+
+/**
+ * The agent capabilities that let a framework ask for feedback on operations of the agent's own
+ * resources (Mesos' `SlaveInfo.Capability`: both are needed). Agents here always have them
+ * (a test's may leave them out; Mesos' cannot: its `--agent_features` must list them).
+ */
+export const AGENT_FEEDBACK_CAPABILITIES = ['AGENT_OPERATION_FEEDBACK', 'RESOURCE_PROVIDER'] as const;
+
+/**
+ * An operation with feedback on an agent (Mesos' `Operation` of agent default resources): which
+ * framework's (`operationId` is the framework's id for it, `uuid` the master's), of which type,
+ * and its latest status. The agent checkpoints and reports those it has not heard acknowledged.
+ */
+export const AgentOperationSchema = z.object({
+  uuid: id,
+  frameworkId: id,
+  operationId: id,
+  type: OperationSchema.shape.type,
+  status: OperationStatusSchema,
+});
+export type AgentOperation = z.infer<typeof AgentOperationSchema>;
 
 /** An executor an agent runs, as it reports it when re-registering. */
 export const ExecutorStateSchema = z.object({

@@ -22,7 +22,7 @@ import { Prng } from '../../lib/process';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_NAME_LENGTH } from '../../lib/process/codec';
 import {
   AcceptOffers, AgentRegistered, AgentReregistered, CheckpointResources, DeactivateFramework, DeclineOffers, ExecutorToFramework, ExitedExecutor,
-  AcknowledgeOperationStatus, ReconcileOperations, Authenticate, AuthenticationResponse, FrameworkToExecutor, KillTask, KillTaskOnAgent, LaunchTasks, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterExecutor,
+  AcknowledgeOperationStatus, OperationStatusAcknowledgement, UpdateOperationStatus, ReconcileOperations, Authenticate, AuthenticationResponse, FrameworkToExecutor, KillTask, KillTaskOnAgent, LaunchTasks, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterExecutor,
   RegisterFramework, ReregisterAgent, ReregisterExecutor, ReregisterFramework, ReviveOffers, RunTask, RunTaskGroup, Shutdown, ShutdownExecutor, ShutdownExecutorCall,
   ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, TASK_STATES, UnregisterAgent, UpdateFrameworkCall,
   UnregisterFramework, UpdateAgent, UpdateFramework,
@@ -354,6 +354,13 @@ export const SAMPLES: ReadonlyMap<string, (ids: SampleIds) => unknown> = new Map
   [ExitedExecutor.name, sample(ExitedExecutor, (ids) => ({ agentId: ids.agent(), frameworkId: ids.framework(), executorId: ids.executor(), status: 0 }))],
   [ExecutorToFramework.name, sample(ExecutorToFramework, (ids) => ({ agentId: ids.agent(), frameworkId: ids.framework(), executorId: ids.executor(), data: 'hello' }))],
   [UpdateAgent.name, sample(UpdateAgent, () => ({ agentId: 'fuzz-agent', resources: Resources.parse('cpus:4;mem:2048').toJSON() }))],
+  // An operation's status, at times of another agent's or framework's operation, or of another state.
+  [UpdateOperationStatus.name, sample(UpdateOperationStatus, (ids) => {
+    const agentId = ids.agent();
+    const operationId = `op-${ids.task()}`;
+    const state = ids.chance() < 0.8 ? 'OPERATION_FINISHED' as const : 'OPERATION_FAILED' as const;
+    return { agentId, operation: { uuid: ids.uuid(), frameworkId: ids.framework(), operationId, type: ids.chance() < 0.5 ? 'RESERVE' as const : 'CREATE' as const, status: { operationId, state, uuid: ids.uuid(), agentId: ids.chance() < 0.9 ? agentId : ids.agent() } } };
+  })],
   // master → agent
   [AgentRegistered.name, sample(AgentRegistered, (ids) => ({ agentId: ids.agent(), masterInfo: ids.masterInfo(), connection: { totalPingTimeoutSeconds: 75 } }))],
   [AgentReregistered.name, sample(AgentReregistered, (ids) => ({
@@ -376,10 +383,12 @@ export const SAMPLES: ReadonlyMap<string, (ids: SampleIds) => unknown> = new Map
   [ShutdownExecutor.name, sample(ShutdownExecutor, (ids) => ({ frameworkId: ids.framework(), executorId: ids.executor() }))],
   [Shutdown.name, sample(Shutdown, () => ({ message: 'fuzz' }))],
   [UpdateFramework.name, sample(UpdateFramework, (ids) => ({ frameworkId: ids.framework(), pid: ids.ownPid() }))],
-  // All of the agent's dynamic reservations (none, at times: an UNRESERVE of the last).
+  // All of the agent's dynamic reservations (none, at times: an UNRESERVE of the last), at times naming the operations with feedback they carry out.
   [CheckpointResources.name, sample(CheckpointResources, (ids) => ({
     resources: ids.chance() < 0.2 ? [] : Resources.parse('cpus:0.5;mem:64').reservedDynamically(ids.chance() < 0.5 ? 'web' : 'fuzz', dynamicReservation('ops')).toJSON(),
+    ...(ids.chance() < 0.3 ? { operations: [{ uuid: ids.uuid(), frameworkId: ids.framework(), operationId: `op-${ids.task()}`, type: 'RESERVE' as const }] } : {}),
   }))],
+  [OperationStatusAcknowledgement.name, sample(OperationStatusAcknowledgement, (ids) => ({ agentId: ids.agent(), operationUuid: ids.uuid(), statusUuid: ids.uuid() }))],
   // executor → agent
   [RegisterExecutor.name, sample(RegisterExecutor, (ids) => ({ frameworkId: ids.framework(), executorId: ids.executor() }))],
   [ReregisterExecutor.name, sample(ReregisterExecutor, (ids) => ({ frameworkId: ids.framework(), executorId: ids.executor(), tasks: [taskInfo(ids)], updates: [statusUpdate(ids)] }))],

@@ -136,7 +136,7 @@ export class FakeLauncher implements Launcher {
 }
 
 /** Names the fake master records. */
-export const MASTER_MESSAGES = ['RegisterAgent', 'ReregisterAgent', 'UnregisterAgent', 'Pong', 'StatusUpdate', 'ExitedExecutor', 'ExecutorToFramework'];
+export const MASTER_MESSAGES = ['RegisterAgent', 'ReregisterAgent', 'UnregisterAgent', 'Pong', 'StatusUpdate', 'ExitedExecutor', 'ExecutorToFramework', 'UpdateOperationStatus'];
 /** Names a fake executor records. */
 export const EXECUTOR_MESSAGES = ['ExecutorRegistered', 'ExecutorReregistered', 'ReconnectExecutor', 'RunTaskOnExecutor', 'KillTaskOnExecutor', 'StatusUpdateAcknowledgement', 'ShutdownExecutorOnExecutor', 'FrameworkToExecutor'];
 
