@@ -171,6 +171,18 @@ describe('the v1 scheduler API (a plain-http framework on a real cluster)', func
     await untilState(master, (state) => state.completed_frameworks.some((framework) => framework.name === 'v1-hello-python'), 'the Python framework torn down');
   });
 
+  (python ? it : it.skip)(`a framework in Python reserves with operation feedback, runs a task on the reservation and unreserves (actors/framework/examples/v1_reserve.py)${python ? '' : ' (skipped: no python3 on this machine)'}`, async () => {
+    const script = path.resolve(__dirname, '../../../actors/framework/examples/v1_reserve.py');
+    const run = new BinProcess(spawn('python3', [script, '--master', master, '--command', 'echo on-a-reservation'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    expect(await within(run.exited, 60_000, 'the Python framework'), run.stderr).to.equal(0);
+    // Each operation's OPERATION_FINISHED came from the agent once it had written the reservations (and was acknowledged).
+    expect(run.stdout.trim().split('\n').slice(1).filter((line) => !line.endsWith('TASK_STARTING'))).to.deep.equal([
+      'reserve-1 OPERATION_FINISHED', 'on-reservation TASK_RUNNING', 'on-reservation TASK_FINISHED', 'unreserve-1 OPERATION_FINISHED',
+    ]);
+    const state = await untilState(master, (state) => state.completed_frameworks.some((framework) => framework.name === 'v1-reserve-python'), 'the Python framework torn down');
+    expect((state.slaves as unknown as Array<{ reserved_resources: object }>).map((agent) => agent.reserved_resources)).to.deep.equal([{}]);
+  });
+
   (python ? it : it.skip)(`the Python framework says what an offer lacks when none can hold its task, and runs it as the user running it${python ? '' : ' (skipped: no python3 on this machine)'}`, async () => {
     const script = path.resolve(__dirname, '../../../actors/framework/examples/v1_hello.py');
     const run = new BinProcess(spawn('python3', [script, '--master', master, '--command', 'true', '--cpus', '100'], { stdio: ['ignore', 'pipe', 'pipe'] }));
