@@ -22,7 +22,7 @@ import type { CheckpointRecord } from './checkpoint';
 import { OPERATION_STATUS_RETRY_INTERVAL_MAX_MS, OPERATION_STATUS_RETRY_INTERVAL_MIN_MS } from './constants';
 
 /** An operation a CheckpointResources carries out, as it names it. */
-export type CarriedOperation = Pick<AgentOperation, 'uuid' | 'frameworkId' | 'operationId' | 'type'>;
+export type CarriedOperation = Pick<AgentOperation, 'uuid' | 'frameworkId' | 'operationId' | 'type' | 'info'>;
 
 /** What the operations need of their agent. */
 export interface AgentOperationHooks {

@@ -46,7 +46,7 @@ import {
 } from './http';
 import { flagsResponse } from '../../lib/info-actors';
 import { consumedQuota, describeQuantities, isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaConfigValueError, quotaRoleError } from './roles-http';
-import { aclViewer } from '../../lib/state-json';
+import { aclViewer, SEE_ALL } from '../../lib/state-json';
 import { StateFragments, v1SubscribedEnvelope, type KeptPart, type RenderingTail, type WarmTarget } from './state-fragments';
 import { MasterCounters, masterMetrics, perFrameworkMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
 import { reconcile, type AgentStanding, type ReconcileRequest, type ReconciliationView } from './reconciliation';
@@ -57,7 +57,7 @@ import {
 } from './state';
 import { MessageThrottle } from './throttle';
 import { OperatorApi, type MasterEvent, type OperatorEncodingFigures, type OperatorLimits, type OperatorPort } from './v1-operator';
-import { quotaStatus, v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetRoles, v1GetState, v1GetTasks, type V1Context } from './v1-operator-json';
+import { quotaStatus, v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetRoles, v1GetState, v1GetTasks, v1Operations, type V1Context } from './v1-operator-json';
 import type { V1Counted } from './v1-scheduler';
 import { v1Answer } from '../../lib/v1/http';
 import type { QuotaConfig } from '../../lib/v1/operator';
@@ -1708,7 +1708,7 @@ export class Master extends Actor {
   /** Keeps a framework's operation with feedback just applied on the agent, OPERATION_PENDING until the agent reports it. */
   private trackOperation(framework: FrameworkRecord, agent: AgentRecord, operation: Operation, operationId: string): void {
     this.operationBook.add({
-      uuid: this.host.newUuid(), frameworkId: framework.id, agentId: agent.id, operationId, type: operation.type,
+      uuid: this.host.newUuid(), frameworkId: framework.id, agentId: agent.id, operationId, type: operation.type, info: operation,
       latest: { operationId, state: 'OPERATION_PENDING', agentId: agent.id },
     });
   }
@@ -1749,7 +1749,7 @@ export class Master extends Actor {
       if (!isTerminalOperationState(known.latest.state) || known.latest.uuid === undefined) known.latest = status;
       return known;
     }
-    const taken: MasterOperation = { uuid: reported.uuid, frameworkId: reported.frameworkId, agentId: agent.id, operationId: reported.operationId, type: reported.type, latest: status };
+    const taken: MasterOperation = { uuid: reported.uuid, frameworkId: reported.frameworkId, agentId: agent.id, operationId: reported.operationId, type: reported.type, info: reported.info, latest: status };
     const other = this.operationBook.ofFramework(reported.frameworkId, reported.operationId);
     if (other !== undefined && other.uuid !== reported.uuid) {
       this.log.warn({ agentId: agent.id, operationUuid: reported.uuid, frameworkId: reported.frameworkId, operationId: reported.operationId }, 'dropping an operation status: the framework has another operation with its id');
@@ -3247,6 +3247,7 @@ export class Master extends Actor {
         status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller))),
       })),
       subscribedState: (caller, heartbeatIntervalSeconds, joined) => this.subscribedState(caller, heartbeatIntervalSeconds, joined),
+      operations: (caller) => v1Operations(this.operationBook.all(), this.stateContext(caller).viewer ?? SEE_ALL),
       getRoles: (caller) => this.sharedRendering(renderingKey('v1-roles', caller), 'roles', () => v1Answer('GET_ROLES', 'get_roles', v1GetRoles(this.stateContext(caller), this.stateFragments.roleBreakdowns()))),
       getStatePart: (caller, call) => this.sharedRendering(renderingKey(call, caller), call === 'GET_AGENTS' ? 'v1-agents' : 'v1-frameworks', () => ({
         status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1Part(this.v1Context(caller), call)),

@@ -26,6 +26,8 @@ export interface MasterOperation {
   /** The framework's id for it. */
   readonly operationId: string;
   readonly type: Operation['type'];
+  /** The operation as the framework sent it (GET_OPERATIONS shows it); undefined when an agent from before it was carried reported it. */
+  readonly info: Operation | undefined;
   /** Its latest status: OPERATION_PENDING (no `uuid`) until its agent's, which the framework acknowledges. */
   latest: OperationStatus;
 }
@@ -60,17 +62,22 @@ export class OperationBook {
     return this.byAgent.get(agentId) ?? [];
   }
 
+  /** Every operation it holds, oldest first. */
+  all(): Iterable<MasterOperation> {
+    return this.byUuid.values();
+  }
+
   /** How many operations of the framework it holds. */
   frameworkCount(frameworkId: string): number {
     return this.byFramework.get(frameworkId)?.size ?? 0;
   }
 
   /** What the agent's next CheckpointResources carries out: its operations not yet reported finished, the oldest `MAX_AGENT_REPORTED_OPERATIONS` (a later word carries the rest). */
-  pendingOn(agentId: string): Array<{ uuid: string; frameworkId: string; operationId: string; type: Operation['type'] }> {
-    const pending: Array<{ uuid: string; frameworkId: string; operationId: string; type: Operation['type'] }> = [];
+  pendingOn(agentId: string): Array<{ uuid: string; frameworkId: string; operationId: string; type: Operation['type']; info?: Operation }> {
+    const pending: Array<{ uuid: string; frameworkId: string; operationId: string; type: Operation['type']; info?: Operation }> = [];
     for (const operation of this.byAgent.get(agentId) ?? []) {
       if (pending.length === MAX_AGENT_REPORTED_OPERATIONS) break;
-      if (operation.latest.state === 'OPERATION_PENDING') pending.push({ uuid: operation.uuid, frameworkId: operation.frameworkId, operationId: operation.operationId, type: operation.type });
+      if (operation.latest.state === 'OPERATION_PENDING') pending.push({ uuid: operation.uuid, frameworkId: operation.frameworkId, operationId: operation.operationId, type: operation.type, ...(operation.info !== undefined ? { info: operation.info } : {}) });
     }
     return pending;
   }

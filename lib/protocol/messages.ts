@@ -227,7 +227,7 @@ export const CheckpointResources = message('CheckpointResources', z.object({
    * finished on the agent): once they are durable the agent reports each OPERATION_FINISHED
    * (UpdateOperationStatus). Absent: none.
    */
-  operations: z.array(AgentOperationSchema.pick({ uuid: true, frameworkId: true, operationId: true, type: true })).max(MAX_AGENT_REPORTED_OPERATIONS, `carries out at most ${MAX_AGENT_REPORTED_OPERATIONS} operations`).optional(),
+  operations: z.array(AgentOperationSchema.pick({ uuid: true, frameworkId: true, operationId: true, type: true, info: true })).max(MAX_AGENT_REPORTED_OPERATIONS, `carries out at most ${MAX_AGENT_REPORTED_OPERATIONS} operations`).optional(),
 }));
 /** Master → agent: the framework acknowledged status `statusUuid` of operation `operationUuid` (Mesos' `AcknowledgeOperationStatusMessage`), or the master did for it. */
 export const OperationStatusAcknowledgement = message('OperationStatusAcknowledgement', z.object({ agentId: id, operationUuid: id, statusUuid: id }));

@@ -556,6 +556,8 @@ export const AgentOperationSchema = z.object({
   frameworkId: id,
   operationId: id,
   type: OperationSchema.shape.type,
+  /** The operation as the framework sent it (GET_OPERATIONS shows it); absent in reports of agents from before it was carried. */
+  info: OperationSchema.optional(),
   status: OperationStatusSchema,
 });
 export type AgentOperation = z.infer<typeof AgentOperationSchema>;

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { DiskInfoJSON, ResourceJSON } from '../resources/types';
 import { plainDataError } from '../protocol/plain';
 import { MAX_COMMAND_URIS, MAX_SHORT_TEXT_LENGTH, MAX_URI_LENGTH } from '../protocol/limits';
-import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, CommandUri, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, OfferFilters, TaskInfo, TaskStatus } from '../protocol';
+import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, CommandUri, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, OfferFilters, Operation, TaskInfo, TaskStatus } from '../protocol';
 import { MAX_CHECK_STATUSES } from '../protocol/limits';
 import { isUuidBytes, isUuidText, uuidBytes, uuidText, UUID_BYTES } from '../uuid';
 
@@ -168,6 +168,22 @@ function v1Disk(disk: DiskInfoJSON): V1Json {
   const out: V1Json = {};
   if (disk.persistence !== undefined) out.persistence = { ...disk.persistence };
   if (disk.volume !== undefined) out.volume = { ...disk.volume };
+  return out;
+}
+
+/**
+ * An offer operation other than a launch in v1 JSON (`Offer.Operation`: its `type`, `id` and the
+ * message its type names), as GET_OPERATIONS shows the operation an operation record carries out.
+ */
+export function v1OfferOperation(operation: Operation): V1Json {
+  const out: V1Json = { type: operation.type };
+  if (operation.id !== undefined) out.id = v1Id(operation.id);
+  if (operation.reserve !== undefined) out.reserve = { resources: v1Resources(operation.reserve.resources) };
+  if (operation.unreserve !== undefined) out.unreserve = { resources: v1Resources(operation.unreserve.resources) };
+  if (operation.create !== undefined) out.create = { volumes: v1Resources(operation.create.volumes) };
+  if (operation.destroy !== undefined) out.destroy = { volumes: v1Resources(operation.destroy.volumes) };
+  if (operation.growVolume !== undefined) out.grow_volume = { volume: v1Resources([operation.growVolume.volume])[0] as V1Json, addition: v1Resources([operation.growVolume.addition])[0] as V1Json };
+  if (operation.shrinkVolume !== undefined) out.shrink_volume = { volume: v1Resources([operation.shrinkVolume.volume])[0] as V1Json, subtract: { value: operation.shrinkVolume.subtract.value } };
   return out;
 }
 

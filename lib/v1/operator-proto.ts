@@ -21,6 +21,15 @@ export const V1_OPERATOR_MESOS_PROTO = `
 syntax = "proto2";
 package mesos.v1;
 
+message Operation {
+  optional FrameworkID framework_id = 1;
+  optional AgentID agent_id = 2;
+  required Offer.Operation info = 3;
+  required OperationStatus latest_status = 4;
+  repeated OperationStatus statuses = 5;
+  required UUID uuid = 6;
+}
+
 message Task {
   required string name = 1;
   required TaskID task_id = 2;
@@ -380,6 +389,7 @@ message Response {
     repeated mesos.v1.Task unreachable_tasks = 5;
   }
   message GetRoles { repeated mesos.v1.Role roles = 1; }
+  message GetOperations { repeated mesos.v1.Operation operations = 1; }
   message GetWeights { repeated mesos.v1.WeightInfo weight_infos = 1; }
   message GetMaster {
     optional mesos.v1.MasterInfo master_info = 1;
@@ -406,7 +416,7 @@ message Response {
   optional bytes get_maintenance_status = 17;
   optional bytes get_maintenance_schedule = 18;
   optional GetQuota get_quota = 19;
-  optional bytes get_operations = 20;
+  optional GetOperations get_operations = 20;
 }
 
 message Event {

@@ -60,7 +60,7 @@ export interface QuotaConfig {
 
 /** A v1 operator call, checked and in this project's types. */
 export type OperatorCall =
-  | { type: 'GET_HEALTH' | 'GET_FLAGS' | 'GET_VERSION' | 'GET_STATE' | 'GET_AGENTS' | 'GET_FRAMEWORKS' | 'GET_EXECUTORS' | 'GET_TASKS' | 'GET_ROLES' | 'GET_WEIGHTS' | 'GET_QUOTA' | 'GET_MASTER' | 'SUBSCRIBE' }
+  | { type: 'GET_HEALTH' | 'GET_FLAGS' | 'GET_VERSION' | 'GET_STATE' | 'GET_AGENTS' | 'GET_FRAMEWORKS' | 'GET_EXECUTORS' | 'GET_TASKS' | 'GET_ROLES' | 'GET_WEIGHTS' | 'GET_QUOTA' | 'GET_MASTER' | 'GET_OPERATIONS' | 'SUBSCRIBE' }
   | { type: 'GET_METRICS'; timeoutMs?: number }
   | { type: 'LIST_FILES'; path: string }
   | { type: 'READ_FILE'; path: string; offset: number; length?: number }
@@ -77,11 +77,12 @@ export const OPERATOR_CALL_TYPES = [
   'GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_AGENTS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_TASKS',
   'GET_ROLES', 'GET_WEIGHTS', 'UPDATE_WEIGHTS', 'GET_QUOTA', 'UPDATE_QUOTA', 'GET_MASTER', 'TEARDOWN', 'MARK_AGENT_GONE', 'LIST_FILES',
   'READ_FILE', 'SUBSCRIBE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME',
+  'GET_OPERATIONS',
 ] as const;
 
 /** Call types Mesos' master defines that this one does not serve (answered 501, naming the type). */
 export const UNSERVED_OPERATOR_CALL_TYPES: ReadonlySet<string> = new Set([
-  'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'GET_OPERATIONS',
+  'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL',
   'GET_MAINTENANCE_STATUS', 'GET_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE',
   'STOP_MAINTENANCE', 'DRAIN_AGENT', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT', 'SET_QUOTA', 'REMOVE_QUOTA',
 ]);

@@ -14,6 +14,9 @@ import { VirtualClock, type ActorHost } from '../../../lib/process';
 import { dynamicReservation, Resources } from '../../../lib/resources';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, type AgentOperation } from '../../../lib/protocol';
 import type { V1Json } from '../../../lib/v1/json';
+import { v1ResponseBytes, v1ResponseJson } from '../../../lib/v1/protobuf';
+import { v1Operations } from '../../../actors/master/v1-operator-json';
+import { SEE_ALL } from '../../../lib/state-json';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
 import { Registry } from '../../../actors/master/registry';
 import { ORPHAN_OPERATION_ADOPTION_MS } from '../../../actors/master/constants';
@@ -155,6 +158,37 @@ describe('actors/master: operation feedback on agents that give it', () => {
     ]);
     const metrics = await dispatch(master.master, (actor) => actor.metrics());
     expect([metrics['master/valid_operation_status_update_acknowledgements'], metrics['master/invalid_operation_status_update_acknowledgements'], metrics['master/valid_operation_status_updates']]).to.deep.equal([1, 1, 1]);
+  });
+
+  it("GET_OPERATIONS (the operator API) lists the operations the master holds, as Mesos' Operation: pending, then finished, in JSON and protobuf; an ACL viewer sees those whose consumed roles it may view", async () => {
+    const { agent, agentId } = await fakeAgent('agent-ops');
+    const { subscription, frameworkId } = await framework();
+    await reserve(subscription, frameworkId, agentId, 'op-listed');
+    const carried = words(agent)[0]?.operations?.[0] as Omit<AgentOperation, 'status'>;
+    const list = async (): Promise<V1Json[]> => {
+      const answered = await v1Call(host.address, { type: 'GET_OPERATIONS' }, undefined, '/api/v1');
+      expect(answered.status, answered.text).to.equal(200);
+      const response = JSON.parse(answered.text) as V1Json;
+      expect(response.type).to.equal('GET_OPERATIONS');
+      expect(v1ResponseJson('master', v1ResponseBytes('master', response)), 'the same in protobuf').to.deep.equal(response);
+      return (response.get_operations as { operations: V1Json[] }).operations;
+    };
+    const [pending] = await list();
+    expect(pending).to.deep.include({ framework_id: { value: frameworkId }, agent_id: { value: agentId }, latest_status: { operation_id: { value: 'op-listed' }, state: 'OPERATION_PENDING', agent_id: { value: agentId } } });
+    expect(pending).to.not.have.property('statuses');
+    expect((pending?.info as V1Json).type).to.equal('RESERVE');
+    expect((pending?.info as V1Json).id).to.deep.equal({ value: 'op-listed' });
+    expect(((pending?.info as { reserve: { resources: V1Json[] } }).reserve.resources[0] as V1Json).reservations).to.deep.equal([{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }]);
+    expect((pending?.uuid as { value: string }).value).to.equal(base64(carried.uuid));
+    finish(agent, agentId, carried, STATUS_UUID);
+    await clock.settle();
+    const [finished] = await list();
+    const finishedStatus = { operation_id: { value: 'op-listed' }, state: 'OPERATION_FINISHED', uuid: { value: base64(STATUS_UUID) }, agent_id: { value: agentId } };
+    expect([finished?.latest_status, finished?.statuses]).to.deep.equal([finishedStatus, [finishedStatus]]);
+    // A RESERVE consumes unreserved resources (role '*'): a viewer of role eng alone does not see it, one of '*' does.
+    const operations = [...await dispatch(master.master, (actor) => [...(actor as unknown as { operationBook: { all(): Iterable<never> } }).operationBook.all()])];
+    expect(v1Operations(operations, { ...SEE_ALL, role: (role) => role === 'eng' })).to.deep.equal([]);
+    expect(v1Operations(operations, { ...SEE_ALL, role: (role) => role === '*' })).to.have.length(1);
   });
 
   it('an invalid operation with an id, or one whose id is in use, is OPERATION_ERROR naming why; nothing is applied', async () => {

@@ -39,6 +39,7 @@ function fakePort() {
       return new Promise((resolve, reject) => { answer = resolve; fail = reject; });
     },
     getRoles: notUsed,
+    operations: notUsed,
     flags: notUsed,
     metrics: notUsed,
     delay: () => {
