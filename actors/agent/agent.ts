@@ -10,6 +10,7 @@ import { resolvedPath } from '../../lib/absolute-path';
 import { Authorizer, type Acls } from '../../lib/acls';
 import { flagsResponse } from '../../lib/info-actors';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
+import type { V1OperationView } from '../../lib/v1/operator';
 import { sameSecret, type Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
@@ -2863,6 +2864,11 @@ class AgentOperatorReader implements AgentOperatorPort {
 
   v1State(viewer: StateViewer | undefined, parts?: readonly AgentV1Part[]): Partial<AgentV1State> {
     return this.agent.v1State(viewer, parts);
+  }
+
+  operations(): V1OperationView[] {
+    const agentId = this.agent['agentId'] ?? '';
+    return [...this.agent['operationBook']?.list() ?? []].map((operation) => ({ ...operation, info: operation.info, agentId, latest: operation.status }));
   }
 
   v1AgentInfo(): Record<string, unknown> {

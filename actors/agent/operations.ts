@@ -98,6 +98,11 @@ export class AgentOperations {
     if (this.operations.size === 0) this.stopRetrying();
   }
 
+  /** The unacknowledged operations, oldest first (GET_OPERATIONS). */
+  list(): Iterable<AgentOperation> {
+    return this.operations.values();
+  }
+
   /** What a re-registration reports: the unacknowledged operations, oldest first, at most `MAX_AGENT_REPORTED_OPERATIONS`. */
   report(): AgentOperation[] | undefined {
     if (this.operations.size === 0) return undefined;

@@ -25,7 +25,8 @@ import type { HttpAccess, HttpCaller } from '../../lib/process/http-authenticati
 import type { ListedFile } from './files';
 import { v1VersionInfo } from '../../lib/version';
 import type { MonitoredContainer, ResourceStatisticsJson } from './monitor';
-import { aclViewer, type StateViewer } from '../../lib/state-json';
+import { aclViewer, SEE_ALL, type StateViewer } from '../../lib/state-json';
+import { v1GetOperations, type V1OperationView } from '../../lib/v1/operator';
 import type { AgentV1Part, AgentV1State } from './state';
 import { AGENT_RECOVERING } from './constants';
 
@@ -38,13 +39,13 @@ export const MAX_CALL_TYPE_CHARS = 64;
 /** The call types this agent serves. */
 export const AGENT_OPERATOR_CALL_TYPES = [
   'GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_TASKS', 'GET_EXECUTORS', 'GET_FRAMEWORKS', 'GET_AGENT',
-  'GET_CONTAINERS', 'LIST_FILES', 'READ_FILE',
+  'GET_CONTAINERS', 'LIST_FILES', 'READ_FILE', 'GET_OPERATIONS',
 ] as const;
 
 /** Call types Mesos' agent defines that this one does not serve (501). */
 const UNSERVED_AGENT_CALL_TYPES: ReadonlySet<string> = new Set([
   'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL',
-  'GET_OPERATIONS', 'GET_RESOURCE_PROVIDERS', 'LAUNCH_NESTED_CONTAINER', 'WAIT_NESTED_CONTAINER',
+  'GET_RESOURCE_PROVIDERS', 'LAUNCH_NESTED_CONTAINER', 'WAIT_NESTED_CONTAINER',
   'KILL_NESTED_CONTAINER', 'REMOVE_NESTED_CONTAINER', 'LAUNCH_NESTED_CONTAINER_SESSION', 'ATTACH_CONTAINER_INPUT',
   'ATTACH_CONTAINER_OUTPUT', 'LAUNCH_CONTAINER', 'WAIT_CONTAINER', 'KILL_CONTAINER', 'REMOVE_CONTAINER', 'ADD_RESOURCE_PROVIDER_CONFIG',
   'UPDATE_RESOURCE_PROVIDER_CONFIG', 'REMOVE_RESOURCE_PROVIDER_CONFIG', 'MARK_RESOURCE_PROVIDER_GONE', 'PRUNE_IMAGES',
@@ -77,6 +78,8 @@ export interface AgentOperatorPort {
   readonly files: AgentFilesReader | undefined;
   /** `parts` of its frameworks, executors and tasks in v1 JSON, as `viewer` may see them (`agentV1State`). */
   v1State(viewer: StateViewer | undefined, parts?: readonly AgentV1Part[]): Partial<AgentV1State>;
+  /** Its operations with feedback not yet acknowledged (GET_OPERATIONS). */
+  operations(): V1OperationView[];
   /** Its AgentInfo in v1 JSON (GET_AGENT's `agent_info`). */
   v1AgentInfo(): Record<string, unknown>;
   /** Its metrics now, `system/*` included where its host serves them (GET_METRICS). */
@@ -147,6 +150,8 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
       return v1Answer('GET_FRAMEWORKS', 'get_frameworks', port.v1State(viewer, ['get_frameworks']).get_frameworks);
     case 'GET_AGENT':
       return v1Answer('GET_AGENT', 'get_agent', { agent_info: port.v1AgentInfo() });
+    case 'GET_OPERATIONS':
+      return v1Answer('GET_OPERATIONS', 'get_operations', v1GetOperations(port.operations(), viewer ?? SEE_ALL));
     case 'GET_METRICS': {
       const metrics = await port.metrics();
       return v1Answer('GET_METRICS', 'get_metrics', { metrics: Object.entries(metrics).map(([name, value]) => ({ name, value })) });

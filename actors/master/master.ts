@@ -57,10 +57,10 @@ import {
 } from './state';
 import { MessageThrottle } from './throttle';
 import { OperatorApi, type MasterEvent, type OperatorEncodingFigures, type OperatorLimits, type OperatorPort } from './v1-operator';
-import { quotaStatus, v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetRoles, v1GetState, v1GetTasks, v1Operations, type V1Context } from './v1-operator-json';
+import { quotaStatus, v1GetAgents, v1GetExecutors, v1GetFrameworks, v1GetRoles, v1GetState, v1GetTasks, type V1Context } from './v1-operator-json';
 import type { V1Counted } from './v1-scheduler';
 import { v1Answer } from '../../lib/v1/http';
-import type { QuotaConfig } from '../../lib/v1/operator';
+import { v1GetOperations, type QuotaConfig } from '../../lib/v1/operator';
 import { masterStatusUpdate, Reason, type MasterReason } from './updates';
 import {
   canonicalJson, frameworkInfoUpdateError, frameworkMinAllocatable, frameworkRoles, frameworkUpdateError, groupResources, preservedImmutableFields, LaunchParses, launchResources, listedRoles, validateFrameworkInfo, validateOffers, validateTask, validateTaskGroup, withFrameworkId,
@@ -3247,7 +3247,7 @@ export class Master extends Actor {
         status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1State(this.v1Context(caller))),
       })),
       subscribedState: (caller, heartbeatIntervalSeconds, joined) => this.subscribedState(caller, heartbeatIntervalSeconds, joined),
-      operations: (caller) => v1Operations(this.operationBook.all(), this.stateContext(caller).viewer ?? SEE_ALL),
+      operations: (caller) => v1GetOperations(this.operationBook.all(), this.stateContext(caller).viewer ?? SEE_ALL),
       getRoles: (caller) => this.sharedRendering(renderingKey('v1-roles', caller), 'roles', () => v1Answer('GET_ROLES', 'get_roles', v1GetRoles(this.stateContext(caller), this.stateFragments.roleBreakdowns()))),
       getStatePart: (caller, call) => this.sharedRendering(renderingKey(call, caller), call === 'GET_AGENTS' ? 'v1-agents' : 'v1-frameworks', () => ({
         status: 200, headers: { 'content-type': 'application/json' }, body: new TextParts(this.stateFragments.renderV1Part(this.v1Context(caller), call)),

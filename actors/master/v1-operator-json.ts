@@ -6,11 +6,9 @@
  * unset optional ones left out. Pure functions of the books, filtered by what the caller may view.
  */
 import { executorVisible, SEE_ALL, taskVisibility, visibleTasks, type StateViewer } from '../../lib/state-json';
-import { v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1MasterInfo, v1Offer, v1OfferOperation, v1Resources, v1TaskStatus, v1Uuid, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
+import { v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1MasterInfo, v1Offer, v1Resources, v1TaskStatus, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
 import { v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
-import type { MasterInfo, Operation, OperationStatus, Task, TaskStatus } from '../../lib/protocol';
-import type { ResourceJSON } from '../../lib/resources';
-import type { MasterOperation } from './operations';
+import type { MasterInfo, Task, TaskStatus } from '../../lib/protocol';
 import { renderRoles, type RoleBreakdown, type RoleQuota, type StateContext } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
 import { sortedByRole, type ResourcesByRole } from './resources-by-role';
@@ -321,58 +319,4 @@ function compact(fields: Record<string, unknown>): V1Json {
     out[key] = value;
   }
   return out;
-}
-
-/**
- * GET_OPERATIONS' operations (Mesos' `Operation`s: framework, agent, the operation as sent, its
- * latest status and its statuses, its uuid) that `viewer` may see: as Mesos decides it, those
- * whose consumed resources' roles it may all view (`view_roles`; unreserved resources are role
- * `*`). One whose operation is not known (reported by an agent from before it was carried) is
- * shown by its type and id, and only to a viewer of role `*`.
- */
-export function v1Operations(operations: Iterable<MasterOperation>, viewer: StateViewer): V1Json[] {
-  const shown: V1Json[] = [];
-  for (const operation of operations) {
-    const roles = operation.info === undefined ? ['*'] : consumedRoles(operation.info);
-    if (!roles.every((role) => viewer.role(role))) continue;
-    const status = v1OperationStatus(operation.latest);
-    shown.push({
-      framework_id: v1Id(operation.frameworkId),
-      agent_id: v1Id(operation.agentId),
-      info: operation.info === undefined ? { type: operation.type, id: v1Id(operation.operationId) } : v1OfferOperation(operation.info),
-      latest_status: status,
-      // The agent's status, once there is one (a pending operation has none: Mesos' JSON leaves an empty list out).
-      ...(operation.latest.state === 'OPERATION_PENDING' ? {} : { statuses: [status] }),
-      uuid: { value: v1Uuid(operation.uuid) },
-    });
-  }
-  return shown;
-}
-
-/** An operation's status in v1 JSON (`uuid` as a UUID message). */
-function v1OperationStatus(status: OperationStatus): V1Json {
-  const out: V1Json = { state: status.state };
-  if (status.operationId !== undefined) out.operation_id = v1Id(status.operationId);
-  if (status.message !== undefined) out.message = status.message;
-  if (status.uuid !== undefined) out.uuid = { value: v1Uuid(status.uuid) };
-  if (status.agentId !== undefined) out.agent_id = v1Id(status.agentId);
-  return out;
-}
-
-/**
- * The roles of what `operation` consumes (Mesos' `getConsumedResources`): a RESERVE's resources
- * as they were before it (the role its reservation refines, or `*`), any other's as they are.
- */
-function consumedRoles(operation: Operation): string[] {
-  const roleOf = (resource: ResourceJSON, before: boolean): string => {
-    const reservations = resource.reservations;
-    if (reservations !== undefined && reservations.length > 0) return (before ? reservations[reservations.length - 2]?.role : reservations[reservations.length - 1]?.role) ?? '*';
-    return before ? '*' : resource.role ?? '*';
-  };
-  const lists: Array<[readonly ResourceJSON[], boolean]> = [
-    [operation.reserve?.resources ?? [], true], [operation.unreserve?.resources ?? [], false], [operation.create?.volumes ?? [], false],
-    [operation.destroy?.volumes ?? [], false], [operation.growVolume === undefined ? [] : [operation.growVolume.volume, operation.growVolume.addition], false],
-    [operation.shrinkVolume === undefined ? [] : [operation.shrinkVolume.volume], false],
-  ];
-  return [...new Set(lists.flatMap(([resources, before]) => resources.map((resource) => roleOf(resource, before))))];
 }

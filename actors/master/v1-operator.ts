@@ -96,8 +96,8 @@ export interface OperatorPort {
   subscribedState(caller: HttpCaller, heartbeatIntervalSeconds: number, joined: () => void): Promise<HttpResponse>;
   /** GET_ROLES' answer for `caller`, from the roles' breakdowns `/master/roles` keeps (brought up to date in turns). */
   getRoles(caller: HttpCaller): Promise<HttpResponse>;
-  /** GET_OPERATIONS' operations `caller` may see (`v1Operations`): the operations with feedback the master holds. */
-  operations(caller: HttpCaller): V1Json[];
+  /** GET_OPERATIONS' answer for `caller` (`v1GetOperations`): the operations with feedback the master holds that it may see. */
+  operations(caller: HttpCaller): V1Json;
   /** The master's flags as Mesos prints them (name → value). */
   flags(): Record<string, string>;
   /** Every metric of the host (the metrics actor's snapshot). */
@@ -380,7 +380,7 @@ export class OperatorApi {
       case 'GET_ROLES':
         return this.port.getRoles(caller);
       case 'GET_OPERATIONS':
-        return answer('GET_OPERATIONS', 'get_operations', { operations: this.port.operations(caller) });
+        return answer('GET_OPERATIONS', 'get_operations', this.port.operations(caller));
       case 'GET_WEIGHTS':
         return answer('GET_WEIGHTS', 'get_weights', v1GetWeights(this.port.context(caller)));
       case 'GET_QUOTA':

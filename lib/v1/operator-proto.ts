@@ -599,6 +599,7 @@ message Response {
     repeated mesos.v1.Task terminated_tasks = 4;
     repeated mesos.v1.Task completed_tasks = 5;
   }
+  message GetOperations { repeated mesos.v1.Operation operations = 1; }
   message GetAgent {
     optional mesos.v1.AgentInfo agent_info = 1;
     optional bytes drain_config = 2;
@@ -621,6 +622,6 @@ message Response {
   optional GetAgent get_agent = 15;
   optional bytes wait_container = 16;
   optional bytes get_resource_providers = 17;
-  optional bytes get_operations = 18;
+  optional GetOperations get_operations = 18;
 }
 `;

@@ -7,8 +7,10 @@
  * from one Mesos does not define (501 against 400).
  */
 import { z } from 'zod';
-import type { Task } from '../protocol';
-import { checkedCall, v1Number, v1NumberField, v1IdValue, v1List, v1Text, v1Uuid, v1Labels, v1HealthCheck, v1Id, v1Resources, v1TaskStatus, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json } from './json';
+import type { Operation, OperationStatus, Task } from '../protocol';
+import type { ResourceJSON } from '../resources';
+import type { StateViewer } from '../state-json';
+import { checkedCall, v1Number, v1NumberField, v1IdValue, v1List, v1Text, v1Uuid, v1Labels, v1HealthCheck, v1Id, v1OfferOperation, v1Resources, v1TaskStatus, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json } from './json';
 import { ownRecord } from '../protocol/own-record';
 
 /** Most entries a call's lists (weight infos, quota configs) may have. */
@@ -206,4 +208,75 @@ export function v1Task(task: Task): V1Json {
 /** `value` as a Mesos `Value.Scalar` map (`{"cpus": {"value": 1}}`): QuotaConfig's guarantees and limits. */
 export function v1ScalarMap(values: Readonly<Record<string, number>>): V1Json {
   return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, { value }]));
+}
+
+/** What GET_OPERATIONS shows of an operation with feedback (the master's record, or an agent's). */
+export interface V1OperationView {
+  readonly uuid: string;
+  readonly frameworkId: string;
+  readonly agentId: string;
+  readonly operationId: string;
+  readonly type: Operation['type'];
+  readonly info: Operation | undefined;
+  readonly latest: OperationStatus;
+}
+
+/**
+ * GET_OPERATIONS' operations (Mesos' `Operation`s: framework, agent, the operation as sent, its
+ * latest status and its statuses, its uuid) that `viewer` may see: as Mesos decides it, those
+ * whose consumed resources' roles it may all view (`view_roles`; unreserved resources are role
+ * `*`). One whose operation is not known (reported by an agent from before it was carried) is
+ * shown by its type and id, and only to a viewer of role `*`.
+ */
+export function v1Operations(operations: Iterable<V1OperationView>, viewer: StateViewer): V1Json[] {
+  const shown: V1Json[] = [];
+  for (const operation of operations) {
+    const roles = operation.info === undefined ? ['*'] : consumedRoles(operation.info);
+    if (!roles.every((role) => viewer.role(role))) continue;
+    const status = v1OperationStatus(operation.latest);
+    shown.push({
+      framework_id: v1Id(operation.frameworkId),
+      agent_id: v1Id(operation.agentId),
+      info: operation.info === undefined ? { type: operation.type, id: v1Id(operation.operationId) } : v1OfferOperation(operation.info),
+      latest_status: status,
+      // The agent's status, once there is one (a pending operation has none: Mesos' JSON leaves an empty list out).
+      ...(operation.latest.state === 'OPERATION_PENDING' ? {} : { statuses: [status] }),
+      uuid: { value: v1Uuid(operation.uuid) },
+    });
+  }
+  return shown;
+}
+
+/** GET_OPERATIONS' answer (`Response.GetOperations`): `v1Operations`, the list left out when empty (as Mesos' JSON of an empty repeated field). */
+export function v1GetOperations(operations: Iterable<V1OperationView>, viewer: StateViewer): V1Json {
+  const shown = v1Operations(operations, viewer);
+  return shown.length === 0 ? {} : { operations: shown };
+}
+
+/** An operation's status in v1 JSON (`uuid` as a UUID message). */
+function v1OperationStatus(status: OperationStatus): V1Json {
+  const out: V1Json = { state: status.state };
+  if (status.operationId !== undefined) out.operation_id = v1Id(status.operationId);
+  if (status.message !== undefined) out.message = status.message;
+  if (status.uuid !== undefined) out.uuid = { value: v1Uuid(status.uuid) };
+  if (status.agentId !== undefined) out.agent_id = v1Id(status.agentId);
+  return out;
+}
+
+/**
+ * The roles of what `operation` consumes (Mesos' `getConsumedResources`): a RESERVE's resources
+ * as they were before it (the role its reservation refines, or `*`), any other's as they are.
+ */
+function consumedRoles(operation: Operation): string[] {
+  const roleOf = (resource: ResourceJSON, before: boolean): string => {
+    const reservations = resource.reservations;
+    if (reservations !== undefined && reservations.length > 0) return (before ? reservations[reservations.length - 2]?.role : reservations[reservations.length - 1]?.role) ?? '*';
+    return before ? '*' : resource.role ?? '*';
+  };
+  const lists: Array<[readonly ResourceJSON[], boolean]> = [
+    [operation.reserve?.resources ?? [], true], [operation.unreserve?.resources ?? [], false], [operation.create?.volumes ?? [], false],
+    [operation.destroy?.volumes ?? [], false], [operation.growVolume === undefined ? [] : [operation.growVolume.volume, operation.growVolume.addition], false],
+    [operation.shrinkVolume === undefined ? [] : [operation.shrinkVolume.volume], false],
+  ];
+  return [...new Set(lists.flatMap(([resources, before]) => resources.map((resource) => roleOf(resource, before))))];
 }

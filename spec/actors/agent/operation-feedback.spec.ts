@@ -6,6 +6,9 @@
  * virtual clock on a memory disk, with a Probe as the master.
  */
 import { expect } from 'chai';
+import { dispatch } from '../../../lib/actor';
+import type { AgentHandle } from '../../../actors/agent';
+import { v1ResponseBytes, v1ResponseJson } from '../../../lib/v1/protobuf';
 import type { AgentOperation } from '../../../lib/protocol';
 import { dynamicReservation, Resources } from '../../../lib/resources';
 import { OPERATION_STATUS_RETRY_INTERVAL_MIN_MS } from '../../../actors/agent/constants';
@@ -20,7 +23,7 @@ class Machine extends AgentMachine {
     super('/agent', 'cpus:4;mem:4096;disk:1024');
   }
 
-  async checkpoint(resources: Resources, operations = [RESERVE]): Promise<void> {
+  async checkpoint(resources: Resources, operations: Array<Omit<AgentOperation, 'status'>> = [RESERVE]): Promise<void> {
     this.fromMaster('CheckpointResources', { resources: resources.toJSON(), operations });
     await this.clock.settle();
   }
@@ -28,6 +31,19 @@ class Machine extends AgentMachine {
   /** Every UpdateOperationStatus the master heard, in order. */
   reports(): AgentOperation[] {
     return this.master.bodies<{ agentId: string; operation: AgentOperation }>('UpdateOperationStatus').map((body) => body.operation);
+  }
+
+  /** The agent's GET_OPERATIONS answer (its `/api/v1` route), checked to read the same in protobuf. */
+  operationsListed(): Promise<Array<Record<string, unknown>>> {
+    return dispatch((this.agent as AgentHandle).agent, async (agent) => {
+      const route = agent.runtime.routes.get('/api/v1');
+      if (route === undefined) throw new Error('no /api/v1 route');
+      const response = await route.call(agent, { method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ type: 'GET_OPERATIONS' })) });
+      expect(response.status).to.equal(200);
+      const body = response.body as Record<string, unknown>;
+      expect(v1ResponseJson('agent', v1ResponseBytes('agent', body))).to.deep.equal(body);
+      return (body.get_operations as { operations?: Array<Record<string, unknown>> }).operations ?? [];
+    });
   }
 
   async acknowledge(operationUuid: string, statusUuid: string): Promise<void> {
@@ -72,6 +88,22 @@ describe('actors/agent: operation feedback (AGENT_OPERATION_FEEDBACK)', () => {
     await machine.acknowledge(RESERVE.uuid, first?.status.uuid as string);
     await machine.clock.advance(OPERATION_STATUS_RETRY_INTERVAL_MIN_MS * 100);
     expect(machine.reports(), 'no retry after the acknowledgement').to.have.length(4);
+  });
+
+  it("GET_OPERATIONS (the agent's operator API) lists its unacknowledged operations as Mesos' Operation, the operation as the master sent it", async () => {
+    const machine = machineFor();
+    await machine.registeredAs(AGENT_ID);
+    expect(await machine.operationsListed()).to.deep.equal([]);
+    const info = { type: 'RESERVE' as const, id: 'op-1', reserve: { resources: reserved('cpus:1').toJSON() } };
+    await machine.checkpoint(reserved('cpus:1'), [{ ...RESERVE, info }]);
+    const [finished] = machine.reports();
+    const [listed] = await machine.operationsListed();
+    expect(listed).to.deep.include({ framework_id: { value: 'F1' }, agent_id: { value: AGENT_ID } });
+    expect((listed?.info as { type: string; id: { value: string } })).to.deep.include({ type: 'RESERVE', id: { value: 'op-1' } });
+    expect((listed?.latest_status as { state: string; uuid: { value: string } }).state).to.equal('OPERATION_FINISHED');
+    expect((listed?.latest_status as { uuid: { value: string } }).uuid.value).to.equal(Buffer.from((finished?.status.uuid as string).replace(/-/g, ''), 'hex').toString('base64'));
+    await machine.acknowledge(RESERVE.uuid, finished?.status.uuid as string);
+    expect(await machine.operationsListed()).to.deep.equal([]);
   });
 
   it('finishes nothing carried by a word it ignores while not registered (the master sends it again when the agent is back)', async () => {

@@ -15,7 +15,7 @@ import { dynamicReservation, Resources } from '../../../lib/resources';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, type AgentOperation } from '../../../lib/protocol';
 import type { V1Json } from '../../../lib/v1/json';
 import { v1ResponseBytes, v1ResponseJson } from '../../../lib/v1/protobuf';
-import { v1Operations } from '../../../actors/master/v1-operator-json';
+import { v1Operations } from '../../../lib/v1/operator';
 import { SEE_ALL } from '../../../lib/state-json';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
 import { Registry } from '../../../actors/master/registry';
