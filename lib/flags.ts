@@ -13,7 +13,7 @@ import { BYTE_UNITS, formatDuration } from './mesos-format';
  * `<name> <VERSION> (mesos-ts <PACKAGE_VERSION>)`: the Mesos version it emulates, then its own.
  */
 export function createCommand(name: string, description: string): Command {
-  return new Command(name)
+  return new MesosCommand(name)
     .description(description)
     .version(`${name} ${VERSION} (mesos-ts ${PACKAGE_VERSION})`, '--version', 'print the version and exit')
     .configureOutput({ outputError: (text, write) => write(`${withSpellingHint(text.split('\n')[0] as string, process.argv.slice(2))}\n`) })
@@ -21,6 +21,39 @@ export function createCommand(name: string, description: string): Command {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0);
       process.exit(2);
     });
+}
+
+/** Placeholder of a boolean flag: `--flag`, `--flag=true|false`, and (as in Mesos) `--no-flag`. */
+const BOOLEAN_PLACEHOLDER = '[bool]';
+
+/**
+ * A command whose flags behave as Mesos' (stout's `FlagsBase::load`): a flag given twice on the
+ * command line is refused rather than the last one silently winning (a unit file's default
+ * and an operator's override disagreeing is a mistake to show, not to guess at), and every
+ * boolean flag also has its negation `--no-<flag>` (`--no-switch_user`), which Mesos' usage
+ * lists as `--[no-]flag`.
+ */
+class MesosCommand extends Command {
+  /** Options given on the command line so far, by attribute (a flag and its `--no-` share one). */
+  private readonly given = new Map<string, string>();
+
+  override addOption(option: Option): this {
+    super.addOption(option);
+    const attribute = option.attributeName();
+    this.on(`option:${option.name()}`, () => {
+      const earlier = this.given.get(attribute);
+      const spelled = option.long ?? option.flags;
+      if (earlier !== undefined) {
+        const twice = earlier === spelled ? `${spelled} is given twice` : `${earlier} and ${spelled} are one flag, given twice`;
+        this.error(`error: ${twice}: as in Mesos, a flag may be given once`, { code: 'mesos.duplicateFlag', exitCode: 2 });
+      }
+      this.given.set(attribute, spelled);
+    });
+    if (!option.negate && option.long !== undefined && option.flags.includes(BOOLEAN_PLACEHOLDER)) {
+      this.addOption(new Option(`--no-${option.long.slice(2)}`, `${option.long} false`).hideHelp());
+    }
+    return this;
+  }
 }
 
 /**
@@ -103,11 +136,12 @@ export function flag(flags: string, description: string): Option {
 }
 
 /**
- * Parses a boolean flag as Mesos writes them: `--flag` alone (true), `--flag=true|false`,
- * `1|0`, `yes|no`.
+ * Parses a boolean flag as Mesos writes them: `--flag` alone or with an empty value
+ * (`--flag=`, `MESOS_FLAG=`: true, as stout takes them), `--flag=true|false`, `1|0`, `yes|no`;
+ * `--no-flag` is false (see `createCommand`).
  */
 export function parseBooleanFlag(value: string | undefined): boolean {
-  if (value === undefined) return true;
+  if (value === undefined || value === '') return true;
   const lower = value.toLowerCase();
   if (['true', '1', 'yes'].includes(lower)) return true;
   if (['false', '0', 'no'].includes(lower)) return false;
