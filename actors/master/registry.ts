@@ -386,6 +386,11 @@ export class Registry {
     let seq = snapshot.seq ?? 0;
     for (const batch of batches) {
       if (batch.seq <= seq) continue;
+      // Each write logs the batch after the last: a gap is acknowledged changes gone (a line cut
+      // out of the log, an older snapshot put back), and compacting over it would make the loss for good.
+      if (batch.seq !== seq + 1) {
+        throw new Error(`registry ${store.location} is missing logged batches: after batch ${seq} its log has batch ${batch.seq} (an older snapshot put back, or lines taken out of the log?)`);
+      }
       for (const op of batch.ops) books.apply(op);
       seq = batch.seq;
     }
@@ -729,6 +734,10 @@ export function parseRegistry(text: string, filePath: string): RegistryData {
 
 /** Checks parsed registry contents; throws an Error naming where they came from and the problem. */
 function parseRegistryData(json: unknown, where: string): RegistryData {
+  const version = typeof json === 'object' && json !== null ? (json as { version?: unknown }).version : undefined;
+  if (version !== undefined && !(READABLE_REGISTRY_FORMAT_VERSIONS as readonly unknown[]).includes(version)) {
+    throw new Error(`registry ${where} has format version ${JSON.stringify(version)}, which this master cannot read (it reads ${READABLE_REGISTRY_FORMAT_VERSIONS.join(' and ')}): a newer master's registry?`);
+  }
   const result = RegistryDataSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
