@@ -169,19 +169,31 @@ export function parseFractionFlag(value: string): number {
   return fraction;
 }
 
-/** Parses a duration such as `500ms`, `15secs`, `1mins` or `2hrs` (Mesos' syntax: a number and a unit; a bare number is refused); returns ms. */
+/** Milliseconds in each of Mesos' duration units (stout's `Duration::parse` takes these names only). */
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = {
+  ns: 1e-6, us: 1e-3, ms: 1, secs: 1000, mins: 60_000, hrs: 3_600_000, days: 86_400_000, weeks: 604_800_000,
+};
+
+/** The longest duration Mesos represents (int64 nanoseconds, about 292 years), in ms. */
+const MAX_DURATION_MS = 9_223_372_036_854.775;
+
+/**
+ * Parses a duration such as `500ms`, `15secs`, `1.5mins` or `2hrs` (Mesos' syntax: a number, then
+ * at once one of `ns`, `us`, `ms`, `secs`, `mins`, `hrs`, `days`, `weeks`); returns ms. As in
+ * Mesos a bare number is refused (`30`: seconds or milliseconds?), and so are other spellings of
+ * the units (`30s`, `1m`, `1 secs`), which Mesos' bins refuse.
+ */
 export function parseDuration(value: string): number {
-  const match = /^([0-9]+(?:\.[0-9]+)?)\s*(ns|us|ms|secs?|s|mins?|m|hrs?|h|days?|d|weeks?|w)$/.exec(value.trim());
-  // As in Mesos, a unit is required: a bare `30` could mean seconds or milliseconds.
-  if (!match) throw new InvalidArgumentError(`'${value}' is not a duration: a number and a unit (e.g. 500ms, 15secs, 1mins)`);
-  const amount = Number(match[1]);
-  const unit = match[2] as string;
-  const scale: Record<string, number> = {
-    ns: 1e-6, us: 1e-3, ms: 1, s: 1000, sec: 1000, secs: 1000, m: 60_000, min: 60_000, mins: 60_000,
-    h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, d: 86_400_000, day: 86_400_000, days: 86_400_000,
-    w: 604_800_000, week: 604_800_000, weeks: 604_800_000,
-  };
-  return amount * (scale[unit] as number);
+  const match = /^([0-9]*\.?[0-9]*)([A-Za-z]+)$/.exec(value.trim());
+  const amount = match === null || !/[0-9]/.test(match[1] as string) ? Number.NaN : Number(match[1]);
+  const unitMs = match === null ? undefined : DURATION_UNIT_MS[match[2] as string];
+  if (Number.isNaN(amount)) throw new InvalidArgumentError(`'${value}' is not a duration: a number and a unit (e.g. 500ms, 15secs, 1mins)`);
+  if (unitMs === undefined) {
+    throw new InvalidArgumentError(`'${value}' is not a duration: its unit '${match?.[2] ?? ''}' is none of Mesos' ${Object.keys(DURATION_UNIT_MS).join(', ')} (e.g. 500ms, 15secs, 1mins)`);
+  }
+  const ms = amount * unitMs;
+  if (ms > MAX_DURATION_MS) throw new InvalidArgumentError(`'${value}' is longer than a duration can be (about 292 years, as in Mesos)`);
+  return ms;
 }
 
 /** Parses a size such as `512MB` or `1GB` (Mesos' syntax: a whole number and a unit, B, KB, MB, GB or TB, powers of 1024); returns bytes. */

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { CommanderError } from 'commander';
-import { createCommand, flag, parseBooleanFlag, parseDurationFlag } from '../../lib/flags';
+import { createCommand, flag, parseBooleanFlag, parseDuration, parseDurationFlag } from '../../lib/flags';
 
 /** Parses `argv` with a command of a duration, a string and a boolean flag; throws commander's error (with its message) instead of exiting. */
 function parse(argv: string[], env: Record<string, string> = {}): Record<string, unknown> {
@@ -44,6 +44,18 @@ describe('lib/flags (hostile review 2)', () => {
     expect(parse(['--no-switch_user'])).to.include({ switch_user: false });
     expect(parse([])).to.include({ switch_user: true });
     expect(() => parse(['--no-allocation_interval'])).to.throw(/unknown option '--no-allocation_interval'/);
+  });
+
+  it('takes Mesos\' duration units only (ns, us, ms, secs, mins, hrs, days, weeks), as stout\'s Duration::parse', () => {
+    for (const [text, ms] of [['500ms', 500], ['15secs', 15_000], ['1.5mins', 90_000], ['.5secs', 500], ['2hrs', 7_200_000], ['1days', 86_400_000], ['1weeks', 604_800_000], ['1000us', 1]] as const) {
+      expect(parseDuration(text), text).to.equal(ms);
+    }
+    // Each of these was taken (30s as 30 seconds, 1m as a minute...) where Mesos' bins refuse them.
+    for (const bad of ['30s', '1m', '2h', '1d', '1w', '1sec', '1min', '1hr', '1day', '1week', '1SECS']) {
+      expect(() => parseDuration(bad), bad).to.throw(/is not a duration: its unit '[a-zA-Z]+' is none of Mesos' ns, us, ms, secs, mins, hrs, days, weeks/);
+    }
+    expect(() => parseDuration('1 secs')).to.throw(/'1 secs' is not a duration: a number and a unit/);
+    expect(() => parseDuration('1000000weeks')).to.throw(/is longer than a duration can be/);
   });
 
   it('takes a boolean flag with an empty value as true, as stout does (--flag=, MESOS_FLAG=)', () => {
