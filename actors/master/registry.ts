@@ -161,11 +161,20 @@ class DiskStore implements RegistryStore {
   constructor(private readonly disk: Disk, readonly location: string) {}
 
   async load(): Promise<StoredRegistry> {
-    const text = await this.disk.readFile(this.location);
+    const text = await this.read(this.location);
     const snapshot = text === undefined ? emptyRegistry() : parseRegistry(text, this.location);
     const logPath = registryLogPathOf(this.location);
-    const batches = parseJournal(await this.disk.readFile(logPath) ?? '', logPath, 'registry log', LoggedBatchSchema);
+    const batches = parseJournal(await this.read(logPath) ?? '', logPath, 'registry log', LoggedBatchSchema);
     return { snapshot, batches };
+  }
+
+  /** The text of `filePath` (undefined if there is none); an error names the file (Node's EISDIR, EIO do not). */
+  private async read(filePath: string): Promise<string | undefined> {
+    try {
+      return await this.disk.readFile(filePath);
+    } catch (error) {
+      throw new Error(`cannot read the registry ${filePath}: ${(error as Error).message}`);
+    }
   }
 
   async append(batch: LoggedBatch): Promise<number> {

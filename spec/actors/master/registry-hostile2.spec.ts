@@ -60,6 +60,14 @@ describe('actors/master/registry (hostile review 2)', () => {
       expect(await loadOutcome(file)).to.match(/has format version "2"/);
     });
 
+    it('names the file it cannot read (a directory where the log should be was Node\'s bare "EISDIR: illegal operation on a directory, read")', async () => {
+      const file = path.join(makeWorkDir(), REGISTRY_FILE_NAME);
+      await Registry.load(file);
+      fs.rmSync(registryLogPathOf(file));
+      fs.mkdirSync(registryLogPathOf(file));
+      expect(await loadOutcome(file)).to.match(/^cannot read the registry .*registry\.json\.log: EISDIR/);
+    });
+
     it('refuses an empty or truncated snapshot, naming the file', async () => {
       const file = path.join(makeWorkDir(), REGISTRY_FILE_NAME);
       const registry = await Registry.load(file);
