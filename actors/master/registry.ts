@@ -77,7 +77,9 @@ const RegistryDataSchema = z.object({
   quotas: ownRecord(z.string().min(1), RoleQuotaSchema).optional(),
   /** Agents an operator marked gone, oldest first, with when (absent when none is, and in older files). */
   gone: z.array(UnreachableAgentSchema).optional(),
-});
+  // Strict: a field this master does not know (a later release's, or a typo in a hand edit) is
+  // refused, not dropped from the snapshot it compacts at start (its contents gone for good).
+}).strict();
 
 const RegistryOperationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('admit'), agent: RegistryAgentSchema }),
@@ -750,6 +752,9 @@ function parseRegistryData(json: unknown, where: string): RegistryData {
   const result = RegistryDataSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
+    if (issue?.code === 'unrecognized_keys' && issue.path.length === 0) {
+      throw new Error(`registry ${where} has ${issue.keys.length === 1 ? 'a field' : 'fields'} this master does not know (${issue.keys.map((key) => `'${key}'`).join(', ')}): a later release's registry, or a hand edit?`);
+    }
     throw new Error(`registry ${where} is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
   return result.data;
