@@ -130,9 +130,20 @@ class FlagOption extends Option {
 export function flag(flags: string, description: string): Option {
   const option = new FlagOption(flags, description);
   const long = option.long?.replace(/^--/, '');
-  if (long) option.env(`MESOS_${long.toUpperCase().replace(/-/g, '_')}`);
+  if (long) option.env(environmentVariableOf(long));
   if (option.readsFiles) option.argParser((value: string) => value);
   return option;
+}
+
+/**
+ * The variable that sets flag `long`: `MESOS_<LONG>`, or, when the environment has none, the
+ * same name in another case (`MESOS_work_dir`), which Mesos reads too (stout lower-cases the
+ * names it takes from the environment); it was ignored without a word.
+ */
+function environmentVariableOf(long: string): string {
+  const upper = `MESOS_${long.toUpperCase().replace(/-/g, '_')}`;
+  if (process.env[upper] !== undefined) return upper;
+  return Object.keys(process.env).find((name) => name.toUpperCase() === upper) ?? upper;
 }
 
 /**

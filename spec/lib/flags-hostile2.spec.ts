@@ -40,6 +40,11 @@ describe('lib/flags (hostile review 2)', () => {
     expect(parse([], { MESOS_ALLOCATION_INTERVAL: '3secs' })).to.include({ allocation_interval: 3000 });
   });
 
+  it('takes a flag\'s variable in another case too (MESOS_work_dir), as stout does; it was ignored without a word', () => {
+    expect(parse([], { MESOS_allocation_interval: '4secs' })).to.include({ allocation_interval: 4000 });
+    expect(parse([], { MESOS_ALLOCATION_INTERVAL: '3secs', MESOS_allocation_interval: '4secs' })).to.include({ allocation_interval: 3000 });
+  });
+
   it('takes --no-<flag> for a boolean flag, as Mesos does (--no-switch_user), and only for booleans', () => {
     expect(parse(['--no-switch_user'])).to.include({ switch_user: false });
     expect(parse([])).to.include({ switch_user: true });
