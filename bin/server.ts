@@ -33,7 +33,7 @@ export function addHostOptions(program: Command, defaultPort: number): Command {
   return addTlsOptions(program)
     .addOption(flag('--ip <ip>', 'IP address to listen on and advertise (0.0.0.0 or ::: every interface, advertising the first non-internal IPv4)').argParser(parseIpFlag).default('127.0.0.1'))
     .addOption(flag('--advertise_ip <ip>', 'IP address advertised in this process\' pids instead of --ip (e.g. behind NAT)').env('LIBPROCESS_ADVERTISE_IP').argParser(parseAdvertiseIpFlag))
-    .addOption(flag('--advertise_port <port>', 'port advertised in this process\' pids instead of --port').env('LIBPROCESS_ADVERTISE_PORT').argParser(parsePort))
+    .addOption(flag('--advertise_port <port>', 'port advertised in this process\' pids instead of --port').env('LIBPROCESS_ADVERTISE_PORT').argParser(parseAdvertisePortFlag))
     .addOption(flag('--hostname <name>', 'host name advertised (default: the IP for a master, the OS host name for an agent)'))
     .addOption(flag('--port <port>', 'TCP port (links and HTTP)').argParser(parsePort).default(defaultPort))
     .addOption(flag('--log_level <level>', 'log level').choices(LOG_LEVELS).default('info'))
@@ -113,6 +113,13 @@ export function parseConnectionsPerIp(value: string): number {
   const count = parseCount(value);
   if (count < 1) throw new InvalidArgumentError(`'${value}' would refuse every connection: give at least 1`);
   return count;
+}
+
+/** Parses `--advertise_port`: a port peers can dial, 1..65535 (0 is refused, as libprocess refuses it: pids naming port 0 reach nobody). */
+export function parseAdvertisePortFlag(value: string): number {
+  const port = parsePort(value);
+  if (port === 0) throw new InvalidArgumentError(`'${value}' is not a port peers can dial (1..65535)`);
+  return port;
 }
 
 /** Checks `--advertise_ip`: an IP address peers can dial (a bad one is one line naming the flag, and exit 2). */

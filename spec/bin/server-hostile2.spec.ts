@@ -1,6 +1,6 @@
 /** A hostile review of the server bins' own flags against Mesos' (`--ip`: a `net::IP`; `--attributes`: `Attributes::parse`, src/common/attributes.cpp). */
 import { expect } from 'chai';
-import { parseAttributesFlag, parseIpFlag } from '../../bin/server';
+import { parseAdvertisePortFlag, parseAttributesFlag, parseIpFlag } from '../../bin/server';
 
 describe('bin/server flags (hostile review 2)', () => {
   it('--ip takes an IPv4 or IPv6 address and refuses anything else naming it (a typo was exit 1 from getaddrinfo, an empty one an error about a UPID)', () => {
@@ -8,6 +8,12 @@ describe('bin/server flags (hostile review 2)', () => {
     for (const bad of ['999.1.1.1', '', 'localhost', 'example.com', '10.0.0', '[::]']) {
       expect(() => parseIpFlag(bad), bad).to.throw(`'${bad}' is not an IP address (a host name goes in --hostname)`);
     }
+  });
+
+  it('--advertise_port refuses 0, as libprocess does (pids naming port 0 reach nobody)', () => {
+    expect(parseAdvertisePortFlag('5050')).to.equal(5050);
+    expect(() => parseAdvertisePortFlag('0')).to.throw("'0' is not a port peers can dial (1..65535)");
+    expect(() => parseAdvertisePortFlag('65536')).to.throw(/is not a port number/);
   });
 
   it('--attributes: a newline separates attributes as ; does (a file:// value, one a line, made one attribute of them all)', () => {
