@@ -122,6 +122,21 @@ export function parseAdvertisePortFlag(value: string): number {
   return port;
 }
 
+/** Mesos' `--registry` values meaning its replicated log in the work dir: here, the default file there. */
+const MESOS_DURABLE_REGISTRIES: ReadonlySet<string> = new Set(['replicated_log', 'log_storage']);
+
+/**
+ * Parses `--registry`: here the registry file's path, in Mesos a persistence strategy. Mesos'
+ * `replicated_log` (its default, kept in the work dir; `log_storage`, its old name) is taken as
+ * the default file in the work dir, and `in_memory` (Mesos' for tests: nothing survives a
+ * restart) is refused; either was taken as a file of that name in the current directory, so a
+ * Mesos command line kept the registry wherever the master happened to be started.
+ */
+export function parseRegistryFlag(value: string): string {
+  if (value === 'in_memory') throw new InvalidArgumentError("Mesos' in_memory registry (for tests: nothing survives a restart) is not supported; the registry is a file: give its path, or leave --registry out for <work_dir>/registry.json");
+  return value;
+}
+
 /** Checks `--advertise_ip`: an IP address peers can dial (a bad one is one line naming the flag, and exit 2). */
 export function parseAdvertiseIpFlag(value: string): string {
   const problem = advertiseIpError(value);
@@ -236,7 +251,7 @@ export function addMasterOptions(program: Command): Command {
     .addOption(flag('--max_operator_event_stream_subscribers <n>', 'v1 operator event streams open at once; a new one past it ends the oldest (default 1000, as Mesos)').argParser(parseCount))
     .addOption(flag('--max_completed_frameworks <n>', 'completed frameworks kept for the web endpoints').argParser(parseCount).default(defaults.maxCompletedFrameworks))
     .addOption(flag('--max_completed_tasks_per_framework <n>', 'completed tasks kept per framework').argParser(parseCount).default(defaults.maxCompletedTasksPerFramework))
-    .addOption(flag('--registry <path>', 'registry file (default <work_dir>/registry.json)'))
+    .addOption(flag('--registry <path>', 'registry file (default <work_dir>/registry.json; Mesos\' replicated_log means that default)').argParser(parseRegistryFlag))
     .addOption(flag('--acls <json|path>', "who may do what, Mesos' ACL JSON inline or a file (file:///path or a path); default: everything is allowed"))
     .addOption(flag('--credentials <path>', 'principals and secrets that may authenticate, Mesos\' JSON: {"credentials": [{"principal": ..., "secret": ...}]}'))
     .addOption(flag('--authenticate_frameworks [bool]', 'only authenticated frameworks may register').argParser(parseBooleanFlag).default(false))
@@ -272,7 +287,7 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
     ...(options.max_operator_event_stream_subscribers !== undefined ? { maxOperatorEventStreamSubscribers: options.max_operator_event_stream_subscribers as number } : {}),
     maxCompletedFrameworks: options.max_completed_frameworks as number,
     maxCompletedTasksPerFramework: options.max_completed_tasks_per_framework as number,
-    ...(options.registry !== undefined ? { registryPath: String(options.registry) } : {}),
+    ...(options.registry !== undefined && !MESOS_DURABLE_REGISTRIES.has(String(options.registry)) ? { registryPath: String(options.registry) } : {}),
     ...(options.credentials !== undefined ? { credentials: readCredentialsFile(String(options.credentials), '--credentials'), credentialsPath: String(options.credentials) } : {}),
     ...(options.cluster !== undefined ? { cluster: String(options.cluster) } : {}),
     commandLine: commandLineFlags(options),

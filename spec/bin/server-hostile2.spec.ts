@@ -1,6 +1,6 @@
 /** A hostile review of the server bins' own flags against Mesos' (`--ip`: a `net::IP`; `--attributes`: `Attributes::parse`, src/common/attributes.cpp). */
 import { expect } from 'chai';
-import { parseAdvertisePortFlag, parseAttributesFlag, parseIpFlag } from '../../bin/server';
+import { masterFlagsFrom, parseAdvertisePortFlag, parseAttributesFlag, parseIpFlag, parseRegistryFlag } from '../../bin/server';
 
 describe('bin/server flags (hostile review 2)', () => {
   it('--ip takes an IPv4 or IPv6 address and refuses anything else naming it (a typo was exit 1 from getaddrinfo, an empty one an error about a UPID)', () => {
@@ -14,6 +14,14 @@ describe('bin/server flags (hostile review 2)', () => {
     expect(parseAdvertisePortFlag('5050')).to.equal(5050);
     expect(() => parseAdvertisePortFlag('0')).to.throw("'0' is not a port peers can dial (1..65535)");
     expect(() => parseAdvertisePortFlag('65536')).to.throw(/is not a port number/);
+  });
+
+  it('--registry takes Mesos\' strategies for what they mean (replicated_log: the default file in the work dir; in_memory: refused), not as files in the current directory', () => {
+    expect(() => parseRegistryFlag('in_memory')).to.throw(/in_memory registry .* is not supported/);
+    for (const strategy of ['replicated_log', 'log_storage']) {
+      expect(masterFlagsFrom({ registry: parseRegistryFlag(strategy) }, '/var/lib/mesos').registryPath, strategy).to.equal(undefined);
+    }
+    expect(masterFlagsFrom({ registry: parseRegistryFlag('/srv/registry.json') }, '/var/lib/mesos').registryPath).to.equal('/srv/registry.json');
   });
 
   it('--attributes: a newline separates attributes as ; does (a file:// value, one a line, made one attribute of them all)', () => {
