@@ -35,6 +35,12 @@ export const DEFAULT_LOCAL_AGENTS = 1;
  */
 export const MAX_LOCAL_AGENTS = 1000;
 
+/** Parses `--work_dir`: not empty (an empty one put the master's registry in ./master, wherever mesos-local was started). */
+export function parseLocalWorkDirFlag(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('must not be empty (leave --work_dir out for a temporary work dir)');
+  return value;
+}
+
 /** Parses `--agents`: a count from 0 to `MAX_LOCAL_AGENTS`. */
 export function parseLocalAgentsFlag(value: string): number {
   const count = parseCount(value);
@@ -49,7 +55,7 @@ type LocalOptions = Record<string, unknown> & TlsFlags & CredentialOptions & {
 async function main(): Promise<void> {
   const program = addCredentialOptions(addAgentOptions(addMasterOptions(addHostOptions(createCommand('mesos-local', 'Run a master and N agents in one process.'), 5050)
     .addOption(flag('--agents <n>', `how many agents (at most ${MAX_LOCAL_AGENTS})`).argParser(parseLocalAgentsFlag).default(DEFAULT_LOCAL_AGENTS))
-    .addOption(flag('--work_dir <dir>', 'work dir for the master and the agents (default: a new temporary dir, removed on exit)'))
+    .addOption(flag('--work_dir <dir>', 'work dir for the master and the agents (default: a new temporary dir, removed on exit)').argParser(parseLocalWorkDirFlag))
     .addOption(flag('--keep_work_dir [bool]', 'keep the temporary work dir on exit (a --work_dir given is always kept)').argParser(parseBooleanFlag).default(false)))), true);
   program.parse(process.argv);
   const options = program.opts<LocalOptions>();

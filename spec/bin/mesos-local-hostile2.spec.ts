@@ -12,4 +12,10 @@ describe('bin/mesos-local flags (hostile review 2)', () => {
     expect(run.stderr.trim()).to.equal("error: option '--agents <n>' argument '100000000' is invalid. '100000000' is more than the 1000 agents mesos-local starts (each listens on a port of its own)");
     expect(run.stdout).to.equal(''); // refused before a work dir was made
   });
+
+  it('refuses an empty --work_dir (it ran the master in ./master of wherever mesos-local was started)', () => {
+    const run = spawnSync(process.execPath, [BIN, '--port', '0', '--agents', '0', '--work_dir', ''], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.status, run.stderr).to.equal(2);
+    expect(run.stderr.trim()).to.equal("error: option '--work_dir <dir>' argument '' is invalid. must not be empty (leave --work_dir out for a temporary work dir)");
+  });
 });
