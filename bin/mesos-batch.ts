@@ -80,7 +80,12 @@ async function main(): Promise<void> {
     .addOption(flag('--offer_wait_timeout <duration>', 'give up (exit 1) if, with none of its tasks running and some still to launch, no offer could hold one this long').argParser(parseDurationFlag).default(DEFAULT_OFFER_WAIT_TIMEOUT_MS, '2mins'))
     .parse(process.argv);
   const flags = program.opts<BatchFlags>();
-  const taskResources = flags.task_resources ?? flags.taskResources;
+  // Two spellings of one flag (and one variable, MESOS_TASK_RESOURCES, which sets both): both on the
+  // command line is a flag given twice, refused as createCommand refuses one spelling twice; the
+  // one on the command line wins over the variable.
+  const onCommandLine = (['task_resources', 'taskResources'] as const).filter((key) => program.getOptionValueSource(key) === 'cli');
+  if (onCommandLine.length === 2) fail('mesos-batch', '--task_resources and --task-resources are one flag, given twice: as in Mesos, a flag may be given once', 2);
+  const taskResources = onCommandLine.length === 1 ? flags[onCommandLine[0] as 'task_resources' | 'taskResources'] : flags.task_resources ?? flags.taskResources;
   if (taskResources === undefined) fail('mesos-batch', "--task_resources is required: the resources of each task, e.g. 'cpus:1;mem:128'", 2);
   if (flags.tasks === 0) fail('mesos-batch', '--tasks must be at least 1', 2);
   if (flags.tasks_per_offer === 0) fail('mesos-batch', '--tasks_per_offer must be at least 1', 2);

@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { STOP_SIGNALS, type ActorHost } from '../lib/process';
 import type { LogLevel } from '../lib/logging';
+import { InvalidArgumentError } from 'commander';
 import { createCommand, flag, parseBooleanFlag, parseCount } from '../lib/flags';
 import { checkMasterFlags, type MasterFlags } from '../actors/master/flags';
 import { startMaster } from '../actors/master';
@@ -26,14 +27,35 @@ import type { TlsFlags } from '../lib/process/tls';
 /** Agents mesos-local starts when `--agents` is not given. */
 export const DEFAULT_LOCAL_AGENTS = 1;
 
+/**
+ * Most agents mesos-local starts: each is a host on a port of its own, with its work dir made
+ * and locked before anything else starts, so `--agents 100000000` filled /tmp with a million
+ * directories in ten minutes, deaf to SIGTERM, before failing for want of ports. Clusters
+ * larger than this are simulated in one process (`npm run bench:scale`).
+ */
+export const MAX_LOCAL_AGENTS = 1000;
+
+/** Parses `--work_dir`: not empty (an empty one put the master's registry in ./master, wherever mesos-local was started). */
+export function parseLocalWorkDirFlag(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('must not be empty (leave --work_dir out for a temporary work dir)');
+  return value;
+}
+
+/** Parses `--agents`: a count from 0 to `MAX_LOCAL_AGENTS`. */
+export function parseLocalAgentsFlag(value: string): number {
+  const count = parseCount(value);
+  if (count > MAX_LOCAL_AGENTS) throw new InvalidArgumentError(`'${value}' is more than the ${MAX_LOCAL_AGENTS} agents mesos-local starts (each listens on a port of its own)`);
+  return count;
+}
+
 type LocalOptions = Record<string, unknown> & TlsFlags & CredentialOptions & {
   ip: string; port: number; agents: number; work_dir?: string; keep_work_dir?: boolean; log_level: LogLevel; trace_file?: string;
 };
 
 async function main(): Promise<void> {
   const program = addCredentialOptions(addAgentOptions(addMasterOptions(addHostOptions(createCommand('mesos-local', 'Run a master and N agents in one process.'), 5050)
-    .addOption(flag('--agents <n>', 'how many agents').argParser(parseCount).default(DEFAULT_LOCAL_AGENTS))
-    .addOption(flag('--work_dir <dir>', 'work dir for the master and the agents (default: a new temporary dir, removed on exit)'))
+    .addOption(flag('--agents <n>', `how many agents (at most ${MAX_LOCAL_AGENTS})`).argParser(parseLocalAgentsFlag).default(DEFAULT_LOCAL_AGENTS))
+    .addOption(flag('--work_dir <dir>', 'work dir for the master and the agents (default: a new temporary dir, removed on exit)').argParser(parseLocalWorkDirFlag))
     .addOption(flag('--keep_work_dir [bool]', 'keep the temporary work dir on exit (a --work_dir given is always kept)').argParser(parseBooleanFlag).default(false)))), true);
   program.parse(process.argv);
   const options = program.opts<LocalOptions>();

@@ -1,4 +1,5 @@
 /** What the server bins (mesos-master, mesos-agent, mesos-local) share. */
+import { isIP } from 'node:net';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ActorHost, TraceRecorder, traceFileError } from '../lib/process';
 import { MAX_CONNECTIONS_PER_ADDRESS } from '../lib/process/host';
@@ -30,15 +31,26 @@ export const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'
 /** Options every server bin has (the TLS flags among them, see bin/tls.ts). */
 export function addHostOptions(program: Command, defaultPort: number): Command {
   return addTlsOptions(program)
-    .addOption(flag('--ip <ip>', 'IP address to listen on and advertise (0.0.0.0 or ::: every interface, advertising the first non-internal IPv4)').default('127.0.0.1'))
+    .addOption(flag('--ip <ip>', 'IP address to listen on and advertise (0.0.0.0 or ::: every interface, advertising the first non-internal IPv4)').argParser(parseIpFlag).default('127.0.0.1'))
     .addOption(flag('--advertise_ip <ip>', 'IP address advertised in this process\' pids instead of --ip (e.g. behind NAT)').env('LIBPROCESS_ADVERTISE_IP').argParser(parseAdvertiseIpFlag))
-    .addOption(flag('--advertise_port <port>', 'port advertised in this process\' pids instead of --port').env('LIBPROCESS_ADVERTISE_PORT').argParser(parsePort))
+    .addOption(flag('--advertise_port <port>', 'port advertised in this process\' pids instead of --port').env('LIBPROCESS_ADVERTISE_PORT').argParser(parseAdvertisePortFlag))
     .addOption(flag('--hostname <name>', 'host name advertised (default: the IP for a master, the OS host name for an agent)'))
     .addOption(flag('--port <port>', 'TCP port (links and HTTP)').argParser(parsePort).default(defaultPort))
     .addOption(flag('--log_level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(flag('--trace_file <path>', 'record every message the actors handle and send to this file (read it with mesos-trace)').argParser(parseTraceFileFlag))
     .addOption(flag('--max_connections_per_ip <n>', 'connections (links, HTTP) one IP address of another machine may hold open at once; one more is closed at once (this machine\'s own addresses: 65536 each)').argParser(parseConnectionsPerIp).default(MAX_CONNECTIONS_PER_ADDRESS))
     .addOption(flag('--max_link_backlog <size>', 'bytes waiting to be sent over all links together (e.g. 1GB); the link that pushes the total over it is closed (each link alone: at most 256MB)').argParser(parseLinkBacklogFlag).default(MAX_ALL_LINKS_QUEUED_BYTES, formatBytes(MAX_ALL_LINKS_QUEUED_BYTES)));
+}
+
+/**
+ * Checks `--ip`: an IPv4 or IPv6 address, as Mesos' `--ip` (a `net::IP`) takes; a host name or a
+ * typo is one line naming the flag and exit 2 (it was `cannot listen on ...: getaddrinfo
+ * ENOTFOUND` and exit 1, and an empty one an error about a UPID).
+ */
+export function parseIpFlag(value: string): string {
+  const address = value.trim();
+  if (isIP(address) === 0) throw new InvalidArgumentError(`'${value}' is not an IP address (a host name goes in --hostname)`);
+  return address;
 }
 
 /** The least `--max_link_backlog`: less would close links carrying ordinary bursts. */
@@ -61,14 +73,39 @@ export function parseAgentReregisterTimeout(value: string): number {
   return ms;
 }
 
-/** Checks `--attributes` (`rack:r1;zone:z2`) as the flag is read: a bad one is one line naming the flag, and exit 2. */
+/**
+ * Checks `--attributes` (`rack:r1;zone:z2`) as the flag is read: a bad one is one line naming the
+ * flag, and exit 2. As in Mesos (`Attributes::parse`), a newline separates attributes as `;`
+ * does (a `file://` value with one attribute a line), and a value that is a set (`{a,b}`) or
+ * whose brackets do not match is refused (Mesos' attributes are text, scalars or ranges).
+ * @example parseAttributesFlag('rack:r1\nzone:z2') // 'rack:r1;zone:z2'
+ */
 export function parseAttributesFlag(value: string): string {
+  const attributes = value.split('\n').join(';');
+  for (const entry of attributes.split(';')) {
+    const text = entry.slice(entry.indexOf(':') + 1).replace(/ /g, '');
+    if (entry.indexOf(':') < 0) continue; // parseAttributes names it
+    if (!bracketsMatch(text)) throw new InvalidArgumentError(`invalid attribute '${entry.trim()}': mismatched brackets`);
+    if (text.startsWith('{')) throw new InvalidArgumentError(`invalid attribute '${entry.trim()}': a set, which an attribute cannot be (text, a number or ranges)`);
+  }
   try {
-    parseAttributes(value);
+    parseAttributes(attributes);
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
-  return value;
+  return attributes;
+}
+
+/** Whether each of `()`, `[]` and `{}` in `text` is balanced (Mesos' `strings::checkBracketsMatching`, pair by pair). */
+function bracketsMatch(text: string): boolean {
+  return ['()', '[]', '{}'].every(([open, close]) => {
+    let depth = 0;
+    for (const character of text) {
+      if (character === open) depth++;
+      if (character === close && --depth < 0) return false;
+    }
+    return depth === 0;
+  });
 }
 
 /** Parses `--max_connections_per_ip`: a whole number of at least 1 (0 would refuse every connection). */
@@ -76,6 +113,28 @@ export function parseConnectionsPerIp(value: string): number {
   const count = parseCount(value);
   if (count < 1) throw new InvalidArgumentError(`'${value}' would refuse every connection: give at least 1`);
   return count;
+}
+
+/** Parses `--advertise_port`: a port peers can dial, 1..65535 (0 is refused, as libprocess refuses it: pids naming port 0 reach nobody). */
+export function parseAdvertisePortFlag(value: string): number {
+  const port = parsePort(value);
+  if (port === 0) throw new InvalidArgumentError(`'${value}' is not a port peers can dial (1..65535)`);
+  return port;
+}
+
+/** Mesos' `--registry` values meaning its replicated log in the work dir: here, the default file there. */
+const MESOS_DURABLE_REGISTRIES: ReadonlySet<string> = new Set(['replicated_log', 'log_storage']);
+
+/**
+ * Parses `--registry`: here the registry file's path, in Mesos a persistence strategy. Mesos'
+ * `replicated_log` (its default, kept in the work dir; `log_storage`, its old name) is taken as
+ * the default file in the work dir, and `in_memory` (Mesos' for tests: nothing survives a
+ * restart) is refused; either was taken as a file of that name in the current directory, so a
+ * Mesos command line kept the registry wherever the master happened to be started.
+ */
+export function parseRegistryFlag(value: string): string {
+  if (value === 'in_memory') throw new InvalidArgumentError("Mesos' in_memory registry (for tests: nothing survives a restart) is not supported; the registry is a file: give its path, or leave --registry out for <work_dir>/registry.json");
+  return value;
 }
 
 /** Checks `--advertise_ip`: an IP address peers can dial (a bad one is one line naming the flag, and exit 2). */
@@ -192,7 +251,7 @@ export function addMasterOptions(program: Command): Command {
     .addOption(flag('--max_operator_event_stream_subscribers <n>', 'v1 operator event streams open at once; a new one past it ends the oldest (default 1000, as Mesos)').argParser(parseCount))
     .addOption(flag('--max_completed_frameworks <n>', 'completed frameworks kept for the web endpoints').argParser(parseCount).default(defaults.maxCompletedFrameworks))
     .addOption(flag('--max_completed_tasks_per_framework <n>', 'completed tasks kept per framework').argParser(parseCount).default(defaults.maxCompletedTasksPerFramework))
-    .addOption(flag('--registry <path>', 'registry file (default <work_dir>/registry.json)'))
+    .addOption(flag('--registry <path>', 'registry file (default <work_dir>/registry.json; Mesos\' replicated_log means that default)').argParser(parseRegistryFlag))
     .addOption(flag('--acls <json|path>', "who may do what, Mesos' ACL JSON inline or a file (file:///path or a path); default: everything is allowed"))
     .addOption(flag('--credentials <path>', 'principals and secrets that may authenticate, Mesos\' JSON: {"credentials": [{"principal": ..., "secret": ...}]}'))
     .addOption(flag('--authenticate_frameworks [bool]', 'only authenticated frameworks may register').argParser(parseBooleanFlag).default(false))
@@ -228,7 +287,7 @@ export function masterFlagsFrom(options: Record<string, unknown>, workDir: strin
     ...(options.max_operator_event_stream_subscribers !== undefined ? { maxOperatorEventStreamSubscribers: options.max_operator_event_stream_subscribers as number } : {}),
     maxCompletedFrameworks: options.max_completed_frameworks as number,
     maxCompletedTasksPerFramework: options.max_completed_tasks_per_framework as number,
-    ...(options.registry !== undefined ? { registryPath: String(options.registry) } : {}),
+    ...(options.registry !== undefined && !MESOS_DURABLE_REGISTRIES.has(String(options.registry)) ? { registryPath: String(options.registry) } : {}),
     ...(options.credentials !== undefined ? { credentials: readCredentialsFile(String(options.credentials), '--credentials'), credentialsPath: String(options.credentials) } : {}),
     ...(options.cluster !== undefined ? { cluster: String(options.cluster) } : {}),
     commandLine: commandLineFlags(options),

@@ -13,7 +13,7 @@ import { BYTE_UNITS, formatDuration } from './mesos-format';
  * `<name> <VERSION> (mesos-ts <PACKAGE_VERSION>)`: the Mesos version it emulates, then its own.
  */
 export function createCommand(name: string, description: string): Command {
-  return new Command(name)
+  return new MesosCommand(name)
     .description(description)
     .version(`${name} ${VERSION} (mesos-ts ${PACKAGE_VERSION})`, '--version', 'print the version and exit')
     .configureOutput({ outputError: (text, write) => write(`${withSpellingHint(text.split('\n')[0] as string, process.argv.slice(2))}\n`) })
@@ -21,6 +21,39 @@ export function createCommand(name: string, description: string): Command {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0);
       process.exit(2);
     });
+}
+
+/** Placeholder of a boolean flag: `--flag`, `--flag=true|false`, and (as in Mesos) `--no-flag`. */
+const BOOLEAN_PLACEHOLDER = '[bool]';
+
+/**
+ * A command whose flags behave as Mesos' (stout's `FlagsBase::load`): a flag given twice on the
+ * command line is refused rather than the last one silently winning (a unit file's default
+ * and an operator's override disagreeing is a mistake to show, not to guess at), and every
+ * boolean flag also has its negation `--no-<flag>` (`--no-switch_user`), which Mesos' usage
+ * lists as `--[no-]flag`.
+ */
+class MesosCommand extends Command {
+  /** Options given on the command line so far, by attribute (a flag and its `--no-` share one). */
+  private readonly given = new Map<string, string>();
+
+  override addOption(option: Option): this {
+    super.addOption(option);
+    const attribute = option.attributeName();
+    this.on(`option:${option.name()}`, () => {
+      const earlier = this.given.get(attribute);
+      const spelled = option.long ?? option.flags;
+      if (earlier !== undefined) {
+        const twice = earlier === spelled ? `${spelled} is given twice` : `${earlier} and ${spelled} are one flag, given twice`;
+        this.error(`error: ${twice}: as in Mesos, a flag may be given once`, { code: 'mesos.duplicateFlag', exitCode: 2 });
+      }
+      this.given.set(attribute, spelled);
+    });
+    if (!option.negate && option.long !== undefined && option.flags.includes(BOOLEAN_PLACEHOLDER)) {
+      this.addOption(new Option(`--no-${option.long.slice(2)}`, `${option.long} false`).hideHelp());
+    }
+    return this;
+  }
 }
 
 /**
@@ -97,17 +130,29 @@ class FlagOption extends Option {
 export function flag(flags: string, description: string): Option {
   const option = new FlagOption(flags, description);
   const long = option.long?.replace(/^--/, '');
-  if (long) option.env(`MESOS_${long.toUpperCase().replace(/-/g, '_')}`);
+  if (long) option.env(environmentVariableOf(long));
   if (option.readsFiles) option.argParser((value: string) => value);
   return option;
 }
 
 /**
- * Parses a boolean flag as Mesos writes them: `--flag` alone (true), `--flag=true|false`,
- * `1|0`, `yes|no`.
+ * The variable that sets flag `long`: `MESOS_<LONG>`, or, when the environment has none, the
+ * same name in another case (`MESOS_work_dir`), which Mesos reads too (stout lower-cases the
+ * names it takes from the environment); it was ignored without a word.
+ */
+function environmentVariableOf(long: string): string {
+  const upper = `MESOS_${long.toUpperCase().replace(/-/g, '_')}`;
+  if (process.env[upper] !== undefined) return upper;
+  return Object.keys(process.env).find((name) => name.toUpperCase() === upper) ?? upper;
+}
+
+/**
+ * Parses a boolean flag as Mesos writes them: `--flag` alone or with an empty value
+ * (`--flag=`, `MESOS_FLAG=`: true, as stout takes them), `--flag=true|false`, `1|0`, `yes|no`;
+ * `--no-flag` is false (see `createCommand`).
  */
 export function parseBooleanFlag(value: string | undefined): boolean {
-  if (value === undefined) return true;
+  if (value === undefined || value === '') return true;
   const lower = value.toLowerCase();
   if (['true', '1', 'yes'].includes(lower)) return true;
   if (['false', '0', 'no'].includes(lower)) return false;
@@ -135,19 +180,31 @@ export function parseFractionFlag(value: string): number {
   return fraction;
 }
 
-/** Parses a duration such as `500ms`, `15secs`, `1mins` or `2hrs` (Mesos' syntax: a number and a unit; a bare number is refused); returns ms. */
+/** Milliseconds in each of Mesos' duration units (stout's `Duration::parse` takes these names only). */
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = {
+  ns: 1e-6, us: 1e-3, ms: 1, secs: 1000, mins: 60_000, hrs: 3_600_000, days: 86_400_000, weeks: 604_800_000,
+};
+
+/** The longest duration Mesos represents (int64 nanoseconds, about 292 years), in ms. */
+const MAX_DURATION_MS = 9_223_372_036_854.775;
+
+/**
+ * Parses a duration such as `500ms`, `15secs`, `1.5mins` or `2hrs` (Mesos' syntax: a number, then
+ * at once one of `ns`, `us`, `ms`, `secs`, `mins`, `hrs`, `days`, `weeks`); returns ms. As in
+ * Mesos a bare number is refused (`30`: seconds or milliseconds?), and so are other spellings of
+ * the units (`30s`, `1m`, `1 secs`), which Mesos' bins refuse.
+ */
 export function parseDuration(value: string): number {
-  const match = /^([0-9]+(?:\.[0-9]+)?)\s*(ns|us|ms|secs?|s|mins?|m|hrs?|h|days?|d|weeks?|w)$/.exec(value.trim());
-  // As in Mesos, a unit is required: a bare `30` could mean seconds or milliseconds.
-  if (!match) throw new InvalidArgumentError(`'${value}' is not a duration: a number and a unit (e.g. 500ms, 15secs, 1mins)`);
-  const amount = Number(match[1]);
-  const unit = match[2] as string;
-  const scale: Record<string, number> = {
-    ns: 1e-6, us: 1e-3, ms: 1, s: 1000, sec: 1000, secs: 1000, m: 60_000, min: 60_000, mins: 60_000,
-    h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, d: 86_400_000, day: 86_400_000, days: 86_400_000,
-    w: 604_800_000, week: 604_800_000, weeks: 604_800_000,
-  };
-  return amount * (scale[unit] as number);
+  const match = /^([0-9]*\.?[0-9]*)([A-Za-z]+)$/.exec(value.trim());
+  const amount = match === null || !/[0-9]/.test(match[1] as string) ? Number.NaN : Number(match[1]);
+  const unitMs = match === null ? undefined : DURATION_UNIT_MS[match[2] as string];
+  if (Number.isNaN(amount)) throw new InvalidArgumentError(`'${value}' is not a duration: a number and a unit (e.g. 500ms, 15secs, 1mins)`);
+  if (unitMs === undefined) {
+    throw new InvalidArgumentError(`'${value}' is not a duration: its unit '${match?.[2] ?? ''}' is none of Mesos' ${Object.keys(DURATION_UNIT_MS).join(', ')} (e.g. 500ms, 15secs, 1mins)`);
+  }
+  const ms = amount * unitMs;
+  if (ms > MAX_DURATION_MS) throw new InvalidArgumentError(`'${value}' is longer than a duration can be (about 292 years, as in Mesos)`);
+  return ms;
 }
 
 /** Parses a size such as `512MB` or `1GB` (Mesos' syntax: a whole number and a unit, B, KB, MB, GB or TB, powers of 1024); returns bytes. */

@@ -203,6 +203,11 @@ export function checkAgentFlags(flags: AgentFlags): void {
   if (flags.containerDiskWatchIntervalMs !== undefined) requirePositive('--container_disk_watch_interval', flags.containerDiskWatchIntervalMs);
   if (flags.fetcherStallTimeoutMs !== undefined) requirePositive('--fetcher_stall_timeout', flags.fetcherStallTimeoutMs);
   if (flags.frameworksHome !== undefined) requireText('--frameworks_home', flags.frameworksHome);
+  // As the cgroups isolator takes it (cgroups.ts), but named by its flag: an empty one was refused
+  // as "cgroups root '/agent-<hash>' must be ...", a path the operator never typed.
+  if (flags.cgroupsRoot !== undefined && (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(flags.cgroupsRoot) || flags.cgroupsRoot.split('/').some((part) => part === '.' || part === '..'))) {
+    throw new Error(`--cgroups_root: '${flags.cgroupsRoot}' must be a relative path of plain names (e.g. mesos)`);
+  }
   if (flags.fetcherCacheDir !== undefined) requireText('--fetcher_cache_dir', flags.fetcherCacheDir);
   if (flags.fetcherCacheSizeBytes !== undefined && !(Number.isSafeInteger(flags.fetcherCacheSizeBytes) && flags.fetcherCacheSizeBytes >= 0)) {
     throw new Error(`--fetcher_cache_size: must be a size of 0 or more bytes, not ${String(flags.fetcherCacheSizeBytes)}`);

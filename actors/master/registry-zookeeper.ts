@@ -4,7 +4,8 @@
  *
  *   <path>/registry                      meta: { format, writer, snapshot: { name, parts, seq }, seq }
  *   <path>/registry/<snapshot>-<i>-of-<n>  the snapshot's JSON, split into parts of at most REGISTRY_ZOOKEEPER_PART_BYTES
- *   <path>/registry/log-<seq>-<i>-of-<n>   one logged batch's JSON, split the same way
+ *   <path>/registry/log-<seq>-<writer>-<i>-of-<n>   one logged batch's JSON, split the same way
+ *                                        (`log-<seq>-<i>-of-<n>` before 2026-12-07, still read)
  *
  * Every write ends by setting the meta node at the version this master last saw (ZooKeeper's
  * compare-and-set), in the same atomic `multi` as the parts when they fit in one request. Parts
@@ -50,7 +51,8 @@ const MetaSchema = z.object({
 type Meta = z.infer<typeof MetaSchema>;
 
 const PART_NAME = /^(.+)-(\d+)-of-(\d+)$/;
-const LOG_NAME = /^log-(\d+)$/;
+/** A logged batch's name: its seq, then (since 2026-12-07) its writer. */
+const LOG_NAME = /^log-(\d+)(?:-.+)?$/;
 
 /**
  * The registry's store in ZooKeeper. `zkPath` is the `--zk` URL's path (e.g. `/mesos`).
@@ -93,10 +95,14 @@ export class ZooKeeperRegistryStore implements RegistryStore {
     const children = meta.seq > (meta.snapshot?.seq ?? 0) ? await this.client.getChildren(this.root) : [];
     const logged: Array<{ name: string; parts: number }> = [];
     for (let seq = (meta.snapshot?.seq ?? 0) + 1; seq <= meta.seq; seq++) {
-      const name = `log-${seq}`;
-      const parts = children.map((child) => PART_NAME.exec(child)).find((match) => match !== null && match[1] === name);
+      // Every batch after the snapshot is the meta node's writer's (a master compacts when it opens
+      // the registry, before it logs anything). A master fenced in the middle of a batch split into
+      // parts leaves parts of the same seq under its own name: never read as this one.
+      const named = (name: string) => children.map((child) => PART_NAME.exec(child)).find((match) => match !== null && match[1] === name);
+      const own = named(`log-${seq}-${meta.writer}`);
+      const parts = own ?? named(`log-${seq}`);
       if (parts == null) throw new Error(`registry ${this.root}: logged batch ${seq} is missing`);
-      logged.push({ name, parts: Number(parts[3]) });
+      logged.push({ name: parts[1] as string, parts: Number(parts[3]) });
     }
     // Every part is read at once (bounded): a new leader loads the registry while every agent's and
     // scheduler's detector is reading ZooKeeper too, and one read after another would wait behind
@@ -117,7 +123,7 @@ export class ZooKeeperRegistryStore implements RegistryStore {
     await this.settleUncertainty();
     const meta = this.currentMeta();
     const text = serializeRegistryValue(batch);
-    await this.write(`log-${batch.seq}`, splitText(text, this.partBytes), { ...meta, writer: this.writer, seq: batch.seq });
+    await this.write(`log-${batch.seq}-${this.writer}`, splitText(text, this.partBytes), { ...meta, writer: this.writer, seq: batch.seq });
     return Buffer.byteLength(text) + 1;
   }
 
@@ -199,7 +205,12 @@ export class ZooKeeperRegistryStore implements RegistryStore {
   }
 
   private parseMeta(data: Buffer): Meta {
-    const meta = parseJournalLine(MetaSchema, data.toString('utf8'));
+    const text = data.toString('utf8');
+    const format = (parseJournalLine(z.object({ format: z.unknown() }).passthrough(), text) as { format?: unknown }).format;
+    if (format !== undefined && !(READABLE_REGISTRY_FORMAT_VERSIONS as readonly unknown[]).includes(format)) {
+      throw new Error(`registry ${this.root} has format version ${JSON.stringify(format)}, which this master cannot read (it reads ${READABLE_REGISTRY_FORMAT_VERSIONS.join(' and ')}): a newer master's registry?`);
+    }
+    const meta = parseJournalLine(MetaSchema, text);
     if (typeof meta === 'string') throw new Error(`registry ${this.root}: the meta node is ${meta}`);
     return meta;
   }

@@ -77,7 +77,9 @@ const RegistryDataSchema = z.object({
   quotas: ownRecord(z.string().min(1), RoleQuotaSchema).optional(),
   /** Agents an operator marked gone, oldest first, with when (absent when none is, and in older files). */
   gone: z.array(UnreachableAgentSchema).optional(),
-});
+  // Strict: a field this master does not know (a later release's, or a typo in a hand edit) is
+  // refused, not dropped from the snapshot it compacts at start (its contents gone for good).
+}).strict();
 
 const RegistryOperationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('admit'), agent: RegistryAgentSchema }),
@@ -161,11 +163,20 @@ class DiskStore implements RegistryStore {
   constructor(private readonly disk: Disk, readonly location: string) {}
 
   async load(): Promise<StoredRegistry> {
-    const text = await this.disk.readFile(this.location);
+    const text = await this.read(this.location);
     const snapshot = text === undefined ? emptyRegistry() : parseRegistry(text, this.location);
     const logPath = registryLogPathOf(this.location);
-    const batches = parseJournal(await this.disk.readFile(logPath) ?? '', logPath, 'registry log', LoggedBatchSchema);
+    const batches = parseJournal(await this.read(logPath) ?? '', logPath, 'registry log', LoggedBatchSchema);
     return { snapshot, batches };
+  }
+
+  /** The text of `filePath` (undefined if there is none); an error names the file (Node's EISDIR, EIO do not). */
+  private async read(filePath: string): Promise<string | undefined> {
+    try {
+      return await this.disk.readFile(filePath);
+    } catch (error) {
+      throw new Error(`cannot read the registry ${filePath}: ${(error as Error).message}`);
+    }
   }
 
   async append(batch: LoggedBatch): Promise<number> {
@@ -386,6 +397,11 @@ export class Registry {
     let seq = snapshot.seq ?? 0;
     for (const batch of batches) {
       if (batch.seq <= seq) continue;
+      // Each write logs the batch after the last: a gap is acknowledged changes gone (a line cut
+      // out of the log, an older snapshot put back), and compacting over it would make the loss for good.
+      if (batch.seq !== seq + 1) {
+        throw new Error(`registry ${store.location} is missing logged batches: after batch ${seq} its log has batch ${batch.seq} (an older snapshot put back, or lines taken out of the log?)`);
+      }
       for (const op of batch.ops) books.apply(op);
       seq = batch.seq;
     }
@@ -729,9 +745,16 @@ export function parseRegistry(text: string, filePath: string): RegistryData {
 
 /** Checks parsed registry contents; throws an Error naming where they came from and the problem. */
 function parseRegistryData(json: unknown, where: string): RegistryData {
+  const version = typeof json === 'object' && json !== null ? (json as { version?: unknown }).version : undefined;
+  if (version !== undefined && !(READABLE_REGISTRY_FORMAT_VERSIONS as readonly unknown[]).includes(version)) {
+    throw new Error(`registry ${where} has format version ${JSON.stringify(version)}, which this master cannot read (it reads ${READABLE_REGISTRY_FORMAT_VERSIONS.join(' and ')}): a newer master's registry?`);
+  }
   const result = RegistryDataSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
+    if (issue?.code === 'unrecognized_keys' && issue.path.length === 0) {
+      throw new Error(`registry ${where} has ${issue.keys.length === 1 ? 'a field' : 'fields'} this master does not know (${issue.keys.map((key) => `'${key}'`).join(', ')}): a later release's registry, or a hand edit?`);
+    }
     throw new Error(`registry ${where} is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
   return result.data;

@@ -10,7 +10,7 @@ import { indexedTypes, rangesEntry, scalarEntry, setEntry, typeOfName } from './
 import { ResourceParseError } from './errors';
 import { normalizeRanges } from './ranges';
 import { roundScalar } from './scalar';
-import { itemError, nameError, rangeError, reservationRoleError, scalarError } from './validate';
+import { itemError, nameError, rangeError, reservationRoleError, scalarError, scalarPrecisionError } from './validate';
 import { dynamicReservation, reservationError, reservationToJSON } from './reservation';
 import { volumeEntryError, volumeFromJSON, volumeToJSON } from './volume';
 import { UNRESERVED_ROLE, type DynamicReservation, type Range, type ReservationLabel, type Resource, type ResourceJSON } from './types';
@@ -197,7 +197,7 @@ function parseScalar(scalar: unknown, index: number, name: string): number {
   if (!isJsonObject(scalar) || typeof scalar.value !== 'number') {
     throw invalid(index, name, "SCALAR without a numeric 'scalar.value'");
   }
-  const error = scalarError(scalar.value);
+  const error = scalarError(scalar.value) ?? scalarPrecisionError(scalar.value);
   if (error !== undefined) {
     throw invalid(index, name, error);
   }
@@ -208,6 +208,7 @@ function parseRanges(ranges: unknown, index: number, name: string): Range[] {
   if (!isJsonObject(ranges) || !Array.isArray(ranges.range)) {
     throw invalid(index, name, "RANGES without a list 'ranges.range'");
   }
+  const earlier: Range[] = [];
   const parsed = ranges.range.map((range: unknown) => {
     if (!isJsonObject(range) || typeof range.begin !== 'number' || typeof range.end !== 'number') {
       throw invalid(index, name, 'a range is not {begin: number, end: number}');
@@ -217,6 +218,13 @@ function parseRanges(ranges: unknown, index: number, name: string): Range[] {
     if (error !== undefined) {
       throw invalid(index, name, error);
     }
+    // As Mesos' `Resources::validate`: ranges of one resource may touch but not overlap (the text
+    // form's are merged as they are read, as Mesos' parser coalesces them; JSON's are taken as given).
+    const overlapped = earlier.find((other) => candidate.begin <= other.end && other.begin <= candidate.end);
+    if (overlapped !== undefined) {
+      throw invalid(index, name, `ranges '${overlapped.begin}-${overlapped.end}' and '${candidate.begin}-${candidate.end}' overlap`);
+    }
+    earlier.push(candidate);
     return candidate;
   });
   return normalizeRanges(parsed);

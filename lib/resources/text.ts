@@ -9,7 +9,7 @@ import { normalizeRanges } from './ranges';
 import { roundScalar } from './scalar';
 import { formatReservation } from './reservation';
 import { formatVolume } from './volume';
-import { itemError, nameError, rangeError, reservationRoleError, scalarError } from './validate';
+import { itemError, nameError, rangeError, reservationRoleError, scalarError, scalarPrecisionError } from './validate';
 import { MAX_RANGE_VALUE, MAX_SCALAR_VALUE, UNRESERVED_ROLE, type Range, type Resource, type ResourceJSON } from './types';
 
 /** A decimal number, optionally with an exponent (no sign, no `Infinity`, no hex). */
@@ -153,7 +153,7 @@ function parseScalar(token: string, text: string): number {
     throw invalid(token, `value '${text}' ${reason}`);
   }
   const value = Number(text);
-  return roundScalar(checked(token, value, scalarError(value, text)));
+  return roundScalar(checked(token, value, scalarError(value, text) ?? scalarPrecisionError(value, text)));
 }
 
 function parseRanges(token: string, text: string): Range[] {

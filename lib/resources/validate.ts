@@ -3,6 +3,7 @@
  * Each returns the reason a part is invalid, or undefined when it is valid.
  */
 import { roleError } from './roles';
+import { toUnits } from './scalar';
 import { MAX_RANGE_VALUE, MAX_SCALAR_VALUE, type Range } from './types';
 
 /** Characters of the text syntax, kept out of names and set items so text round-trips. */
@@ -42,6 +43,15 @@ export function scalarError(value: number, text: string = String(value)): string
     return `value '${text}' exceeds the maximum ${MAX_SCALAR_VALUE}`;
   }
   return undefined;
+}
+
+/**
+ * Why a scalar an operator or a framework wrote is refused although finite and non-negative:
+ * not 0, but 0 at the precision scalars are kept in (0.001), so it would vanish (`cpus:0.0004`).
+ * Mesos' `Resources::validate` refuses it ("value <= 0") rather than dropping it.
+ */
+export function scalarPrecisionError(value: number, text: string = String(value)): string | undefined {
+  return value !== 0 && toUnits(value) === 0 ? `value '${text}' is below the precision of 0.001 (it would be 0)` : undefined;
 }
 
 /** Why `range` is not a valid range of non-negative integers with begin ≤ end. */
