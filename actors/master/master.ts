@@ -22,12 +22,13 @@ import {
   ShutdownExecutor, ShutdownExecutorCall, ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
   UnregisterFramework, UpdateAgent, UpdateFramework, UpdateFrameworkAnswer, UpdateFrameworkCall, droppedTaskState, isPartitionAware, isTerminalState, snapshotTask,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
-  isTerminalOperationState, type AgentOperation, type OperationStatus,
+  isTerminalOperationState, MAX_AGENT_REPORTED_OPERATIONS, type AgentOperation, type OperationStatus,
   type Operation, type OperationState, type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
 import { agentTotalOf, conversionOf, offerConversion, resizeConversionOf, type Conversion, type ConversionKind, type ResizeRequest } from './reservations';
 import type { AgentEndpoint } from '../../lib/v1/json';
 import { OperationBook, type MasterOperation } from './operations';
+import { isUuidText } from '../../lib/uuid';
 import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
@@ -1737,9 +1738,9 @@ export class Master extends Actor {
    */
   private takeOperationReport(agent: AgentRecord, reported: AgentOperation): MasterOperation | undefined {
     const known = this.operationBook.get(reported.uuid);
-    const mismatch = (reported.status.agentId !== undefined && reported.status.agentId !== agent.id) || (known !== undefined && (known.agentId !== agent.id || known.frameworkId !== reported.frameworkId || known.operationId !== reported.operationId));
-    if (mismatch) {
-      this.log.warn({ agentId: agent.id, operationUuid: reported.uuid, frameworkId: reported.frameworkId, operationId: reported.operationId }, 'dropping an operation status that names another agent or operation');
+    const refusal = this.operationReportRefusal(agent, reported, known);
+    if (refusal !== undefined) {
+      this.log.warn({ agentId: agent.id, operationUuid: reported.uuid, frameworkId: reported.frameworkId, operationId: reported.operationId }, `dropping an operation status: ${refusal}`);
       this.counters.increment('invalid_operation_status_updates');
       return undefined;
     }
@@ -1750,14 +1751,25 @@ export class Master extends Actor {
       return known;
     }
     const taken: MasterOperation = { uuid: reported.uuid, frameworkId: reported.frameworkId, agentId: agent.id, operationId: reported.operationId, type: reported.type, latest: status };
-    const other = this.operationBook.ofFramework(reported.frameworkId, reported.operationId);
-    if (other !== undefined && other.uuid !== reported.uuid) {
-      this.log.warn({ agentId: agent.id, operationUuid: reported.uuid, frameworkId: reported.frameworkId, operationId: reported.operationId }, 'dropping an operation status: the framework has another operation with its id');
-      this.counters.increment('invalid_operation_status_updates');
-      return undefined;
-    }
     this.operationBook.add(taken);
     return taken;
+  }
+
+  /**
+   * Why an operation the agent reports is not taken, or undefined. Its status uuid must be a
+   * UUID's text (the framework acknowledges it as a UUID's 16 bytes: any other could never be
+   * acknowledged, and the agent would send it for good); it may not name another agent, nor be
+   * another agent's or framework's operation; and one the master does not know is taken only while
+   * the agent has fewer than `MAX_AGENT_REPORTED_OPERATIONS` in the books (its re-registration
+   * reports no more), so that invented ones cannot grow the books without bound.
+   */
+  private operationReportRefusal(agent: AgentRecord, reported: AgentOperation, known: MasterOperation | undefined): string | undefined {
+    if (reported.status.uuid !== undefined && !isUuidText(reported.status.uuid)) return 'its status uuid is not a UUID';
+    if (reported.status.agentId !== undefined && reported.status.agentId !== agent.id) return 'it names another agent';
+    if (known !== undefined) return known.agentId !== agent.id || known.frameworkId !== reported.frameworkId || known.operationId !== reported.operationId ? 'it names another agent\'s or framework\'s operation' : undefined;
+    if (this.operationBook.ofFramework(reported.frameworkId, reported.operationId) !== undefined) return 'the framework has another operation with its id';
+    if (this.operationBook.agentCount(agent.id) >= MAX_AGENT_REPORTED_OPERATIONS) return `the agent holds ${MAX_AGENT_REPORTED_OPERATIONS} operations already`;
+    return undefined;
   }
 
   /**

@@ -60,6 +60,11 @@ export class OperationBook {
     return this.byAgent.get(agentId) ?? [];
   }
 
+  /** How many operations on the agent it holds. */
+  agentCount(agentId: string): number {
+    return this.byAgent.get(agentId)?.size ?? 0;
+  }
+
   /** How many operations of the framework it holds. */
   frameworkCount(frameworkId: string): number {
     return this.byFramework.get(frameworkId)?.size ?? 0;
