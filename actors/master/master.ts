@@ -1756,7 +1756,9 @@ export class Master extends Actor {
   }
 
   /**
-   * Why an operation the agent reports is not taken, or undefined. Its status uuid must be a
+   * Why an operation the agent reports is not taken, or undefined. The agent must give feedback
+   * (`agentGivesFeedback`: the framework's acknowledgement is passed only to such an agent, so
+   * another's status would stay in the books for good, sent again by it). Its status uuid must be a
    * UUID's text (the framework acknowledges it as a UUID's 16 bytes: any other could never be
    * acknowledged, and the agent would send it for good); it may not name another agent, nor be
    * another agent's or framework's operation; and one the master does not know is taken only while
@@ -1764,6 +1766,7 @@ export class Master extends Actor {
    * reports no more), so that invented ones cannot grow the books without bound.
    */
   private operationReportRefusal(agent: AgentRecord, reported: AgentOperation, known: MasterOperation | undefined): string | undefined {
+    if (!agentGivesFeedback(agent)) return 'the agent does not give operation feedback (its acknowledgement could not be passed on)';
     if (reported.status.uuid !== undefined && !isUuidText(reported.status.uuid)) return 'its status uuid is not a UUID';
     if (reported.status.agentId !== undefined && reported.status.agentId !== agent.id) return 'it names another agent';
     if (known !== undefined) return known.agentId !== agent.id || known.frameworkId !== reported.frameworkId || known.operationId !== reported.operationId ? 'it names another agent\'s or framework\'s operation' : undefined;

@@ -45,10 +45,10 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     await host.stop();
   });
 
-  async function fakeAgent(name: string): Promise<{ agent: FakeAgent; agentId: string }> {
+  async function fakeAgent(name: string, capabilities = FEEDBACK): Promise<{ agent: FakeAgent; agentId: string }> {
     const agent = new FakeAgent(name);
     host.spawn(agent);
-    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024', `${name}.local`), version: '1', capabilities: FEEDBACK });
+    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024', `${name}.local`), version: '1', capabilities });
     await clock.settle();
     await within(agent.until(() => agent.count('AgentRegistered') > 0), STEP_MS, `${name} to register`);
     return { agent, agentId: (agent.received.find((received) => received.name === 'AgentRegistered')?.body as { agentId: string }).agentId };
@@ -127,5 +127,16 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     await clock.settle();
     expect(await dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size)).to.equal(MAX_AGENT_REPORTED_OPERATIONS);
     expect((await metrics())['master/invalid_operation_status_updates']).to.equal(1);
+  });
+
+  it('an agent that does not give feedback cannot report an operation status: the acknowledgement could never reach it', async () => {
+    const { agent, agentId } = await fakeAgent('agent-old', ['MULTI_ROLE']);
+    const { subscription, frameworkId } = await framework();
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: { uuid: '11111111-1111-4111-8111-111111111111', frameworkId, operationId: 'op-invented', type: 'RESERVE', status: { state: 'OPERATION_FINISHED', uuid: STATUS_UUID, agentId } } });
+    await clock.settle();
+    await clock.advance(1_000);
+    expect(subscription.events.filter(isOperationUpdate('op-invented'))).to.have.length(0);
+    expect((await metrics())['master/invalid_operation_status_updates']).to.equal(1);
+    expect(await dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size)).to.equal(0);
   });
 });
