@@ -1780,16 +1780,19 @@ export class Master extends Actor {
    * acknowledges it); for a framework torn down, the master acknowledges it to the agent itself
    * (and forgets a terminal one). A framework not yet back after a failover (nor torn down) is
    * waited for, while the agent retries, until `ORPHAN_OPERATION_ADOPTION_MS` after the agent
-   * re-registered (Mesos' orphan operations); then the master acknowledges it too.
+   * re-registered (Mesos' orphan operations); then the master acknowledges it too. A status
+   * without a `uuid` (sent unreliably: no one acknowledges it) is passed on all the same, and a
+   * terminal one is the operation's last word: it is forgotten (Mesos' `updateOperationStatus`).
    */
   private passOnOperationStatus(agent: AgentRecord, operation: MasterOperation): void {
     const status = operation.latest;
-    if (status.uuid === undefined) return;
     const framework = this.state.frameworks.get(operation.frameworkId);
-    if (framework !== undefined) {
-      if (framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status });
+    if (framework !== undefined && framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status });
+    if (status.uuid === undefined) {
+      if (isTerminalOperationState(status.state)) this.operationBook.remove(operation);
       return;
     }
+    if (framework !== undefined) return;
     const since = agent.reregisteredTimeMs ?? agent.registeredTimeMs;
     if (!this.state.isCompletedFramework(operation.frameworkId) && this.clock.now() - since < ORPHAN_OPERATION_ADOPTION_MS) return;
     this.send(agent.pid, OperationStatusAcknowledgement, { agentId: agent.id, operationUuid: operation.uuid, statusUuid: status.uuid });

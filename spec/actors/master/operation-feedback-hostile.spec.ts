@@ -139,4 +139,16 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     expect((await metrics())['master/invalid_operation_status_updates']).to.equal(1);
     expect(await dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size)).to.equal(0);
   });
+
+  it("a terminal status without a uuid (sent unreliably) reaches the framework, and the operation is forgotten (Mesos' updateOperationStatus)", async () => {
+    const { agent, agentId } = await fakeAgent('agent-d');
+    const { subscription, frameworkId } = await framework();
+    await accept(subscription, frameworkId, agentId, [reserve('op-d')]);
+    const [operation] = carried(agent);
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: { ...operation, status: { operationId: 'op-d', state: 'OPERATION_DROPPED', agentId } } });
+    await clock.settle();
+    const update = await subscription.next(isOperationUpdate('op-d', 'OPERATION_DROPPED'), STEP_MS);
+    expect(statusOf(update)).to.deep.equal({ operation_id: { value: 'op-d' }, state: 'OPERATION_DROPPED', agent_id: { value: agentId } });
+    expect(await dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size), 'forgotten').to.equal(0);
+  });
 });
