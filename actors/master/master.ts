@@ -1692,7 +1692,7 @@ export class Master extends Actor {
     }
     this.counters.increment('valid_operation_status_update_acknowledgements');
     this.send(agent.pid, OperationStatusAcknowledgement, { agentId, operationUuid: operation.uuid, statusUuid: uuid });
-    if (isTerminalOperationState(operation.latest.state)) this.operationBook.remove(operation);
+    if (isTerminalOperationState(operation.latest.state)) this.operationBook.removeAcknowledged(operation, uuid);
   }
 
   /**
@@ -1725,10 +1725,29 @@ export class Master extends Actor {
       this.counters.increment('invalid_operation_status_updates');
       return;
     }
+    if (this.acknowledgedAgain(agent, operation)) {
+      // Mesos counts a status of an operation it no longer has as invalid.
+      this.counters.increment('invalid_operation_status_updates');
+      return;
+    }
     if (this.takeOperationReport(agent, operation) === undefined) return;
     this.counters.increment('valid_operation_status_updates');
     const known = this.operationBook.get(operation.uuid);
     if (known !== undefined) this.passOnOperationStatus(agent, known);
+  }
+
+  /**
+   * Whether the agent reports a status already acknowledged, its operation forgotten (a retry that
+   * crossed the acknowledgement, or a report after the acknowledgement was lost with the link):
+   * then the acknowledgement is sent again, and the operation not taken back into the books (its
+   * framework would hear the status again, and the operation be kept for an acknowledgement it
+   * already gave; Mesos' master, which does not remember, tells the framework again).
+   */
+  private acknowledgedAgain(agent: AgentRecord, reported: AgentOperation): boolean {
+    const statusUuid = reported.status.uuid;
+    if (statusUuid === undefined || this.operationBook.get(reported.uuid) !== undefined || !this.operationBook.wasAcknowledged(reported.uuid, statusUuid)) return false;
+    this.send(agent.pid, OperationStatusAcknowledgement, { agentId: agent.id, operationUuid: reported.uuid, statusUuid });
+    return true;
   }
 
   /**
@@ -1796,7 +1815,7 @@ export class Master extends Actor {
     const since = agent.reregisteredTimeMs ?? agent.registeredTimeMs;
     if (!this.state.isCompletedFramework(operation.frameworkId) && this.clock.now() - since < ORPHAN_OPERATION_ADOPTION_MS) return;
     this.send(agent.pid, OperationStatusAcknowledgement, { agentId: agent.id, operationUuid: operation.uuid, statusUuid: status.uuid });
-    if (isTerminalOperationState(status.state)) this.operationBook.remove(operation);
+    if (isTerminalOperationState(status.state)) this.operationBook.removeAcknowledged(operation, status.uuid);
   }
 
   /**
@@ -1810,7 +1829,9 @@ export class Master extends Actor {
       if (this.operationBook.size > 0) this.operationBook.removeAgent(agent.id);
       return;
     }
-    for (const operation of reported ?? []) this.takeOperationReport(agent, operation);
+    for (const operation of reported ?? []) {
+      if (!this.acknowledgedAgain(agent, operation)) this.takeOperationReport(agent, operation);
+    }
   }
 
   /**

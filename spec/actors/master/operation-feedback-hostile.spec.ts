@@ -151,4 +151,34 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     expect(statusOf(update)).to.deep.equal({ operation_id: { value: 'op-d' }, state: 'OPERATION_DROPPED', agent_id: { value: agentId } });
     expect(await dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size), 'forgotten').to.equal(0);
   });
+
+  it('a status sent again after its acknowledgement (a retry that crossed it, or a re-registration after it was lost) is acknowledged again, not booked again nor told again', async () => {
+    const { agent, agentId } = await fakeAgent('agent-e');
+    const { subscription, frameworkId } = await framework();
+    await accept(subscription, frameworkId, agentId, [reserve('op-e')]);
+    const [operation] = carried(agent);
+    const finished = { ...operation, status: { operationId: 'op-e', state: 'OPERATION_FINISHED' as const, uuid: STATUS_UUID, agentId } };
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: finished });
+    await clock.settle();
+    await subscription.next(isOperationUpdate('op-e', 'OPERATION_FINISHED'), STEP_MS);
+    await call(subscription, frameworkId, { type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: { agent_id: { value: agentId }, uuid: Buffer.from(STATUS_UUID.replace(/-/g, ''), 'hex').toString('base64'), operation_id: { value: 'op-e' } } });
+    const acknowledgements = (): unknown[] => agent.received.filter((received) => received.name === 'OperationStatusAcknowledgement').map((received) => received.body);
+    const acknowledgement = { agentId, operationUuid: operation?.uuid, statusUuid: STATUS_UUID };
+    expect(acknowledgements()).to.deep.equal([acknowledgement]);
+    // The agent's retry crossed the acknowledgement.
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: finished });
+    await clock.settle();
+    // The link broke before the acknowledgement arrived: the agent re-registers with the operation.
+    agent.post(master.pid, 'ReregisterAgent', { agent: { ...agentInfo('cpus:2;mem:1024', 'agent-e.local'), id: agentId }, version: '1', capabilities: FEEDBACK, tasks: [], executors: [], frameworks: [], checkpointedResources: reserved('cpus:1'), operations: [finished] });
+    await clock.settle();
+    await clock.advance(1_000);
+    expect(acknowledgements()).to.deep.equal([acknowledgement, acknowledgement, acknowledgement]);
+    expect(subscription.events.filter(isOperationUpdate('op-e', 'OPERATION_FINISHED')), 'told once').to.have.length(1);
+    expect(await dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size), 'not booked again').to.equal(0);
+    // Its id is free again.
+    const from = subscription.events.length;
+    await accept(subscription, frameworkId, agentId, [reserve('op-e')]);
+    await clock.advance(1_000);
+    expect(subscription.events.slice(from).filter(isOperationUpdate('op-e', 'OPERATION_ERROR'))).to.have.length(0);
+  });
 });
