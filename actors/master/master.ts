@@ -1763,6 +1763,10 @@ export class Master extends Actor {
       this.counters.increment('invalid_operation_status_updates');
       return undefined;
     }
+    if (known === undefined && this.operationBook.ofFramework(reported.frameworkId, reported.operationId) !== undefined) {
+      this.supersededOperation(agent, reported);
+      return undefined;
+    }
     const status: OperationStatus = { ...reported.status, operationId: reported.operationId, agentId: agent.id };
     if (known !== undefined) {
       // A terminal status stays (Mesos): the agent's latest is that one, sent again.
@@ -1789,9 +1793,23 @@ export class Master extends Actor {
     if (reported.status.uuid !== undefined && !isUuidText(reported.status.uuid)) return 'its status uuid is not a UUID';
     if (reported.status.agentId !== undefined && reported.status.agentId !== agent.id) return 'it names another agent';
     if (known !== undefined) return known.agentId !== agent.id || known.frameworkId !== reported.frameworkId || known.operationId !== reported.operationId ? 'it names another agent\'s or framework\'s operation' : undefined;
-    if (this.operationBook.ofFramework(reported.frameworkId, reported.operationId) !== undefined) return 'the framework has another operation with its id';
     if (this.operationBook.agentCount(agent.id) >= MAX_AGENT_REPORTED_OPERATIONS) return `the agent holds ${MAX_AGENT_REPORTED_OPERATIONS} operations already`;
     return undefined;
+  }
+
+  /**
+   * The agent reports an operation the master does not have whose framework has another with its
+   * id. The books let a framework use an id again only once the operation that had it was
+   * acknowledged or forgotten (its agent marked unreachable or gone, after which the framework was
+   * told so): the framework is done with this one, and can no longer name it. Not booked; a
+   * terminal status is acknowledged for the framework, as for one torn down, else the agent would
+   * send it for good.
+   */
+  private supersededOperation(agent: AgentRecord, reported: AgentOperation): void {
+    this.log.warn({ agentId: agent.id, operationUuid: reported.uuid, frameworkId: reported.frameworkId, operationId: reported.operationId }, 'the framework uses the id of a reported operation for another: acknowledging the reported one for it');
+    this.counters.increment('invalid_operation_status_updates');
+    const statusUuid = reported.status.uuid;
+    if (statusUuid !== undefined && isTerminalOperationState(reported.status.state)) this.send(agent.pid, OperationStatusAcknowledgement, { agentId: agent.id, operationUuid: reported.uuid, statusUuid });
   }
 
   /**

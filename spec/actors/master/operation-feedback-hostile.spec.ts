@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
 import { dynamicReservation, Resources } from '../../../lib/resources';
-import { MAX_AGENT_REPORTED_OPERATIONS, type AgentOperation } from '../../../lib/protocol';
+import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_AGENT_REPORTED_OPERATIONS, type AgentOperation } from '../../../lib/protocol';
 import type { V1Json } from '../../../lib/v1/json';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
 import { Registry } from '../../../actors/master/registry';
@@ -63,9 +63,11 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     return { subscription, frameworkId: (subscribed.subscribed as { framework_id: { value: string } }).framework_id.value };
   }
 
+  /** The id of the first offer of `agentId` the framework heard, still valid, and has not used. */
   async function offerOf(subscription: V1Subscription, agentId: string): Promise<{ value: string }> {
     type Offers = { offers: Array<{ id: { value: string }; agent_id: { value: string } }> };
-    const fresh = (event: V1Event): { id: { value: string } } | undefined => event.type === 'OFFERS' ? (event.offers as Offers).offers.find((offer) => offer.agent_id.value === agentId && !used.has(offer.id.value)) : undefined;
+    const rescinded = (offerId: string): boolean => subscription.events.some((event) => event.type === 'RESCIND' && (event.rescind as { offer_id: { value: string } }).offer_id.value === offerId);
+    const fresh = (event: V1Event): { id: { value: string } } | undefined => event.type === 'OFFERS' ? (event.offers as Offers).offers.find((offer) => offer.agent_id.value === agentId && !used.has(offer.id.value) && !rescinded(offer.id.value)) : undefined;
     await clock.advance(1_000);
     const offer = fresh(await subscription.next((candidate) => fresh(candidate) !== undefined, STEP_MS)) as { id: { value: string } };
     used.add(offer.id.value);
@@ -180,5 +182,31 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     await accept(subscription, frameworkId, agentId, [reserve('op-e')]);
     await clock.advance(1_000);
     expect(subscription.events.slice(from).filter(isOperationUpdate('op-e', 'OPERATION_ERROR'))).to.have.length(0);
+  });
+
+  it("an agent back from unreachable reports an operation whose id its framework has used again since: acknowledged for the framework, not left for the agent to send for good", async () => {
+    const { agent, agentId } = await fakeAgent('agent-f');
+    const { agent: other, agentId: otherId } = await fakeAgent('agent-g');
+    const { subscription, frameworkId } = await framework();
+    await accept(subscription, frameworkId, agentId, [reserve('op-f')]);
+    const [operation] = carried(agent);
+    // Cut off before its report arrived: the framework hears OPERATION_UNREACHABLE, and uses the id again elsewhere.
+    agent.answerPings = false;
+    await clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS + 1));
+    await subscription.next(isOperationUpdate('op-f', 'OPERATION_UNREACHABLE'), STEP_MS);
+    await accept(subscription, frameworkId, otherId, [reserve('op-f')]);
+    expect(carried(other).map((carriedHere) => carriedHere.operationId)).to.deep.equal(['op-f']);
+    // It comes back with the first one finished.
+    agent.answerPings = true;
+    const finished = { ...operation, status: { operationId: 'op-f', state: 'OPERATION_FINISHED' as const, uuid: STATUS_UUID, agentId } };
+    agent.post(master.pid, 'ReregisterAgent', { agent: { ...agentInfo('cpus:2;mem:1024', 'agent-f.local'), id: agentId }, version: '1', capabilities: FEEDBACK, tasks: [], executors: [], frameworks: [], checkpointedResources: reserved('cpus:1'), operations: [finished] });
+    await clock.settle();
+    await within(agent.until(() => agent.count('AgentReregistered') > 0), STEP_MS, 'the agent to re-register');
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: finished });
+    await clock.settle();
+    const acknowledgements = agent.received.filter((received) => received.name === 'OperationStatusAcknowledgement').map((received) => received.body);
+    expect(acknowledgements.length, 'acknowledged for the framework').to.be.greaterThan(0);
+    expect(acknowledgements[0]).to.deep.equal({ agentId, operationUuid: operation?.uuid, statusUuid: STATUS_UUID });
+    expect(subscription.events.filter(isOperationUpdate('op-f', 'OPERATION_FINISHED')), 'the framework is not told of the old one').to.have.length(0);
   });
 });
