@@ -103,15 +103,20 @@ export class AgentOperations {
     return this.operations.values();
   }
 
-  /** What a re-registration reports: the unacknowledged operations, oldest first, at most `MAX_AGENT_REPORTED_OPERATIONS`. */
+  /**
+   * What a re-registration reports: the unacknowledged operations whose status is journaled,
+   * oldest first, at most `MAX_AGENT_REPORTED_OPERATIONS`. One still being journaled is left out,
+   * as it is not sent yet either: a master that took its status, then met this agent restarted
+   * without it (the record lost), would hold a status no one sends, and the operation not pending
+   * (so no word carries it out again); left out, it stays pending there until this agent sends it.
+   */
   report(): AgentOperation[] | undefined {
-    if (this.operations.size === 0) return undefined;
     const reported: AgentOperation[] = [];
     for (const operation of this.operations.values()) {
       if (reported.length === MAX_AGENT_REPORTED_OPERATIONS) break;
-      reported.push(operation);
+      if (!this.writing.has(operation.uuid)) reported.push(operation);
     }
-    return reported;
+    return reported.length === 0 ? undefined : reported;
   }
 
   /** The agent is registered again: every unacknowledged status is sent now, and retried from the shortest interval. */

@@ -22,12 +22,13 @@ import {
   ShutdownExecutor, ShutdownExecutorCall, ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, UnregisterAgent,
   UnregisterFramework, UpdateAgent, UpdateFramework, UpdateFrameworkAnswer, UpdateFrameworkCall, droppedTaskState, isPartitionAware, isTerminalState, snapshotTask,
   type AgentInfo, type ExecutorInfo, type Filters, type FrameworkInfo, type MasterInfo, type Offer, type StatusUpdate,
-  isTerminalOperationState, type AgentOperation, type OperationStatus,
+  isTerminalOperationState, MAX_AGENT_REPORTED_OPERATIONS, type AgentOperation, type OperationStatus,
   type Operation, type OperationState, type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
 import { agentTotalOf, conversionOf, offerConversion, resizeConversionOf, type Conversion, type ConversionKind, type ResizeRequest } from './reservations';
 import type { AgentEndpoint } from '../../lib/v1/json';
 import { OperationBook, type MasterOperation } from './operations';
+import { isUuidText } from '../../lib/uuid';
 import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
 import type { RefuseFilter } from '../allocator/allocator-process';
@@ -1691,7 +1692,7 @@ export class Master extends Actor {
     }
     this.counters.increment('valid_operation_status_update_acknowledgements');
     this.send(agent.pid, OperationStatusAcknowledgement, { agentId, operationUuid: operation.uuid, statusUuid: uuid });
-    if (isTerminalOperationState(operation.latest.state)) this.operationBook.remove(operation);
+    if (isTerminalOperationState(operation.latest.state)) this.operationBook.removeAcknowledged(operation, uuid);
   }
 
   /**
@@ -1724,10 +1725,29 @@ export class Master extends Actor {
       this.counters.increment('invalid_operation_status_updates');
       return;
     }
+    if (this.acknowledgedAgain(agent, operation)) {
+      // Mesos counts a status of an operation it no longer has as invalid.
+      this.counters.increment('invalid_operation_status_updates');
+      return;
+    }
     if (this.takeOperationReport(agent, operation) === undefined) return;
     this.counters.increment('valid_operation_status_updates');
     const known = this.operationBook.get(operation.uuid);
     if (known !== undefined) this.passOnOperationStatus(agent, known);
+  }
+
+  /**
+   * Whether the agent reports a status already acknowledged, its operation forgotten (a retry that
+   * crossed the acknowledgement, or a report after the acknowledgement was lost with the link):
+   * then the acknowledgement is sent again, and the operation not taken back into the books (its
+   * framework would hear the status again, and the operation be kept for an acknowledgement it
+   * already gave; Mesos' master, which does not remember, tells the framework again).
+   */
+  private acknowledgedAgain(agent: AgentRecord, reported: AgentOperation): boolean {
+    const statusUuid = reported.status.uuid;
+    if (statusUuid === undefined || this.operationBook.get(reported.uuid) !== undefined || !this.operationBook.wasAcknowledged(reported.uuid, statusUuid)) return false;
+    this.send(agent.pid, OperationStatusAcknowledgement, { agentId: agent.id, operationUuid: reported.uuid, statusUuid });
+    return true;
   }
 
   /**
@@ -1737,10 +1757,14 @@ export class Master extends Actor {
    */
   private takeOperationReport(agent: AgentRecord, reported: AgentOperation): MasterOperation | undefined {
     const known = this.operationBook.get(reported.uuid);
-    const mismatch = (reported.status.agentId !== undefined && reported.status.agentId !== agent.id) || (known !== undefined && (known.agentId !== agent.id || known.frameworkId !== reported.frameworkId || known.operationId !== reported.operationId));
-    if (mismatch) {
-      this.log.warn({ agentId: agent.id, operationUuid: reported.uuid, frameworkId: reported.frameworkId, operationId: reported.operationId }, 'dropping an operation status that names another agent or operation');
+    const refusal = this.operationReportRefusal(agent, reported, known);
+    if (refusal !== undefined) {
+      this.log.warn({ agentId: agent.id, operationUuid: reported.uuid, frameworkId: reported.frameworkId, operationId: reported.operationId }, `dropping an operation status: ${refusal}`);
       this.counters.increment('invalid_operation_status_updates');
+      return undefined;
+    }
+    if (known === undefined && this.operationBook.ofFramework(reported.frameworkId, reported.operationId) !== undefined) {
+      this.supersededOperation(agent, reported);
       return undefined;
     }
     const status: OperationStatus = { ...reported.status, operationId: reported.operationId, agentId: agent.id };
@@ -1750,14 +1774,42 @@ export class Master extends Actor {
       return known;
     }
     const taken: MasterOperation = { uuid: reported.uuid, frameworkId: reported.frameworkId, agentId: agent.id, operationId: reported.operationId, type: reported.type, info: reported.info, latest: status };
-    const other = this.operationBook.ofFramework(reported.frameworkId, reported.operationId);
-    if (other !== undefined && other.uuid !== reported.uuid) {
-      this.log.warn({ agentId: agent.id, operationUuid: reported.uuid, frameworkId: reported.frameworkId, operationId: reported.operationId }, 'dropping an operation status: the framework has another operation with its id');
-      this.counters.increment('invalid_operation_status_updates');
-      return undefined;
-    }
     this.operationBook.add(taken);
     return taken;
+  }
+
+  /**
+   * Why an operation the agent reports is not taken, or undefined. The agent must give feedback
+   * (`agentGivesFeedback`: the framework's acknowledgement is passed only to such an agent, so
+   * another's status would stay in the books for good, sent again by it). Its status uuid must be a
+   * UUID's text (the framework acknowledges it as a UUID's 16 bytes: any other could never be
+   * acknowledged, and the agent would send it for good); it may not name another agent, nor be
+   * another agent's or framework's operation; and one the master does not know is taken only while
+   * the agent has fewer than `MAX_AGENT_REPORTED_OPERATIONS` in the books (its re-registration
+   * reports no more), so that invented ones cannot grow the books without bound.
+   */
+  private operationReportRefusal(agent: AgentRecord, reported: AgentOperation, known: MasterOperation | undefined): string | undefined {
+    if (!agentGivesFeedback(agent)) return 'the agent does not give operation feedback (its acknowledgement could not be passed on)';
+    if (reported.status.uuid !== undefined && !isUuidText(reported.status.uuid)) return 'its status uuid is not a UUID';
+    if (reported.status.agentId !== undefined && reported.status.agentId !== agent.id) return 'it names another agent';
+    if (known !== undefined) return known.agentId !== agent.id || known.frameworkId !== reported.frameworkId || known.operationId !== reported.operationId ? 'it names another agent\'s or framework\'s operation' : undefined;
+    if (this.operationBook.agentCount(agent.id) >= MAX_AGENT_REPORTED_OPERATIONS) return `the agent holds ${MAX_AGENT_REPORTED_OPERATIONS} operations already`;
+    return undefined;
+  }
+
+  /**
+   * The agent reports an operation the master does not have whose framework has another with its
+   * id. The books let a framework use an id again only once the operation that had it was
+   * acknowledged or forgotten (its agent marked unreachable or gone, after which the framework was
+   * told so): the framework is done with this one, and can no longer name it. Not booked; a
+   * terminal status is acknowledged for the framework, as for one torn down, else the agent would
+   * send it for good.
+   */
+  private supersededOperation(agent: AgentRecord, reported: AgentOperation): void {
+    this.log.warn({ agentId: agent.id, operationUuid: reported.uuid, frameworkId: reported.frameworkId, operationId: reported.operationId }, 'the framework uses the id of a reported operation for another: acknowledging the reported one for it');
+    this.counters.increment('invalid_operation_status_updates');
+    const statusUuid = reported.status.uuid;
+    if (statusUuid !== undefined && isTerminalOperationState(reported.status.state)) this.send(agent.pid, OperationStatusAcknowledgement, { agentId: agent.id, operationUuid: reported.uuid, statusUuid });
   }
 
   /**
@@ -1765,20 +1817,23 @@ export class Master extends Actor {
    * acknowledges it); for a framework torn down, the master acknowledges it to the agent itself
    * (and forgets a terminal one). A framework not yet back after a failover (nor torn down) is
    * waited for, while the agent retries, until `ORPHAN_OPERATION_ADOPTION_MS` after the agent
-   * re-registered (Mesos' orphan operations); then the master acknowledges it too.
+   * re-registered (Mesos' orphan operations); then the master acknowledges it too. A status
+   * without a `uuid` (sent unreliably: no one acknowledges it) is passed on all the same, and a
+   * terminal one is the operation's last word: it is forgotten (Mesos' `updateOperationStatus`).
    */
   private passOnOperationStatus(agent: AgentRecord, operation: MasterOperation): void {
     const status = operation.latest;
-    if (status.uuid === undefined) return;
     const framework = this.state.frameworks.get(operation.frameworkId);
-    if (framework !== undefined) {
-      if (framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status });
+    if (framework !== undefined && framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status });
+    if (status.uuid === undefined) {
+      if (isTerminalOperationState(status.state)) this.operationBook.remove(operation);
       return;
     }
+    if (framework !== undefined) return;
     const since = agent.reregisteredTimeMs ?? agent.registeredTimeMs;
     if (!this.state.isCompletedFramework(operation.frameworkId) && this.clock.now() - since < ORPHAN_OPERATION_ADOPTION_MS) return;
     this.send(agent.pid, OperationStatusAcknowledgement, { agentId: agent.id, operationUuid: operation.uuid, statusUuid: status.uuid });
-    if (isTerminalOperationState(status.state)) this.operationBook.remove(operation);
+    if (isTerminalOperationState(status.state)) this.operationBook.removeAcknowledged(operation, status.uuid);
   }
 
   /**
@@ -1792,7 +1847,9 @@ export class Master extends Actor {
       if (this.operationBook.size > 0) this.operationBook.removeAgent(agent.id);
       return;
     }
-    for (const operation of reported ?? []) this.takeOperationReport(agent, operation);
+    for (const operation of reported ?? []) {
+      if (!this.acknowledgedAgain(agent, operation)) this.takeOperationReport(agent, operation);
+    }
   }
 
   /**

@@ -17,6 +17,13 @@
  */
 import { MAX_AGENT_REPORTED_OPERATIONS, type Operation, type OperationStatus } from '../../lib/protocol';
 
+/**
+ * Most acknowledged terminal statuses the books remember (their operations forgotten), oldest
+ * dropped first: an agent's retry that crossed the acknowledgement is known for one, not taken
+ * for an operation to book again. Enough for the retries in flight when they are acknowledged.
+ */
+export const MAX_REMEMBERED_ACKNOWLEDGEMENTS = 10_000;
+
 /** An operation with feedback, as the master tracks it. */
 export interface MasterOperation {
   /** The master's id for it (Mesos' operation uuid), which its agent reports. */
@@ -37,6 +44,8 @@ export class OperationBook {
   private readonly byUuid = new Map<string, MasterOperation>();
   private readonly byAgent = new Map<string, Set<MasterOperation>>();
   private readonly byFramework = new Map<string, Map<string, MasterOperation>>();
+  /** Acknowledged terminal statuses of operations forgotten, as `<operation uuid> <status uuid>`, oldest first (`MAX_REMEMBERED_ACKNOWLEDGEMENTS`). */
+  private readonly acknowledged = new Set<string>();
 
   /** How many it holds. */
   get size(): number {
@@ -65,6 +74,11 @@ export class OperationBook {
   /** Every operation it holds, oldest first. */
   all(): Iterable<MasterOperation> {
     return this.byUuid.values();
+  }
+
+  /** How many operations on the agent it holds. */
+  agentCount(agentId: string): number {
+    return this.byAgent.get(agentId)?.size ?? 0;
   }
 
   /** How many operations of the framework it holds. */
@@ -102,6 +116,18 @@ export class OperationBook {
     const ofFramework = this.byFramework.get(operation.frameworkId);
     if (ofFramework?.get(operation.operationId) === operation) ofFramework.delete(operation.operationId);
     if (ofFramework?.size === 0) this.byFramework.delete(operation.frameworkId);
+  }
+
+  /** Forgets `operation`, whose terminal status `statusUuid` was acknowledged, remembering that (`wasAcknowledged`). */
+  removeAcknowledged(operation: MasterOperation, statusUuid: string): void {
+    this.remove(operation);
+    this.acknowledged.add(`${operation.uuid} ${statusUuid}`);
+    if (this.acknowledged.size > MAX_REMEMBERED_ACKNOWLEDGEMENTS) this.acknowledged.delete(this.acknowledged.values().next().value as string);
+  }
+
+  /** Whether status `statusUuid` of operation `operationUuid` was acknowledged and the operation forgotten (among the latest remembered). */
+  wasAcknowledged(operationUuid: string, statusUuid: string): boolean {
+    return this.acknowledged.has(`${operationUuid} ${statusUuid}`);
   }
 
   /** Forgets every operation on the agent; returns them. */

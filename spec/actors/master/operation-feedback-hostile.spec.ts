@@ -1,0 +1,212 @@
+/**
+ * Operation feedback under hostile or broken peers, and against Mesos' behaviour where a review
+ * found this master differing: an agent's reports that could never be acknowledged or that would
+ * grow the books without bound, and the master's `master/operations/...` metrics (Mesos'
+ * metrics.cpp). A v1 framework over real HTTP under the virtual clock; agents are Probes
+ * (FakeAgent) advertising the feedback capabilities.
+ */
+import { expect } from 'chai';
+import { dispatch } from '../../../lib/actor';
+import { VirtualClock, type ActorHost } from '../../../lib/process';
+import { dynamicReservation, Resources } from '../../../lib/resources';
+import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_AGENT_REPORTED_OPERATIONS, type AgentOperation } from '../../../lib/protocol';
+import type { V1Json } from '../../../lib/v1/json';
+import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
+import { Registry } from '../../../actors/master/registry';
+import { netHost, within } from '../../support/runtime';
+import { v1Call, V1Subscription, type V1Event } from '../../support/v1-client';
+import { agentInfo, FakeAgent } from './harness';
+
+/** Real time a real-HTTP step may take. */
+const STEP_MS = 5_000;
+const FEEDBACK = ['MULTI_ROLE', 'RESOURCE_PROVIDER', 'AGENT_OPERATION_FEEDBACK'];
+const reserved = (text: string): V1Json[] => Resources.parse(text).reservedDynamically('eng', dynamicReservation('ops')).toJSON() as unknown as V1Json[];
+const statusOf = (event: V1Event): V1Json => (event.update_operation_status as { status: V1Json }).status;
+const isOperationUpdate = (operationId: string, state?: string) => (event: V1Event): boolean =>
+  event.type === 'UPDATE_OPERATION_STATUS' && (statusOf(event).operation_id as { value: string } | undefined)?.value === operationId && (state === undefined || statusOf(event).state === state);
+const STATUS_UUID = '7f1d2c3b-4a59-4687-9abc-def012345678';
+
+describe('actors/master: operation feedback, hostile peers and Mesos\' metrics', () => {
+  let clock: VirtualClock;
+  let host: ActorHost;
+  let master: MasterHandle;
+  const subscriptions: V1Subscription[] = [];
+  const used = new Set<string>();
+
+  beforeEach(async () => {
+    clock = new VirtualClock();
+    host = await netHost({ clock });
+    master = await startMaster({ flags: defaultMasterFlags('/unused'), host, registry: Registry.inMemory() });
+  });
+
+  afterEach(async () => {
+    for (const subscription of subscriptions.splice(0)) subscription.close();
+    await master.stop();
+    await host.stop();
+  });
+
+  async function fakeAgent(name: string, capabilities = FEEDBACK): Promise<{ agent: FakeAgent; agentId: string }> {
+    const agent = new FakeAgent(name);
+    host.spawn(agent);
+    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024', `${name}.local`), version: '1', capabilities });
+    await clock.settle();
+    await within(agent.until(() => agent.count('AgentRegistered') > 0), STEP_MS, `${name} to register`);
+    return { agent, agentId: (agent.received.find((received) => received.name === 'AgentRegistered')?.body as { agentId: string }).agentId };
+  }
+
+  async function framework(): Promise<{ subscription: V1Subscription; frameworkId: string }> {
+    const subscription = new V1Subscription(host.address);
+    subscriptions.push(subscription);
+    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'feedback', role: 'eng', principal: 'ops', failover_timeout: 3600 } } });
+    await clock.settle();
+    const subscribed = await subscription.next((event) => event.type === 'SUBSCRIBED', STEP_MS);
+    return { subscription, frameworkId: (subscribed.subscribed as { framework_id: { value: string } }).framework_id.value };
+  }
+
+  /** The id of the first offer of `agentId` the framework heard, still valid, and has not used. */
+  async function offerOf(subscription: V1Subscription, agentId: string): Promise<{ value: string }> {
+    type Offers = { offers: Array<{ id: { value: string }; agent_id: { value: string } }> };
+    const rescinded = (offerId: string): boolean => subscription.events.some((event) => event.type === 'RESCIND' && (event.rescind as { offer_id: { value: string } }).offer_id.value === offerId);
+    const fresh = (event: V1Event): { id: { value: string } } | undefined => event.type === 'OFFERS' ? (event.offers as Offers).offers.find((offer) => offer.agent_id.value === agentId && !used.has(offer.id.value) && !rescinded(offer.id.value)) : undefined;
+    await clock.advance(1_000);
+    const offer = fresh(await subscription.next((candidate) => fresh(candidate) !== undefined, STEP_MS)) as { id: { value: string } };
+    used.add(offer.id.value);
+    return offer.id;
+  }
+
+  async function call(subscription: V1Subscription, frameworkId: string, body: V1Json): Promise<void> {
+    const answered = await v1Call(host.address, { framework_id: { value: frameworkId }, ...body }, subscription.streamId);
+    expect(answered.status, answered.text).to.equal(202);
+    await clock.settle();
+  }
+
+  async function accept(subscription: V1Subscription, frameworkId: string, agentId: string, operations: V1Json[]): Promise<void> {
+    const offerId = await offerOf(subscription, agentId);
+    await call(subscription, frameworkId, { type: 'ACCEPT', accept: { offer_ids: [offerId], operations, filters: { refuse_seconds: 0 } } });
+  }
+
+  const reserve = (operationId: string | undefined, resources = 'cpus:1'): V1Json => ({ type: 'RESERVE', ...(operationId !== undefined ? { id: { value: operationId } } : {}), reserve: { resources: reserved(resources) } });
+
+  /** The operations the fake agent's CheckpointResources carried out, each once. */
+  const carried = (agent: FakeAgent): Array<Omit<AgentOperation, 'status'>> => {
+    const all = agent.received.filter((received) => received.name === 'CheckpointResources').flatMap((received) => (received.body as { operations?: Array<Omit<AgentOperation, 'status'>> }).operations ?? []);
+    return all.filter((operation, index) => all.findIndex((other) => other.uuid === operation.uuid) === index);
+  };
+
+  const metrics = (): Promise<Record<string, number>> => dispatch(master.master, (actor) => actor.metrics());
+
+  it('a status whose uuid is not a UUID is refused: the framework could never acknowledge it, and the agent would send it for good', async () => {
+    const { agent, agentId } = await fakeAgent('agent-a');
+    const { subscription, frameworkId } = await framework();
+    await accept(subscription, frameworkId, agentId, [reserve('op-a')]);
+    const [operation] = carried(agent);
+    expect(operation).to.not.equal(undefined);
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: { ...operation, status: { operationId: 'op-a', state: 'OPERATION_FINISHED', uuid: 'not-a-uuid', agentId } } });
+    await clock.settle();
+    expect(subscription.events.filter(isOperationUpdate('op-a', 'OPERATION_FINISHED'))).to.have.length(0);
+    expect((await metrics())['master/invalid_operation_status_updates']).to.equal(1);
+    // Still pending: the agent's proper status is taken and passed on.
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: { ...operation, status: { operationId: 'op-a', state: 'OPERATION_FINISHED', uuid: STATUS_UUID, agentId } } });
+    await clock.settle();
+    await subscription.next(isOperationUpdate('op-a', 'OPERATION_FINISHED'), STEP_MS);
+  });
+
+  it('an agent cannot grow the books without bound by reporting operations the master never booked', async () => {
+    const { agent, agentId } = await fakeAgent('agent-b');
+    // As many as one re-registration may report, taken in (quicker through the handler than as 100k messages).
+    const taken = await dispatch(master.master, (actor) => {
+      const inner = actor as unknown as { state: { agents: Map<string, unknown> }; takeOperationReport(agent: unknown, operation: AgentOperation): unknown; operationBook: { size: number } };
+      const record = inner.state.agents.get(agentId);
+      for (let index = 0; index < MAX_AGENT_REPORTED_OPERATIONS; index++) {
+        const uuid = `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
+        inner.takeOperationReport(record, { uuid, frameworkId: 'F-invented', operationId: `op-${index}`, type: 'RESERVE', status: { state: 'OPERATION_FINISHED', uuid, agentId } });
+      }
+      return inner.operationBook.size;
+    });
+    expect(taken).to.equal(MAX_AGENT_REPORTED_OPERATIONS);
+    const uuid = '11111111-1111-4111-8111-111111111111';
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: { uuid, frameworkId: 'F-invented', operationId: 'one-more', type: 'RESERVE', status: { state: 'OPERATION_FINISHED', uuid, agentId } } });
+    await clock.settle();
+    expect(await dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size)).to.equal(MAX_AGENT_REPORTED_OPERATIONS);
+    expect((await metrics())['master/invalid_operation_status_updates']).to.equal(1);
+  });
+
+  it('an agent that does not give feedback cannot report an operation status: the acknowledgement could never reach it', async () => {
+    const { agent, agentId } = await fakeAgent('agent-old', ['MULTI_ROLE']);
+    const { subscription, frameworkId } = await framework();
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: { uuid: '11111111-1111-4111-8111-111111111111', frameworkId, operationId: 'op-invented', type: 'RESERVE', status: { state: 'OPERATION_FINISHED', uuid: STATUS_UUID, agentId } } });
+    await clock.settle();
+    await clock.advance(1_000);
+    expect(subscription.events.filter(isOperationUpdate('op-invented'))).to.have.length(0);
+    expect((await metrics())['master/invalid_operation_status_updates']).to.equal(1);
+    expect(await dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size)).to.equal(0);
+  });
+
+  it("a terminal status without a uuid (sent unreliably) reaches the framework, and the operation is forgotten (Mesos' updateOperationStatus)", async () => {
+    const { agent, agentId } = await fakeAgent('agent-d');
+    const { subscription, frameworkId } = await framework();
+    await accept(subscription, frameworkId, agentId, [reserve('op-d')]);
+    const [operation] = carried(agent);
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: { ...operation, status: { operationId: 'op-d', state: 'OPERATION_DROPPED', agentId } } });
+    await clock.settle();
+    const update = await subscription.next(isOperationUpdate('op-d', 'OPERATION_DROPPED'), STEP_MS);
+    expect(statusOf(update)).to.deep.equal({ operation_id: { value: 'op-d' }, state: 'OPERATION_DROPPED', agent_id: { value: agentId } });
+    expect(await dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size), 'forgotten').to.equal(0);
+  });
+
+  it('a status sent again after its acknowledgement (a retry that crossed it, or a re-registration after it was lost) is acknowledged again, not booked again nor told again', async () => {
+    const { agent, agentId } = await fakeAgent('agent-e');
+    const { subscription, frameworkId } = await framework();
+    await accept(subscription, frameworkId, agentId, [reserve('op-e')]);
+    const [operation] = carried(agent);
+    const finished = { ...operation, status: { operationId: 'op-e', state: 'OPERATION_FINISHED' as const, uuid: STATUS_UUID, agentId } };
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: finished });
+    await clock.settle();
+    await subscription.next(isOperationUpdate('op-e', 'OPERATION_FINISHED'), STEP_MS);
+    await call(subscription, frameworkId, { type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: { agent_id: { value: agentId }, uuid: Buffer.from(STATUS_UUID.replace(/-/g, ''), 'hex').toString('base64'), operation_id: { value: 'op-e' } } });
+    const acknowledgements = (): unknown[] => agent.received.filter((received) => received.name === 'OperationStatusAcknowledgement').map((received) => received.body);
+    const acknowledgement = { agentId, operationUuid: operation?.uuid, statusUuid: STATUS_UUID };
+    expect(acknowledgements()).to.deep.equal([acknowledgement]);
+    // The agent's retry crossed the acknowledgement.
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: finished });
+    await clock.settle();
+    // The link broke before the acknowledgement arrived: the agent re-registers with the operation.
+    agent.post(master.pid, 'ReregisterAgent', { agent: { ...agentInfo('cpus:2;mem:1024', 'agent-e.local'), id: agentId }, version: '1', capabilities: FEEDBACK, tasks: [], executors: [], frameworks: [], checkpointedResources: reserved('cpus:1'), operations: [finished] });
+    await clock.settle();
+    await clock.advance(1_000);
+    expect(acknowledgements()).to.deep.equal([acknowledgement, acknowledgement, acknowledgement]);
+    expect(subscription.events.filter(isOperationUpdate('op-e', 'OPERATION_FINISHED')), 'told once').to.have.length(1);
+    expect(await dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size), 'not booked again').to.equal(0);
+    // Its id is free again.
+    const from = subscription.events.length;
+    await accept(subscription, frameworkId, agentId, [reserve('op-e')]);
+    await clock.advance(1_000);
+    expect(subscription.events.slice(from).filter(isOperationUpdate('op-e', 'OPERATION_ERROR'))).to.have.length(0);
+  });
+
+  it("an agent back from unreachable reports an operation whose id its framework has used again since: acknowledged for the framework, not left for the agent to send for good", async () => {
+    const { agent, agentId } = await fakeAgent('agent-f');
+    const { agent: other, agentId: otherId } = await fakeAgent('agent-g');
+    const { subscription, frameworkId } = await framework();
+    await accept(subscription, frameworkId, agentId, [reserve('op-f')]);
+    const [operation] = carried(agent);
+    // Cut off before its report arrived: the framework hears OPERATION_UNREACHABLE, and uses the id again elsewhere.
+    agent.answerPings = false;
+    await clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS + 1));
+    await subscription.next(isOperationUpdate('op-f', 'OPERATION_UNREACHABLE'), STEP_MS);
+    await accept(subscription, frameworkId, otherId, [reserve('op-f')]);
+    expect(carried(other).map((carriedHere) => carriedHere.operationId)).to.deep.equal(['op-f']);
+    // It comes back with the first one finished.
+    agent.answerPings = true;
+    const finished = { ...operation, status: { operationId: 'op-f', state: 'OPERATION_FINISHED' as const, uuid: STATUS_UUID, agentId } };
+    agent.post(master.pid, 'ReregisterAgent', { agent: { ...agentInfo('cpus:2;mem:1024', 'agent-f.local'), id: agentId }, version: '1', capabilities: FEEDBACK, tasks: [], executors: [], frameworks: [], checkpointedResources: reserved('cpus:1'), operations: [finished] });
+    await clock.settle();
+    await within(agent.until(() => agent.count('AgentReregistered') > 0), STEP_MS, 'the agent to re-register');
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: finished });
+    await clock.settle();
+    const acknowledgements = agent.received.filter((received) => received.name === 'OperationStatusAcknowledgement').map((received) => received.body);
+    expect(acknowledgements.length, 'acknowledged for the framework').to.be.greaterThan(0);
+    expect(acknowledgements[0]).to.deep.equal({ agentId, operationUuid: operation?.uuid, statusUuid: STATUS_UUID });
+    expect(subscription.events.filter(isOperationUpdate('op-f', 'OPERATION_FINISHED')), 'the framework is not told of the old one').to.have.length(0);
+  });
+});
