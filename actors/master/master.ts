@@ -456,7 +456,7 @@ export class Master extends Actor {
     const principals = this.principalCounters.snapshot();
     const frameworks = this.flags.publishPerFrameworkMetrics === false ? {} : perFrameworkMetrics(this.state);
     return {
-      ...metrics, ...principals, ...this.taskReasonCounters.snapshot(), ...frameworks, ...this.registry.metrics(),
+      ...metrics, ...principals, ...this.taskReasonCounters.snapshot(), ...frameworks, ...this.registry.metrics(), ...this.operationBook.metrics.snapshot(),
       'master/elected': this.leading() ? 1 : 0,
       'master/operator_event_stream_subscribers': this.operatorApi?.subscriberCount ?? 0,
     };
@@ -1211,9 +1211,9 @@ export class Master extends Actor {
       this.rejectLaunch(framework, offerIds, operations.flatMap((operation) => operation.launch?.taskInfos ?? operation.launchGroup?.taskGroup.tasks ?? []), reason);
       // As Mesos' `drop`: another operation is dropped, and a v1 HTTP framework's with an `id` hears OPERATION_ERROR (no agent named).
       for (const operation of operations) {
-        if (operation.type !== 'LAUNCH' && operation.type !== 'LAUNCH_GROUP' && operation.id !== undefined) {
-          this.operationError(framework, operation.id, boundedText(`Operation attempted with invalid offers: ${reason}`, MAX_TASK_ERROR_LENGTH));
-        }
+        if (operation.type === 'LAUNCH' || operation.type === 'LAUNCH_GROUP') continue;
+        this.operationBook.metrics.add(operation.type, 'OPERATION_ERROR');
+        if (operation.id !== undefined) this.operationError(framework, operation.id, boundedText(`Operation attempted with invalid offers: ${reason}`, MAX_TASK_ERROR_LENGTH));
       }
       return;
     }
@@ -1234,6 +1234,7 @@ export class Master extends Actor {
         const unbooked = operation.id === undefined ? undefined : this.unbookableOperation(framework, operation.id);
         if (operation.id !== undefined && unbooked !== undefined) {
           this.counters.increment('invalid_offer_operations');
+          this.operationBook.metrics.add(operation.type, 'OPERATION_ERROR');
           this.operationError(framework, operation.id, unbooked);
           continue;
         }
@@ -1264,7 +1265,7 @@ export class Master extends Actor {
         offered = offered.subtract(conversion.consumed).add(made);
         converted = converted.subtractSaturating(conversion.consumed).add(made);
         // At once, as Mesos: the agent hears of it before a later LAUNCH's task on the reservation.
-        this.applyConversion(agent, conversion);
+        this.applyConversion(agent, conversion, operation.id !== undefined);
         framework.metrics.operation(operation.type);
       }
     } finally {
@@ -1288,6 +1289,7 @@ export class Master extends Actor {
     const denial = typeof result === 'string' ? undefined : this.conversionDenial(result, this.frameworkPrincipal(framework));
     if (typeof result !== 'string' && denial === undefined) return result;
     this.counters.increment('invalid_offer_operations');
+    this.operationBook.metrics.add(operation.type, 'OPERATION_ERROR');
     const reason = typeof result === 'string' ? result : `not authorized: ${denial ?? ''}`;
     this.log.warn({ frameworkId: framework.id, agentId: agent.id, operation: operation.type, reason: boundedText(reason, MAX_LOGGED_REASON_LENGTH) }, 'dropping an invalid operation');
     return reason;
@@ -1306,9 +1308,13 @@ export class Master extends Actor {
   /**
    * A conversion the allocator has (or is about to have) in the master's books: the agent's total
    * changes, and the agent hears every dynamic reservation it now has (Mesos'
-   * `CheckpointResourcesMessage`), to keep on disk.
+   * `CheckpointResourcesMessage`), to keep on disk. One not booked with feedback (`booked`: no
+   * `id`, or the operator's) counts as finished in `master/operations/...` on an agent with the
+   * RESOURCE_PROVIDER capability, as Mesos tracks every operation on such an agent (there, pending
+   * until the agent's word; here it is not followed).
    */
-  private applyConversion(agent: AgentRecord, conversion: Conversion): void {
+  private applyConversion(agent: AgentRecord, conversion: Conversion, booked = false): void {
+    if (!booked && agent.capabilities.includes('RESOURCE_PROVIDER')) this.operationBook.metrics.add(conversion.kind, 'OPERATION_FINISHED');
     this.state.setAgentTotal(agent, agent.total.subtract(conversion.consumed).add(conversion.converted));
     this.state.agentChanged(agent);
     this.checkpointReservations(agent);
@@ -1600,6 +1606,8 @@ export class Master extends Actor {
       for (const task of tasks) this.refuseTask(framework, task, 'TASK_ERROR', reason, message);
       return;
     }
+    // Mesos' `drop`: counted OPERATION_ERROR.
+    this.operationBook.metrics.add(operation.type, 'OPERATION_ERROR');
     const operationId = operation.id as string;
     if (!isHttpFramework(framework)) {
       const message = "The 'id' field was set in an offer operation, but operation feedback is not supported for the SchedulerDriver API";
@@ -1770,7 +1778,7 @@ export class Master extends Actor {
     const status: OperationStatus = { ...reported.status, operationId: reported.operationId, agentId: agent.id };
     if (known !== undefined) {
       // A terminal status stays (Mesos): the agent's latest is that one, sent again.
-      if (!isTerminalOperationState(known.latest.state) || known.latest.uuid === undefined) known.latest = status;
+      if (!isTerminalOperationState(known.latest.state) || known.latest.uuid === undefined) this.operationBook.setLatest(known, status);
       return known;
     }
     const taken: MasterOperation = { uuid: reported.uuid, frameworkId: reported.frameworkId, agentId: agent.id, operationId: reported.operationId, type: reported.type, info: reported.info, latest: status };
@@ -1861,6 +1869,10 @@ export class Master extends Actor {
     if (this.operationBook.size === 0) return;
     const state: OperationState | undefined = why === 'unreachable' ? 'OPERATION_UNREACHABLE' : why === 'gone' ? 'OPERATION_GONE_BY_OPERATOR' : undefined;
     const message = why === 'unreachable' ? 'Agent was marked unreachable' : 'Agent has been marked gone';
+    for (const operation of this.operationBook.agentOperations(agent.id)) {
+      // As Mesos' `__removeSlave`: each counts in the state it is told of, then leaves the books.
+      if (state !== undefined) this.operationBook.metrics.add(operation.type, state);
+    }
     for (const operation of this.operationBook.removeAgent(agent.id)) {
       const framework = this.state.frameworks.get(operation.frameworkId);
       if (state === undefined || framework === undefined || !framework.connected) continue;

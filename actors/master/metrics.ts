@@ -325,8 +325,11 @@ export function masterMetricKind(key: string): MetricKind {
   if (COUNTER_KEYS.has(key) || ALLOCATOR_COUNTERS.has(key)) return 'counter';
   const perFramework = FRAMEWORK_METRIC_KEY.exec(key);
   if (perFramework !== null) return isFrameworkGauge(perFramework[3] ?? '') ? 'gauge' : 'counter';
-  return PRINCIPAL_COUNTER_KEY.test(key) || TASK_REASON_KEY.test(key) ? 'counter' : 'gauge';
+  return PRINCIPAL_COUNTER_KEY.test(key) || TASK_REASON_KEY.test(key) || OPERATION_COUNTER_KEY.test(key) ? 'counter' : 'gauge';
 }
+
+/** Mesos' operation metrics that are Counters (operations.ts `OperationMetrics`; pending, recovering and unreachable are its PushGauges). */
+const OPERATION_COUNTER_KEY = /^master\/operations\/([a-z_]+\/)?(total|finished|failed|error|dropped|gone_by_operator)$/;
 
 const COUNTER_KEYS: ReadonlySet<string> = new Set([...MASTER_COUNTERS, ...OWN_MASTER_COUNTERS].map(masterCounterKey));
 const PRINCIPAL_COUNTER_KEY = /^frameworks\/.+\/messages_(received|processed)$/s;

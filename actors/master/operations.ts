@@ -15,7 +15,65 @@
  *   book.pendingOn(agentId);              // named by the next CheckpointResources
  *   book.ofFramework(frameworkId, 'op-1'); // an acknowledgement or reconciliation finds it
  */
-import { MAX_AGENT_REPORTED_OPERATIONS, type Operation, type OperationStatus } from '../../lib/protocol';
+import { isTerminalOperationState, MAX_AGENT_REPORTED_OPERATIONS, type Operation, type OperationState, type OperationStatus } from '../../lib/protocol';
+
+/** The operation types Mesos counts under `master/operations/<type>/` (all but the launches; the disk ones stay 0 here). */
+const COUNTED_OPERATION_TYPES = ['RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY', 'GROW_VOLUME', 'SHRINK_VOLUME', 'CREATE_DISK', 'DESTROY_DISK'] as const;
+
+/** Each state Mesos counts, by its metric's name (OPERATION_UNSUPPORTED and OPERATION_UNKNOWN count only in `total`). */
+const COUNTED_OPERATION_STATES: ReadonlyMap<OperationState, string> = new Map([
+  ['OPERATION_PENDING', 'pending'], ['OPERATION_RECOVERING', 'recovering'], ['OPERATION_UNREACHABLE', 'unreachable'],
+  ['OPERATION_FINISHED', 'finished'], ['OPERATION_FAILED', 'failed'], ['OPERATION_ERROR', 'error'],
+  ['OPERATION_DROPPED', 'dropped'], ['OPERATION_GONE_BY_OPERATOR', 'gone_by_operator'],
+]);
+
+/**
+ * Mesos' operation metrics (its metrics.cpp `OperationStates`): `master/operations/<state>` and
+ * `master/operations/<type>/<state>`, with `total`. The non-terminal states (pending, recovering,
+ * unreachable) are gauges, taken back when an operation leaves them or the books; the terminal
+ * ones count for good. As Mesos, `unreachable` (and `gone_by_operator`) count each operation on an
+ * agent marked so, whose operations then leave the books, and `error` each operation dropped.
+ *
+ * @example
+ *   metrics.add('RESERVE', 'OPERATION_PENDING');
+ *   metrics.transition('RESERVE', 'OPERATION_PENDING', 'OPERATION_FINISHED');
+ *   metrics.snapshot()['master/operations/reserve/finished']; // 1
+ */
+export class OperationMetrics {
+  /** By key (`master/operations/...`): every one Mesos registers, from 0. */
+  private readonly values = new Map<string, number>();
+
+  constructor() {
+    for (const prefix of ['', ...COUNTED_OPERATION_TYPES.map((type) => `${type.toLowerCase()}/`)]) {
+      for (const name of ['total', ...COUNTED_OPERATION_STATES.values()]) this.values.set(`master/operations/${prefix}${name}`, 0);
+    }
+  }
+
+  /** An operation of `type` entered `state`, or (`delta` -1) left it. */
+  add(type: string, state: OperationState, delta = 1): void {
+    const name = COUNTED_OPERATION_STATES.get(state);
+    const typed = (COUNTED_OPERATION_TYPES as readonly string[]).includes(type) ? [`${type.toLowerCase()}/`] : [];
+    for (const prefix of ['', ...typed]) {
+      this.bump(`master/operations/${prefix}total`, delta);
+      if (name !== undefined) this.bump(`master/operations/${prefix}${name}`, delta);
+    }
+  }
+
+  /** An operation of `type` went from `from` to `to` (nothing when they are the same). */
+  transition(type: string, from: OperationState, to: OperationState): void {
+    if (from === to) return;
+    this.add(type, from, -1);
+    this.add(type, to);
+  }
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.values);
+  }
+
+  private bump(key: string, delta: number): void {
+    this.values.set(key, (this.values.get(key) ?? 0) + delta);
+  }
+}
 
 /**
  * Most acknowledged terminal statuses the books remember (their operations forgotten), oldest
@@ -46,6 +104,8 @@ export class OperationBook {
   private readonly byFramework = new Map<string, Map<string, MasterOperation>>();
   /** Acknowledged terminal statuses of operations forgotten, as `<operation uuid> <status uuid>`, oldest first (`MAX_REMEMBERED_ACKNOWLEDGEMENTS`). */
   private readonly acknowledged = new Set<string>();
+  /** Mesos' `master/operations/...` metrics: the books' operations as they enter, change and leave, and those counted without being booked. */
+  readonly metrics = new OperationMetrics();
 
   /** How many it holds. */
   get size(): number {
@@ -98,6 +158,7 @@ export class OperationBook {
 
   /** Adds `operation`; one with the same framework and id as another replaces that one in the framework's index. */
   add(operation: MasterOperation): void {
+    this.metrics.add(operation.type, operation.latest.state);
     this.byUuid.set(operation.uuid, operation);
     let onAgent = this.byAgent.get(operation.agentId);
     if (onAgent === undefined) this.byAgent.set(operation.agentId, onAgent = new Set());
@@ -107,8 +168,16 @@ export class OperationBook {
     ofFramework.set(operation.operationId, operation);
   }
 
+  /** The operation's latest status is now `status`. */
+  setLatest(operation: MasterOperation, status: OperationStatus): void {
+    this.metrics.transition(operation.type, operation.latest.state, status.state);
+    operation.latest = status;
+  }
+
+  /** Forgets `operation`; one not terminal leaves its state's gauge (Mesos' `removeOperation`). */
   remove(operation: MasterOperation): void {
     if (this.byUuid.get(operation.uuid) !== operation) return;
+    if (!isTerminalOperationState(operation.latest.state)) this.metrics.add(operation.type, operation.latest.state, -1);
     this.byUuid.delete(operation.uuid);
     const onAgent = this.byAgent.get(operation.agentId);
     onAgent?.delete(operation);

@@ -46,6 +46,9 @@ export const MASTER_NAMES = [
   'master/messages_operation_status_update', 'master/messages_operation_status_update_acknowledgement', 'master/messages_reconcile_operations',
   'master/valid_operation_status_updates', 'master/invalid_operation_status_updates',
   'master/valid_operation_status_update_acknowledgements', 'master/invalid_operation_status_update_acknowledgements',
+  // Operations by state, overall and by type (all but the launches): Mesos' `OperationStates`.
+  ...['', 'reserve/', 'unreserve/', 'create/', 'destroy/', 'grow_volume/', 'shrink_volume/', 'create_disk/', 'destroy_disk/'].flatMap((type) =>
+    ['total', 'pending', 'recovering', 'unreachable', 'finished', 'failed', 'error', 'dropped', 'gone_by_operator'].map((state) => `master/operations/${type}${state}`)),
 ];
 
 /** The registrar's Mesos names (the store timer with its statistics once two writes happened). */
@@ -111,6 +114,8 @@ export const AGENT_NAMES = [
 /** Mesos' counters among the names above (everything else is a gauge, as in Mesos). */
 export const MESOS_COUNTERS = new Set([
   ...MASTER_NAMES.filter((name) => /^master\/(messages_|valid_|invalid_|dropped_|slave_(registrations|reregistrations|removals|shutdowns|unreachable)|recovery_slave_removals|tasks_(finished|failed|killed|lost|error|dropped|gone))/.test(name)),
+  // Mesos' PushGauges are the non-terminal states; the rest of `OperationStates` are Counters.
+  ...MASTER_NAMES.filter((name) => /^master\/operations\/([a-z_]+\/)?(total|finished|failed|error|dropped|gone_by_operator)$/.test(name)),
   'allocator/mesos/allocation_runs',
   ...AGENT_NAMES.filter((name) => /^slave\/(tasks_(finished|failed|killed|lost|gone)|executors_(terminated|preempted)|valid_|invalid_|recovery_errors|container_launch_errors)/.test(name)),
   'gc/path_removals_succeeded', 'gc/path_removals_failed',

@@ -209,4 +209,33 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     expect(acknowledgements[0]).to.deep.equal({ agentId, operationUuid: operation?.uuid, statusUuid: STATUS_UUID });
     expect(subscription.events.filter(isOperationUpdate('op-f', 'OPERATION_FINISHED')), 'the framework is not told of the old one').to.have.length(0);
   });
+
+  it("counts operations in Mesos' master/operations/<state> and master/operations/<type>/<state> (its metrics.cpp): pending a gauge, finished and error for good, unreachable on removal", async () => {
+    const { agent, agentId } = await fakeAgent('agent-c');
+    const { subscription, frameworkId } = await framework();
+    const operations = async (): Promise<Record<string, number>> => Object.fromEntries(Object.entries(await metrics()).filter(([key]) => key.startsWith('master/operations/')));
+    const zero = await operations();
+    expect(Object.keys(zero)).to.have.length(9 * 9);
+    expect(zero['master/operations/create_disk/gone_by_operator']).to.equal(0);
+    await accept(subscription, frameworkId, agentId, [reserve('op-1')]);
+    expect(await operations()).to.deep.include({ 'master/operations/total': 1, 'master/operations/pending': 1, 'master/operations/reserve/total': 1, 'master/operations/reserve/pending': 1, 'master/operations/finished': 0 });
+    const [operation] = carried(agent);
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: { ...operation, status: { operationId: 'op-1', state: 'OPERATION_FINISHED', uuid: STATUS_UUID, agentId } } });
+    await clock.settle();
+    await subscription.next(isOperationUpdate('op-1', 'OPERATION_FINISHED'), STEP_MS);
+    expect(await operations()).to.deep.include({ 'master/operations/total': 1, 'master/operations/pending': 0, 'master/operations/finished': 1, 'master/operations/reserve/finished': 1 });
+    // Acknowledged and forgotten: finished counts for good.
+    await call(subscription, frameworkId, { type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: { agent_id: { value: agentId }, uuid: Buffer.from(STATUS_UUID.replace(/-/g, ''), 'hex').toString('base64'), operation_id: { value: 'op-1' } } });
+    expect(await operations()).to.deep.include({ 'master/operations/total': 1, 'master/operations/finished': 1 });
+    // Dropped (Mesos' `drop`): error, with or without an id; one without an id applied on this agent counts as finished.
+    await accept(subscription, frameworkId, agentId, [reserve('too-much', 'cpus:64'), reserve(undefined, 'cpus:64'), reserve(undefined, 'cpus:1')]);
+    expect(await operations()).to.deep.include({ 'master/operations/total': 4, 'master/operations/error': 2, 'master/operations/reserve/error': 2, 'master/operations/finished': 2 });
+    // Pending on an agent marked unreachable: unreachable counts it, pending lets it go (Mesos' `__removeSlave`).
+    await accept(subscription, frameworkId, agentId, [{ type: 'UNRESERVE', id: { value: 'op-far' }, unreserve: { resources: reserved('cpus:1') } }]);
+    expect(await operations()).to.deep.include({ 'master/operations/pending': 1, 'master/operations/unreserve/pending': 1, 'master/operations/total': 5 });
+    agent.answerPings = false;
+    await clock.advance(AGENT_PING_TIMEOUT_MS * (MAX_AGENT_PING_TIMEOUTS + 1));
+    await subscription.next(isOperationUpdate('op-far', 'OPERATION_UNREACHABLE'), STEP_MS);
+    expect(await operations()).to.deep.include({ 'master/operations/pending': 0, 'master/operations/unreachable': 1, 'master/operations/unreserve/unreachable': 1, 'master/operations/unreserve/pending': 0, 'master/operations/total': 5 });
+  });
 });
