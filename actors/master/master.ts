@@ -1851,7 +1851,8 @@ export class Master extends Actor {
    */
   private takeReportedOperations(agent: AgentRecord, reported: readonly AgentOperation[] | undefined): void {
     if (!agentGivesFeedback(agent)) {
-      // Downgraded (Mesos forgets its unacknowledged operations then): nothing it holds is reported or acknowledged any more.
+      // Downgraded: nothing it holds is reported or acknowledged any more, so all are forgotten (Mesos forgets the terminal
+      // unacknowledged ones, and keeps a pending one PENDING for good; here it reconciles OPERATION_UNKNOWN).
       if (this.operationBook.size > 0) this.operationBook.removeAgent(agent.id);
       return;
     }

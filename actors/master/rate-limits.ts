@@ -56,7 +56,8 @@ export function parseRateLimits(text: string): RateLimits {
   }
   if (!isJsonObject(value)) throw new Error('must be a JSON object with "limits"');
   refuseUnknownFields(value, TOP_LEVEL_FIELDS, '');
-  const limits = value.limits;
+  // Absent: no per-principal limits (Mesos' `RateLimits.limits` is a repeated field: `{}` parses, throttling no one).
+  const limits = value.limits ?? [];
   if (!Array.isArray(limits)) throw new Error(`limits must be an array, not ${describe(limits)}`);
   const parsed: RateLimits = {
     limits: limits.map((entry: unknown, index) => parseLimit(entry, `limits[${index}]`)),
