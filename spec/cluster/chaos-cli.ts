@@ -147,7 +147,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`quotas and weights of the passed seeds: the operator's calls answered ${Object.entries(quotaAnswers).sort().map(([status, count]) => `${count} ${status}`).join(', ') || 'none'}\n`);
   }
   if (flags.operatorRemovals === true) {
-    process.stdout.write(`operator removals of the passed seeds: MARK_AGENT_GONE and teardowns answered ${Object.entries(removalAnswers).sort().map(([status, count]) => `${count} ${status}`).join(', ') || 'none'}\n`);
+    process.stdout.write(`operator removals of the passed seeds, answers by call: ${Object.entries(removalAnswers).sort().map(([answer, count]) => `${answer}: ${count}`).join(', ') || 'none'}\n`);
   }
   if (flags.trace !== undefined) process.stdout.write(`message trace written to ${flags.trace} (read it with: npx mesos-trace ${flags.trace})\n`);
   process.stdout.write(

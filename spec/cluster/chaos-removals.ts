@@ -145,7 +145,7 @@ export class RemovalBook {
   readonly tornDown = new Map<string, TornDown>();
   /** Calls sent and not yet answered, each with the master it went to. */
   private readonly inFlight = new Map<RemovalCall, Master>();
-  /** Answers by status, for the run's summary. */
+  /** Answers by call and status (`MARK_AGENT_GONE (registered) 200`, `teardown 200`...), for the run's summary. */
   readonly answers: Record<string, number> = {};
 
   sent(call: RemovalCall, master: Master): void {
@@ -174,7 +174,8 @@ export class RemovalBook {
     if (master === undefined) return undefined;
     this.inFlight.delete(call);
     const status = response?.status ?? 0;
-    this.answers[String(status)] = (this.answers[String(status)] ?? 0) + 1;
+    const what = call.kind === 'markGone' ? `MARK_AGENT_GONE (${call.target})` : `teardown${call.name === undefined ? ' (unknown)' : ''}`;
+    this.answers[`${what} ${status}`] = (this.answers[`${what} ${status}`] ?? 0) + 1;
     const wrong = removalAnswerViolation(call, response);
     if (wrong === undefined && status === 200) {
       if (call.kind === 'markGone') this.goneAgents.add(call.agentId);

@@ -418,7 +418,7 @@ export interface ChaosReport {
   readonly taskGroups: { readonly groups: number; readonly invalidGroups: number; readonly grows: number; readonly shrinks: number; readonly httpGroups: number; readonly httpResizes: number };
   /** With `ChaosOptions.quota`: the operator's quota and weight calls, by the status they were answered with (`0`: none came). */
   readonly quotaAnswers: Readonly<Record<string, number>>;
-  /** With `ChaosOptions.operatorRemovals`: the operator's MARK_AGENT_GONE and teardown calls, by the status they were answered with (`0`: none came). */
+  /** With `ChaosOptions.operatorRemovals`: the operator's MARK_AGENT_GONE and teardown calls, by call and the status they were answered with (`0`: none came). */
   readonly removalAnswers: Readonly<Record<string, number>>;
 }
 
