@@ -606,6 +606,8 @@ class ChaosRun {
   private unknownIds = 0;
   /** Agent slots whose machine stays down: their agent was marked gone. */
   private readonly retiredSlots = new Set<AgentSlot>();
+  /** Retired slots whose gone agent a supervisor started once more (`goneAgentEnded`). */
+  private readonly retriedSlots = new Set<AgentSlot>();
   /** The id of the agent that ran (or runs) over each slot, as it last said (`snapshot`). */
   private readonly slotAgentIds = new Map<AgentSlot, string>();
 
@@ -1036,6 +1038,22 @@ class ChaosRun {
     if (model.operatorTeardownAtMs !== undefined && model.masterRestartedSince(model.operatorTeardownAtMs)) model.teardownForgotten = true;
     this.schedulers.set(model, undefined);
     this.addFramework();
+  }
+
+  /**
+   * The agent of a retired slot ended (the master told it to shut down). With `agentRecovery` its
+   * journal keeps its id, as Mesos' agent keeps it: once, a supervisor starts it again over its
+   * work dir, and it re-registers under the gone id, which every master must refuse (told to shut
+   * down again); after that, or without recovery, its machine stays down.
+   */
+  private goneAgentEnded(slot: AgentSlot): void {
+    const where = path.basename(slot.workDir);
+    if (this.options.agentRecovery !== true || this.retriedSlots.has(slot)) return void this.log(`its machine (${where}) stays down: the agent was marked gone`);
+    this.retriedSlots.add(slot);
+    this.later(MIN_RESTART_DELAY_MS, `a supervisor starts the gone agent over ${where} again, with its id: every master must refuse it`, async () => {
+      const handle = await slot.start(true, 'reconnect');
+      this.log(`agent ${handle.pid.toString()} starts again over ${where}`);
+    });
   }
 
   /** Whether `message`, to a scheduler of `model`, says the operator tore the framework down (the master's FrameworkError, or the refusal of a re-registration). */
@@ -1542,7 +1560,7 @@ class ChaosRun {
       restarted = true;
       this.log(`agent ${slot.agent?.pid.toString()} shut down (told by the master)`);
       await slot.crash(); // clears the slot; nothing is left to kill
-      if (this.retiredSlots.has(slot)) this.log(`its machine (${path.basename(slot.workDir)}) stays down: the agent was marked gone`);
+      if (this.retiredSlots.has(slot)) this.goneAgentEnded(slot);
       else if (immediately) await this.startAgent(slot);
       else this.restartLater(slot);
     }
