@@ -26,7 +26,9 @@ import type { Master } from '../../actors/master/master';
 /** Of the operator's removals, the share that marks an agent gone (the rest tear a framework down). */
 export const MARK_GONE_PROBABILITY = 0.5;
 /** Of the MARK_AGENT_GONE calls, the share naming an agent the master cannot reach now (when there is one). */
-export const UNREACHABLE_TARGET_PROBABILITY = 0.35;
+export const UNREACHABLE_TARGET_PROBABILITY = 0.5;
+/** Of those, the share naming one the master marked unreachable (when there is one; the rest: one disconnected, or recovered and not back yet). */
+export const MARKED_UNREACHABLE_PROBABILITY = 0.6;
 /** Of the calls, the share naming an id nobody ever had (answered 404, or 400 for a framework). */
 export const UNKNOWN_TARGET_PROBABILITY = 0.15;
 /** Of the teardowns, the share sent to `POST /master/teardown` (the rest: v1 TEARDOWN). */
@@ -42,8 +44,13 @@ export const FRAMEWORK_NOT_FOUND = 'No framework found with specified ID';
 /** What the master tells a connected scheduler whose framework the operator tore down (this product's; Mesos tells it nothing, and refuses its next re-registration). */
 export const TORN_DOWN_BY_OPERATOR_ERROR = 'Framework torn down by the operator';
 
-/** Which agent a MARK_AGENT_GONE names. */
-export type GoneTarget = 'registered' | 'unreachable' | 'unknown';
+/**
+ * Which agent a MARK_AGENT_GONE names: one registered and connected; one the master marked
+ * unreachable (in the registry's unreachable list: its tasks of partition-aware frameworks are
+ * kept unreachable); one disconnected (partitioned, or crashed and not yet given up on) or
+ * recovered from the registry and not back yet; an id nobody had.
+ */
+export type GoneTarget = 'registered' | 'unreachable' | 'disconnected' | 'unknown';
 
 /** One call of the operator. */
 export type RemovalCall =
@@ -53,7 +60,10 @@ export type RemovalCall =
 /** What the operator may choose from: agents by standing at the master, frameworks by id (and name). */
 export interface RemovalChoices {
   readonly registeredAgents: readonly string[];
+  /** Marked unreachable. */
   readonly unreachableAgents: readonly string[];
+  /** Disconnected, or recovered and not back yet. */
+  readonly disconnectedAgents: readonly string[];
   readonly frameworks: ReadonlyArray<{ readonly frameworkId: string; readonly name: string }>;
   /** Whether another agent may be marked gone (`MAX_AGENTS_MARKED_GONE`, `MIN_AGENT_SLOTS_LEFT`). */
   readonly mayMarkGone: boolean;
@@ -72,8 +82,13 @@ export function planRemoval(random: Prng, choices: RemovalChoices, unknownId: (k
   }
   if (unknown) return { kind: 'markGone', target: 'unknown', agentId: unknownId('agent') };
   if (!choices.mayMarkGone) return undefined;
-  const unreachable = choices.unreachableAgents.length > 0 && (random.next() < UNREACHABLE_TARGET_PROBABILITY || choices.registeredAgents.length === 0);
-  if (unreachable) return { kind: 'markGone', target: 'unreachable', agentId: pick(random, choices.unreachableAgents) };
+  const absent = choices.unreachableAgents.length + choices.disconnectedAgents.length > 0 && (random.next() < UNREACHABLE_TARGET_PROBABILITY || choices.registeredAgents.length === 0);
+  if (absent) {
+    const marked = choices.unreachableAgents.length > 0 && (random.next() < MARKED_UNREACHABLE_PROBABILITY || choices.disconnectedAgents.length === 0);
+    return marked
+      ? { kind: 'markGone', target: 'unreachable', agentId: pick(random, choices.unreachableAgents) }
+      : { kind: 'markGone', target: 'disconnected', agentId: pick(random, choices.disconnectedAgents) };
+  }
   if (choices.registeredAgents.length === 0) return undefined;
   return { kind: 'markGone', target: 'registered', agentId: pick(random, choices.registeredAgents) };
 }

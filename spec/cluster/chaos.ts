@@ -972,14 +972,11 @@ class ChaosRun {
     const state = await dispatch(master, (actor) => actor.stateJson()) as { slaves: Array<{ id: string; connected: boolean; active: boolean }>; recovered_slaves: Array<{ id: string }> };
     const gone = this.removals.goneAgents;
     const markingGone = this.removals.pending > 0;
-    const unreachable = new Set([
-      ...state.slaves.filter((agent) => !agent.connected).map((agent) => agent.id),
-      ...state.recovered_slaves.map((agent) => agent.id),
-      ...this.cluster.master.registry.unreachable().map((agent) => agent.id),
-    ]);
+    const disconnected = [...state.slaves.filter((agent) => !agent.connected), ...state.recovered_slaves].map((agent) => agent.id);
     const call = planRemoval(this.random, {
       registeredAgents: state.slaves.filter((agent) => agent.connected && !gone.has(agent.id)).map((agent) => agent.id),
-      unreachableAgents: [...unreachable].filter((agentId) => !gone.has(agentId)),
+      unreachableAgents: this.cluster.master.registry.unreachable().map((agent) => agent.id).filter((agentId) => !gone.has(agentId)),
+      disconnectedAgents: disconnected.filter((agentId) => !gone.has(agentId)),
       frameworks: this.models.filter((model) => model.frameworkId !== undefined && !model.tornDown && model.operatorTeardown === undefined)
         .map((model) => ({ frameworkId: model.frameworkId as string, name: model.name })),
       mayMarkGone: !markingGone && this.retiredSlots.size < MAX_AGENTS_MARKED_GONE && this.cluster.agents.length - this.retiredSlots.size > MIN_AGENT_SLOTS_LEFT,
