@@ -38,6 +38,11 @@
  * still runs once a sibling failed or was killed (`groupPolicyHolds`); and, with volumes, between
  * two checks of one master a volume's size changes only when a framework resized it, keeping its
  * persistence id (`resizesKeepVolumes`).
+ * With operator removals (`ChaosOptions.operatorRemovals`): after every step, an agent marked gone
+ * is gone for good at whichever master leads (`goneAgentsStayGone`), and a framework torn down is
+ * completed at the master that tore it down and never connected or active at any
+ * (`tornDownFrameworksStayDown`); at quiescence no gone agent runs (`goneAgentsStopped`) and an
+ * unknown task on a gone agent reconciles as TASK_GONE_BY_OPERATOR (`reconciliationAgrees`).
  */
 import { z } from 'zod';
 import { dispatch } from '../../lib/actor';

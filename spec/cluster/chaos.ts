@@ -41,8 +41,12 @@
  * `totalsHoldDeclared`, `reservationsAgree`). With `ChaosOptions.volumes` (which implies
  * reservations), frameworks and the operator create, use and destroy persistent volumes too, and
  * `volumesHold` checks them.
+ * With `ChaosOptions.operatorRemovals`, an operator step marks agents gone and tears frameworks
+ * down (chaos-removals.ts): a gone agent's machine stays down, a torn-down framework's scheduler
+ * stops once it hears and a new framework takes its place (`goneAgentsStayGone`,
+ * `tornDownFrameworksStayDown`, `goneAgentsStopped`).
  * Agents that the master tells to shut down (they come back after it removed them) start again,
- * as a supervisor would start them. Then the faults stop, the frameworks stop launching, time
+ * as a supervisor would start them (unless their agent was marked gone). Then the faults stop, the frameworks stop launching, time
  * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
  * `frameworkSettled`, `frameworkGone`) and reconciliation must agree (`reconciliationAgrees`).
  */
