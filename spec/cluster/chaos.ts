@@ -973,17 +973,21 @@ class ChaosRun {
     const ha = this.cluster.ha;
     if (ha !== undefined && ha.leader()?.contending.leading === undefined) return;
     const master = this.cluster.master.master;
-    const state = await dispatch(master, (actor) => actor.stateJson()) as { slaves: Array<{ id: string; connected: boolean; active: boolean }>; recovered_slaves: Array<{ id: string }> };
+    const state = await dispatch(master, (actor) => actor.stateJson()) as { slaves: Array<{ id: string; pid: string; connected: boolean; active: boolean }>; recovered_slaves: Array<{ id: string }> };
     const gone = this.removals.goneAgents;
     const markingGone = this.removals.pending > 0;
     const disconnected = [...state.slaves.filter((agent) => !agent.connected), ...state.recovered_slaves].map((agent) => agent.id);
+    // An agent whose machine would stay down (its slot's agent has that id) only while machines may be retired; an old id, any time.
+    const mayRetire = this.retiredSlots.size < MAX_AGENTS_MARKED_GONE && this.cluster.agents.length - this.retiredSlots.size > MIN_AGENT_SLOTS_LEFT;
+    const slotIds = new Set(this.slotAgentIds.values());
+    const markable = (agentId: string): boolean => !gone.has(agentId) && (mayRetire || !slotIds.has(agentId));
     const call = planRemoval(this.random, {
-      registeredAgents: state.slaves.filter((agent) => agent.connected && !gone.has(agent.id)).map((agent) => agent.id),
-      unreachableAgents: this.cluster.master.registry.unreachable().map((agent) => agent.id).filter((agentId) => !gone.has(agentId)),
-      disconnectedAgents: disconnected.filter((agentId) => !gone.has(agentId)),
+      registeredAgents: state.slaves.filter((agent) => agent.connected && (mayRetire || !this.cluster.agents.some((slot) => slot.agent?.pid.toString() === agent.pid)) && markable(agent.id)).map((agent) => agent.id),
+      unreachableAgents: this.cluster.master.registry.unreachable().map((agent) => agent.id).filter(markable),
+      disconnectedAgents: disconnected.filter(markable),
       frameworks: this.models.filter((model) => model.frameworkId !== undefined && !model.tornDown && model.operatorTeardown === undefined)
         .map((model) => ({ frameworkId: model.frameworkId as string, name: model.name })),
-      mayMarkGone: !markingGone && this.retiredSlots.size < MAX_AGENTS_MARKED_GONE && this.cluster.agents.length - this.retiredSlots.size > MIN_AGENT_SLOTS_LEFT,
+      mayMarkGone: !markingGone,
     }, (kind) => `chaos-unknown-${kind}-${this.unknownIds++}`);
     if (call === undefined) return;
     const model = call.kind === 'teardown' ? this.models.find((candidate) => candidate.frameworkId === call.frameworkId) : undefined;
