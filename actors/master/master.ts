@@ -1892,7 +1892,8 @@ export class Master extends Actor {
       agentStanding: (agentId): AgentStanding => {
         if (state.agents.has(agentId)) return 'registered';
         if (state.recoveredAgents.has(agentId)) return 'recovered';
-        return state.unreachableAgents.has(agentId) ? 'unreachable' : 'unknown';
+        if (state.unreachableAgents.has(agentId)) return 'unreachable';
+        return this.goneAgents.has(agentId) ? 'gone' : 'unknown';
       },
       unreachableSinceMs: (agentId) => state.unreachableAgents.get(agentId),
       anyRecoveredAgents: state.recoveredAgents.size > 0,

@@ -8,14 +8,16 @@
  *      agent named, while any such agent remains): no answer; the framework retries;
  *   3. unknown, on a registered agent: TASK_GONE (TASK_LOST unless PARTITION_AWARE);
  *   4. unknown, on an unreachable agent: TASK_UNREACHABLE (TASK_LOST unless PARTITION_AWARE);
- *   5. unknown, on an unknown agent: TASK_UNKNOWN (TASK_LOST unless PARTITION_AWARE).
+ *   5. unknown, on an agent the operator marked gone: TASK_GONE_BY_OPERATOR (TASK_LOST unless
+ *      PARTITION_AWARE);
+ *   6. unknown, on an unknown agent: TASK_UNKNOWN (TASK_LOST unless PARTITION_AWARE).
  * Every answer comes from the master: no uuid, source SOURCE_MASTER, reason REASON_RECONCILIATION.
  */
 import type { StatusUpdate, Task, TaskState } from '../../lib/protocol';
 import { masterStatusUpdate, Reason } from './updates';
 
 /** What the master knows of an agent, for reconciliation. */
-export type AgentStanding = 'registered' | 'recovered' | 'unreachable' | 'unknown';
+export type AgentStanding = 'registered' | 'recovered' | 'unreachable' | 'gone' | 'unknown';
 
 /** One task a framework asks about. */
 export interface ReconcileRequest {
@@ -84,6 +86,7 @@ function reconcileOne(view: ReconciliationView, request: ReconcileRequest): Stat
 const UNKNOWN_TASK_ANSWERS: Record<Exclude<AgentStanding, 'recovered'>, [TaskState, string]> = {
   registered: ['TASK_GONE', 'Reconciliation: Task is unknown to the agent'],
   unreachable: ['TASK_UNREACHABLE', 'Reconciliation: Task is unreachable'],
+  gone: ['TASK_GONE_BY_OPERATOR', 'Reconciliation: Task is gone'],
   unknown: ['TASK_UNKNOWN', 'Reconciliation: Task is unknown'],
 };
 

@@ -354,6 +354,13 @@ export class FrameworkModel {
   teardownLost = false;
   /** A master restarted after its teardown: the new master never heard of it (completed frameworks are not in the registry, as in Mesos). */
   teardownForgotten = false;
+  /**
+   * With `--operator-removals`: the operator's teardown of it is in flight (`sent`) or was
+   * answered 200 (`done`, at `operatorTeardownAtMs`); its scheduler is then expected to hear of it
+   * (the master's FrameworkError, or the refusal of its next re-registration) and stop.
+   */
+  operatorTeardown: 'sent' | 'done' | undefined;
+  operatorTeardownAtMs: number | undefined;
   /** When masters restarted, as the framework saw it (a new master knows only what the registry and the agents tell it). */
   readonly masterRestartsMs: number[] = [];
   /** Schedulers started for this framework so far. */

@@ -39,6 +39,7 @@ import { textOfV1AcknowledgedUuid, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1Reso
 import { APPLICATION_PROTOBUF, v1CallBytes, v1EventJson } from '../../lib/v1/protobuf';
 import { recordReader } from '../support/recordio';
 import { DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS, STREAM_ID_HEADER } from '../../actors/master/v1-scheduler';
+import { TORN_DOWN_BY_OPERATOR_ERROR } from './chaos-removals';
 import { chooseKill, chooseReconciliation, FRAMEWORK_REMOVED_ERROR, MAX_HELD_OFFERS, planOffer, planOperations, type FrameworkModel } from './chaos-framework';
 
 /** Missed heartbeat intervals after which the client gives its subscription up (scheduler.proto suggests 5). */
@@ -677,7 +678,7 @@ export class ChaosHttpScheduler extends Actor {
   private error(message: string): void {
     // The master ended the subscription with a reason (the framework was removed, or refused): as the actor schedulers, the run judges it.
     this.model.errors.push(message);
-    this.model.log(`${this.model.name}'s scheduler ${this.id} got ERROR: ${message}${message === FRAMEWORK_REMOVED_ERROR ? '' : ' (unexpected)'}`);
+    this.model.log(`${this.model.name}'s scheduler ${this.id} got ERROR: ${message}${message === FRAMEWORK_REMOVED_ERROR || message.startsWith(TORN_DOWN_BY_OPERATOR_ERROR) ? '' : ' (unexpected)'}`);
     this.stopping = true;
     this.terminate();
   }

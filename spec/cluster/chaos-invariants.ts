@@ -38,6 +38,11 @@
  * still runs once a sibling failed or was killed (`groupPolicyHolds`); and, with volumes, between
  * two checks of one master a volume's size changes only when a framework resized it, keeping its
  * persistence id (`resizesKeepVolumes`).
+ * With operator removals (`ChaosOptions.operatorRemovals`): after every step, an agent marked gone
+ * is gone for good at whichever master leads (`goneAgentsStayGone`), and a framework torn down is
+ * completed at the master that tore it down and never connected or active at any
+ * (`tornDownFrameworksStayDown`); at quiescence no gone agent runs (`goneAgentsStopped`) and an
+ * unknown task on a gone agent reconciles as TASK_GONE_BY_OPERATOR (`reconciliationAgrees`).
  */
 import { z } from 'zod';
 import { dispatch } from '../../lib/actor';
@@ -156,8 +161,8 @@ export interface ClusterSnapshot {
   readonly executors: readonly ExecutorSnapshot[];
   /** Ids of agents that ran in the cluster and that the master no longer lists. */
   readonly goneAgentIds: readonly string[];
-  /** What the master's registry holds (durably). */
-  readonly registry: { readonly admitted: readonly string[]; readonly unreachable: readonly string[] };
+  /** What the master's registry holds (durably): agents admitted, marked unreachable, marked gone (MARK_AGENT_GONE). */
+  readonly registry: { readonly admitted: readonly string[]; readonly unreachable: readonly string[]; readonly gone?: readonly string[] };
   /** The master's `/metrics/snapshot` values (its own, without the allocator's). */
   readonly metrics: Readonly<Record<string, number>>;
   /** The faults have stopped and time has passed: nothing may be held up any more. */
@@ -208,6 +213,7 @@ export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<s
   const registry = {
     admitted: cluster.master.registry.agents().map((agent) => agent.id),
     unreachable: cluster.master.registry.unreachable().map((agent) => agent.id),
+    gone: cluster.master.registry.gone().map((agent) => agent.id),
   };
   const metrics = await dispatch(cluster.master.master, (actor) => actor.metrics());
   const pendingUpdates = new Map(await Promise.all(live.map(async (agent) => {
@@ -769,7 +775,7 @@ export function frameworkGone(snapshot: ClusterSnapshot, model: FrameworkModel):
 }
 
 /** What the master answers about a task it no longer has: it does not know the task. */
-const UNKNOWN_TASK_ANSWERS: ReadonlySet<TaskState> = new Set<TaskState>(['TASK_LOST', 'TASK_GONE', 'TASK_UNKNOWN', 'TASK_UNREACHABLE']);
+const UNKNOWN_TASK_ANSWERS: ReadonlySet<TaskState> = new Set<TaskState>(['TASK_LOST', 'TASK_GONE', 'TASK_UNKNOWN', 'TASK_UNREACHABLE', 'TASK_GONE_BY_OPERATOR']);
 
 /**
  * Every task the framework launched ended up in one of these places, and its scheduler is back:
@@ -864,7 +870,9 @@ function runningSettlement(snapshot: ClusterSnapshot, frameworkId: string, live:
  * settled; explicitly, for each task launched, that state for live tasks, and "unknown" (LOST,
  * GONE, UNKNOWN or UNREACHABLE) for the others.
  */
-export function reconciliationAgrees(snapshot: ClusterSnapshot, model: FrameworkModel, implicit: readonly ReconciliationAnswer[], explicit: readonly ReconciliationAnswer[]): string[] {
+export function reconciliationAgrees(
+  snapshot: ClusterSnapshot, model: FrameworkModel, implicit: readonly ReconciliationAnswer[], explicit: readonly ReconciliationAnswer[], goneAgents: ReadonlySet<string> = new Set(),
+): string[] {
   const framework = snapshot.master.frameworks.find((candidate) => candidate.id === model.frameworkId);
   if (framework === undefined) return [];
   const broken: string[] = [];
@@ -888,6 +896,65 @@ export function reconciliationAgrees(snapshot: ClusterSnapshot, model: Framework
     if (answer === undefined) broken.push(`explicit reconciliation of ${model.name} did not answer ${task.taskId}`);
     else if (atMaster !== undefined && answer.status.state !== atMaster.state) broken.push(`explicit reconciliation says ${task.taskId} is ${answer.status.state}; the master has ${atMaster.state}`);
     else if (atMaster === undefined && !UNKNOWN_TASK_ANSWERS.has(answer.status.state)) broken.push(`explicit reconciliation says ${task.taskId} is ${answer.status.state}, which the master does not have live`);
+    else if (atMaster === undefined && goneAgents.has(task.agentId)) {
+      // Mesos' `Master::reconcile`, case 5: a task the master does not know, on an agent marked gone.
+      const expected: TaskState = model.partitionAware ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST';
+      if (answer.status.state !== expected) broken.push(`explicit reconciliation says ${task.taskId}, on the agent ${task.agentId} marked gone, is ${answer.status.state}, not ${expected}`);
+    }
+  }
+  return broken;
+}
+
+// ---- operator removals (`ChaosOptions.operatorRemovals`) -----------------------------------------
+
+/**
+ * After every step, each agent the operator marked gone (answered 200) is gone for good, at
+ * whichever master leads: not registered, not expected back (recovered), in the registry's gone
+ * list and neither admitted nor unreachable there, unknown to the allocator, and no task of it is
+ * kept unreachable (its tasks ended TASK_GONE_BY_OPERATOR, or TASK_LOST).
+ */
+export function goneAgentsStayGone(snapshot: ClusterSnapshot, gone: ReadonlySet<string>): string[] {
+  const broken: string[] = [];
+  const { master, registry } = snapshot;
+  for (const agentId of gone) {
+    const registered = master.slaves.find((agent) => agent.id === agentId);
+    if (registered !== undefined) broken.push(`agent ${agentId} was marked gone but is registered at the master (${registered.pid}, ${registered.connected ? 'connected' : 'disconnected'})`);
+    if (master.recovered_slaves.some((agent) => agent.id === agentId)) broken.push(`agent ${agentId} was marked gone but the master expects it back (recovered)`);
+    if (registry.gone !== undefined && !registry.gone.includes(agentId)) broken.push(`agent ${agentId} was marked gone but the registry does not list it as gone`);
+    if (registry.admitted.includes(agentId)) broken.push(`agent ${agentId} was marked gone but the registry admits it`);
+    if (registry.unreachable.includes(agentId)) broken.push(`agent ${agentId} was marked gone but the registry marks it unreachable`);
+    if (snapshot.allocator.agents.get(agentId) !== undefined) broken.push(`agent ${agentId} was marked gone but the allocator still has it`);
+    for (const framework of master.frameworks) {
+      for (const task of framework.unreachable_tasks.filter((candidate) => candidate.slave_id === agentId)) {
+        broken.push(`task ${framework.id}/${task.id} of agent ${agentId}, marked gone, is still kept unreachable (${task.state})`);
+      }
+    }
+  }
+  return broken;
+}
+
+/** At quiescence, no agent marked gone runs: the master told it to shut down (again, whenever it tried to come back). */
+export function goneAgentsStopped(snapshot: ClusterSnapshot, gone: ReadonlySet<string>): string[] {
+  return snapshot.agents.filter((agent) => gone.has(agent.id)).map((agent) => `agent ${agent.id} (${agent.pid}) was marked gone but still runs (${agent.phase ?? '?'})`);
+}
+
+/**
+ * After every step, each framework the operator tore down (answered 200, by id: whether by the
+ * master read now) is never connected or active at the master; at the master that tore it down
+ * it is completed and not registered (another master never heard of it: completed frameworks
+ * are not in the registry, Mesos' MESOS-1719; an agent may bring it back there, without a
+ * scheduler). The allocator holds nothing of a completed framework (`masterAgreesWithAllocator`).
+ */
+export function tornDownFrameworksStayDown(snapshot: ClusterSnapshot, tornDown: ReadonlyMap<string, boolean>): string[] {
+  const broken: string[] = [];
+  for (const [frameworkId, byThisMaster] of tornDown) {
+    const registered = snapshot.master.frameworks.find((framework) => framework.id === frameworkId);
+    if (registered !== undefined && (registered.connected || registered.active)) {
+      broken.push(`framework ${frameworkId} was torn down by the operator but is ${registered.connected ? 'connected' : 'disconnected'} and ${registered.active ? 'active' : 'inactive'} at the master`);
+    }
+    if (!byThisMaster) continue;
+    if (registered !== undefined) broken.push(`framework ${frameworkId} was torn down by the operator but the master that did it has it registered again (${registered.tasks.length} live task(s))`);
+    if (!snapshot.master.completed_frameworks.some((framework) => framework.id === frameworkId)) broken.push(`framework ${frameworkId} was torn down by the operator but is not among the master's completed frameworks`);
   }
   return broken;
 }

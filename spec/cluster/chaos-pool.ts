@@ -31,6 +31,8 @@ export interface SeedResult {
   readonly taskGroups?: ChaosReport['taskGroups'];
   /** With `SeedSettings.quota`, a passed seed's quota and weight calls by answer (`ChaosReport.quotaAnswers`). */
   readonly quotaAnswers?: ChaosReport['quotaAnswers'];
+  /** With `SeedSettings.operatorRemovals`, a passed seed's MARK_AGENT_GONE and teardown calls by answer (`ChaosReport.removalAnswers`). */
+  readonly removalAnswers?: ChaosReport['removalAnswers'];
   readonly wallMs: number;
 }
 
@@ -63,6 +65,8 @@ export interface SeedSettings {
   readonly quota?: boolean;
   /** Frameworks add and take away a role (`ChaosOptions.updateFramework`). */
   readonly updateFramework?: boolean;
+  /** An operator marks agents gone and tears frameworks down (`ChaosOptions.operatorRemovals`). */
+  readonly operatorRemovals?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -116,6 +120,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.taskGroups === true ? { taskGroups: true } : {}),
       ...(settings.quota === true ? { quota: true } : {}),
       ...(settings.updateFramework === true ? { updateFramework: true } : {}),
+      ...(settings.operatorRemovals === true ? { operatorRemovals: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
@@ -123,6 +128,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.reservations === true || settings.volumes === true ? { reservations: report.reservations } : {}),
       ...(settings.taskGroups === true ? { taskGroups: report.taskGroups } : {}),
       ...(settings.quota === true ? { quotaAnswers: report.quotaAnswers } : {}),
+      ...(settings.operatorRemovals === true ? { removalAnswers: report.removalAnswers } : {}),
     };
   } catch (error) {
     return { seed, passed: false, failure: describeFailure(seed, settings, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };

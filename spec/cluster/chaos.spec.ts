@@ -155,6 +155,23 @@ const DEFAULT_UPDATE_FRAMEWORK_STEPS = 120;
 /** Their seeds, in turn alone and with the rest (both fail with a master that keeps offers of a role taken away: a mutation, 2026-12-07). */
 const DEFAULT_UPDATE_FRAMEWORK_SEEDS: readonly number[] = [3, 101];
 /**
+ * Runs where an operator marks agents gone (v1 MARK_AGENT_GONE: registered, unreachable,
+ * disconnected, unknown) and tears frameworks down (v1 TEARDOWN, `POST /master/teardown`)
+ * (`ChaosOptions.operatorRemovals`, `--operator-removals`), the second with `HA_MASTERS` masters and
+ * recovering agents (a supervisor starts a gone agent once more under its id): a gone agent is
+ * never registered again, is in the registry's gone list and not in the allocator, and is shut
+ * down; a torn-down framework is completed where it was torn down and never active again.
+ */
+const DEFAULT_REMOVAL_RUNS = 2;
+/** Steps per run with operator removals. */
+const DEFAULT_REMOVAL_STEPS = 120;
+/**
+ * Their seeds, in turn alone and with several masters. Both fail on the master's bug they found
+ * (reconciliation of a task on a gone agent said TASK_UNKNOWN, not TASK_GONE_BY_OPERATOR), and
+ * both on a master that lets a gone agent re-register (a mutation, 2026-12-07).
+ */
+const DEFAULT_REMOVAL_SEEDS: readonly number[] = [15, 11];
+/**
  * Runs with every option at once (`--masters 3 --agent-recovery --credentials --http-frameworks
  * --fetch --volumes --task-groups`), 120 steps: seeds a sweep of 9,001-9,060 found failing, which
  * no run of one or two options reached. 9,018: a framework that took a torn-down one's place while
@@ -209,6 +226,8 @@ const quotaSteps = integerFromEnvironment('CHAOS_QUOTA_STEPS', DEFAULT_QUOTA_STE
 const quotaSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_QUOTA_RUNS', DEFAULT_QUOTA_RUNS) }, (_, index) => (DEFAULT_QUOTA_SEEDS[index % DEFAULT_QUOTA_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_QUOTA_SEEDS.length));
 const updateFrameworkSteps = integerFromEnvironment('CHAOS_UPDATE_FRAMEWORK_STEPS', DEFAULT_UPDATE_FRAMEWORK_STEPS);
 const updateFrameworkSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_UPDATE_FRAMEWORK_RUNS', DEFAULT_UPDATE_FRAMEWORK_RUNS) }, (_, index) => (DEFAULT_UPDATE_FRAMEWORK_SEEDS[index % DEFAULT_UPDATE_FRAMEWORK_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_UPDATE_FRAMEWORK_SEEDS.length));
+const removalSteps = integerFromEnvironment('CHAOS_REMOVAL_STEPS', DEFAULT_REMOVAL_STEPS);
+const removalSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_REMOVAL_RUNS', DEFAULT_REMOVAL_RUNS) }, (_, index) => (DEFAULT_REMOVAL_SEEDS[index % DEFAULT_REMOVAL_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_REMOVAL_SEEDS.length));
 const everyOptionSteps = integerFromEnvironment('CHAOS_EVERY_OPTION_STEPS', DEFAULT_EVERY_OPTION_STEPS);
 const everyOptionSeeds = replayed !== undefined ? [] : DEFAULT_EVERY_OPTION_SEEDS.slice(0, integerFromEnvironment('CHAOS_EVERY_OPTION_RUNS', DEFAULT_EVERY_OPTION_SEEDS.length));
 const jobs = Math.max(1, integerFromEnvironment('CHAOS_JOBS', availableParallelism()));
@@ -262,6 +281,9 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
       steps: updateFrameworkSteps, hashTrace: false, updateFramework: true,
       ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true, volumes: true, taskGroups: true, quota: true } : {}),
     },
+  })),
+  ...removalSeeds.map((seed, index) => ({
+    seed, settings: { steps: removalSteps, hashTrace: false, operatorRemovals: true, ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}) },
   })),
   ...everyOptionSeeds.map((seed) => ({
     seed, settings: {
@@ -755,6 +777,11 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
         if (settings.volumes === true) expectVolumesMadeAndUsed(result.reservations);
         if (settings.taskGroups === true) expect(result.taskGroups?.groups, 'task groups launched').to.be.greaterThan(0);
         if (settings.quota === true) expect(result.quotaAnswers?.['200'], 'quota and weight calls answered 200').to.be.greaterThan(0);
+        if (settings.operatorRemovals === true) {
+          const answered = (prefix: string): number => Object.entries(result.removalAnswers ?? {}).filter(([key]) => key.startsWith(prefix) && key.endsWith(' 200')).reduce((sum, [, count]) => sum + count, 0);
+          expect(answered('MARK_AGENT_GONE'), 'agents marked gone (200)').to.be.greaterThan(0);
+          expect(answered('teardown'), 'frameworks torn down (200)').to.be.greaterThan(0);
+        }
         if (settings.taskGroups === true && settings.httpFrameworks === true) {
           expect(result.taskGroups?.httpGroups, 'task groups launched by v1 HTTP frameworks').to.be.greaterThan(0);
           if (settings.volumes === true) expect(result.taskGroups?.httpResizes, 'volumes resized by v1 HTTP frameworks').to.be.greaterThan(0);
@@ -816,14 +843,20 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     }
     if (quotaSeeds.length > 0) {
       describe(`${quotaSeeds.length} run(s) of ${quotaSteps} random steps where an operator sets roles' quotas and weights (the second with ${HA_MASTERS} masters and recovering agents): what a 200 answered holds at the leading master`, () => {
-        const before = schedule.length - everyOptionSeeds.length - updateFrameworkSeeds.length - quotaSeeds.length;
+        const before = schedule.length - everyOptionSeeds.length - removalSeeds.length - updateFrameworkSeeds.length - quotaSeeds.length;
         quotaSeeds.forEach((_seed, index) => seededTest(before + index));
       });
     }
     if (updateFrameworkSeeds.length > 0) {
       describe(`${updateFrameworkSeeds.length} run(s) of ${updateFrameworkSteps} random steps where frameworks add a role and take it away (UPDATE_FRAMEWORK; the second with ${HA_MASTERS} masters, recovering agents, volumes, task groups and quotas)`, () => {
-        const before = schedule.length - everyOptionSeeds.length - updateFrameworkSeeds.length;
+        const before = schedule.length - everyOptionSeeds.length - removalSeeds.length - updateFrameworkSeeds.length;
         updateFrameworkSeeds.forEach((_seed, index) => seededTest(before + index));
+      });
+    }
+    if (removalSeeds.length > 0) {
+      describe(`${removalSeeds.length} run(s) of ${removalSteps} random steps where an operator marks agents gone and tears frameworks down (MARK_AGENT_GONE, TEARDOWN, /master/teardown; the second with ${HA_MASTERS} masters and recovering agents): gone agents and torn-down frameworks never come back`, () => {
+        const before = schedule.length - everyOptionSeeds.length - removalSeeds.length;
+        removalSeeds.forEach((_seed, index) => seededTest(before + index));
       });
     }
     if (everyOptionSeeds.length > 0) {

@@ -41,8 +41,12 @@
  * `totalsHoldDeclared`, `reservationsAgree`). With `ChaosOptions.volumes` (which implies
  * reservations), frameworks and the operator create, use and destroy persistent volumes too, and
  * `volumesHold` checks them.
+ * With `ChaosOptions.operatorRemovals`, an operator step marks agents gone and tears frameworks
+ * down (chaos-removals.ts): a gone agent's machine stays down, a torn-down framework's scheduler
+ * stops once it hears and a new framework takes its place (`goneAgentsStayGone`,
+ * `tornDownFrameworksStayDown`, `goneAgentsStopped`).
  * Agents that the master tells to shut down (they come back after it removed them) start again,
- * as a supervisor would start them. Then the faults stop, the frameworks stop launching, time
+ * as a supervisor would start them (unless their agent was marked gone). Then the faults stop, the frameworks stop launching, time
  * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
  * `frameworkSettled`, `frameworkGone`) and reconciliation must agree (`reconciliationAgrees`).
  */
@@ -60,13 +64,17 @@ import { SCHEDULER_REGISTRATION_RETRY_MAX_MS } from '../../actors/framework/cons
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
 import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick, RESERVATION_LINK_BREAKING_MESSAGES, RESERVATION_MESSAGES } from './chaos-faults';
 import { callQuota, describeQuotaCall, planQuotaCall, QuotaBook } from './chaos-quota';
+import { callRemoval, describeRemovalCall, FRAMEWORK_NOT_FOUND, MAX_AGENTS_MARKED_GONE, MIN_AGENT_SLOTS_LEFT, planRemoval, RemovalBook, TORN_DOWN_BY_OPERATOR_ERROR, type RemovalCall } from './chaos-removals';
 import { bodyText, callReservation, describeReservationCall, expectedReservationAnswer, OperatorWatcher, planOperatorReservation, planOperatorVolumeCalls, readAgentTotals, type ReservationCall } from './chaos-operator';
 import { Impostor, IMPOSTOR_LIFETIME_MS, IMPOSTURES, type ImpostorTarget, type Imposture } from './chaos-impostor';
 import type { Credential } from '../../lib/authentication';
 import { ChaosHttpScheduler, CALL_LOSS_FRACTIONS, type HttpMasterDirectory } from './chaos-http-framework';
 import { apiActorId } from '../../actors/master/v1-scheduler';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, RESERVING_FRAMEWORK_ROLES, type ReconciliationAnswer } from './chaos-framework';
-import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, groupPolicyHolds, readSnapshot, reconciliationAgrees, reservationsAgree, resizesKeepVolumes, stepInvariants, taskGroupsHold, type ClusterSnapshot } from './chaos-invariants';
+import {
+  acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, goneAgentsStayGone, goneAgentsStopped, groupPolicyHolds, readSnapshot, reconciliationAgrees, reservationsAgree,
+  resizesKeepVolumes, stepInvariants, taskGroupsHold, tornDownFrameworksStayDown, type ClusterSnapshot,
+} from './chaos-invariants';
 import { Resources } from '../../lib/resources';
 import type { HttpResponse } from '../../lib/process';
 import { ZOOKEEPER_SESSION_TIMEOUT_MS } from '../../lib/ha/election';
@@ -124,6 +132,8 @@ export const STEP_WEIGHTS = {
   operatorQuota: 8,
   // Only with `ChaosOptions.updateFramework` (weight 0 otherwise): a framework adds or takes away its spare role.
   updateFramework: 4,
+  // Only with `ChaosOptions.operatorRemovals` (weight 0 otherwise): the operator marks an agent gone or tears a framework down.
+  operatorRemoval: 3,
 } as const;
 /** The steps that fault the registry's disk. */
 const REGISTRY_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['registryFailures', 'slowRegistry']);
@@ -137,6 +147,8 @@ const VOLUME_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorVolume']
 const QUOTA_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorQuota']);
 /** The steps of a run with role updates only. */
 const UPDATE_FRAMEWORK_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['updateFramework']);
+/** The steps of a run with operator removals only. */
+const REMOVAL_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorRemoval']);
 /**
  * With reservations: after something disturbed the cluster (a fault ended, a crash, a restart),
  * messages a latency fault held (up to 3 s) may still be on their way; past this, an agent
@@ -217,7 +229,7 @@ const FRAMEWORK_REGISTRATION_MESSAGES: ReadonlySet<string> = new Set(['RegisterF
 /** Steps that disturb the cluster (faults, crashes, failovers); the others are a framework's own calls. */
 const DISTURBING_STEPS: ReadonlySet<StepKind> = new Set<StepKind>([
   'drop', 'partition', 'crashAgent', 'crashScheduler', 'crashExecutor', 'teardown', 'pingTimeouts', 'partitionScheduler', 'breakLink', 'stall', 'latency', 'duplicate',
-  'restartMaster', 'registryFailures', 'slowRegistry', 'httpBreakStream', 'httpSilence', 'httpLoseCalls', 'httpSubscribeAgain',
+  'restartMaster', 'registryFailures', 'slowRegistry', 'httpBreakStream', 'httpSilence', 'httpLoseCalls', 'httpSubscribeAgain', 'operatorRemoval',
 ]);
 /** Events shown with a failure. */
 export const EVENTS_SHOWN_ON_FAILURE = 40;
@@ -340,17 +352,34 @@ export interface ChaosOptions {
    * a role it no longer has. Off, a run draws as before the option existed.
    */
   readonly updateFramework?: boolean;
+  /**
+   * Operator removals (chaos-removals.ts): an operator step marks an agent gone (v1
+   * MARK_AGENT_GONE: a registered agent, one the master cannot reach, or an id nobody had) or
+   * tears a framework down (v1 TEARDOWN or `POST /master/teardown`, now and then of an id nobody
+   * had) through the leading master. A gone agent's machine stays down once the master has told it
+   * to shut down (whenever it tries to come back, it is told again); a torn-down framework's
+   * scheduler stops once it hears (the master's FrameworkError, or the refusal of its next
+   * re-registration), and a new framework takes its place. Checked after each step
+   * (`goneAgentsStayGone`, `tornDownFrameworksStayDown`): a gone agent is never registered again at
+   * any master, is in the registry's gone list and not in the allocator; a torn-down framework is
+   * completed at the master that tore it down and never connected or active at a later one; an
+   * answer is one the call may get (`removalAnswerViolation`). At quiescence no gone agent runs,
+   * and the explicit reconciliation of a task on a gone agent says TASK_GONE_BY_OPERATOR (TASK_LOST
+   * unless partition-aware). Off, a run draws as before the option existed.
+   */
+  readonly operatorRemovals?: boolean;
 }
 
 /** How a run was set up, besides its seed and steps: what its replay command must say again. */
-export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations' | 'volumes' | 'taskGroups' | 'quota' | 'updateFramework'>;
+export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations' | 'volumes' | 'taskGroups' | 'quota' | 'updateFramework' | 'operatorRemovals'>;
 
 /** The flags of `npm run chaos` that replay a run set up so (after `--seed S --steps N`), each with its leading space. */
 export function replayFlags(settings: ReplaySettings): string {
   return `${settings.registryFaults === false ? ' --no-registry-faults' : ''}${(settings.masters ?? 1) > 1 ? ` --masters ${settings.masters}` : ''}` +
     `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}${settings.operatorView === true ? ' --operator-view' : ''}` +
     `${settings.httpFrameworks === true ? ' --http-frameworks' : ''}${settings.fetch === true ? ' --fetch' : ''}` +
-    `${settings.volumes === true ? ' --volumes' : settings.reservations === true ? ' --reservations' : ''}${settings.taskGroups === true ? ' --task-groups' : ''}${settings.quota === true ? ' --quota' : ''}${settings.updateFramework === true ? ' --update-framework' : ''}`;
+    `${settings.volumes === true ? ' --volumes' : settings.reservations === true ? ' --reservations' : ''}${settings.taskGroups === true ? ' --task-groups' : ''}${settings.quota === true ? ' --quota' : ''}${settings.updateFramework === true ? ' --update-framework' : ''}` +
+    `${settings.operatorRemovals === true ? ' --operator-removals' : ''}`;
 }
 
 /** The agents (pids) and frameworks (ids) registered and connected at the master, as a check read them. */
@@ -393,6 +422,8 @@ export interface ChaosReport {
   readonly taskGroups: { readonly groups: number; readonly invalidGroups: number; readonly grows: number; readonly shrinks: number; readonly httpGroups: number; readonly httpResizes: number };
   /** With `ChaosOptions.quota`: the operator's quota and weight calls, by the status they were answered with (`0`: none came). */
   readonly quotaAnswers: Readonly<Record<string, number>>;
+  /** With `ChaosOptions.operatorRemovals`: the operator's MARK_AGENT_GONE and teardown calls, by call and the status they were answered with (`0`: none came). */
+  readonly removalAnswers: Readonly<Record<string, number>>;
 }
 
 /** What a run with reservations did with them. */
@@ -573,6 +604,16 @@ class ChaosRun {
   private readonly quotaBook = new QuotaBook();
   /** Persistence ids the operator has made up so far (`operator-v<n>`). */
   private operatorVolumeIds = 0;
+  /** With `ChaosOptions.operatorRemovals`: what the operator was told it removed, and its calls in flight. */
+  private readonly removals = new RemovalBook();
+  /** Ids the operator made up for agents and frameworks nobody had. */
+  private unknownIds = 0;
+  /** Agent slots whose machine stays down: their agent was marked gone. */
+  private readonly retiredSlots = new Set<AgentSlot>();
+  /** Retired slots whose gone agent a supervisor started once more (`goneAgentEnded`). */
+  private readonly retriedSlots = new Set<AgentSlot>();
+  /** The id of the agent that ran (or runs) over each slot, as it last said (`snapshot`). */
+  private readonly slotAgentIds = new Map<AgentSlot, string>();
 
   private constructor(
     private readonly options: ChaosOptions,
@@ -654,6 +695,7 @@ class ChaosRun {
         httpGroups: this.sentByFrameworks('groups', true), httpResizes: this.sentByFrameworks('grow', true) + this.sentByFrameworks('shrink', true),
       },
       quotaAnswers: this.quotaBook.answers,
+      removalAnswers: this.removals.answers,
     };
   }
 
@@ -744,7 +786,7 @@ class ChaosRun {
       if (!snapshot.master.slaves.some((agent) => agent.pid === pid && agent.connected)) broken.push(`agent ${pid} is not registered ${late}`);
     }
     for (const [model, scheduler] of this.schedulers) {
-      if (scheduler === undefined || newMaster.schedulers.get(model) !== scheduler || this.stoppedSchedulers.has(scheduler) || model.tornDown) continue;
+      if (scheduler === undefined || newMaster.schedulers.get(model) !== scheduler || this.stoppedSchedulers.has(scheduler) || model.tornDown || model.operatorTeardown !== undefined) continue;
       if (model.frameworkId === undefined || !newMaster.registered.frameworks.has(model.frameworkId)) continue;
       if (this.faults.touchedSince(newMaster.sinceMs - SCHEDULER_REGISTRATION_RETRY_MAX_MS, scheduler.self().toString(), FRAMEWORK_REGISTRATION_MESSAGES) !== undefined) continue;
       if (!scheduler.isRegistered || !snapshot.master.frameworks.some((framework) => framework.id === model.frameworkId && framework.connected)) {
@@ -779,7 +821,7 @@ class ChaosRun {
         kind, (this.options.registryFaults === false && REGISTRY_STEPS.has(kind)) || (this.options.credentials !== true && CREDENTIALS_STEPS.has(kind)) ||
           (this.options.httpFrameworks !== true && HTTP_STEPS.has(kind)) || (this.options.reservations !== true && RESERVATION_STEPS.has(kind)) ||
           (this.options.volumes !== true && VOLUME_STEPS.has(kind)) || (this.options.quota !== true && QUOTA_STEPS.has(kind)) ||
-          (this.options.updateFramework !== true && UPDATE_FRAMEWORK_STEPS.has(kind)) ? 0 : weight,
+          (this.options.updateFramework !== true && UPDATE_FRAMEWORK_STEPS.has(kind)) || (this.options.operatorRemovals !== true && REMOVAL_STEPS.has(kind)) ? 0 : weight,
       ]);
     let draw = this.random.next() * entries.reduce((total, [, weight]) => total + weight, 0);
     for (const [kind, weight] of entries) {
@@ -855,6 +897,8 @@ class ChaosRun {
         return this.operatorConversion((totals) => planOperatorVolumeCalls(this.random, totals, () => `operator-v${this.operatorVolumeIds++}`));
       case 'operatorQuota':
         return this.operatorQuota();
+      case 'operatorRemoval':
+        return this.operatorRemoval();
       case 'updateFramework': {
         const actors = this.registeredFrameworks().filter((model) => this.schedulers.get(model) instanceof ChaosScheduler);
         if (actors.length === 0) return;
@@ -865,6 +909,7 @@ class ChaosRun {
         if (this.cluster.ha !== undefined) return this.crashLeader(this.cluster.ha);
         this.log('the master crashes and starts again from its registry');
         this.faults.endRegistryFailures();
+        this.stopUnawareTornDown();
         for (const model of this.models) {
           model.masterRestartsMs.push(this.now());
           if (model.tornDown) model.teardownForgotten = true;
@@ -916,6 +961,109 @@ class ChaosRun {
       if (wrong !== undefined) this.operatorViolations.push(wrong);
     };
     void callQuota(this.cluster.master.master, call).then(answered, () => answered(undefined));
+  }
+
+  // ---- operator removals (`ChaosOptions.operatorRemovals`) ------------------------------------
+
+  /**
+   * The operator marks an agent gone or tears a framework down through the leading master
+   * (chaos-removals.ts); the answer is judged, and what a 200 did noted, when it comes.
+   */
+  private async operatorRemoval(): Promise<void> {
+    const ha = this.cluster.ha;
+    if (ha !== undefined && ha.leader()?.contending.leading === undefined) return;
+    const master = this.cluster.master.master;
+    const state = await dispatch(master, (actor) => actor.stateJson()) as { slaves: Array<{ id: string; pid: string; connected: boolean; active: boolean }>; recovered_slaves: Array<{ id: string }> };
+    const gone = this.removals.goneAgents;
+    const markingGone = this.removals.pending > 0;
+    const disconnected = [...state.slaves.filter((agent) => !agent.connected), ...state.recovered_slaves].map((agent) => agent.id);
+    // An agent whose machine would stay down (its slot's agent has that id) only while machines may be retired; an old id, any time.
+    const mayRetire = this.retiredSlots.size < MAX_AGENTS_MARKED_GONE && this.cluster.agents.length - this.retiredSlots.size > MIN_AGENT_SLOTS_LEFT;
+    const slotIds = new Set(this.slotAgentIds.values());
+    const markable = (agentId: string): boolean => !gone.has(agentId) && (mayRetire || !slotIds.has(agentId));
+    const call = planRemoval(this.random, {
+      registeredAgents: state.slaves.filter((agent) => agent.connected && (mayRetire || !this.cluster.agents.some((slot) => slot.agent?.pid.toString() === agent.pid)) && markable(agent.id)).map((agent) => agent.id),
+      unreachableAgents: this.cluster.master.registry.unreachable().map((agent) => agent.id).filter(markable),
+      disconnectedAgents: disconnected.filter(markable),
+      frameworks: this.models.filter((model) => model.frameworkId !== undefined && !model.tornDown && model.operatorTeardown === undefined)
+        .map((model) => ({ frameworkId: model.frameworkId as string, name: model.name })),
+      mayMarkGone: !markingGone,
+    }, (kind) => `chaos-unknown-${kind}-${this.unknownIds++}`);
+    if (call === undefined) return;
+    const model = call.kind === 'teardown' ? this.models.find((candidate) => candidate.frameworkId === call.frameworkId) : undefined;
+    if (model !== undefined) model.operatorTeardown = 'sent';
+    this.log(`the operator asks ${describeRemovalCall(call)}`);
+    this.removals.sent(call, master);
+    void callRemoval(master, call).then((response) => this.removalAnswered(call, response), () => this.removalAnswered(call, undefined));
+  }
+
+  /** An answer to the operator's removal (undefined: none came): logged, judged, and what a 200 did applied to the run. */
+  private removalAnswered(call: RemovalCall, response: HttpResponse | undefined): void {
+    const said = response === undefined ? '' : bodyText(response.body).trim().slice(0, 200);
+    this.log(`the operator's ${describeRemovalCall(call)} is answered ${response?.status ?? 'nothing'}${said !== '' ? `: ${said}` : ''}`);
+    const wrong = this.removals.answered(call, response, this.now());
+    if (wrong !== undefined) this.operatorViolations.push(wrong);
+    const done = wrong === undefined && response?.status === 200;
+    if (call.kind === 'teardown') {
+      const model = this.models.find((candidate) => candidate.frameworkId === call.frameworkId);
+      if (model === undefined) return;
+      model.operatorTeardown = done ? 'done' : undefined;
+      if (done) model.operatorTeardownAtMs = this.now();
+      // The master no longer had it: its scheduler's own teardown, or its failover timeout, came first.
+      if (response?.status === 400 && bodyText(response.body).includes(FRAMEWORK_NOT_FOUND)) this.log(`${model.name} was gone from the master already`);
+      return;
+    }
+    if (!done) return;
+    this.agentIds.add(call.agentId); // the allocator is asked about it at every check from now on
+    const slot = this.cluster.agents.find((candidate) => this.slotAgentIds.get(candidate) === call.agentId);
+    if (slot === undefined) return;
+    this.retiredSlots.add(slot);
+    this.log(`agent ${call.agentId} is gone: its machine (${path.basename(slot.workDir)}) stays down once its agent ends`);
+  }
+
+  /**
+   * A new master is about to lead: a framework the operator tore down whose scheduler has not heard
+   * (it was away, or its FrameworkError is held up) would be taken back by a master that never
+   * heard of the teardown (completed frameworks are not in the registry, MESOS-1719). Its owner,
+   * told by the operator, stops it; a new framework takes its place.
+   */
+  private stopUnawareTornDown(): void {
+    for (const model of this.models.filter((candidate) => candidate.operatorTeardown === 'done' && !candidate.tornDown)) {
+      const scheduler = this.schedulers.get(model);
+      this.log(`${model.name}, torn down by the operator, ${scheduler === undefined ? 'starts no new scheduler' : `stops its scheduler ${scheduler.id}`} before a new master leads (MESOS-1719)`);
+      if (scheduler !== undefined && !this.stoppedSchedulers.has(scheduler)) this.cluster.host.terminate(scheduler);
+      model.teardownForgotten = true;
+      this.retireFramework(model);
+    }
+  }
+
+  /** A framework the operator tore down is done: no scheduler of it runs again, and a new framework takes its place. */
+  private retireFramework(model: FrameworkModel): void {
+    model.tornDown = true;
+    if (model.operatorTeardownAtMs !== undefined && model.masterRestartedSince(model.operatorTeardownAtMs)) model.teardownForgotten = true;
+    this.schedulers.set(model, undefined);
+    this.addFramework();
+  }
+
+  /**
+   * The agent of a retired slot ended (the master told it to shut down). With `agentRecovery` its
+   * journal keeps its id, as Mesos' agent keeps it: once, a supervisor starts it again over its
+   * work dir, and it re-registers under the gone id, which every master must refuse (told to shut
+   * down again); after that, or without recovery, its machine stays down.
+   */
+  private goneAgentEnded(slot: AgentSlot): void {
+    const where = path.basename(slot.workDir);
+    if (this.options.agentRecovery !== true || this.retriedSlots.has(slot)) return void this.log(`its machine (${where}) stays down: the agent was marked gone`);
+    this.retriedSlots.add(slot);
+    this.later(MIN_RESTART_DELAY_MS, `a supervisor starts the gone agent over ${where} again, with its id: every master must refuse it`, async () => {
+      const handle = await slot.start(true, 'reconnect');
+      this.log(`agent ${handle.pid.toString()} starts again over ${where}`);
+    });
+  }
+
+  /** Whether `message`, to a scheduler of `model`, says the operator tore the framework down (the master's FrameworkError, or the refusal of a re-registration). */
+  private expectedOperatorTeardown(model: FrameworkModel, message: string): boolean {
+    return model.operatorTeardown !== undefined && (message === FRAMEWORK_REMOVED_ERROR || message.startsWith(TORN_DOWN_BY_OPERATOR_ERROR));
   }
 
   /** An answer to the operator: counted, logged, and an unexpected one kept for the next check. */
@@ -976,6 +1124,7 @@ class ChaosRun {
     this.log(`${machine.actorIds.master} leads`);
     this.lastMasterPid = machine.contending.leading?.pid ?? this.lastMasterPid;
     this.disturbed();
+    this.stopUnawareTornDown();
     this.noteNewMaster();
     for (const model of this.models) {
       model.masterRestartsMs.push(this.now());
@@ -989,6 +1138,7 @@ class ChaosRun {
     const leader = ha.leader();
     if (leader === undefined) return;
     this.log(`the leading master ${leader.actorIds.master} crashes; its ZooKeeper session expires`);
+    this.stopUnawareTornDown();
     await ha.crash(leader);
     this.later(MIN_RESTART_DELAY_MS + this.random.nextInt(MAX_AGENT_RESTART_DELAY_MS - MIN_RESTART_DELAY_MS), `master ${leader.actorIds.master} starts again`, async () => {
       ha.start(leader);
@@ -1070,7 +1220,7 @@ class ChaosRun {
   private httpConnectionMismatches(snapshot: ClusterSnapshot): string[] {
     const broken: string[] = [];
     for (const [model, scheduler] of this.schedulers) {
-      if (!(scheduler instanceof ChaosHttpScheduler) || this.stoppedSchedulers.has(scheduler) || model.tornDown) continue;
+      if (!(scheduler instanceof ChaosHttpScheduler) || this.stoppedSchedulers.has(scheduler) || model.tornDown || model.operatorTeardown !== undefined) continue;
       const expected = scheduler.expectedAtMaster();
       const framework = snapshot.master.frameworks.find((candidate) => candidate.id === model.frameworkId);
       if (expected === 'connected' && framework?.connected !== true) {
@@ -1226,7 +1376,7 @@ class ChaosRun {
     }
     await this.cluster.host.wait(scheduler);
     this.later(MIN_RESTART_DELAY_MS + this.random.nextInt(MAX_SCHEDULER_RESTART_DELAY_MS - MIN_RESTART_DELAY_MS), `a new scheduler fails ${model.name} over`, () => {
-      this.startScheduler(model);
+      if (!model.tornDown) this.startScheduler(model);
       return Promise.resolve();
     });
   }
@@ -1365,6 +1515,7 @@ class ChaosRun {
   }
 
   private async startAgent(slot: AgentSlot): Promise<void> {
+    if (this.retiredSlots.has(slot)) return void this.log(`the machine ${path.basename(slot.workDir)} stays down: its agent was marked gone`);
     const handle = await slot.start(this.random.next() < SAME_ADDRESS_RESTART_PROBABILITY);
     this.log(`agent ${handle.pid.toString()} starts over ${path.basename(slot.workDir)}`);
   }
@@ -1414,14 +1565,18 @@ class ChaosRun {
       restarted = true;
       this.log(`agent ${slot.agent?.pid.toString()} shut down (told by the master)`);
       await slot.crash(); // clears the slot; nothing is left to kill
-      if (immediately) await this.startAgent(slot);
+      if (this.retiredSlots.has(slot)) this.goneAgentEnded(slot);
+      else if (immediately) await this.startAgent(slot);
       else this.restartLater(slot);
     }
     for (const [model, scheduler] of this.schedulers) {
       if (scheduler === undefined || !this.stoppedSchedulers.has(scheduler)) continue;
       restarted = true;
       this.log(`scheduler ${scheduler.id} stopped by itself: ${model.errors.join('; ') || 'no error'}`);
-      if (model.errors.length === 1 && model.errors[0] === FRAMEWORK_REMOVED_ERROR && model.failoverTimedOut(this.now())) {
+      if (model.operatorTeardown !== undefined && model.errors.length > 0 && model.errors.every((message) => this.expectedOperatorTeardown(model, message))) {
+        model.errors.length = 0; // expected: the operator tore the framework down
+        this.retireFramework(model);
+      } else if (model.errors.length === 1 && model.errors[0] === FRAMEWORK_REMOVED_ERROR && model.failoverTimedOut(this.now())) {
         model.errors.length = 0; // expected: the master tore the framework down after its failover timeout
         model.tornDown = true;
         // Torn down when the timeout ran out, which may be well before the scheduler heard it: a
@@ -1476,11 +1631,14 @@ class ChaosRun {
     if (this.operatorCallsPending > 0) broken.push(`${this.operatorCallsPending} of the operator's reservation calls were never answered`);
     this.quotaBook.abandonGone((master) => this.cluster.host.lookup(master.id) === master);
     if (this.quotaBook.pending > 0) broken.push(`${this.quotaBook.pending} of the operator's quota and weight calls were never answered`);
+    this.removals.abandonGone((master) => this.cluster.host.lookup(master.id) === master, this.now());
+    if (this.removals.pending > 0) broken.push(`${this.removals.pending} of the operator's MARK_AGENT_GONE and teardown calls were never answered`);
+    broken.push(...goneAgentsStayGone(snapshot, this.removals.goneAgents), ...goneAgentsStopped(snapshot, this.removals.goneAgents), ...tornDownFrameworksStayDown(snapshot, this.tornDownByMaster()));
     const live = this.models.filter((candidate) => !candidate.tornDown);
     broken.push(...acknowledgedUpdatesGone(snapshot, new Set(live.flatMap((model) => model.heardUuids()))));
     for (const model of this.models.filter((candidate) => candidate.tornDown)) broken.push(...frameworkGone(snapshot, model));
     for (const [model, { implicit, explicit }] of answers) {
-      broken.push(...frameworkSettled(snapshot, model, explicit), ...reconciliationAgrees(snapshot, model, implicit, explicit), ...groupPolicyHolds(snapshot, model));
+      broken.push(...frameworkSettled(snapshot, model, explicit), ...reconciliationAgrees(snapshot, model, implicit, explicit, this.removals.goneAgents), ...groupPolicyHolds(snapshot, model));
     }
     this.fail(broken);
     const liveTasks = snapshot.master.frameworks.map((framework) => `${framework.name} ${framework.tasks.length} live`).join(', ');
@@ -1513,9 +1671,12 @@ class ChaosRun {
     const operatorView = await this.operatorViewMismatches(snapshot);
     this.quotaBook.abandonGone((master) => this.cluster.host.lookup(master.id) === master);
     const quotas = this.options.quota === true ? await this.quotaBook.mismatches(this.cluster.master) : [];
+    this.removals.abandonGone((master) => this.cluster.host.lookup(master.id) === master, this.now());
     const broken = [
       ...operatorView,
       ...quotas,
+      ...goneAgentsStayGone(snapshot, this.removals.goneAgents),
+      ...tornDownFrameworksStayDown(snapshot, this.tornDownByMaster()),
       ...stepInvariants(snapshot),
       ...this.stuckStaging(snapshot),
       ...this.lateReregistrations(snapshot),
@@ -1555,7 +1716,7 @@ class ChaosRun {
 
   /** The master tore the framework down after its failover timeout (no scheduler was registered that long): expected. */
   private expectedRemoval(model: FrameworkModel, message: string): boolean {
-    return message === FRAMEWORK_REMOVED_ERROR && model.failoverTimedOut(this.now());
+    return (message === FRAMEWORK_REMOVED_ERROR && model.failoverTimedOut(this.now())) || this.expectedOperatorTeardown(model, message);
   }
 
   /** Reads the cluster, and notes the agent ids the master lists (to check later that the allocator forgot them too). */
@@ -1563,6 +1724,10 @@ class ChaosRun {
     const read = await readSnapshot(this.cluster, this.agentIds, this.options.reservations === true);
     const snapshot = this.options.volumes === true ? { ...read, taskVolumes: this.taskVolumes() } : read;
     for (const agent of snapshot.master.slaves) this.agentIds.add(agent.id);
+    for (const agent of snapshot.agents) {
+      const slot = this.cluster.agents.find((candidate) => candidate.agent?.pid.toString() === agent.pid);
+      if (slot !== undefined && agent.id !== '') this.slotAgentIds.set(slot, agent.id);
+    }
     this.noteReservations(snapshot);
     return snapshot;
   }
@@ -1578,6 +1743,12 @@ class ChaosRun {
     return volumes;
   }
 
+  /** The frameworks the operator tore down, each with whether the master read now is the one that did it. */
+  private tornDownByMaster(): Map<string, boolean> {
+    const master = this.cluster.master.master;
+    return new Map([...this.removals.tornDown].map(([frameworkId, torn]) => [frameworkId, torn.master === master] as const));
+  }
+
   private fail(broken: readonly string[]): void {
     if (broken.length === 0) return;
     throw new ChaosFailure(this.options.seed, this.options.steps, `${this.stepName} (t=${this.seconds(this.now())} s)`, broken, this.events, this.options);
@@ -1586,11 +1757,11 @@ class ChaosRun {
   // ---- helpers ----------------------------------------------------------------------------------
 
   private agentsUp(): AgentSlot[] {
-    return this.cluster.agents.filter((slot) => slot.agent !== undefined && !slot.terminated);
+    return this.cluster.agents.filter((slot) => slot.agent !== undefined && !slot.terminated && !this.retiredSlots.has(slot));
   }
 
   private registeredFrameworks(): FrameworkModel[] {
-    return this.models.filter((model) => !model.tornDown && this.schedulers.get(model)?.isRegistered === true);
+    return this.models.filter((model) => !model.tornDown && model.operatorTeardown === undefined && this.schedulers.get(model)?.isRegistered === true);
   }
 
   private now(): number {

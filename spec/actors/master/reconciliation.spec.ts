@@ -8,7 +8,7 @@ function task(taskId: string, state: TaskState, statusUpdateState?: TaskState): 
 
 function view(options: { partitionAware?: boolean; recovered?: boolean } = {}): ReconciliationView {
   const tasks = new Map([['running', task('running', 'TASK_RUNNING')], ['finishing', task('finishing', 'TASK_FINISHED', 'TASK_RUNNING')]]);
-  const standings: Record<string, AgentStanding> = { S0: 'registered', R1: 'recovered', U1: 'unreachable' };
+  const standings: Record<string, AgentStanding> = { S0: 'registered', R1: 'recovered', U1: 'unreachable', G1: 'gone' };
   return {
     frameworkId: 'F0',
     partitionAware: options.partitionAware ?? false,
@@ -47,6 +47,8 @@ describe('actors/master/reconciliation', () => {
     ['an unknown task on a registered agent, partition-aware', { taskId: 'x', agentId: 'S0' }, { partitionAware: true }, 'TASK_GONE'],
     ['an unknown task on an unreachable agent', { taskId: 'x', agentId: 'U1' }, {}, 'TASK_LOST'],
     ['an unknown task on an unreachable agent, partition-aware', { taskId: 'x', agentId: 'U1' }, { partitionAware: true }, 'TASK_UNREACHABLE'],
+    ['an unknown task on an agent marked gone', { taskId: 'x', agentId: 'G1' }, {}, 'TASK_LOST'],
+    ['an unknown task on an agent marked gone, partition-aware', { taskId: 'x', agentId: 'G1' }, { partitionAware: true }, 'TASK_GONE_BY_OPERATOR'],
     ['an unknown task on an unknown agent', { taskId: 'x', agentId: 'Z9' }, {}, 'TASK_LOST'],
     ['an unknown task on an unknown agent, partition-aware', { taskId: 'x', agentId: 'Z9' }, { partitionAware: true }, 'TASK_UNKNOWN'],
     ['an unknown task without an agent', { taskId: 'x' }, {}, 'TASK_LOST'],

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { Resources } from '../../../lib/resources';
+import type { TaskState } from '../../../lib/protocol';
 import { basicAuthorization, type HttpResponse } from '../../../lib/process';
 import { parseAcls, type MasterFlags } from '../../../actors/master';
 import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
@@ -15,7 +16,7 @@ import { MAX_OPERATOR_SUBSCRIBERS, MAX_OPERATOR_SUBSCRIBERS_PER_CLIENT } from '.
 import { eventuallyAsync, netHost, Probe } from '../../support/runtime';
 import { V1Subscription, type V1Event } from '../../support/v1-client';
 import {
-  agentInfo, agentUpdate, all, cleanUp, FakeAgent, FRAMEWORK_MESSAGES, reportedTask, commandTask, last, latestOffer, launch, makeWorkDir, metricsOf, registerAgent, registerFramework, startListeningHarness, statesOf, type Harness,
+  agentInfo, agentUpdate, all, cleanUp, FakeAgent, FRAMEWORK_MESSAGES, reportedTask, commandTask, last, latestOffer, launch, makeWorkDir, metricsOf, registerAgent, registerFramework, startListeningHarness, statesOf, updatesOf, type Harness,
 } from './harness';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
@@ -312,6 +313,30 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     await harness.clock.settle();
     expect(last(agent.probe, 'Shutdown')?.body).to.deep.equal({ message: 'Agent has been marked gone by the operator' });
     expect(last(agent.probe, 'AgentReregistered')).to.equal(undefined);
+  });
+
+  it("explicit reconciliation of a task on an agent marked gone says TASK_GONE_BY_OPERATOR (TASK_LOST unless partition-aware), across a master restart, as Mesos' reconcile (case 5; it said TASK_UNKNOWN: chaos --operator-removals, seed 18)", async () => {
+    const first = await listening();
+    const agent = await registerAgent(first.harness, 'cpus:2;mem:512');
+    expect((await call(first.address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agent.agentId } } })).status).to.equal(200);
+    /** What a partition-aware framework and another are answered, registered at `harness`, of a task on the gone agent. */
+    const reconciled = async (harness: Harness): Promise<Array<[TaskState | undefined, string | undefined]>> => {
+      const answers: Array<[TaskState | undefined, string | undefined]> = [];
+      for (const info of [{ name: 'aware', capabilities: ['PARTITION_AWARE' as const] }, { name: 'plain' }]) {
+        const framework = await registerFramework(harness, info);
+        framework.probe.post(harness.masterPid, 'ReconcileTasks', { frameworkId: framework.frameworkId, statuses: [{ taskId: 'was-there', agentId: agent.agentId }] });
+        await harness.clock.settle();
+        const status = updatesOf(framework.probe).at(-1)?.update.status;
+        answers.push([status?.state, status?.message]);
+      }
+      return answers;
+    };
+    const expected = [['TASK_GONE_BY_OPERATOR', 'Reconciliation: Task is gone'], ['TASK_LOST', 'Reconciliation: Task is gone']];
+    expect(await reconciled(first.harness)).to.deep.equal(expected);
+    started.splice(started.indexOf(first.harness), 1);
+    await first.harness.host.stop();
+    const second = await listening({}, first.harness.workDir);
+    expect(await reconciled(second.harness), 'the registry remembers it').to.deep.equal(expected);
   });
 
   it('remembers a gone agent across a master restart: the registry records it, and the agent is refused', async () => {
