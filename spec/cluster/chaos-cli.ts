@@ -46,11 +46,12 @@ interface ChaosCliFlags {
   taskGroups?: boolean;
   quota?: boolean;
   updateFramework?: boolean;
+  operationFeedback?: boolean;
 }
 
 /** Runs `seeds` on `jobs` worker threads (in this thread for one job or one seed), calling `report` in seed order. */
 async function runAll(seeds: readonly number[], flags: ChaosCliFlags, report: (result: SeedResult) => void): Promise<void> {
-  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true, operatorView: flags.operatorView === true, httpFrameworks: flags.httpFrameworks === true, fetch: flags.fetch === true, reservations: flags.reservations === true, volumes: flags.volumes === true, taskGroups: flags.taskGroups === true, quota: flags.quota === true, updateFramework: flags.updateFramework === true };
+  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true, operatorView: flags.operatorView === true, httpFrameworks: flags.httpFrameworks === true, fetch: flags.fetch === true, reservations: flags.reservations === true, volumes: flags.volumes === true, taskGroups: flags.taskGroups === true, quota: flags.quota === true, updateFramework: flags.updateFramework === true, operationFeedback: flags.operationFeedback === true };
   if (flags.jobs <= 1 || seeds.length <= 1) {
     for (const seed of seeds) report(await runSeed(seed, settings, flags.trace));
     return;
@@ -84,6 +85,7 @@ function parseFlags(argv: string[]): ChaosCliFlags {
     .option('--volumes', 'implies --reservations: frameworks CREATE persistent volumes of reserved disk they are offered, launch tasks on whole volumes and DESTROY them (maybe unreserving their disk), now and then an operation the master must refuse; an operator creates and destroys volumes (/master/create-volumes, /master/destroy-volumes, v1 CREATE_VOLUMES, DESTROY_VOLUMES); checked besides: persistence ids unique in a role on an agent, volumes used whole, a task\'s volumes kept while it runs, master and agents agree on volumes as on reservations')
     .option('--task-groups', 'frameworks (actor and v1 HTTP, JSON or protobuf) now and then launch a task group (LAUNCH_GROUP: 2-3 tasks on a DEFAULT executor of their own), now and then invalid on purpose (every task TASK_ERROR); with --volumes they GROW and SHRINK offered volumes too; checked: a group all-or-nothing at the master, its tasks under its executor, none left running once a sibling failed or was killed, a volume resized keeps its id')
     .option('--quota', "an operator sets, changes and removes roles' quotas (v1 UPDATE_QUOTA: guarantees and limits, now and then with force) and sets their weights (UPDATE_WEIGHTS); checked: what a 200 answered holds in the leading master's registry, its GET_QUOTA and GET_WEIGHTS and its allocator, across restarts and failovers")
+    .option('--operation-feedback', 'implies --http-frameworks and --reservations: the v1 HTTP frameworks give most of their RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME and SHRINK_VOLUME operations an id, acknowledge each UPDATE_OPERATION_STATUS with a uuid at once, late or never, and reconcile operations now and then; the agents\' statuses and the master\'s acknowledgements may be dropped; checked: nothing heard finished after a refusal or in two terminal states, no uuid for another\'s operation; at quiescence nothing pending at the leading master on a connected agent, agents and master agree on the unacknowledged operations, every operation applied known finished (or ended with its agent, or forgotten in a failover before its agent had it)')
     .option('--update-framework', "frameworks (actor ones) add a spare role to their own and take it away again (UPDATE_FRAMEWORK) while tasks under it run; checked besides every invariant: no valid update refused, no offer held of a role its framework no longer has")
     .option('--no-registry-faults', "never fail or slow the registry's writes (replays a seed found before those faults existed)")
     .parse(argv);

@@ -63,6 +63,8 @@ export interface SeedSettings {
   readonly quota?: boolean;
   /** Frameworks add and take away a role (`ChaosOptions.updateFramework`). */
   readonly updateFramework?: boolean;
+  /** The v1 HTTP frameworks ask for operation feedback (`ChaosOptions.operationFeedback`). */
+  readonly operationFeedback?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -116,6 +118,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.taskGroups === true ? { taskGroups: true } : {}),
       ...(settings.quota === true ? { quota: true } : {}),
       ...(settings.updateFramework === true ? { updateFramework: true } : {}),
+      ...(settings.operationFeedback === true ? { operationFeedback: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
