@@ -107,12 +107,14 @@ async function main(argv: string[]): Promise<void> {
   };
   const taskGroups = { groups: 0, invalidGroups: 0, grows: 0, shrinks: 0, httpGroups: 0, httpResizes: 0 };
   const quotaAnswers: Record<string, number> = {};
+  const feedback = { sent: 0, applied: 0, reliable: 0, unreliable: 0, acknowledged: 0 };
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
   await runAll(seeds, flags, (result) => {
     for (const outcome of ['fetched', 'failed', 'aborted'] as const) fetches[outcome] += result.fetches?.[outcome] ?? 0;
     for (const key of ['groups', 'invalidGroups', 'grows', 'shrinks', 'httpGroups', 'httpResizes'] as const) taskGroups[key] += result.taskGroups?.[key] ?? 0;
     for (const [status, count] of Object.entries(result.quotaAnswers ?? {})) quotaAnswers[status] = (quotaAnswers[status] ?? 0) + count;
+    for (const key of ['sent', 'applied', 'reliable', 'unreliable', 'acknowledged'] as const) feedback[key] += result.operationFeedback?.[key] ?? 0;
     if (result.reservations !== undefined) {
       for (const key of ['frameworkReserves', 'frameworkUnreserves', 'grew', 'shrank', 'frameworkCreates', 'frameworkDestroys', 'frameworkTasksOnVolumes', 'frameworkInvalidOnPurpose'] as const) {
         reservations[key] += result.reservations[key];
@@ -143,6 +145,9 @@ async function main(argv: string[]): Promise<void> {
   }
   if (flags.quota === true) {
     process.stdout.write(`quotas and weights of the passed seeds: the operator's calls answered ${Object.entries(quotaAnswers).sort().map(([status, count]) => `${count} ${status}`).join(', ') || 'none'}\n`);
+  }
+  if (flags.operationFeedback === true) {
+    process.stdout.write(`operation feedback of the passed seeds: frameworks sent ${feedback.sent} operations with ids (masters applied ${feedback.applied}), heard ${feedback.reliable} statuses with a uuid and ${feedback.unreliable} without, acknowledged ${feedback.acknowledged}\n`);
   }
   if (flags.trace !== undefined) process.stdout.write(`message trace written to ${flags.trace} (read it with: npx mesos-trace ${flags.trace})\n`);
   process.stdout.write(

@@ -25,9 +25,10 @@
  *     OPERATION_FINISHED (heard, or answered so by the run's last explicit reconciliation), unless
  *     its framework heard it OPERATION_UNREACHABLE or OPERATION_GONE_BY_OPERATOR, or its agent
  *     left the master's books since (bulk feedback goes to connected frameworks only), or the
- *     master that applied it no longer leads and the new one never heard of it from the agent
- *     (Mesos keeps operations in memory: the agent never had the CheckpointResources, and the
- *     operation reconciles OPERATION_UNKNOWN, its speculative resources forgotten with it).
+ *     master that applied it no longer leads and the leading one does not know it (Mesos keeps
+ *     operations in memory: either the agent never had the CheckpointResources, and the operation
+ *     reconciles OPERATION_UNKNOWN, its speculative resources forgotten with it; or the new master
+ *     acknowledged the agent's status itself, an orphan, while the framework was away 10 min).
  */
 import { OperationBook, type MasterOperation } from '../../actors/master/operations';
 import type { Agent } from '../../actors/agent';
@@ -228,6 +229,39 @@ export function masterOperationBook(master: Master): OperationBook {
 export function agentUnacknowledgedOperations(agent: Agent): AgentOperation[] {
   const book = (agent as unknown as { operationBook?: { report(): AgentOperation[] | undefined } }).operationBook;
   return book?.report() ?? [];
+}
+
+/** What the frameworks of a run with operation feedback did with it. */
+export interface FeedbackCounts {
+  /** Operations the frameworks sent with an id. */
+  readonly sent: number;
+  /** Of the operations with ids, those a master applied (booked OPERATION_PENDING). */
+  readonly applied: number;
+  /** Statuses with a uuid the frameworks heard (the agents', sent again too). */
+  readonly reliable: number;
+  /** Statuses without a uuid they heard (refusals, bulk UNREACHABLE and GONE, reconciliations' answers). */
+  readonly unreliable: number;
+  /** Status uuids they acknowledged (each once). */
+  readonly acknowledged: number;
+}
+
+/** Sums what `feedbacks` sent and heard, and what `ledger` saw applied. */
+export function feedbackCounts(feedbacks: Iterable<OperationFeedback>, ledger: FeedbackLedger | undefined): FeedbackCounts {
+  let sent = 0;
+  let reliable = 0;
+  let unreliable = 0;
+  let acknowledged = 0;
+  for (const feedback of feedbacks) {
+    for (const operation of feedback.sent.values()) {
+      sent++;
+      acknowledged += operation.acknowledged.size;
+      for (const status of operation.heard) {
+        if (status.uuid !== undefined) reliable++;
+        else unreliable++;
+      }
+    }
+  }
+  return { sent, applied: ledger?.applied.size ?? 0, reliable, unreliable, acknowledged };
 }
 
 // ---- checks at quiescence ---------------------------------------------------------------------------

@@ -31,6 +31,8 @@ export interface SeedResult {
   readonly taskGroups?: ChaosReport['taskGroups'];
   /** With `SeedSettings.quota`, a passed seed's quota and weight calls by answer (`ChaosReport.quotaAnswers`). */
   readonly quotaAnswers?: ChaosReport['quotaAnswers'];
+  /** With `SeedSettings.operationFeedback`, a passed seed's operations with ids and their statuses (`ChaosReport.operationFeedback`). */
+  readonly operationFeedback?: ChaosReport['operationFeedback'];
   readonly wallMs: number;
 }
 
@@ -126,6 +128,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.reservations === true || settings.volumes === true ? { reservations: report.reservations } : {}),
       ...(settings.taskGroups === true ? { taskGroups: report.taskGroups } : {}),
       ...(settings.quota === true ? { quotaAnswers: report.quotaAnswers } : {}),
+      ...(settings.operationFeedback === true ? { operationFeedback: report.operationFeedback } : {}),
     };
   } catch (error) {
     return { seed, passed: false, failure: describeFailure(seed, settings, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };

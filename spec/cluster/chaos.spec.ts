@@ -11,6 +11,7 @@ import { v1Id, v1Offer, v1OfferFormat, v1TaskStatus, type V1Json } from '../../l
 import { v1CallBytes, v1CallJson } from '../../lib/v1/protobuf';
 import { parseSchedulerCall } from '../../lib/v1/scheduler';
 import { ChaosPool, runSeed, type SeedResult, type SeedSettings } from './chaos-pool';
+import type { FeedbackCounts } from './chaos-feedback';
 import type { Offer, Operation, TaskState } from '../../lib/protocol';
 import { dynamicReservation, Resources, type Resource } from '../../lib/resources';
 import type { AgentPhase } from '../../actors/agent';
@@ -155,6 +156,16 @@ const DEFAULT_UPDATE_FRAMEWORK_STEPS = 120;
 /** Their seeds, in turn alone and with the rest (both fail with a master that keeps offers of a role taken away: a mutation, 2026-12-07). */
 const DEFAULT_UPDATE_FRAMEWORK_SEEDS: readonly number[] = [3, 101];
 /**
+ * Runs where the v1 HTTP frameworks ask for operation feedback (`ChaosOptions.operationFeedback`,
+ * `--operation-feedback`): the first alone, the second with `HA_MASTERS` masters, recovering
+ * agents and volumes.
+ */
+const DEFAULT_OPERATION_FEEDBACK_RUNS = 2;
+/** Steps per run with operation feedback. */
+const DEFAULT_OPERATION_FEEDBACK_STEPS = 60;
+/** Their seeds, in turn alone and with the rest (both fail with a master whose CheckpointResources leaves out the newest pending operation, and with one that does not pass an UNRESERVE's acknowledgement on: mutations, 2026-12-07). */
+const DEFAULT_OPERATION_FEEDBACK_SEEDS: readonly number[] = [1, 101];
+/**
  * Runs with every option at once (`--masters 3 --agent-recovery --credentials --http-frameworks
  * --fetch --volumes --task-groups`), 120 steps: seeds a sweep of 9,001-9,060 found failing, which
  * no run of one or two options reached. 9,018: a framework that took a torn-down one's place while
@@ -209,6 +220,8 @@ const quotaSteps = integerFromEnvironment('CHAOS_QUOTA_STEPS', DEFAULT_QUOTA_STE
 const quotaSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_QUOTA_RUNS', DEFAULT_QUOTA_RUNS) }, (_, index) => (DEFAULT_QUOTA_SEEDS[index % DEFAULT_QUOTA_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_QUOTA_SEEDS.length));
 const updateFrameworkSteps = integerFromEnvironment('CHAOS_UPDATE_FRAMEWORK_STEPS', DEFAULT_UPDATE_FRAMEWORK_STEPS);
 const updateFrameworkSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_UPDATE_FRAMEWORK_RUNS', DEFAULT_UPDATE_FRAMEWORK_RUNS) }, (_, index) => (DEFAULT_UPDATE_FRAMEWORK_SEEDS[index % DEFAULT_UPDATE_FRAMEWORK_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_UPDATE_FRAMEWORK_SEEDS.length));
+const operationFeedbackSteps = integerFromEnvironment('CHAOS_OPERATION_FEEDBACK_STEPS', DEFAULT_OPERATION_FEEDBACK_STEPS);
+const operationFeedbackSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_OPERATION_FEEDBACK_RUNS', DEFAULT_OPERATION_FEEDBACK_RUNS) }, (_, index) => (DEFAULT_OPERATION_FEEDBACK_SEEDS[index % DEFAULT_OPERATION_FEEDBACK_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_OPERATION_FEEDBACK_SEEDS.length));
 const everyOptionSteps = integerFromEnvironment('CHAOS_EVERY_OPTION_STEPS', DEFAULT_EVERY_OPTION_STEPS);
 const everyOptionSeeds = replayed !== undefined ? [] : DEFAULT_EVERY_OPTION_SEEDS.slice(0, integerFromEnvironment('CHAOS_EVERY_OPTION_RUNS', DEFAULT_EVERY_OPTION_SEEDS.length));
 const jobs = Math.max(1, integerFromEnvironment('CHAOS_JOBS', availableParallelism()));
@@ -254,6 +267,9 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
       ...(index % 2 === 0 ? { volumes: true } : { masters: HA_MASTERS, agentRecovery: true }),
     },
   })),
+  ...operationFeedbackSeeds.map((seed, index) => ({
+    seed, settings: { steps: operationFeedbackSteps, hashTrace: false, operationFeedback: true, ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true, volumes: true } : {}) },
+  })),
   ...quotaSeeds.map((seed, index) => ({
     seed, settings: { steps: quotaSteps, hashTrace: false, quota: true, ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}) },
   })),
@@ -269,6 +285,19 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
     },
   })),
 ];
+
+/**
+ * A run with operation feedback gave operations ids, the masters applied some, and the frameworks
+ * heard their agents' statuses, acknowledged them and reconciled (so the flag cannot silently stop
+ * exercising anything).
+ */
+function expectFeedbackExercised(counts: FeedbackCounts | undefined): void {
+  expect(counts, 'operation feedback counts').to.not.equal(undefined);
+  expect(counts?.applied, 'operations with ids applied').to.be.greaterThan(0);
+  expect(counts?.reliable, 'statuses with a uuid heard').to.be.greaterThan(0);
+  expect(counts?.acknowledged, 'statuses acknowledged').to.be.greaterThan(0);
+  expect(counts?.unreliable, 'statuses without a uuid heard (reconciliations)').to.be.greaterThan(0);
+}
 
 /**
  * A run with reservations made them and unmade them: its frameworks sent RESERVE and UNRESERVE,
@@ -754,6 +783,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
         if (settings.reservations === true || settings.volumes === true) expectReservationsMadeAndUnmade(result.reservations);
         if (settings.volumes === true) expectVolumesMadeAndUsed(result.reservations);
         if (settings.taskGroups === true) expect(result.taskGroups?.groups, 'task groups launched').to.be.greaterThan(0);
+        if (settings.operationFeedback === true) expectFeedbackExercised(result.operationFeedback);
         if (settings.quota === true) expect(result.quotaAnswers?.['200'], 'quota and weight calls answered 200').to.be.greaterThan(0);
         if (settings.taskGroups === true && settings.httpFrameworks === true) {
           expect(result.taskGroups?.httpGroups, 'task groups launched by v1 HTTP frameworks').to.be.greaterThan(0);
@@ -812,6 +842,12 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
       describe(`${httpTaskGroupSeeds.length} run(s) of ${httpTaskGroupSteps} random steps where v1 HTTP frameworks launch task groups too, in JSON or protobuf (the first with volumes grown and shrunk, the second with ${HA_MASTERS} masters and recovering agents)`, () => {
         const before = seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + httpSeeds.length + fetchSeeds.length + reservationSeeds.length + volumeSeeds.length + taskGroupSeeds.length;
         httpTaskGroupSeeds.forEach((_seed, index) => seededTest(before + index));
+      });
+    }
+    if (operationFeedbackSeeds.length > 0) {
+      describe(`${operationFeedbackSeeds.length} run(s) of ${operationFeedbackSteps} random steps where v1 HTTP frameworks ask for operation feedback, acknowledge and reconcile (the second with ${HA_MASTERS} masters, recovering agents and volumes)`, () => {
+        const before = seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + httpSeeds.length + fetchSeeds.length + reservationSeeds.length + volumeSeeds.length + taskGroupSeeds.length + httpTaskGroupSeeds.length;
+        operationFeedbackSeeds.forEach((_seed, index) => seededTest(before + index));
       });
     }
     if (quotaSeeds.length > 0) {

@@ -66,7 +66,7 @@ import type { Credential } from '../../lib/authentication';
 import { ChaosHttpScheduler, CALL_LOSS_FRACTIONS, type HttpMasterDirectory } from './chaos-http-framework';
 import { apiActorId } from '../../actors/master/v1-scheduler';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, RESERVING_FRAMEWORK_ROLES, type ReconciliationAnswer } from './chaos-framework';
-import { agentUnacknowledgedOperations, FEEDBACK_MESSAGES, FeedbackLedger, feedbackAgrees, feedbackLive, masterOperationBook, OperationFeedback } from './chaos-feedback';
+import { agentUnacknowledgedOperations, FEEDBACK_MESSAGES, FeedbackLedger, feedbackAgrees, feedbackCounts, feedbackLive, masterOperationBook, OperationFeedback, type FeedbackCounts } from './chaos-feedback';
 import { acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, groupPolicyHolds, readSnapshot, reconciliationAgrees, reservationsAgree, resizesKeepVolumes, stepInvariants, taskGroupsHold, type ClusterSnapshot } from './chaos-invariants';
 import { Resources } from '../../lib/resources';
 import type { HttpResponse } from '../../lib/process';
@@ -407,6 +407,8 @@ export interface ChaosReport {
   readonly taskGroups: { readonly groups: number; readonly invalidGroups: number; readonly grows: number; readonly shrinks: number; readonly httpGroups: number; readonly httpResizes: number };
   /** With `ChaosOptions.quota`: the operator's quota and weight calls, by the status they were answered with (`0`: none came). */
   readonly quotaAnswers: Readonly<Record<string, number>>;
+  /** With `ChaosOptions.operationFeedback`: operations sent with ids, applied, their statuses heard and acknowledged (chaos-feedback.ts). */
+  readonly operationFeedback: FeedbackCounts;
 }
 
 /** What a run with reservations did with them. */
@@ -673,6 +675,7 @@ class ChaosRun {
         httpGroups: this.sentByFrameworks('groups', true), httpResizes: this.sentByFrameworks('grow', true) + this.sentByFrameworks('shrink', true),
       },
       quotaAnswers: this.quotaBook.answers,
+      operationFeedback: feedbackCounts(this.feedbacks.values(), this.feedbackLedger),
     };
   }
 
