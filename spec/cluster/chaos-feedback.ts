@@ -28,7 +28,9 @@
  *     master that applied it no longer leads and the leading one does not know it (Mesos keeps
  *     operations in memory: either the agent never had the CheckpointResources, and the operation
  *     reconciles OPERATION_UNKNOWN, its speculative resources forgotten with it; or the new master
- *     acknowledged the agent's status itself, an orphan, while the framework was away 10 min).
+ *     acknowledged the agent's status itself, an orphan, while the framework was away 10 min);
+ *     and no framework heard OPERATION_FINISHED of an operation no master applied (a refusal whose
+ *     OPERATION_ERROR it missed, being away, included).
  */
 import { OperationBook, type MasterOperation } from '../../actors/master/operations';
 import type { Agent } from '../../actors/agent';
@@ -336,6 +338,20 @@ export function feedbackLive(snapshot: ClusterSnapshot, ledger: FeedbackLedger, 
     if (forgottenInFailover) continue;
     const final = feedback.finalAnswers?.get(applied.operationId);
     broken.push(`${operation.type} ${applied.operationId} (${applied.uuid}) of ${applied.frameworkId} on agent ${applied.agentId}, applied by ${applied.book === books.master ? 'the leading master' : 'an earlier master the leading one learnt it from'}, is not known finished at quiescence: heard ${operation.heard.map((status) => status.state).join(', ') || 'nothing'}; the last reconciliation answered ${final?.state ?? 'nothing'}`);
+  }
+  return [...broken, ...finishedButNeverApplied(ledger, feedbacks)];
+}
+
+/** Operations their framework heard OPERATION_FINISHED that no master applied (refused ones whose OPERATION_ERROR it never heard included). */
+function finishedButNeverApplied(ledger: FeedbackLedger, feedbacks: ReadonlyMap<string, OperationFeedback>): string[] {
+  const applied = new Set([...ledger.applied.values()].map((operation) => `${operation.frameworkId} ${operation.operationId}`));
+  const broken: string[] = [];
+  for (const [frameworkId, feedback] of feedbacks) {
+    for (const operation of feedback.sent.values()) {
+      if (operation.heard.some((status) => status.state === 'OPERATION_FINISHED') && !applied.has(`${frameworkId} ${operation.operationId}`)) {
+        broken.push(`${feedback.name} heard ${operation.type} ${operation.operationId} OPERATION_FINISHED, which no master applied`);
+      }
+    }
   }
   return broken;
 }
