@@ -15,6 +15,10 @@
  *     with `--task-groups` LAUNCH_GROUP, and GROW_VOLUME and SHRINK_VOLUME with `--volumes`) or
  *     DECLINE (with filters) each offer, or holds it; ACKNOWLEDGE every UPDATE
  *     that has a `uuid`; KILL, RECONCILE, REVIVE and SUPPRESS when the run says;
+ *   - with operation feedback (`ChaosOptions.operationFeedback`, chaos-feedback.ts): gives most of
+ *     its operations other than launches an `id`, ACKNOWLEDGE_OPERATION_STATUS each
+ *     UPDATE_OPERATION_STATUS with a `uuid` (at once, late or never, as drawn), and
+ *     RECONCILE_OPERATIONS with its reconciliations and when it subscribes again (drawn);
  *   - calls other than SUBSCRIBE are dropped while it is not subscribed (as the library drops them);
  *   - a 307 is followed to the master its `Location` names (the library waits for its detector
  *     instead; a client following the redirect is the other common choice);
