@@ -194,7 +194,7 @@ export class FeedbackLedger {
     return ledger;
   }
 
-  /** The watch stops writing here. */
+  /** The watch stops writing here (a run that failed leaves its ledger open: written to by the next runs' books until one opens another, and read by nobody). */
   close(): void {
     if (currentLedger === this) currentLedger = undefined;
   }
