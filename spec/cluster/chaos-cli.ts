@@ -47,11 +47,12 @@ interface ChaosCliFlags {
   quota?: boolean;
   updateFramework?: boolean;
   operatorRemovals?: boolean;
+  operationFeedback?: boolean;
 }
 
 /** Runs `seeds` on `jobs` worker threads (in this thread for one job or one seed), calling `report` in seed order. */
 async function runAll(seeds: readonly number[], flags: ChaosCliFlags, report: (result: SeedResult) => void): Promise<void> {
-  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true, operatorView: flags.operatorView === true, httpFrameworks: flags.httpFrameworks === true, fetch: flags.fetch === true, reservations: flags.reservations === true, volumes: flags.volumes === true, taskGroups: flags.taskGroups === true, quota: flags.quota === true, updateFramework: flags.updateFramework === true, operatorRemovals: flags.operatorRemovals === true };
+  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true, operatorView: flags.operatorView === true, httpFrameworks: flags.httpFrameworks === true, fetch: flags.fetch === true, reservations: flags.reservations === true, volumes: flags.volumes === true, taskGroups: flags.taskGroups === true, quota: flags.quota === true, updateFramework: flags.updateFramework === true, operationFeedback: flags.operationFeedback === true, operatorRemovals: flags.operatorRemovals === true };
   if (flags.jobs <= 1 || seeds.length <= 1) {
     for (const seed of seeds) report(await runSeed(seed, settings, flags.trace));
     return;
@@ -85,6 +86,7 @@ function parseFlags(argv: string[]): ChaosCliFlags {
     .option('--volumes', 'implies --reservations: frameworks CREATE persistent volumes of reserved disk they are offered, launch tasks on whole volumes and DESTROY them (maybe unreserving their disk), now and then an operation the master must refuse; an operator creates and destroys volumes (/master/create-volumes, /master/destroy-volumes, v1 CREATE_VOLUMES, DESTROY_VOLUMES); checked besides: persistence ids unique in a role on an agent, volumes used whole, a task\'s volumes kept while it runs, master and agents agree on volumes as on reservations')
     .option('--task-groups', 'frameworks (actor and v1 HTTP, JSON or protobuf) now and then launch a task group (LAUNCH_GROUP: 2-3 tasks on a DEFAULT executor of their own), now and then invalid on purpose (every task TASK_ERROR); with --volumes they GROW and SHRINK offered volumes too; checked: a group all-or-nothing at the master, its tasks under its executor, none left running once a sibling failed or was killed, a volume resized keeps its id')
     .option('--quota', "an operator sets, changes and removes roles' quotas (v1 UPDATE_QUOTA: guarantees and limits, now and then with force) and sets their weights (UPDATE_WEIGHTS); checked: what a 200 answered holds in the leading master's registry, its GET_QUOTA and GET_WEIGHTS and its allocator, across restarts and failovers")
+    .option('--operation-feedback', 'implies --http-frameworks and --reservations: the v1 HTTP frameworks give most of their RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME and SHRINK_VOLUME operations an id, acknowledge each UPDATE_OPERATION_STATUS with a uuid at once, late or never, and reconcile operations now and then; the agents\' statuses and the master\'s acknowledgements may be dropped; checked: nothing heard finished after a refusal or in two terminal states, no uuid for another\'s operation; at quiescence nothing pending at the leading master on a connected agent, agents and master agree on the unacknowledged operations, every operation applied known finished (or ended with its agent, or forgotten in a failover before its agent had it)')
     .option('--update-framework', "frameworks (actor ones) add a spare role to their own and take it away again (UPDATE_FRAMEWORK) while tasks under it run; checked besides every invariant: no valid update refused, no offer held of a role its framework no longer has")
     .option('--operator-removals', "an operator marks agents gone (v1 MARK_AGENT_GONE: registered ones, unreachable ones, unknown ids) and tears frameworks down (v1 TEARDOWN, POST /master/teardown); checked: a gone agent is never registered again at any master, is in the registry's gone list and not in the allocator, and is shut down; a torn-down framework is completed at the master that did it and never active at a later one, and its scheduler stops; unknown ids are refused (404, 400)")
     .option('--no-registry-faults', "never fail or slow the registry's writes (replays a seed found before those faults existed)")
@@ -108,6 +110,7 @@ async function main(argv: string[]): Promise<void> {
   const taskGroups = { groups: 0, invalidGroups: 0, grows: 0, shrinks: 0, httpGroups: 0, httpResizes: 0 };
   const quotaAnswers: Record<string, number> = {};
   const removalAnswers: Record<string, number> = {};
+  const feedback = { sent: 0, applied: 0, reliable: 0, unreliable: 0, acknowledged: 0 };
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
   await runAll(seeds, flags, (result) => {
@@ -115,6 +118,7 @@ async function main(argv: string[]): Promise<void> {
     for (const key of ['groups', 'invalidGroups', 'grows', 'shrinks', 'httpGroups', 'httpResizes'] as const) taskGroups[key] += result.taskGroups?.[key] ?? 0;
     for (const [status, count] of Object.entries(result.quotaAnswers ?? {})) quotaAnswers[status] = (quotaAnswers[status] ?? 0) + count;
     for (const [status, count] of Object.entries(result.removalAnswers ?? {})) removalAnswers[status] = (removalAnswers[status] ?? 0) + count;
+    for (const key of ['sent', 'applied', 'reliable', 'unreliable', 'acknowledged'] as const) feedback[key] += result.operationFeedback?.[key] ?? 0;
     if (result.reservations !== undefined) {
       for (const key of ['frameworkReserves', 'frameworkUnreserves', 'grew', 'shrank', 'frameworkCreates', 'frameworkDestroys', 'frameworkTasksOnVolumes', 'frameworkInvalidOnPurpose'] as const) {
         reservations[key] += result.reservations[key];
@@ -148,6 +152,9 @@ async function main(argv: string[]): Promise<void> {
   }
   if (flags.operatorRemovals === true) {
     process.stdout.write(`operator removals of the passed seeds, answers by call: ${Object.entries(removalAnswers).sort().map(([answer, count]) => `${answer}: ${count}`).join(', ') || 'none'}\n`);
+  }
+  if (flags.operationFeedback === true) {
+    process.stdout.write(`operation feedback of the passed seeds: frameworks sent ${feedback.sent} operations with ids (masters applied ${feedback.applied}), heard ${feedback.reliable} statuses with a uuid and ${feedback.unreliable} without, acknowledged ${feedback.acknowledged}\n`);
   }
   if (flags.trace !== undefined) process.stdout.write(`message trace written to ${flags.trace} (read it with: npx mesos-trace ${flags.trace})\n`);
   process.stdout.write(

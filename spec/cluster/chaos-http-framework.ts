@@ -15,6 +15,10 @@
  *     with `--task-groups` LAUNCH_GROUP, and GROW_VOLUME and SHRINK_VOLUME with `--volumes`) or
  *     DECLINE (with filters) each offer, or holds it; ACKNOWLEDGE every UPDATE
  *     that has a `uuid`; KILL, RECONCILE, REVIVE and SUPPRESS when the run says;
+ *   - with operation feedback (`ChaosOptions.operationFeedback`, chaos-feedback.ts): gives most of
+ *     its operations other than launches an `id`, ACKNOWLEDGE_OPERATION_STATUS each
+ *     UPDATE_OPERATION_STATUS with a `uuid` (at once, late or never, as drawn), and
+ *     RECONCILE_OPERATIONS with its reconciliations and when it subscribes again (drawn);
  *   - calls other than SUBSCRIBE are dropped while it is not subscribed (as the library drops them);
  *   - a 307 is followed to the master its `Location` names (the library waits for its detector
  *     instead; a client following the redirect is the other common choice);
@@ -41,6 +45,8 @@ import { recordReader } from '../support/recordio';
 import { DEFAULT_HTTP_HEARTBEAT_INTERVAL_MS, STREAM_ID_HEADER } from '../../actors/master/v1-scheduler';
 import { TORN_DOWN_BY_OPERATOR_ERROR } from './chaos-removals';
 import { chooseKill, chooseReconciliation, FRAMEWORK_REMOVED_ERROR, MAX_HELD_OFFERS, planOffer, planOperations, type FrameworkModel } from './chaos-framework';
+import type { HeardStatus, OperationFeedback } from './chaos-feedback';
+import { MAX_RECONCILE_OPERATIONS } from '../../lib/protocol/limits';
 
 /** Missed heartbeat intervals after which the client gives its subscription up (scheduler.proto suggests 5). */
 export const MISSED_HEARTBEATS = 5;
@@ -70,7 +76,7 @@ export const CALL_LOSS_FRACTIONS: readonly number[] = [0.25, 0.5, 1];
 /** Of the calls a `loseCalls` fault loses, the share lost before the master; the others' answers are lost after it handled them. */
 export const CALL_LOST_BEFORE_SHARE = 0.5;
 /** Calls the client retries when their answer does not come: sending them twice does no harm. */
-const IDEMPOTENT_CALLS: ReadonlySet<string> = new Set(['ACKNOWLEDGE', 'RECONCILE', 'KILL', 'DECLINE', 'REVIVE', 'SUPPRESS']);
+const IDEMPOTENT_CALLS: ReadonlySet<string> = new Set(['ACKNOWLEDGE', 'RECONCILE', 'KILL', 'DECLINE', 'REVIVE', 'SUPPRESS', 'ACKNOWLEDGE_OPERATION_STATUS', 'RECONCILE_OPERATIONS']);
 /** The ERROR that ends a stream whose framework subscribed again on another (Mesos' `failoverFramework`). */
 export const FRAMEWORK_FAILED_OVER_ERROR = 'Framework failed over';
 /** The path of the scheduler API's route on its actor (`/api/v1/scheduler` on the host). */
@@ -101,6 +107,12 @@ export interface ChaosHttpSchedulerOptions {
   readonly credential?: Credential;
   /** Speaks protobuf (calls and the event stream), as clients built on Mesos' libraries do; JSON otherwise. */
   readonly protobuf?: boolean;
+  /**
+   * With `ChaosOptions.operationFeedback`: the framework's operations with ids and what it heard of
+   * them (chaos-feedback.ts), which outlives its schedulers; it gives most of its operations other
+   * than launches an `id`, acknowledges their statuses and reconciles them.
+   */
+  readonly feedback?: OperationFeedback;
 }
 
 /** Reads one subscription's RecordIO stream, as the client's connection to the master. */
@@ -343,6 +355,9 @@ export class ChaosHttpScheduler extends Actor {
   reconcileSome(): void {
     if (this.state !== 'subscribed') return;
     this.reconcile(chooseReconciliation(this.model));
+    // Drawn only with operation feedback, after the rest: a run without it draws as before.
+    const feedback = this.options.feedback;
+    if (feedback !== undefined && feedback.drawReconciliation()) this.reconcileOperations(feedback.chooseReconciliation());
   }
 
   /** Answers an offer it held: launches on it or declines it (it may have been rescinded since). */
@@ -374,6 +389,12 @@ export class ChaosHttpScheduler extends Actor {
     if (!explicit) return this.reconcile([]);
     const named = [...this.model.tasks.values()].map((task) => ({ taskId: task.taskId, agentId: task.agentId }));
     if (named.length > 0) this.reconcile(named);
+    // With operation feedback, every operation it sent with an id, by name and agent: the answers are what it knows at the end (`feedbackLive`).
+    const feedback = this.options.feedback;
+    if (feedback === undefined || this.state !== 'subscribed') return;
+    feedback.finalAnswers = new Map();
+    const operations = [...feedback.sent.values()].map((operation) => ({ operationId: operation.operationId, agentId: operation.agentId }));
+    for (let start = 0; start < operations.length; start += MAX_RECONCILE_OPERATIONS) this.reconcileOperations(operations.slice(start, start + MAX_RECONCILE_OPERATIONS));
   }
 
   /**
@@ -624,6 +645,8 @@ export class ChaosHttpScheduler extends Actor {
       }
       case 'ERROR':
         return this.error(text(at(event, 'error', 'message')) ?? '?');
+      case 'UPDATE_OPERATION_STATUS':
+        return this.operationStatus(at(event, 'update_operation_status', 'status'));
       default:
         return; // HEARTBEAT, MESSAGE
     }
@@ -666,6 +689,42 @@ export class ChaosHttpScheduler extends Actor {
     const live = this.model.liveTasks().map((task) => ({ taskId: task.taskId, agentId: task.agentId }));
     this.model.log(`${this.model.name} subscribed again (${this.id}); reconciles ${live.length} live task(s)`);
     if (live.length > 0) this.reconcile(live);
+    const feedback = this.options.feedback;
+    if (feedback !== undefined && feedback.drawReconciliation()) this.reconcileOperations(feedback.chooseReconciliation());
+  }
+
+  /**
+   * An UPDATE_OPERATION_STATUS: heard (chaos-feedback.ts checks it), and one with a `uuid`
+   * acknowledged (ACKNOWLEDGE_OPERATION_STATUS, the uuid's bytes as they came) at once, late, or
+   * never, as drawn for that status.
+   */
+  private operationStatus(status: unknown): void {
+    const feedback = this.options.feedback;
+    const operationId = text(at(status, 'operation_id', 'value'));
+    if (feedback === undefined || operationId === undefined) return;
+    const uuid = text(at(status, 'uuid', 'value'));
+    const agentId = text(at(status, 'agent_id', 'value'));
+    const message = text(at(status, 'message'));
+    const heard: HeardStatus = {
+      operationId, state: text(at(status, 'state')) as HeardStatus['state'],
+      ...(uuid !== undefined ? { uuid } : {}), ...(agentId !== undefined ? { agentId } : {}), ...(message !== undefined ? { message } : {}),
+    };
+    this.model.log(`${this.model.name} hears operation ${operationId} ${heard.state}${uuid !== undefined ? ' (to acknowledge)' : ''}`);
+    const answer = feedback.heard(heard);
+    if (answer === undefined || answer.kind === 'never' || uuid === undefined || agentId === undefined) return;
+    const acknowledge = (): void => {
+      if (this.state !== 'subscribed') return;
+      feedback.acknowledgedStatus(operationId, uuid);
+      this.call('ACKNOWLEDGE_OPERATION_STATUS', { acknowledge_operation_status: { agent_id: v1Id(agentId), uuid, operation_id: v1Id(operationId) } });
+    };
+    if (answer.kind === 'now') acknowledge();
+    else this.delay(answer.delayMs, acknowledge);
+  }
+
+  /** RECONCILE_OPERATIONS of `operations` (none: implicitly, every operation the master knows of the framework). */
+  private reconcileOperations(operations: ReadonlyArray<{ operationId: string; agentId?: string }>): void {
+    const named = operations.map((operation) => ({ operation_id: v1Id(operation.operationId), ...(operation.agentId !== undefined ? { agent_id: v1Id(operation.agentId) } : {}) }));
+    this.call('RECONCILE_OPERATIONS', { reconcile_operations: { operations: named } });
   }
 
   /** An UPDATE: heard, and acknowledged with the `uuid` as it came (base64), as v1 acknowledgements are explicit. */
@@ -693,8 +752,17 @@ export class ChaosHttpScheduler extends Actor {
     }
     const filters = { refuse_seconds: plan.filters.refuseSeconds };
     if (plan.kind === 'decline') return this.call('DECLINE', { decline: { offer_ids: [v1Id(offer.id)], filters } });
-    const operations = plan.conversions === undefined ? [{ type: 'LAUNCH', launch: { task_infos: plan.tasks.map(v1TaskInfo) } }] : planOperations(plan).map(v1Operation);
+    const operations = plan.conversions === undefined ? [{ type: 'LAUNCH', launch: { task_infos: plan.tasks.map(v1TaskInfo) } }] : planOperations(plan).map((operation) => this.withFeedbackId(v1Operation(operation), offer));
     this.call('ACCEPT', { accept: { offer_ids: [v1Id(offer.id)], operations, filters } }, undefined, plan.tasks);
+  }
+
+  /** With operation feedback, an operation other than a launch maybe with an `id` (drawn), recorded as sent to the offer's agent. */
+  private withFeedbackId(operation: V1Json, offer: Offer): V1Json {
+    const feedback = this.options.feedback;
+    const type = String(operation.type);
+    if (feedback === undefined || type === 'LAUNCH' || type === 'LAUNCH_GROUP') return operation;
+    const operationId = feedback.operationId(type, offer.agentId);
+    return operationId === undefined ? operation : { ...operation, id: v1Id(operationId) };
   }
 
   private reconcile(tasks: ReadonlyArray<{ taskId: string; agentId?: string }>): void {

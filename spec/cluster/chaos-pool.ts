@@ -33,6 +33,8 @@ export interface SeedResult {
   readonly quotaAnswers?: ChaosReport['quotaAnswers'];
   /** With `SeedSettings.operatorRemovals`, a passed seed's MARK_AGENT_GONE and teardown calls by answer (`ChaosReport.removalAnswers`). */
   readonly removalAnswers?: ChaosReport['removalAnswers'];
+  /** With `SeedSettings.operationFeedback`, a passed seed's operations with ids and their statuses (`ChaosReport.operationFeedback`). */
+  readonly operationFeedback?: ChaosReport['operationFeedback'];
   readonly wallMs: number;
 }
 
@@ -67,6 +69,8 @@ export interface SeedSettings {
   readonly updateFramework?: boolean;
   /** An operator marks agents gone and tears frameworks down (`ChaosOptions.operatorRemovals`). */
   readonly operatorRemovals?: boolean;
+  /** The v1 HTTP frameworks ask for operation feedback (`ChaosOptions.operationFeedback`). */
+  readonly operationFeedback?: boolean;
 }
 
 /** Marks the worker data of a pool's workers (the module is loaded in other workers too). */
@@ -121,6 +125,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.quota === true ? { quota: true } : {}),
       ...(settings.updateFramework === true ? { updateFramework: true } : {}),
       ...(settings.operatorRemovals === true ? { operatorRemovals: true } : {}),
+      ...(settings.operationFeedback === true ? { operationFeedback: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
@@ -129,6 +134,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.taskGroups === true ? { taskGroups: report.taskGroups } : {}),
       ...(settings.quota === true ? { quotaAnswers: report.quotaAnswers } : {}),
       ...(settings.operatorRemovals === true ? { removalAnswers: report.removalAnswers } : {}),
+      ...(settings.operationFeedback === true ? { operationFeedback: report.operationFeedback } : {}),
     };
   } catch (error) {
     return { seed, passed: false, failure: describeFailure(seed, settings, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };

@@ -11,6 +11,7 @@ import { v1Id, v1Offer, v1OfferFormat, v1TaskStatus, type V1Json } from '../../l
 import { v1CallBytes, v1CallJson } from '../../lib/v1/protobuf';
 import { parseSchedulerCall } from '../../lib/v1/scheduler';
 import { ChaosPool, runSeed, type SeedResult, type SeedSettings } from './chaos-pool';
+import type { FeedbackCounts } from './chaos-feedback';
 import type { Offer, Operation, TaskState } from '../../lib/protocol';
 import { dynamicReservation, Resources, type Resource } from '../../lib/resources';
 import type { AgentPhase } from '../../actors/agent';
@@ -172,6 +173,23 @@ const DEFAULT_REMOVAL_STEPS = 120;
  */
 const DEFAULT_REMOVAL_SEEDS: readonly number[] = [15, 11];
 /**
+ * Runs where the v1 HTTP frameworks ask for operation feedback (`ChaosOptions.operationFeedback`,
+ * `--operation-feedback`): the first alone, the second with `HA_MASTERS` masters, recovering
+ * agents and volumes, the third (`OPERATION_FEEDBACK_REGRESSION_STEPS` steps, volumes and task
+ * groups) the seed a sweep found failing.
+ */
+const DEFAULT_OPERATION_FEEDBACK_RUNS = 3;
+/**
+ * Steps of the third run: seed 217 of 300 steps with volumes and task groups failed on a master
+ * that booked again an operation whose status was acknowledged while the agent sent it again (its
+ * copy was held for good); it passes since the master remembers acknowledged statuses.
+ */
+const OPERATION_FEEDBACK_REGRESSION_STEPS = 300;
+/** Steps per run with operation feedback. */
+const DEFAULT_OPERATION_FEEDBACK_STEPS = 60;
+/** Their seeds, in turn alone and with the rest (both fail with a master whose CheckpointResources leaves out the newest pending operation, and with one that does not pass an UNRESERVE's acknowledgement on: mutations, 2026-12-07). */
+const DEFAULT_OPERATION_FEEDBACK_SEEDS: readonly number[] = [1, 101, 217];
+/**
  * Runs with every option at once (`--masters 3 --agent-recovery --credentials --http-frameworks
  * --fetch --volumes --task-groups`), 120 steps: seeds a sweep of 9,001-9,060 found failing, which
  * no run of one or two options reached. 9,018: a framework that took a torn-down one's place while
@@ -228,6 +246,8 @@ const updateFrameworkSteps = integerFromEnvironment('CHAOS_UPDATE_FRAMEWORK_STEP
 const updateFrameworkSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_UPDATE_FRAMEWORK_RUNS', DEFAULT_UPDATE_FRAMEWORK_RUNS) }, (_, index) => (DEFAULT_UPDATE_FRAMEWORK_SEEDS[index % DEFAULT_UPDATE_FRAMEWORK_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_UPDATE_FRAMEWORK_SEEDS.length));
 const removalSteps = integerFromEnvironment('CHAOS_REMOVAL_STEPS', DEFAULT_REMOVAL_STEPS);
 const removalSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_REMOVAL_RUNS', DEFAULT_REMOVAL_RUNS) }, (_, index) => (DEFAULT_REMOVAL_SEEDS[index % DEFAULT_REMOVAL_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_REMOVAL_SEEDS.length));
+const operationFeedbackSteps = integerFromEnvironment('CHAOS_OPERATION_FEEDBACK_STEPS', DEFAULT_OPERATION_FEEDBACK_STEPS);
+const operationFeedbackSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_OPERATION_FEEDBACK_RUNS', DEFAULT_OPERATION_FEEDBACK_RUNS) }, (_, index) => (DEFAULT_OPERATION_FEEDBACK_SEEDS[index % DEFAULT_OPERATION_FEEDBACK_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_OPERATION_FEEDBACK_SEEDS.length));
 const everyOptionSteps = integerFromEnvironment('CHAOS_EVERY_OPTION_STEPS', DEFAULT_EVERY_OPTION_STEPS);
 const everyOptionSeeds = replayed !== undefined ? [] : DEFAULT_EVERY_OPTION_SEEDS.slice(0, integerFromEnvironment('CHAOS_EVERY_OPTION_RUNS', DEFAULT_EVERY_OPTION_SEEDS.length));
 const jobs = Math.max(1, integerFromEnvironment('CHAOS_JOBS', availableParallelism()));
@@ -273,6 +293,12 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
       ...(index % 2 === 0 ? { volumes: true } : { masters: HA_MASTERS, agentRecovery: true }),
     },
   })),
+  ...operationFeedbackSeeds.map((seed, index) => ({
+    seed, settings: {
+      steps: index % 3 === 2 ? OPERATION_FEEDBACK_REGRESSION_STEPS : operationFeedbackSteps, hashTrace: false, operationFeedback: true,
+      ...(index % 3 === 1 ? { masters: HA_MASTERS, agentRecovery: true, volumes: true } : {}), ...(index % 3 === 2 ? { volumes: true, taskGroups: true } : {}),
+    },
+  })),
   ...quotaSeeds.map((seed, index) => ({
     seed, settings: { steps: quotaSteps, hashTrace: false, quota: true, ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}) },
   })),
@@ -291,6 +317,19 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
     },
   })),
 ];
+
+/**
+ * A run with operation feedback gave operations ids, the masters applied some, and the frameworks
+ * heard their agents' statuses, acknowledged them and reconciled (so the flag cannot silently stop
+ * exercising anything).
+ */
+function expectFeedbackExercised(counts: FeedbackCounts | undefined): void {
+  expect(counts, 'operation feedback counts').to.not.equal(undefined);
+  expect(counts?.applied, 'operations with ids applied').to.be.greaterThan(0);
+  expect(counts?.reliable, 'statuses with a uuid heard').to.be.greaterThan(0);
+  expect(counts?.acknowledged, 'statuses acknowledged').to.be.greaterThan(0);
+  expect(counts?.unreliable, 'statuses without a uuid heard (reconciliations)').to.be.greaterThan(0);
+}
 
 /**
  * A run with reservations made them and unmade them: its frameworks sent RESERVE and UNRESERVE,
@@ -776,6 +815,7 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
         if (settings.reservations === true || settings.volumes === true) expectReservationsMadeAndUnmade(result.reservations);
         if (settings.volumes === true) expectVolumesMadeAndUsed(result.reservations);
         if (settings.taskGroups === true) expect(result.taskGroups?.groups, 'task groups launched').to.be.greaterThan(0);
+        if (settings.operationFeedback === true) expectFeedbackExercised(result.operationFeedback);
         if (settings.quota === true) expect(result.quotaAnswers?.['200'], 'quota and weight calls answered 200').to.be.greaterThan(0);
         if (settings.operatorRemovals === true) {
           const answered = (prefix: string): number => Object.entries(result.removalAnswers ?? {}).filter(([key]) => key.startsWith(prefix) && key.endsWith(' 200')).reduce((sum, [, count]) => sum + count, 0);
@@ -839,6 +879,12 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
       describe(`${httpTaskGroupSeeds.length} run(s) of ${httpTaskGroupSteps} random steps where v1 HTTP frameworks launch task groups too, in JSON or protobuf (the first with volumes grown and shrunk, the second with ${HA_MASTERS} masters and recovering agents)`, () => {
         const before = seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + httpSeeds.length + fetchSeeds.length + reservationSeeds.length + volumeSeeds.length + taskGroupSeeds.length;
         httpTaskGroupSeeds.forEach((_seed, index) => seededTest(before + index));
+      });
+    }
+    if (operationFeedbackSeeds.length > 0) {
+      describe(`${operationFeedbackSeeds.length} run(s) of ${operationFeedbackSteps} random steps where v1 HTTP frameworks ask for operation feedback, acknowledge and reconcile (the second with ${HA_MASTERS} masters, recovering agents and volumes; the third seed 217 of ${OPERATION_FEEDBACK_REGRESSION_STEPS} steps with volumes and task groups, which a sweep found failing)`, () => {
+        const before = seeds.length + longSeeds.length + haSeeds.length + credentialsSeeds.length + httpSeeds.length + fetchSeeds.length + reservationSeeds.length + volumeSeeds.length + taskGroupSeeds.length + httpTaskGroupSeeds.length;
+        operationFeedbackSeeds.forEach((_seed, index) => seededTest(before + index));
       });
     }
     if (quotaSeeds.length > 0) {

@@ -58,7 +58,7 @@ import type { Logger } from '../../lib/logging';
 import { SIMULATED_WRITE_ERROR } from '../../lib/disk';
 import { Prng, type DeliveredMessage, type TraceEvent } from '../../lib/process';
 import { encodeBytes } from '../../lib/process/trace';
-import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpdateMessage } from '../../lib/protocol';
+import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpdateMessage, type AgentOperation } from '../../lib/protocol';
 import { EXECUTOR_REGISTRATION_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
 import { SCHEDULER_REGISTRATION_RETRY_MAX_MS } from '../../actors/framework/constants';
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
@@ -71,6 +71,7 @@ import type { Credential } from '../../lib/authentication';
 import { ChaosHttpScheduler, CALL_LOSS_FRACTIONS, type HttpMasterDirectory } from './chaos-http-framework';
 import { apiActorId } from '../../actors/master/v1-scheduler';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, RESERVING_FRAMEWORK_ROLES, type ReconciliationAnswer } from './chaos-framework';
+import { agentUnacknowledgedOperations, FEEDBACK_MESSAGES, FeedbackLedger, feedbackAgrees, feedbackCounts, feedbackLive, masterOperationBook, OperationFeedback, type FeedbackCounts } from './chaos-feedback';
 import {
   acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, goneAgentsStayGone, goneAgentsStopped, groupPolicyHolds, readSnapshot, reconciliationAgrees, reservationsAgree,
   resizesKeepVolumes, stepInvariants, taskGroupsHold, tornDownFrameworksStayDown, type ClusterSnapshot,
@@ -368,10 +369,22 @@ export interface ChaosOptions {
    * unless partition-aware). Off, a run draws as before the option existed.
    */
   readonly operatorRemovals?: boolean;
+  /**
+   * Operation feedback (chaos-feedback.ts; implies `httpFrameworks` and `reservations`): the v1
+   * HTTP frameworks give most of their operations other than launches an `id`, acknowledge each
+   * status with a `uuid` at once, late or never, and reconcile operations now and then; the
+   * agents' statuses and the master's acknowledgements may be dropped. Checked: no framework hears
+   * an operation finished after the master refused it, or in two terminal states, nor a status with
+   * a uuid of an operation not its own; at quiescence no operation is pending at the leading master
+   * on a connected agent, the agents' unacknowledged operations are the master's, and every
+   * operation a master applied is known finished to its framework (or ended with its agent, or was
+   * forgotten in a failover before its agent had it). Off, a run draws as before the option existed.
+   */
+  readonly operationFeedback?: boolean;
 }
 
 /** How a run was set up, besides its seed and steps: what its replay command must say again. */
-export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations' | 'volumes' | 'taskGroups' | 'quota' | 'updateFramework' | 'operatorRemovals'>;
+export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations' | 'volumes' | 'taskGroups' | 'quota' | 'updateFramework' | 'operatorRemovals' | 'operationFeedback'>;
 
 /** The flags of `npm run chaos` that replay a run set up so (after `--seed S --steps N`), each with its leading space. */
 export function replayFlags(settings: ReplaySettings): string {
@@ -380,6 +393,7 @@ export function replayFlags(settings: ReplaySettings): string {
     `${settings.httpFrameworks === true ? ' --http-frameworks' : ''}${settings.fetch === true ? ' --fetch' : ''}` +
     `${settings.volumes === true ? ' --volumes' : settings.reservations === true ? ' --reservations' : ''}${settings.taskGroups === true ? ' --task-groups' : ''}${settings.quota === true ? ' --quota' : ''}${settings.updateFramework === true ? ' --update-framework' : ''}` +
     `${settings.operatorRemovals === true ? ' --operator-removals' : ''}`;
+    `${settings.operationFeedback === true ? ' --operation-feedback' : ''}`;
 }
 
 /** The agents (pids) and frameworks (ids) registered and connected at the master, as a check read them. */
@@ -424,6 +438,8 @@ export interface ChaosReport {
   readonly quotaAnswers: Readonly<Record<string, number>>;
   /** With `ChaosOptions.operatorRemovals`: the operator's MARK_AGENT_GONE and teardown calls, by call and the status they were answered with (`0`: none came). */
   readonly removalAnswers: Readonly<Record<string, number>>;
+  /** With `ChaosOptions.operationFeedback`: operations sent with ids, applied, their statuses heard and acknowledged (chaos-feedback.ts). */
+  readonly operationFeedback: FeedbackCounts;
 }
 
 /** What a run with reservations did with them. */
@@ -464,7 +480,8 @@ export class ChaosFailure extends Error {
 
 /** Runs one seeded simulation; rejects with a `ChaosFailure` at the first broken invariant. */
 export async function runChaos(given: ChaosOptions): Promise<ChaosReport> {
-  const options = given.volumes === true ? { ...given, reservations: true } : given;
+  const implied = given.operationFeedback === true ? { ...given, httpFrameworks: true, reservations: true } : given;
+  const options = implied.volumes === true ? { ...implied, reservations: true } : implied;
   const trace = options.hashTrace === true ? new TraceHasher() : undefined;
   const observers = [trace?.observe, options.observer].filter((observer) => observer !== undefined);
   const observer = observers.length === 0 ? undefined : (event: TraceEvent): void => { for (const each of observers) each(event); };
@@ -614,6 +631,9 @@ class ChaosRun {
   private readonly retriedSlots = new Set<AgentSlot>();
   /** The id of the agent that ran (or runs) over each slot, as it last said (`snapshot`). */
   private readonly slotAgentIds = new Map<AgentSlot, string>();
+  /** With `ChaosOptions.operationFeedback`: what each v1 HTTP framework sent with ids and heard, and what the masters' books did (chaos-feedback.ts). */
+  private readonly feedbacks = new Map<FrameworkModel, OperationFeedback>();
+  private readonly feedbackLedger: FeedbackLedger | undefined;
 
   private constructor(
     private readonly options: ChaosOptions,
@@ -624,6 +644,7 @@ class ChaosRun {
     private readonly loggedErrors: readonly string[],
   ) {
     this.startMs = cluster.clock.now();
+    this.feedbackLedger = options.operationFeedback === true ? FeedbackLedger.open() : undefined;
     this.lastMasterPid = cluster.ha?.leader()?.contending.leading?.pid;
     this.faults = new Faults({
       host: cluster.host, masterPid: () => this.masterPid(), random, now: () => this.now(), log: (line) => this.log(line),
@@ -631,7 +652,7 @@ class ChaosRun {
       linkBroke: (one, other) => this.noteLinkBroken(one, other),
       registryDisk: cluster.masterDisk,
       ...(options.credentials === true || options.reservations === true ? {
-        droppable: [...DROPPABLE_MESSAGES, ...(options.credentials === true ? AUTHENTICATION_MESSAGES : []), ...(options.reservations === true ? RESERVATION_MESSAGES : [])],
+        droppable: [...DROPPABLE_MESSAGES, ...(options.credentials === true ? AUTHENTICATION_MESSAGES : []), ...(options.reservations === true ? RESERVATION_MESSAGES : []), ...(options.operationFeedback === true ? FEEDBACK_MESSAGES : [])],
       } : {}),
       ...(options.reservations === true ? { linkBreaking: RESERVATION_LINK_BREAKING_MESSAGES } : {}),
     });
@@ -696,6 +717,7 @@ class ChaosRun {
       },
       quotaAnswers: this.quotaBook.answers,
       removalAnswers: this.removals.answers,
+      operationFeedback: feedbackCounts(this.feedbacks.values(), this.feedbackLedger),
     };
   }
 
@@ -1437,6 +1459,7 @@ class ChaosRun {
       pick(this.random, FAILOVER_TIMEOUTS_SECONDS), new Prng(this.random.nextUint32()), (line) => this.log(line), this.options.agentRecovery === true, this.options.fetch === true, reservations);
     // Drawn only with HTTP frameworks, after the rest: a run without them draws as before.
     if (this.options.httpFrameworks === true && this.random.next() < HTTP_FRAMEWORK_PROBABILITY) this.httpModels.add(model);
+    if (this.options.operationFeedback === true && this.httpModels.has(model)) this.feedbacks.set(model, new OperationFeedback(model.name, new Prng(this.random.nextUint32())));
     if (this.options.volumes === true) model.volumes = 'full';
     // Actor and v1 HTTP frameworks alike (the HTTP ones send LAUNCH_GROUP, GROW_VOLUME and SHRINK_VOLUME in v1 JSON or protobuf); no draw: a run without them draws as before.
     if (this.options.taskGroups === true) model.taskGroups = true;
@@ -1458,6 +1481,7 @@ class ChaosRun {
         id, model, masters: this.httpMasters(), random: new Prng(this.random.nextUint32()), ...(credential !== undefined ? { credential } : {}),
         // JSON and protobuf by turns (no draw: a seed's draws stay as they were), a restarted client maybe in the other.
         protobuf: (this.models.indexOf(model) + model.incarnations) % 2 === 0,
+        ...(this.feedbacks.has(model) ? { feedback: this.feedbacks.get(model) } : {}),
       })
       : new ChaosScheduler({ ...this.cluster.schedulerMaster, id, model, ...(credential !== undefined ? { credential } : {}) });
     this.schedulers.set(model, scheduler);
@@ -1640,9 +1664,27 @@ class ChaosRun {
     for (const [model, { implicit, explicit }] of answers) {
       broken.push(...frameworkSettled(snapshot, model, explicit), ...reconciliationAgrees(snapshot, model, implicit, explicit, this.removals.goneAgents), ...groupPolicyHolds(snapshot, model));
     }
+    broken.push(...await this.feedbackSettled(snapshot));
     this.fail(broken);
+    this.feedbackLedger?.close();
     const liveTasks = snapshot.master.frameworks.map((framework) => `${framework.name} ${framework.tasks.length} live`).join(', ');
     this.log(`settled: ${snapshot.master.slaves.length} agents, ${snapshot.executors.length} executors, ${liveTasks}`);
+  }
+
+  /** With operation feedback: the leading master's and the agents' books agree, and every operation applied is known finished (chaos-feedback.ts). */
+  private async feedbackSettled(snapshot: ClusterSnapshot): Promise<string[]> {
+    const ledger = this.feedbackLedger;
+    if (ledger === undefined) return [];
+    const master = await dispatch(this.cluster.master.master, (actor) => masterOperationBook(actor));
+    const agents = new Map<string, AgentOperation[]>();
+    for (const slot of this.agentsUp()) {
+      const agent = slot.agent?.agent;
+      const agentId = agent === undefined ? undefined : await dispatch(agent, (actor) => actor.currentAgentId());
+      if (agent !== undefined && agentId !== undefined) agents.set(agentId, await dispatch(agent, (actor) => agentUnacknowledgedOperations(actor)));
+    }
+    const books = { master, agents };
+    const byFrameworkId = new Map([...this.feedbacks].flatMap(([model, feedback]) => (model.frameworkId !== undefined && !model.tornDown ? [[model.frameworkId, feedback] as const] : [])));
+    return [...feedbackAgrees(snapshot, books, this.feedbacks.values()), ...feedbackLive(snapshot, ledger, books, byFrameworkId)];
   }
 
   private async reconcile(model: FrameworkModel, explicit: boolean): Promise<ReconciliationAnswer[]> {
@@ -1693,6 +1735,7 @@ class ChaosRun {
       ...this.resizeViolations.splice(0),
       ...this.models.flatMap((model) => model.offerViolations.splice(0).map((violation) => `${model.name} was made an ${violation}`)),
       ...this.models.flatMap((model) => model.updateFailures.splice(0).map((failure) => `${model.name}: ${failure}`)),
+      ...[...this.feedbacks].flatMap(([model, feedback]) => feedback.violations.splice(0).map((violation) => `${model.name}'s operation feedback: ${violation}`)),
       ...this.cluster.launcher.abortedButRunning().map(({ launch }) => `executor ${launch.executorId} (run ${launch.runId}) on ${launch.agentPid} runs though its agent aborted its launch`),
     ];
     this.lastRegistered = {
