@@ -16,6 +16,7 @@
  *   book.ofFramework(frameworkId, 'op-1'); // an acknowledgement or reconciliation finds it
  */
 import { isTerminalOperationState, MAX_AGENT_REPORTED_OPERATIONS, type Operation, type OperationState, type OperationStatus } from '../../lib/protocol';
+import type { V1OperationView } from '../../lib/v1/operator';
 
 /** The operation types Mesos counts under `master/operations/<type>/` (all but the launches; the disk ones stay 0 here). */
 const COUNTED_OPERATION_TYPES = ['RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY', 'GROW_VOLUME', 'SHRINK_VOLUME', 'CREATE_DISK', 'DESTROY_DISK'] as const;
@@ -82,18 +83,14 @@ export class OperationMetrics {
  */
 export const MAX_REMEMBERED_ACKNOWLEDGEMENTS = 10_000;
 
-/** An operation with feedback, as the master tracks it. */
-export interface MasterOperation {
-  /** The master's id for it (Mesos' operation uuid), which its agent reports. */
-  readonly uuid: string;
-  readonly frameworkId: string;
-  readonly agentId: string;
-  /** The framework's id for it. */
-  readonly operationId: string;
-  readonly type: Operation['type'];
-  /** The operation as the framework sent it (GET_OPERATIONS shows it); undefined when an agent from before it was carried reported it. */
-  readonly info: Operation | undefined;
-  /** Its latest status: OPERATION_PENDING (no `uuid`) until its agent's, which the framework acknowledges. */
+/**
+ * An operation with feedback, as the master tracks it: what GET_OPERATIONS shows of it
+ * (`V1OperationView`: the master's uuid for it, which its agent reports; the framework's id for it,
+ * `operationId`; the operation as the framework sent it, `info`, undefined when an agent from
+ * before it was carried reported it), its `latest` status changing: OPERATION_PENDING (no `uuid`)
+ * until its agent's, which the framework acknowledges.
+ */
+export interface MasterOperation extends V1OperationView {
   latest: OperationStatus;
 }
 
