@@ -27,6 +27,15 @@ export const OPERATION_STATUS_RETRY_INTERVAL_MIN_MS = 10_000;
 export const OPERATION_STATUS_RETRY_INTERVAL_MAX_MS = 600_000;
 
 /**
+ * Most bytes (of JSON) of unacknowledged operations a re-registration reports, oldest first: a
+ * framework that never acknowledges, with long ids and operations, could otherwise make the
+ * ReregisterAgent larger than a message may be (`MAX_MESSAGE_BYTES`, 8 MiB), and the agent could
+ * never re-register. What is left out reaches the master as each status is sent again once the
+ * agent is registered (Mesos bounds neither).
+ */
+export const MAX_REPORTED_OPERATION_BYTES = 1024 * 1024;
+
+/**
  * The capabilities an agent advertises (Mesos' `SlaveInfo.Capability` names): those of Mesos'
  * defaults this agent has, operation feedback on its own resources among them
  * (`AGENT_FEEDBACK_CAPABILITIES`, which Mesos' `--agent_features` must list too).

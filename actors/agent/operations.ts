@@ -19,7 +19,7 @@
 import type { AgentOperation } from '../../lib/protocol';
 import { MAX_AGENT_REPORTED_OPERATIONS } from '../../lib/protocol/limits';
 import type { CheckpointRecord } from './checkpoint';
-import { OPERATION_STATUS_RETRY_INTERVAL_MAX_MS, OPERATION_STATUS_RETRY_INTERVAL_MIN_MS } from './constants';
+import { MAX_REPORTED_OPERATION_BYTES, OPERATION_STATUS_RETRY_INTERVAL_MAX_MS, OPERATION_STATUS_RETRY_INTERVAL_MIN_MS } from './constants';
 
 /** An operation a CheckpointResources carries out, as it names it. */
 export type CarriedOperation = Pick<AgentOperation, 'uuid' | 'frameworkId' | 'operationId' | 'type' | 'info'>;
@@ -105,16 +105,22 @@ export class AgentOperations {
 
   /**
    * What a re-registration reports: the unacknowledged operations whose status is journaled,
-   * oldest first, at most `MAX_AGENT_REPORTED_OPERATIONS`. One still being journaled is left out,
+   * oldest first, at most `MAX_AGENT_REPORTED_OPERATIONS` and `MAX_REPORTED_OPERATION_BYTES` of
+   * them (the rest are sent one a message once registered). One still being journaled is left out,
    * as it is not sent yet either: a master that took its status, then met this agent restarted
    * without it (the record lost), would hold a status no one sends, and the operation not pending
    * (so no word carries it out again); left out, it stays pending there until this agent sends it.
    */
   report(): AgentOperation[] | undefined {
     const reported: AgentOperation[] = [];
+    let bytes = 0;
     for (const operation of this.operations.values()) {
       if (reported.length === MAX_AGENT_REPORTED_OPERATIONS) break;
-      if (!this.writing.has(operation.uuid)) reported.push(operation);
+      if (this.writing.has(operation.uuid)) continue;
+      // The report only spares the master waiting for each status: what it leaves out is sent once registered, one message each.
+      bytes += JSON.stringify(operation).length;
+      if (bytes > MAX_REPORTED_OPERATION_BYTES) break;
+      reported.push(operation);
     }
     return reported.length === 0 ? undefined : reported;
   }

@@ -11,7 +11,7 @@ import type { AgentHandle } from '../../../actors/agent';
 import { v1ResponseBytes, v1ResponseJson } from '../../../lib/v1/protobuf';
 import type { AgentOperation } from '../../../lib/protocol';
 import { dynamicReservation, Resources } from '../../../lib/resources';
-import { OPERATION_STATUS_RETRY_INTERVAL_MIN_MS } from '../../../actors/agent/constants';
+import { MAX_REPORTED_OPERATION_BYTES, OPERATION_STATUS_RETRY_INTERVAL_MIN_MS } from '../../../actors/agent/constants';
 import { AgentHarness, AgentMachine, useMachines } from './harness';
 
 const AGENT_ID = 'A1';
@@ -135,6 +135,27 @@ describe('actors/agent: operation feedback (AGENT_OPERATION_FEEDBACK)', () => {
     await machine.clock.advance(2_000);
     const reports = machine.master.bodies<{ operations?: AgentOperation[] }>('ReregisterAgent');
     expect(reports[reports.length - 1]?.operations).to.equal(undefined);
+  });
+
+  it('a re-registration reports at most MAX_REPORTED_OPERATION_BYTES of operations (a framework that never acknowledges, with long ids, could outgrow a message); the rest are sent one a message once re-registered', async () => {
+    const machine = machineFor();
+    await machine.registeredAs(AGENT_ID);
+    const longId = 'x'.repeat(1_000);
+    const count = Math.ceil(MAX_REPORTED_OPERATION_BYTES / 1_000) + 50;
+    const carried = Array.from({ length: count }, (_, index) => ({ uuid: `6d3c0f1e-0000-4000-8000-${String(index).padStart(12, '0')}`, frameworkId: 'F1', operationId: `${longId}-${index}`, type: 'RESERVE' as const }));
+    await machine.checkpoint(reserved('cpus:1'), carried);
+    expect(machine.reports()).to.have.length(count);
+    await machine.kill();
+    await machine.start();
+    await machine.clock.advance(2_000);
+    const [reregistration] = machine.master.bodies<{ operations?: AgentOperation[] }>('ReregisterAgent');
+    const reported = reregistration?.operations ?? [];
+    expect(reported.length).to.be.greaterThan(0).and.lessThan(count);
+    expect(JSON.stringify(reported).length).to.be.at.most(MAX_REPORTED_OPERATION_BYTES + 2 * reported.length);
+    const before = machine.reports().length;
+    machine.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo });
+    await machine.clock.settle();
+    expect(new Set(machine.reports().slice(before).map((operation) => operation.uuid)).size, 'every status sent again').to.equal(count);
   });
 
   it('an acknowledgement for another agent is ignored', async () => {
