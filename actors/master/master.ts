@@ -1742,6 +1742,8 @@ export class Master extends Actor {
     this.counters.increment('valid_operation_status_updates');
     const known = this.operationBook.get(operation.uuid);
     if (known !== undefined) this.passOnOperationStatus(agent, known);
+    // The last word left pending operations out (its bound), and carried this one last: the next carries the rest.
+    if (this.operationBook.carriedLast(agent.id, operation.uuid)) this.checkpointReservations(agent);
   }
 
   /**

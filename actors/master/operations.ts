@@ -84,6 +84,13 @@ export class OperationMetrics {
 export const MAX_REMEMBERED_ACKNOWLEDGEMENTS = 10_000;
 
 /**
+ * Most bytes (of JSON) of pending operations one CheckpointResources names (`pendingOn`): long ids
+ * and operations pending on an agent whose disk is slow could make the word outgrow
+ * `MAX_MESSAGE_BYTES` (8 MiB), and the agent hear no reservation at all (Mesos bounds nothing).
+ */
+export const MAX_CARRIED_OPERATION_BYTES = 1024 * 1024;
+
+/**
  * An operation with feedback, as the master tracks it: what GET_OPERATIONS shows of it
  * (`V1OperationView`: the master's uuid for it, which its agent reports; the framework's id for it,
  * `operationId`; the operation as the framework sent it, `info`, undefined when an agent from
@@ -101,6 +108,8 @@ export class OperationBook {
   private readonly byFramework = new Map<string, Map<string, MasterOperation>>();
   /** Acknowledged terminal statuses of operations forgotten, as `<operation uuid> <status uuid>`, oldest first (`MAX_REMEMBERED_ACKNOWLEDGEMENTS`). */
   private readonly acknowledged = new Set<string>();
+  /** Agents whose last word left pending operations out, and the last operation it carried (`pendingOn`). */
+  private readonly agentsLeftOut = new Map<string, string>();
   /** Mesos' `master/operations/...` metrics: the books' operations as they enter, change and leave, and those counted without being booked. */
   readonly metrics = new OperationMetrics();
 
@@ -143,14 +152,37 @@ export class OperationBook {
     return this.byFramework.get(frameworkId)?.size ?? 0;
   }
 
-  /** What the agent's next CheckpointResources carries out: its operations not yet reported finished, the oldest `MAX_AGENT_REPORTED_OPERATIONS` (a later word carries the rest). */
+  /**
+   * What the agent's next CheckpointResources carries out: its operations not yet reported
+   * finished, the oldest, at most `MAX_AGENT_REPORTED_OPERATIONS` and `MAX_CARRIED_OPERATION_BYTES`
+   * of them (a word must stay under `MAX_MESSAGE_BYTES`, or the agent would hear nothing). When
+   * some are left out, the last one carried is remembered (`carriedLast`): the master sends the
+   * word again once the agent reports it finished (the agent finishes a word's operations together,
+   * in order).
+   */
   pendingOn(agentId: string): Array<{ uuid: string; frameworkId: string; operationId: string; type: Operation['type']; info?: Operation }> {
     const pending: Array<{ uuid: string; frameworkId: string; operationId: string; type: Operation['type']; info?: Operation }> = [];
+    let bytes = 0;
+    let leftOut = false;
     for (const operation of this.byAgent.get(agentId) ?? []) {
-      if (pending.length === MAX_AGENT_REPORTED_OPERATIONS) break;
-      if (operation.latest.state === 'OPERATION_PENDING') pending.push({ uuid: operation.uuid, frameworkId: operation.frameworkId, operationId: operation.operationId, type: operation.type, ...(operation.info !== undefined ? { info: operation.info } : {}) });
+      if (operation.latest.state !== 'OPERATION_PENDING') continue;
+      const carried = { uuid: operation.uuid, frameworkId: operation.frameworkId, operationId: operation.operationId, type: operation.type, ...(operation.info !== undefined ? { info: operation.info } : {}) };
+      bytes += JSON.stringify(carried).length;
+      if (pending.length === MAX_AGENT_REPORTED_OPERATIONS || bytes > MAX_CARRIED_OPERATION_BYTES) {
+        leftOut = true;
+        break;
+      }
+      pending.push(carried);
     }
+    const last = pending[pending.length - 1];
+    if (leftOut && last !== undefined) this.agentsLeftOut.set(agentId, last.uuid);
+    else this.agentsLeftOut.delete(agentId);
     return pending;
+  }
+
+  /** Whether `operationUuid` was the last operation the agent's last word carried, when it left others out (`pendingOn`). */
+  carriedLast(agentId: string, operationUuid: string): boolean {
+    return this.agentsLeftOut.get(agentId) === operationUuid;
   }
 
   /** Adds `operation`; one with the same framework and id as another replaces that one in the framework's index. */
@@ -200,6 +232,7 @@ export class OperationBook {
   removeAgent(agentId: string): MasterOperation[] {
     const removed = [...this.agentOperations(agentId)];
     for (const operation of removed) this.remove(operation);
+    this.agentsLeftOut.delete(agentId);
     return removed;
   }
 

@@ -20,6 +20,7 @@ import { SEE_ALL } from '../../../lib/state-json';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
 import { Registry } from '../../../actors/master/registry';
 import { ORPHAN_OPERATION_ADOPTION_MS } from '../../../actors/master/constants';
+import { MAX_CARRIED_OPERATION_BYTES, type OperationBook } from '../../../actors/master/operations';
 import { defaultAgentFlags, startAgent, type AgentHandle } from '../../../actors/agent';
 import { netHost, within } from '../../support/runtime';
 import { v1Call, V1Subscription, type V1Event } from '../../support/v1-client';
@@ -205,6 +206,29 @@ describe('actors/master: operation feedback on agents that give it', () => {
     const second = await subscription.next(isOperationUpdate('twice', 'OPERATION_ERROR'), STEP_MS, from);
     expect(statusOf(second).message).to.equal("Operation ID 'twice' is already in use by another operation of the framework that is not yet acknowledged");
     expect(words(agent), 'only the first applied').to.have.length(1);
+  });
+
+  it('a word names at most MAX_CARRIED_OPERATION_BYTES of pending operations (long ids could outgrow a message); once the agent reports the last it carried finished, the next word carries the rest', async () => {
+    const { agent, agentId } = await fakeAgent('agent-big');
+    const count = Math.ceil(MAX_CARRIED_OPERATION_BYTES / 1_000) + 100;
+    await dispatch(master.master, (actor) => {
+      const internals = actor as unknown as { operationBook: OperationBook; state: { agents: Map<string, unknown> }; checkpointReservations(agent: unknown): void };
+      for (let index = 0; index < count; index++) {
+        const operationId = `${'x'.repeat(1_000)}-${index}`;
+        internals.operationBook.add({ uuid: `6d3c0f1e-0000-4000-8000-${String(index).padStart(12, '0')}`, frameworkId: 'F-big', agentId, operationId, type: 'RESERVE', info: undefined, latest: { operationId, state: 'OPERATION_PENDING', agentId } });
+      }
+      internals.checkpointReservations(internals.state.agents.get(agentId));
+    });
+    await clock.settle();
+    const first = words(agent)[0]?.operations ?? [];
+    expect(first.length).to.be.greaterThan(0).and.lessThan(count);
+    expect(JSON.stringify(first).length).to.be.at.most(MAX_CARRIED_OPERATION_BYTES + 2 * first.length);
+    // The agent finishes the word's operations together, in order: only the last one brings the next word.
+    first.forEach((operation, index) => finish(agent, agentId, operation, `7f1d2c3b-4a59-4687-9abc-${String(index).padStart(12, '0')}`));
+    await clock.settle();
+    const next = words(agent).slice(1);
+    expect(next, 'one more word').to.have.length(1);
+    expect(next[0]?.operations?.[0]?.uuid).to.equal(`6d3c0f1e-0000-4000-8000-${String(first.length).padStart(12, '0')}`);
   });
 
   it('an agent without the capabilities still refuses (Mesos\' words for agent default resources)', async () => {
