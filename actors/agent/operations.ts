@@ -16,13 +16,11 @@
  *   operations.carry(message.operations ?? []);   // CheckpointResources came
  *   operations.durable();                           // its resources are written
  */
-import type { AgentOperation } from '../../lib/protocol';
+import type { AgentOperation, CarriedOperation } from '../../lib/protocol';
 import { MAX_AGENT_REPORTED_OPERATIONS } from '../../lib/protocol/limits';
 import type { CheckpointRecord } from './checkpoint';
 import { MAX_REPORTED_OPERATION_BYTES, OPERATION_STATUS_RETRY_INTERVAL_MAX_MS, OPERATION_STATUS_RETRY_INTERVAL_MIN_MS } from './constants';
 
-/** An operation a CheckpointResources carries out, as it names it. */
-export type CarriedOperation = Pick<AgentOperation, 'uuid' | 'frameworkId' | 'operationId' | 'type' | 'info'>;
 
 /** What the operations need of their agent. */
 export interface AgentOperationHooks {

@@ -1211,9 +1211,7 @@ export class Master extends Actor {
       this.rejectLaunch(framework, offerIds, operations.flatMap((operation) => operation.launch?.taskInfos ?? operation.launchGroup?.taskGroup.tasks ?? []), reason);
       // As Mesos' `drop`: another operation is dropped, and a v1 HTTP framework's with an `id` hears OPERATION_ERROR (no agent named).
       for (const operation of operations) {
-        if (operation.type === 'LAUNCH' || operation.type === 'LAUNCH_GROUP') continue;
-        this.operationBook.metrics.add(operation.type, 'OPERATION_ERROR');
-        if (operation.id !== undefined) this.operationError(framework, operation.id, boundedText(`Operation attempted with invalid offers: ${reason}`, MAX_TASK_ERROR_LENGTH));
+        if (operation.type !== 'LAUNCH' && operation.type !== 'LAUNCH_GROUP') this.dropOperation(framework, operation, `Operation attempted with invalid offers: ${reason}`);
       }
       return;
     }
@@ -1234,8 +1232,7 @@ export class Master extends Actor {
         const unbooked = operation.id === undefined ? undefined : this.unbookableOperation(framework, operation.id);
         if (operation.id !== undefined && unbooked !== undefined) {
           this.counters.increment('invalid_offer_operations');
-          this.operationBook.metrics.add(operation.type, 'OPERATION_ERROR');
-          this.operationError(framework, operation.id, unbooked);
+          this.dropOperation(framework, operation, unbooked);
           continue;
         }
         if (operation.type === 'LAUNCH') {
@@ -1248,8 +1245,7 @@ export class Master extends Actor {
         }
         const conversion = this.conversion(framework, agent, operation, available, role);
         if (typeof conversion === 'string') {
-          // As Mesos' `drop`: an operation with feedback hears why (OPERATION_ERROR, no agent named).
-          if (operation.id !== undefined) this.operationError(framework, operation.id, boundedText(conversion, MAX_TASK_ERROR_LENGTH));
+          this.dropOperation(framework, operation, conversion);
           continue;
         }
         // Pending until the agent reports it finished: the CheckpointResources just below names it.
@@ -1289,7 +1285,6 @@ export class Master extends Actor {
     const denial = typeof result === 'string' ? undefined : this.conversionDenial(result, this.frameworkPrincipal(framework));
     if (typeof result !== 'string' && denial === undefined) return result;
     this.counters.increment('invalid_offer_operations');
-    this.operationBook.metrics.add(operation.type, 'OPERATION_ERROR');
     const reason = typeof result === 'string' ? result : `not authorized: ${denial ?? ''}`;
     this.log.warn({ frameworkId: framework.id, agentId: agent.id, operation: operation.type, reason: boundedText(reason, MAX_LOGGED_REASON_LENGTH) }, 'dropping an invalid operation');
     return reason;
@@ -1349,9 +1344,15 @@ export class Master extends Actor {
     this.sendToFramework(framework, masterStatusUpdate({ frameworkId: framework.id, taskId: task.taskId, agentId: task.agentId, state, reason, message, nowMs: this.clock.now() }));
   }
 
-  /** A v1 HTTP framework's operation with `operationId` is refused: OPERATION_ERROR with `message` (a scheduler driver has no operation statuses). */
-  private operationError(framework: FrameworkRecord, operationId: string, message: string): void {
-    if (isHttpFramework(framework) && framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId, state: 'OPERATION_ERROR', message } });
+  /**
+   * Mesos' `drop` of an offer operation: counted OPERATION_ERROR (`master/operations/...`), and a
+   * connected v1 HTTP framework's operation with an `id` hears OPERATION_ERROR with `message`
+   * (cut to `MAX_TASK_ERROR_LENGTH`; no agent named). A scheduler driver has no operation statuses.
+   */
+  private dropOperation(framework: FrameworkRecord, operation: Operation, message: string): void {
+    this.operationBook.metrics.add(operation.type, 'OPERATION_ERROR');
+    if (operation.id === undefined || !isHttpFramework(framework) || !framework.connected) return;
+    this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId: operation.id, state: 'OPERATION_ERROR', message: boundedText(message, MAX_TASK_ERROR_LENGTH) } });
   }
 
   /**
@@ -1606,10 +1607,10 @@ export class Master extends Actor {
       for (const task of tasks) this.refuseTask(framework, task, 'TASK_ERROR', reason, message);
       return;
     }
-    // Mesos' `drop`: counted OPERATION_ERROR.
-    this.operationBook.metrics.add(operation.type, 'OPERATION_ERROR');
     const operationId = operation.id as string;
     if (!isHttpFramework(framework)) {
+      // Counted OPERATION_ERROR as a drop is (no status goes to a scheduler driver).
+      this.dropOperation(framework, operation, '');
       const message = "The 'id' field was set in an offer operation, but operation feedback is not supported for the SchedulerDriver API";
       this.log.warn({ frameworkId: framework.id, operation: operation.type, operationId }, message);
       if (framework.connected) this.toFramework(framework, FrameworkError, { message: `${message}; please use the HTTP scheduler API for this feature` });
@@ -1619,7 +1620,7 @@ export class Master extends Actor {
       ? `Operation requested feedback, but agent ${agent.id} does not have the required RESOURCE_PROVIDER capability`
       : `Operation on agent default resources requested feedback, but agent ${agent.id} does not have the required AGENT_OPERATION_FEEDBACK and RESOURCE_PROVIDER capabilities`;
     this.log.warn({ frameworkId: framework.id, operation: operation.type, operationId, reason: message }, 'dropping an invalid operation');
-    this.operationError(framework, operationId, message);
+    this.dropOperation(framework, operation, message);
   }
 
   /**
@@ -2164,7 +2165,7 @@ export class Master extends Actor {
     this.replyReregistered(agent, message);
     this.takeReportedOperations(agent, message.operations);
     // Its operations it has not reported finished are carried out by the word sent again (a CheckpointResources lost on the broken link).
-    if (stale || (this.operationBook.size > 0 && this.operationBook.pendingOn(agent.id).length > 0)) this.checkpointReservations(agent);
+    if (stale || this.operationBook.hasPendingOn(agent.id)) this.checkpointReservations(agent);
     this.shutDownCompletedFrameworks(agent, message);
     this.warnOfUnknownTasks(agent, message.tasks);
     this.repeatKills(agent, message.tasks);

@@ -15,7 +15,7 @@
  *   book.pendingOn(agentId);              // named by the next CheckpointResources
  *   book.ofFramework(frameworkId, 'op-1'); // an acknowledgement or reconciliation finds it
  */
-import { isTerminalOperationState, MAX_AGENT_REPORTED_OPERATIONS, type Operation, type OperationState, type OperationStatus } from '../../lib/protocol';
+import { isTerminalOperationState, MAX_AGENT_REPORTED_OPERATIONS, type CarriedOperation, type OperationState, type OperationStatus } from '../../lib/protocol';
 import type { V1OperationView } from '../../lib/v1/operator';
 
 /** The operation types Mesos counts under `master/operations/<type>/` (all but the launches; the disk ones stay 0 here). */
@@ -160,13 +160,13 @@ export class OperationBook {
    * word again once the agent reports it finished (the agent finishes a word's operations together,
    * in order).
    */
-  pendingOn(agentId: string): Array<{ uuid: string; frameworkId: string; operationId: string; type: Operation['type']; info?: Operation }> {
-    const pending: Array<{ uuid: string; frameworkId: string; operationId: string; type: Operation['type']; info?: Operation }> = [];
+  pendingOn(agentId: string): CarriedOperation[] {
+    const pending: CarriedOperation[] = [];
     let bytes = 0;
     let leftOut = false;
     for (const operation of this.byAgent.get(agentId) ?? []) {
       if (operation.latest.state !== 'OPERATION_PENDING') continue;
-      const carried = { uuid: operation.uuid, frameworkId: operation.frameworkId, operationId: operation.operationId, type: operation.type, ...(operation.info !== undefined ? { info: operation.info } : {}) };
+      const carried: CarriedOperation = { uuid: operation.uuid, frameworkId: operation.frameworkId, operationId: operation.operationId, type: operation.type, ...(operation.info !== undefined ? { info: operation.info } : {}) };
       bytes += JSON.stringify(carried).length;
       if (pending.length === MAX_AGENT_REPORTED_OPERATIONS || bytes > MAX_CARRIED_OPERATION_BYTES) {
         leftOut = true;
@@ -178,6 +178,12 @@ export class OperationBook {
     if (leftOut && last !== undefined) this.agentsLeftOut.set(agentId, last.uuid);
     else this.agentsLeftOut.delete(agentId);
     return pending;
+  }
+
+  /** Whether any operation on the agent is still pending (a word must carry it out). */
+  hasPendingOn(agentId: string): boolean {
+    for (const operation of this.agentOperations(agentId)) if (operation.latest.state === 'OPERATION_PENDING') return true;
+    return false;
   }
 
   /** Whether `operationUuid` was the last operation the agent's last word carried, when it left others out (`pendingOn`). */
@@ -236,10 +242,8 @@ export class OperationBook {
     return removed;
   }
 
-  /** Forgets every operation of the framework; returns them. */
-  removeFramework(frameworkId: string): MasterOperation[] {
-    const removed = [...this.frameworkOperations(frameworkId)];
-    for (const operation of removed) this.remove(operation);
-    return removed;
+  /** Forgets every operation of the framework. */
+  removeFramework(frameworkId: string): void {
+    for (const operation of [...this.frameworkOperations(frameworkId)]) this.remove(operation);
   }
 }

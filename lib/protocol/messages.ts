@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { defineMessage, MAX_UPID_LENGTH, type MessageType } from '../actor';
 import { MAX_AGENT_CAPABILITIES, MAX_AGENT_REPORTED_FRAMEWORKS, MAX_AGENT_REPORTED_OPERATIONS, MAX_AGENT_REPORTED_TASKS, MAX_RECONCILE_OPERATIONS, MAX_RECONCILE_TASKS, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 import {
-  AgentInfoSchema, AgentOperationSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, KillPolicySchema, MasterInfoSchema,
+  AgentInfoSchema, AgentOperationSchema, CarriedOperationSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, KillPolicySchema, MasterInfoSchema,
   OfferSchema, OperationSchema, OperationStatusSchema, ResourceListSchema, StatusUpdateSchema, TaskGroupInfoSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
 } from './types';
 
@@ -227,7 +227,7 @@ export const CheckpointResources = message('CheckpointResources', z.object({
    * finished on the agent): once they are durable the agent reports each OPERATION_FINISHED
    * (UpdateOperationStatus). Absent: none.
    */
-  operations: z.array(AgentOperationSchema.pick({ uuid: true, frameworkId: true, operationId: true, type: true, info: true })).max(MAX_AGENT_REPORTED_OPERATIONS, `carries out at most ${MAX_AGENT_REPORTED_OPERATIONS} operations`).optional(),
+  operations: z.array(CarriedOperationSchema).max(MAX_AGENT_REPORTED_OPERATIONS, `carries out at most ${MAX_AGENT_REPORTED_OPERATIONS} operations`).optional(),
 }));
 /** Master → agent: the framework acknowledged status `statusUuid` of operation `operationUuid` (Mesos' `AcknowledgeOperationStatusMessage`), or the master did for it. */
 export const OperationStatusAcknowledgement = message('OperationStatusAcknowledgement', z.object({ agentId: id, operationUuid: id, statusUuid: id }));

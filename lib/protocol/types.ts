@@ -561,6 +561,9 @@ export const AgentOperationSchema = z.object({
   status: OperationStatusSchema,
 });
 export type AgentOperation = z.infer<typeof AgentOperationSchema>;
+/** An operation a CheckpointResources carries out (`CheckpointResources.operations`): an `AgentOperation` before it has a status. */
+export const CarriedOperationSchema = AgentOperationSchema.pick({ uuid: true, frameworkId: true, operationId: true, type: true, info: true });
+export type CarriedOperation = z.infer<typeof CarriedOperationSchema>;
 
 /** An executor an agent runs, as it reports it when re-registering. */
 export const ExecutorStateSchema = z.object({

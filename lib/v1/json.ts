@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { DiskInfoJSON, ResourceJSON } from '../resources/types';
 import { plainDataError } from '../protocol/plain';
 import { MAX_COMMAND_URIS, MAX_SHORT_TEXT_LENGTH, MAX_URI_LENGTH } from '../protocol/limits';
-import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, CommandUri, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, OfferFilters, Operation, TaskInfo, TaskStatus } from '../protocol';
+import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, CommandUri, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, OfferFilters, Operation, OperationStatus, TaskInfo, TaskStatus } from '../protocol';
 import { MAX_CHECK_STATUSES } from '../protocol/limits';
 import { isUuidBytes, isUuidText, uuidBytes, uuidText, UUID_BYTES } from '../uuid';
 
@@ -168,6 +168,17 @@ function v1Disk(disk: DiskInfoJSON): V1Json {
   const out: V1Json = {};
   if (disk.persistence !== undefined) out.persistence = { ...disk.persistence };
   if (disk.volume !== undefined) out.volume = { ...disk.volume };
+  return out;
+}
+
+/** An offer operation's status in v1 JSON (Mesos' `OperationStatus`: `uuid` as a UUID message's 16 bytes). */
+export function v1OperationStatus(status: OperationStatus): V1Json {
+  const out: V1Json = { state: status.state };
+  if (status.operationId !== undefined) out.operation_id = v1Id(status.operationId);
+  if (status.message !== undefined) out.message = status.message;
+  if (status.uuid !== undefined) out.uuid = { value: v1Uuid(status.uuid) };
+  if (status.agentId !== undefined) out.agent_id = v1Id(status.agentId);
+  if (status.resourceProviderId !== undefined) out.resource_provider_id = v1Id(status.resourceProviderId);
   return out;
 }
 

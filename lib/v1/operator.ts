@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Operation, OperationStatus, Task } from '../protocol';
 import type { ResourceJSON } from '../resources';
 import type { StateViewer } from '../state-json';
-import { checkedCall, v1Number, v1NumberField, v1IdValue, v1List, v1Text, v1Uuid, v1Labels, v1HealthCheck, v1Id, v1OfferOperation, v1Resources, v1TaskStatus, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json } from './json';
+import { checkedCall, v1Number, v1NumberField, v1IdValue, v1List, v1Text, v1Uuid, v1Labels, v1HealthCheck, v1Id, v1OfferOperation, v1OperationStatus, v1Resources, v1TaskStatus, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json } from './json';
 import { ownRecord } from '../protocol/own-record';
 
 /** Most entries a call's lists (weight infos, quota configs) may have. */
@@ -251,16 +251,6 @@ export function v1Operations(operations: Iterable<V1OperationView>, viewer: Stat
 export function v1GetOperations(operations: Iterable<V1OperationView>, viewer: StateViewer): V1Json {
   const shown = v1Operations(operations, viewer);
   return shown.length === 0 ? {} : { operations: shown };
-}
-
-/** An operation's status in v1 JSON (`uuid` as a UUID message). */
-function v1OperationStatus(status: OperationStatus): V1Json {
-  const out: V1Json = { state: status.state };
-  if (status.operationId !== undefined) out.operation_id = v1Id(status.operationId);
-  if (status.message !== undefined) out.message = status.message;
-  if (status.uuid !== undefined) out.uuid = { value: v1Uuid(status.uuid) };
-  if (status.agentId !== undefined) out.agent_id = v1Id(status.agentId);
-  return out;
 }
 
 /**

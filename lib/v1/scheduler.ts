@@ -12,7 +12,7 @@ import {
   MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES, MAX_TASK_GROUP_TASKS,
   type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type OperationStatus, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1AcknowledgedUuid, textOfV1Uuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1Uuid, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json, type V1OfferFormat } from './json';
+import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1AcknowledgedUuid, textOfV1Uuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1OperationStatus, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json, type V1OfferFormat } from './json';
 import { ownRecord } from '../protocol/own-record';
 import { DiscoveryInfoSchema, type OfferFilters } from '../protocol';
 
@@ -726,13 +726,7 @@ export function failureEvent(failure: { agentId?: string; executorId?: string; s
  * as a UUID message's 16 bytes; or a refusal, or a reconciliation's answer, without).
  */
 export function operationStatusEvent(status: OperationStatus): V1Json {
-  const body: V1Json = { state: status.state };
-  if (status.operationId !== undefined) body.operation_id = v1Id(status.operationId);
-  if (status.message !== undefined) body.message = status.message;
-  if (status.uuid !== undefined) body.uuid = { value: v1Uuid(status.uuid) };
-  if (status.agentId !== undefined) body.agent_id = v1Id(status.agentId);
-  if (status.resourceProviderId !== undefined) body.resource_provider_id = v1Id(status.resourceProviderId);
-  return { type: 'UPDATE_OPERATION_STATUS', update_operation_status: { status: body } };
+  return { type: 'UPDATE_OPERATION_STATUS', update_operation_status: { status: v1OperationStatus(status) } };
 }
 
 /** ERROR: the master refuses the framework (the stream ends after it). */
