@@ -14,7 +14,7 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { dispatch } from '../lib/actor';
 import { MemoryDisk } from '../lib/disk';
-import { BinaryParts, TextParts, VirtualClock, type ActorHost } from '../lib/process';
+import { BinaryParts, StreamedBinary, TextParts, VirtualClock, type ActorHost } from '../lib/process';
 import type { HttpRequest, HttpResponse } from '../lib/process/http';
 import type { Offer, TaskInfo, TaskStatus } from '../lib/protocol';
 import { isTerminalState } from '../lib/protocol';
@@ -447,6 +447,21 @@ async function callRoute(cluster: ScaleCluster, request: HttpRequest): Promise<T
   });
 }
 
+/** Has `body` written to a client that takes each fragment at once and keeps nothing (no copy of it allocated): its length. */
+export function writtenToNowhere(body: StreamedBinary): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let length = 0;
+    body.attach({
+      write: (bytes, done) => {
+        length += bytes.length;
+        done();
+      },
+      end: () => resolve(length),
+      destroy: () => reject(new Error('the answer was cut short')),
+    });
+  });
+}
+
 /** Serves `/master/state` (or `request`) once through the master's own route handler, inside its mailbox, timing each turn it takes. */
 export async function serveState(cluster: ScaleCluster, request: HttpRequest = STATE_REQUEST, midway?: Midway): Promise<StateServed> {
   const master = cluster.master.master;
@@ -462,6 +477,8 @@ export async function serveState(cluster: ScaleCluster, request: HttpRequest = S
     }, Math.max(0, midway.afterMs - (performance.now() - timed.start)));
   });
   const response: HttpResponse = await timed.result;
+  // A protobuf answer is encoded as it is written (its second pass): written to nowhere here.
+  if (response.body instanceof StreamedBinary) await writtenToNowhere(response.body);
   answered = true;
   const settledMs = performance.now() - timed.start;
   await during;
@@ -470,7 +487,7 @@ export async function serveState(cluster: ScaleCluster, request: HttpRequest = S
   if (response.status !== 200) throw new Error(`${request.path} answered ${response.status}`);
   const serializeStart = performance.now();
   const body = response.body;
-  const bytes = body instanceof TextParts || body instanceof BinaryParts ? body.byteLength() : Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
+  const bytes = body instanceof TextParts || body instanceof BinaryParts || body instanceof StreamedBinary ? body.byteLength() : Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
   const serializeMs = performance.now() - serializeStart;
   return { ...longestTurnOf(timed, figures, pauses), settledMs, serializeMs, bytes, midwayBeforeAnswer, frameworksLeft: figures.frameworksLeft };
 }

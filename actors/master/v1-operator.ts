@@ -9,7 +9,8 @@
  * (`Accept`, JSON first when it allows both, as Mesos chooses). Everything is put together in
  * JSON; a protobuf call is read into its JSON (`lib/v1/protobuf.ts`), and a protobuf answer or
  * event is its JSON encoded, the large ones (GET_STATE and its parts, SUBSCRIBED) over turns
- * (`lib/v1/sliced-protobuf.ts`), `PROTOBUF_ENCODED_CHARS_PER_TURN` at a time.
+ * (`lib/v1/sliced-protobuf.ts`), `PROTOBUF_ENCODED_CHARS_PER_TURN` at a time; the answers as they
+ * are written (`lib/v1/streamed-protobuf.ts`), so that none is ever held whole.
  *
  * `OperatorApi` is not an actor: the master owns one and runs it in its own mailbox (the API
  * actor's `/v1` route dispatches each request there), so that every answer and every event is
@@ -26,11 +27,12 @@ import { boundedText } from '../../lib/protocol/plain';
 import { badRequest, streamEncoding, v1Answer as answer, v1RequestCall, v1RequestError } from '../../lib/v1/http';
 import type { Timer } from '../../lib/actor';
 import {
-  ActorGone, authenticateRequest, BinaryParts, HttpStream, isResponse, TEXT_PARTS_CHUNK_CHARS, TextParts,
+  ActorGone, authenticateRequest, BinaryParts, HttpStream, isResponse, StreamedBinary, TEXT_PARTS_CHUNK_CHARS, TextParts,
   type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { APPLICATION_PROTOBUF, mediaTypeOf, v1EventRecord, v1FieldwiseMessageType, v1ResponseBytes, type V1Encoding } from '../../lib/v1/protobuf';
-import { encodeInTurns, type EncodedMessage, type SlicedEncodingFigures } from '../../lib/v1/sliced-protobuf';
+import { encodeInTurns, type SlicedEncodingFigures } from '../../lib/v1/sliced-protobuf';
+import { StreamedProtobuf } from '../../lib/v1/streamed-protobuf';
 import type { Authorizer } from '../../lib/acls';
 import type { Logger } from '../../lib/logging';
 import type { TaskStatus } from '../../lib/protocol';
@@ -184,7 +186,7 @@ export const PROTOBUF_ENCODING_TURN_MS = 10;
 
 /** What the protobuf encodings over turns did since the figures were last read (`OperatorApi.encodingFigures`). */
 export interface OperatorEncodingFigures extends SlicedEncodingFigures {
-  /** Encodings finished. */
+  /** Passes over an answer's text finished: a GET_STATE in protobuf makes two (its sizing, and a run of its writing for the requests that reached it together), a SUBSCRIBED one. */
   readonly encodings: number;
 }
 
@@ -202,10 +204,11 @@ export class OperatorApi {
   private readonly heartbeatIntervalMs: number;
   private readonly maxSubscribers: number;
   /**
-   * Each large JSON answer's protobuf encoding under way or done, by its body: the requests that
-   * share a rendering (`OperatorPort.getState`) share its encoding too.
+   * Each large JSON answer's protobuf encoding, by its body: the requests that share a rendering
+   * (`OperatorPort.getState`) share its encoding too (`StreamedProtobuf`: its first pass, and
+   * each run of its second for the requests that reach it in the same turn).
    */
-  private readonly encodings = new WeakMap<TextParts, Promise<EncodedMessage | undefined>>();
+  private readonly encodings = new WeakMap<TextParts, StreamedProtobuf>();
   /** See `encodingFigures`. */
   private figures: OperatorEncodingFigures = NO_ENCODINGS;
 
@@ -265,22 +268,26 @@ export class OperatorApi {
   /**
    * A 200 answer with a `Response` body (its JSON, or its JSON text in pieces) as the protobuf
    * `mesos.v1.master.Response`; any other answer (an error in words, a write call's empty 200)
-   * as it is. A body in pieces is encoded over turns, once for every request sharing it.
+   * as it is. A body in pieces is encoded over turns as it is written (`StreamedProtobuf`), once
+   * for all the requests sharing it.
    */
   private inProtobuf(response: HttpResponse): HttpResponse | Promise<HttpResponse> {
     const body = response.body;
-    if (response.status !== 200 || body === undefined || typeof body === 'string' || Buffer.isBuffer(body) || body instanceof BinaryParts) return response;
+    if (response.status !== 200 || body === undefined || typeof body === 'string' || Buffer.isBuffer(body) || body instanceof BinaryParts || body instanceof StreamedBinary) return response;
     const headers = { ...(response.headers ?? {}), 'content-type': APPLICATION_PROTOBUF };
     if (!(body instanceof TextParts)) return { ...response, headers, body: Buffer.from(v1ResponseBytes('master', body as V1Json)) };
     let encoding = this.encodings.get(body);
     if (encoding === undefined) {
-      encoding = encodeInTurns(v1FieldwiseMessageType('master', 'response'), body.parts, PROTOBUF_ENCODED_CHARS_PER_TURN, undefined, PROTOBUF_ENCODING_TURN_MS).then((encoded) => {
-        this.noteEncoding(encoded?.figures);
-        return encoded?.message;
+      encoding = new StreamedProtobuf(v1FieldwiseMessageType('master', 'response'), body.parts, {
+        charsPerTurn: PROTOBUF_ENCODED_CHARS_PER_TURN, turnMs: PROTOBUF_ENCODING_TURN_MS, onFigures: (figures) => this.noteEncoding(figures),
       });
       this.encodings.set(body, encoding);
     }
-    return encoding.then((message) => (message === undefined ? { status: 500, body: 'the answer could not be encoded' } : { ...response, headers, body: new BinaryParts(message.pieces, APPLICATION_PROTOBUF) }));
+    const streamed = encoding;
+    return streamed.measure().then(
+      (length): HttpResponse => ({ ...response, headers, body: new StreamedBinary(APPLICATION_PROTOBUF, length, (sink) => streamed.attach(sink)) }),
+      (): HttpResponse => ({ status: 500, body: 'the answer could not be encoded' }),
+    );
   }
 
   /** Adds a finished encoding's figures to `encodingFigures`'. */

@@ -22,8 +22,8 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers?: Record<string, string>;
-  /** Text, bytes, pieces of text or bytes written a slice at a time (`TextParts`, `BinaryParts`), or an object sent as JSON. */
-  body?: string | Buffer | TextParts | BinaryParts | object;
+  /** Text, bytes, pieces of text or bytes written a slice at a time (`TextParts`, `BinaryParts`), bytes made as they are written (`StreamedBinary`), or an object sent as JSON. */
+  body?: string | Buffer | TextParts | BinaryParts | StreamedBinary | object;
   stream?: HttpStream;
 }
 
@@ -82,6 +82,56 @@ export class BinaryParts {
     let bytes = 0;
     for (const part of this.parts) bytes += part.length;
     return bytes;
+  }
+}
+
+/**
+ * Where a `StreamedBinary` body's fragments go: one client's response (or a test's copy). A
+ * fragment is a view of a buffer its producer reuses once `done` has run.
+ */
+export interface FragmentSink {
+  /** Writes `bytes`; `done` runs once, when they are no longer read (taken by the client, or the client gone). */
+  write(bytes: Uint8Array, done: () => void): void;
+  /** The body is complete. */
+  end(): void;
+  /** Drops the client (one too slow to read holds up the others sharing the body). */
+  destroy(): void;
+}
+
+/**
+ * A large binary body of a length known in advance, made as it is written: a protobuf answer
+ * encoded a step a turn into one reused buffer (`lib/v1/streamed-protobuf.ts`), so that no copy of
+ * the whole answer is ever held (68 MB at 100k agents), and clients answered at the same time
+ * share each fragment. Sent with its `Content-Length` (gzipped, chunked).
+ */
+export class StreamedBinary {
+  constructor(
+    /** The body's `content-type`. */
+    readonly contentType: string,
+    /** Its length in bytes. */
+    readonly length: number,
+    /** Starts writing the body to `sink` (once its headers are out). */
+    readonly attach: (sink: FragmentSink) => void,
+  ) {}
+
+  /** Its length in bytes (as `TextParts`' and `BinaryParts`'). */
+  byteLength(): number {
+    return this.length;
+  }
+
+  /** The whole body, copied fragment by fragment (tests, the benchmark); rejects if it is cut short. */
+  bytes(): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const copies: Buffer[] = [];
+      this.attach({
+        write: (bytes, done) => {
+          copies.push(Buffer.from(bytes));
+          done();
+        },
+        end: () => resolve(Buffer.concat(copies)),
+        destroy: () => reject(new Error('the body was cut short')),
+      });
+    });
   }
 }
 
@@ -407,6 +457,10 @@ export function acceptsGzip(header: string | readonly string[] | undefined): boo
 export function writeResponse(out: ServerResponse, response: HttpResponse, gzip = false): void {
   const headers = withNosniff(response.headers);
   const compressible = headers['content-encoding'] === undefined;
+  if (response.body instanceof StreamedBinary) {
+    writeStreamed(out, response.status, headers, response.body, compressible && gzip);
+    return;
+  }
   if (response.body instanceof TextParts || response.body instanceof BinaryParts) {
     headers['content-type'] ??= response.body.contentType;
     const large = compressible && atLeastChars(response.body.parts, GZIP_MIN_BODY_BYTES);
@@ -458,6 +512,54 @@ export function writeResponse(out: ServerResponse, response: HttpResponse, gzip 
     } catch (failure) {
       out.destroy(failure as Error);
     }
+  });
+}
+
+/**
+ * Writes a `StreamedBinary` body: with its `Content-Length`, or gzipped (chunked) when `gzip`
+ * and it is at least `GZIP_MIN_BODY_BYTES`. Each fragment is released once the client's socket
+ * (or the compressor) took it, or at once when the client has gone.
+ */
+function writeStreamed(out: ServerResponse, status: number, headers: Record<string, string>, body: StreamedBinary, gzip: boolean): void {
+  headers['content-type'] ??= body.contentType;
+  const large = headers['content-encoding'] === undefined && body.length >= GZIP_MIN_BODY_BYTES;
+  if (large) headers.vary = 'Accept-Encoding';
+  let target: Writable = out;
+  if (large && gzip) {
+    headers['content-encoding'] = 'gzip';
+    const compressor = zlib.createGzip();
+    compressor.on('error', (error) => out.destroy(error));
+    out.once('close', () => compressor.destroy());
+    compressor.pipe(out);
+    target = compressor;
+  } else {
+    headers['content-length'] = String(body.length);
+  }
+  out.writeHead(status, headers);
+  // What the client has not yet taken: released at once if it goes away (a write's own callback may never come then).
+  const outstanding = new Set<() => void>();
+  out.once('close', () => {
+    for (const done of [...outstanding]) done();
+  });
+  body.attach({
+    write: (bytes, done) => {
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        outstanding.delete(release);
+        done();
+      };
+      if (out.destroyed || target.destroyed) return release();
+      outstanding.add(release);
+      target.write(bytes, release);
+    },
+    end: () => {
+      if (!target.destroyed) target.end();
+    },
+    destroy: () => {
+      out.destroy();
+    },
   });
 }
 
@@ -554,7 +656,7 @@ export function withJsonp(response: HttpResponse, callback: string | undefined):
   if (refused !== undefined) return refused;
   const body = response.body;
   if (body instanceof TextParts) return { ...response, body: new TextParts([`${callback}(`, ...body.parts, ');'], 'text/javascript') };
-  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body) || body instanceof BinaryParts) return response;
+  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body) || body instanceof BinaryParts || body instanceof StreamedBinary) return response;
   return { ...response, headers: { ...(response.headers ?? {}), 'content-type': 'text/javascript' }, body: `${callback}(${JSON.stringify(body)});` };
 }
 

@@ -29,7 +29,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import protobuf from 'protobufjs';
-import { ByteSink, fieldTable, hashStep, valueTable } from './protobuf-sink';
+import { ByteSink, fieldTable, hashStep, valueTable, varintBytes } from './protobuf-sink';
 
 /**
  * Longest text of a value encoded at once (a task, an agent, an executor, an offer: ~0.5-5 KB
@@ -180,11 +180,129 @@ class Output {
   }
 }
 
+/**
+ * Where an encoding's bytes go: every value's bytes are added to the innermost message read a
+ * field at a time (opened before, closed after its fields). Three: a tree of pieces for the whole
+ * message (`PiecesTarget`), its messages' sizes only (`SizingTarget`, a streamed answer's first
+ * pass) and the bytes in order as they come, each message's length (from the first pass) before
+ * its fields (`StreamTarget`, the second).
+ */
+export interface EncodingTarget {
+  /** A step begins. */
+  beginStep(): void;
+  /** A message read a field at a time begins: field `field` of the message around it (undefined: the outermost). */
+  open(field: protobuf.Field | undefined): void;
+  /** Bytes of the innermost open message (a view of a reused buffer: copy what is kept). */
+  add(bytes: Uint8Array): void;
+  /** The innermost open message ends. */
+  close(field: protobuf.Field | undefined): void;
+}
+
+/** The whole message in pieces carved from slabs (`encodeInTurns`, `SlicedEncoder.result`). */
+class PiecesTarget implements EncodingTarget {
+  private readonly outputs: Output[] = [];
+  private readonly slabs: Slabs;
+  encoded: EncodedMessage | undefined;
+
+  constructor(chars: number) {
+    this.slabs = new Slabs(Math.min(OUTPUT_SLAB_BYTES, Math.max(MIN_SLAB_BYTES, chars)));
+  }
+
+  beginStep(): void {
+    this.slabs.reserveForStep();
+  }
+
+  open(): void {
+    this.outputs.push(new Output(this.slabs));
+  }
+
+  add(bytes: Uint8Array): void {
+    (this.outputs[this.outputs.length - 1] as Output).add(bytes);
+  }
+
+  close(field: protobuf.Field | undefined): void {
+    const output = this.outputs.pop() as Output;
+    const parent = this.outputs[this.outputs.length - 1];
+    if (parent !== undefined) {
+      parent.nest((field as protobuf.Field).id, output);
+      return;
+    }
+    const pieces: Uint8Array[] = [];
+    output.collect(pieces);
+    this.encoded = { pieces, byteLength: output.size };
+  }
+}
+
+/**
+ * The sizes of the messages read a field at a time, in the order they open (the outermost's
+ * first: the whole message's): what a streamed encoding must write before a message's fields.
+ */
+export class SizingTarget implements EncodingTarget {
+  readonly sizes: number[] = [];
+  /** The open messages, innermost last: where each one's size goes, and its bytes so far. */
+  private readonly opened: Array<{ index: number; size: number }> = [];
+
+  beginStep(): void {}
+
+  open(): void {
+    this.opened.push({ index: this.sizes.length, size: 0 });
+    this.sizes.push(0);
+  }
+
+  add(bytes: Uint8Array): void {
+    (this.opened[this.opened.length - 1] as { size: number }).size += bytes.length;
+  }
+
+  close(field: protobuf.Field | undefined): void {
+    const closed = this.opened.pop() as { index: number; size: number };
+    this.sizes[closed.index] = closed.size;
+    const parent = this.opened[this.opened.length - 1];
+    if (parent !== undefined) parent.size += varintBytes(((field as protobuf.Field).id << 3) | LENGTH_DELIMITED) + varintBytes(closed.size) + closed.size;
+  }
+}
+
+/**
+ * The message's bytes in order, as they are read: a message read a field at a time has its tag
+ * and length (`sizes`, from a `SizingTarget` over the same text) written when it opens. What a
+ * step wrote is `fragment()`, in one buffer reused after `reset()`.
+ */
+export class StreamTarget implements EncodingTarget {
+  private readonly buffer = new ByteSink();
+  private opened = 0;
+
+  constructor(private readonly sizes: readonly number[]) {}
+
+  beginStep(): void {}
+
+  open(field: protobuf.Field | undefined): void {
+    const size = this.sizes[this.opened++];
+    if (size === undefined) throw new Error('the text holds more messages than its sizing found');
+    if (field === undefined) return;
+    this.buffer.tag(field.id, LENGTH_DELIMITED);
+    this.buffer.varint(size);
+  }
+
+  add(bytes: Uint8Array): void {
+    this.buffer.append(bytes);
+  }
+
+  close(): void {}
+
+  /** What was written since the last `reset` (a view of the reused buffer). */
+  fragment(): Uint8Array {
+    return this.buffer.written();
+  }
+
+  /** Empties the buffer: the last fragment is no longer read. */
+  reset(): void {
+    this.buffer.reset();
+  }
+}
+
 /** A message being read a field at a time. */
 interface MessageContext {
   readonly kind: 'message';
   readonly type: protobuf.Type;
-  readonly output: Output;
   /** Its field in the message around it (undefined for the outermost). */
   readonly field: protobuf.Field | undefined;
   /** Whether a field has been read (a `,` comes before the next). */
@@ -400,7 +518,6 @@ export class SlicedEncoder {
   private index = 0;
   private offset = 0;
   private done = false;
-  private encoded: EncodedMessage | undefined;
   /** Characters read (and looked ahead at) in all, and by the step under way. */
   private chars = 0;
   private steps = 0;
@@ -410,13 +527,12 @@ export class SlicedEncoder {
   private nameHash = 0;
   /** Where each small value's bytes are written, value after value. */
   private readonly sink = new ByteSink();
-  /** What the output is carved from: slabs as large as the text, up to `OUTPUT_SLAB_BYTES`. */
-  private readonly slabs: Slabs;
+  /** Where the output goes: by default the whole message in pieces (`result`). */
+  private readonly target: EncodingTarget;
 
-  constructor(private readonly type: protobuf.Type, private readonly parts: readonly string[], private readonly charsPerTurn: number) {
+  constructor(private readonly type: protobuf.Type, private readonly parts: readonly string[], private readonly charsPerTurn: number, target?: EncodingTarget) {
     if (!(charsPerTurn > 0)) throw new Error(`charsPerTurn must be positive, not ${charsPerTurn}`);
-    const chars = parts.reduce((sum, part) => sum + part.length, 0);
-    this.slabs = new Slabs(Math.min(OUTPUT_SLAB_BYTES, Math.max(MIN_SLAB_BYTES, chars)));
+    this.target = target ?? new PiecesTarget(parts.reduce((sum, part) => sum + part.length, 0));
   }
 
   /** What it did so far. */
@@ -435,7 +551,7 @@ export class SlicedEncoder {
     this.steps++;
     try {
       if (this.steps === 1) this.open(this.type, undefined);
-      this.slabs.reserveForStep();
+      this.target.beginStep();
       do this.advance();
       while (this.chars - start < this.charsPerTurn && !this.done && (deadline === Infinity || performance.now() < deadline));
     } finally {
@@ -444,10 +560,11 @@ export class SlicedEncoder {
     return this.done;
   }
 
-  /** The encoded message (once `step` said it is done). */
+  /** The encoded message (once `step` said it is done), of an encoder made without a target of its own. */
   result(): EncodedMessage {
-    if (this.encoded === undefined) throw new Error('the message is not encoded yet');
-    return this.encoded;
+    const encoded = this.target instanceof PiecesTarget ? this.target.encoded : undefined;
+    if (encoded === undefined) throw new Error(this.target instanceof PiecesTarget ? 'the message is not encoded yet' : 'the output went to the encoder\'s target');
+    return encoded;
   }
 
   /** Reads the next token of the innermost context: a field, an element, or its end. */
@@ -491,7 +608,7 @@ export class SlicedEncoder {
       return;
     }
     // Small, or not a message (a long text, a large map): encoded whole, as the field it is of its message.
-    this.transcode(context.output, end ?? (this.valueEnd(Infinity) as Position), context.type, field, false);
+    this.transcode(end ?? (this.valueEnd(Infinity) as Position), context.type, field, false);
   }
 
   /** One element of a repeated message field. */
@@ -503,22 +620,22 @@ export class SlicedEncoder {
     }
     // As the one element of its field of the message around it.
     const { owner, field } = context;
-    this.transcode(owner.output, end, owner.type, field, true);
+    this.transcode(end, owner.type, field, true);
   }
 
   /**
    * The value from here to `end` (field `field` of a `type` message, or one element of it) written
-   * into the reused sink, and its bytes added to `output`. Reading it again counts no characters
+   * into the reused sink, and its bytes added to the innermost open message. Reading it again counts no characters
    * (looking ahead for `end` did).
    */
-  private transcode(output: Output, end: Position, type: protobuf.Type, field: protobuf.Field, element: boolean): void {
+  private transcode(end: Position, type: protobuf.Type, field: protobuf.Field, element: boolean): void {
     const chars = this.chars;
     this.sink.reset();
     if (element) this.writeOne(type, field, this.sink, true);
     else this.writeField(type, field, this.sink);
     this.chars = chars;
     this.moveTo(end);
-    output.add(this.sink.written());
+    this.target.add(this.sink.written());
   }
 
   /** Field `field` of a `type` message, its value here, into `sink` (nothing for `null`, as protobufjs). */
@@ -780,28 +897,19 @@ export class SlicedEncoder {
   /** Enters a message of `type` (field `field` of the one around it) at its `{`. */
   private open(type: protobuf.Type, field: protobuf.Field | undefined): void {
     this.expect(OPEN_BRACE);
-    this.stack.push({ kind: 'message', type, output: new Output(this.slabs), field, started: false });
+    this.target.open(field);
+    this.stack.push({ kind: 'message', type, field, started: false });
   }
 
   private closeContext(context: MessageContext | ListContext): void {
     this.stack.pop();
     if (context.kind === 'list') return;
-    const parent = this.stack[this.stack.length - 1];
-    if (parent === undefined) {
-      this.finish(context.output);
-      return;
+    if (this.stack.length === 0) {
+      this.peek();
+      if (this.index < this.parts.length) this.fail('the end of the text');
+      this.done = true;
     }
-    const owner = parent.kind === 'list' ? parent.owner : parent;
-    owner.output.nest((context.field as protobuf.Field).id, context.output);
-  }
-
-  private finish(output: Output): void {
-    this.peek();
-    if (this.index < this.parts.length) this.fail('the end of the text');
-    const pieces: Uint8Array[] = [];
-    output.collect(pieces);
-    this.encoded = { pieces, byteLength: output.size };
-    this.done = true;
+    this.target.close(context.field);
   }
 
   /**
@@ -942,23 +1050,37 @@ export async function encodeInTurns(
   type: protobuf.Type, parts: readonly string[], charsPerTurn: number, abandoned: () => boolean = () => false, turnMs = Infinity,
 ): Promise<{ readonly message: EncodedMessage; readonly figures: SlicedEncodingFigures } | undefined> {
   const encoder = new SlicedEncoder(type, parts, charsPerTurn);
-  let longestTurnMs = 0;
-  let longestTurnCpuMs = 0;
-  let longestTurnAt = 0;
-  for (;;) {
-    const start = performance.now();
-    const cpuAtStart = process.cpuUsage();
-    const done = encoder.step(start + turnMs);
-    const tookMs = performance.now() - start;
-    if (tookMs > longestTurnMs) {
-      const cpu = process.cpuUsage(cpuAtStart);
-      longestTurnMs = tookMs;
-      longestTurnCpuMs = (cpu.user + cpu.system) / 1000;
-      longestTurnAt = start;
-    }
-    if (done) break;
+  const steps = new StepFigures();
+  while (!steps.time(() => encoder.step(performance.now() + turnMs))) {
     await nextTurn();
     if (abandoned()) return undefined;
   }
-  return { message: encoder.result(), figures: { ...encoder.figures, longestTurnMs, longestTurnCpuMs, longestTurnAt } };
+  return { message: encoder.result(), figures: steps.of(encoder) };
+}
+
+/** The longest of an encoding's steps: its wall time, its CPU time and when it began. */
+export class StepFigures {
+  private longestTurnMs = 0;
+  private longestTurnCpuMs = 0;
+  private longestTurnAt = 0;
+
+  /** Runs a step, and keeps its figures if it is the longest so far. */
+  time(step: () => boolean): boolean {
+    const start = performance.now();
+    const cpuAtStart = process.cpuUsage();
+    const done = step();
+    const tookMs = performance.now() - start;
+    if (tookMs > this.longestTurnMs) {
+      const cpu = process.cpuUsage(cpuAtStart);
+      this.longestTurnMs = tookMs;
+      this.longestTurnCpuMs = (cpu.user + cpu.system) / 1000;
+      this.longestTurnAt = start;
+    }
+    return done;
+  }
+
+  /** The pass' figures: the encoder's with the longest step's. */
+  of(encoder: SlicedEncoder): SlicedEncodingFigures {
+    return { ...encoder.figures, longestTurnMs: this.longestTurnMs, longestTurnCpuMs: this.longestTurnCpuMs, longestTurnAt: this.longestTurnAt };
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
-import { BinaryParts, Prng, TextParts, type HttpHandler, type HttpRequest, type HttpResponse } from '../../../lib/process';
+import { Prng, StreamedBinary, TextParts, type HttpHandler, type HttpRequest, type HttpResponse } from '../../../lib/process';
 import { v1CallBytes, v1ResponseJson } from '../../../lib/v1/protobuf';
 import { PROTOBUF_WHOLE_VALUE_CHARS } from '../../../lib/v1/sliced-protobuf';
 import { PROTOBUF_ENCODED_CHARS_PER_TURN, type OperatorEncodingFigures } from '../../../actors/master/v1-operator';
@@ -224,18 +224,18 @@ describe('master: /master/state rendered in turns and shared', function () {
       if (await dispatch(master, (actor) => actor.renderingsInProgress()) === 0 && !answered) pingsWhileEncoding++;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    const bodies = (await responses).map((response) => {
+    const bodies = await Promise.all((await responses).map((response) => {
       const answer = response as HttpResponse;
       expect(answer.status).to.equal(200);
       expect(answer.headers?.['content-type']).to.equal('application/x-protobuf');
-      expect(answer.body).to.be.instanceOf(BinaryParts);
-      return (answer.body as BinaryParts).bytes();
-    });
+      expect(answer.body).to.be.instanceOf(StreamedBinary);
+      return (answer.body as StreamedBinary).bytes();
+    }));
     const figures = await dispatch(master, (actor) => actor.operatorEncodingFigures());
     if (figures === undefined) throw new Error('no operator API');
 
-    // One encoding, shared; turns of bounded reading (a turn reads its characters, and at most one whole value and its field's name past them).
-    expect(figures.encodings).to.equal(1);
+    // One encoding, shared: its sizing pass and one run of its writing; turns of bounded reading (a turn reads its characters, and at most one whole value and its field's name past them).
+    expect(figures.encodings, 'passes').to.equal(2);
     expect(figures.codecValues, 'values handed to protobufjs (the transcoding writes all of a state itself)').to.equal(0);
     expect(figures.mostCharsInATurn).to.be.at.most(PROTOBUF_ENCODED_CHARS_PER_TURN + PROTOBUF_WHOLE_VALUE_CHARS + 64);
     const json = await dispatch(master, (actor) => JSON.stringify({ type: 'GET_STATE', get_state: v1GetState(contextOf(actor)) }));

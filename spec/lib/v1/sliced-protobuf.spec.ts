@@ -8,7 +8,7 @@ import protobuf from 'protobufjs';
 import { Prng } from '../../../lib/process';
 import { v1FieldwiseMessageType } from '../../../lib/v1/protobuf';
 import { ByteSink, NameTable, hashStep, varintBytes } from '../../../lib/v1/protobuf-sink';
-import { PROTOBUF_WHOLE_VALUE_CHARS, SlicedEncoder } from '../../../lib/v1/sliced-protobuf';
+import { PROTOBUF_WHOLE_VALUE_CHARS, SizingTarget, SlicedEncoder, StreamTarget } from '../../../lib/v1/sliced-protobuf';
 
 const SEED = 20_261_207;
 /** Random values drawn for each message type. */
@@ -107,11 +107,41 @@ function cut(random: Prng, text: string, longest: number): string[] {
   return parts;
 }
 
-/** `parts` encoded by a SlicedEncoder, steps of `charsPerTurn` characters ending at `deadline`. */
+/**
+ * `parts` encoded by a SlicedEncoder, steps of `charsPerTurn` characters ending at `deadline`;
+ * the same encoded in two passes (`streamed`) must be the same bytes.
+ */
 function sliced(type: protobuf.Type, parts: readonly string[], charsPerTurn: number, deadline?: number): { bytes: Buffer; encoder: SlicedEncoder } {
   const encoder = new SlicedEncoder(type, parts, charsPerTurn);
   for (let steps = 0; !encoder.step(deadline); steps++) if (steps > 10_000_000) throw new Error('never done');
-  return { bytes: Buffer.concat(encoder.result().pieces), encoder };
+  const bytes = Buffer.concat(encoder.result().pieces);
+  expect(streamed(type, parts, charsPerTurn, deadline).bytes.toString('hex'), 'streamed in two passes').to.equal(bytes.toString('hex'));
+  return { bytes, encoder };
+}
+
+/**
+ * `parts` encoded as `StreamedProtobuf` encodes them: a pass finding the sizes, and a pass
+ * writing the bytes in order, each step's fragment copied out of the one reused buffer. The
+ * buffers the fragments were views of, too.
+ */
+function streamed(type: protobuf.Type, parts: readonly string[], charsPerTurn: number, deadline?: number): { bytes: Buffer; buffers: Set<ArrayBufferLike> } {
+  const sizing = new SizingTarget();
+  const first = new SlicedEncoder(type, parts, charsPerTurn, sizing);
+  for (let steps = 0; !first.step(deadline); steps++) if (steps > 10_000_000) throw new Error('never done');
+  const target = new StreamTarget(sizing.sizes);
+  const second = new SlicedEncoder(type, parts, charsPerTurn, target);
+  const fragments: Buffer[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  for (let done = false; !done;) {
+    done = second.step(deadline);
+    const fragment = target.fragment();
+    buffers.add(fragment.buffer);
+    fragments.push(Buffer.from(fragment));
+    target.reset();
+  }
+  const bytes = Buffer.concat(fragments);
+  expect(bytes.length, 'the length the first pass found').to.equal(sizing.sizes[0]);
+  return { bytes, buffers };
 }
 
 /** What protobufjs writes for `json` (as its text carries it: JSON.stringify writes -0 as 0). */
@@ -192,6 +222,19 @@ describe(`lib/v1/sliced-protobuf: JSON transcoded straight to protobuf (seed ${S
     const held = [...new Set(pieces.map((piece) => piece.buffer))].reduce((sum, buffer) => sum + buffer.byteLength, 0);
     // What the slabs hold: the output, and at most a slab's unused end (a new slab is made when the rest would not do).
     expect(held, `${held} bytes held for ${byteLength}`).to.be.at.most(byteLength + 2 * 1024 * 1024);
+  });
+
+  it('streamed in two passes, holds one buffer outside the heap, reused step after step, whatever the answer\'s size (the one-pass encoding holds the whole answer)', () => {
+    const labels = Array.from({ length: 600 }, (_, index) => ({ key: `k${index}`, value: `v${index}` }));
+    const frameworks = Array.from({ length: 300 }, (_, index) => ({ framework_info: { user: 'u', name: `f${index}`, labels: { labels } }, active: true, connected: true, recovered: false }));
+    const text = JSON.stringify({ type: 'GET_FRAMEWORKS', get_frameworks: { frameworks } });
+    const parts = text.match(/[\s\S]{1,65536}/g) ?? [];
+    const { bytes, buffers } = streamed(RESPONSE, parts, 16 * 1024);
+    expect(bytes.toString('hex')).to.equal(whole(RESPONSE, JSON.parse(text)).toString('hex'));
+    const held = [...buffers].reduce((sum, buffer) => sum + buffer.byteLength, 0);
+    expect(bytes.length, 'an answer of many steps').to.be.above(1024 * 1024);
+    expect(buffers.size, 'buffers the fragments were views of').to.equal(1);
+    expect(held, `${held} bytes held for ${bytes.length}`).to.be.at.most(128 * 1024);
   });
 
   it('writes a lone surrogate as U+FFFD, as Buffer does (protobufjs writes a short one as CESU-8, not UTF-8)', () => {
