@@ -458,6 +458,7 @@ export function writtenToNowhere(body: StreamedBinary): Promise<number> {
       },
       end: () => resolve(length),
       destroy: () => reject(new Error('the answer was cut short')),
+      isGone: () => false,
     });
   });
 }

@@ -25,7 +25,8 @@
  * - `v1_state_block_ms`: the same for the operator API's GET_STATE, once, while the frameworks
  *   hold an offer of every agent (before `allocation_cycle_ms`; the state phase has none out);
  * - `v1_state_protobuf_block_ms`: GET_STATE once more, answered in protobuf: the longest of its
- *   rendering's turns and of the steps that encode it (`encodeInTurns`, which hold the process);
+ *   rendering's turns and of the steps that encode it (`StreamedProtobuf`'s two passes, which hold
+ *   the process; the answer written to nowhere, as fast as it comes);
  * - `v1_subscribe_block_ms`: the same for an operator event stream's SUBSCRIBE (its SUBSCRIBED
  *   carries the whole state), right after;
  * - `v1_state_churn_block_ms`: GET_STATE once more, the frameworks declining every offer they
@@ -248,7 +249,7 @@ async function measureCluster(cluster: ScaleCluster, agents: number, options: Sc
   progress(`GET_STATE with ${heldOffers(cluster)} offers held: longest turn ${round(v1State.blockMs)} ms of ${v1State.turns} (${longestTurnText(v1State)}; ${round(v1State.gcInBlockMs)} ms of it collecting garbage; the process used ${round(v1State.cpuInBlockMs)} ms of CPU in it), answered after ${round(v1State.settledMs)} ms, ${v1State.bytes} bytes`);
   row('v1_state_block_ms', round(v1State.blockMs), v1State.gcInBlockMs >= GC_NOTE_MS ? `the longest turn includes ${round(v1State.gcInBlockMs)} ms of garbage collection` : undefined);
   // The same answer in protobuf (`Accept: application/x-protobuf`): rendered as above, then
-  // encoded over turns (`encodeInTurns`, outside the mailbox: its steps hold the whole process).
+  // encoded over turns in two passes (`StreamedProtobuf`, outside the mailbox: its steps hold the whole process).
   await dispatch(cluster.master.master, (master) => master.operatorEncodingFigures());
   const encodingCollections = new GcPauses();
   const v1Protobuf = await serveState(cluster, V1_GET_STATE_PROTOBUF_REQUEST);

@@ -13,7 +13,7 @@
  * - `state_answer`: an operator GET_STATE of A agents (each with its offered and allocated
  *   resources) and T tasks, from its JSON text to protobuf: the baseline is protobufjs' codec
  *   (`JSON.parse`, `fromObject`, `encode`, what the sliced encoder did a value at a time until
- *   2026-12-07), against the sliced encoder's transcoding (`SlicedEncoder`, the master's path for
+ *   2026-12-07), against the sliced encoder's transcoding (`encodeWhole`, the master's path for
  *   GET_STATE and SUBSCRIBED), in µs per MB of JSON; the ratio is the transcoder over the codec.
  *
  * Rounds alternate the two encodings (the machine is shared) and the medians are reported.
@@ -22,7 +22,7 @@ import { numberFlag } from './cluster';
 import { median } from './figures';
 import { offersEvent, parseSchedulerCall, updateEvent } from '../lib/v1/scheduler';
 import { v1CallBytes, v1CallJson, v1EventBytes, v1FieldwiseMessageType } from '../lib/v1/protobuf';
-import { SlicedEncoder } from '../lib/v1/sliced-protobuf';
+import { encodeWhole } from '../lib/v1/sliced-protobuf';
 import type { V1Json } from '../lib/v1/json';
 import type { Offer } from '../lib/protocol';
 
@@ -151,11 +151,11 @@ function main(): void {
   const response = v1FieldwiseMessageType('master', 'response');
   const stateText = JSON.stringify(stateAnswer(STATE_AGENTS, STATE_TASKS));
   const stateParts = pieces(stateText);
-  const transcoded = (): Uint8Array[] => {
-    const encoder = new SlicedEncoder(response, stateParts, STATE_PIECE_CHARS);
-    while (!encoder.step()) { /* every step at once */ }
-    if (encoder.figures.codecValues > 0) throw new Error(`${encoder.figures.codecValues} values of the state went to the codec`);
-    return encoder.result().pieces as Uint8Array[];
+  // Both passes (the length of each message read a field at a time, then the bytes), as the master streams an answer.
+  const transcoded = (): Buffer => {
+    const { bytes, figures } = encodeWhole(response, stateParts, STATE_PIECE_CHARS);
+    if (figures.codecValues > 0) throw new Error(`${figures.codecValues} values of the state went to the codec`);
+    return bytes;
   };
   const [codecUs, transcoderUs] = compare(() => response.encode(response.fromObject(JSON.parse(stateParts.join('')) as Record<string, unknown>)).finish(), transcoded);
   const stateMb = stateText.length / 1e6;
@@ -174,7 +174,7 @@ function main(): void {
     out[`${name}_protobuf_us`] = protobufUs;
     out[`${name}_ratio`] = protobufUs / jsonUs;
   }
-  const stateBytes = Buffer.concat(transcoded()).length;
+  const stateBytes = transcoded().length;
   console.log(`state_answer    codec ${(codecUs / stateMb).toFixed(0)} µs/MB   transcoder ${(transcoderUs / stateMb).toFixed(0)} µs/MB   transcoder/codec ${(transcoderUs / codecUs).toFixed(2)}×   (${STATE_AGENTS} agents, ${STATE_TASKS} tasks: ${stateText.length}/${stateBytes} bytes)`);
   out.state_answer_codec_us_per_mb = codecUs / stateMb;
   out.state_answer_transcoder_us_per_mb = transcoderUs / stateMb;

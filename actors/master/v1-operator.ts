@@ -31,7 +31,7 @@ import {
   type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { APPLICATION_PROTOBUF, mediaTypeOf, v1EventRecord, v1FieldwiseMessageType, v1ResponseBytes, type V1Encoding } from '../../lib/v1/protobuf';
-import { encodeInTurns, type SlicedEncodingFigures } from '../../lib/v1/sliced-protobuf';
+import type { SlicedEncodingFigures } from '../../lib/v1/sliced-protobuf';
 import { StreamedProtobuf } from '../../lib/v1/streamed-protobuf';
 import type { Authorizer } from '../../lib/acls';
 import type { Logger } from '../../lib/logging';
@@ -484,8 +484,12 @@ export class OperatorApi {
       this.port.later(() => this.drop(subscriber));
       return;
     }
-    const record = subscriber.encoding === 'protobuf' ? await this.protobufSubscribed(subscriber, response.body) : await this.jsonSubscribed(subscriber, response.body);
-    if (record === undefined || !(await this.writeRecord(subscriber, record))) return;
+    if (subscriber.encoding === 'protobuf') {
+      if (!(await this.writeProtobufSubscribed(subscriber, response.body))) return;
+    } else {
+      const record = await this.jsonSubscribed(subscriber, response.body);
+      if (record === undefined || !(await this.writeRecord(subscriber, record))) return;
+    }
     // The events that came meanwhile, as the client takes them (more may come while it does).
     for (let records = subscriber.backlog ?? []; records.length > 0; records = subscriber.backlog ?? []) {
       subscriber.backlog = [];
@@ -524,15 +528,33 @@ export class OperatorApi {
   }
 
   /**
-   * SUBSCRIBED's RecordIO record in protobuf: its JSON encoded as a `mesos.v1.master.Event` over
-   * turns (`PROTOBUF_ENCODED_CHARS_PER_TURN`), its length, and its bytes; undefined if the stream
-   * went meanwhile.
+   * Writes SUBSCRIBED's RecordIO record in protobuf: its JSON as a `mesos.v1.master.Event`, its
+   * length found by a first pass over turns (`StreamedProtobuf`), then its bytes as they are
+   * encoded, each step's once the client took the one before. False if the stream went meanwhile
+   * (cut off, not ended, if the record was begun).
    */
-  private async protobufSubscribed(subscriber: OperatorSubscriber, body: TextParts): Promise<ReadonlyArray<Uint8Array> | undefined> {
-    const encoded = await encodeInTurns(v1FieldwiseMessageType('master', 'event'), body.parts, PROTOBUF_ENCODED_CHARS_PER_TURN, () => this.gone(subscriber), PROTOBUF_ENCODING_TURN_MS);
-    if (encoded === undefined) return undefined;
-    this.noteEncoding(encoded.figures);
-    return [Buffer.from(`${encoded.message.byteLength}\n`), ...encoded.message.pieces];
+  private async writeProtobufSubscribed(subscriber: OperatorSubscriber, body: TextParts): Promise<boolean> {
+    const { stream } = subscriber;
+    const encoding = new StreamedProtobuf(v1FieldwiseMessageType('master', 'event'), body.parts, {
+      charsPerTurn: PROTOBUF_ENCODED_CHARS_PER_TURN, turnMs: PROTOBUF_ENCODING_TURN_MS, onFigures: (figures) => this.noteEncoding(figures),
+    });
+    const length = await encoding.measure();
+    if (this.gone(subscriber)) return false;
+    subscriber.partial = true;
+    if (!stream.write(Buffer.from(`${length}\n`))) return false;
+    const written = await new Promise<boolean>((resolve) => encoding.attach({
+      write: (bytes, done) => {
+        stream.writeReleased(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), done);
+      },
+      end: () => resolve(true),
+      destroy: () => {
+        stream.abort();
+        resolve(false);
+      },
+      isGone: () => this.gone(subscriber),
+    }));
+    if (written) subscriber.partial = false;
+    return written;
   }
 
   /**
@@ -540,16 +562,16 @@ export class OperatorApi {
    * the client took the one before; false if the stream went meanwhile. Partly written, the
    * stream is cut off, not ended, if it is dropped (`partial`).
    */
-  private async writeRecord(subscriber: OperatorSubscriber, pieces: ReadonlyArray<string> | ReadonlyArray<Uint8Array>): Promise<boolean> {
+  private async writeRecord(subscriber: OperatorSubscriber, pieces: ReadonlyArray<string>): Promise<boolean> {
     const { stream } = subscriber;
-    let chunk: Array<string | Uint8Array> = [];
+    let chunk: string[] = [];
     let length = 0;
     subscriber.partial = true;
     for (const piece of pieces) {
       chunk.push(piece);
       length += piece.length;
       if (length >= SUBSCRIBED_SLICE_CHARS) {
-        if (!stream.write(joined(chunk))) return false;
+        if (!stream.write(chunk.join(''))) return false;
         chunk = [];
         length = 0;
         await stream.drained();
@@ -557,7 +579,7 @@ export class OperatorApi {
         if (this.gone(subscriber)) return false;
       }
     }
-    if (!stream.write(joined(chunk))) return false;
+    if (!stream.write(chunk.join(''))) return false;
     subscriber.partial = false;
     return true;
   }
@@ -699,11 +721,6 @@ function textual(response: HttpResponse | Promise<HttpResponse>): HttpResponse |
     return result;
   };
   return response instanceof Promise ? response.then(convert) : convert(response);
-}
-
-/** `pieces` as one chunk to write: text joined, bytes concatenated. */
-function joined(pieces: ReadonlyArray<string | Uint8Array>): string | Buffer {
-  return pieces.every((piece) => typeof piece === 'string') ? pieces.join('') : Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
 }
 
 /** Nothing encoded yet (`OperatorApi.encodingFigures`). */

@@ -1315,6 +1315,10 @@ export class ActorHost {
     out.flushHeaders();
     stream.attach({
       write: (chunk) => out.write(chunk),
+      writeReleased: (chunk, done) => {
+        if (out.destroyed) done();
+        else out.write(chunk, () => done());
+      },
       end: () => out.end(),
       get buffered() {
         return out.writableLength;

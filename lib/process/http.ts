@@ -94,8 +94,10 @@ export interface FragmentSink {
   write(bytes: Uint8Array, done: () => void): void;
   /** The body is complete. */
   end(): void;
-  /** Drops the client (one too slow to read holds up the others sharing the body). */
+  /** Drops the client (one too slow to read holds up the others sharing the body); also how a producer lets go of a client that has gone. */
   destroy(): void;
+  /** Whether the client has gone (nothing more is to be written to it). */
+  isGone(): boolean;
 }
 
 /**
@@ -130,6 +132,7 @@ export class StreamedBinary {
         },
         end: () => resolve(Buffer.concat(copies)),
         destroy: () => reject(new Error('the body was cut short')),
+        isGone: () => false,
       });
     });
   }
@@ -141,6 +144,11 @@ export const MAX_STREAM_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Where an `HttpStream` writes once its response has started (the host supplies it). */
 export interface StreamSink {
   write(chunk: string | Buffer): void;
+  /**
+   * Writes `chunk` and calls `done` once it no longer reads it (the client's socket took it, or
+   * the client went away); a sink without it reads each chunk before `write` returns.
+   */
+  writeReleased?(chunk: Buffer, done: () => void): void;
   end(): void;
   /** Bytes written and not yet taken by the client. */
   readonly buffered: number;
@@ -163,6 +171,8 @@ export const STREAM_LOW_WATER_BYTES = 1024 * 1024;
 export class HttpStream {
   private sink: StreamSink | undefined;
   private pending: Array<string | Buffer> = [];
+  /** The `done` of each chunk written with `writeReleased` and not yet released, by chunk (released at once when the stream closes). */
+  private unreleased = new Map<Buffer, () => void>();
   private ended = false;
   private closeNotified = false;
   /** Dropped by `abort` (a response that starts after it is dropped at once). */
@@ -195,6 +205,46 @@ export class HttpStream {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Writes `chunk`, a view of a buffer its writer reuses, and calls `done` once it is no longer
+   * read: the client's socket took it, or the stream closed (at once if it is closed now). False
+   * (`done` called) once the stream is closed, as `write`.
+   */
+  writeReleased(chunk: Buffer, done: () => void): boolean {
+    if (this.ended) {
+      done();
+      return false;
+    }
+    this.unreleased.set(chunk, done);
+    const sink = this.sink;
+    if (sink === undefined) {
+      this.pending.push(chunk);
+      return true;
+    }
+    this.sendReleased(sink, chunk);
+    if (sink.buffered > this.maxBufferedBytes) {
+      sink.destroy();
+      this.closedByPeer();
+      return false;
+    }
+    return true;
+  }
+
+  /** Hands `chunk` (written with `writeReleased`) to `sink`; its `done` runs once the sink lets go of it. */
+  private sendReleased(sink: StreamSink, chunk: Buffer): void {
+    const done = this.unreleased.get(chunk) as () => void;
+    const release = (): void => {
+      if (this.unreleased.get(chunk) !== done) return;
+      this.unreleased.delete(chunk);
+      done();
+    };
+    if (sink.writeReleased !== undefined) sink.writeReleased(chunk, release);
+    else {
+      sink.write(chunk);
+      release();
+    }
   }
 
   /**
@@ -243,7 +293,10 @@ export class HttpStream {
   attach(sink: StreamSink): void {
     this.sink = sink;
     if (this.aborted) return sink.destroy();
-    for (const chunk of this.pending.splice(0)) sink.write(chunk);
+    for (const chunk of this.pending.splice(0)) {
+      if (typeof chunk !== 'string' && this.unreleased.has(chunk)) this.sendReleased(sink, chunk);
+      else sink.write(chunk);
+    }
     if (this.ended) sink.end();
     for (const resolve of this.waiters.splice(0)) resolve();
   }
@@ -258,6 +311,10 @@ export class HttpStream {
 
   private notifyClose(): void {
     for (const resolve of this.waiters.splice(0)) resolve();
+    // What the client will never take, or took already: no longer read by the stream.
+    const unreleased = [...this.unreleased.values()];
+    this.unreleased.clear();
+    for (const done of unreleased) done();
     if (this.closeNotified) return;
     this.closeNotified = true;
     this.onClose();
@@ -560,6 +617,7 @@ function writeStreamed(out: ServerResponse, status: number, headers: Record<stri
     destroy: () => {
       out.destroy();
     },
+    isGone: () => out.destroyed || target.destroyed,
   });
 }
 

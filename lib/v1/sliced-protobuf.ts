@@ -7,10 +7,11 @@
  * concatenation of its elements, so the text is read as it comes (its pieces are not joined) and
  * each value small enough (`PROTOBUF_WHOLE_VALUE_CHARS`: a task, an agent, an offer) is encoded
  * at once; a larger message (the state, its task list, a framework with thousands of offers) is
- * entered and encoded a field at a time. An embedded message needs its length before its bytes:
- * its encoded pieces are kept as a node of the output and its header written once it is closed,
- * so nothing is copied into its parent. Each step stops once it has read a turn's characters
- * (`charsPerTurn`); a step may read one whole value past it.
+ * entered and encoded a field at a time. An embedded message needs its length before its bytes,
+ * so a text is read twice (`lib/v1/streamed-protobuf.ts`): a first pass finds the length of each
+ * message read a field at a time (`SizingTarget`), and the second writes the bytes in order as
+ * they come (`StreamTarget`), nothing held but a step's. Each step stops once it has read a
+ * turn's characters (`charsPerTurn`); a step may read one whole value past it.
  *
  * A small value is transcoded: its text read a character at a time and written as protobuf into
  * one reused buffer (`ByteSink`), with no object made for it. The first version parsed each value
@@ -27,7 +28,6 @@
  * The text is this cluster's own JSON (`StateFragments`' pieces): text that is not JSON, or not a
  * message of the type, is a bug, and throws.
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import protobuf from 'protobufjs';
 import { ByteSink, fieldTable, hashStep, valueTable, varintBytes } from './protobuf-sink';
 
@@ -36,63 +36,6 @@ import { ByteSink, fieldTable, hashStep, valueTable, varintBytes } from './proto
  * each); a message longer than this is encoded a field at a time, a list an element at a time.
  */
 export const PROTOBUF_WHOLE_VALUE_CHARS = 16 * 1024;
-
-/** Most bytes of encoded values gathered into one piece of the output (fewer, larger pieces to write). */
-const OUTPUT_PIECE_BYTES = 64 * 1024;
-
-/**
- * Bytes of the slabs the output's pieces are carved from (less for a shorter text). Each slab
- * is memory outside V8's heap, and V8 answers such an allocation while it marks a large heap
- * with a marking step of 5-10 ms in the allocating turn: at 100k agents, a piece of its own for
- * every 64 KiB made ~1,000 of them, and steps of 15-45 ms.
- */
-const OUTPUT_SLAB_BYTES = 1024 * 1024;
-/** Smallest slab. */
-const MIN_SLAB_BYTES = 4 * 1024;
-/**
- * Room made in the slab before a step starts (a new slab if less is left), more than a step
- * writes as a rule (its `PROTOBUF_ENCODED_CHARS_PER_TURN` and one whole value are ~80 Ki
- * characters, ~30 KiB of protobuf): a slab is made at a step's start, where the marking step it
- * may cost is followed by one value and no more (the turn's deadline has passed).
- */
-const STEP_ROOM_BYTES = 256 * 1024;
-
-/**
- * The slabs an encoding's output is carved from, each byte taken as it is written: the outputs
- * of nested messages take their bytes in turns, and a piece grows while its bytes lie next to one
- * another (until 2026-12-07 a piece reserved 64 KiB at once, and a message written a field at a
- * time left most of one unused at each nested message: 100 MB of slabs for a 2.4 MB answer).
- */
-class Slabs {
-  /** The current slab, and how much of it is taken. */
-  slab = new Uint8Array(0);
-  used = 0;
-  private readonly stepRoom: number;
-
-  constructor(private readonly slabBytes: number) {
-    this.stepRoom = Math.min(STEP_ROOM_BYTES, slabBytes / 2);
-  }
-
-  /** Makes sure `bytes` more fit in the current slab (a new slab if not). */
-  reserve(bytes: number): void {
-    if (this.slab.length - this.used >= bytes) return;
-    this.slab = new Uint8Array(Math.max(this.slabBytes, bytes));
-    this.used = 0;
-  }
-
-  /** Makes room for a step (`STEP_ROOM_BYTES`, or half a slab if slabs are smaller). */
-  reserveForStep(): void {
-    this.reserve(this.stepRoom);
-  }
-
-  /** Takes `bytes` of the current slab (a new one if they do not fit): where they start in it. */
-  take(bytes: number): number {
-    this.reserve(bytes);
-    const at = this.used;
-    this.used += bytes;
-    return at;
-  }
-}
 
 /** Protobuf's length-delimited wire type (an embedded message's). */
 const LENGTH_DELIMITED = 2;
@@ -105,7 +48,7 @@ export interface SlicedEncodingFigures {
   readonly chars: number;
   /** Most characters one step read. */
   readonly mostCharsInATurn: number;
-  /** The longest step's wall time, ms (`encodeInTurns` times its steps; 0 from an encoder's own figures). */
+  /** The longest step's wall time, ms (`StepFigures` times the steps; 0 from an encoder's own figures). */
   readonly longestTurnMs: number;
   /** The process' CPU time in that step, ms (all threads), as the scale benchmark reads a busy machine. */
   readonly longestTurnCpuMs: number;
@@ -115,77 +58,17 @@ export interface SlicedEncodingFigures {
   readonly codecValues: number;
 }
 
-/** An encoded message, in pieces (not joined: its bytes are the pieces' concatenation). */
-export interface EncodedMessage {
-  readonly pieces: readonly Uint8Array[];
-  readonly byteLength: number;
-}
-
 /** A place in the text: a piece and an offset in it. */
 interface Position {
   readonly index: number;
   readonly offset: number;
 }
 
-/** An encoded message being put together: pieces of bytes and embedded messages (with their headers before them). */
-class Output {
-  private readonly items: Array<Uint8Array | Output> = [];
-  /** The piece being filled: its slab (undefined: none), where it starts there, and its bytes so far. */
-  private slab: Uint8Array | undefined;
-  private start = 0;
-  private used = 0;
-  /** Its length in bytes so far. */
-  size = 0;
-
-  constructor(private readonly slabs: Slabs) {}
-
-  /** Appends a copy of `bytes` (which may be a reused buffer's). */
-  add(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    const at = this.slabs.take(bytes.length);
-    const slab = this.slabs.slab;
-    // The piece grows if these bytes follow it in its slab (no other output took bytes between).
-    if (slab !== this.slab || at !== this.start + this.used || this.used + bytes.length > OUTPUT_PIECE_BYTES) {
-      this.flush();
-      this.slab = slab;
-      this.start = at;
-    }
-    slab.set(bytes, at);
-    this.used += bytes.length;
-    this.size += bytes.length;
-  }
-
-  /** Field `id` holding the (closed) message `child`. */
-  nest(id: number, child: Output): void {
-    this.add(protobuf.Writer.create().uint32((id << 3) | LENGTH_DELIMITED).uint32(child.size).finish());
-    this.flush();
-    this.items.push(child);
-    this.size += child.size;
-  }
-
-  /** Its pieces, in order, pushed onto `into`. */
-  collect(into: Uint8Array[]): void {
-    this.flush();
-    for (const item of this.items) {
-      if (item instanceof Output) item.collect(into);
-      else into.push(item);
-    }
-  }
-
-  private flush(): void {
-    if (this.slab === undefined) return;
-    this.items.push(this.slab.subarray(this.start, this.start + this.used));
-    this.slab = undefined;
-    this.used = 0;
-  }
-}
-
 /**
  * Where an encoding's bytes go: every value's bytes are added to the innermost message read a
- * field at a time (opened before, closed after its fields). Three: a tree of pieces for the whole
- * message (`PiecesTarget`), its messages' sizes only (`SizingTarget`, a streamed answer's first
- * pass) and the bytes in order as they come, each message's length (from the first pass) before
- * its fields (`StreamTarget`, the second).
+ * field at a time (opened before, closed after its fields). Two: its messages' sizes only
+ * (`SizingTarget`, the first pass over a text) and the bytes in order as they come, each message's
+ * length (from the first pass) before its fields (`StreamTarget`, the second).
  */
 export interface EncodingTarget {
   /** A step begins. */
@@ -196,41 +79,6 @@ export interface EncodingTarget {
   add(bytes: Uint8Array): void;
   /** The innermost open message ends. */
   close(field: protobuf.Field | undefined): void;
-}
-
-/** The whole message in pieces carved from slabs (`encodeInTurns`, `SlicedEncoder.result`). */
-class PiecesTarget implements EncodingTarget {
-  private readonly outputs: Output[] = [];
-  private readonly slabs: Slabs;
-  encoded: EncodedMessage | undefined;
-
-  constructor(chars: number) {
-    this.slabs = new Slabs(Math.min(OUTPUT_SLAB_BYTES, Math.max(MIN_SLAB_BYTES, chars)));
-  }
-
-  beginStep(): void {
-    this.slabs.reserveForStep();
-  }
-
-  open(): void {
-    this.outputs.push(new Output(this.slabs));
-  }
-
-  add(bytes: Uint8Array): void {
-    (this.outputs[this.outputs.length - 1] as Output).add(bytes);
-  }
-
-  close(field: protobuf.Field | undefined): void {
-    const output = this.outputs.pop() as Output;
-    const parent = this.outputs[this.outputs.length - 1];
-    if (parent !== undefined) {
-      parent.nest((field as protobuf.Field).id, output);
-      return;
-    }
-    const pieces: Uint8Array[] = [];
-    output.collect(pieces);
-    this.encoded = { pieces, byteLength: output.size };
-  }
 }
 
 /**
@@ -503,14 +351,16 @@ function isSpace(code: number): boolean {
 }
 
 /**
- * Encodes the JSON text `parts` (one message of `type`, in v1 JSON) as protobuf a step at a
- * time: `step()` reads about `charsPerTurn` characters; once it says the message is done,
- * `result()` has its bytes. `type` is one whose fields are all optional
- * (`v1FieldwiseMessageType`): a field is encoded on its own as its message's only field.
+ * Reads the JSON text `parts` (one message of `type`, in v1 JSON) a step at a time, its protobuf
+ * going to `target` (its messages' sizes, or its bytes in order): `step()` reads about
+ * `charsPerTurn` characters, and says when the message is done. `type` is one whose fields are
+ * all optional (`v1FieldwiseMessageType`): a field is encoded on its own as its message's only
+ * field.
  * @example
- *   const encoder = new SlicedEncoder(v1FieldwiseMessageType('master', 'response'), textParts.parts, SUBSCRIBED_SLICE_CHARS);
+ *   const sizing = new SizingTarget();
+ *   const encoder = new SlicedEncoder(v1FieldwiseMessageType('master', 'response'), textParts.parts, PROTOBUF_ENCODED_CHARS_PER_TURN, sizing);
  *   while (!encoder.step()) await nextTurn();
- *   encoder.result().byteLength;
+ *   sizing.sizes[0]; // the message's length in bytes
  */
 export class SlicedEncoder {
   /** The contexts open, innermost last; empty before the first step and once done. */
@@ -527,12 +377,8 @@ export class SlicedEncoder {
   private nameHash = 0;
   /** Where each small value's bytes are written, value after value. */
   private readonly sink = new ByteSink();
-  /** Where the output goes: by default the whole message in pieces (`result`). */
-  private readonly target: EncodingTarget;
-
-  constructor(private readonly type: protobuf.Type, private readonly parts: readonly string[], private readonly charsPerTurn: number, target?: EncodingTarget) {
+  constructor(private readonly type: protobuf.Type, private readonly parts: readonly string[], private readonly charsPerTurn: number, private readonly target: EncodingTarget) {
     if (!(charsPerTurn > 0)) throw new Error(`charsPerTurn must be positive, not ${charsPerTurn}`);
-    this.target = target ?? new PiecesTarget(parts.reduce((sum, part) => sum + part.length, 0));
   }
 
   /** What it did so far. */
@@ -558,13 +404,6 @@ export class SlicedEncoder {
       this.mostInAStep = Math.max(this.mostInAStep, this.chars - start);
     }
     return this.done;
-  }
-
-  /** The encoded message (once `step` said it is done), of an encoder made without a target of its own. */
-  result(): EncodedMessage {
-    const encoded = this.target instanceof PiecesTarget ? this.target.encoded : undefined;
-    if (encoded === undefined) throw new Error(this.target instanceof PiecesTarget ? 'the message is not encoded yet' : 'the output went to the encoder\'s target');
-    return encoded;
   }
 
   /** Reads the next token of the innermost context: a field, an element, or its end. */
@@ -1037,25 +876,23 @@ export class SlicedEncoder {
 }
 
 /**
- * `parts` (the JSON text of one message of `type`) encoded as protobuf over turns of the event
- * loop, `charsPerTurn` characters a turn and no more than `turnMs` of wall time (a turn ends at
- * the first value that ends past it: code not yet compiled, or a collection, can make characters
- * slower than usual), with what the encoding did (`figures`); undefined if `abandoned` says so
- * between two turns (its client went away).
- * @example
- *   const encoded = await encodeInTurns(v1FieldwiseMessageType('master', 'response'), textParts.parts, SUBSCRIBED_SLICE_CHARS);
- *   encoded?.message.byteLength;
+ * `parts` (the JSON text of one message of `type`) encoded at once, both passes (tests, the codec
+ * benchmark, small texts): its bytes, and the second pass' figures.
+ * @example encodeWhole(v1FieldwiseMessageType('master', 'response'), ['{"type":"GET_HEALTH",', '"get_health":{"healthy":true}}']).bytes
  */
-export async function encodeInTurns(
-  type: protobuf.Type, parts: readonly string[], charsPerTurn: number, abandoned: () => boolean = () => false, turnMs = Infinity,
-): Promise<{ readonly message: EncodedMessage; readonly figures: SlicedEncodingFigures } | undefined> {
-  const encoder = new SlicedEncoder(type, parts, charsPerTurn);
-  const steps = new StepFigures();
-  while (!steps.time(() => encoder.step(performance.now() + turnMs))) {
-    await nextTurn();
-    if (abandoned()) return undefined;
+export function encodeWhole(type: protobuf.Type, parts: readonly string[], charsPerTurn = 1 << 30): { readonly bytes: Buffer; readonly figures: SlicedEncodingFigures } {
+  const sizing = new SizingTarget();
+  const first = new SlicedEncoder(type, parts, charsPerTurn, sizing);
+  while (!first.step()) { /* every step at once */ }
+  const target = new StreamTarget(sizing.sizes);
+  const second = new SlicedEncoder(type, parts, charsPerTurn, target);
+  const fragments: Buffer[] = [];
+  for (let done = false; !done;) {
+    done = second.step();
+    fragments.push(Buffer.from(target.fragment()));
+    target.reset();
   }
-  return { message: encoder.result(), figures: steps.of(encoder) };
+  return { bytes: Buffer.concat(fragments), figures: second.figures };
 }
 
 /** The longest of an encoding's steps: its wall time, its CPU time and when it began. */

@@ -6,15 +6,16 @@
  * a step a turn, into one reused buffer whose contents go to every client answered from it, and
  * goes on once they all took them.
  *
- * Why: the one-pass encoding (`encodeInTurns`) kept the whole answer in slabs outside V8's heap
+ * Why: the one-pass encoding it replaced (until 2026-12-07) kept the whole answer in slabs outside V8's heap
  * (68 MB at 100k agents). V8 collects the young generation in any allocation of such memory once
  * the young generation's own passes 32 MB, and at 100k agents each of those collections held the
  * process 45-64 ms inside an encoding step (docs/scale.md, the twenty-second session). Streamed,
  * the answer costs one buffer of ~100 KB, allocated once. The price is reading the text twice.
  *
- * The answer's bytes are exactly the one-pass encoding's, so any protobuf parser reads it (the
- * bytes could also have gone as self-contained fragments that a parser merges, but protobufjs,
- * for one, does not merge a repeated embedded message).
+ * The answer's bytes are exactly the one-pass encoding's, so any protobuf parser reads it. (They
+ * could have gone in one pass as self-contained fragments, each with the path of messages down to
+ * its part, which protobuf's rules merge into one message; but protobufjs, for one, keeps only the
+ * last of a non-repeated embedded message given twice.)
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type protobuf from 'protobufjs';
@@ -28,7 +29,7 @@ import { SizingTarget, SlicedEncoder, StepFigures, StreamTarget, type SlicedEnco
  */
 export const STREAMED_ANSWER_STALL_MS = 30_000;
 
-/** How the passes step: as `encodeInTurns`' arguments. */
+/** How the passes step, and how long a stalled client may hold a run. */
 export interface StreamedProtobufOptions {
   /** Characters a step reads (one value past it at most). */
   readonly charsPerTurn: number;
@@ -111,6 +112,12 @@ export class StreamedProtobuf {
     const encoder = new SlicedEncoder(this.type, this.parts, this.options.charsPerTurn, target);
     const figures = new StepFigures();
     for (;;) {
+      // A client gone is let go (its `destroy`), and a run with none left stops.
+      for (const sink of sinks) {
+        if (!sink.isGone()) continue;
+        sinks.delete(sink);
+        sink.destroy();
+      }
       if (sinks.size === 0) return;
       const done = figures.time(() => encoder.step(performance.now() + this.options.turnMs));
       const fragment = target.fragment();

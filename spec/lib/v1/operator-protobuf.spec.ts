@@ -11,7 +11,7 @@ import { Resources } from '../../../lib/resources';
 import type { V1Json } from '../../../lib/v1/json';
 import { parseOperatorCall, v1Task } from '../../../lib/v1/operator';
 import { v1CallBytes, v1CallJson, v1EventBytes, v1EventJson, v1FieldwiseMessageType, v1MessageType, v1ResponseBytes, v1ResponseJson, type V1OperatorApi } from '../../../lib/v1/protobuf';
-import { PROTOBUF_WHOLE_VALUE_CHARS, SlicedEncoder } from '../../../lib/v1/sliced-protobuf';
+import { encodeWhole, PROTOBUF_WHOLE_VALUE_CHARS, type SlicedEncodingFigures } from '../../../lib/v1/sliced-protobuf';
 import { v1VersionInfo } from '../../../lib/version';
 import { quotaStatus, v1Events, v1GetMaster } from '../../../actors/master/v1-operator-json';
 import { bytesAt, encodeMessage, fieldsOf, varintAt } from '../../support/protobuf-wire';
@@ -161,7 +161,7 @@ const AGENT_CALLS: readonly V1Json[] = [
 ];
 
 /** `json` (a `Response` of `api`) encoded over turns of at most `charsPerTurn` characters, split into pieces at random places. */
-function slicedBytes(api: V1OperatorApi | 'event', json: V1Json, charsPerTurn: number, random: Prng): { bytes: Buffer; encoder: SlicedEncoder } {
+function slicedBytes(api: V1OperatorApi | 'event', json: V1Json, charsPerTurn: number, random: Prng): { bytes: Buffer; figures: SlicedEncodingFigures } {
   const text = JSON.stringify(json);
   const parts: string[] = [];
   for (let at = 0; at < text.length;) {
@@ -170,9 +170,8 @@ function slicedBytes(api: V1OperatorApi | 'event', json: V1Json, charsPerTurn: n
     at += length;
   }
   const type = api === 'event' ? v1FieldwiseMessageType('master', 'event') : v1FieldwiseMessageType(api, 'response');
-  const encoder = new SlicedEncoder(type, parts, charsPerTurn);
-  for (let steps = 0; !encoder.step(); steps++) if (steps > 100_000) throw new Error('never done');
-  return { bytes: Buffer.concat(encoder.result().pieces), encoder };
+  const { bytes, figures } = encodeWhole(type, parts, charsPerTurn);
+  return { bytes, figures };
 }
 
 describe('lib/v1/protobuf: the operator APIs in protobuf', () => {
@@ -263,10 +262,10 @@ describe('lib/v1/protobuf: the operator APIs in protobuf', () => {
     const whole = v1ResponseBytes('master', big);
     const chars = JSON.stringify(big).length;
     for (const charsPerTurn of [1, 64 * 1024, 1024 * 1024]) {
-      const { bytes, encoder } = slicedBytes('master', big, charsPerTurn, random);
+      const { bytes, figures } = slicedBytes('master', big, charsPerTurn, random);
       expect(bytes.length, `${charsPerTurn}: as long as the whole encoding`).to.equal(whole.length);
       expect(plain(v1ResponseJson('master', bytes)), `${charsPerTurn}: the same message`).to.deep.equal(plain(big));
-      const { turns, mostCharsInATurn } = encoder.figures;
+      const { turns, mostCharsInATurn } = figures;
       // A step reads its characters, and at most one whole value (and its field's name) past them.
       expect(mostCharsInATurn, `${charsPerTurn}: most read in a step`).to.be.at.most(charsPerTurn + PROTOBUF_WHOLE_VALUE_CHARS + FIELD_NAME_CHARS);
       expect(turns, `${charsPerTurn}: steps`).to.be.at.least(Math.floor(chars / (charsPerTurn + PROTOBUF_WHOLE_VALUE_CHARS + FIELD_NAME_CHARS)));
@@ -279,11 +278,7 @@ describe('lib/v1/protobuf: the operator APIs in protobuf', () => {
 
   it('leaves out a field no declaration names, as the whole encoding does; refuses text that is not a message, naming where', () => {
     const type = v1FieldwiseMessageType('master', 'response');
-    const encode = (parts: string[]): Buffer => {
-      const encoder = new SlicedEncoder(type, parts, 8);
-      while (!encoder.step()) { /* a step at a time */ }
-      return Buffer.concat(encoder.result().pieces);
-    };
+    const encode = (parts: string[]): Buffer => encodeWhole(type, parts, 8).bytes;
     const withUnknown = encode(['{"type":"GET_HEALTH","nothing_like_it":{"a":[1,{"b":"}"}]},', '"get_health":{"healthy":true}}']);
     expect(v1ResponseJson('master', withUnknown)).to.deep.equal({ type: 'GET_HEALTH', get_health: { healthy: true } });
     expect(() => encode(['{"type":"GET_HEALTH" "get_health":{}}'])).to.throw(/expected ',' or '}' at piece 0, offset 21/);
