@@ -14,7 +14,7 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { dispatch } from '../lib/actor';
 import { MemoryDisk } from '../lib/disk';
-import { BinaryParts, StreamedBinary, TextParts, VirtualClock, type ActorHost } from '../lib/process';
+import { StreamedBinary, TextParts, VirtualClock, type ActorHost } from '../lib/process';
 import type { HttpRequest, HttpResponse } from '../lib/process/http';
 import type { Offer, TaskInfo, TaskStatus } from '../lib/protocol';
 import { isTerminalState } from '../lib/protocol';
@@ -488,7 +488,7 @@ export async function serveState(cluster: ScaleCluster, request: HttpRequest = S
   if (response.status !== 200) throw new Error(`${request.path} answered ${response.status}`);
   const serializeStart = performance.now();
   const body = response.body;
-  const bytes = body instanceof TextParts || body instanceof BinaryParts || body instanceof StreamedBinary ? body.byteLength() : Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
+  const bytes = body instanceof TextParts || body instanceof StreamedBinary ? body.byteLength() : Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
   const serializeMs = performance.now() - serializeStart;
   return { ...longestTurnOf(timed, figures, pauses), settledMs, serializeMs, bytes, midwayBeforeAnswer, frameworksLeft: figures.frameworksLeft };
 }

@@ -27,7 +27,7 @@ import { boundedText } from '../../lib/protocol/plain';
 import { badRequest, streamEncoding, v1Answer as answer, v1RequestCall, v1RequestError } from '../../lib/v1/http';
 import type { Timer } from '../../lib/actor';
 import {
-  ActorGone, authenticateRequest, BinaryParts, HttpStream, isResponse, StreamedBinary, TEXT_PARTS_CHUNK_CHARS, TextParts,
+  ActorGone, authenticateRequest, HttpStream, isResponse, StreamedBinary, TEXT_PARTS_CHUNK_CHARS, TextParts,
   type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { APPLICATION_PROTOBUF, mediaTypeOf, v1EventRecord, v1FieldwiseMessageType, v1ResponseBytes, type V1Encoding } from '../../lib/v1/protobuf';
@@ -273,7 +273,7 @@ export class OperatorApi {
    */
   private inProtobuf(response: HttpResponse): HttpResponse | Promise<HttpResponse> {
     const body = response.body;
-    if (response.status !== 200 || body === undefined || typeof body === 'string' || Buffer.isBuffer(body) || body instanceof BinaryParts || body instanceof StreamedBinary) return response;
+    if (response.status !== 200 || body === undefined || typeof body === 'string' || Buffer.isBuffer(body) || body instanceof StreamedBinary) return response;
     const headers = { ...(response.headers ?? {}), 'content-type': APPLICATION_PROTOBUF };
     if (!(body instanceof TextParts)) return { ...response, headers, body: Buffer.from(v1ResponseBytes('master', body as V1Json)) };
     let encoding = this.encodings.get(body);

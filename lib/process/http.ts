@@ -22,8 +22,8 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers?: Record<string, string>;
-  /** Text, bytes, pieces of text or bytes written a slice at a time (`TextParts`, `BinaryParts`), bytes made as they are written (`StreamedBinary`), or an object sent as JSON. */
-  body?: string | Buffer | TextParts | BinaryParts | StreamedBinary | object;
+  /** Text, bytes, pieces of text written a slice at a time (`TextParts`), bytes made as they are written (`StreamedBinary`), or an object sent as JSON. */
+  body?: string | Buffer | TextParts | StreamedBinary | object;
   stream?: HttpStream;
 }
 
@@ -59,33 +59,6 @@ export class TextParts {
 }
 
 /**
- * A large binary body made of pieces (a protobuf GET_STATE: `lib/v1/sliced-protobuf.ts`),
- * written as `TextParts` is: a chunk of `TEXT_PARTS_CHUNK_CHARS` bytes per turn of the event loop,
- * each once the client took the one before. The pieces are not copied: a renderer must not change
- * them after handing them over.
- */
-export class BinaryParts {
-  constructor(
-    /** The pieces, in order. */
-    readonly parts: readonly Uint8Array[],
-    /** The body's `content-type`. */
-    readonly contentType: string,
-  ) {}
-
-  /** The whole body (tests; small bodies). */
-  bytes(): Buffer {
-    return Buffer.concat(this.parts);
-  }
-
-  /** Its length in bytes. */
-  byteLength(): number {
-    let bytes = 0;
-    for (const part of this.parts) bytes += part.length;
-    return bytes;
-  }
-}
-
-/**
  * Where a `StreamedBinary` body's fragments go: one client's response (or a test's copy). A
  * fragment is a view of a buffer its producer reuses once `done` has run.
  */
@@ -116,7 +89,7 @@ export class StreamedBinary {
     readonly attach: (sink: FragmentSink) => void,
   ) {}
 
-  /** Its length in bytes (as `TextParts`' and `BinaryParts`'). */
+  /** Its length in bytes (as `TextParts`'). */
   byteLength(): number {
     return this.length;
   }
@@ -518,7 +491,7 @@ export function writeResponse(out: ServerResponse, response: HttpResponse, gzip 
     writeStreamed(out, response.status, headers, response.body, compressible && gzip);
     return;
   }
-  if (response.body instanceof TextParts || response.body instanceof BinaryParts) {
+  if (response.body instanceof TextParts) {
     headers['content-type'] ??= response.body.contentType;
     const large = compressible && atLeastChars(response.body.parts, GZIP_MIN_BODY_BYTES);
     if (large) headers.vary = 'Accept-Encoding';
@@ -631,7 +604,7 @@ export function withNosniff(headers: Readonly<Record<string, string>> | undefine
 }
 
 /** Whether `parts` hold at least `count` characters (or bytes; looked at only until they do). */
-function atLeastChars(parts: ReadonlyArray<string | Uint8Array>, count: number): boolean {
+function atLeastChars(parts: readonly string[], count: number): boolean {
   let chars = 0;
   for (const part of parts) {
     chars += part.length;
@@ -644,18 +617,18 @@ function atLeastChars(parts: ReadonlyArray<string | Uint8Array>, count: number):
  * Writes `parts` to `target` a chunk per turn, each after `target` took the one before
  * (`drain`), then ends it; stops when the client's response `out` is gone.
  */
-function writeParts(target: Writable, out: ServerResponse, parts: readonly string[] | readonly Uint8Array[]): void {
+function writeParts(target: Writable, out: ServerResponse, parts: readonly string[]): void {
   let index = 0;
   const next = (): void => {
     if (out.destroyed || target.destroyed) return;
-    const taken: Array<string | Uint8Array> = [];
+    const taken: string[] = [];
     let length = 0;
     while (index < parts.length && length < TEXT_PARTS_CHUNK_CHARS) {
-      const part = parts[index++] as string | Uint8Array;
+      const part = parts[index++] as string;
       taken.push(part);
       length += part.length;
     }
-    const chunk = taken.every((part) => typeof part === 'string') ? taken.join('') : Buffer.concat(taken as Uint8Array[]);
+    const chunk = taken.join('');
     if (index >= parts.length) {
       target.end(chunk);
       return;
@@ -714,7 +687,7 @@ export function withJsonp(response: HttpResponse, callback: string | undefined):
   if (refused !== undefined) return refused;
   const body = response.body;
   if (body instanceof TextParts) return { ...response, body: new TextParts([`${callback}(`, ...body.parts, ');'], 'text/javascript') };
-  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body) || body instanceof BinaryParts || body instanceof StreamedBinary) return response;
+  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body) || body instanceof StreamedBinary) return response;
   return { ...response, headers: { ...(response.headers ?? {}), 'content-type': 'text/javascript' }, body: `${callback}(${JSON.stringify(body)});` };
 }
 
