@@ -91,7 +91,11 @@ export class StreamedProtobuf {
     }
     const sinks = new Set([sink]);
     this.joinable = sinks;
-    void this.run(sinks);
+    // The text was read whole by the first pass: a throw here is a bug, and cuts its clients off rather than the process.
+    this.run(sinks).catch(() => {
+      if (this.joinable === sinks) this.joinable = undefined;
+      for (const client of sinks) client.destroy();
+    });
   }
 
   private async size(): Promise<Sizing> {

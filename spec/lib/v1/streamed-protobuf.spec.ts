@@ -167,6 +167,25 @@ describe('lib/v1/streamed-protobuf: an answer encoded as it is written', () => {
     expect(passes, 'the sizing only: the run stopped before its end').to.have.length(1);
   });
 
+  it('cuts its clients off, not the process, when a run fails (a client whose write throws)', async () => {
+    const parts = tasksText(500);
+    const encoding = new StreamedProtobuf(RESPONSE, parts, { charsPerTurn: 8 * 1024, turnMs: 10 });
+    await encoding.measure();
+    const [throwing, other] = [new Client(), new Client()];
+    throwing.write = (): void => {
+      throw new Error('a broken client');
+    };
+    encoding.attach(other);
+    encoding.attach(throwing);
+    await until(() => throwing.destroyed && other.destroyed);
+    expect(other.ended).to.equal(false);
+    // The encoding still answers a later client whole.
+    const later = new Client();
+    encoding.attach(later);
+    await until(() => later.ended);
+    expect(later.bytes().equals(await onePass(parts))).to.equal(true);
+  });
+
   it('rejects the sizing of a text that is not a message of the type (a bug), for every caller', async () => {
     const encoding = new StreamedProtobuf(RESPONSE, ['{"get_tasks":{"tasks":[1]}}'], { charsPerTurn: 1024, turnMs: 10 });
     for (let call = 0; call < 2; call++) {
