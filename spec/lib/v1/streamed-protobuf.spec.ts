@@ -194,13 +194,17 @@ describe('lib/v1/streamed-protobuf: an answer encoded as it is written', () => {
     }
   });
 
-  it('over HTTP: sent with its Content-Length, or gzipped when the client takes gzip; the bytes are the answer', async () => {
-    const parts = tasksText(3_000);
+  it('over HTTP: sent with its Content-Length, or gzipped when the client takes gzip; the bytes are the answer, also to the clients sharing a run with one that went away in the middle', async () => {
+    const parts = tasksText(30_000);
     const expected = await onePass(parts);
-    const encoding = new StreamedProtobuf(RESPONSE, parts, { charsPerTurn: 8 * 1024, turnMs: 10 });
+    const passes: SlicedEncodingFigures[] = [];
+    const encoding = new StreamedProtobuf(RESPONSE, parts, { charsPerTurn: 8 * 1024, turnMs: 10, onFigures: (figures) => passes.push(figures) });
     const length = await encoding.measure();
+    // Answered four at a time, in one turn: the four share a run.
+    const waiting: Array<() => void> = [];
     const server = http.createServer((request, response) => {
-      writeResponse(response, { status: 200, body: new StreamedBinary(PROTOBUF, length, (sink) => encoding.attach(sink)) }, request.headers['accept-encoding'] === 'gzip');
+      waiting.push(() => writeResponse(response, { status: 200, body: new StreamedBinary(PROTOBUF, length, (sink) => encoding.attach(sink)) }, request.headers['accept-encoding'] === 'gzip'));
+      if (waiting.length === 4) for (const answer of waiting.splice(0)) answer();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
@@ -212,7 +216,21 @@ describe('lib/v1/streamed-protobuf: an answer encoded as it is written', () => {
           response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
         }).on('error', reject);
       });
-      const [plain, alsoPlain, gzipped] = await Promise.all([get({}), get({}), get({ 'accept-encoding': 'gzip' })]);
+      // A client that goes away after its first bytes, with two that read to the end, sharing a run: they get the whole answer.
+      const leaving = new Promise<number>((resolve, reject) => {
+        const request = http.get({ host: '127.0.0.1', port }, (response) => {
+          let received = 0;
+          response.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            request.destroy();
+          });
+          response.on('close', () => resolve(received));
+        });
+        request.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? undefined : reject(error)));
+      });
+      const [left, plain, alsoPlain, gzipped] = await Promise.all([leaving, get({}), get({}), get({ 'accept-encoding': 'gzip' })]);
+      expect(left).to.be.above(0).and.below(expected.length);
+      expect(passes, 'the sizing and one run for the four').to.have.length(2);
       for (const answer of [plain, alsoPlain]) {
         expect(answer.headers['content-length']).to.equal(String(expected.length));
         expect(answer.headers['content-type']).to.equal(PROTOBUF);
