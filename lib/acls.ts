@@ -55,7 +55,7 @@ export const AUTHORIZABLE_ENDPOINTS: readonly string[] = [
  * volume's role; destroy_volumes, the principal that created it; resize_volumes (GROW_VOLUME and
  * SHRINK_VOLUME), the volume's role; get_endpoints, the path;
  * view_roles / update_weights / get_quotas / update_quotas, the role.
- * access_mesos_logs, view_flags, mark_agents_gone and register_agents have no object (Mesos: "given implicitly").
+ * access_mesos_logs, view_flags, mark_agents_gone, register_agents and set_log_level have no object (Mesos: "given implicitly").
  */
 export const ACL_ACTION_OBJECTS = {
   register_frameworks: 'roles',
@@ -80,6 +80,7 @@ export const ACL_ACTION_OBJECTS = {
   update_quotas: 'roles',
   mark_agents_gone: 'agents',
   register_agents: 'agents',
+  set_log_level: 'level',
 } as const;
 
 /**
@@ -96,7 +97,6 @@ export const UNENFORCED_ACL_ACTION_OBJECTS = {
   launch_nested_container_sessions_under_parent_with_user: 'users',
   attach_containers_input: 'users',
   attach_containers_output: 'users',
-  set_log_level: 'level',
   remove_nested_containers: 'users',
   update_maintenance_schedules: 'machines',
   get_maintenance_schedules: 'machines',
@@ -324,6 +324,7 @@ const WORDING: Readonly<Record<AclAction, ActionWording>> = {
   update_quotas: { does: 'update the quota of', noun: 'role' },
   mark_agents_gone: { does: 'mark agents gone' },
   register_agents: { does: 'register agents' },
+  set_log_level: { does: 'set the logging level' },
 };
 
 /**

@@ -8,13 +8,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { resolvedPath } from '../../lib/absolute-path';
 import { Authorizer, type Acls } from '../../lib/acls';
-import { flagsResponse } from '../../lib/info-actors';
+import { flagsResponse, v1LoggingLevel } from '../../lib/info-actors';
 import { aclViewer, type StateViewer } from '../../lib/state-json';
-import type { V1OperationView } from '../../lib/v1/operator';
+import type { LoggingLevelCall, V1OperationView } from '../../lib/v1/operator';
 import { sameSecret, type Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
-import { authenticateRequest, httpError, isResponse, ok, withCors, withRouteOptions, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, httpError, isResponse, ok, withCors, withRouteOptions, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { executorCallWithoutToken, MAX_EXECUTOR_CALL_BYTES, type ExecutorApi } from './v1-executor';
 import {
   AgentRegistered, AgentReregistered, CheckpointResources, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
@@ -2877,6 +2877,10 @@ class AgentOperatorReader implements AgentOperatorPort {
 
   metrics(): Promise<Record<string, number>> {
     return this.agent.metricsWithSystem();
+  }
+
+  loggingLevel(caller: HttpCaller, call: LoggingLevelCall): HttpResponse | Promise<HttpResponse> {
+    return v1LoggingLevel(this.agent['host'], call, () => this.authorizer?.denial('set_log_level', caller.principal));
   }
 
   recovering(): boolean {

@@ -32,7 +32,7 @@ import { recoverCheckpointedResources } from './checkpointed-resources';
 import { makeVolumeDirectories } from './volumes';
 import type { AgentFilesReader } from './v1-operator';
 import { checkAgentFlags, fetcherCacheDirOf, renderAgentFlags, type AgentFlags } from './flags';
-import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
+import { spawnInfoActors, type FlagsAccess, type LoggingAccess } from '../../lib/info-actors';
 import { FilesActor, FILES_ACTOR_ID, type FilesAccess } from './files';
 import { ENTERS_CGROUPS_ENV, executorBaseEnvironment, isProcessStartedAt, ProcessLauncher, type Launcher } from './launcher';
 import { Fetcher } from './fetcher';
@@ -287,6 +287,13 @@ export function agentFlagsAccess(http: StartAgentOptions['http']): FlagsAccess {
   };
 }
 
+/** Who may toggle an agent's logging level (`/logging/toggle`): its read-write HTTP authentication and the ACLs' `set_log_level`. */
+export function agentLoggingAccess(http: StartAgentOptions['http']): LoggingAccess {
+  if (http === undefined) return {};
+  const authorizer = http.acls === undefined ? undefined : new Authorizer(http.acls);
+  return { authentication: http.authentication, denial: (principal) => authorizer?.denial('set_log_level', principal) };
+}
+
 /**
  * The TLS files an agent's executor processes are given (as `LIBPROCESS_SSL_*`), so they can
  * link back to an agent whose host serves TLS only; undefined when the host does not use TLS.
@@ -373,7 +380,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   }
   // `/version` and `/flags` (this agent's) where no master on the host serves them; not for the
   // many agents of a simulation (`files: false`), as with the files actor.
-  const info = options.files === false ? [] : spawnInfoActors(host, () => renderAgentFlags(flags), agentFlagsAccess(options.http));
+  const info = options.files === false ? [] : spawnInfoActors(host, () => renderAgentFlags(flags), agentFlagsAccess(options.http), agentLoggingAccess(options.http));
   started.helpers = [...(files !== undefined ? [files] : []), ...info];
   started.detachMetrics = (options.metrics ?? options.files) !== false
     ? attachMetricsSource(host, agentMetricsSource(agent), METRICS_ACTOR_ID, metricsAccess(options.http?.authentication, options.http?.acls))

@@ -26,7 +26,7 @@ import type { ListedFile } from './files';
 import { v1VersionInfo } from '../../lib/version';
 import type { MonitoredContainer, ResourceStatisticsJson } from './monitor';
 import { aclViewer, SEE_ALL, type StateViewer } from '../../lib/state-json';
-import { v1GetOperations, type V1OperationView } from '../../lib/v1/operator';
+import { v1GetOperations, type LoggingLevelCall, type V1OperationView } from '../../lib/v1/operator';
 import type { AgentV1Part, AgentV1State } from './state';
 import { AGENT_RECOVERING } from './constants';
 
@@ -39,12 +39,11 @@ export const MAX_CALL_TYPE_CHARS = 64;
 /** The call types this agent serves. */
 export const AGENT_OPERATOR_CALL_TYPES = [
   'GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_TASKS', 'GET_EXECUTORS', 'GET_FRAMEWORKS', 'GET_AGENT',
-  'GET_CONTAINERS', 'LIST_FILES', 'READ_FILE', 'GET_OPERATIONS',
+  'GET_CONTAINERS', 'LIST_FILES', 'READ_FILE', 'GET_OPERATIONS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL',
 ] as const;
 
 /** Call types Mesos' agent defines that this one does not serve (501). */
 const UNSERVED_AGENT_CALL_TYPES: ReadonlySet<string> = new Set([
-  'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL',
   'GET_RESOURCE_PROVIDERS', 'LAUNCH_NESTED_CONTAINER', 'WAIT_NESTED_CONTAINER',
   'KILL_NESTED_CONTAINER', 'REMOVE_NESTED_CONTAINER', 'LAUNCH_NESTED_CONTAINER_SESSION', 'ATTACH_CONTAINER_INPUT',
   'ATTACH_CONTAINER_OUTPUT', 'LAUNCH_CONTAINER', 'WAIT_CONTAINER', 'KILL_CONTAINER', 'REMOVE_CONTAINER', 'ADD_RESOURCE_PROVIDER_CONFIG',
@@ -54,6 +53,7 @@ const UNSERVED_AGENT_CALL_TYPES: ReadonlySet<string> = new Set([
 const callSchema = z.object({
   type: z.string().max(MAX_CALL_TYPE_CHARS),
   get_containers: z.object({ show_nested: z.boolean().optional(), show_standalone: z.boolean().optional() }).optional(),
+  set_logging_level: z.object({ level: v1NumberField.pipe(z.number().int().nonnegative().max(2 ** 32 - 1)), duration: z.object({ nanoseconds: v1NumberField.pipe(z.number().int().nonnegative()) }) }).optional(),
   list_files: z.object({ path: z.string() }).optional(),
   read_file: z.object({ path: z.string(), offset: v1NumberField.pipe(z.number().int().nonnegative()), length: v1NumberField.pipe(z.number().int().nonnegative()).optional() }).optional(),
 });
@@ -84,6 +84,8 @@ export interface AgentOperatorPort {
   v1AgentInfo(): Record<string, unknown>;
   /** Its metrics now, `system/*` included where its host serves them (GET_METRICS). */
   metrics(): Promise<Record<string, number>>;
+  /** GET_LOGGING_LEVEL / SET_LOGGING_LEVEL of the agent's process (`v1LoggingLevel`), by `caller`. */
+  loggingLevel(caller: HttpCaller, call: LoggingLevelCall): HttpResponse | Promise<HttpResponse>;
   /** Whether it is a restarted agent still taking its executors back (its books are not whole yet): every call is then 503, as Mesos' agent answers. */
   recovering(): boolean;
 }
@@ -132,7 +134,7 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
   if (!('json' in body)) return body;
   const checked = checkedCall(callSchema, body.json);
   if (!checked.ok) return badRequest(`Failed to validate agent::Call: ${checked.error}`);
-  const { type, list_files: listFiles, read_file: readFile } = checked.value;
+  const { type, list_files: listFiles, read_file: readFile, set_logging_level: setLoggingLevel } = checked.value;
   const served = AGENT_OPERATOR_CALL_TYPES.join(', ');
   // Mesos' agent validates a call of type UNKNOWN, then answers 501 Not Implemented (`Http::_api`).
   if (type === 'UNKNOWN') return { status: 501, body: UNKNOWN_CALL_REFUSAL.error };
@@ -156,6 +158,11 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
       const metrics = await port.metrics();
       return v1Answer('GET_METRICS', 'get_metrics', { metrics: Object.entries(metrics).map(([name, value]) => ({ name, value })) });
     }
+    case 'GET_LOGGING_LEVEL':
+      return port.loggingLevel(caller, { type: 'GET_LOGGING_LEVEL' });
+    case 'SET_LOGGING_LEVEL':
+      if (setLoggingLevel === undefined) return badRequest("Failed to validate agent::Call: Expecting 'set_logging_level' to be present");
+      return port.loggingLevel(caller, { type: 'SET_LOGGING_LEVEL', level: setLoggingLevel.level, durationMs: setLoggingLevel.duration.nanoseconds / 1e6 });
     case 'GET_HEALTH':
       return v1Answer('GET_HEALTH', 'get_health', { healthy: true });
     case 'GET_VERSION':

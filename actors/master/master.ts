@@ -45,7 +45,7 @@ import {
   checkTasksQuery, decodeForm, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, consumedQuotaOf, subtreeBreakdown, type FrameworksQuery, type RoleQuota,
   type SlavesQuery, type StateContext, type TasksQuery,
 } from './http';
-import { flagsResponse } from '../../lib/info-actors';
+import { flagsResponse, v1LoggingLevel } from '../../lib/info-actors';
 import { consumedQuota, describeQuantities, isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaConfigValueError, quotaRoleError } from './roles-http';
 import { aclViewer, SEE_ALL } from '../../lib/state-json';
 import { StateFragments, v1SubscribedEnvelope, type KeptPart, type RenderingTail, type WarmTarget } from './state-fragments';
@@ -3339,6 +3339,7 @@ export class Master extends Actor {
       updateQuota: (caller, configs, force) => this.updateQuotaConfigs(caller, configs, force),
       teardown: (caller, frameworkId) => this.teardownRoute({ method: 'POST', path: '/teardown', query: {}, headers: {}, body: Buffer.from(new URLSearchParams({ frameworkId }).toString()) }, caller, "the v1 operator API's TEARDOWN"),
       markAgentGone: (caller, agentId) => this.markAgentGone(caller, agentId),
+      loggingLevel: (caller, call) => v1LoggingLevel(this.host, call, () => this.authorizer.denial('set_log_level', caller.principal)),
       convertResources: (caller, kind, agentId, resources) => this.convertAgentResources(kind, agentId, resources, caller),
       resizeVolume: (caller, agentId, request) => this.convertAgentResources(request.kind, agentId, request, caller),
     };

@@ -172,12 +172,14 @@ function metricsSnapshot(host: ActorHost, id: string): Promise<Record<string, nu
 
 /**
  * Spawns the host's `version` and `flags` actors (`/version`, and `/flags` with these flags,
- * behind the read-only credentials and the ACLs' `view_flags`) unless it has them; returns the
+ * behind the read-only credentials and the ACLs' `view_flags`; `/logging/toggle` behind the
+ * read-write ones and `set_log_level`) unless it has them; returns the
  * ones spawned, for the caller to terminate. `startMaster` calls it, and a contending master
  * at its start, so that a standby's host answers them too (`access`: its flags' readers, made once).
  */
 export function spawnMasterInfoActors(host: ActorHost, flags: MasterFlags, access: FlagsAccess = masterFlagsAccess(flags)): Actor[] {
-  return spawnInfoActors(host, () => renderMasterFlags(flags), access);
+  const authorizer = flags.acls === undefined ? undefined : new Authorizer(flags.acls);
+  return spawnInfoActors(host, () => renderMasterFlags(flags), access, { authentication: httpAuthenticationOf(flags), denial: (principal) => authorizer?.denial('set_log_level', principal) });
 }
 
 /** Who may read a master's flags (`/flags`, and a standby's `/master/flags`): its HTTP authentication and `view_flags` ACLs. */

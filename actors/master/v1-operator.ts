@@ -39,7 +39,7 @@ import type { TaskStatus } from '../../lib/protocol';
 import { SEE_ALL, type StateViewer } from '../../lib/state-json';
 import { v1VersionInfo } from '../../lib/version';
 import type { ConversionKind, ResizeRequest } from './reservations';
-import { parseOperatorCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
+import { parseOperatorCall, type LoggingLevelCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
 import { clientOf, type V1Json } from '../../lib/v1/json';
 import {
   v1Events, v1GetMaster, v1GetQuota, v1GetWeights, v1ViewableAgent, v1ViewableFrameworkResources, type V1Context,
@@ -116,6 +116,8 @@ export interface OperatorPort {
   teardown(caller: HttpCaller, frameworkId: string): HttpResponse;
   /** Removes agent `agentId` for good: its tasks are gone, it is shut down. */
   markAgentGone(caller: HttpCaller, agentId: string): HttpResponse | Promise<HttpResponse>;
+  /** GET_LOGGING_LEVEL / SET_LOGGING_LEVEL of the master's process (`v1LoggingLevel`), by `caller`. */
+  loggingLevel(caller: HttpCaller, call: LoggingLevelCall): HttpResponse | Promise<HttpResponse>;
   /** `POST /master/reserve` (RESERVE) or `/master/unreserve` of Mesos JSON `resources` on `agentId`, by `caller`. */
   convertResources(caller: HttpCaller, kind: ConversionKind, agentId: string, resources: unknown[]): HttpResponse | Promise<HttpResponse>;
   /** GROW_VOLUME or SHRINK_VOLUME of a volume on `agentId`, by `caller` (as `convertResources`: 202, 400, 403 or 409). */
@@ -194,7 +196,7 @@ export interface OperatorEncodingFigures extends SlicedEncodingFigures {
 /** The conversion each operator call of one makes. */
 const CONVERSION_OF_CALL = { RESERVE_RESOURCES: 'RESERVE', UNRESERVE_RESOURCES: 'UNRESERVE', CREATE_VOLUMES: 'CREATE', DESTROY_VOLUMES: 'DESTROY' } as const;
 
-const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set(['UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME']);
+const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set(['SET_LOGGING_LEVEL', 'UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME']);
 
 /** Serves `/api/v1` from inside the master's mailbox; see the file's comment. */
 export class OperatorApi {
@@ -408,6 +410,9 @@ export class OperatorApi {
         return textual(this.port.teardown(caller, call.frameworkId));
       case 'MARK_AGENT_GONE':
         return textual(this.port.markAgentGone(caller, call.agentId));
+      case 'GET_LOGGING_LEVEL':
+      case 'SET_LOGGING_LEVEL':
+        return this.port.loggingLevel(caller, call);
       case 'RESERVE_RESOURCES':
       case 'UNRESERVE_RESOURCES':
       case 'CREATE_VOLUMES':

@@ -11,7 +11,7 @@ import { SmallSet } from '../small-set';
 import { SmallMap } from '../small-map';
 import { UPID } from '../actor/upid';
 import { deepFreeze } from '../deep-freeze';
-import { createLogger, type Logger } from '../logging';
+import { createLogger, type Logger, type LogLevel } from '../logging';
 import { RealClock, VirtualClock, type Clock } from './clock';
 import { clientOf, isOwnHost, unmappedIp, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
@@ -442,6 +442,18 @@ export class ActorHost {
   /** A random version 4 UUID's text drawn from the host's seeded PRNG (status update uuids). */
   newUuid(): string {
     return newUuidFrom(this.random);
+  }
+
+  /**
+   * Sets the level of the host's logger and of every actor's logger on it (an actor's logger made
+   * later is made at it): `/logging/toggle` and the v1 operator APIs' SET_LOGGING_LEVEL.
+   */
+  setLogLevel(level: LogLevel): void {
+    this.logger.level = level;
+    for (const actor of this.actors.values()) {
+      const logger = actor.runtime.logger;
+      if (logger !== undefined) logger.level = level;
+    }
   }
 
   /** The local actor with this id, if running. */

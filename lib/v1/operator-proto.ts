@@ -230,6 +230,7 @@ message Call {
     REACTIVATE_AGENT = 39;
   }
   message GetMetrics { optional mesos.v1.DurationInfo timeout = 1; }
+  message SetLoggingLevel { required uint32 level = 1; required mesos.v1.DurationInfo duration = 2; }
   message ListFiles { required string path = 1; }
   message ReadFile {
     required string path = 1;
@@ -272,7 +273,7 @@ message Call {
   message MarkAgentGone { required mesos.v1.AgentID agent_id = 1; }
   optional Type type = 1;
   optional GetMetrics get_metrics = 2;
-  optional bytes set_logging_level = 3;
+  optional SetLoggingLevel set_logging_level = 3;
   optional ListFiles list_files = 4;
   optional ReadFile read_file = 5;
   optional UpdateWeights update_weights = 6;
@@ -501,6 +502,7 @@ message Call {
     MARK_RESOURCE_PROVIDER_GONE = 32;
   }
   message GetMetrics { optional mesos.v1.DurationInfo timeout = 1; }
+  message SetLoggingLevel { required uint32 level = 1; required mesos.v1.DurationInfo duration = 2; }
   message ListFiles { required string path = 1; }
   message ReadFile {
     required string path = 1;
@@ -513,7 +515,7 @@ message Call {
   }
   optional Type type = 1;
   optional GetMetrics get_metrics = 2;
-  optional bytes set_logging_level = 3;
+  optional SetLoggingLevel set_logging_level = 3;
   optional ListFiles list_files = 4;
   optional ReadFile read_file = 5;
   optional bytes launch_nested_container = 6;

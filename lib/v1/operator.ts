@@ -34,6 +34,7 @@ const scalarMap = ownRecord(text, z.object({ value: v1Number(z.number().nonnegat
 const callSchema = z.object({
   type: text,
   get_metrics: z.object({ timeout: z.object({ nanoseconds: nonNegative }).optional() }).optional(),
+  set_logging_level: z.object({ level: nonNegative, duration: z.object({ nanoseconds: nonNegative }) }).optional(),
   list_files: z.object({ path }).optional(),
   read_file: z.object({ path, offset: nonNegative, length: nonNegative.optional() }).optional(),
   update_weights: z.object({ weight_infos: list(z.object({ weight: v1NumberField, role: text.optional() })).default([]) }).optional(),
@@ -60,10 +61,14 @@ export interface QuotaConfig {
   readonly limits: Readonly<Record<string, number>>;
 }
 
+/** GET_LOGGING_LEVEL or SET_LOGGING_LEVEL (the level, and for how long), as the master's and the agent's v1 operator APIs take them. */
+export type LoggingLevelCall = { type: 'GET_LOGGING_LEVEL' } | { type: 'SET_LOGGING_LEVEL'; level: number; durationMs: number };
+
 /** A v1 operator call, checked and in this project's types. */
 export type OperatorCall =
   | { type: 'GET_HEALTH' | 'GET_FLAGS' | 'GET_VERSION' | 'GET_STATE' | 'GET_AGENTS' | 'GET_FRAMEWORKS' | 'GET_EXECUTORS' | 'GET_TASKS' | 'GET_ROLES' | 'GET_WEIGHTS' | 'GET_QUOTA' | 'GET_MASTER' | 'GET_OPERATIONS' | 'SUBSCRIBE' }
   | { type: 'GET_METRICS'; timeoutMs?: number }
+  | LoggingLevelCall
   | { type: 'LIST_FILES'; path: string }
   | { type: 'READ_FILE'; path: string; offset: number; length?: number }
   | { type: 'UPDATE_WEIGHTS'; weights: Array<{ role: string; weight: number }> }
@@ -79,12 +84,11 @@ export const OPERATOR_CALL_TYPES = [
   'GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_AGENTS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_TASKS',
   'GET_ROLES', 'GET_WEIGHTS', 'UPDATE_WEIGHTS', 'GET_QUOTA', 'UPDATE_QUOTA', 'GET_MASTER', 'TEARDOWN', 'MARK_AGENT_GONE', 'LIST_FILES',
   'READ_FILE', 'SUBSCRIBE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME',
-  'GET_OPERATIONS',
+  'GET_OPERATIONS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL',
 ] as const;
 
 /** Call types Mesos' master defines that this one does not serve (answered 501, naming the type). */
 export const UNSERVED_OPERATOR_CALL_TYPES: ReadonlySet<string> = new Set([
-  'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL',
   'GET_MAINTENANCE_STATUS', 'GET_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE',
   'STOP_MAINTENANCE', 'DRAIN_AGENT', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT', 'SET_QUOTA', 'REMOVE_QUOTA',
 ]);
@@ -113,6 +117,11 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
     case 'GET_METRICS': {
       const nanoseconds = call.get_metrics?.timeout?.nanoseconds;
       return { ok: true, call: { type, ...(nanoseconds !== undefined ? { timeoutMs: nanoseconds / 1e6 } : {}) } };
+    }
+    case 'SET_LOGGING_LEVEL': {
+      const set = call.set_logging_level;
+      if (set === undefined) return missing('set_logging_level');
+      return { ok: true, call: { type, level: set.level, durationMs: set.duration.nanoseconds / 1e6 } };
     }
     case 'LIST_FILES':
       return call.list_files === undefined ? missing('list_files') : { ok: true, call: { type, path: call.list_files.path } };

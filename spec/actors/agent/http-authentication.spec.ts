@@ -124,6 +124,7 @@ describe('the agent\'s HTTP endpoints under its authentication flags (Mesos\' re
       const acls = parseAcls({
         view_flags: [{ principals: { values: ['ops'] }, flags: { type: 'ANY' } }, { principals: { type: 'ANY' }, flags: { type: 'NONE' } }],
         access_sandboxes: [{ principals: { values: ['ops'] }, users: { type: 'ANY' } }, { principals: { type: 'ANY' }, users: { type: 'NONE' } }],
+        set_log_level: [{ principals: { values: ['ops'] }, level: { type: 'ANY' } }, { principals: { type: 'ANY' }, level: { type: 'NONE' } }],
       });
       agent = await GuardedAgent.start({ readonly: false, readwrite: true }, acls);
     });
@@ -137,6 +138,17 @@ describe('the agent\'s HTTP endpoints under its authentication flags (Mesos\' re
       expect(allowed.status).to.equal(200);
       const flags = (await allowed.json() as { get_flags: { flags: Array<{ name: string; value: string }> } }).get_flags.flags;
       expect(flags.find((flag) => flag.name === 'work_dir')?.value).to.equal(agent.workDir);
+    });
+
+    it('GET_LOGGING_LEVEL and SET_LOGGING_LEVEL (they were 501): the level, set for a while; 403 where set_log_level denies, as Mesos\' agent', async () => {
+      const level = async (): Promise<unknown> => (await (await agent.call('/slave(1)/api/v1', { type: 'GET_LOGGING_LEVEL' }, 'dev')).json() as { get_logging_level: unknown }).get_logging_level;
+      expect(await level()).to.deep.equal({ level: 0 });
+      const set = { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 1, duration: { nanoseconds: 3_600e9 } } };
+      const refused = await agent.call('/slave(1)/api/v1', set, 'dev');
+      expect([refused.status, await refused.text()]).to.deep.equal([403, "Forbidden: principal 'dev' is not authorized to set the logging level"]);
+      expect((await agent.call('/slave(1)/api/v1', set, 'ops')).status).to.equal(200);
+      expect(await level()).to.deep.equal({ level: 1 });
+      expect(agent.host.logger.level).to.equal('debug');
     });
 
     it('LIST_FILES and READ_FILE: 403 in a sandbox access_sandboxes denies the principal, as /files', async () => {

@@ -51,6 +51,7 @@ function fakePort() {
     updateQuota: notUsed,
     teardown: notUsed,
     markAgentGone: notUsed,
+    loggingLevel: notUsed,
     convertResources: notUsed,
     resizeVolume: notUsed,
   };
