@@ -34,7 +34,7 @@ export interface AgentFlags {
   workDir: string;
   /** Resources to offer, e.g. `cpus:4;mem:4096`; names given here replace the detected ones. */
   resources?: string;
-  /** Attributes, e.g. `rack:r1;zone:z2;level:3` (numbers where they parse). */
+  /** Attributes, e.g. `rack:r1;zone:z2;level:3;ports:[1-10]`, read as Mesos reads them (`parseAttributes`). */
   attributes?: string;
   /** Host name reported to the master and shown in offers (default: the OS host name). */
   hostname?: string;
