@@ -299,7 +299,7 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--executor_reregistration_timeout <duration>', 'after a restart, kill checkpointed executors that do not re-register within this').argParser(parseDurationFlag).default(defaults.executorReregistrationTimeoutMs, '2secs'))
     .addOption(flag('--recovery_timeout <duration>', 'how long a checkpointing framework\'s executor that lost its agent keeps trying to reach it before it shuts itself down').argParser(parseDurationFlag).default(RECOVERY_TIMEOUT_MS, '15mins'))
     .addOption(flag('--strict [bool]', 'after a restart, a corrupt checkpoint stops the agent; false: its bad lines are skipped (logged, counted in slave/recovery_errors) and the rest recovered').argParser(parseBooleanFlag).default(true))
-    .addOption(flag('--isolation <isolators>', 'hold each executor to its resources: cgroups/cpu,cgroups/mem,cgroups/pids (root and cgroups), posix/cpu,posix/mem, disk/du (default: cgroups where possible, else posix)'))
+    .addOption(flag('--isolation <isolators>', 'hold each executor to its resources: cgroups/cpu,cgroups/mem,cgroups/pids (root and cgroups), posix/cpu,posix/mem, disk/du (default: cgroups where possible, else posix; empty: none, as in Mesos)'))
     .addOption(flag('--cgroups_root <name>', 'the cgroup under which containers\' cgroups are made').default('mesos'))
     .addOption(flag('--cgroups_enable_cfs [bool]', 'cap each container\'s CPU at its cpus (CFS quota), besides the shares').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--container_pids_limit <n>', 'with cgroups/pids: most processes (threads) one container may hold').argParser(parseCount).default(DEFAULT_CONTAINER_PIDS_LIMIT))

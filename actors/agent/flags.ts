@@ -82,7 +82,8 @@ export interface AgentFlags {
   /**
    * Mesos' `--isolation`, e.g. `cgroups/cpu,cgroups/mem,cgroups/pids`: what holds each executor
    * container to its resources. Unset: the best this machine allows (cgroups cpu, mem and pids as
-   * root with cgroups mounted, else `posix/cpu,posix/mem`), logged at start.
+   * root with cgroups mounted, else `posix/cpu,posix/mem`), logged at start. Empty: none, as in
+   * Mesos (executors unconfined; a warning at start says so).
    */
   isolation?: string;
   /** Mesos' `--cgroups_root`: the cgroup under which containers' cgroups are made (default `mesos`). */
