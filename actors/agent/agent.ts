@@ -2769,10 +2769,10 @@ export class Agent extends Actor {
     return v1AgentInfoJson({ ...(this.agentId !== undefined ? { id: this.agentId } : {}), hostname: this.options.hostname, port, resources: this.options.resources.toJSON(), attributes: this.options.attributes });
   }
 
-  /** Its metrics with the host's `system/*` (the host's metrics actor's snapshot when it serves this agent's; else the agent's own). */
-  async metricsWithSystem(): Promise<Record<string, number>> {
+  /** Its metrics with the host's `system/*` (the host's metrics actor's snapshot, of what answered within `timeoutMs`, when it serves this agent's; else the agent's own). */
+  async metricsWithSystem(timeoutMs = DEFAULT_METRICS_TIMEOUT_MS): Promise<Record<string, number>> {
     const metrics = this.host.lookup(METRICS_ACTOR_ID);
-    if (metrics instanceof MetricsProcess) return dispatch(metrics, (process: MetricsProcess) => process.snapshot(DEFAULT_METRICS_TIMEOUT_MS));
+    if (metrics instanceof MetricsProcess) return dispatch(metrics, (process: MetricsProcess) => process.snapshot(timeoutMs));
     return this.metrics();
   }
 
@@ -2875,8 +2875,8 @@ class AgentOperatorReader implements AgentOperatorPort {
     return this.agent.v1AgentInfo();
   }
 
-  metrics(): Promise<Record<string, number>> {
-    return this.agent.metricsWithSystem();
+  metrics(timeoutMs: number): Promise<Record<string, number>> {
+    return this.agent.metricsWithSystem(timeoutMs);
   }
 
   recovering(): boolean {

@@ -409,10 +409,10 @@ export class Master extends Actor {
 
   /**
    * Serves Mesos' v1 operator API (`/api/v1`, actors/master/v1-operator.ts) in this mailbox;
-   * `metrics` reads the host's metrics (GET_METRICS). The API actor's `/v1` route calls
+   * `metrics` reads the host's metrics that answer within a timeout (GET_METRICS). The API actor's `/v1` route calls
    * `operatorCall` through `dispatch`.
    */
-  serveOperatorApi(options: { readonly metrics: () => Promise<Record<string, number>> } & OperatorLimits): void {
+  serveOperatorApi(options: { readonly metrics: (timeoutMs: number) => Promise<Record<string, number>> } & OperatorLimits): void {
     const api = new OperatorApi(this.operatorPort(options.metrics), options);
     this.operatorApi = api;
     this.onEvent((event) => api.observe(event));
@@ -3310,7 +3310,7 @@ export class Master extends Actor {
     }), joined);
   }
 
-  private operatorPort(metrics: () => Promise<Record<string, number>>): OperatorPort {
+  private operatorPort(metrics: (timeoutMs: number) => Promise<Record<string, number>>): OperatorPort {
     return {
       authentication: operatorHttpAuthenticationOf(this.flags),
       authorizer: this.authorizer,
