@@ -6,7 +6,7 @@ export { ok, httpError, TextParts, BinaryParts, TEXT_PARTS_CHUNK_CHARS, findRout
 export { Prng } from './prng';
 export {
   authenticateRequest, basicAuthorization, isResponse, HTTP_AUTHENTICATION_REALM,
-  type HttpAccess, type HttpAuthentication, type HttpCaller,
+  type HttpAccess, type HttpAuthentication, type HttpCaller, type HttpRealms,
 } from './http-authentication';
 export {
   loadTlsOptions, resolveTlsFiles, tlsOptionsFromEnvironment, tlsEnvironment, certificateNames, certificateNamesHost, describeTlsFailure,
