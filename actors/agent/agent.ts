@@ -14,7 +14,7 @@ import type { V1OperationView } from '../../lib/v1/operator';
 import { sameSecret, type Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
-import { authenticateRequest, httpError, isResponse, ok, withCors, withRouteOptions, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, httpError, isResponse, methodNotAllowed, ok, withCors, withRouteOptions, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { executorCallWithoutToken, MAX_EXECUTOR_CALL_BYTES, type ExecutorApi } from './v1-executor';
 import {
   AgentRegistered, AgentReregistered, CheckpointResources, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
@@ -496,7 +496,7 @@ export class Agent extends Actor {
     if (isResponse(caller)) return withCors(caller);
     const authorizer = this.authorizer;
     // As Mesos' agent with an authorizer (without one, any method is served).
-    if (authorizer !== undefined && request.method !== 'GET') return withCors({ ...httpError(405, `Expecting 'GET', received '${request.method}'`), headers: { allow: 'GET' } });
+    if (authorizer !== undefined && request.method !== 'GET') return withCors(methodNotAllowed(['GET'], `Expecting 'GET', received '${request.method}'`));
     // The ACLs' `get_endpoints` names these two (Mesos' AUTHORIZABLE_ENDPOINTS), as `/monitor/statistics` and `/containers`.
     if (authorizer !== undefined && !authorizer.authorized('get_endpoints', caller.principal, endpoint)) return withCors({ status: 403, body: `Forbidden: the ACLs' get_endpoints do not let ${caller.principal ?? 'an anonymous caller'} GET ${endpoint}` });
     const selected = select?.(request.query);

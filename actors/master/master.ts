@@ -9,7 +9,7 @@
 import { boundedText } from '../../lib/protocol/plain';
 import { Actor, dispatch, post, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import {
-  authenticateRequest, httpError, isResponse, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
+  authenticateRequest, httpError, isResponse, methodNotAllowed, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
 import { isStrictSubrole, Resources, type ResourceJSON } from '../../lib/resources';
@@ -3126,7 +3126,7 @@ export class Master extends Actor {
       const viewer = aclViewer(this.authorizer, caller.principal);
       return ok([...this.weights].filter(([role]) => viewer.role(role)).map(([role, weight]) => ({ role, weight })));
     }
-    if (request.method !== 'PUT') return { ...httpError(405, `Expecting 'GET' or 'PUT', received '${request.method}'`), headers: { allow: 'GET, PUT' } };
+    if (request.method !== 'PUT') return methodNotAllowed(['GET', 'PUT'], `Expecting 'GET' or 'PUT', received '${request.method}'`);
     const weights = parseWeights(request.body.toString('utf8'));
     if (isBadRequest(weights)) return httpError(400, weights.error);
     const denied = [...weights.keys()].find((role) => !this.authorizer.authorized('update_weights', caller.principal, role));
@@ -3184,7 +3184,7 @@ export class Master extends Actor {
     }
     // As Mesos' quota handler: DELETE is served here too, and needs a role in the path.
     if (request.method === 'DELETE') return httpError(400, "Failed to remove quota: the path names no role (expected 'DELETE /master/quota/<role>')");
-    if (request.method !== 'POST') return { ...httpError(405, `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`), headers: { allow: 'GET, POST, DELETE' } };
+    if (request.method !== 'POST') return methodNotAllowed(['GET', 'POST', 'DELETE'], `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`);
     const quota = parseQuotaRequest(request.body.toString('utf8'));
     if (isBadRequest(quota)) return httpError(400, quota.error);
     if (this.quotas.has(quota.role)) return httpError(400, `Failed to validate set quota request: Cannot set quota for role '${quota.role}' which already has quota`);
@@ -3242,7 +3242,7 @@ export class Master extends Actor {
 
   /** Mesos' `DELETE /master/quota/<role>`: removes a role's quota (the ACLs' `update_quotas`). */
   private removeQuotaRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
-    if (request.method !== 'DELETE') return { ...httpError(405, `Expecting 'DELETE', received '${request.method}'`), headers: { allow: 'DELETE' } };
+    if (request.method !== 'DELETE') return methodNotAllowed(['DELETE'], `Expecting 'DELETE', received '${request.method}'`);
     let role: string;
     try {
       role = decodeURIComponent(request.path.slice('/quota/'.length));
@@ -3268,7 +3268,7 @@ export class Master extends Actor {
    * naming `how` the operator asked (the endpoint, or the operator API's call).
    */
   private teardownRoute(request: HttpRequest, caller: HttpCaller, how = '/master/teardown'): HttpResponse {
-    if (request.method !== 'POST') return { ...httpError(405, 'use POST'), headers: { allow: 'POST' } };
+    if (request.method !== 'POST') return methodNotAllowed(['POST'], 'use POST');
     const form = decodeForm(request.body.toString('utf8'));
     if (typeof form === 'string') return httpError(400, `Unable to decode query string: ${form}`);
     const frameworkId = form.get('frameworkId') ?? request.query.frameworkId;
@@ -3510,7 +3510,7 @@ export class Master extends Actor {
    * `destroy_volumes` the creator), 409 when tasks use the resources.
    */
   private reservationRoute(kind: ConversionKind, request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
-    if (request.method !== 'POST') return { ...httpError(405, 'use POST'), headers: { allow: 'POST' } };
+    if (request.method !== 'POST') return methodNotAllowed(['POST'], 'use POST');
     const form = decodeForm(request.body.toString('utf8'));
     if (typeof form === 'string') return httpError(400, `Unable to decode query string: ${form}`);
     const field = kind === 'CREATE' || kind === 'DESTROY' ? 'volumes' : 'resources';
@@ -3733,7 +3733,7 @@ const MAINTENANCE_ROUTES: ReadonlyArray<readonly [string, HttpAccess, readonly s
 /** The answer to a maintenance endpoint: 405 for a method Mesos does not serve there, else 501 (maintenance is not implemented). */
 function maintenanceUnsupported(path: string, request: HttpRequest, methods: readonly string[]): HttpResponse {
   if (!methods.includes(request.method)) {
-    return { ...httpError(405, `Expecting ${methods.map((method) => `'${method}'`).join(' or ')}, received '${request.method}'`), headers: { allow: methods.join(', ') } };
+    return methodNotAllowed(methods, `Expecting ${methods.map((method) => `'${method}'`).join(' or ')}, received '${request.method}'`);
   }
   return httpError(501, `${path}: maintenance (schedules, machines down and up) is not implemented by this master`);
 }
