@@ -308,8 +308,10 @@ export class Master extends Actor {
     this.authenticatedRoute('/roles', 'readonly', (_request, caller) => this.rolesRoute(caller));
     // Reading them takes read-only credentials, changing them read-write ones (checked before the body is read).
     this.authenticatedRoute('/weights', readOnlyGet, (request, caller) => this.weightsRoute(request, caller));
+    // Mesos' quota handler serves every path under /quota (libprocess routes by the longest
+    // prefix): GET and POST at /quota/<anything> are /quota's, DELETE removes the role it names.
     this.authenticatedRoute('/quota', readOnlyGet, (request, caller) => this.quotaRoute(request, caller));
-    this.authenticatedRoute('/quota/*', 'readwrite', (request, caller) => this.removeQuotaRoute(request, caller));
+    this.authenticatedRoute('/quota/*', readOnlyGet, (request, caller) => this.quotaRoute(request, caller));
     this.route('/flags', (request) => this.asLeader(() => flagsResponse(request, {
       authentication: httpAuthenticationOf(this.flags),
       denial: (principal) => this.authorizer.denial('view_flags', principal),
@@ -3171,10 +3173,11 @@ export class Master extends Actor {
   }
 
   /**
-   * Mesos' `/master/quota`: GET answers `{infos, configs}` (Mesos' QuotaStatus, the roles the
-   * caller may see by the ACLs' `get_quotas`); POST sets a role's quota (Mesos' legacy
-   * QuotaRequest: guarantees, limits equal to them) through the allocator, refusing a role that
-   * has one (400) and guarantees the cluster cannot hold (409, unless `force`).
+   * Mesos' `/master/quota`, and any path under it as Mesos' handler serves them: GET answers
+   * `{infos, configs}` (Mesos' QuotaStatus, the roles the caller may see by the ACLs'
+   * `get_quotas`); POST sets a role's quota (Mesos' legacy QuotaRequest: guarantees, limits equal
+   * to them) through the allocator, refusing a role that has one (400) and guarantees the cluster
+   * cannot hold (409, unless `force`); DELETE `/quota/<role>` removes the role's.
    */
   private quotaRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     if (request.method === 'GET') {
@@ -3183,7 +3186,10 @@ export class Master extends Actor {
       return ok(quotaStatus(visible));
     }
     // As Mesos' quota handler: DELETE is served here too, and needs a role in the path.
-    if (request.method === 'DELETE') return httpError(400, "Failed to remove quota: the path names no role (expected 'DELETE /master/quota/<role>')");
+    if (request.method === 'DELETE') {
+      if (!request.path.startsWith('/quota/')) return httpError(400, "Failed to remove quota: the path names no role (expected 'DELETE /master/quota/<role>')");
+      return this.removeQuotaRoute(request, caller);
+    }
     if (request.method !== 'POST') return methodNotAllowed(['GET', 'POST', 'DELETE'], `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`);
     const quota = parseQuotaRequest(request.body.toString('utf8'));
     if (isBadRequest(quota)) return httpError(400, quota.error);
@@ -3242,7 +3248,6 @@ export class Master extends Actor {
 
   /** Mesos' `DELETE /master/quota/<role>`: removes a role's quota (the ACLs' `update_quotas`). */
   private removeQuotaRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
-    if (request.method !== 'DELETE') return methodNotAllowed(['DELETE'], `Expecting 'DELETE', received '${request.method}'`);
     let role: string;
     try {
       role = decodeURIComponent(request.path.slice('/quota/'.length));
