@@ -13,7 +13,7 @@
  */
 import { Resources } from '../../lib/resources';
 import type { AgentInfo } from '../../lib/protocol';
-import { attributeIncludes, attributeRanges } from '../../lib/attributes';
+import { attributeIncludes, attributeRanges, parseAttributeValue } from '../../lib/attributes';
 
 /** The policies of `--reconfiguration_policy`. */
 export const RECONFIGURATION_POLICIES = ['equal', 'additive'] as const;
@@ -36,7 +36,7 @@ export function reconfigurationError(policy: ReconfigurationPolicy, previous: De
   if (previous.port !== current.port) return `port changed from ${previous.port} to ${current.port}`;
   const before = Resources.fromJSON(previous.resources);
   const now = Resources.fromJSON(current.resources);
-  const beforeAttributes = previous.attributes ?? {};
+  const beforeAttributes = asReadNow(previous.attributes ?? {});
   const nowAttributes = current.attributes ?? {};
   if (policy === 'equal') {
     if (!before.equals(now)) return `resources changed from ${before.toString()} to ${now.toString()} (--reconfiguration_policy=equal allows no change)`;
@@ -54,6 +54,24 @@ export function reconfigurationError(policy: ReconfigurationPolicy, previous: De
     if (!attributeIncludes(now, value)) return `attribute '${name}' changed from ${String(value)} to ${String(now)} (--reconfiguration_policy=additive allows only additions${attributeRanges(value) !== undefined ? ': ranges may grow' : ''})`;
   }
   return undefined;
+}
+
+/**
+ * Attributes checkpointed by an earlier version, each value read as `parseAttributeValue` reads
+ * it now: before 2026-12-07 `-5` was a number, `1e3` and `New York` text as written, and
+ * `[1-10,20-30]` kept as given, so that an upgrade alone is no change of attributes. A value it
+ * refuses now is kept as it was (and so differs from whatever is declared now).
+ */
+function asReadNow(attributes: Readonly<Record<string, string | number>>): Record<string, string | number> {
+  const read: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    try {
+      read[name] = parseAttributeValue(String(value));
+    } catch {
+      read[name] = value;
+    }
+  }
+  return read;
 }
 
 function sameAttributes(left: Readonly<Record<string, string | number>>, right: Readonly<Record<string, string | number>>): boolean {

@@ -71,4 +71,12 @@ describe('agent --attributes (hostile review 3)', () => {
     expect(reconfigurationError('additive', info('rack:r1'), info('rack:r2'))).to.equal("attribute 'rack' changed from r1 to r2 (--reconfiguration_policy=additive allows only additions)");
     expect(reconfigurationError('equal', info('ports:[1-10]'), info('ports:[1-20]'))).to.match(/attributes changed from ports:\[1-10\] to ports:\[1-20\]/);
   });
+
+  it('an agent upgraded over attributes checkpointed as the old parser read them keeps its id: the upgrade alone is no change', () => {
+    const checkpointed = { hostname: 'h', port: 5051, resources: [], attributes: { floor: -5, city: 'New York', ports: '[20-30,1-10]', weight: '1e3', rack: 'r1' } };
+    const now = { hostname: 'h', port: 5051, resources: [], attributes: parseAttributes('floor:-5;city:New York;ports:[20-30,1-10];weight:1e3;rack:r1') };
+    expect(reconfigurationError('equal', checkpointed, now)).to.equal(undefined);
+    expect(reconfigurationError('additive', checkpointed, now)).to.equal(undefined);
+    expect(reconfigurationError('equal', checkpointed, { ...now, attributes: { ...now.attributes, rack: 'r2' } })).to.match(/attributes changed/);
+  });
 });
