@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { parseV1TaskGroupInfo, parseV1TaskInfo } from '../lib/v1/scheduler';
 import { Resources } from '../lib/resources';
+import { idError } from '../lib/protocol/ids';
 import { isTerminalState, type ExecutorInfo, type Offer, type TaskInfo, type TaskStatus } from '../lib/protocol';
 import { createCommand, flag, parseBooleanFlag, parseDurationFlag, parseMasterFlag, parseResourceFlag } from '../lib/flags';
 import { fitResources, UnfitOffers } from '../actors/framework/offers';
@@ -276,7 +277,10 @@ function flagJson(value: string): unknown {
   }
 }
 
-/** Why the flags mix `--task` with what it replaces, or lack what they need without it (Mesos' words), or undefined. */
+/**
+ * Why the flags mix `--task` with what it replaces, or lack what they need without it (Mesos'
+ * words), or give a `--name` that cannot be the task's id (empty, `..`, a `/`...), or undefined.
+ */
 export function taskFlagsError(flags: Pick<ExecuteFlags, 'task' | 'task_group' | 'name' | 'command'>, resourcesGiven: boolean): string | undefined {
   if (flags.task !== undefined && flags.task_group !== undefined) return "Either task or task group should be set but not both. Provide either '--task' OR '--task_group'";
   const whole = flags.task !== undefined ? '--task' : flags.task_group !== undefined ? '--task_group' : undefined;
@@ -285,6 +289,10 @@ export function taskFlagsError(flags: Pick<ExecuteFlags, 'task' | 'task_group' |
     return undefined;
   }
   if (flags.name === undefined) return 'Missing required option --name (or give the whole task with --task, or a task group with --task_group)';
+  // The name is the task's id too (as in Mesos' mesos-execute): one the master would refuse fails here, not as a TASK_ERROR.
+  if (flags.name === '') return '--name is empty: the task needs a name (it is its id too)';
+  const badId = idError(flags.name);
+  if (badId !== undefined) return `--name '${flags.name}' is the task's id too, and not a valid one: ${badId}`;
   if (flags.command === undefined) return 'Missing required option --command (or give the whole task with --task, or a task group with --task_group)';
   return undefined;
 }

@@ -75,37 +75,19 @@ export function parseAgentReregisterTimeout(value: string): number {
 
 /**
  * Checks `--attributes` (`rack:r1;zone:z2`) as the flag is read: a bad one is one line naming the
- * flag, and exit 2. As in Mesos (`Attributes::parse`), a newline separates attributes as `;`
- * does (a `file://` value with one attribute a line), and a value that is a set (`{a,b}`) or
- * whose brackets do not match is refused (Mesos' attributes are text, scalars or ranges).
+ * flag, and exit 2 (Mesos' agent exits on it too). As in Mesos (`Attributes::parse`), a newline
+ * separates attributes as `;` does (a `file://` value with one attribute a line); see
+ * `parseAttributes` for the values.
  * @example parseAttributesFlag('rack:r1\nzone:z2') // 'rack:r1;zone:z2'
  */
 export function parseAttributesFlag(value: string): string {
   const attributes = value.split('\n').join(';');
-  for (const entry of attributes.split(';')) {
-    const text = entry.slice(entry.indexOf(':') + 1).replace(/ /g, '');
-    if (entry.indexOf(':') < 0) continue; // parseAttributes names it
-    if (!bracketsMatch(text)) throw new InvalidArgumentError(`invalid attribute '${entry.trim()}': mismatched brackets`);
-    if (text.startsWith('{')) throw new InvalidArgumentError(`invalid attribute '${entry.trim()}': a set, which an attribute cannot be (text, a number or ranges)`);
-  }
   try {
     parseAttributes(attributes);
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
   return attributes;
-}
-
-/** Whether each of `()`, `[]` and `{}` in `text` is balanced (Mesos' `strings::checkBracketsMatching`, pair by pair). */
-function bracketsMatch(text: string): boolean {
-  return ['()', '[]', '{}'].every(([open, close]) => {
-    let depth = 0;
-    for (const character of text) {
-      if (character === open) depth++;
-      if (character === close && --depth < 0) return false;
-    }
-    return depth === 0;
-  });
 }
 
 /** Parses `--max_connections_per_ip`: a whole number of at least 1 (0 would refuse every connection). */
@@ -317,7 +299,7 @@ export function addAgentOptions(program: Command): Command {
     .addOption(flag('--executor_reregistration_timeout <duration>', 'after a restart, kill checkpointed executors that do not re-register within this').argParser(parseDurationFlag).default(defaults.executorReregistrationTimeoutMs, '2secs'))
     .addOption(flag('--recovery_timeout <duration>', 'how long a checkpointing framework\'s executor that lost its agent keeps trying to reach it before it shuts itself down').argParser(parseDurationFlag).default(RECOVERY_TIMEOUT_MS, '15mins'))
     .addOption(flag('--strict [bool]', 'after a restart, a corrupt checkpoint stops the agent; false: its bad lines are skipped (logged, counted in slave/recovery_errors) and the rest recovered').argParser(parseBooleanFlag).default(true))
-    .addOption(flag('--isolation <isolators>', 'hold each executor to its resources: cgroups/cpu,cgroups/mem,cgroups/pids (root and cgroups), posix/cpu,posix/mem, disk/du (default: cgroups where possible, else posix)'))
+    .addOption(flag('--isolation <isolators>', 'hold each executor to its resources: cgroups/cpu,cgroups/mem,cgroups/pids (root and cgroups), posix/cpu,posix/mem, disk/du (default: cgroups where possible, else posix; empty: none, as in Mesos)'))
     .addOption(flag('--cgroups_root <name>', 'the cgroup under which containers\' cgroups are made').default('mesos'))
     .addOption(flag('--cgroups_enable_cfs [bool]', 'cap each container\'s CPU at its cpus (CFS quota), besides the shares').argParser(parseBooleanFlag).default(false))
     .addOption(flag('--container_pids_limit <n>', 'with cgroups/pids: most processes (threads) one container may hold').argParser(parseCount).default(DEFAULT_CONTAINER_PIDS_LIMIT))

@@ -207,12 +207,19 @@ export function parseDuration(value: string): number {
   return ms;
 }
 
-/** Parses a size such as `512MB` or `1GB` (Mesos' syntax: a whole number and a unit, B, KB, MB, GB or TB, powers of 1024); returns bytes. */
+/**
+ * Parses a size such as `512MB` or `1gb` as stout's `Bytes::parse` does: a whole number then a
+ * unit (B, KB, MB, GB or TB, any case, powers of 1024), nothing between or around them (`3 GB`
+ * and ` 3GB` are refused, as Mesos refuses them); returns bytes.
+ */
 export function parseBytes(value: string): number {
-  const match = /^([0-9]+)\s*([A-Z]+)$/i.exec(value.trim());
+  const match = /^([0-9]+)([A-Za-z]+)$/.exec(value);
   const unit = match === null ? -1 : (BYTE_UNITS as readonly string[]).indexOf((match[2] as string).toUpperCase());
   const bytes = match === null || unit < 0 ? Number.NaN : Number(match[1]) * 1024 ** unit;
-  if (!Number.isSafeInteger(bytes)) throw new InvalidArgumentError(`'${value}' is not a size: a whole number and a unit (B, KB, MB, GB, TB; e.g. 512MB)`);
+  if (!Number.isSafeInteger(bytes)) {
+    const spaced = /\s/.test(value) ? ', with no space (as Mesos reads sizes)' : '';
+    throw new InvalidArgumentError(`'${value}' is not a size: a whole number and a unit${spaced} (B, KB, MB, GB, TB; e.g. 512MB)`);
+  }
   return bytes;
 }
 

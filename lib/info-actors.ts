@@ -7,7 +7,7 @@
 import { Actor, dispatch } from './actor';
 import type { ActorHost } from './process';
 import { authenticateRequest, isResponse, type HttpAuthentication } from './process/http-authentication';
-import { httpError, ok, type HttpRequest, type HttpResponse } from './process/http';
+import { httpError, methodNotAllowed, ok, type HttpRequest, type HttpResponse } from './process/http';
 import { parseDuration } from './flags';
 import type { LogLevel } from './logging';
 import type { Timer } from './actor';
@@ -52,7 +52,7 @@ export function flagsResponse(request: HttpRequest, access: FlagsAccess, render:
   const caller = access.authentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', access.authentication);
   if (isResponse(caller)) return caller;
   if (access.getOnly === true && request.method !== 'GET') {
-    return { ...httpError(405, `Expecting 'GET', received '${request.method}'`), headers: { allow: 'GET' } };
+    return methodNotAllowed(['GET'], `Expecting 'GET', received '${request.method}'`);
   }
   const denied = access.denial?.(caller.principal);
   if (denied !== undefined) return httpError(403, `Forbidden: ${denied}`);

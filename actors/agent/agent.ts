@@ -14,7 +14,7 @@ import type { LoggingLevelCall, V1OperationView } from '../../lib/v1/operator';
 import { sameSecret, type Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
 import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
-import { authenticateRequest, httpError, isResponse, ok, withCors, withRouteOptions, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, httpError, isResponse, methodNotAllowed, ok, withCors, withRouteOptions, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { executorCallWithoutToken, MAX_EXECUTOR_CALL_BYTES, type ExecutorApi } from './v1-executor';
 import {
   AgentRegistered, AgentReregistered, CheckpointResources, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
@@ -496,7 +496,7 @@ export class Agent extends Actor {
     if (isResponse(caller)) return withCors(caller);
     const authorizer = this.authorizer;
     // As Mesos' agent with an authorizer (without one, any method is served).
-    if (authorizer !== undefined && request.method !== 'GET') return withCors({ ...httpError(405, `Expecting 'GET', received '${request.method}'`), headers: { allow: 'GET' } });
+    if (authorizer !== undefined && request.method !== 'GET') return withCors(methodNotAllowed(['GET'], `Expecting 'GET', received '${request.method}'`));
     // The ACLs' `get_endpoints` names these two (Mesos' AUTHORIZABLE_ENDPOINTS), as `/monitor/statistics` and `/containers`.
     if (authorizer !== undefined && !authorizer.authorized('get_endpoints', caller.principal, endpoint)) return withCors({ status: 403, body: `Forbidden: the ACLs' get_endpoints do not let ${caller.principal ?? 'an anonymous caller'} GET ${endpoint}` });
     const selected = select?.(request.query);
@@ -2769,10 +2769,10 @@ export class Agent extends Actor {
     return v1AgentInfoJson({ ...(this.agentId !== undefined ? { id: this.agentId } : {}), hostname: this.options.hostname, port, resources: this.options.resources.toJSON(), attributes: this.options.attributes });
   }
 
-  /** Its metrics with the host's `system/*` (the host's metrics actor's snapshot when it serves this agent's; else the agent's own). */
-  async metricsWithSystem(): Promise<Record<string, number>> {
+  /** Its metrics with the host's `system/*` (the host's metrics actor's snapshot, of what answered within `timeoutMs`, when it serves this agent's; else the agent's own). */
+  async metricsWithSystem(timeoutMs = DEFAULT_METRICS_TIMEOUT_MS): Promise<Record<string, number>> {
     const metrics = this.host.lookup(METRICS_ACTOR_ID);
-    if (metrics instanceof MetricsProcess) return dispatch(metrics, (process: MetricsProcess) => process.snapshot(DEFAULT_METRICS_TIMEOUT_MS));
+    if (metrics instanceof MetricsProcess) return dispatch(metrics, (process: MetricsProcess) => process.snapshot(timeoutMs));
     return this.metrics();
   }
 
@@ -2875,8 +2875,8 @@ class AgentOperatorReader implements AgentOperatorPort {
     return this.agent.v1AgentInfo();
   }
 
-  metrics(): Promise<Record<string, number>> {
-    return this.agent.metricsWithSystem();
+  metrics(timeoutMs: number): Promise<Record<string, number>> {
+    return this.agent.metricsWithSystem(timeoutMs);
   }
 
   loggingLevel(caller: HttpCaller, call: LoggingLevelCall): HttpResponse | Promise<HttpResponse> {

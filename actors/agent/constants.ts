@@ -267,3 +267,6 @@ export const TASK_PROCESSES_FILE_MAX_BYTES = 64 * 1024;
 
 /** What a restarted agent answers (503) while it takes its executors back: `/state`, the v1 operator API and the executor API alike (Mesos' agent's words). */
 export const AGENT_RECOVERING = 'Agent has not finished recovery';
+
+/** The realms an agent's 401 names (`WWW-Authenticate`), Mesos' (src/slave/constants.hpp): its read-only and read-write endpoints'. */
+export const AGENT_HTTP_REALMS = { readonly: 'mesos-agent-readonly', readwrite: 'mesos-agent-readwrite' } as const;

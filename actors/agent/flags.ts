@@ -34,7 +34,7 @@ export interface AgentFlags {
   workDir: string;
   /** Resources to offer, e.g. `cpus:4;mem:4096`; names given here replace the detected ones. */
   resources?: string;
-  /** Attributes, e.g. `rack:r1;zone:z2;level:3` (numbers where they parse). */
+  /** Attributes, e.g. `rack:r1;zone:z2;level:3;ports:[1-10]`, read as Mesos reads them (`parseAttributes`). */
   attributes?: string;
   /** Host name reported to the master and shown in offers (default: the OS host name). */
   hostname?: string;
@@ -82,7 +82,8 @@ export interface AgentFlags {
   /**
    * Mesos' `--isolation`, e.g. `cgroups/cpu,cgroups/mem,cgroups/pids`: what holds each executor
    * container to its resources. Unset: the best this machine allows (cgroups cpu, mem and pids as
-   * root with cgroups mounted, else `posix/cpu,posix/mem`), logged at start.
+   * root with cgroups mounted, else `posix/cpu,posix/mem`), logged at start. Empty: none, as in
+   * Mesos (executors unconfined; a warning at start says so).
    */
   isolation?: string;
   /** Mesos' `--cgroups_root`: the cgroup under which containers' cgroups are made (default `mesos`). */

@@ -38,7 +38,7 @@ import { ENTERS_CGROUPS_ENV, executorBaseEnvironment, isProcessStartedAt, Proces
 import { Fetcher } from './fetcher';
 import { chooseIsolator } from './isolator';
 import { DEFAULT_CGROUPS_ROOT } from './cgroups';
-import { AGENT_START_INPUT, AGENT_STOP_INPUT, SWITCH_USER, AUTHENTICATE_HTTP_EXECUTORS, CHECKPOINT_SETTLE_TIMEOUT_MS } from './constants';
+import { AGENT_START_INPUT, AGENT_STOP_INPUT, SWITCH_USER, AUTHENTICATE_HTTP_EXECUTORS, CHECKPOINT_SETTLE_TIMEOUT_MS, AGENT_HTTP_REALMS } from './constants';
 import { recordingLauncher, type AgentStartInput } from './replay';
 import { agentMetricsSource } from './metrics';
 import { attachMetricsSource, metricsAccess, METRICS_ACTOR_ID } from '../../lib/metrics';
@@ -320,6 +320,8 @@ function executorTlsFiles(host: ActorHost): TlsFiles | undefined {
  */
 export async function startAgent(options: StartAgentOptions): Promise<AgentHandle> {
   const { flags, host } = options;
+  // Its HTTP credentials in Mesos' agent realms (what a 401's WWW-Authenticate names).
+  const http = options.http === undefined ? undefined : { ...options.http, authentication: { ...options.http.authentication, realms: AGENT_HTTP_REALMS } };
   const { disk, resources, attributes, id, launcher, bootId, hostname, declared } = await prepareAgent(options);
   // Its dynamic reservations first (as Mesos recovers them first): ones its resources no longer
   // hold stop the start, naming the file, before anything is recovered or killed.
@@ -352,8 +354,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
     ...(detector !== undefined ? { detector } : {}),
     ...(options.credential !== undefined ? { credential: options.credential } : {}),
     ...(options.executorToken !== undefined ? { executorToken: options.executorToken } : {}),
-    ...(options.http !== undefined ? { httpAuthentication: options.http.authentication } : {}),
-    ...(options.http?.acls !== undefined ? { acls: options.http.acls } : {}),
+    ...(http !== undefined ? { httpAuthentication: http.authentication } : {}),
+    ...(http?.acls !== undefined ? { acls: http.acls } : {}),
     // A simulated work dir (memory disk) has no sandboxes on the machine's disk to collect.
     sandboxFileSystem: options.sandboxFileSystem ?? (options.disk === undefined ? nodeSandboxFileSystem : inertSandboxFileSystem),
   });
@@ -369,7 +371,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   // `/slave(N)/api/v1/executor` (`serveExecutorApi`): a route of the agent's, so none comes once it ended.
   agent.serveExecutorApi(topLevel ? started.spawnExecutorApi() : started);
   const garbageCollectedAt = (relative: string): Promise<number | undefined> => dispatch(agent, (actor) => actor.garbageCollectedAt(relative));
-  const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, options.http), garbageCollectedAt, () => dispatch(agent, (actor) => actor.currentAgentId()), fetcherCacheDirOf(flags)) : undefined;
+  const files = options.files !== false && host.lookup(FILES_ACTOR_ID) === undefined ? new FilesActor(flags.workDir, filesAccess(agent, http), garbageCollectedAt, () => dispatch(agent, (actor) => actor.currentAgentId()), fetcherCacheDirOf(flags)) : undefined;
   if (files !== undefined) {
     host.spawn(files);
     const reader: AgentFilesReader = {
@@ -380,10 +382,10 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentHandl
   }
   // `/version` and `/flags` (this agent's) where no master on the host serves them; not for the
   // many agents of a simulation (`files: false`), as with the files actor.
-  const info = options.files === false ? [] : spawnInfoActors(host, () => renderAgentFlags(flags), agentFlagsAccess(options.http), agentLoggingAccess(options.http));
+  const info = options.files === false ? [] : spawnInfoActors(host, () => renderAgentFlags(flags), agentFlagsAccess(http), agentLoggingAccess(http));
   started.helpers = [...(files !== undefined ? [files] : []), ...info];
   started.detachMetrics = (options.metrics ?? options.files) !== false
-    ? attachMetricsSource(host, agentMetricsSource(agent), METRICS_ACTOR_ID, metricsAccess(options.http?.authentication, options.http?.acls))
+    ? attachMetricsSource(host, agentMetricsSource(agent), METRICS_ACTOR_ID, metricsAccess(http?.authentication, http?.acls))
     : undefined;
   started.watch();
   // Own `stop` and `terminated`, as the handle always had (a caller may take `stop` off it): what

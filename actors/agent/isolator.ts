@@ -655,8 +655,9 @@ export interface ChooseIsolatorOptions {
 /**
  * The isolators `--isolation` asks for, or, with no flag, the best this machine allows:
  * cgroups (cpu, mem and pids, as far as mounted) as root with cgroups, else `posix/cpu,posix/mem`
- * (Mesos' own default), logged either way. `disk/du` only when named. A flag naming an unknown
- * isolator, or cgroups the machine cannot give, is an Error naming it.
+ * (Mesos' own default), logged either way. `disk/du` only when named. An empty flag (`--isolation=`)
+ * is no isolation, as in Mesos (a warning says so). A flag naming an unknown isolator, one twice
+ * (Mesos: "Duplicate entries"), or cgroups the machine cannot give, is an Error naming it.
  */
 export function chooseIsolator(isolation: string | undefined, options: ChooseIsolatorOptions): Isolator {
   const layout = 'layout' in options ? options.layout : detectCgroups();
@@ -682,6 +683,13 @@ export function chooseIsolator(isolation: string | undefined, options: ChooseIso
   const names = isolation.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
   const unknown = names.find((name) => !(KNOWN_ISOLATORS as readonly string[]).includes(name));
   if (unknown !== undefined) throw new Error(`--isolation: unknown isolator '${unknown}' (known: ${KNOWN_ISOLATORS.join(', ')})`);
+  const twice = names.find((name, index) => names.indexOf(name) !== index);
+  if (twice !== undefined) throw new Error(`--isolation: '${twice}' is named twice (as in Mesos, name each isolator once)`);
+  if (names.length === 0) {
+    // As Mesos' containerizer: an empty flag is no resource isolator at all, not its default.
+    options.log.warn({ isolation: '' }, 'isolation: none (--isolation is empty, as in Mesos): executors run unconfined, their cpus and mem neither capped nor enforced; leave the flag out for the best this machine allows');
+    return new Isolators([]);
+  }
   const members: Isolator[] = [];
   const controllers = new Set(names.filter((name) => name.startsWith('cgroups/')).map((name) => name.slice('cgroups/'.length) as 'cpu' | 'mem' | 'pids'));
   if (controllers.size > 0) {

@@ -5,6 +5,7 @@
 import { statfs } from 'node:fs/promises';
 import { Resources, ResourceParseError, sharedResources } from '../../lib/resources';
 import type { Attributes } from '../../lib/protocol';
+import { parseAttributeValue, type AttributeValue } from '../../lib/attributes';
 import {
   BYTES_PER_MB,
   DEFAULT_PORTS,
@@ -103,31 +104,39 @@ export class AttributeParseError extends Error {
 
 /** Attribute names: a letter or digit first, then letters, digits, `_`, `-`, `.` or `/`. */
 const ATTRIBUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.\-/]*$/;
-/** Values that become numbers (Mesos scalars). */
-const NUMBER_VALUE = /^-?[0-9]+(\.[0-9]+)?$/;
 
 /** What an agent without `--attributes` has: one frozen empty object for all of them (a simulation's 100k agents each kept their own, on the agent and in the master's books). */
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 /**
- * Parses `--attributes "rack:r1;zone:z2;level:3"` into `{rack: 'r1', zone: 'z2', level: 3}`.
- * Values that parse as numbers become numbers; ranges (`[1-10]`) and sets (`{a,b}`) stay text.
- * Throws `AttributeParseError` for an entry without `name:value`, a bad name, an empty value or
- * a name given twice.
+ * Parses `--attributes "rack:r1;zone:z2;level:3;ports:[1-10]"` into
+ * `{rack: 'r1', zone: 'z2', level: 3, ports: '[1-10]'}`, each value as Mesos' `Attributes::parse`
+ * reads it (lib/attributes.ts): ranges (kept as their text), non-negative numbers (SCALAR), else
+ * text (`-5` too); spaces in a value are removed, as Mesos removes them. A newline separates
+ * attributes as `;` does. Throws `AttributeParseError` for an entry without `name:value`, a bad
+ * name, an empty value, a set (`{a,b}`), mismatched brackets, or a name given twice (Mesos keeps
+ * both; see README, "Agent").
  */
 export function parseAttributes(text: string | undefined): Attributes {
   if (text === undefined || text.trim() === '') return NO_ATTRIBUTES;
   const attributes: Attributes = {};
-  for (const entry of text.split(';')) {
+  for (const entry of text.split(/[;\n]/)) {
     if (entry.trim() === '') continue;
     const colon = entry.indexOf(':');
     if (colon < 0) throw new AttributeParseError(`invalid attribute '${entry}': expected name:value`);
     const name = entry.slice(0, colon).trim();
-    const value = entry.slice(colon + 1).trim();
     if (!ATTRIBUTE_NAME.test(name)) throw new AttributeParseError(`invalid attribute name '${name}' in '${entry}'`);
-    if (value === '') throw new AttributeParseError(`attribute '${name}' has an empty value`);
-    if (Object.hasOwn(attributes, name)) throw new AttributeParseError(`attribute '${name}' is given twice`);
-    attributes[name] = NUMBER_VALUE.test(value) ? Number(value) : value;
+    if (entry.slice(colon + 1).trim() === '') throw new AttributeParseError(`attribute '${name}' has an empty value`);
+    let value: AttributeValue;
+    try {
+      value = parseAttributeValue(entry.slice(colon + 1));
+    } catch (error) {
+      throw new AttributeParseError(`invalid attribute '${entry.trim()}': ${(error as Error).message}`);
+    }
+    if (Object.hasOwn(attributes, name)) {
+      throw new AttributeParseError(`attribute '${name}' is given twice: give each name once (Mesos would keep both, and show one of them in /state)`);
+    }
+    attributes[name] = value;
   }
   return attributes;
 }

@@ -23,7 +23,7 @@
 import { badRequest, headerOf, streamEncoding, v1RequestCall, v1RequestError } from '../../lib/v1/http';
 import { mediaTypeOf, v1EventRecord, type V1Encoding } from '../../lib/v1/protobuf';
 import { Actor, dispatch, UPID, type Timer } from '../../lib/actor';
-import { HttpStream, withRouteOptions, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { HttpStream, methodNotAllowed, withRouteOptions, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { ReregisterExecutor, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo, type TaskStatus } from '../../lib/protocol';
 import type { V1Json } from '../../lib/v1/json';
 import {
@@ -108,7 +108,7 @@ export class ExecutorApi extends Actor {
 
   /** Answers one request to `/api/v1/executor` (the agent serves `/slave(N)/api/v1/executor` through this too). */
   serve(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
-    if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
+    if (request.method !== 'POST') return methodNotAllowed(['POST'], `Expecting one of { 'POST' }, but received '${request.method}'`, 'text');
     const token = bearerToken(request);
     if (token === undefined && this.requireToken) return missingToken();
     const refused = v1RequestError(request, MAX_EXECUTOR_CALL_BYTES, 'this agent speaks the v1 executor API', true);

@@ -29,6 +29,7 @@ import { aclViewer, SEE_ALL, type StateViewer } from '../../lib/state-json';
 import { v1GetOperations, type LoggingLevelCall, type V1OperationView } from '../../lib/v1/operator';
 import type { AgentV1Part, AgentV1State } from './state';
 import { AGENT_RECOVERING } from './constants';
+import { DEFAULT_METRICS_TIMEOUT_MS } from '../../lib/metrics';
 
 /** Largest call the agent's operator API reads (its calls are small). */
 export const MAX_AGENT_OPERATOR_CALL_BYTES = 64 * 1024;
@@ -54,6 +55,7 @@ const callSchema = z.object({
   type: z.string().max(MAX_CALL_TYPE_CHARS),
   get_containers: z.object({ show_nested: z.boolean().optional(), show_standalone: z.boolean().optional() }).optional(),
   set_logging_level: z.object({ level: v1NumberField.pipe(z.number().int().nonnegative().max(2 ** 32 - 1)), duration: z.object({ nanoseconds: v1NumberField.pipe(z.number().int().nonnegative()) }) }).optional(),
+  get_metrics: z.object({ timeout: z.object({ nanoseconds: v1NumberField.pipe(z.number().int().nonnegative()) }).optional() }).optional(),
   list_files: z.object({ path: z.string() }).optional(),
   read_file: z.object({ path: z.string(), offset: v1NumberField.pipe(z.number().int().nonnegative()), length: v1NumberField.pipe(z.number().int().nonnegative()).optional() }).optional(),
 });
@@ -82,8 +84,8 @@ export interface AgentOperatorPort {
   operations(): V1OperationView[];
   /** Its AgentInfo in v1 JSON (GET_AGENT's `agent_info`). */
   v1AgentInfo(): Record<string, unknown>;
-  /** Its metrics now, `system/*` included where its host serves them (GET_METRICS). */
-  metrics(): Promise<Record<string, number>>;
+  /** Its metrics now, `system/*` included where its host serves them, those that answered within `timeoutMs` (GET_METRICS). */
+  metrics(timeoutMs: number): Promise<Record<string, number>>;
   /** GET_LOGGING_LEVEL / SET_LOGGING_LEVEL of the agent's process (`v1LoggingLevel`), by `caller`. */
   loggingLevel(caller: HttpCaller, call: LoggingLevelCall): HttpResponse | Promise<HttpResponse>;
   /** Whether it is a restarted agent still taking its executors back (its books are not whole yet): every call is then 503, as Mesos' agent answers. */
@@ -134,7 +136,7 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
   if (!('json' in body)) return body;
   const checked = checkedCall(callSchema, body.json);
   if (!checked.ok) return badRequest(`Failed to validate agent::Call: ${checked.error}`);
-  const { type, list_files: listFiles, read_file: readFile, set_logging_level: setLoggingLevel } = checked.value;
+  const { type, list_files: listFiles, read_file: readFile, get_metrics: getMetrics, set_logging_level: setLoggingLevel } = checked.value;
   const served = AGENT_OPERATOR_CALL_TYPES.join(', ');
   // Mesos' agent validates a call of type UNKNOWN, then answers 501 Not Implemented (`Http::_api`).
   if (type === 'UNKNOWN') return { status: 501, body: UNKNOWN_CALL_REFUSAL.error };
@@ -155,7 +157,9 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
     case 'GET_OPERATIONS':
       return v1Answer('GET_OPERATIONS', 'get_operations', v1GetOperations(port.operations(), viewer ?? SEE_ALL));
     case 'GET_METRICS': {
-      const metrics = await port.metrics();
+      // As Mesos' agent: the metrics that answered within the call's timeout; without one, DEFAULT_METRICS_TIMEOUT_MS (Mesos: no bound).
+      const nanoseconds = getMetrics?.timeout?.nanoseconds;
+      const metrics = await port.metrics(nanoseconds === undefined ? DEFAULT_METRICS_TIMEOUT_MS : nanoseconds / 1e6);
       return v1Answer('GET_METRICS', 'get_metrics', { metrics: Object.entries(metrics).map(([name, value]) => ({ name, value })) });
     }
     case 'GET_LOGGING_LEVEL':

@@ -188,3 +188,9 @@ export const ORPHAN_OPERATION_ADOPTION_MS = 10 * 60_000;
  * no bound: a framework that never acknowledges grew its books for good).
  */
 export const MAX_OPERATIONS_PER_FRAMEWORK = 100_000;
+
+/** The realms a master's 401 names (`WWW-Authenticate`), Mesos' (src/master/constants.hpp): its read-only and read-write endpoints'. */
+export const MASTER_HTTP_REALMS = { readonly: 'mesos-master-readonly', readwrite: 'mesos-master-readwrite' } as const;
+
+/** The realm of the v1 scheduler API's credentials (`--authenticate_http_frameworks`), Mesos'. */
+export const SCHEDULER_HTTP_REALM = 'mesos-master-scheduler';

@@ -11,6 +11,7 @@ import {
   AGENT_REREGISTER_TIMEOUT_MS,
   DEFAULT_MASTER_ALLOCATION_INTERVAL_MS,
   DEFAULT_OFFER_TIMEOUT_MS,
+  MASTER_HTTP_REALMS,
   MAX_FRAMEWORKS_PER_UNAUTHENTICATED_PEER,
   MAX_COMPLETED_TASKS_PER_FRAMEWORK,
   MAX_UNREACHABLE_TASKS_PER_FRAMEWORK,
@@ -168,9 +169,9 @@ export function defaultMasterFlags(workDir: string): MasterFlags {
   };
 }
 
-/** What the master's HTTP routes authenticate against (`--credentials`, `--authenticate_http_*`). */
+/** What the master's HTTP routes authenticate against (`--credentials`, `--authenticate_http_*`), in Mesos' realms. */
 export function httpAuthenticationOf(flags: MasterFlags): HttpAuthentication {
-  return { credentials: flags.credentials, readonly: flags.authenticateHttpReadonly === true, readwrite: flags.authenticateHttpReadwrite === true };
+  return { credentials: flags.credentials, readonly: flags.authenticateHttpReadonly === true, readwrite: flags.authenticateHttpReadwrite === true, realms: MASTER_HTTP_REALMS };
 }
 
 /**
@@ -181,7 +182,8 @@ export function httpAuthenticationOf(flags: MasterFlags): HttpAuthentication {
  */
 export function operatorHttpAuthenticationOf(flags: MasterFlags): HttpAuthentication {
   const authentication = httpAuthenticationOf(flags);
-  return { ...authentication, readonly: authentication.readonly || authentication.readwrite };
+  const realm = MASTER_HTTP_REALMS.readwrite;
+  return { ...authentication, readonly: authentication.readonly || authentication.readwrite, realms: { readonly: realm, readwrite: realm } };
 }
 
 /** The registry file these flags name. */

@@ -9,7 +9,7 @@
 import { boundedText } from '../../lib/protocol/plain';
 import { Actor, dispatch, post, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import {
-  authenticateRequest, httpError, isResponse, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
+  authenticateRequest, httpError, isResponse, methodNotAllowed, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
 import { isStrictSubrole, Resources, type ResourceJSON } from '../../lib/resources';
@@ -308,8 +308,10 @@ export class Master extends Actor {
     this.authenticatedRoute('/roles', 'readonly', (_request, caller) => this.rolesRoute(caller));
     // Reading them takes read-only credentials, changing them read-write ones (checked before the body is read).
     this.authenticatedRoute('/weights', readOnlyGet, (request, caller) => this.weightsRoute(request, caller));
+    // Mesos' quota handler serves every path under /quota (libprocess routes by the longest
+    // prefix): GET and POST at /quota/<anything> are /quota's, DELETE removes the role it names.
     this.authenticatedRoute('/quota', readOnlyGet, (request, caller) => this.quotaRoute(request, caller));
-    this.authenticatedRoute('/quota/*', 'readwrite', (request, caller) => this.removeQuotaRoute(request, caller));
+    this.authenticatedRoute('/quota/*', readOnlyGet, (request, caller) => this.quotaRoute(request, caller));
     this.route('/flags', (request) => this.asLeader(() => flagsResponse(request, {
       authentication: httpAuthenticationOf(this.flags),
       denial: (principal) => this.authorizer.denial('view_flags', principal),
@@ -409,10 +411,10 @@ export class Master extends Actor {
 
   /**
    * Serves Mesos' v1 operator API (`/api/v1`, actors/master/v1-operator.ts) in this mailbox;
-   * `metrics` reads the host's metrics (GET_METRICS). The API actor's `/v1` route calls
+   * `metrics` reads the host's metrics that answer within a timeout (GET_METRICS). The API actor's `/v1` route calls
    * `operatorCall` through `dispatch`.
    */
-  serveOperatorApi(options: { readonly metrics: () => Promise<Record<string, number>> } & OperatorLimits): void {
+  serveOperatorApi(options: { readonly metrics: (timeoutMs: number) => Promise<Record<string, number>> } & OperatorLimits): void {
     const api = new OperatorApi(this.operatorPort(options.metrics), options);
     this.operatorApi = api;
     this.onEvent((event) => api.observe(event));
@@ -3126,7 +3128,7 @@ export class Master extends Actor {
       const viewer = aclViewer(this.authorizer, caller.principal);
       return ok([...this.weights].filter(([role]) => viewer.role(role)).map(([role, weight]) => ({ role, weight })));
     }
-    if (request.method !== 'PUT') return { ...httpError(405, `Expecting 'GET' or 'PUT', received '${request.method}'`), headers: { allow: 'GET, PUT' } };
+    if (request.method !== 'PUT') return methodNotAllowed(['GET', 'PUT'], `Expecting 'GET' or 'PUT', received '${request.method}'`);
     const weights = parseWeights(request.body.toString('utf8'));
     if (isBadRequest(weights)) return httpError(400, weights.error);
     const denied = [...weights.keys()].find((role) => !this.authorizer.authorized('update_weights', caller.principal, role));
@@ -3171,10 +3173,11 @@ export class Master extends Actor {
   }
 
   /**
-   * Mesos' `/master/quota`: GET answers `{infos, configs}` (Mesos' QuotaStatus, the roles the
-   * caller may see by the ACLs' `get_quotas`); POST sets a role's quota (Mesos' legacy
-   * QuotaRequest: guarantees, limits equal to them) through the allocator, refusing a role that
-   * has one (400) and guarantees the cluster cannot hold (409, unless `force`).
+   * Mesos' `/master/quota`, and any path under it as Mesos' handler serves them: GET answers
+   * `{infos, configs}` (Mesos' QuotaStatus, the roles the caller may see by the ACLs'
+   * `get_quotas`); POST sets a role's quota (Mesos' legacy QuotaRequest: guarantees, limits equal
+   * to them) through the allocator, refusing a role that has one (400) and guarantees the cluster
+   * cannot hold (409, unless `force`); DELETE `/quota/<role>` removes the role's.
    */
   private quotaRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     if (request.method === 'GET') {
@@ -3183,8 +3186,11 @@ export class Master extends Actor {
       return ok(quotaStatus(visible));
     }
     // As Mesos' quota handler: DELETE is served here too, and needs a role in the path.
-    if (request.method === 'DELETE') return httpError(400, "Failed to remove quota: the path names no role (expected 'DELETE /master/quota/<role>')");
-    if (request.method !== 'POST') return { ...httpError(405, `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`), headers: { allow: 'GET, POST, DELETE' } };
+    if (request.method === 'DELETE') {
+      if (!request.path.startsWith('/quota/')) return httpError(400, "Failed to remove quota: the path names no role (expected 'DELETE /master/quota/<role>')");
+      return this.removeQuotaRoute(request, caller);
+    }
+    if (request.method !== 'POST') return methodNotAllowed(['GET', 'POST', 'DELETE'], `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`);
     const quota = parseQuotaRequest(request.body.toString('utf8'));
     if (isBadRequest(quota)) return httpError(400, quota.error);
     if (this.quotas.has(quota.role)) return httpError(400, `Failed to validate set quota request: Cannot set quota for role '${quota.role}' which already has quota`);
@@ -3242,7 +3248,6 @@ export class Master extends Actor {
 
   /** Mesos' `DELETE /master/quota/<role>`: removes a role's quota (the ACLs' `update_quotas`). */
   private removeQuotaRoute(request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
-    if (request.method !== 'DELETE') return { ...httpError(405, `Expecting 'DELETE', received '${request.method}'`), headers: { allow: 'DELETE' } };
     let role: string;
     try {
       role = decodeURIComponent(request.path.slice('/quota/'.length));
@@ -3268,7 +3273,7 @@ export class Master extends Actor {
    * naming `how` the operator asked (the endpoint, or the operator API's call).
    */
   private teardownRoute(request: HttpRequest, caller: HttpCaller, how = '/master/teardown'): HttpResponse {
-    if (request.method !== 'POST') return { ...httpError(405, 'use POST'), headers: { allow: 'POST' } };
+    if (request.method !== 'POST') return methodNotAllowed(['POST'], 'use POST');
     const form = decodeForm(request.body.toString('utf8'));
     if (typeof form === 'string') return httpError(400, `Unable to decode query string: ${form}`);
     const frameworkId = form.get('frameworkId') ?? request.query.frameworkId;
@@ -3310,7 +3315,7 @@ export class Master extends Actor {
     }), joined);
   }
 
-  private operatorPort(metrics: () => Promise<Record<string, number>>): OperatorPort {
+  private operatorPort(metrics: (timeoutMs: number) => Promise<Record<string, number>>): OperatorPort {
     return {
       authentication: operatorHttpAuthenticationOf(this.flags),
       authorizer: this.authorizer,
@@ -3511,7 +3516,7 @@ export class Master extends Actor {
    * `destroy_volumes` the creator), 409 when tasks use the resources.
    */
   private reservationRoute(kind: ConversionKind, request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
-    if (request.method !== 'POST') return { ...httpError(405, 'use POST'), headers: { allow: 'POST' } };
+    if (request.method !== 'POST') return methodNotAllowed(['POST'], 'use POST');
     const form = decodeForm(request.body.toString('utf8'));
     if (typeof form === 'string') return httpError(400, `Unable to decode query string: ${form}`);
     const field = kind === 'CREATE' || kind === 'DESTROY' ? 'volumes' : 'resources';
@@ -3734,7 +3739,7 @@ const MAINTENANCE_ROUTES: ReadonlyArray<readonly [string, HttpAccess, readonly s
 /** The answer to a maintenance endpoint: 405 for a method Mesos does not serve there, else 501 (maintenance is not implemented). */
 function maintenanceUnsupported(path: string, request: HttpRequest, methods: readonly string[]): HttpResponse {
   if (!methods.includes(request.method)) {
-    return { ...httpError(405, `Expecting ${methods.map((method) => `'${method}'`).join(' or ')}, received '${request.method}'`), headers: { allow: methods.join(', ') } };
+    return methodNotAllowed(methods, `Expecting ${methods.map((method) => `'${method}'`).join(' or ')}, received '${request.method}'`);
   }
   return httpError(501, `${path}: maintenance (schedules, machines down and up) is not implemented by this master`);
 }

@@ -139,7 +139,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     }),
   });
   master.serveOperatorApi({
-    metrics: () => metricsSnapshot(host, ids.metrics),
+    metrics: (timeoutMs) => metricsSnapshot(host, ids.metrics, timeoutMs),
     ...(flags.httpFrameworkHeartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: flags.httpFrameworkHeartbeatIntervalMs } : {}),
     ...(flags.maxOperatorEventStreamSubscribers !== undefined ? { maxSubscribers: flags.maxOperatorEventStreamSubscribers } : {}),
   });
@@ -163,11 +163,14 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   return { master, pid, allocator, registry, stop };
 }
 
-/** The host's metrics (every source's, as `/metrics/snapshot` has them), read through its metrics actor `id`. */
-function metricsSnapshot(host: ActorHost, id: string): Promise<Record<string, number>> {
+/**
+ * The host's metrics (every source's, as `/metrics/snapshot` has them), read through its metrics
+ * actor `id`: those that answered within `timeoutMs`, as Mesos' `process::metrics::snapshot`.
+ */
+function metricsSnapshot(host: ActorHost, id: string, timeoutMs: number): Promise<Record<string, number>> {
   const metrics = host.lookup(id);
   if (!(metrics instanceof MetricsProcess)) return Promise.reject(new Error(`no metrics actor '${id}' on this host`));
-  return dispatch(metrics, (process) => process.snapshot());
+  return dispatch(metrics, (process) => process.snapshot(timeoutMs));
 }
 
 /**

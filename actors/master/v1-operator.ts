@@ -102,8 +102,8 @@ export interface OperatorPort {
   operations(caller: HttpCaller): V1Json;
   /** The master's flags as Mesos prints them (name → value). */
   flags(): Record<string, string>;
-  /** Every metric of the host (the metrics actor's snapshot). */
-  metrics(): Promise<Record<string, number>>;
+  /** Every metric of the host that answered within `timeoutMs` (the metrics actor's snapshot). */
+  metrics(timeoutMs: number): Promise<Record<string, number>>;
   /** A timer in the master's mailbox. */
   delay(ms: number, callback: () => void): Timer;
   /** Runs `callback` later in the master's mailbox (from another actor's). */
@@ -378,6 +378,7 @@ export class OperatorApi {
         return answer('GET_VERSION', 'get_version', { version_info: v1VersionInfo() });
       }
       case 'GET_METRICS':
+        // Without a timeout Mesos waits for every metric, however long; here at most DEFAULT_METRICS_TIMEOUT_MS, as /metrics/snapshot.
         return this.metrics(call.timeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS);
       case 'GET_STATE':
         return this.port.getState(caller);
@@ -676,27 +677,19 @@ export class OperatorApi {
     }
   }
 
-  private metrics(timeoutMs: number): Promise<HttpResponse> {
-    return new Promise<HttpResponse>((resolve) => {
-      let done = false;
-      const timer = this.port.delay(timeoutMs, () => {
-        if (done) return;
-        done = true;
-        resolve({ status: 503, body: `the metrics were not ready within the timeout of ${timeoutMs} ms` });
-      });
-      this.port.metrics().then((snapshot) => {
-        if (done) return;
-        done = true;
-        timer.cancel();
-        const metrics = Object.entries(snapshot).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value }));
-        resolve(answer('GET_METRICS', 'get_metrics', metrics.length > 0 ? { metrics } : {}));
-      }, (error: Error) => {
-        if (done) return;
-        done = true;
-        timer.cancel();
-        resolve({ status: 500, body: `the metrics could not be read: ${error.message}` });
-      });
-    });
+  /**
+   * GET_METRICS: as Mesos' `getMetrics`, the metrics that answered within `timeoutMs`, those of a
+   * component that did not left out (the metrics actor's timer bounds the wait).
+   */
+  private async metrics(timeoutMs: number): Promise<HttpResponse> {
+    let snapshot: Record<string, number>;
+    try {
+      snapshot = await this.port.metrics(timeoutMs);
+    } catch (error) {
+      return { status: 500, body: `the metrics could not be read: ${(error as Error).message}` };
+    }
+    const metrics = Object.entries(snapshot).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value }));
+    return answer('GET_METRICS', 'get_metrics', metrics.length > 0 ? { metrics } : {});
   }
 }
 

@@ -25,6 +25,10 @@ import {
   errorEvent, failureEvent, heartbeatEvent, messageEvent, offersEvent, operationStatusEvent, parseSchedulerCall, rescindEvent, subscribedEvent, updateEvent, type SchedulerCall,
 } from '../../lib/v1/scheduler';
 import { FrameworkUpdateError, Scheduler } from '../framework/scheduler';
+import { SCHEDULER_HTTP_REALM } from './constants';
+
+/** Mesos' realm for the scheduler API's credentials, whatever the access. */
+const SCHEDULER_REALMS = { readonly: SCHEDULER_HTTP_REALM, readwrite: SCHEDULER_HTTP_REALM } as const;
 
 /** The actor serving `/api/...` on the master's host (`/api/v1/scheduler` is its route `/v1/scheduler`). */
 export const V1_API_ACTOR_ID = 'api';
@@ -203,7 +207,7 @@ export class SchedulerApi extends Actor {
   private caller(request: HttpRequest): HttpCaller | HttpResponse {
     const authentication = this.options.authentication;
     if (authentication === undefined) return { principal: undefined };
-    return authenticateRequest(request, 'readwrite', { credentials: authentication.credentials, readonly: false, readwrite: authentication.required });
+    return authenticateRequest(request, 'readwrite', { credentials: authentication.credentials, readonly: false, readwrite: authentication.required, realms: SCHEDULER_REALMS });
   }
 
   /** Whether a SUBSCRIBE naming `frameworkId` is a framework the master knows coming back (its failover). */

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Actor } from '../../lib/actor';
-import type { HttpRequest, HttpResponse } from '../../lib/process';
+import { methodNotAllowed, type HttpRequest, type HttpResponse } from '../../lib/process';
 
 /** The web UI actor's id; the master's host delegates to it. */
 export const WEBUI_ACTOR_ID = 'webui';
@@ -104,7 +104,7 @@ export class WebUiActor extends Actor {
 
   private serve(request: HttpRequest, urlPath: string): HttpResponse {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }, body: `${request.method} is not allowed here\n` };
+      return methodNotAllowed(['GET', 'HEAD'], `${request.method} is not allowed here\n`, 'text', { 'content-type': 'text/plain; charset=utf-8' });
     }
     if (!this.bundle.built) {
       return {

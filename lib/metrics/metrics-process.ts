@@ -28,8 +28,8 @@ export interface MetricsSource {
 /**
  * How long the metrics are waited for when a request gives no `timeout` (Mesos waits without
  * bound; a component that never answers would hold the request for good): `/metrics/snapshot`
- * and `/metrics` leave out a component that has not answered by then, as with a given timeout;
- * the operator API's GET_METRICS answers 503 (actors/master/v1-operator.ts).
+ * and `/metrics` leave out a component that has not answered by then, as with a given timeout,
+ * and so does the v1 operator API's GET_METRICS without one (master and agent).
  */
 export const DEFAULT_METRICS_TIMEOUT_MS = 5_000;
 

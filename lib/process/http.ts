@@ -389,6 +389,17 @@ export function httpError(status: number, message: string): HttpResponse {
   return { status, body: { error: message } };
 }
 
+/**
+ * 405 to a method a route does not serve, `Allow` naming those it does (HTTP requires it, and
+ * Mesos' `MethodNotAllowed` sends it): `message` as a JSON `{error}` (`httpError`'s form) or, with
+ * `form: 'text'`, as the body itself; `headers` are sent besides.
+ * @example methodNotAllowed(['GET', 'PUT'], "Expecting 'GET' or 'PUT', received 'POST'")
+ *   // { status: 405, headers: { allow: 'GET, PUT' }, body: { error: "Expecting 'GET' or 'PUT', received 'POST'" } }
+ */
+export function methodNotAllowed(allowed: readonly string[], message: string, form: 'json' | 'text' = 'json', headers: Readonly<Record<string, string>> = {}): HttpResponse {
+  return { status: 405, headers: { ...headers, allow: allowed.join(', ') }, body: form === 'json' ? { error: message } : message };
+}
+
 /** Bytes of request bodies held, against a limit for all of them together (`MAX_HTTP_BODY_BYTES_IN_FLIGHT`). */
 export class BodyBudget {
   held = 0;

@@ -2,11 +2,11 @@ export { ActorGone, ActorHost, type ActorHostOptions, MAILBOX_BATCH, DRAIN_BUDGE
 export { ClockSetBack, RealClock, VirtualClock, MAX_SETTLE_WORK, VIRTUAL_CLOCK_START_MS, type Clock, type SettleProbe, type SocketTraffic, type TimerCallback, type TimerHandle, type TimerTarget, type VirtualClockOptions } from './clock';
 export { MessageFilters, type MessagePattern, type DeliveredMessage, type FilterHandle } from './filters';
 export { withRouteOptions, type RouteOptions } from './http';
-export { ok, httpError, TextParts, StreamedBinary, type FragmentSink, TEXT_PARTS_CHUNK_CHARS, findRoute, withJsonp, withCors, recordIo, HttpStream, MAX_STREAM_BUFFERED_BYTES, MAX_JSONP_CALLBACK_CHARS, type StreamSink, type HttpRequest, type HttpResponse, type HttpHandler, MAX_HTTP_BODY_BYTES } from './http';
+export { ok, httpError, methodNotAllowed, TextParts, StreamedBinary, type FragmentSink, TEXT_PARTS_CHUNK_CHARS, findRoute, withJsonp, withCors, recordIo, HttpStream, MAX_STREAM_BUFFERED_BYTES, MAX_JSONP_CALLBACK_CHARS, type StreamSink, type HttpRequest, type HttpResponse, type HttpHandler, MAX_HTTP_BODY_BYTES } from './http';
 export { Prng } from './prng';
 export {
   authenticateRequest, basicAuthorization, isResponse, HTTP_AUTHENTICATION_REALM,
-  type HttpAccess, type HttpAuthentication, type HttpCaller,
+  type HttpAccess, type HttpAuthentication, type HttpCaller, type HttpRealms,
 } from './http-authentication';
 export {
   loadTlsOptions, resolveTlsFiles, tlsOptionsFromEnvironment, tlsEnvironment, certificateNames, certificateNamesHost, describeTlsFailure,

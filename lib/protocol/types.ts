@@ -45,7 +45,7 @@ export const ResourceSchema = z.object({ name: shortText, type: z.enum(['SCALAR'
 const OfferResourceListSchema = rememberFrozen(resourceListSchema());
 export type ResourceList = ResourceJSON[];
 
-/** Agent attributes, e.g. `{rack: 'r1', zone: 'z2', level: 3}` (from `--attributes "rack:r1;zone:z2;level:3"`). */
+/** Agent attributes, e.g. `{rack: 'r1', zone: 'z2', level: 3, ports: '[1-10]'}` (from `--attributes "rack:r1;zone:z2;level:3;ports:[1-10]"`): numbers are SCALAR, text starting with `[` RANGES (lib/attributes.ts), other text TEXT. */
 export const AttributesSchema = z.record(shortText, z.union([shortText, z.number()]));
 export type Attributes = z.infer<typeof AttributesSchema>;
 

@@ -4,7 +4,7 @@
  * anything else), a bounded body (413), a body that is JSON or protobuf (400), and an `Accept`
  * that allows what the API writes (406). One place, so the APIs answer alike.
  */
-import type { HttpRequest, HttpResponse } from '../process/http';
+import { methodNotAllowed, type HttpRequest, type HttpResponse } from '../process/http';
 import { MAX_BODY_DEPTH } from '../protocol/plain';
 import { APPLICATION_PROTOBUF, v1CallJson, type V1Encoding, type V1ProtobufApi } from './protobuf';
 
@@ -25,7 +25,7 @@ export function badRequest(message: string): HttpResponse {
  * speaks the v1 executor API`); an API that takes protobuf says so with `protobuf`.
  */
 export function v1RequestError(request: HttpRequest, maxBytes: number, speaker: string, protobuf = false): HttpResponse | undefined {
-  if (request.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting one of { 'POST' }, but received '${request.method}'` };
+  if (request.method !== 'POST') return methodNotAllowed(['POST'], `Expecting one of { 'POST' }, but received '${request.method}'`, 'text');
   const contentType = requestContentType(request);
   if (contentType === undefined) return badRequest("Expecting 'Content-Type' to be present");
   if (contentType === APPLICATION_PROTOBUF && !protobuf) return { status: 415, body: `Expecting 'Content-Type' of application/json: ${speaker} in JSON only, not protobuf` };

@@ -17,6 +17,7 @@ import { MAX_COMMAND_URIS, MAX_SHORT_TEXT_LENGTH, MAX_URI_LENGTH } from '../prot
 import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, CommandUri, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, OfferFilters, Operation, OperationStatus, TaskInfo, TaskStatus } from '../protocol';
 import { MAX_CHECK_STATUSES } from '../protocol/limits';
 import { isUuidBytes, isUuidText, uuidBytes, uuidText, UUID_BYTES } from '../uuid';
+import { attributeRanges } from '../attributes';
 
 /** A JSON object as Mesos writes one. */
 export type V1Json = Record<string, unknown>;
@@ -198,10 +199,17 @@ export function v1OfferOperation(operation: Operation): V1Json {
   return out;
 }
 
-/** Attributes in v1 JSON: `[{name, type: TEXT, text: {value}}]` or `SCALAR` for numbers. */
+/**
+ * Attributes in v1 JSON: `[{name, type: TEXT, text: {value}}]`, `SCALAR` for numbers, `RANGES`
+ * for ranges (`[1-10]`, `{range: [{begin: 1, end: 10}]}`), as Mesos' agent declares them.
+ */
 export function v1Attributes(attributes: Attributes | undefined): V1Json[] {
-  return Object.entries(attributes ?? {}).map(([name, value]) =>
-    typeof value === 'number' ? { name, type: 'SCALAR', scalar: { value } } : { name, type: 'TEXT', text: { value } });
+  return Object.entries(attributes ?? {}).map(([name, value]) => {
+    if (typeof value === 'number') return { name, type: 'SCALAR', scalar: { value } };
+    const ranges = attributeRanges(value);
+    if (ranges !== undefined) return { name, type: 'RANGES', ranges: { range: ranges.map(({ begin, end }) => ({ begin, end })) } };
+    return { name, type: 'TEXT', text: { value } };
+  });
 }
 
 /**

@@ -66,7 +66,7 @@ describe('the agent\'s HTTP endpoints under its authentication flags (Mesos\' re
         for (const type of ['GET_HEALTH', 'GET_STATE', 'GET_FLAGS', 'GET_CONTAINERS']) {
           const anonymous = await agent.call(route, { type });
           expect(anonymous.status, `${route} ${type} without credentials`).to.equal(401);
-          expect(anonymous.headers.get('www-authenticate')).to.equal('Basic realm="mesos"');
+          expect(anonymous.headers.get('www-authenticate')).to.equal('Basic realm="mesos-agent-readwrite"');
           expect((await agent.call(route, { type }, 'ops', 'guess')).status, `${route} ${type}: a wrong secret`).to.equal(401);
           expect((await agent.call(route, { type }, 'ops')).status, `${route} ${type} with credentials`).to.equal(200);
         }

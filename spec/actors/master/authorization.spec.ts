@@ -189,7 +189,7 @@ describe('actors/master: authorization by ACLs (issue 9)', () => {
       try {
         const anonymous = await request(`${base}/master/state`);
         expect(anonymous.status).to.equal(401);
-        expect(anonymous.headers.get('www-authenticate')).to.equal('Basic realm="mesos"');
+        expect(anonymous.headers.get('www-authenticate')).to.equal('Basic realm="mesos-master-readonly"');
         expect((await request(`${base}/master/state`, 'nobody-known')).status).to.equal(401);
 
         const admin = (await request(`${base}/master/state`, 'admin')).body.frameworks as Frameworks;
