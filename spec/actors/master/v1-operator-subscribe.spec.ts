@@ -51,6 +51,9 @@ function fakePort() {
     updateQuota: notUsed,
     teardown: notUsed,
     markAgentGone: notUsed,
+    drainAgent: notUsed,
+    deactivateAgent: notUsed,
+    reactivateAgent: notUsed,
     convertResources: notUsed,
     resizeVolume: notUsed,
   };
