@@ -165,6 +165,7 @@ describe('actors/master: agent draining and deactivation (DRAIN_AGENT, DEACTIVAT
       await reregister(harness, agent, back, framework, ['t1']);
       expect(last(back, 'AgentReregistered')).to.not.equal(undefined);
       expect(await agentEntry(harness, agent.agentId)).to.deep.include({ active: false, deactivated: true });
+      expect((await harness.handle.allocator.agent(agent.agentId))?.active, 'nor in the allocator').to.equal(false);
       await harness.clock.advance(10_000);
       expect(offersOn(framework, agent.agentId), 'still not offered').to.have.length(offered);
 
@@ -360,6 +361,7 @@ describe('actors/master: agent draining and deactivation (DRAIN_AGENT, DEACTIVAT
       }
       await second.clock.advance(5_000);
       expect(await agentEntry(second, quiet.agentId)).to.deep.include({ active: false, deactivated: true });
+      expect((await second.handle.allocator.agent(quiet.agentId))?.active, 'added inactive to the allocator').to.equal(false);
       expect(await agentEntry(second, busy.agentId)).to.deep.include({ active: false, deactivated: true, drain_info: { state: 'DRAINING', config: { max_grace_period: { nanoseconds: 5e9 }, mark_gone: false } } });
       expect(last(probes.get(busy.agentId) as FakeAgent, 'DrainAgent')?.body).to.deep.equal({ config: { maxGracePeriodNs: 5e9, markGone: false } });
       expect(all(probes.get(quiet.agentId) as FakeAgent, 'DrainAgent'), 'deactivated only').to.have.length(0);
