@@ -231,6 +231,14 @@ describe('actors/master: agent draining and deactivation (DRAIN_AGENT, DEACTIVAT
       expect(offersOn(framework, agent.agentId).length).to.be.greaterThan(offered);
     });
 
+    it('a framework torn down takes its tasks off the books: the draining agent is DRAINED then (Mesos waits for the agent\'s next acknowledgement or re-registration)', async () => {
+      const { harness, agent, framework } = await withRunningTask();
+      expect((await call(harness, drain(agent.agentId))).status).to.equal(200);
+      expect((await agentEntry(harness, agent.agentId))?.drain_info.state).to.equal('DRAINING');
+      expect((await call(harness, { type: 'TEARDOWN', teardown: { framework_id: { value: framework.frameworkId } } })).status).to.equal(200);
+      expect((await agentEntry(harness, agent.agentId))?.drain_info.state).to.equal('DRAINED');
+    });
+
     it('an agent with nothing on it is DRAINED at once; draining it again is DRAINING, then DRAINED again', async () => {
       const harness = await listening();
       const agent = await registerDrainableAgent(harness);
