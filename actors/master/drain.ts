@@ -262,6 +262,7 @@ export class AgentDrainer {
 
   /** The agent left for good (it unregistered, was replaced or marked gone): its deactivation goes, as its registry entry's did. */
   forget(agentId: string): void {
+    this.transitioning.delete(agentId);
     if (this.books.size === 0) return;
     if (this.books.delete(agentId)) this.log.info({ agentId }, 'the agent left for good: forgetting its deactivation');
   }
