@@ -55,7 +55,8 @@ export const AUTHORIZABLE_ENDPOINTS: readonly string[] = [
  * volume's role; destroy_volumes, the principal that created it; resize_volumes (GROW_VOLUME and
  * SHRINK_VOLUME), the volume's role; get_endpoints, the path;
  * view_roles / update_weights / get_quotas / update_quotas, the role.
- * access_mesos_logs, view_flags, mark_agents_gone, register_agents and set_log_level have no object (Mesos: "given implicitly").
+ * access_mesos_logs, view_flags, mark_agents_gone, register_agents, set_log_level, drain_agents, deactivate_agents
+ * and reactivate_agents have no object (Mesos: "given implicitly").
  */
 export const ACL_ACTION_OBJECTS = {
   register_frameworks: 'roles',
@@ -81,6 +82,9 @@ export const ACL_ACTION_OBJECTS = {
   mark_agents_gone: 'agents',
   register_agents: 'agents',
   set_log_level: 'level',
+  drain_agents: 'agents',
+  deactivate_agents: 'agents',
+  reactivate_agents: 'agents',
 } as const;
 
 /**
@@ -103,9 +107,6 @@ export const UNENFORCED_ACL_ACTION_OBJECTS = {
   start_maintenances: 'machines',
   stop_maintenances: 'machines',
   get_maintenance_statuses: 'machines',
-  drain_agents: 'agents',
-  deactivate_agents: 'agents',
-  reactivate_agents: 'agents',
   launch_standalone_containers: 'users',
   kill_standalone_containers: 'users',
   wait_standalone_containers: 'users',
@@ -325,6 +326,9 @@ const WORDING: Readonly<Record<AclAction, ActionWording>> = {
   mark_agents_gone: { does: 'mark agents gone' },
   register_agents: { does: 'register agents' },
   set_log_level: { does: 'set the logging level' },
+  drain_agents: { does: 'drain agents' },
+  deactivate_agents: { does: 'deactivate agents' },
+  reactivate_agents: { does: 'reactivate agents' },
 };
 
 /**

@@ -119,6 +119,14 @@ export class LoggingActor extends Actor {
     this.base = this.host.logger.level as LogLevel;
   }
 
+  /** Stopped with a level still toggled: the host's loggers go back to the level they started with. */
+  protected override finalize(): void {
+    if (this.verbosity === 0) return;
+    this.revert?.cancel();
+    this.verbosity = 0;
+    this.host.setLogLevel(this.base);
+  }
+
   /** The verbosity level now (GET_LOGGING_LEVEL's `level`). */
   level(): number {
     return this.verbosity;

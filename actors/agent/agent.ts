@@ -17,12 +17,12 @@ import { Actor, dispatch, UPID, type BodyOf, type MessageType, type Timer } from
 import { authenticateRequest, httpError, isResponse, methodNotAllowed, ok, withCors, withRouteOptions, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { executorCallWithoutToken, MAX_EXECUTOR_CALL_BYTES, type ExecutorApi } from './v1-executor';
 import {
-  AgentRegistered, AgentReregistered, CheckpointResources, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
+  AgentRegistered, AgentReregistered, CheckpointResources, DrainAgent, ExecutorRegistered, ExecutorReregistered, ExecutorToFramework, ExitedExecutor, FrameworkToExecutor,
   KillTaskOnAgent, KillTaskOnExecutor, Ping, Pong, ReconnectExecutor, RegisterAgent, RegisterExecutor, ReregisterAgent, ReregisterExecutor,
   RunTask, RunTaskGroup, RunTaskGroupOnExecutor, RunTaskOnExecutor, Shutdown, ShutdownExecutor, ShutdownExecutorOnExecutor, ShutdownFramework,
   StatusUpdateAcknowledgement, StatusUpdateMessage, UnregisterAgent, UpdateFramework, OperationStatusAcknowledgement, UpdateOperationStatus,
   boundedText, checkStatusInfoError, droppedTaskState, isPartitionAware, isTerminalState, MAX_COMPLETED_FRAMEWORKS, snapshotTask,
-  type AgentInfo, type AgentOperation, type CommandInfo, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo, type TaskState,
+  type AgentInfo, type AgentOperation, type CommandInfo, type DrainConfig, type FrameworkInfo, type Attributes, type ExecutorInfo, type ExecutorState, type MasterInfo, type StatusUpdate, type Task, type TaskInfo, type TaskState,
 } from '../../lib/protocol';
 import { leaderPid, NO_MASTER } from '../../lib/ha/detector';
 import { shownZooKeeperUrl } from '../../lib/ha/zookeeper';
@@ -411,6 +411,14 @@ export class Agent extends Actor {
   private operationBook: AgentOperations | undefined;
   /** Tasks waiting for the write that makes their persistent volumes' directories (`withVolumesMade`); undefined when none. */
   private volumeWaiters: Array<{ readonly volumes: Resources; readonly resolve: () => void }> | undefined;
+  /**
+   * How the master asked this agent to drain (Mesos' `drainConfig`), checkpointed, until nothing is
+   * left on it (`updateDrainStatus`); undefined while it is not draining. Meanwhile its tasks are
+   * killed and new ones refused.
+   */
+  private drainConfig: DrainConfig | undefined;
+  /** When it started draining (clock ms; Mesos' `estimatedDrainStartTime`, in memory only). */
+  private drainStartMs: number | undefined;
 
   constructor(private readonly options: AgentOptions) {
     super(options.id ?? 'slave(1)');
@@ -441,6 +449,7 @@ export class Agent extends Actor {
     this.install(FrameworkToExecutor, this.frameworkToExecutor);
     this.install(CheckpointResources, this.checkpointResources);
     this.install(OperationStatusAcknowledgement, this.operationStatusAcknowledgement);
+    this.install(DrainAgent, this.drain);
     // From executors.
     this.install(RegisterExecutor, this.registerExecutor);
     this.install(ReregisterExecutor, this.reregisterExecutor);
@@ -1281,6 +1290,7 @@ export class Agent extends Actor {
       return;
     }
     if (launchExecutor !== undefined && this.executorDisagreement(framework, executorInfo.executorId, launchExecutor, named)) return;
+    if (this.drainConfig !== undefined) return this.refuseWhileDraining(framework, tasks, executorInfo.executorId, launchExecutor);
     if (this.unknownReservations(framework, group ? { ...first, executor: executorInfo } : first, executorInfo, launchExecutor === true, group ? tasks : undefined)) return;
     const existing = framework.executors.get(executorInfo.executorId);
     const executor = existing ?? this.addExecutor(framework, executorInfo, commandExecutor, role);
@@ -1349,6 +1359,20 @@ export class Agent extends Actor {
     for (const task of tasks) executor.launchTask(task);
     this.options.launcher.update?.(executor.runId, containerLimits(executor));
     this.send(executor.pid as UPID, RunTaskGroupOnExecutor, { frameworkId: framework.id, framework: framework.info, taskGroup: { tasks } });
+  }
+
+  /**
+   * Mesos' check of a draining agent: a task (every task of a group) that comes while the agent
+   * drains is dropped (TASK_DROPPED, TASK_LOST unless partition-aware, REASON_AGENT_DRAINING), and
+   * a new custom executor the master expects it to start is reported exited, since the master
+   * counts it (the master offers nothing of a draining agent: such a task was sent before it knew).
+   */
+  private refuseWhileDraining(framework: AgentFrameworkRecord, tasks: readonly TaskInfo[], executorId: string, launchExecutor: boolean | undefined): void {
+    this.log.warn({ frameworkId: framework.id, taskIds: tasks.map((task) => task.taskId) }, 'dropping a task: the agent is draining');
+    const verdict = { state: droppedTaskState(framework.info), reason: 'REASON_AGENT_DRAINING', message: 'Task was received while agent was already draining' } as const;
+    for (const task of tasks) this.agentUpdate(framework.id, executorId, task.taskId, verdict);
+    this.executorNeverLaunched(framework.id, executorId, launchExecutor);
+    if (framework.idle()) this.removeFramework(framework);
   }
 
   /**
@@ -1568,6 +1592,16 @@ export class Agent extends Actor {
       this.log.warn({ frameworkId, taskId }, 'ignoring KillTask: agent recovering, agent or framework terminating, or framework unknown');
       return;
     }
+    this.killTaskOf(framework, taskId, message.killPolicy?.gracePeriodSeconds);
+  }
+
+  /**
+   * Kills `framework`'s task `taskId` here (Mesos' `Slave::kill`): one queued ends at once
+   * (TASK_KILLED; a queued group whole), one launched is killed by its running executor, with
+   * `gracePeriodSeconds` if given (the kill's own policy), else the task's.
+   */
+  private killTaskOf(framework: AgentFrameworkRecord, taskId: string, gracePeriodOverride: number | undefined): void {
+    const frameworkId = framework.id;
     const executor = framework.executorForTask(taskId);
     if (executor === undefined) {
       return this.agentUpdate(frameworkId, undefined, taskId, { state: droppedTaskState(framework.info), reason: 'REASON_EXECUTOR_TERMINATED', message: 'Cannot find executor' });
@@ -1585,11 +1619,80 @@ export class Agent extends Actor {
       this.log.warn({ frameworkId, taskId, executor: executor.id, phase: executor.phase }, 'ignoring KillTask: the executor is terminating');
       return;
     }
-    // The kill's own policy (the framework's KILL call) before the task's (Mesos).
-    const gracePeriodSeconds = message.killPolicy?.gracePeriodSeconds ?? executor.taskInfos.get(taskId)?.killPolicy?.gracePeriodSeconds;
+    // The kill's own policy (the framework's KILL call, or a draining's cap) before the task's (Mesos).
+    const gracePeriodSeconds = gracePeriodOverride ?? executor.taskInfos.get(taskId)?.killPolicy?.gracePeriodSeconds;
     const kill: BodyOf<typeof KillTaskOnExecutor> = { frameworkId, taskId };
     if (gracePeriodSeconds !== undefined) kill.gracePeriodSeconds = gracePeriodSeconds;
     this.send(executor.pid as UPID, KillTaskOnExecutor, kill);
+  }
+
+  // ---- draining -----------------------------------------------------------------------------
+
+  /**
+   * The master drains this agent (Mesos' `Slave::drain`): with nothing here (no framework, no
+   * operation unacknowledged) it is drained already; else `config` is checkpointed first (a
+   * restarted agent drains on), then every task is killed: each queued one at once, each launched
+   * one by its executor with its grace period capped by `config.maxGracePeriodNs` (a task with a
+   * longer one, or none, gets the cap). New tasks are refused meanwhile (`refuseWhileDraining`),
+   * and the updates of tasks killed say REASON_AGENT_DRAINING (`drainingVerdict`). A second
+   * DrainAgent (the master's, again, when the agent re-registers) takes its config and kills again.
+   */
+  private drain(from: UPID, message: BodyOf<typeof DrainAgent>): void {
+    if (!this.fromMaster(from, 'DrainAgent')) return;
+    if (this.phase === 'TERMINATING') return;
+    if (this.frameworks.size === 0 && this.operationBook === undefined) {
+      this.log.info({ config: message.config }, 'asked to drain: nothing here (no framework, task or operation), so draining is already complete');
+      this.updateDrainStatus();
+      return;
+    }
+    this.log.info({ config: message.config, previous: this.drainConfig, frameworks: this.frameworks.size }, 'draining: killing every task');
+    this.drainConfig = message.config;
+    this.drainStartMs = this.clock.now();
+    void this.checkpointRecord({ t: 'drain', config: message.config });
+    this.killEverything();
+  }
+
+  /** Kills every task here as a draining does, each kill's grace period capped by the drain's `maxGracePeriodNs`. */
+  private killEverything(): void {
+    const maxNs = this.drainConfig?.maxGracePeriodNs;
+    const maxSeconds = maxNs === undefined ? undefined : maxNs / 1e9;
+    // Killing may end executors and remove frameworks: the lists are copied first.
+    for (const framework of [...this.frameworks.values()]) {
+      if (framework.phase === 'TERMINATING') continue;
+      for (const executor of [...framework.executors.values()]) {
+        for (const taskId of executor.liveTaskIds()) {
+          if (!this.frameworks.has(framework.id) || !executor.hasTask(taskId)) continue;
+          // As Mesos' `calculateKillPolicy`: the cap replaces a longer grace period, or none; a shorter one stays.
+          const own = executor.taskInfos.get(taskId)?.killPolicy?.gracePeriodSeconds;
+          const capped = maxSeconds !== undefined && (own === undefined || own > maxSeconds) ? maxSeconds : undefined;
+          this.killTaskOf(framework, taskId, capped);
+        }
+      }
+    }
+  }
+
+  /**
+   * Mesos' `updateDrainStatus`: a draining agent with no framework and no operation left is
+   * drained; its config is forgotten (and its checkpoint), and it takes tasks again (the master
+   * offers none of it until an operator reactivates it).
+   */
+  private updateDrainStatus(): void {
+    if (this.drainConfig === undefined || this.frameworks.size > 0 || this.operationBook !== undefined) return;
+    this.log.info('agent finished draining');
+    this.drainConfig = undefined;
+    this.drainStartMs = undefined;
+    void this.checkpointRecord({ t: 'drainEnded' });
+  }
+
+  /**
+   * How an update of a task is changed while the agent drains (Mesos' `Slave::statusUpdate`):
+   * TASK_KILLING and TASK_KILLED say REASON_AGENT_DRAINING, and, drained to be marked gone, a
+   * partition-aware framework hears TASK_GONE_BY_OPERATOR instead. Undefined when unchanged.
+   */
+  private drainingVerdict(framework: AgentFrameworkRecord | undefined, state: TaskState): { state: TaskState; reason: 'REASON_AGENT_DRAINING' } | undefined {
+    if (this.drainConfig === undefined || (state !== 'TASK_KILLING' && state !== 'TASK_KILLED')) return undefined;
+    const gone = this.drainConfig.markGone === true && framework !== undefined && isPartitionAware(framework.info);
+    return { state: gone ? 'TASK_GONE_BY_OPERATOR' : state, reason: 'REASON_AGENT_DRAINING' };
   }
 
   private updateFramework(from: UPID, message: BodyOf<typeof UpdateFramework>): void {
@@ -1650,7 +1753,9 @@ export class Agent extends Actor {
       this.counters.increment('invalid_status_updates');
       return;
     }
-    const update = stampExecutorUpdate(message.update, this.agentId, executor?.id);
+    const stamped = stampExecutorUpdate(message.update, this.agentId, executor?.id);
+    const draining = this.drainingVerdict(framework, stamped.status.state);
+    const update = draining === undefined ? stamped : withFields(stamped, { status: withFields(stamped.status, draining) });
     if (executor !== undefined && !this.acceptableExecutorUpdate(framework, executor, update)) {
       this.counters.increment('invalid_status_updates');
       return;
@@ -1760,11 +1865,13 @@ export class Agent extends Actor {
   }
 
   /** Sends an update the agent made itself through the status update manager (Mesos SOURCE_SLAVE). */
-  private agentUpdate(frameworkId: string, executorId: string | undefined, taskId: string, verdict: AgentVerdict): void {
+  private agentUpdate(frameworkId: string, executorId: string | undefined, taskId: string, given: AgentVerdict): void {
+    const framework = this.frameworks.get(frameworkId);
+    const draining = this.drainingVerdict(framework, given.state);
+    const verdict = draining === undefined ? given : { ...given, ...draining };
     const update = agentStatusUpdate({
       frameworkId, agentId: this.agentId ?? '', executorId, taskId, verdict, uuid: this.host.newUuid(), nowMs: this.clock.now(),
     });
-    const framework = this.frameworks.get(frameworkId);
     framework?.executors.get(executorId ?? '')?.updateTaskState(update.status);
     const checkpointing = framework !== undefined && this.checkpoints(framework);
     if (this.updates.update(update, !checkpointing, true) !== 'accepted' || framework === undefined) return;
@@ -2193,6 +2300,7 @@ export class Agent extends Actor {
       const [oldest] = this.completedFrameworks.keys();
       if (oldest !== undefined) this.completedFrameworks.delete(oldest);
     }
+    this.updateDrainStatus();
     if (this.phase === 'TERMINATING' && this.frameworks.size === 0) this.terminate();
   }
 
@@ -2277,7 +2385,9 @@ export class Agent extends Actor {
     const book = this.operationBook;
     if (book === undefined) return;
     book.durable();
-    if (book.idle) this.operationBook = undefined;
+    if (!book.idle) return;
+    this.operationBook = undefined;
+    this.updateDrainStatus();
   }
 
   /** The agent's operations with feedback, made at the first. */
@@ -2295,7 +2405,9 @@ export class Agent extends Actor {
     const book = this.operationBook;
     if (book === undefined) return;
     book.acknowledged(operationUuid, statusUuid);
-    if (book.idle) this.operationBook = undefined;
+    if (!book.idle) return;
+    this.operationBook = undefined;
+    this.updateDrainStatus();
   }
 
   /**
@@ -2466,6 +2578,8 @@ export class Agent extends Actor {
   private recover(recovered: RecoveredAgent): void {
     this.phase = 'RECOVERING';
     this.agentId = recovered.agentId;
+    // Drains on once recovered (`finishRecoveryIfReady`), as Mesos replays a checkpointed drain.
+    this.drainConfig = recovered.drainConfig;
     if (recovered.operations !== undefined && recovered.operations.size > 0) this.operationBook = new AgentOperations(new AgentOperationPort(this), recovered.operations);
     const registeredAs = recovered.registeredAs;
     if (registeredAs !== undefined && recovered.agentId !== undefined) {
@@ -2597,6 +2711,13 @@ export class Agent extends Actor {
     this.phase = 'DISCONNECTED';
     this.recoveryTimeSecs = this.clock.now() / 1000 - this.startTimeSeconds;
     for (const framework of [...this.frameworks.values()]) if (framework.idle()) this.removeFramework(framework);
+    if (this.drainConfig !== undefined) {
+      // Mesos' "replaying in-process agent draining": what the executors that came back run is killed again.
+      this.log.info({ config: this.drainConfig }, 'draining on after the restart');
+      this.drainStartMs = this.clock.now();
+      this.killEverything();
+      this.updateDrainStatus();
+    }
     this.startRegistration();
   }
 
@@ -2795,7 +2916,13 @@ export class Agent extends Actor {
       flags: this.options.flags,
       frameworks: [...this.frameworks.values()],
       completedFrameworks: [...this.completedFrameworks.values()],
+      ...(this.drainConfig !== undefined ? { drain: { config: this.drainConfig, startMs: this.drainStartMs ?? this.clock.now() } } : {}),
     }));
+  }
+
+  /** How it drains, and since when (clock ms), while it does (`/state`'s `drain_config`, GET_AGENT's). */
+  draining(): { readonly config: DrainConfig; readonly startMs: number } | undefined {
+    return this.drainConfig === undefined ? undefined : { config: this.drainConfig, startMs: this.drainStartMs ?? this.clock.now() };
   }
 }
 
@@ -2873,6 +3000,10 @@ class AgentOperatorReader implements AgentOperatorPort {
 
   v1AgentInfo(): Record<string, unknown> {
     return this.agent.v1AgentInfo();
+  }
+
+  draining(): { readonly config: DrainConfig; readonly startMs: number } | undefined {
+    return this.agent.draining();
   }
 
   metrics(timeoutMs: number): Promise<Record<string, number>> {

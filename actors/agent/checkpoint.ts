@@ -10,7 +10,8 @@
  * What is recorded: the agent's id (always), and, for frameworks that checkpoint
  * (`FrameworkInfo.checkpoint`), the framework, each executor run (its info, sandbox, OS process
  * and actor pid), each task given to it, each status update (before the executor hears it was
- * received), each acknowledgement, and the ends of executors and frameworks.
+ * received), each acknowledgement, and the ends of executors and frameworks; and, while the
+ * agent drains, how the master asked it to (Mesos' checkpointed `DrainConfig`).
  *
  * `recoverCheckpoints` replays the journal into `RecoveredAgent`; `AgentCheckpoints` keeps the
  * same model up to date as it appends, so that a compaction writes it back as records.
@@ -20,7 +21,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import type { Disk } from '../../lib/disk';
 import { parseJournal } from '../../lib/journal';
-import { AgentInfoSchema, AgentOperationSchema, ExecutorInfoSchema, FrameworkInfoSchema, isTerminalState, StatusUpdateSchema, TaskInfoSchema, type AgentInfo, type AgentOperation, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
+import { AgentInfoSchema, AgentOperationSchema, DrainConfigSchema, ExecutorInfoSchema, FrameworkInfoSchema, isTerminalState, StatusUpdateSchema, TaskInfoSchema, type AgentInfo, type AgentOperation, type DrainConfig, type ExecutorInfo, type FrameworkInfo, type StatusUpdate, type TaskInfo } from '../../lib/protocol';
 import { CHECKPOINT_COMPACTION_MIN_RECORDS, CHECKPOINT_RETRY_INITIAL_MS, CHECKPOINT_RETRY_MAX_MS } from './constants';
 import { metaDirectory } from './paths';
 import { checkpointedResourcesPathIn, checkpointedResourcesText } from './checkpointed-resources';
@@ -73,6 +74,10 @@ const CheckpointRecordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('operation'), operation: AgentOperationSchema }),
   /** That status was acknowledged: the operation is forgotten. */
   z.object({ t: z.literal('operationAcknowledged'), uuid: id }),
+  /** The master told the agent to drain (Mesos checkpoints its `DrainConfig` in the meta directory): a restarted agent drains on. */
+  z.object({ t: z.literal('drain'), config: DrainConfigSchema }),
+  /** The agent finished draining (nothing was left on it): the config is forgotten. */
+  z.object({ t: z.literal('drainEnded') }),
 ]);
 
 /** One checkpointed fact, one line of the journal. */
@@ -164,6 +169,8 @@ export interface RecoveredAgent {
   readonly completedFrameworks?: Map<string, RecoveredFramework>;
   /** Operations with feedback whose latest status is not acknowledged, by uuid, oldest first; absent while none. */
   operations?: Map<string, AgentOperation>;
+  /** How the master asked the agent to drain, while it has not finished (absent otherwise). */
+  drainConfig?: DrainConfig;
 }
 
 /** Where Linux says which boot this is. */
@@ -293,6 +300,12 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
       agent.operations?.delete(record.uuid);
       if (agent.operations?.size === 0) delete agent.operations;
       return;
+    case 'drain':
+      agent.drainConfig = record.config;
+      return;
+    case 'drainEnded':
+      delete agent.drainConfig;
+      return;
     case 'frameworkEnded': {
       const framework = agent.frameworks.get(record.frameworkId);
       agent.frameworks.delete(record.frameworkId);
@@ -366,6 +379,7 @@ export function checkpointRecords(agent: RecoveredAgent): CheckpointRecord[] {
   }
   for (const [frameworkId, framework] of agent.frameworks) frameworkRecords(records, frameworkId, framework);
   for (const operation of agent.operations?.values() ?? []) records.push({ t: 'operation', operation });
+  if (agent.drainConfig !== undefined) records.push({ t: 'drain', config: agent.drainConfig });
   return records;
 }
 

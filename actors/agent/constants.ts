@@ -38,9 +38,10 @@ export const MAX_REPORTED_OPERATION_BYTES = 1024 * 1024;
 /**
  * The capabilities an agent advertises (Mesos' `SlaveInfo.Capability` names): those of Mesos'
  * defaults this agent has, operation feedback on its own resources among them
- * (`AGENT_FEEDBACK_CAPABILITIES`, which Mesos' `--agent_features` must list too).
+ * (`AGENT_FEEDBACK_CAPABILITIES`, which Mesos' `--agent_features` must list too), and draining
+ * (`AGENT_DRAINING`: the master drains only an agent that advertises it).
  */
-export const DEFAULT_AGENT_CAPABILITIES = Object.freeze(['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME', 'AGENT_OPERATION_FEEDBACK']) as string[];
+export const DEFAULT_AGENT_CAPABILITIES = Object.freeze(['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME', 'AGENT_OPERATION_FEEDBACK', 'AGENT_DRAINING']) as string[];
 
 /** Updates waiting in one task's stream; more are refused (not acked), so the executor retries later. */
 export const MAX_PENDING_UPDATES_PER_TASK = 1_000;

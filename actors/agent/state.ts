@@ -2,7 +2,8 @@
  * The agent's `/state` document, in Mesos' field names (snake_case, resources as scalar
  * objects such as `{"cpus":4,"mem":4096,"ports":"[31000-32000]"}`).
  */
-import type { Attributes, FrameworkInfo, TaskInfo } from '../../lib/protocol';
+import type { Attributes, DrainConfig, FrameworkInfo, TaskInfo } from '../../lib/protocol';
+import { drainConfigJson } from '../../lib/v1/operator';
 import { buildInfo } from '../../lib/version';
 import { Resources } from '../../lib/resources';
 import { renderAgentFlags, type AgentFlags } from './flags';
@@ -28,6 +29,8 @@ export interface AgentStateView {
   readonly completedFrameworks: readonly AgentFrameworkRecord[];
   /** What the caller may see (the ACLs' view_* actions); default: everything. */
   readonly viewer?: StateViewer;
+  /** How it drains, and since when (clock ms), while it does (Mesos' `drain_config` and `estimated_drain_start_time_seconds`). */
+  readonly drain?: { readonly config: DrainConfig; readonly startMs: number };
 }
 
 /** The JSON body of `GET /slave(1)/state`. */
@@ -58,6 +61,7 @@ export function agentStateJson(view: AgentStateView): Record<string, unknown> {
     ...(viewer.flags() ? { flags: renderAgentFlags(view.flags) } : {}),
     frameworks: view.frameworks.filter(visibleTo(viewer)).map((framework) => frameworkJson(framework, viewer)),
     completed_frameworks: view.completedFrameworks.filter(visibleTo(viewer)).map((framework) => frameworkJson(framework, viewer)),
+    ...(view.drain !== undefined ? { drain_config: drainConfigJson(view.drain.config), estimated_drain_start_time_seconds: view.drain.startMs / 1000 } : {}),
   };
 }
 

@@ -26,7 +26,8 @@ import type { ListedFile } from './files';
 import { v1VersionInfo } from '../../lib/version';
 import type { MonitoredContainer, ResourceStatisticsJson } from './monitor';
 import { aclViewer, SEE_ALL, type StateViewer } from '../../lib/state-json';
-import { v1GetOperations, type LoggingLevelCall, type V1OperationView } from '../../lib/v1/operator';
+import { drainConfigJson, v1GetOperations, v1TimeInfo, type LoggingLevelCall, type V1OperationView } from '../../lib/v1/operator';
+import type { DrainConfig } from '../../lib/protocol';
 import type { AgentV1Part, AgentV1State } from './state';
 import { AGENT_RECOVERING } from './constants';
 import { DEFAULT_METRICS_TIMEOUT_MS } from '../../lib/metrics';
@@ -84,6 +85,8 @@ export interface AgentOperatorPort {
   operations(): V1OperationView[];
   /** Its AgentInfo in v1 JSON (GET_AGENT's `agent_info`). */
   v1AgentInfo(): Record<string, unknown>;
+  /** How it drains, and since when (clock ms), while it does (GET_AGENT's `drain_config` and `estimated_drain_start_time`). */
+  draining(): { readonly config: DrainConfig; readonly startMs: number } | undefined;
   /** Its metrics now, `system/*` included where its host serves them, those that answered within `timeoutMs` (GET_METRICS). */
   metrics(timeoutMs: number): Promise<Record<string, number>>;
   /** GET_LOGGING_LEVEL / SET_LOGGING_LEVEL of the agent's process (`v1LoggingLevel`), by `caller`. */
@@ -153,7 +156,13 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
     case 'GET_FRAMEWORKS':
       return v1Answer('GET_FRAMEWORKS', 'get_frameworks', port.v1State(viewer, ['get_frameworks']).get_frameworks);
     case 'GET_AGENT':
-      return v1Answer('GET_AGENT', 'get_agent', { agent_info: port.v1AgentInfo() });
+    {
+      const draining = port.draining();
+      return v1Answer('GET_AGENT', 'get_agent', {
+        agent_info: port.v1AgentInfo(),
+        ...(draining !== undefined ? { drain_config: drainConfigJson(draining.config), estimated_drain_start_time: v1TimeInfo(draining.startMs) } : {}),
+      });
+    }
     case 'GET_OPERATIONS':
       return v1Answer('GET_OPERATIONS', 'get_operations', v1GetOperations(port.operations(), viewer ?? SEE_ALL));
     case 'GET_METRICS': {

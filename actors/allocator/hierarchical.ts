@@ -74,6 +74,11 @@ export interface AddAgentOptions {
    * the master's record of the agent, which it then reaches without a lookup per offer.
    */
   readonly owner?: object;
+  /**
+   * Whether it may be offered from the start (default true): false for an agent an operator
+   * deactivated or drained that comes back (Mesos adds it, then deactivates it).
+   */
+  readonly active?: boolean;
 }
 
 /** Options of `updateAgent`. */
@@ -205,6 +210,7 @@ export class HierarchicalAllocatorCore {
       throw new AllocatorError(`agent '${agentId}': used '${usedTotal.format()}' exceeds total '${total.format()}'`);
     }
     const agent = this.books.addAgent(agentId, total, { ...(options.attributes ?? {}) }, options.owner);
+    if (options.active === false) agent.active = false;
     for (const use of used) {
       // A role the framework has left (its tasks there still run): tracked there, inactive, until they end.
       const holding = this.books.track(agent, use.framework, this.books.trackFrameworkUnderRole(use.framework, use.role), use.resources);

@@ -17,6 +17,7 @@ import type { CommandInfo, ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task,
 import { renderMasterFlags, type MasterFlags } from './flags';
 import { isHttpFramework, type AgentRecord, type FrameworkRecord, type MasterState } from './state';
 import type { StateCounts } from './task-summaries';
+import { drainInfoJson } from '../../lib/v1/operator';
 import { compareOrder, entryBefore, orderTime, type TaskOrder, type TaskOrderEntry } from './task-order';
 
 /** Everything the renderers read. */
@@ -519,11 +520,27 @@ export function renderAgent(state: MasterState, agent: AgentRecord, viewer: Stat
     attributes: agent.info.attributes ?? {},
     active: agent.active,
     connected: agent.connected,
-    deactivated: false,
+    ...deactivationFields(state, agent.id),
     version: agent.version,
     capabilities: agent.capabilities,
   };
 }
+
+/**
+ * `/master/state`'s `deactivated` of an agent (an operator's DEACTIVATE_AGENT or DRAIN_AGENT),
+ * and for a drained one Mesos' `drain_info` and `estimated_drain_start_time_seconds`.
+ */
+function deactivationFields(state: MasterState, agentId: string): Json {
+  const deactivation = state.deactivatedAgents.get(agentId);
+  if (deactivation === undefined) return NOT_DEACTIVATED;
+  const drain = deactivation.drain;
+  if (drain === undefined) return DEACTIVATED;
+  const startMs = deactivation.estimatedDrainStartTimeMs;
+  return { deactivated: true, drain_info: drainInfoJson(drain), ...(startMs !== undefined ? { estimated_drain_start_time_seconds: seconds(startMs) } : {}) };
+}
+
+const NOT_DEACTIVATED: Json = Object.freeze({ deactivated: false });
+const DEACTIVATED: Json = Object.freeze({ deactivated: true });
 
 /** An outstanding offer in a framework's `offers`. */
 export function renderOffer(offer: Offer, resources: Resources): Json {

@@ -14,7 +14,7 @@ import {
 import { VERSION } from '../../lib/version';
 import { isStrictSubrole, Resources, type ResourceJSON } from '../../lib/resources';
 import {
-  AcceptOffers, AgentRegistered, Authenticate, CheckpointResources, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
+  AcceptOffers, AgentRegistered, Authenticate, DrainAgent, CheckpointResources, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
   ExitedExecutor, FrameworkError, FrameworkRegistered, FrameworkReregistered, FrameworkToExecutor, KillTask,
   KillTaskOnAgent, LaunchTasks, LostAgent, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterFramework, ReconcileOperations, AcknowledgeOperationStatus, OperationStatusUpdate, OperationStatusAcknowledgement, UpdateOperationStatus,
@@ -69,6 +69,7 @@ import {
 } from './validation';
 import { withFields } from '../../lib/with-fields';
 import { TaskSummaries } from './task-summaries';
+import { AgentDrainer } from './drain';
 
 /**
  * How an offer leaves the books (`retireOffer`). Every offer leaves by this one path, whichever
@@ -237,6 +238,8 @@ export class Master extends Actor {
   private readonly renderingStats: RenderingFigures = noRenderings();
   /** The v1 operator API (`/api/v1`), run in this mailbox; set by `serveOperatorApi`. */
   private operatorApi: OperatorApi | undefined;
+  /** Agents an operator deactivated or drained (drain.ts). */
+  private readonly drainer: AgentDrainer;
 
   /**
    * @param identity `masterId`: this master's id (default: a new one at `initialize`; a
@@ -261,6 +264,20 @@ export class Master extends Actor {
     this.pingTimers = new TickedTimers(Math.min(AGENT_PING_TICK_MS, flags.agentPingTimeoutMs), () => this.clock.now(), (ms, callback) => this.delay(ms, callback));
     this.authorizer = flags.acls !== undefined ? new Authorizer(flags.acls) : PERMISSIVE_AUTHORIZER;
     this.throttle = new MessageThrottle(flags.rateLimits, () => this.clock.now(), (ms, callback) => this.delay(ms, callback));
+    this.drainer = new AgentDrainer({
+      logger: () => this.log, registry, state: this.state, authorizer: this.authorizer,
+      now: () => this.clock.now(),
+      defer: (promise, then, failed) => this.defer(promise, then, failed),
+      markingGone: (agentId) => this.markingGone.has(agentId),
+      deactivate: (agent) => {
+        this.allocatorCall('deactivateAgent', this.allocator.deactivateAgent(agent.id));
+        this.retireOffers(agent.offerIds, { rescind: true, recover: true });
+      },
+      activate: (agent) => this.allocatorCall('activateAgent', this.allocator.activateAgent(agent.id)),
+      sendDrain: (agent, config) => this.send(agent.pid, DrainAgent, { config }),
+      operationsOn: (agentId) => (this.operationBook.size === 0 ? 0 : this.operationBook.agentCount(agentId)),
+      markGone: (agent, done) => this.removeGoneAgent(agent, 'drained, and marked gone as its draining asked', done, done),
+    });
     // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
     registry.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'registry write failed; retrying');
     // framework or agent → master: authentication (lib/authentication.ts)
@@ -1013,6 +1030,8 @@ export class Master extends Actor {
     const principal = framework.info.principal;
     if (principal !== undefined && !this.state.hasPrincipal(principal)) this.principalCounters.forget(principal);
     this.allocatorCall('removeFramework', this.allocator.removeFramework(framework.id));
+    // Its tasks left their agents' books: a draining agent may be drained now.
+    this.drainer.checkAll();
   }
 
   /** The framework `frameworkId` if `from` is its scheduler; else logs the sender and returns undefined. */
@@ -1570,6 +1589,7 @@ export class Master extends Actor {
     // `frameworkFrom` found the framework under `body.frameworkId`: the body goes on as it came.
     this.send(agent.pid, StatusUpdateAcknowledgement, body);
     this.counters.increment('valid_status_update_acknowledgements');
+    this.drainer.check(agent);
   }
 
   private reconcileTasks(from: UPID, { frameworkId, statuses }: BodyOf<typeof ReconcileTasks>): void {
@@ -1704,6 +1724,7 @@ export class Master extends Actor {
     this.counters.increment('valid_operation_status_update_acknowledgements');
     this.send(agent.pid, OperationStatusAcknowledgement, { agentId, operationUuid: operation.uuid, statusUuid: uuid });
     if (isTerminalOperationState(operation.latest.state)) this.operationBook.removeAcknowledged(operation, uuid);
+    this.drainer.check(agent);
   }
 
   /**
@@ -1747,6 +1768,7 @@ export class Master extends Actor {
     if (known !== undefined) this.passOnOperationStatus(agent, known);
     // The last word left pending operations out (its bound), and carried this one last: the next carries the rest.
     if (this.operationBook.carriedLast(agent.id, operation.uuid)) this.checkpointReservations(agent);
+    this.drainer.check(agent);
   }
 
   /**
@@ -2173,7 +2195,9 @@ export class Master extends Actor {
     this.repeatKills(agent, message.tasks);
     // Its total and attributes as it reports them now: the allocator drops the decline filters on it if its attributes changed (Mesos' `updateSlave`).
     this.allocatorCall('updateAgent', this.allocator.updateAgent(agent.id, total, { attributes: agent.info.attributes ?? {} }));
-    this.allocatorCall('activateAgent', this.allocator.activateAgent(agent.id));
+    // Not one an operator deactivated (or drained): its link coming back does not undo that (Mesos).
+    if (agent.active) this.allocatorCall('activateAgent', this.allocator.activateAgent(agent.id));
+    this.drainer.reregistered(agent);
   }
 
   /**
@@ -2267,7 +2291,9 @@ export class Master extends Actor {
     this.takeReportedOperations(agent, message.operations);
     this.shutDownCompletedFrameworks(agent, message);
     const used = this.state.usedByFrameworkRole(agent);
-    this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: agent.info.attributes ?? {}, used, owner: agent }));
+    // Inactive from the start if an operator deactivated (or drained) it: never offered (Mesos adds it, then deactivates it).
+    this.allocatorCall('addAgent', this.allocator.addAgent(agent.id, total, { attributes: agent.info.attributes ?? {}, used, owner: agent, ...(agent.active ? {} : { active: false }) }));
+    this.drainer.reregistered(agent);
   }
 
   /**
@@ -2641,6 +2667,8 @@ export class Master extends Actor {
     this.retireOffers(agent.offerIds, { rescind: true, recover: false });
     for (const tracked of [...this.state.agentTasks(agent)]) this.loseTask(tracked, agent, why, cause);
     this.state.deleteAgent(agent, why === 'unreachable' ? 'unreachable' : 'removed', this.clock.now());
+    // An unreachable agent keeps its deactivation and draining (the registry's entry does); one gone for good does not.
+    if (why !== 'unreachable') this.drainer.forget(agent.id);
     this.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
     this.tellFrameworksLost([agent.id]);
   }
@@ -2675,6 +2703,7 @@ export class Master extends Actor {
     for (const agent of this.registry.agents()) this.state.recoveredAgents.set(agent.id, agent.info);
     for (const agent of this.registry.unreachable()) this.state.unreachableAgents.set(agent.id, agent.timeMs);
     for (const agent of this.registry.gone()) this.goneAgents.add(agent.id);
+    this.drainer.recover();
     if (this.state.recoveredAgents.size === 0) return;
     this.recoveredAgentsTimer = this.delay(this.flags.agentReregisterTimeoutMs, () => this.recoveredAgentsTimedOut());
   }
@@ -3345,6 +3374,9 @@ export class Master extends Actor {
       teardown: (caller, frameworkId) => this.teardownRoute({ method: 'POST', path: '/teardown', query: {}, headers: {}, body: Buffer.from(new URLSearchParams({ frameworkId }).toString()) }, caller, "the v1 operator API's TEARDOWN"),
       markAgentGone: (caller, agentId) => this.markAgentGone(caller, agentId),
       loggingLevel: (caller, call) => v1LoggingLevel(this.host, call, () => this.authorizer.denial('set_log_level', caller.principal)),
+      drainAgent: (caller, request) => this.drainer.drain(caller, request),
+      deactivateAgent: (caller, agentId) => this.drainer.deactivate(caller, agentId),
+      reactivateAgent: (caller, agentId) => this.drainer.reactivate(caller, agentId),
       convertResources: (caller, kind, agentId, resources) => this.convertAgentResources(kind, agentId, resources, caller),
       resizeVolume: (caller, agentId, request) => this.convertAgentResources(request.kind, agentId, request, caller),
     };
@@ -3447,13 +3479,22 @@ export class Master extends Actor {
     }
     this.log.info({ agentId, principal: caller.principal }, 'marking an agent gone at an operator\'s request');
     return new Promise<HttpResponse>((resolve) => {
-      this.removeAgent(agent, 'gone', 'marked gone by the operator', () => {
-        this.goneAgents.add(agentId);
-        if (this.goneAgents.size > MAX_REMOVED_AGENTS) this.goneAgents.delete(this.goneAgents.values().next().value as string);
-        this.send(agent.pid, Shutdown, { message: 'Agent marked gone by the operator' });
-        resolve(ok(''));
-      }, (error) => resolve(httpError(500, `could not record the agent as gone: ${error.message}`)));
+      this.removeGoneAgent(agent, 'marked gone by the operator', () => resolve(ok('')), (error) => resolve(httpError(500, `could not record the agent as gone: ${error.message}`)));
     });
+  }
+
+  /**
+   * Removes a registered agent for good (MARK_AGENT_GONE, or a draining with `mark_gone` done):
+   * its tasks are TASK_GONE_BY_OPERATOR (TASK_LOST unless partition-aware), it is refused if it
+   * comes back, and it is told to shut down; then `then`, or `failed` if the write failed.
+   */
+  private removeGoneAgent(agent: AgentRecord, cause: string, then: () => void, failed: (error: Error) => void): void {
+    this.removeAgent(agent, 'gone', cause, () => {
+      this.goneAgents.add(agent.id);
+      if (this.goneAgents.size > MAX_REMOVED_AGENTS) this.goneAgents.delete(this.goneAgents.values().next().value as string);
+      this.send(agent.pid, Shutdown, { message: 'Agent marked gone by the operator' });
+      then();
+    }, failed);
   }
 
   /**
@@ -3488,6 +3529,7 @@ export class Master extends Actor {
         this.state.recoveredAgents.delete(agentId);
         if (this.state.recoveredAgents.size === 0) this.recoveredAgentsTimer?.cancel();
         this.state.unreachableAgents.delete(agentId);
+        this.drainer.forget(agentId);
         for (const framework of [...this.state.frameworks.values()]) {
           for (const task of [...framework.unreachableTasks.values()]) {
             if (task.agentId !== agentId) continue;

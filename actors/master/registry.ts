@@ -1,8 +1,9 @@
 /**
  * The registry (Mesos' registrar): the agents the master has admitted, and those it marked
  * unreachable, persisted so that a restarted master knows which agents may re-register; and
- * the role weights and quotas set through `/master/weights` and `/master/quota`, so that they
- * outlive the master that was told them.
+ * the role weights and quotas set through `/master/weights` and `/master/quota`, and the agents an
+ * operator deactivated or drained (DEACTIVATE_AGENT, DRAIN_AGENT), so that they outlive the
+ * master that was told them.
  *
  * A change costs O(changes), not O(registry). The books live in memory (maps: every lookup is
  * O(1)); on disk they are a snapshot plus a log of the operations since, each batch one
@@ -17,7 +18,8 @@
  * is retried, as a compaction that also carries the failed batch (a failed append may have
  * left a torn line), after `REGISTRY_RETRY_INITIAL_MS`, doubling to `REGISTRY_RETRY_MAX_MS`;
  * nothing else is written meanwhile, and nothing is acknowledged until it succeeds. Only a
- * refused change (admitting an admitted id, updating an unknown one) rejects.
+ * refused change (admitting an admitted id, updating an unknown one, deactivating or draining an
+ * agent neither admitted nor unreachable) rejects.
  *
  * The store is a `Disk` (lib/disk.ts): the machine's file system by default, an in-memory disk
  * in a simulation, where writes can be made to fail or to take virtual time. The master calls
@@ -29,7 +31,7 @@ import { nodeDisk, type Disk } from '../../lib/disk';
 import { parseJournal } from '../../lib/journal';
 import { MetricTimer } from '../../lib/metrics/timer';
 import { RealClock, type Clock, type TimerHandle } from '../../lib/process/clock';
-import { AgentInfoSchema, type AgentInfo } from '../../lib/protocol';
+import { AgentInfoSchema, DrainConfigSchema, DrainInfoSchema, type AgentInfo, type DrainConfig, type DrainInfo } from '../../lib/protocol';
 import { ownRecord } from '../../lib/protocol/own-record';
 import {
   MAX_REGISTRY_AGENT_IP_LENGTH, MAX_REGISTRY_RESOURCES_TEXT_CHARS, MAX_REMOVED_AGENTS, READABLE_REGISTRY_FORMAT_VERSIONS, REGISTRY_COMPACTION_MIN_OPS, REGISTRY_FORMAT_VERSION,
@@ -44,6 +46,13 @@ import { plainResourcesText, Resources } from '../../lib/resources';
  */
 const RegistryAgentSchema = z.object({ id: z.string().min(1), info: storedAgentInfoSchema(), ip: z.string().max(MAX_REGISTRY_AGENT_IP_LENGTH).optional() });
 const UnreachableAgentSchema = z.object({ id: z.string().min(1), timeMs: z.number() });
+/**
+ * An agent an operator deactivated (DEACTIVATE_AGENT), or drained (DRAIN_AGENT, which
+ * deactivates it too): Mesos keeps `deactivated` and `drain_info` on the agent's admitted or
+ * unreachable entry; here they are entries of their own, by agent id, kept while the agent is
+ * admitted or unreachable (drain.ts).
+ */
+const DeactivatedAgentSchema = z.object({ id: z.string().min(1), drain: DrainInfoSchema.optional() });
 /** Resource name → amount (Mesos' `QuotaConfig` guarantees and limits). */
 const QuantitiesSchema = ownRecord(z.string().min(1), z.number().nonnegative());
 const RoleQuotaSchema = z.object({ guarantees: QuantitiesSchema, limits: QuantitiesSchema });
@@ -77,6 +86,12 @@ const RegistryDataSchema = z.object({
   quotas: ownRecord(z.string().min(1), RoleQuotaSchema).optional(),
   /** Agents an operator marked gone, oldest first, with when (absent when none is, and in older files). */
   gone: z.array(UnreachableAgentSchema).optional(),
+  /**
+   * Agents an operator deactivated or drained (absent when none is, and in older files). A master
+   * of an earlier release refuses a registry holding it, as Mesos' registry asks the
+   * `AGENT_DRAINING` capability of a master once an agent is drained or deactivated.
+   */
+  deactivated: z.array(DeactivatedAgentSchema).optional(),
   // Strict: a field this master does not know (a later release's, or a typo in a hand edit) is
   // refused, not dropped from the snapshot it compacts at start (its contents gone for good).
 }).strict();
@@ -91,6 +106,11 @@ const RegistryOperationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('updateQuota'), role: z.string().min(1), quota: RoleQuotaSchema }),
   z.object({ type: z.literal('removeQuota'), role: z.string().min(1) }),
   z.object({ type: z.literal('markGone'), agentId: z.string().min(1), timeMs: z.number() }),
+  // Mesos' DeactivateAgent, DrainAgent, MarkAgentDrained and ReactivateAgent (drain.ts).
+  z.object({ type: z.literal('deactivateAgent'), agentId: z.string().min(1) }),
+  z.object({ type: z.literal('drainAgent'), agentId: z.string().min(1), config: DrainConfigSchema }),
+  z.object({ type: z.literal('markAgentDrained'), agentId: z.string().min(1) }),
+  z.object({ type: z.literal('reactivateAgent'), agentId: z.string().min(1) }),
 ]);
 export const LoggedBatchSchema = z.object({ seq: z.number().int().positive(), ops: z.array(RegistryOperationSchema) });
 
@@ -113,6 +133,8 @@ export const REGISTRAR_METRICS = {
 export type RegistryAgent = z.infer<typeof RegistryAgentSchema>;
 /** An agent marked unreachable, with the time it was marked (ms since the epoch). */
 export type UnreachableAgent = z.infer<typeof UnreachableAgentSchema>;
+/** An agent an operator deactivated, with its draining if it was drained. */
+export type DeactivatedAgent = z.infer<typeof DeactivatedAgentSchema>;
 /** A role's quota as the registry keeps it. */
 export type StoredQuota = z.infer<typeof RoleQuotaSchema>;
 /** A snapshot of the registry (the snapshot file's contents). */
@@ -209,6 +231,8 @@ class RegistryBooks {
   readonly quotas = new Map<string, StoredQuota>();
   /** Agents marked gone (MARK_AGENT_GONE) → when, oldest first. */
   readonly gone = new Map<string, number>();
+  /** Agents an operator deactivated or drained → their draining (undefined: deactivated only), while admitted or unreachable. */
+  readonly deactivated = new Map<string, DrainInfo | undefined>();
 
   static from(data: RegistryData): RegistryBooks {
     const books = new RegistryBooks();
@@ -217,6 +241,7 @@ class RegistryBooks {
     for (const [role, weight] of Object.entries(data.weights ?? {})) books.weights.set(role, weight);
     for (const [role, quota] of Object.entries(data.quotas ?? {})) books.quotas.set(role, quota);
     for (const entry of data.gone ?? []) books.gone.set(entry.id, entry.timeMs);
+    for (const entry of data.deactivated ?? []) books.deactivated.set(entry.id, entry.drain);
     return books;
   }
 
@@ -227,6 +252,7 @@ class RegistryBooks {
     for (const [role, weight] of this.weights) books.weights.set(role, weight);
     for (const [role, quota] of this.quotas) books.quotas.set(role, quota);
     for (const [id, timeMs] of this.gone) books.gone.set(id, timeMs);
+    for (const [id, drain] of this.deactivated) books.deactivated.set(id, drain);
     return books;
   }
 
@@ -250,6 +276,8 @@ class RegistryBooks {
         for (const oldest of this.unreachable.keys()) {
           if (this.unreachable.size <= MAX_REMOVED_AGENTS) break;
           this.unreachable.delete(oldest);
+          // Its deactivation goes with its entry, as Mesos' goes with the unreachable entry it is part of.
+          this.deactivated.delete(oldest);
         }
         return;
       case 'markReachable':
@@ -258,6 +286,7 @@ class RegistryBooks {
         return;
       case 'remove':
         this.agents.delete(op.agentId);
+        this.deactivated.delete(op.agentId);
         return;
       case 'updateWeights':
         for (const [role, weight] of Object.entries(op.weights)) this.weights.set(role, weight);
@@ -271,6 +300,7 @@ class RegistryBooks {
       case 'markGone':
         this.agents.delete(op.agentId);
         this.unreachable.delete(op.agentId);
+        this.deactivated.delete(op.agentId);
         this.gone.delete(op.agentId);
         this.gone.set(op.agentId, op.timeMs);
         for (const oldest of this.gone.keys()) {
@@ -278,7 +308,26 @@ class RegistryBooks {
           this.gone.delete(oldest);
         }
         return;
+      case 'deactivateAgent':
+        if (this.isKnown(op.agentId)) this.deactivated.set(op.agentId, this.deactivated.get(op.agentId));
+        return;
+      case 'drainAgent':
+        if (this.isKnown(op.agentId)) this.deactivated.set(op.agentId, { state: 'DRAINING', config: op.config });
+        return;
+      case 'markAgentDrained': {
+        const drain = this.deactivated.get(op.agentId);
+        if (drain?.state === 'DRAINING') this.deactivated.set(op.agentId, { ...drain, state: 'DRAINED' });
+        return;
+      }
+      case 'reactivateAgent':
+        this.deactivated.delete(op.agentId);
+        return;
     }
+  }
+
+  /** Whether `agentId` is admitted or unreachable (what may be deactivated or drained, as Mesos' registry operations find it). */
+  isKnown(agentId: string): boolean {
+    return this.agents.has(agentId) || this.unreachable.has(agentId);
   }
 
   /** The snapshot; `weights` and `quotas` only when there are some (files without them stay as they were). */
@@ -290,11 +339,12 @@ class RegistryBooks {
       ...(this.weights.size > 0 ? { weights: Object.fromEntries(this.weights) } : {}),
       ...(this.quotas.size > 0 ? { quotas: Object.fromEntries(this.quotas) } : {}),
       ...(this.gone.size > 0 ? { gone: [...this.gone].map(([id, timeMs]) => ({ id, timeMs })) } : {}),
+      ...(this.deactivated.size > 0 ? { deactivated: [...this.deactivated].map(([id, drain]) => (drain === undefined ? { id } : { id, drain })) } : {}),
     };
   }
 
   get size(): number {
-    return this.agents.size + this.unreachable.size + this.weights.size + this.quotas.size + this.gone.size;
+    return this.agents.size + this.unreachable.size + this.weights.size + this.quotas.size + this.gone.size + this.deactivated.size;
   }
 }
 
@@ -446,6 +496,11 @@ export class Registry {
     return [...this.books.gone].map(([id, timeMs]) => ({ id, timeMs }));
   }
 
+  /** The agents an operator deactivated or drained (durably), each with its draining (undefined: deactivated only). */
+  deactivatedAgents(): ReadonlyMap<string, DrainInfo | undefined> {
+    return new Map(this.books.deactivated);
+  }
+
   /** The role weights set through `/master/weights` (durably). */
   weights(): ReadonlyMap<string, number> {
     return new Map(this.books.weights);
@@ -538,6 +593,29 @@ export class Registry {
    */
   markGone(agentId: string, timeMs: number): Promise<void> {
     return this.enqueue({ type: 'markGone', agentId, timeMs });
+  }
+
+  /**
+   * Deactivates an admitted or unreachable agent (Mesos' `DeactivateAgent`): its resources are not
+   * offered, by this master or the next; a draining it has stays. Rejects for an agent in neither list.
+   */
+  deactivateAgent(agentId: string): Promise<void> {
+    return this.enqueue({ type: 'deactivateAgent', agentId });
+  }
+
+  /** Drains an admitted or unreachable agent (Mesos' `DrainAgent`): DRAINING with `config`, and deactivated. Rejects for an agent in neither list. */
+  drainAgent(agentId: string, config: DrainConfig): Promise<void> {
+    return this.enqueue({ type: 'drainAgent', agentId, config: { ...config } });
+  }
+
+  /** A DRAINING agent is DRAINED (Mesos' `MarkAgentDrained`); nothing for one that is not draining. */
+  markAgentDrained(agentId: string): Promise<void> {
+    return this.enqueue({ type: 'markAgentDrained', agentId });
+  }
+
+  /** Undoes an agent's deactivation and draining (Mesos' `ReactivateAgent`); nothing for one that has neither. */
+  reactivateAgent(agentId: string): Promise<void> {
+    return this.enqueue({ type: 'reactivateAgent', agentId });
   }
 
   /** Sets the weights of the roles listed (others keep theirs). */
@@ -663,6 +741,9 @@ export class Registry {
     /** Admitted or not, as the batch's earlier changes leave it. */
     const admitted = new Map<string, boolean>();
     const isAdmitted = (agentId: string): boolean => admitted.get(agentId) ?? this.books.agents.has(agentId);
+    /** Admitted or unreachable, as the batch's earlier changes leave it (what may be deactivated or drained). */
+    const known = new Map<string, boolean>();
+    const isKnown = (agentId: string): boolean => known.get(agentId) ?? this.books.isKnown(agentId);
     const accepted: PendingOperation[] = [];
     for (const entry of batch) {
       const { op } = entry;
@@ -674,9 +755,19 @@ export class Registry {
         entry.reject(new Error(`agent ${op.agentId} is not admitted`));
         continue;
       }
-      if (op.type === 'admit' || op.type === 'markReachable') admitted.set(op.agent.id, true);
+      if ((op.type === 'deactivateAgent' || op.type === 'drainAgent') && !isKnown(op.agentId)) {
+        entry.reject(new Error(`agent ${op.agentId} is neither admitted nor unreachable`));
+        continue;
+      }
+      if (op.type === 'admit' || op.type === 'markReachable') {
+        admitted.set(op.agent.id, true);
+        known.set(op.agent.id, true);
+      }
       if (op.type === 'markUnreachable') for (const agentId of op.agentIds) admitted.set(agentId, false);
-      if (op.type === 'remove' || op.type === 'markGone') admitted.set(op.agentId, false);
+      if (op.type === 'remove' || op.type === 'markGone') {
+        admitted.set(op.agentId, false);
+        known.set(op.agentId, false);
+      }
       accepted.push(entry);
     }
     return accepted;

@@ -20,6 +20,7 @@ import { TaskSummaries } from './task-summaries';
 import { FrameworkMetrics } from './framework-metrics';
 import { compareOrder, orderTime, TaskOrder, type TaskOrderEntry } from './task-order';
 import { RoleSplitSum, type ResourcesByRole } from './resources-by-role';
+import { DeactivatedAgents } from './drain';
 
 /** A task the master tracks: its protocol record (mutated as updates arrive) and its parsed resources. */
 export interface TrackedTask {
@@ -173,7 +174,10 @@ export interface AgentRecord {
   readonly total: Resources;
   /** Its link is up. Changed only by `MasterState.setAgentConnected` (which counts them). */
   readonly connected: boolean;
-  /** It may be offered (while connected). Changed only by `MasterState.setAgentConnected`. */
+  /**
+   * It may be offered: connected, and not deactivated by an operator (`deactivatedAgents`). Set
+   * only by `MasterState` (`setAgentConnected`, `refreshAgentActive`, `addAgent`).
+   */
   readonly active: boolean;
   /** When it registered (ms since the epoch). */
   readonly registeredTimeMs: number;
@@ -290,8 +294,12 @@ export class MasterState {
   private readonly completedFrameworkCounts = new Map<string, number>();
   /** Registered agents by id. */
   private readonly agentMap = new Map<string, AgentRecord>();
-  /** Listed agents that are connected (so active): what `/master/state` and the gauges report, kept here rather than counted over 100k agents per request. */
+  /** Listed agents that are connected: what `/master/state` and the gauges report, kept here rather than counted over 100k agents per request. */
   private connectedAgents = 0;
+  /** Listed agents that are active (connected, and not deactivated by an operator), counted likewise. */
+  private activeAgents = 0;
+  /** Agents an operator deactivated or drained (registered, recovered or unreachable): drain.ts. */
+  readonly deactivatedAgents = new DeactivatedAgents();
   /** Registered agents by pid text, for messages identified by their sender (one lookup per pong). */
   private readonly agentsByPid = new Map<string, AgentRecord>();
   /** `watchOfferAgents`. */
@@ -616,6 +624,7 @@ export class MasterState {
     }
     this.agentMap.set(agent.id, agent);
     agent.listed = true;
+    (agent as Writable<AgentRecord>).active = agent.connected && !this.deactivatedAgents.has(agent.id);
     this.countAgent(agent, 1);
     this.tallyAgent(agent, 1);
     this.agentsByPid.set(agent.pid.toString(), agent);
@@ -627,14 +636,19 @@ export class MasterState {
     }
   }
 
-  /** An agent's link broke (it is inactive too: not offered), or it is back, connected and active. */
+  /** An agent's link broke (it is inactive too: not offered), or it is back, connected and active unless an operator deactivated it. */
   setAgentConnected(agent: AgentRecord, connected: boolean): void {
     if (agent.listed) this.countAgent(agent, -1);
     const writable = agent as Writable<AgentRecord>;
     writable.connected = connected;
-    writable.active = connected;
+    writable.active = connected && !this.deactivatedAgents.has(agent.id);
     if (agent.listed) this.countAgent(agent, 1);
     this.touchAgent(agent);
+  }
+
+  /** An operator deactivated or reactivated the agent (`deactivatedAgents` changed): it is active again if connected and not deactivated. */
+  refreshAgentActive(agent: AgentRecord): void {
+    this.setAgentConnected(agent, agent.connected);
   }
 
   /** Listed agents that are connected (`master/slaves_connected`). */
@@ -642,13 +656,14 @@ export class MasterState {
     return this.connectedAgents;
   }
 
-  /** Listed agents that are active (`activated_slaves`, `master/slaves_active`): the connected ones, since `setAgentConnected` sets both. */
+  /** Listed agents that are active (`activated_slaves`, `master/slaves_active`): connected, and not deactivated by an operator. */
   get activeAgentCount(): number {
-    return this.connectedAgents;
+    return this.activeAgents;
   }
 
   private countAgent(agent: AgentRecord, sign: 1 | -1): void {
     if (agent.connected) this.connectedAgents += sign;
+    if (agent.active) this.activeAgents += sign;
   }
 
   private unlist(agent: AgentRecord): void {
@@ -711,7 +726,13 @@ export class MasterState {
     this.forgetPid(agent);
     if (why === 'unreachable') {
       this.unreachableAgents.set(agent.id, nowMs);
-      trimOldest(this.unreachableAgents, MAX_REMOVED_AGENTS);
+      while (this.unreachableAgents.size > MAX_REMOVED_AGENTS) {
+        const [oldest] = this.unreachableAgents.keys();
+        if (oldest === undefined) break;
+        this.unreachableAgents.delete(oldest);
+        // Its deactivation goes with it, as the registry's goes with the entry it trims.
+        this.deactivatedAgents.delete(oldest);
+      }
     } else {
       this.removedAgents.add(agent.id);
       trimOldest(this.removedAgents, MAX_REMOVED_AGENTS);

@@ -7,7 +7,7 @@
  */
 import { executorVisible, SEE_ALL, taskVisibility, visibleTasks, type StateViewer } from '../../lib/state-json';
 import { v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1MasterInfo, v1Offer, v1Resources, v1TaskStatus, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
-import { v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
+import { drainInfoJson, v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
 import type { MasterInfo, Task, TaskStatus } from '../../lib/protocol';
 import { renderRoles, type RoleBreakdown, type RoleQuota, type StateContext } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
@@ -205,10 +205,12 @@ export function v1GetMaster(info: MasterInfo, startTimeMs: number, electedTimeMs
  * (`allocation_info`), as Mesos' are; its total resources and its info's carry none.
  */
 export function v1Agent(state: MasterState, agent: AgentRecord, viewer: StateViewer = SEE_ALL): V1Json {
+  const deactivation = state.deactivatedAgents.get(agent.id);
+  const drain = deactivation?.drain;
   const rendered = compact({
     agent_info: v1AgentInfo({ ...agent.info, id: agent.id }),
     active: agent.active,
-    deactivated: false,
+    deactivated: deactivation !== undefined,
     version: agent.version,
     pid: agent.pid.toString(),
     registered_time: v1TimeInfo(agent.registeredTimeMs),
@@ -216,6 +218,9 @@ export function v1Agent(state: MasterState, agent: AgentRecord, viewer: StateVie
     total_resources: v1Resources(agent.total.toJSON()),
     allocated_resources: v1ResourcesByRole(state.agentUsedByRole(agent)),
     offered_resources: v1ResourcesByRole(state.agentOfferedByRole(agent)),
+    // Mesos' `drain_info` and `estimated_drain_start_time` (of a drained agent only).
+    drain_info: drain === undefined ? undefined : drainInfoJson(drain),
+    estimated_drain_start_time: drain === undefined || deactivation?.estimatedDrainStartTimeMs === undefined ? undefined : v1TimeInfo(deactivation.estimatedDrainStartTimeMs),
   });
   return v1ViewableAgent(rendered, viewer);
 }

@@ -47,6 +47,7 @@ import {
 import type { AgentRecord, FrameworkRecord, TrackedTask } from './state';
 import { DEFAULT_METRICS_TIMEOUT_MS } from '../../lib/metrics';
 import type { V1StatePart } from './state-fragments';
+import type { DrainRequest } from './drain';
 
 /** Mesos' interval between an operator stream's HEARTBEAT events (`DEFAULT_HEARTBEAT_INTERVAL`, 15 s). */
 export const DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS = 15_000;
@@ -118,6 +119,12 @@ export interface OperatorPort {
   markAgentGone(caller: HttpCaller, agentId: string): HttpResponse | Promise<HttpResponse>;
   /** GET_LOGGING_LEVEL / SET_LOGGING_LEVEL of the master's process (`v1LoggingLevel`), by `caller`. */
   loggingLevel(caller: HttpCaller, call: LoggingLevelCall): HttpResponse | Promise<HttpResponse>;
+  /** DRAIN_AGENT (drain.ts): the agent deactivated and told to drain, DRAINED once nothing is left on it. */
+  drainAgent(caller: HttpCaller, request: DrainRequest): HttpResponse | Promise<HttpResponse>;
+  /** DEACTIVATE_AGENT (drain.ts): the agent's resources are offered no more; its tasks run on. */
+  deactivateAgent(caller: HttpCaller, agentId: string): HttpResponse | Promise<HttpResponse>;
+  /** REACTIVATE_AGENT (drain.ts): a deactivated (or DRAINED) agent is offered again. */
+  reactivateAgent(caller: HttpCaller, agentId: string): HttpResponse | Promise<HttpResponse>;
   /** `POST /master/reserve` (RESERVE) or `/master/unreserve` of Mesos JSON `resources` on `agentId`, by `caller`. */
   convertResources(caller: HttpCaller, kind: ConversionKind, agentId: string, resources: unknown[]): HttpResponse | Promise<HttpResponse>;
   /** GROW_VOLUME or SHRINK_VOLUME of a volume on `agentId`, by `caller` (as `convertResources`: 202, 400, 403 or 409). */
@@ -196,7 +203,10 @@ export interface OperatorEncodingFigures extends SlicedEncodingFigures {
 /** The conversion each operator call of one makes. */
 const CONVERSION_OF_CALL = { RESERVE_RESOURCES: 'RESERVE', UNRESERVE_RESOURCES: 'UNRESERVE', CREATE_VOLUMES: 'CREATE', DESTROY_VOLUMES: 'DESTROY' } as const;
 
-const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set(['SET_LOGGING_LEVEL', 'UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME']);
+const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set([
+  'UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME',
+  'DRAIN_AGENT', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT', 'SET_LOGGING_LEVEL',
+]);
 
 /** Serves `/api/v1` from inside the master's mailbox; see the file's comment. */
 export class OperatorApi {
@@ -414,6 +424,12 @@ export class OperatorApi {
       case 'GET_LOGGING_LEVEL':
       case 'SET_LOGGING_LEVEL':
         return this.port.loggingLevel(caller, call);
+      case 'DRAIN_AGENT':
+        return textual(this.port.drainAgent(caller, { agentId: call.agentId, markGone: call.markGone, ...(call.maxGracePeriodNs !== undefined ? { maxGracePeriodNs: call.maxGracePeriodNs } : {}) }));
+      case 'DEACTIVATE_AGENT':
+        return textual(this.port.deactivateAgent(caller, call.agentId));
+      case 'REACTIVATE_AGENT':
+        return textual(this.port.reactivateAgent(caller, call.agentId));
       case 'RESERVE_RESOURCES':
       case 'UNRESERVE_RESOURCES':
       case 'CREATE_VOLUMES':

@@ -637,7 +637,8 @@ export abstract class Actor {
    * A logger bound to this actor's id (`actor` in each record; a pino child logger, made at the
    * first use). A silent host logger is given as it is: it writes nothing, and a child with its
    * bindings per actor that logs (every agent says it started) was ~150 bytes an actor in a
-   * simulation of 100k agents. Levels are set when a host starts, not changed after.
+   * simulation of 100k agents. A level raised later (`ActorHost.setLogLevel`, `/logging/toggle`)
+   * gives the actor its child logger at its next use.
    */
   protected get log(): Logger {
     const runtime = this.runtime;

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { defineMessage, MAX_UPID_LENGTH, type MessageType } from '../actor';
 import { MAX_AGENT_CAPABILITIES, MAX_AGENT_REPORTED_FRAMEWORKS, MAX_AGENT_REPORTED_OPERATIONS, MAX_AGENT_REPORTED_TASKS, MAX_RECONCILE_OPERATIONS, MAX_RECONCILE_TASKS, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 import {
-  AgentInfoSchema, AgentOperationSchema, CarriedOperationSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, KillPolicySchema, MasterInfoSchema,
+  AgentInfoSchema, AgentOperationSchema, CarriedOperationSchema, DrainConfigSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, KillPolicySchema, MasterInfoSchema,
   OfferSchema, OperationSchema, OperationStatusSchema, ResourceListSchema, StatusUpdateSchema, TaskGroupInfoSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
 } from './types';
 
@@ -235,6 +235,13 @@ export const KillTaskOnAgent = message('KillTaskOnAgent', z.object({ frameworkId
 export const ShutdownFramework = message('ShutdownFramework', z.object({ frameworkId: id }));
 export const ShutdownExecutor = message('ShutdownExecutor', z.object({ frameworkId: id, executorId: id }));
 export const Shutdown = message('Shutdown', z.object({ message: messageText }));
+/**
+ * Master → agent: drain (Mesos' `DrainSlaveMessage`): the agent checkpoints `config`, kills every
+ * task it has (each kill's grace period capped by `config.maxGracePeriodNs`) and refuses new ones
+ * until nothing is left. Sent when an operator drains the agent, and again each time a draining
+ * (or drained) agent re-registers.
+ */
+export const DrainAgent = message('DrainAgent', z.object({ config: DrainConfigSchema }));
 /** The framework failed over to a new scheduler pid. */
 /**
  * Master → agent: a framework's scheduler is at `pid` now (a failover), and its info is

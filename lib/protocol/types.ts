@@ -172,6 +172,25 @@ export const KillPolicySchema = z.object({ gracePeriodSeconds: z.number().nonneg
 export type KillPolicy = z.infer<typeof KillPolicySchema>;
 
 /**
+ * How an agent is drained (Mesos' `DrainConfig`): `maxGracePeriodNs` caps each task's kill grace
+ * period (Mesos' `max_grace_period`, a `DurationInfo`: whole nanoseconds, as exact as Mesos keeps
+ * them), and `markGone` has the master mark the agent gone once it is drained.
+ */
+export const DrainConfigSchema = z.object({
+  maxGracePeriodNs: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  markGone: z.boolean().optional(),
+});
+export type DrainConfig = z.infer<typeof DrainConfigSchema>;
+
+/** Where an agent's draining is (Mesos' `DrainState`, but its placeholder `UNKNOWN`). */
+export const DRAIN_STATES = ['DRAINING', 'DRAINED'] as const;
+export type DrainState = (typeof DRAIN_STATES)[number];
+
+/** An agent's draining as the master keeps it (Mesos' `DrainInfo`): its state, and how it was asked for. */
+export const DrainInfoSchema = z.object({ state: z.enum(DRAIN_STATES), config: DrainConfigSchema });
+export type DrainInfo = z.infer<typeof DrainInfoSchema>;
+
+/**
  * The kinds of health check and check (Mesos' `HealthCheck.Type` / `CheckInfo.Type`). The wire
  * takes any short text (`HealthCheckSchema.type`), so that a task naming another kind is
  * answered by the master's validation with TASK_ERROR rather than its whole ACCEPT dropped.

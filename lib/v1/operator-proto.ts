@@ -55,6 +55,22 @@ message Flag {
   optional string value = 2;
 }
 
+enum DrainState {
+  UNKNOWN = 0;
+  DRAINING = 1;
+  DRAINED = 2;
+}
+
+message DrainConfig {
+  optional DurationInfo max_grace_period = 1;
+  optional bool mark_gone = 2 [default = false];
+}
+
+message DrainInfo {
+  required DrainState state = 1;
+  required DrainConfig config = 2;
+}
+
 message Metric {
   required string name = 1;
   optional double value = 2;
@@ -271,6 +287,18 @@ message Call {
   }
   message Teardown { required mesos.v1.FrameworkID framework_id = 1; }
   message MarkAgentGone { required mesos.v1.AgentID agent_id = 1; }
+  // google.protobuf.Duration, declared here under its wire form (DrainAgent's max_grace_period).
+  message Duration {
+    optional int64 seconds = 1;
+    optional int32 nanos = 2;
+  }
+  message DrainAgent {
+    required mesos.v1.AgentID agent_id = 1;
+    optional Duration max_grace_period = 2;
+    optional bool mark_gone = 3 [default = false];
+  }
+  message DeactivateAgent { required mesos.v1.AgentID agent_id = 1; }
+  message ReactivateAgent { required mesos.v1.AgentID agent_id = 1; }
   optional Type type = 1;
   optional GetMetrics get_metrics = 2;
   optional SetLoggingLevel set_logging_level = 3;
@@ -291,9 +319,9 @@ message Call {
   optional GrowVolume grow_volume = 18;
   optional ShrinkVolume shrink_volume = 19;
   optional UpdateQuota update_quota = 20;
-  optional bytes drain_agent = 21;
-  optional bytes deactivate_agent = 22;
-  optional bytes reactivate_agent = 23;
+  optional DrainAgent drain_agent = 21;
+  optional DeactivateAgent deactivate_agent = 22;
+  optional ReactivateAgent reactivate_agent = 23;
 }
 
 message Response {
@@ -349,7 +377,7 @@ message Response {
       repeated bytes capabilities = 10;
       repeated bytes resource_providers = 11;
       optional bool deactivated = 12;
-      optional bytes drain_info = 13;
+      optional mesos.v1.DrainInfo drain_info = 13;
       optional mesos.v1.TimeInfo estimated_drain_start_time = 14;
     }
     repeated Agent agents = 1;
@@ -604,7 +632,7 @@ message Response {
   message GetOperations { repeated mesos.v1.Operation operations = 1; }
   message GetAgent {
     optional mesos.v1.AgentInfo agent_info = 1;
-    optional bytes drain_config = 2;
+    optional mesos.v1.DrainConfig drain_config = 2;
     optional mesos.v1.TimeInfo estimated_drain_start_time = 3;
   }
   optional Type type = 1;

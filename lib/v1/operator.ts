@@ -7,7 +7,7 @@
  * from one Mesos does not define (501 against 400).
  */
 import { z } from 'zod';
-import type { Operation, OperationStatus, Task } from '../protocol';
+import type { DrainConfig, DrainInfo, Operation, OperationStatus, Task } from '../protocol';
 import type { ResourceJSON } from '../resources';
 import type { StateViewer } from '../state-json';
 import { checkedCall, v1Number, v1NumberField, v1IdValue, v1List, v1Text, v1Uuid, v1Labels, v1HealthCheck, v1Id, v1OfferOperation, v1OperationStatus, v1Resources, v1TaskStatus, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json } from './json';
@@ -44,6 +44,14 @@ const callSchema = z.object({
   }).optional(),
   teardown: z.object({ framework_id: idValue }).optional(),
   mark_agent_gone: z.object({ agent_id: idValue }).optional(),
+  drain_agent: z.object({
+    agent_id: idValue,
+    // A `google.protobuf.Duration` (seconds, an int64, and nanos), as Mesos' v1 call has it; checked in `drainRequest`.
+    max_grace_period: z.object({ seconds: v1Number(z.number().int('must be an integer')).optional(), nanos: v1Number(z.number().int('must be an integer')).optional() }).optional(),
+    mark_gone: z.boolean().optional(),
+  }).optional(),
+  deactivate_agent: z.object({ agent_id: idValue }).optional(),
+  reactivate_agent: z.object({ agent_id: idValue }).optional(),
   // Resources are Mesos JSON lists, checked by the master (`Resources.fromJSON`); `source` (a reservation refinement's) is refused there.
   reserve_resources: z.object({ agent_id: idValue, resources: list(z.unknown()).default([]), source: list(z.unknown()).optional() }).optional(),
   unreserve_resources: z.object({ agent_id: idValue, resources: list(z.unknown()).default([]) }).optional(),
@@ -75,6 +83,8 @@ export type OperatorCall =
   | { type: 'UPDATE_QUOTA'; force: boolean; configs: QuotaConfig[] }
   | { type: 'TEARDOWN'; frameworkId: string }
   | { type: 'MARK_AGENT_GONE'; agentId: string }
+  | { type: 'DRAIN_AGENT'; agentId: string; maxGracePeriodNs?: number; markGone: boolean }
+  | { type: 'DEACTIVATE_AGENT' | 'REACTIVATE_AGENT'; agentId: string }
   | { type: 'RESERVE_RESOURCES' | 'UNRESERVE_RESOURCES' | 'CREATE_VOLUMES' | 'DESTROY_VOLUMES'; agentId: string; resources: unknown[] }
   | { type: 'GROW_VOLUME'; agentId: string; volume: unknown; addition: unknown }
   | { type: 'SHRINK_VOLUME'; agentId: string; volume: unknown; subtract: number };
@@ -84,13 +94,13 @@ export const OPERATOR_CALL_TYPES = [
   'GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_AGENTS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_TASKS',
   'GET_ROLES', 'GET_WEIGHTS', 'UPDATE_WEIGHTS', 'GET_QUOTA', 'UPDATE_QUOTA', 'GET_MASTER', 'TEARDOWN', 'MARK_AGENT_GONE', 'LIST_FILES',
   'READ_FILE', 'SUBSCRIBE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME',
-  'GET_OPERATIONS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL',
+  'GET_OPERATIONS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'DRAIN_AGENT', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT',
 ] as const;
 
 /** Call types Mesos' master defines that this one does not serve (answered 501, naming the type). */
 export const UNSERVED_OPERATOR_CALL_TYPES: ReadonlySet<string> = new Set([
   'GET_MAINTENANCE_STATUS', 'GET_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE',
-  'STOP_MAINTENANCE', 'DRAIN_AGENT', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT', 'SET_QUOTA', 'REMOVE_QUOTA',
+  'STOP_MAINTENANCE', 'SET_QUOTA', 'REMOVE_QUOTA',
 ]);
 
 /** A checked call; a bad one (400) with the reason naming the first bad field; an unserved one (501). */
@@ -149,6 +159,21 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
       return call.teardown === undefined ? missing('teardown') : { ok: true, call: { type, frameworkId: call.teardown.framework_id.value } };
     case 'MARK_AGENT_GONE':
       return call.mark_agent_gone === undefined ? missing('mark_agent_gone') : { ok: true, call: { type, agentId: call.mark_agent_gone.agent_id.value } };
+    case 'DRAIN_AGENT': {
+      const drain = call.drain_agent;
+      if (drain === undefined) return missing('drain_agent');
+      let maxGracePeriodNs: number | undefined;
+      if (drain.max_grace_period !== undefined) {
+        const period = durationNs(drain.max_grace_period);
+        if (typeof period === 'string') return { ok: false, error: `drain_agent.max_grace_period: ${period}` };
+        maxGracePeriodNs = period;
+      }
+      return { ok: true, call: { type, agentId: drain.agent_id.value, ...(maxGracePeriodNs !== undefined ? { maxGracePeriodNs } : {}), markGone: drain.mark_gone ?? false } };
+    }
+    case 'DEACTIVATE_AGENT':
+      return call.deactivate_agent === undefined ? missing('deactivate_agent') : { ok: true, call: { type, agentId: call.deactivate_agent.agent_id.value } };
+    case 'REACTIVATE_AGENT':
+      return call.reactivate_agent === undefined ? missing('reactivate_agent') : { ok: true, call: { type, agentId: call.reactivate_agent.agent_id.value } };
     case 'RESERVE_RESOURCES': {
       const reserve = call.reserve_resources;
       if (reserve === undefined) return missing('reserve_resources');
@@ -181,8 +206,42 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
   }
 }
 
+/** Nanoseconds a DRAIN_AGENT's `max_grace_period` may be at most: what a JavaScript number holds exactly (about 104 days). */
+export const MAX_DRAIN_GRACE_PERIOD_NS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A `google.protobuf.Duration` (`{seconds, nanos}`) in nanoseconds (Mesos' devolve:
+ * `seconds * 10^9 + nanos`), or why it is refused: negative (Mesos takes one, and caps every task's
+ * grace period to it; refused here), `nanos` outside ±999,999,999 or of another sign than
+ * `seconds` (protobuf's own rule for a Duration), or longer than `MAX_DRAIN_GRACE_PERIOD_NS`.
+ */
+function durationNs(duration: { seconds?: number | undefined; nanos?: number | undefined }): number | string {
+  const seconds = duration.seconds ?? 0;
+  const nanos = duration.nanos ?? 0;
+  if (!Number.isSafeInteger(seconds)) return `seconds: must be at most ${Math.floor(MAX_DRAIN_GRACE_PERIOD_NS / 1e9)}`;
+  if (nanos < -999_999_999 || nanos > 999_999_999) return 'nanos: must be between -999999999 and 999999999';
+  if ((seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)) return 'seconds and nanos must have the same sign';
+  if (seconds < 0 || nanos < 0) return 'must not be negative';
+  const total = BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
+  if (total > BigInt(MAX_DRAIN_GRACE_PERIOD_NS)) return `must be at most ${MAX_DRAIN_GRACE_PERIOD_NS} nanoseconds (about 104 days)`;
+  return Number(total);
+}
+
 function scalars(map: Record<string, { value: number }> | undefined): Record<string, number> {
   return Object.fromEntries(Object.entries(map ?? {}).map(([name, scalar]) => [name, scalar.value]));
+}
+
+/** An agent's draining as Mesos' `DrainInfo` JSON (`drain_info` of GET_AGENTS and of the master's `/state`). */
+export function drainInfoJson(drain: DrainInfo): V1Json {
+  return { state: drain.state, config: drainConfigJson(drain.config) };
+}
+
+/**
+ * A `DrainConfig` as Mesos' JSON (the agent's `drain_config`, and in `drain_info`):
+ * `max_grace_period` a `DurationInfo` when given, `mark_gone` always (the master sets it).
+ */
+export function drainConfigJson(config: DrainConfig): V1Json {
+  return { ...(config.maxGracePeriodNs !== undefined ? { max_grace_period: { nanoseconds: config.maxGracePeriodNs } } : {}), mark_gone: config.markGone ?? false };
 }
 
 /** Milliseconds as a v1 `TimeInfo` (`{"nanoseconds": ...}`). */

@@ -21,7 +21,7 @@ import { MAX_UPID_LENGTH } from '../../lib/actor/upid';
 import { Prng } from '../../lib/process';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_NAME_LENGTH } from '../../lib/process/codec';
 import {
-  AcceptOffers, AgentRegistered, AgentReregistered, CheckpointResources, DeactivateFramework, DeclineOffers, ExecutorToFramework, ExitedExecutor,
+  AcceptOffers, AgentRegistered, AgentReregistered, CheckpointResources, DeactivateFramework, DrainAgent, DeclineOffers, ExecutorToFramework, ExitedExecutor,
   AcknowledgeOperationStatus, OperationStatusAcknowledgement, UpdateOperationStatus, ReconcileOperations, Authenticate, AuthenticationResponse, FrameworkToExecutor, KillTask, KillTaskOnAgent, LaunchTasks, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterExecutor,
   RegisterFramework, ReregisterAgent, ReregisterExecutor, ReregisterFramework, ReviveOffers, RunTask, RunTaskGroup, Shutdown, ShutdownExecutor, ShutdownExecutorCall,
   ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, TASK_STATES, UnregisterAgent, UpdateFrameworkCall,
@@ -389,6 +389,10 @@ export const SAMPLES: ReadonlyMap<string, (ids: SampleIds) => unknown> = new Map
     ...(ids.chance() < 0.3 ? { operations: [{ uuid: ids.uuid(), frameworkId: ids.framework(), operationId: `op-${ids.task()}`, type: 'RESERVE' as const }] } : {}),
   }))],
   [OperationStatusAcknowledgement.name, sample(OperationStatusAcknowledgement, (ids) => ({ agentId: ids.agent(), operationUuid: ids.uuid(), statusUuid: ids.uuid() }))],
+  // A drain, at times capping grace periods (to nothing, at times), at times to mark the agent gone.
+  [DrainAgent.name, sample(DrainAgent, (ids) => ({
+    config: { ...(ids.chance() < 0.5 ? { maxGracePeriodNs: ids.chance() < 0.2 ? 0 : 1_000_000_000 } : {}), ...(ids.chance() < 0.5 ? { markGone: ids.chance() < 0.5 } : {}) },
+  }))],
   // executor → agent
   [RegisterExecutor.name, sample(RegisterExecutor, (ids) => ({ frameworkId: ids.framework(), executorId: ids.executor() }))],
   [ReregisterExecutor.name, sample(ReregisterExecutor, (ids) => ({ frameworkId: ids.framework(), executorId: ids.executor(), tasks: [taskInfo(ids)], updates: [statusUpdate(ids)] }))],

@@ -16,7 +16,7 @@ const values = (...items: string[]): AclEntity => ({ values: items });
 const ACTIONS = Object.keys(ACL_ACTION_OBJECTS) as AclAction[];
 
 /** The actions whose object is implicit (their rules take only ANY or NONE objects). */
-const IMPLICIT: readonly AclAction[] = ['access_mesos_logs', 'view_flags', 'mark_agents_gone', 'register_agents', 'set_log_level'];
+const IMPLICIT: readonly AclAction[] = ['access_mesos_logs', 'view_flags', 'mark_agents_gone', 'register_agents', 'set_log_level', 'drain_agents', 'deactivate_agents', 'reactivate_agents'];
 
 /** A rule of `action` in Mesos' JSON. */
 function rule(action: AclAction, principals: AclEntity, objects: AclEntity): Record<string, AclEntity> {
@@ -314,7 +314,8 @@ describe('actors/master/acls', () => {
       ['an empty values list', { run_tasks: [{ principals: { values: [] }, users: ANY }] }, 'acls.run_tasks[0].principals.values: expected at least one value (an empty list matches nothing)'],
       ['a value that is not a string', { run_tasks: [{ principals: ANY, users: { values: ['a', 0] } }] }, 'acls.run_tasks[0].users.values[1]: expected a string, got 0'],
       ['values for an implicit object', { access_mesos_logs: [{ principals: ANY, logs: { values: ['x'] } }] }, /^acls\.access_mesos_logs\[0\]\.logs: expected \{type: "ANY"\|"NONE"\}/],
-      ['values for an implicit object of an unenforced action', { drain_agents: [{ principals: ANY, agents: { values: ['a'] } }] }, /^acls\.drain_agents\[0\]\.agents: expected \{type/],
+      ['values for an implicit object of an unenforced action', { prune_images: [{ principals: ANY, images: { values: ['a'] } }] }, /^acls\.prune_images\[0\]\.images: expected \{type/],
+      ['values for the implicit object of drain_agents', { drain_agents: [{ principals: ANY, agents: { values: ['a'] } }] }, /^acls\.drain_agents\[0\]\.agents: expected \{type/],
       ['an endpoint Mesos cannot authorize', { get_endpoints: [{ principals: ANY, paths: { values: ['/metrics/snapshot', '/master/state'] } }] },
         /^acls\.get_endpoints\[0\]\.paths\.values\[1\]: '\/master\/state' is not an authorizable endpoint/],
       ['a misspelled action', { run_task: [] }, 'acls.run_task: not an ACL action Mesos defines; did you mean "run_tasks"?'],
@@ -337,8 +338,8 @@ describe('actors/master/acls', () => {
       for (const action of UNENFORCED_ACL_ACTIONS) json[action] = [];
       json['resize_volumes'] = [{ principals: ANY, roles: values('prod') }];
       const acls = parseAcls(json);
-      // view_roles, update_weights, get_quotas and update_quotas are enforced (/master/roles, /weights, /quota), view_containers too (/containers), create_volumes and destroy_volumes (CREATE, DESTROY), the rest of acls.proto is not.
-      expect(UNENFORCED_ACL_ACTIONS).to.have.length(32);
+      // view_roles, update_weights, get_quotas and update_quotas are enforced (/master/roles, /weights, /quota), view_containers too (/containers), create_volumes and destroy_volumes (CREATE, DESTROY), set_log_level (/logging/toggle, SET_LOGGING_LEVEL), drain_agents, deactivate_agents and reactivate_agents (DRAIN_AGENT...), the rest of acls.proto is not.
+      expect(UNENFORCED_ACL_ACTIONS).to.have.length(29);
       expect(unenforcedActionsIn(acls)).to.deep.equal(['resize_volumes']);
       expect(new Authorizer(acls).authorized('run_tasks', 'ops', 'root')).to.equal(false);
     });

@@ -23,6 +23,10 @@ class Chatty extends Actor {
   level(): string {
     return this.log.level;
   }
+
+  bindings(): Record<string, unknown> {
+    return this.log.bindings();
+  }
 }
 
 /** A request to `/logging/toggle` with `query`, maybe with credentials. */
@@ -70,6 +74,24 @@ describe('lib/info-actors: the logging level (libprocess\' /logging/toggle, SET_
     const late = new Chatty('late');
     host.spawn(late);
     expect(await dispatch(late, (actor) => actor.level())).to.equal('debug');
+    // The logging actor stopped with the level up (the process stopping): the loggers go back.
+    host.terminate(logging);
+    for (let turn = 0; turn < 100 && host.lookup(LOGGING_ACTOR_ID) !== undefined; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect([host.logger.level, await dispatch(late, (actor) => actor.level())]).to.deep.equal(['warn', 'warn']);
+  });
+
+  it('a silent host\'s actors log with their own id once the level is raised, and are silent again after', async () => {
+    clock = new VirtualClock();
+    host = memoryHost({ clock, logger: createLogger('test', 'silent') });
+    const chatty = new Chatty();
+    host.spawn(chatty);
+    const logging = new LoggingActor();
+    host.spawn(logging);
+    expect(await dispatch(chatty, (actor) => actor.bindings()), 'the host\'s own logger').to.deep.equal({ name: 'test' });
+    await toggle(logging, toggleRequest({ level: '1', duration: '1secs' }));
+    expect(await dispatch(chatty, (actor) => [actor.level(), actor.bindings()])).to.deep.equal(['debug', { name: 'test', actor: 'chatty' }]);
+    await clock.advance(1_000);
+    expect(await dispatch(chatty, (actor) => actor.level())).to.equal('silent');
   });
 
   it('/logging/toggle refuses what libprocess refuses, in its words; the level is unchanged', async () => {

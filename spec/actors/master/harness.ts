@@ -24,7 +24,7 @@ export const FRAMEWORK_MESSAGES = [
 /** Messages the master sends to agents (Ping is handled by `FakeAgent`). */
 export const AGENT_MESSAGES = [
   'AgentRegistered', 'AgentReregistered', 'RunTask', 'RunTaskGroup', 'KillTaskOnAgent', 'StatusUpdateAcknowledgement', 'ShutdownFramework',
-  'ShutdownExecutor', 'Shutdown', 'UpdateFramework', 'FrameworkToExecutor', 'CheckpointResources', 'OperationStatusAcknowledgement',
+  'ShutdownExecutor', 'Shutdown', 'UpdateFramework', 'FrameworkToExecutor', 'CheckpointResources', 'OperationStatusAcknowledgement', 'DrainAgent',
 ];
 
 /** A Probe posing as an agent: it records pings and answers them with Pong while `answerPings`. */

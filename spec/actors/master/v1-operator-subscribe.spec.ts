@@ -52,6 +52,9 @@ function fakePort() {
     teardown: notUsed,
     markAgentGone: notUsed,
     loggingLevel: notUsed,
+    drainAgent: notUsed,
+    deactivateAgent: notUsed,
+    reactivateAgent: notUsed,
     convertResources: notUsed,
     resizeVolume: notUsed,
   };

@@ -191,7 +191,7 @@ describe('lib/v1/protobuf: the operator APIs in protobuf', () => {
   });
 
   it('reads a call type Mesos defines and this cluster does not serve by its name (answered 501 as in JSON); an unknown type number as no type', () => {
-    for (const type of ['SET_QUOTA', 'DRAIN_AGENT', 'GET_MAINTENANCE_STATUS']) {
+    for (const type of ['SET_QUOTA', 'REMOVE_QUOTA', 'GET_MAINTENANCE_STATUS']) {
       const read = v1CallJson('master', v1CallBytes('master', { type }));
       expect('json' in read && read.json).to.deep.equal({ type });
       expect(parseOperatorCall({ type })).to.deep.include({ ok: false, unserved: true });
