@@ -67,10 +67,10 @@ interface Sizing {
  * @example
  *   const encoding = new StreamedProtobuf(responseType, textParts.parts, { charsPerTurn: 64 * 1024, turnMs: 10 });
  *   const length = await encoding.measure();
- *   if (length !== undefined) return { status: 200, body: new StreamedBinary(APPLICATION_PROTOBUF, length, (sink) => encoding.attach(sink)) };
+ *   return { status: 200, body: new StreamedBinary(APPLICATION_PROTOBUF, length, (sink) => encoding.attach(sink)) };
  */
 export class StreamedProtobuf {
-  private sizing: Promise<Sizing | undefined> | undefined;
+  private sizing: Promise<Sizing> | undefined;
   /** A run whose first step has not yet come: a client attached now joins it. */
   private joinable: Set<FragmentSink> | undefined;
 
@@ -79,8 +79,7 @@ export class StreamedProtobuf {
   /** The answer's length in bytes, after the first pass (once; later calls share it). Rejects if the text is not a message of the type (a bug). */
   async measure(): Promise<number> {
     this.sizing ??= this.size();
-    const sizing = await this.sizing;
-    return (sizing as Sizing).sizes[0] as number;
+    return (await this.sizing).sizes[0] as number;
   }
 
   /** Has `sink` written the answer (after `measure` has resolved). */
