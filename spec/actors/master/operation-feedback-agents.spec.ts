@@ -161,6 +161,30 @@ describe('actors/master: operation feedback on agents that give it', () => {
     expect([metrics['master/valid_operation_status_update_acknowledgements'], metrics['master/invalid_operation_status_update_acknowledgements'], metrics['master/valid_operation_status_updates']]).to.deep.equal([1, 1, 1]);
   });
 
+  it('a DRAIN_AGENT of an agent with an operation pending: DRAINING until the operation is finished and its status acknowledged, then DRAINED (Mesos\' checkAndTransitionDrainingAgent)', async () => {
+    const { agent, agentId } = await fakeAgent('agent-drain', [...FEEDBACK, 'AGENT_DRAINING']);
+    const { subscription, frameworkId } = await framework();
+    await reserve(subscription, frameworkId, agentId, 'op-drain');
+    const carried = words(agent)[0]?.operations?.[0] as Omit<AgentOperation, 'status'>;
+    const drainState = async (): Promise<unknown> => {
+      const answered = await v1Call(host.address, { type: 'GET_AGENTS' }, undefined, '/api/v1');
+      const agents = (JSON.parse(answered.text) as { get_agents: { agents: Array<{ agent_info: { id: { value: string } }; drain_info?: { state: string } }> } }).get_agents.agents;
+      return agents.find((listed) => listed.agent_info.id.value === agentId)?.drain_info?.state;
+    };
+    const drained = await v1Call(host.address, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: agentId } } }, undefined, '/api/v1');
+    expect(drained.status, drained.text).to.equal(200);
+    await clock.settle();
+    expect(agent.count('DrainAgent')).to.equal(1);
+    expect(await drainState(), 'no task, but an operation pending').to.equal('DRAINING');
+    finish(agent, agentId, carried, STATUS_UUID);
+    await clock.settle();
+    await subscription.next(isOperationUpdate('op-drain', 'OPERATION_FINISHED'), STEP_MS);
+    expect(await drainState(), 'finished, not yet acknowledged').to.equal('DRAINING');
+    await call(subscription, frameworkId, { type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: { agent_id: { value: agentId }, uuid: base64(STATUS_UUID), operation_id: { value: 'op-drain' } } });
+    await clock.settle();
+    expect(await drainState()).to.equal('DRAINED');
+  });
+
   it("GET_OPERATIONS (the operator API) lists the operations the master holds, as Mesos' Operation: pending, then finished, in JSON and protobuf; an ACL viewer sees those whose consumed roles it may view", async () => {
     const { agent, agentId } = await fakeAgent('agent-ops');
     const { subscription, frameworkId } = await framework();
