@@ -29,7 +29,9 @@ import { nodeDisk, type Disk } from '../../lib/disk';
 import { parseJournal } from '../../lib/journal';
 import { MetricTimer } from '../../lib/metrics/timer';
 import { RealClock, type Clock, type TimerHandle } from '../../lib/process/clock';
-import { AgentInfoSchema, type AgentInfo } from '../../lib/protocol';
+import { AgentInfoSchema, MAX_HOSTNAME_LENGTH, UnavailabilitySchema, type AgentInfo } from '../../lib/protocol';
+import { MAX_MACHINE_IP_CHARS } from '../../lib/maintenance';
+import { EMPTY_MAINTENANCE, isEmptyMaintenance, maintenanceAfter, type MaintenanceChange, type MaintenanceRecord } from './maintenance';
 import { ownRecord } from '../../lib/protocol/own-record';
 import {
   MAX_REGISTRY_AGENT_IP_LENGTH, MAX_REGISTRY_RESOURCES_TEXT_CHARS, MAX_REMOVED_AGENTS, READABLE_REGISTRY_FORMAT_VERSIONS, REGISTRY_COMPACTION_MIN_OPS, REGISTRY_FORMAT_VERSION,
@@ -65,6 +67,20 @@ function storedAgentInfoSchema() {
   });
 }
 
+/** A machine as the registry keeps it (Mesos' `MachineID`). */
+const MachineIdSchema = z.object({ hostname: z.string().max(MAX_HOSTNAME_LENGTH).optional(), ip: z.string().max(MAX_MACHINE_IP_CHARS).optional() });
+/** A maintenance window (Mesos' `maintenance::Window`). */
+const MaintenanceWindowSchema = z.object({ machineIds: z.array(MachineIdSchema), unavailability: UnavailabilitySchema });
+/**
+ * The maintenance schedule and the machines it holds in DRAINING or DOWN mode (Mesos' registry
+ * `schedules` and `machines`; a machine UP is in neither). Absent when there is none, and in
+ * registries written before maintenance was kept (2026-12-07).
+ */
+const MaintenanceSchema = z.object({
+  schedule: z.array(MaintenanceWindowSchema),
+  machines: z.array(z.object({ id: MachineIdSchema, mode: z.enum(['DRAINING', 'DOWN']), unavailability: UnavailabilitySchema.optional() })),
+});
+
 const RegistryDataSchema = z.object({
   version: z.union([z.literal(READABLE_REGISTRY_FORMAT_VERSIONS[0]), z.literal(READABLE_REGISTRY_FORMAT_VERSIONS[1])]),
   /** The last logged batch this snapshot includes (absent in files written before the log existed: 0). */
@@ -77,6 +93,8 @@ const RegistryDataSchema = z.object({
   quotas: ownRecord(z.string().min(1), RoleQuotaSchema).optional(),
   /** Agents an operator marked gone, oldest first, with when (absent when none is, and in older files). */
   gone: z.array(UnreachableAgentSchema).optional(),
+  /** The maintenance schedule and its machines' modes (absent when there is none, and in older files). */
+  maintenance: MaintenanceSchema.optional(),
   // Strict: a field this master does not know (a later release's, or a typo in a hand edit) is
   // refused, not dropped from the snapshot it compacts at start (its contents gone for good).
 }).strict();
@@ -91,6 +109,10 @@ const RegistryOperationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('updateQuota'), role: z.string().min(1), quota: RoleQuotaSchema }),
   z.object({ type: z.literal('removeQuota'), role: z.string().min(1) }),
   z.object({ type: z.literal('markGone'), agentId: z.string().min(1), timeMs: z.number() }),
+  // Maintenance (Mesos' UpdateSchedule, StartMaintenance, StopMaintenance): each applied as actors/master/maintenance.ts says.
+  z.object({ type: z.literal('updateSchedule'), schedule: z.array(MaintenanceWindowSchema) }),
+  z.object({ type: z.literal('startMaintenance'), machineIds: z.array(MachineIdSchema) }),
+  z.object({ type: z.literal('stopMaintenance'), machineIds: z.array(MachineIdSchema) }),
 ]);
 export const LoggedBatchSchema = z.object({ seq: z.number().int().positive(), ops: z.array(RegistryOperationSchema) });
 
@@ -209,9 +231,12 @@ class RegistryBooks {
   readonly quotas = new Map<string, StoredQuota>();
   /** Agents marked gone (MARK_AGENT_GONE) → when, oldest first. */
   readonly gone = new Map<string, number>();
+  /** The maintenance schedule and its machines (replaced whole at each change: changes are rare). */
+  maintenance: MaintenanceRecord = EMPTY_MAINTENANCE;
 
   static from(data: RegistryData): RegistryBooks {
     const books = new RegistryBooks();
+    if (data.maintenance !== undefined) books.maintenance = data.maintenance;
     for (const agent of data.agents) books.agents.set(agent.id, agent);
     for (const entry of data.unreachable) books.unreachable.set(entry.id, entry.timeMs);
     for (const [role, weight] of Object.entries(data.weights ?? {})) books.weights.set(role, weight);
@@ -227,6 +252,7 @@ class RegistryBooks {
     for (const [role, weight] of this.weights) books.weights.set(role, weight);
     for (const [role, quota] of this.quotas) books.quotas.set(role, quota);
     for (const [id, timeMs] of this.gone) books.gone.set(id, timeMs);
+    books.maintenance = this.maintenance;
     return books;
   }
 
@@ -278,6 +304,11 @@ class RegistryBooks {
           this.gone.delete(oldest);
         }
         return;
+      case 'updateSchedule':
+      case 'startMaintenance':
+      case 'stopMaintenance':
+        this.maintenance = maintenanceAfter(this.maintenance, op);
+        return;
     }
   }
 
@@ -290,11 +321,12 @@ class RegistryBooks {
       ...(this.weights.size > 0 ? { weights: Object.fromEntries(this.weights) } : {}),
       ...(this.quotas.size > 0 ? { quotas: Object.fromEntries(this.quotas) } : {}),
       ...(this.gone.size > 0 ? { gone: [...this.gone].map(([id, timeMs]) => ({ id, timeMs })) } : {}),
+      ...(isEmptyMaintenance(this.maintenance) ? {} : { maintenance: storedMaintenance(this.maintenance) }),
     };
   }
 
   get size(): number {
-    return this.agents.size + this.unreachable.size + this.weights.size + this.quotas.size + this.gone.size;
+    return this.agents.size + this.unreachable.size + this.weights.size + this.quotas.size + this.gone.size + this.maintenance.machines.length;
   }
 }
 
@@ -456,6 +488,11 @@ export class Registry {
     return new Map(this.books.quotas);
   }
 
+  /** The maintenance schedule and the machines it holds DRAINING or DOWN (durably). */
+  maintenance(): MaintenanceRecord {
+    return this.books.maintenance;
+  }
+
   /** The IP `agentId` registered from, when admitted with one (durably). */
   admittedIp(agentId: string): string | undefined {
     return this.books.agents.get(agentId)?.ip;
@@ -553,6 +590,21 @@ export class Registry {
   /** Removes the quota of `role` (nothing if it has none). */
   removeQuota(role: string): Promise<void> {
     return this.enqueue({ type: 'removeQuota', role });
+  }
+
+  /**
+   * A maintenance change (Mesos' `UpdateSchedule`, `StartMaintenance`, `StopMaintenance`): a new
+   * schedule (its new machines DRAINING, the others keeping their modes), machines DOWN, or
+   * machines UP (out of the schedule). The master checked it against what is durable.
+   */
+  changeMaintenance(change: MaintenanceChange): Promise<void> {
+    switch (change.type) {
+      case 'updateSchedule':
+        return this.enqueue({ type: change.type, schedule: storedMaintenance({ schedule: change.schedule, machines: [] }).schedule });
+      case 'startMaintenance':
+      case 'stopMaintenance':
+        return this.enqueue({ type: change.type, machineIds: change.machineIds.map((id) => ({ ...id })) });
+    }
   }
 
   /** Queues a change and starts a write unless one is in flight. */
@@ -726,6 +778,14 @@ function storedInfo(info: AgentInfo): unknown {
   const text = plainResourcesText(info.resources);
   // Longer than the reader takes (an agent with thousands of single ports): JSON, which has no such bound (a review).
   return text === undefined || text.length > MAX_REGISTRY_RESOURCES_TEXT_CHARS ? info : { ...info, resources: text };
+}
+
+/** The maintenance record as the registry's data holds it (plain lists, copied). */
+function storedMaintenance(record: MaintenanceRecord): NonNullable<RegistryData['maintenance']> {
+  return {
+    schedule: record.schedule.map((window) => ({ machineIds: window.machineIds.map((id) => ({ ...id })), unavailability: window.unavailability })),
+    machines: record.machines.map((machine) => ({ ...machine, id: { ...machine.id } })),
+  };
 }
 
 function emptyRegistry(): RegistryData {

@@ -53,6 +53,7 @@ function fakePort() {
     markAgentGone: notUsed,
     convertResources: notUsed,
     resizeVolume: notUsed,
+    maintenance: { schedule: notUsed, status: notUsed, updateSchedule: notUsed, startMaintenance: notUsed, stopMaintenance: notUsed },
   };
   return {
     port,
