@@ -55,8 +55,9 @@ export const AUTHORIZABLE_ENDPOINTS: readonly string[] = [
  * volume's role; destroy_volumes, the principal that created it; resize_volumes (GROW_VOLUME and
  * SHRINK_VOLUME), the volume's role; get_endpoints, the path;
  * view_roles / update_weights / get_quotas / update_quotas, the role.
- * access_mesos_logs, view_flags, mark_agents_gone, register_agents, set_log_level, drain_agents, deactivate_agents
- * and reactivate_agents have no object (Mesos: "given implicitly").
+ * access_mesos_logs, view_flags, mark_agents_gone, register_agents, set_log_level, drain_agents, deactivate_agents,
+ * reactivate_agents and the maintenance actions (update_maintenance_schedules, get_maintenance_schedules,
+ * start_maintenances, stop_maintenances, get_maintenance_statuses) have no object (Mesos: "given implicitly").
  */
 export const ACL_ACTION_OBJECTS = {
   register_frameworks: 'roles',
@@ -85,6 +86,11 @@ export const ACL_ACTION_OBJECTS = {
   drain_agents: 'agents',
   deactivate_agents: 'agents',
   reactivate_agents: 'agents',
+  update_maintenance_schedules: 'machines',
+  get_maintenance_schedules: 'machines',
+  start_maintenances: 'machines',
+  stop_maintenances: 'machines',
+  get_maintenance_statuses: 'machines',
 } as const;
 
 /**
@@ -102,11 +108,6 @@ export const UNENFORCED_ACL_ACTION_OBJECTS = {
   attach_containers_input: 'users',
   attach_containers_output: 'users',
   remove_nested_containers: 'users',
-  update_maintenance_schedules: 'machines',
-  get_maintenance_schedules: 'machines',
-  start_maintenances: 'machines',
-  stop_maintenances: 'machines',
-  get_maintenance_statuses: 'machines',
   launch_standalone_containers: 'users',
   kill_standalone_containers: 'users',
   wait_standalone_containers: 'users',
@@ -329,6 +330,11 @@ const WORDING: Readonly<Record<AclAction, ActionWording>> = {
   drain_agents: { does: 'drain agents' },
   deactivate_agents: { does: 'deactivate agents' },
   reactivate_agents: { does: 'reactivate agents' },
+  update_maintenance_schedules: { does: 'update the maintenance schedule' },
+  get_maintenance_schedules: { does: 'get the maintenance schedule' },
+  start_maintenances: { does: 'bring machines down for maintenance' },
+  stop_maintenances: { does: 'bring machines up from maintenance' },
+  get_maintenance_statuses: { does: 'get the maintenance status' },
 };
 
 /**

@@ -8,8 +8,8 @@ import {
   FrameworkReregistered, FrameworkToExecutor, KillTask, LostAgent, ShutdownExecutorCall, ReconcileTasks, RegisterFramework,
   ReregisterFramework, RescindResourceOffer, ResourceOffers, ReviveOffers, StatusUpdateAcknowledgement,
   StatusUpdateMessage, SuppressOffers, UnregisterFramework, DeactivateFramework, UpdateFrameworkAnswer, UpdateFrameworkCall,
-  OperationStatusUpdate, ReconcileOperations, AcknowledgeOperationStatus,
-  MAX_SUPPRESSED_ROLES, type ExecutorInfo, type OperationStatus, type Filters, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type StatusUpdate, type TaskInfo, type TaskStatus,
+  OperationStatusUpdate, ReconcileOperations, AcknowledgeOperationStatus, InverseOffers, RescindInverseOffer, AcceptInverseOffers, DeclineInverseOffers,
+  MAX_SUPPRESSED_ROLES, type InverseOffer, type ExecutorInfo, type OperationStatus, type Filters, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type StatusUpdate, type TaskInfo, type TaskStatus,
 } from '../../lib/protocol';
 import type { Credential } from '../../lib/authentication';
 import { Authenticatee } from '../../lib/authenticatee';
@@ -161,6 +161,8 @@ export abstract class Scheduler extends Actor {
     // that the calls need is not known yet, and an unacknowledged status update is sent again.
     this.install(ResourceOffers, (from, body) => this.fromConnectedMaster(from, ResourceOffers.name) && this.resourceOffers(body.offers));
     this.install(RescindResourceOffer, (from, body) => this.fromConnectedMaster(from, RescindResourceOffer.name) && this.offerRescinded(body.offerId));
+    this.install(InverseOffers, (from, body) => this.fromConnectedMaster(from, InverseOffers.name) && this.inverseOffers(body.inverseOffers));
+    this.install(RescindInverseOffer, (from, body) => this.fromConnectedMaster(from, RescindInverseOffer.name) && this.inverseOfferRescinded(body.inverseOfferId));
     this.install(StatusUpdateMessage, (from, body) => this.fromConnectedMaster(from, StatusUpdateMessage.name) && this.onStatusUpdate(body.update, body.pid));
     this.install(LostAgent, (from, body) => this.fromConnectedMaster(from, LostAgent.name) && this.agentLost(body.agentId));
     this.install(ExitedExecutor, (from, body) => this.fromConnectedMaster(from, ExitedExecutor.name) && this.executorLost(body.executorId, body.agentId, body.status));
@@ -185,6 +187,15 @@ export abstract class Scheduler extends Actor {
   protected resourceOffers(_offers: Offer[]): void {}
   /** An offer is no longer valid (used elsewhere, timed out, or its agent is gone). */
   protected offerRescinded(_offerId: string): void {}
+  /**
+   * Inverse offers (maintenance): the master asks for what we hold on each agent back before its
+   * machine's `unavailability`. Answer with `acceptInverseOffers` (we can leave in time) or
+   * `declineInverseOffers`; unanswered, they stay until rescinded. Ignoring them is allowed (Mesos'
+   * scheduler driver never sees them).
+   */
+  protected inverseOffers(_offers: InverseOffer[]): void {}
+  /** An inverse offer is no longer valid (its agent disconnected or went, the schedule changed, it timed out). */
+  protected inverseOfferRescinded(_inverseOfferId: string): void {}
   /** A task changed state. Acknowledged automatically after this returns, unless disabled. */
   protected statusUpdate(_status: TaskStatus): void {}
   /**
@@ -244,6 +255,18 @@ export abstract class Scheduler extends Actor {
   decline(offerIds: string | string[], filters?: Filters): void {
     const frameworkId = this.requireId();
     this.toMaster(DeclineOffers, filters ? { frameworkId, offerIds: list(offerIds), filters } : { frameworkId, offerIds: list(offerIds) });
+  }
+
+  /** Answers inverse offers: we can give back what we hold on their agents in time; none is sent again for those agents for `filters.refuseSeconds` (default 5). */
+  acceptInverseOffers(inverseOfferIds: string | string[], filters?: Filters): void {
+    const frameworkId = this.requireId();
+    this.toMaster(AcceptInverseOffers, filters ? { frameworkId, inverseOfferIds: list(inverseOfferIds), filters } : { frameworkId, inverseOfferIds: list(inverseOfferIds) });
+  }
+
+  /** Answers inverse offers: we cannot give back what we hold on their agents in time (`filters` as `acceptInverseOffers`). */
+  declineInverseOffers(inverseOfferIds: string | string[], filters?: Filters): void {
+    const frameworkId = this.requireId();
+    this.toMaster(DeclineInverseOffers, filters ? { frameworkId, inverseOfferIds: list(inverseOfferIds), filters } : { frameworkId, inverseOfferIds: list(inverseOfferIds) });
   }
 
   /** Asks the task's executor to kill it. */

@@ -17,7 +17,7 @@
  *   as Mesos counts it, RESERVE, UNRESERVE, CREATE and DESTROY each one applied;
  * - `tasks/active/<state>` (gauges) and `tasks/terminal/<state>` (counters).
  * Every key of every type Mesos has is published, at 0 for what this master never does
- * (inverse offers, operations other than LAUNCH, RESERVE, UNRESERVE, CREATE and DESTROY, `UPDATE_FRAMEWORK`). A completed framework's
+ * (operations other than LAUNCH, RESERVE, UNRESERVE, CREATE and DESTROY, `UPDATE_FRAMEWORK`). A completed framework's
  * metrics stay while the master keeps the framework in its completed history
  * (`--max_completed_frameworks`), as Mesos keeps them with the framework's record.
  *
@@ -56,14 +56,14 @@ export const CALL_OF_MESSAGE: Readonly<Record<string, FrameworkCallType>> = {
   RegisterFramework: 'SUBSCRIBE', ReregisterFramework: 'SUBSCRIBE', UnregisterFramework: 'TEARDOWN',
   AcceptOffers: 'ACCEPT', LaunchTasks: 'ACCEPT', DeclineOffers: 'DECLINE', ReviveOffers: 'REVIVE', SuppressOffers: 'SUPPRESS',
   KillTask: 'KILL', ShutdownExecutorCall: 'SHUTDOWN', StatusUpdateAcknowledgement: 'ACKNOWLEDGE', ReconcileTasks: 'RECONCILE',
-  FrameworkToExecutor: 'MESSAGE', UpdateFrameworkCall: 'UPDATE_FRAMEWORK',
+  FrameworkToExecutor: 'MESSAGE', UpdateFrameworkCall: 'UPDATE_FRAMEWORK', AcceptInverseOffers: 'ACCEPT_INVERSE_OFFERS', DeclineInverseOffers: 'DECLINE_INVERSE_OFFERS',
 };
 
 /** The event a message from the master to a framework is. Messages not here are no event. */
 export const EVENT_OF_MESSAGE: Readonly<Record<string, FrameworkEventType>> = {
   FrameworkRegistered: 'SUBSCRIBED', FrameworkReregistered: 'SUBSCRIBED', ResourceOffers: 'OFFERS',
   RescindResourceOffer: 'RESCIND', StatusUpdate: 'UPDATE', ExecutorToFramework: 'MESSAGE',
-  ExitedExecutor: 'FAILURE', LostAgent: 'FAILURE', FrameworkError: 'ERROR',
+  ExitedExecutor: 'FAILURE', LostAgent: 'FAILURE', FrameworkError: 'ERROR', InverseOffers: 'INVERSE_OFFERS', RescindInverseOffer: 'RESCIND_INVERSE_OFFER',
 };
 
 const CALL_INDEX = indexOf(FRAMEWORK_CALL_TYPES);

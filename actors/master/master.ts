@@ -14,6 +14,7 @@ import {
 import { VERSION } from '../../lib/version';
 import { isStrictSubrole, Resources, type ResourceJSON } from '../../lib/resources';
 import {
+  AcceptInverseOffers, DeclineInverseOffers, InverseOffers, RescindInverseOffer,
   AcceptOffers, AgentRegistered, Authenticate, DrainAgent, CheckpointResources, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
   AuthenticationResponse, Shutdown, AgentReregistered, DeactivateFramework, DeclineOffers, ExecutorToFramework,
   ExitedExecutor, FrameworkError, FrameworkRegistered, FrameworkReregistered, FrameworkToExecutor, KillTask,
@@ -68,8 +69,10 @@ import {
   type TaskContext,
 } from './validation';
 import { withFields } from '../../lib/with-fields';
+import type { Logger } from '../../lib/logging';
 import { TaskSummaries } from './task-summaries';
 import { AgentDrainer } from './drain';
+import { MACHINE_IS_DOWN_MESSAGE, Maintenance } from './maintenance';
 
 /**
  * How an offer leaves the books (`retireOffer`). Every offer leaves by this one path, whichever
@@ -89,8 +92,11 @@ interface OfferRetirement {
   readonly filter?: RefuseFilter;
 }
 
-/** Why an agent is removed: it stopped answering pings or re-registering, it unregistered, or a new agent took its address. */
-type AgentRemoval = 'unreachable' | 'unregistered' | 'replaced' | 'gone';
+/**
+ * Why an agent is removed: it stopped answering pings or re-registering, it unregistered, a new
+ * agent took its address, it was marked gone, or its machine went DOWN for maintenance.
+ */
+type AgentRemoval = 'unreachable' | 'unregistered' | 'replaced' | 'gone' | 'maintenance';
 
 /** The body of a ReregisterAgent message. */
 type ReregisterAgentBody = BodyOf<typeof ReregisterAgent>;
@@ -240,6 +246,8 @@ export class Master extends Actor {
   private operatorApi: OperatorApi | undefined;
   /** Agents an operator deactivated or drained (drain.ts). */
   private readonly drainer: AgentDrainer;
+  /** The maintenance schedule, the machines' modes and the inverse offers (maintenance.ts). */
+  private readonly maintenance: Maintenance;
 
   /**
    * @param identity `masterId`: this master's id (default: a new one at `initialize`; a
@@ -280,6 +288,31 @@ export class Master extends Actor {
     });
     // The registry retries a failed write until it is durable, acknowledging nothing meanwhile.
     registry.onWriteFailure = (error, retryInMs) => this.log.error({ error: error.message, retryInMs }, 'registry write failed; retrying');
+    const log = (): Logger => this.log;
+    this.maintenance = new Maintenance({
+      get log(): Logger {
+        return log();
+      },
+      registry, authorizer: this.authorizer, state: this.state,
+      passIntervalMs: flags.allocationIntervalMs, offerTimeoutMs: flags.offerTimeoutMs,
+      now: () => this.clock.now(),
+      delay: (ms, callback) => this.delay(ms, callback),
+      durably: (write, then, failed) => this.defer(write, then, failed),
+      newOfferId: () => [this.masterInfo().id, this.nextOfferNumber++].join('-O'),
+      agentEndpoint: (agentId) => this.agentEndpoint(agentId),
+      rescindAgentOffers: (agent) => this.retireOffers(agent.offerIds, { rescind: true, recover: true }),
+      shutDownAgent: (agent, message) => {
+        this.send(agent.pid, Shutdown, { message });
+        this.removeAgent(agent, 'maintenance', message);
+      },
+      sendInverseOffers: (framework, inverseOffers) => this.toFramework(framework, InverseOffers, { inverseOffers }),
+      rescindInverseOffer: (framework, inverseOfferId) => this.toFramework(framework, RescindInverseOffer, { inverseOfferId }),
+    });
+    // Which machine each agent is on, as they come and go.
+    this.onEvent((event) => {
+      if (event.type === 'AGENT_ADDED') this.maintenance.agentAdded(event.agent);
+      else if (event.type === 'AGENT_REMOVED') this.maintenance.agentRemoved(event.agentId);
+    });
     // framework or agent → master: authentication (lib/authentication.ts)
     this.handle(Authenticate, 'messages_authenticate', this.authenticate);
     this.handle(AuthenticationResponse, 'messages_authentication_response', this.authenticationResponse);
@@ -295,6 +328,9 @@ export class Master extends Actor {
     this.handle(DeclineOffers, 'messages_decline_offers', this.declineOffers);
     this.handle(ReviveOffers, 'messages_revive_offers', this.reviveOffers);
     this.handle(SuppressOffers, 'messages_suppress_offers', this.suppressOffers);
+    // Mesos' master has no counters of its own for these (v1 calls); the framework's metrics count them.
+    this.handle(AcceptInverseOffers, undefined, this.acceptInverseOffers);
+    this.handle(DeclineInverseOffers, undefined, this.declineInverseOffers);
     this.handle(KillTask, 'messages_kill_task', this.killTask);
     this.handle(ShutdownExecutorCall, 'messages_shutdown_executor', this.shutdownExecutorCall);
     this.handle(StatusUpdateAcknowledgement, 'messages_status_update_acknowledgement', this.acknowledge);
@@ -339,11 +375,11 @@ export class Master extends Actor {
     this.authenticatedRoute('/unreserve', 'readwrite', (request, caller) => this.reservationRoute('UNRESERVE', request, caller));
     this.authenticatedRoute('/create-volumes', 'readwrite', (request, caller) => this.reservationRoute('CREATE', request, caller));
     this.authenticatedRoute('/destroy-volumes', 'readwrite', (request, caller) => this.reservationRoute('DESTROY', request, caller));
-    // Mesos' maintenance endpoints (their realms, their methods), which this master does not
-    // implement: 501 saying so, not a 404 that reads as a wrong address.
-    for (const [path, access, methods] of MAINTENANCE_ROUTES) {
-      this.authenticatedRoute(path, access, (request) => maintenanceUnsupported(`/master${path}`, request, methods));
-    }
+    // Mesos' maintenance endpoints, in its realms (maintenance.ts).
+    this.authenticatedRoute('/maintenance/schedule', 'readwrite', (request, caller) => this.maintenance.scheduleRoute(request, caller));
+    this.authenticatedRoute('/maintenance/status', 'readonly', (request, caller) => this.maintenance.statusRoute(request, caller));
+    this.authenticatedRoute('/machine/down', 'readwrite', (request, caller) => this.maintenance.machinesRoute('down', request, caller));
+    this.authenticatedRoute('/machine/up', 'readwrite', (request, caller) => this.maintenance.machinesRoute('up', request, caller));
     this.route('/health', () => ({ status: 200, body: '' }));
     // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative: this one
     // (a master that does not lead is a StandbyMaster, which sends the leader's).
@@ -546,6 +582,7 @@ export class Master extends Actor {
     this.state.peerOf = (pid) => this.httpClients.get(pid.toString()) ?? this.host.linkClientOf(pid.address) ?? pid.host;
     this.recoverAgents();
     this.recoverRoles();
+    this.maintenance.recover();
     // With quota set, offers wait for enough of the registry's agents to re-register (Mesos' `allocator->recover`).
     if (this.state.recoveredAgents.size > 0) this.allocatorCall('recover', this.allocator.recover(this.state.recoveredAgents.size));
     this.every(this.flags.stateCacheTimeoutMs ?? STATE_CACHE_TIMEOUT_MS, () => this.sweepStateCache());
@@ -810,6 +847,7 @@ export class Master extends Actor {
    */
   private resubscribeFramework(framework: FrameworkRecord, pid: UPID): void {
     this.retireOffers(framework.offerIds, { rescind: true, recover: true });
+    this.maintenance.frameworkInverseOffersGone(framework, true);
     this.link(pid);
     this.reconnectFramework(framework);
     this.tellAgentsOfFramework(framework);
@@ -939,6 +977,7 @@ export class Master extends Actor {
       this.send(oldPid, FrameworkError, { message: 'Framework failed over' });
     }
     this.retireOffers(framework.offerIds, { rescind: false, recover: true });
+    this.maintenance.frameworkInverseOffersGone(framework, false);
     this.state.moveFramework(framework, pid);
     framework.recovered = false;
     this.link(pid);
@@ -978,6 +1017,7 @@ export class Master extends Actor {
     framework.active = false;
     this.allocatorCall('deactivateFramework', this.allocator.deactivateFramework(framework.id));
     this.retireOffers(framework.offerIds, { rescind: true, recover: true });
+    this.maintenance.frameworkInverseOffersGone(framework, true, true);
     if (framework.connected) this.emit({ type: 'FRAMEWORK_UPDATED', framework });
   }
 
@@ -1005,6 +1045,7 @@ export class Master extends Actor {
     this.failoverTimers.cancel(framework.id);
     // The allocator releases everything the framework holds when it is removed below.
     this.retireOffers(framework.offerIds, { rescind: false, recover: false });
+    this.maintenance.frameworkInverseOffersGone(framework, false);
     // Every agent is told, as in Mesos: one the master does not know runs its tasks may have them (a launch in flight).
     for (const agent of this.state.agents.values()) {
       if (agent.connected && !agent.removing) this.send(agent.pid, ShutdownFramework, { frameworkId: framework.id });
@@ -1097,6 +1138,9 @@ export class Master extends Actor {
     // Nothing held on the agent (`held`): no executor there either, and its executors' map is not read.
     const executors = agent.held === 0 ? undefined : agent.executors.get(framework.id);
     if (executors !== undefined && executors.size > 0) offer.executorIds = Object.freeze([...executors.keys()]) as string[];
+    // Its machine is scheduled for maintenance (Mesos: the offer says when it becomes unavailable).
+    const unavailability = this.maintenance.unavailabilityOf(agent);
+    if (unavailability !== undefined) offer.unavailability = unavailability;
     // An offer is a value from here on (kept in the books and sent as it is). Frozen now, while it
     // is in the cache, a validating host's freezing of the message finds it done: at 100k agents
     // that walk over every offer of a cycle, when each had long left the cache, was ~4% of it.
@@ -1170,7 +1214,21 @@ export class Master extends Actor {
 
   private reviveOffers(from: UPID, { frameworkId, roles }: BodyOf<typeof ReviveOffers>): void {
     const framework = this.frameworkFrom(from, frameworkId, 'ReviveOffers');
-    if (framework !== undefined && this.subscribed(framework, roles, 'ReviveOffers')) this.allocatorCall('revive', this.allocator.revive(framework.id, roles));
+    if (framework === undefined || !this.subscribed(framework, roles, 'ReviveOffers')) return;
+    this.allocatorCall('revive', this.allocator.revive(framework.id, roles));
+    this.maintenance.revived(framework.id);
+  }
+
+  /** ACCEPT_INVERSE_OFFERS (maintenance.ts): the framework can give back what it holds on the agents in time. */
+  private acceptInverseOffers(from: UPID, { frameworkId, inverseOfferIds, filters }: BodyOf<typeof AcceptInverseOffers>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'AcceptInverseOffers');
+    if (framework !== undefined) this.maintenance.answer(framework, 'ACCEPT', inverseOfferIds, filters);
+  }
+
+  /** DECLINE_INVERSE_OFFERS (maintenance.ts): it cannot. */
+  private declineInverseOffers(from: UPID, { frameworkId, inverseOfferIds, filters }: BodyOf<typeof DeclineInverseOffers>): void {
+    const framework = this.frameworkFrom(from, frameworkId, 'DeclineInverseOffers');
+    if (framework !== undefined) this.maintenance.answer(framework, 'DECLINE', inverseOfferIds, filters);
   }
 
   private suppressOffers(from: UPID, { frameworkId, roles }: BodyOf<typeof SuppressOffers>): void {
@@ -2021,6 +2079,7 @@ export class Master extends Actor {
    */
   private registerAgent(from: UPID, body: BodyOf<typeof RegisterAgent>): void {
     if (!this.agentAuthenticated(from, 'RegisterAgent')) return;
+    if (this.refusedAsDown(from, body.agent.hostname, 'RegisterAgent')) return;
     if (this.linkBrokeDuringWrite.has(from.toString())) {
       // The process there has an id (it re-registers): this RegisterAgent is a late one. (One that
       // restarted fresh meanwhile retries, and is taken once the write has ended.)
@@ -2038,6 +2097,14 @@ export class Master extends Actor {
     }
     if (known !== undefined) this.removeAgent(known, 'replaced', 'a new agent registered at the same address', () => this.admitAgent(from, body));
     else this.admitAgent(from, body);
+  }
+
+  /** Whether an agent at `from` with host name `hostname` is on a DOWN machine (maintenance): then told to shut down, as Mesos does. */
+  private refusedAsDown(from: UPID, hostname: string, what: 'RegisterAgent' | 'ReregisterAgent'): boolean {
+    if (!this.maintenance.refusesAgent(hostname, from.host)) return false;
+    this.log.warn({ from: from.toString(), hostname: boundedText(hostname, MAX_ERROR_DETAIL_LENGTH), message: what }, 'refusing an agent: the machine it runs on is DOWN for maintenance');
+    this.send(from, Shutdown, { message: MACHINE_IS_DOWN_MESSAGE });
+    return true;
   }
 
   private admitAgent(from: UPID, { agent: info, version, checkpointedResources, capabilities }: BodyOf<typeof RegisterAgent>): void {
@@ -2106,6 +2173,7 @@ export class Master extends Actor {
       this.send(from, Shutdown, { message: 'Agent has been marked gone by the operator' });
       return;
     }
+    if (this.refusedAsDown(from, message.agent.hostname, 'ReregisterAgent')) return;
     const known = this.state.agents.get(agentId);
     if ((known !== undefined && known.removing) || this.markingGone.has(agentId) || this.markingUnreachable.has(agentId) || this.readmittingAgents.has(agentId) || this.updatingAgents.has(agentId)) {
       this.log.info({ from: from.toString(), agentId }, 'ignoring ReregisterAgent: the agent is being removed or re-admitted');
@@ -2582,6 +2650,7 @@ export class Master extends Actor {
     this.state.setAgentConnected(agent, false);
     this.allocatorCall('deactivateAgent', this.allocator.deactivateAgent(agent.id));
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
+    this.maintenance.agentDisconnected(agent);
     // As Mesos' `exited`: a framework that does not checkpoint loses its tasks and executors here
     // at once (they die with the agent process, and no restarted agent takes them back); the
     // others' wait for the agent to come back or be removed.
@@ -2689,7 +2758,8 @@ export class Master extends Actor {
     const framework = this.state.frameworks.get(tracked.task.frameworkId);
     const partitionAware = framework !== undefined && isPartitionAware(framework.info);
     const unreachable = why === 'unreachable' && partitionAware;
-    const gone = why !== 'unreachable' && partitionAware;
+    // A machine brought DOWN: TASK_LOST for every framework, as Mesos' `_removeSlave`.
+    const gone = why !== 'unreachable' && why !== 'maintenance' && partitionAware;
     const state: TaskState = unreachable ? 'TASK_UNREACHABLE' : gone ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST';
     const reason = gone ? Reason.AGENT_REMOVED_BY_OPERATOR : Reason.AGENT_REMOVED;
     const update = this.taskUpdate(tracked.task, state, reason, `Agent ${agent.info.hostname} removed: ${cause}`, unreachable ? this.clock.now() : undefined);
@@ -3379,6 +3449,7 @@ export class Master extends Actor {
       reactivateAgent: (caller, agentId) => this.drainer.reactivate(caller, agentId),
       convertResources: (caller, kind, agentId, resources) => this.convertAgentResources(kind, agentId, resources, caller),
       resizeVolume: (caller, agentId, request) => this.convertAgentResources(request.kind, agentId, request, caller),
+      maintenance: this.maintenance,
     };
   }
 
@@ -3730,7 +3801,7 @@ function suppressedRolesError(info: FrameworkInfo, suppressedRoles: readonly str
 const FRAMEWORK_CALLS: ReadonlySet<string> = new Set([
   RegisterFramework, ReregisterFramework, UnregisterFramework, UpdateFrameworkCall, DeactivateFramework, AcceptOffers, LaunchTasks, DeclineOffers,
   ReviveOffers, SuppressOffers, KillTask, ShutdownExecutorCall, StatusUpdateAcknowledgement, ReconcileTasks, FrameworkToExecutor,
-  ReconcileOperations, AcknowledgeOperationStatus,
+  ReconcileOperations, AcknowledgeOperationStatus, AcceptInverseOffers, DeclineInverseOffers,
 ].map((type) => type.name));
 
 /** One key for an executor of a framework. */
@@ -3768,22 +3839,6 @@ function reserveSourceError(source: string): string | undefined {
   if (!Array.isArray(json)) return "'source' must be a JSON array of resources";
   if (json.length === 0) return undefined;
   return "'source' (changing a reservation in place) is not supported by this master: unreserve the resources, then reserve them anew";
-}
-
-/** Mesos' maintenance endpoints: path, the access it authenticates with, the methods it serves. */
-const MAINTENANCE_ROUTES: ReadonlyArray<readonly [string, HttpAccess, readonly string[]]> = [
-  ['/maintenance/schedule', 'readwrite', ['GET', 'POST']],
-  ['/maintenance/status', 'readonly', ['GET']],
-  ['/machine/down', 'readwrite', ['POST']],
-  ['/machine/up', 'readwrite', ['POST']],
-];
-
-/** The answer to a maintenance endpoint: 405 for a method Mesos does not serve there, else 501 (maintenance is not implemented). */
-function maintenanceUnsupported(path: string, request: HttpRequest, methods: readonly string[]): HttpResponse {
-  if (!methods.includes(request.method)) {
-    return methodNotAllowed(methods, `Expecting ${methods.map((method) => `'${method}'`).join(' or ')}, received '${request.method}'`);
-  }
-  return httpError(501, `${path}: maintenance (schedules, machines down and up) is not implemented by this master`);
 }
 
 /**

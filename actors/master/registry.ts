@@ -31,7 +31,9 @@ import { nodeDisk, type Disk } from '../../lib/disk';
 import { parseJournal } from '../../lib/journal';
 import { MetricTimer } from '../../lib/metrics/timer';
 import { RealClock, type Clock, type TimerHandle } from '../../lib/process/clock';
-import { AgentInfoSchema, DrainConfigSchema, DrainInfoSchema, type AgentInfo, type DrainConfig, type DrainInfo } from '../../lib/protocol';
+import { AgentInfoSchema, DrainConfigSchema, DrainInfoSchema, MAX_HOSTNAME_LENGTH, UnavailabilitySchema, type AgentInfo, type DrainConfig, type DrainInfo } from '../../lib/protocol';
+import { MAX_MACHINE_IP_CHARS } from '../../lib/maintenance';
+import { EMPTY_MAINTENANCE, isEmptyMaintenance, maintenanceAfter, type MaintenanceChange, type MaintenanceRecord } from './maintenance';
 import { ownRecord } from '../../lib/protocol/own-record';
 import {
   MAX_REGISTRY_AGENT_IP_LENGTH, MAX_REGISTRY_RESOURCES_TEXT_CHARS, MAX_REMOVED_AGENTS, READABLE_REGISTRY_FORMAT_VERSIONS, REGISTRY_COMPACTION_MIN_OPS, REGISTRY_FORMAT_VERSION,
@@ -74,6 +76,20 @@ function storedAgentInfoSchema() {
   });
 }
 
+/** A machine as the registry keeps it (Mesos' `MachineID`). */
+const MachineIdSchema = z.object({ hostname: z.string().max(MAX_HOSTNAME_LENGTH).optional(), ip: z.string().max(MAX_MACHINE_IP_CHARS).optional() });
+/** A maintenance window (Mesos' `maintenance::Window`). */
+const MaintenanceWindowSchema = z.object({ machineIds: z.array(MachineIdSchema), unavailability: UnavailabilitySchema });
+/**
+ * The maintenance schedule and the machines it holds in DRAINING or DOWN mode (Mesos' registry
+ * `schedules` and `machines`; a machine UP is in neither). Absent when there is none, and in
+ * registries written before maintenance was kept (2026-12-07).
+ */
+const MaintenanceSchema = z.object({
+  schedule: z.array(MaintenanceWindowSchema),
+  machines: z.array(z.object({ id: MachineIdSchema, mode: z.enum(['DRAINING', 'DOWN']), unavailability: UnavailabilitySchema.optional() })),
+});
+
 const RegistryDataSchema = z.object({
   version: z.union([z.literal(READABLE_REGISTRY_FORMAT_VERSIONS[0]), z.literal(READABLE_REGISTRY_FORMAT_VERSIONS[1])]),
   /** The last logged batch this snapshot includes (absent in files written before the log existed: 0). */
@@ -92,6 +108,8 @@ const RegistryDataSchema = z.object({
    * `AGENT_DRAINING` capability of a master once an agent is drained or deactivated.
    */
   deactivated: z.array(DeactivatedAgentSchema).optional(),
+  /** The maintenance schedule and its machines' modes (absent when there is none, and in older files). */
+  maintenance: MaintenanceSchema.optional(),
   // Strict: a field this master does not know (a later release's, or a typo in a hand edit) is
   // refused, not dropped from the snapshot it compacts at start (its contents gone for good).
 }).strict();
@@ -111,6 +129,10 @@ const RegistryOperationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('drainAgent'), agentId: z.string().min(1), config: DrainConfigSchema }),
   z.object({ type: z.literal('markAgentDrained'), agentId: z.string().min(1) }),
   z.object({ type: z.literal('reactivateAgent'), agentId: z.string().min(1) }),
+  // Maintenance (Mesos' UpdateSchedule, StartMaintenance, StopMaintenance): each applied as actors/master/maintenance.ts says.
+  z.object({ type: z.literal('updateSchedule'), schedule: z.array(MaintenanceWindowSchema) }),
+  z.object({ type: z.literal('startMaintenance'), machineIds: z.array(MachineIdSchema) }),
+  z.object({ type: z.literal('stopMaintenance'), machineIds: z.array(MachineIdSchema) }),
 ]);
 export const LoggedBatchSchema = z.object({ seq: z.number().int().positive(), ops: z.array(RegistryOperationSchema) });
 
@@ -233,9 +255,12 @@ class RegistryBooks {
   readonly gone = new Map<string, number>();
   /** Agents an operator deactivated or drained → their draining (undefined: deactivated only), while admitted or unreachable. */
   readonly deactivated = new Map<string, DrainInfo | undefined>();
+  /** The maintenance schedule and its machines (replaced whole at each change: changes are rare). */
+  maintenance: MaintenanceRecord = EMPTY_MAINTENANCE;
 
   static from(data: RegistryData): RegistryBooks {
     const books = new RegistryBooks();
+    if (data.maintenance !== undefined) books.maintenance = data.maintenance;
     for (const agent of data.agents) books.agents.set(agent.id, agent);
     for (const entry of data.unreachable) books.unreachable.set(entry.id, entry.timeMs);
     for (const [role, weight] of Object.entries(data.weights ?? {})) books.weights.set(role, weight);
@@ -253,6 +278,7 @@ class RegistryBooks {
     for (const [role, quota] of this.quotas) books.quotas.set(role, quota);
     for (const [id, timeMs] of this.gone) books.gone.set(id, timeMs);
     for (const [id, drain] of this.deactivated) books.deactivated.set(id, drain);
+    books.maintenance = this.maintenance;
     return books;
   }
 
@@ -322,6 +348,11 @@ class RegistryBooks {
       case 'reactivateAgent':
         this.deactivated.delete(op.agentId);
         return;
+      case 'updateSchedule':
+      case 'startMaintenance':
+      case 'stopMaintenance':
+        this.maintenance = maintenanceAfter(this.maintenance, op);
+        return;
     }
   }
 
@@ -340,11 +371,12 @@ class RegistryBooks {
       ...(this.quotas.size > 0 ? { quotas: Object.fromEntries(this.quotas) } : {}),
       ...(this.gone.size > 0 ? { gone: [...this.gone].map(([id, timeMs]) => ({ id, timeMs })) } : {}),
       ...(this.deactivated.size > 0 ? { deactivated: [...this.deactivated].map(([id, drain]) => (drain === undefined ? { id } : { id, drain })) } : {}),
+      ...(isEmptyMaintenance(this.maintenance) ? {} : { maintenance: storedMaintenance(this.maintenance) }),
     };
   }
 
   get size(): number {
-    return this.agents.size + this.unreachable.size + this.weights.size + this.quotas.size + this.gone.size + this.deactivated.size;
+    return this.agents.size + this.unreachable.size + this.weights.size + this.quotas.size + this.gone.size + this.deactivated.size + this.maintenance.machines.length;
   }
 }
 
@@ -511,6 +543,11 @@ export class Registry {
     return new Map(this.books.quotas);
   }
 
+  /** The maintenance schedule and the machines it holds DRAINING or DOWN (durably). */
+  maintenance(): MaintenanceRecord {
+    return this.books.maintenance;
+  }
+
   /** The IP `agentId` registered from, when admitted with one (durably). */
   admittedIp(agentId: string): string | undefined {
     return this.books.agents.get(agentId)?.ip;
@@ -631,6 +668,21 @@ export class Registry {
   /** Removes the quota of `role` (nothing if it has none). */
   removeQuota(role: string): Promise<void> {
     return this.enqueue({ type: 'removeQuota', role });
+  }
+
+  /**
+   * A maintenance change (Mesos' `UpdateSchedule`, `StartMaintenance`, `StopMaintenance`): a new
+   * schedule (its new machines DRAINING, the others keeping their modes), machines DOWN, or
+   * machines UP (out of the schedule). The master checked it against what is durable.
+   */
+  changeMaintenance(change: MaintenanceChange): Promise<void> {
+    switch (change.type) {
+      case 'updateSchedule':
+        return this.enqueue({ type: change.type, schedule: storedMaintenance({ schedule: change.schedule, machines: [] }).schedule });
+      case 'startMaintenance':
+      case 'stopMaintenance':
+        return this.enqueue({ type: change.type, machineIds: change.machineIds.map((id) => ({ ...id })) });
+    }
   }
 
   /** Queues a change and starts a write unless one is in flight. */
@@ -817,6 +869,14 @@ function storedInfo(info: AgentInfo): unknown {
   const text = plainResourcesText(info.resources);
   // Longer than the reader takes (an agent with thousands of single ports): JSON, which has no such bound (a review).
   return text === undefined || text.length > MAX_REGISTRY_RESOURCES_TEXT_CHARS ? info : { ...info, resources: text };
+}
+
+/** The maintenance record as the registry's data holds it (plain lists, copied). */
+function storedMaintenance(record: MaintenanceRecord): NonNullable<RegistryData['maintenance']> {
+  return {
+    schedule: record.schedule.map((window) => ({ machineIds: window.machineIds.map((id) => ({ ...id })), unavailability: window.unavailability })),
+    machines: record.machines.map((machine) => ({ ...machine, id: { ...machine.id } })),
+  };
 }
 
 function emptyRegistry(): RegistryData {

@@ -71,7 +71,7 @@ const REDIRECTED_ROUTES = [
   '/state', '/state.json', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/weights', '/quota', '/teardown',
   // Mesos' reserve, unreserve, createVolumes and destroyVolumes redirect too (a standby answered 404 for them).
   '/reserve', '/unreserve', '/create-volumes', '/destroy-volumes', '/api/v1/scheduler', '/api/v1',
-  // And the maintenance endpoints (the leader answers that it does not implement them).
+  // And the maintenance endpoints (actors/master/maintenance.ts).
   '/maintenance/schedule', '/maintenance/status', '/machine/down', '/machine/up',
 ] as const;
 

@@ -5,6 +5,7 @@
  * HTTP endpoints and metrics read it.
  */
 import type { Expiring } from './offer-expiry';
+import type { InverseOfferRecord } from './maintenance';
 import type { UPID } from '../../lib/actor';
 import { Resources, roleError, sharedResourcesFromJSON } from '../../lib/resources';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
@@ -320,6 +321,8 @@ export class MasterState {
   readonly removedAgents = new Set<string>();
   /** Outstanding offers by id. */
   readonly offers = new OfferTable<OfferRecord>();
+  /** Outstanding inverse offers (maintenance) by framework id, then by id. */
+  private readonly inverseOfferMap = new Map<string, Map<string, InverseOfferRecord>>();
   /** The next `stamp` handed out: unique over all records. */
   private nextStamp = 1;
   /**
@@ -1372,6 +1375,32 @@ export class MasterState {
     if (agent?.offerIds.delete(record.offer.id) === true) agent.held--;
     this.touchFrameworkId(record.offer.frameworkId);
     this.touchAgent(agent);
+  }
+
+  // ---- inverse offers (maintenance) -----------------------------------------------------------
+
+  /** Adds an outstanding inverse offer to its framework's (actors/master/maintenance.ts makes and retires them). */
+  addInverseOffer(record: InverseOfferRecord): void {
+    const { frameworkId, id } = record.offer;
+    let records = this.inverseOfferMap.get(frameworkId);
+    if (records === undefined) this.inverseOfferMap.set(frameworkId, records = new Map());
+    records.set(id, record);
+    this.touchFrameworkId(frameworkId);
+  }
+
+  /** Removes an inverse offer from the books. */
+  removeInverseOffer(record: InverseOfferRecord): void {
+    const { frameworkId, id } = record.offer;
+    const records = this.inverseOfferMap.get(frameworkId);
+    if (records?.get(id) !== record) return;
+    records.delete(id);
+    if (records.size === 0) this.inverseOfferMap.delete(frameworkId);
+    this.touchFrameworkId(frameworkId);
+  }
+
+  /** A framework's outstanding inverse offers, oldest first (GET_FRAMEWORKS' `inverse_offers`). */
+  inverseOffersOf(frameworkId: string): Iterable<InverseOfferRecord> {
+    return this.inverseOfferMap.get(frameworkId)?.values() ?? [];
   }
 
   // ---- gauges ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  * unset optional ones left out. Pure functions of the books, filtered by what the caller may view.
  */
 import { executorVisible, SEE_ALL, taskVisibility, visibleTasks, type StateViewer } from '../../lib/state-json';
-import { v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1MasterInfo, v1Offer, v1Resources, v1TaskStatus, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
+import { v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1InverseOffer, v1MasterInfo, v1Offer, v1Resources, v1TaskStatus, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
 import { drainInfoJson, v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
 import type { MasterInfo, Task, TaskStatus } from '../../lib/protocol';
 import { renderRoles, type RoleBreakdown, type RoleQuota, type StateContext } from './http';
@@ -260,6 +260,8 @@ export function v1FrameworkHead(state: MasterState, framework: FrameworkRecord, 
     unregistered_time: framework.unregisteredTimeMs === undefined ? undefined : v1TimeInfo(framework.unregisteredTimeMs),
     allocated_resources: v1ResourcesByRole(sums?.used ?? state.frameworkUsedByRole(framework)),
     offered_resources: v1ResourcesByRole(sums?.offered ?? state.frameworkOfferedByRole(framework)),
+    // Its outstanding inverse offers (maintenance), as Mesos' `GetFrameworks.Framework.inverse_offers`.
+    inverse_offers: [...state.inverseOffersOf(framework.id)].map((record) => v1InverseOffer(record.offer, record.url)),
   });
 }
 

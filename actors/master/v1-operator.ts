@@ -48,6 +48,7 @@ import type { AgentRecord, FrameworkRecord, TrackedTask } from './state';
 import { DEFAULT_METRICS_TIMEOUT_MS } from '../../lib/metrics';
 import type { V1StatePart } from './state-fragments';
 import type { DrainRequest } from './drain';
+import type { MaintenanceOperations } from './maintenance';
 
 /** Mesos' interval between an operator stream's HEARTBEAT events (`DEFAULT_HEARTBEAT_INTERVAL`, 15 s). */
 export const DEFAULT_OPERATOR_HEARTBEAT_INTERVAL_MS = 15_000;
@@ -129,6 +130,8 @@ export interface OperatorPort {
   convertResources(caller: HttpCaller, kind: ConversionKind, agentId: string, resources: unknown[]): HttpResponse | Promise<HttpResponse>;
   /** GROW_VOLUME or SHRINK_VOLUME of a volume on `agentId`, by `caller` (as `convertResources`: 202, 400, 403 or 409). */
   resizeVolume(caller: HttpCaller, agentId: string, request: ResizeRequest): HttpResponse | Promise<HttpResponse>;
+  /** The maintenance schedule and machines (actors/master/maintenance.ts), as the `/master/maintenance/...` and `/master/machine/...` endpoints. */
+  readonly maintenance: MaintenanceOperations;
 }
 
 /** The operator API's limits (the master's flags). */
@@ -206,6 +209,7 @@ const CONVERSION_OF_CALL = { RESERVE_RESOURCES: 'RESERVE', UNRESERVE_RESOURCES: 
 const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set([
   'UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME',
   'DRAIN_AGENT', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT', 'SET_LOGGING_LEVEL',
+  'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE',
 ]);
 
 /** Serves `/api/v1` from inside the master's mailbox; see the file's comment. */
@@ -439,6 +443,16 @@ export class OperatorApi {
         return textual(this.port.resizeVolume(caller, call.agentId, { kind: 'GROW_VOLUME', volume: call.volume, addition: call.addition }));
       case 'SHRINK_VOLUME':
         return textual(this.port.resizeVolume(caller, call.agentId, { kind: 'SHRINK_VOLUME', volume: call.volume, subtract: call.subtract }));
+      case 'GET_MAINTENANCE_SCHEDULE':
+        return answer('GET_MAINTENANCE_SCHEDULE', 'get_maintenance_schedule', { schedule: this.port.maintenance.schedule(caller) });
+      case 'GET_MAINTENANCE_STATUS':
+        return answer('GET_MAINTENANCE_STATUS', 'get_maintenance_status', { status: this.port.maintenance.status(caller) });
+      case 'UPDATE_MAINTENANCE_SCHEDULE':
+        return textual(this.port.maintenance.updateSchedule(caller, call.schedule));
+      case 'START_MAINTENANCE':
+        return textual(this.port.maintenance.startMaintenance(caller, call.machineIds));
+      case 'STOP_MAINTENANCE':
+        return textual(this.port.maintenance.stopMaintenance(caller, call.machineIds));
       case 'SUBSCRIBE':
         // Answered by `serve`, which knows the stream's encoding.
         throw new Error('SUBSCRIBE is served by serve()');

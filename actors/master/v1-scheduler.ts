@@ -16,13 +16,13 @@ import { badRequest, headerOf, streamEncoding, v1RequestCall, v1RequestError } f
 import { mediaTypeOf, v1EventRecord, type V1Encoding } from '../../lib/v1/protobuf';
 import { Actor, dispatch, UPID } from '../../lib/actor';
 import { authenticateRequest, HttpStream, isResponse, withRouteOptions, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
-import type { FrameworkInfo, MasterInfo, Offer, OperationStatus, TaskStatus } from '../../lib/protocol';
+import type { FrameworkInfo, InverseOffer, MasterInfo, Offer, OperationStatus, TaskStatus } from '../../lib/protocol';
 import { clientOf, v1OfferFormat, type AgentEndpoint, type V1Json, type V1OfferFormat } from '../../lib/v1/json';
 import { asVersion4, uuidText } from '../../lib/uuid';
 
 export { clientOf } from '../../lib/v1/json';
 import {
-  errorEvent, failureEvent, heartbeatEvent, messageEvent, offersEvent, operationStatusEvent, parseSchedulerCall, rescindEvent, subscribedEvent, updateEvent, type SchedulerCall,
+  errorEvent, failureEvent, heartbeatEvent, inverseOffersEvent, messageEvent, offersEvent, operationStatusEvent, parseSchedulerCall, rescindEvent, rescindInverseOfferEvent, subscribedEvent, updateEvent, type SchedulerCall,
 } from '../../lib/v1/scheduler';
 import { FrameworkUpdateError, Scheduler } from '../framework/scheduler';
 import { SCHEDULER_HTTP_REALM } from './constants';
@@ -404,6 +404,12 @@ export class HttpFramework extends Scheduler {
       case 'RECONCILE_OPERATIONS':
         this.reconcileOperations(call.operations);
         break;
+      case 'ACCEPT_INVERSE_OFFERS':
+        this.acceptInverseOffers(call.inverseOfferIds, call.filters);
+        break;
+      case 'DECLINE_INVERSE_OFFERS':
+        this.declineInverseOffers(call.inverseOfferIds, call.filters);
+        break;
     }
     return { status: 202, body: '' };
   }
@@ -453,6 +459,14 @@ export class HttpFramework extends Scheduler {
 
   protected override offerRescinded(offerId: string): void {
     this.write(rescindEvent(offerId));
+  }
+
+  protected override inverseOffers(offers: InverseOffer[]): void {
+    this.write(inverseOffersEvent(offers, this.http.agentEndpoint));
+  }
+
+  protected override inverseOfferRescinded(inverseOfferId: string): void {
+    this.write(rescindInverseOfferEvent(inverseOfferId));
   }
 
   protected override statusUpdate(status: TaskStatus): void {

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { defineMessage, MAX_UPID_LENGTH, type MessageType } from '../actor';
 import { MAX_AGENT_CAPABILITIES, MAX_AGENT_REPORTED_FRAMEWORKS, MAX_AGENT_REPORTED_OPERATIONS, MAX_AGENT_REPORTED_TASKS, MAX_RECONCILE_OPERATIONS, MAX_RECONCILE_TASKS, MAX_SHORT_TEXT_LENGTH, MAX_STATUS_MESSAGE_LENGTH } from './limits';
 import {
-  AgentInfoSchema, AgentOperationSchema, CarriedOperationSchema, DrainConfigSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, KillPolicySchema, MasterInfoSchema,
+  AgentInfoSchema, AgentOperationSchema, CarriedOperationSchema, DrainConfigSchema, ExecutorInfoSchema, ExecutorStateSchema, FiltersSchema, FrameworkInfoSchema, InverseOfferSchema, KillPolicySchema, MasterInfoSchema,
   OfferSchema, OperationSchema, OperationStatusSchema, ResourceListSchema, StatusUpdateSchema, TaskGroupInfoSchema, TaskInfoSchema, TaskSchema, TaskStatusSchema, validator,
 } from './types';
 
@@ -67,6 +67,19 @@ export const LaunchTasks = message('LaunchTasks', z.object({
   frameworkId: id, offerIds: z.array(id), tasks: z.array(TaskInfoSchema), filters: FiltersSchema.optional(),
 }));
 export const DeclineOffers = message('DeclineOffers', z.object({ frameworkId: id, offerIds: z.array(id), filters: FiltersSchema.optional() }));
+/** Most inverse offers one ACCEPT_INVERSE_OFFERS or DECLINE_INVERSE_OFFERS names. */
+export const MAX_INVERSE_OFFER_IDS = 10_000;
+/**
+ * Mesos' ACCEPT_INVERSE_OFFERS and DECLINE_INVERSE_OFFERS (maintenance): the framework can (or
+ * cannot) give back what it holds on the inverse offers' agents before their unavailability; it
+ * is sent no new inverse offer for those agents for `filters.refuseSeconds` (default 5).
+ */
+export const AcceptInverseOffers = message('AcceptInverseOffers', z.object({
+  frameworkId: id, inverseOfferIds: z.array(id).max(MAX_INVERSE_OFFER_IDS, `names at most ${MAX_INVERSE_OFFER_IDS} inverse offers`), filters: FiltersSchema.optional(),
+}));
+export const DeclineInverseOffers = message('DeclineInverseOffers', z.object({
+  frameworkId: id, inverseOfferIds: z.array(id).max(MAX_INVERSE_OFFER_IDS, `names at most ${MAX_INVERSE_OFFER_IDS} inverse offers`), filters: FiltersSchema.optional(),
+}));
 export const ReviveOffers = message('ReviveOffers', z.object({ frameworkId: id, roles: z.array(shortText).optional() }));
 export const SuppressOffers = message('SuppressOffers', z.object({ frameworkId: id, roles: z.array(shortText).optional() }));
 /** `killPolicy`, when given, overrides the task's own for this kill (Mesos' `Call.Kill.kill_policy`). */
@@ -125,6 +138,10 @@ export const FrameworkRegistered = message('FrameworkRegistered', z.object({ fra
 export const FrameworkReregistered = message('FrameworkReregistered', z.object({ frameworkId: id, masterInfo: MasterInfoSchema }));
 export const ResourceOffers = message('ResourceOffers', z.object({ offers: z.array(OfferSchema) }));
 export const RescindResourceOffer = message('RescindResourceOffer', z.object({ offerId: id }));
+/** Inverse offers (Mesos' `InverseOffersMessage`, maintenance): agents on draining machines whose resources the master asks back. */
+export const InverseOffers = message('InverseOffers', z.object({ inverseOffers: z.array(InverseOfferSchema) }));
+/** An inverse offer is withdrawn (Mesos' `RescindInverseOfferMessage`). */
+export const RescindInverseOffer = message('RescindInverseOffer', z.object({ inverseOfferId: id }));
 /** A status update; `pid` is the agent to acknowledge through (absent for master-generated updates). */
 export const StatusUpdateMessage = message('StatusUpdate', z.object({ update: StatusUpdateSchema, pid: pid.optional() }));
 export const LostAgent = message('LostAgent', z.object({ agentId: id }));

@@ -467,6 +467,39 @@ export const MasterInfoSchema = z.object({
 });
 export type MasterInfo = z.infer<typeof MasterInfoSchema>;
 
+/**
+ * A time in nanoseconds since the epoch, or a duration in nanoseconds (Mesos' `TimeInfo` and
+ * `DurationInfo`), within int64 (the master makes them whole: lib/v1/maintenance.ts checks an
+ * operator's). Kept as a JS number: a present-day time in nanoseconds (~1.7e18) is past 2^53, so
+ * it is held to the nearest double (within 256 ns).
+ */
+const nanoseconds = z.number().min(-9_223_372_036_854_775_808, 'must fit in 64 bits').max(9_223_372_036_854_775_807, 'must fit in 64 bits');
+
+/**
+ * When a machine is expected to become unavailable (maintenance), and for how long (Mesos'
+ * `Unavailability`, in its JSON form): `start` in nanoseconds since the epoch; `duration`
+ * absent: for good.
+ */
+export const UnavailabilitySchema = z.object({
+  start: z.object({ nanoseconds }),
+  duration: z.object({ nanoseconds: nanoseconds.nonnegative('must not be negative') }).optional(),
+});
+export type Unavailability = z.infer<typeof UnavailabilitySchema>;
+
+/**
+ * An inverse offer (Mesos' `InverseOffer`, maintenance primitives): the master asks a framework
+ * for everything it holds on an agent back, before the agent's machine becomes unavailable.
+ * `id` is an offer id (the same counter as offers'). The framework answers with
+ * `AcceptInverseOffers` or `DeclineInverseOffers`.
+ */
+export const InverseOfferSchema = z.object({
+  id: id,
+  frameworkId: id,
+  agentId: id,
+  unavailability: UnavailabilitySchema,
+});
+export type InverseOffer = z.infer<typeof InverseOfferSchema>;
+
 /** A resource offer: what one agent has available for one framework role. */
 export const OfferSchema = z.object({
   id: id,
@@ -479,6 +512,8 @@ export const OfferSchema = z.object({
   allocationRole: shortText,
   /** Executors of this framework already running on the agent. */
   executorIds: z.array(shortText).optional(),
+  /** The agent's machine is scheduled for maintenance (Mesos' `Offer.unavailability`): when, and for how long. */
+  unavailability: UnavailabilitySchema.optional(),
 });
 export type Offer = z.infer<typeof OfferSchema>;
 

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { DiskInfoJSON, ResourceJSON } from '../resources/types';
 import { plainDataError } from '../protocol/plain';
 import { MAX_COMMAND_URIS, MAX_SHORT_TEXT_LENGTH, MAX_URI_LENGTH } from '../protocol/limits';
-import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, CommandUri, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, MasterInfo, Offer, OfferFilters, Operation, OperationStatus, TaskInfo, TaskStatus } from '../protocol';
+import type { AgentInfo, Attributes, CheckInfo, CheckStatusInfo, CommandInfo, CommandUri, ExecutorInfo, FrameworkCapability, FrameworkInfo, HealthCheck, HttpCheck, InverseOffer, MasterInfo, Offer, OfferFilters, Operation, OperationStatus, TaskInfo, TaskStatus, Unavailability } from '../protocol';
 import { MAX_CHECK_STATUSES } from '../protocol/limits';
 import { isUuidBytes, isUuidText, uuidBytes, uuidText, UUID_BYTES } from '../uuid';
 import { attributeRanges } from '../attributes';
@@ -269,7 +269,31 @@ export function v1Offer(offer: Offer, agent: AgentEndpoint, format: V1OfferForma
   };
   if (offer.attributes !== undefined && Object.keys(offer.attributes).length > 0) out.attributes = v1Attributes(offer.attributes);
   if (offer.executorIds !== undefined && offer.executorIds.length > 0) out.executor_ids = offer.executorIds.map(v1Id);
+  if (offer.unavailability !== undefined) out.unavailability = v1Unavailability(offer.unavailability);
   return out;
+}
+
+/** An `Unavailability` (maintenance) in v1 JSON: `start`, and `duration` when it has one. */
+export function v1Unavailability(unavailability: Unavailability): V1Json {
+  return {
+    start: { nanoseconds: unavailability.start.nanoseconds },
+    ...(unavailability.duration !== undefined ? { duration: { nanoseconds: unavailability.duration.nanoseconds } } : {}),
+  };
+}
+
+/**
+ * An inverse offer (maintenance) as v1's `InverseOffer`: the agent whose resources are asked back
+ * (with its `url`, as an offer's, when it is known) and the unavailability; no `resources`
+ * (everything the framework holds there, as Mesos' maintenance inverse offers).
+ */
+export function v1InverseOffer(offer: InverseOffer, agent: AgentEndpoint | undefined): V1Json {
+  return {
+    id: v1Id(offer.id),
+    ...(agent !== undefined ? { url: { scheme: agent.scheme ?? 'http', address: { hostname: agent.hostname, ip: agent.ip, port: agent.port }, path: `/${agent.actorId}` } } : {}),
+    framework_id: v1Id(offer.frameworkId),
+    agent_id: v1Id(offer.agentId),
+    unavailability: v1Unavailability(offer.unavailability),
+  };
 }
 
 /** A task status in v1 JSON (`uuid` and `data` as base64). */

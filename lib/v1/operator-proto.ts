@@ -197,6 +197,45 @@ message QuotaStatus {
 }
 `;
 
+/** The allocator package's message the maintenance status carries (`mesos.v1.allocator.InverseOfferStatus`). */
+export const V1_ALLOCATOR_PROTO = `
+syntax = "proto2";
+package mesos.v1.allocator;
+
+message InverseOfferStatus {
+  enum Status {
+    UNKNOWN = 1;
+    ACCEPT = 2;
+    DECLINE = 3;
+  }
+  required Status status = 1;
+  required mesos.v1.FrameworkID framework_id = 2;
+  required mesos.v1.TimeInfo timestamp = 3;
+}
+`;
+
+/** The maintenance package's messages (`mesos.v1.maintenance`: the schedule and the cluster's status). */
+export const V1_MAINTENANCE_PROTO = `
+syntax = "proto2";
+package mesos.v1.maintenance;
+
+message Window {
+  repeated mesos.v1.MachineID machine_ids = 1;
+  required mesos.v1.Unavailability unavailability = 2;
+}
+
+message Schedule { repeated Window windows = 1; }
+
+message ClusterStatus {
+  message DrainingMachine {
+    required mesos.v1.MachineID id = 1;
+    repeated mesos.v1.allocator.InverseOfferStatus statuses = 2;
+  }
+  repeated DrainingMachine draining_machines = 1;
+  repeated mesos.v1.MachineID down_machines = 2;
+}
+`;
+
 /** The master's operator API (`POST /api/v1` on a master): its `Call`, `Response` and `Event`. */
 export const V1_MASTER_PROTO = `
 syntax = "proto2";
@@ -299,6 +338,9 @@ message Call {
   }
   message DeactivateAgent { required mesos.v1.AgentID agent_id = 1; }
   message ReactivateAgent { required mesos.v1.AgentID agent_id = 1; }
+  message UpdateMaintenanceSchedule { required mesos.v1.maintenance.Schedule schedule = 1; }
+  message StartMaintenance { repeated mesos.v1.MachineID machines = 1; }
+  message StopMaintenance { repeated mesos.v1.MachineID machines = 1; }
   optional Type type = 1;
   optional GetMetrics get_metrics = 2;
   optional SetLoggingLevel set_logging_level = 3;
@@ -309,9 +351,9 @@ message Call {
   optional UnreserveResources unreserve_resources = 8;
   optional CreateVolumes create_volumes = 9;
   optional DestroyVolumes destroy_volumes = 10;
-  optional bytes update_maintenance_schedule = 11;
-  optional bytes start_maintenance = 12;
-  optional bytes stop_maintenance = 13;
+  optional UpdateMaintenanceSchedule update_maintenance_schedule = 11;
+  optional StartMaintenance start_maintenance = 12;
+  optional StopMaintenance stop_maintenance = 13;
   optional bytes set_quota = 14;
   optional bytes remove_quota = 15;
   optional Teardown teardown = 16;
@@ -392,7 +434,7 @@ message Response {
       optional mesos.v1.TimeInfo reregistered_time = 5;
       optional mesos.v1.TimeInfo unregistered_time = 6;
       repeated mesos.v1.Offer offers = 7;
-      repeated bytes inverse_offers = 8;
+      repeated mesos.v1.InverseOffer inverse_offers = 8;
       repeated mesos.v1.Resource allocated_resources = 9;
       repeated mesos.v1.Resource offered_resources = 10;
       required bool recovered = 11;
@@ -426,6 +468,8 @@ message Response {
     optional double elected_time = 3;
   }
   message GetQuota { required mesos.v1.quota.QuotaStatus status = 1; }
+  message GetMaintenanceStatus { required mesos.v1.maintenance.ClusterStatus status = 1; }
+  message GetMaintenanceSchedule { required mesos.v1.maintenance.Schedule schedule = 1; }
   optional Type type = 1;
   optional GetHealth get_health = 2;
   optional GetFlags get_flags = 3;
@@ -442,8 +486,8 @@ message Response {
   optional GetRoles get_roles = 14;
   optional GetWeights get_weights = 15;
   optional GetMaster get_master = 16;
-  optional bytes get_maintenance_status = 17;
-  optional bytes get_maintenance_schedule = 18;
+  optional GetMaintenanceStatus get_maintenance_status = 17;
+  optional GetMaintenanceSchedule get_maintenance_schedule = 18;
   optional GetQuota get_quota = 19;
   optional GetOperations get_operations = 20;
 }

@@ -12,6 +12,7 @@ import type { ResourceJSON } from '../resources';
 import type { StateViewer } from '../state-json';
 import { checkedCall, v1Number, v1NumberField, v1IdValue, v1List, v1Text, v1Uuid, v1Labels, v1HealthCheck, v1Id, v1OfferOperation, v1OperationStatus, v1Resources, v1TaskStatus, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json } from './json';
 import { ownRecord } from '../protocol/own-record';
+import { parseMachineIdsJson, parseScheduleJson, type MachineId, type MaintenanceSchedule } from '../maintenance';
 
 /** Most entries a call's lists (weight infos, quota configs) may have. */
 export const MAX_OPERATOR_CALL_ENTRIES = 1_000;
@@ -60,6 +61,10 @@ const callSchema = z.object({
   // Mesos makes `agent_id` optional (unset for a resource provider's volume, which this cluster has none of).
   grow_volume: z.object({ agent_id: idValue, volume: z.unknown().optional(), addition: z.unknown().optional() }).optional(),
   shrink_volume: z.object({ agent_id: idValue, volume: z.unknown().optional(), subtract: z.object({ value: v1NumberField }) }).optional(),
+  // Maintenance: checked by lib/maintenance.ts (the same JSON as the v0 endpoints take).
+  update_maintenance_schedule: z.object({ schedule: z.unknown().optional() }).optional(),
+  start_maintenance: z.object({ machines: z.unknown().optional() }).optional(),
+  stop_maintenance: z.object({ machines: z.unknown().optional() }).optional(),
 });
 
 /** One role's quota as an UPDATE_QUOTA call sets it (Mesos' `QuotaConfig`): resource name → amount. */
@@ -87,7 +92,10 @@ export type OperatorCall =
   | { type: 'DEACTIVATE_AGENT' | 'REACTIVATE_AGENT'; agentId: string }
   | { type: 'RESERVE_RESOURCES' | 'UNRESERVE_RESOURCES' | 'CREATE_VOLUMES' | 'DESTROY_VOLUMES'; agentId: string; resources: unknown[] }
   | { type: 'GROW_VOLUME'; agentId: string; volume: unknown; addition: unknown }
-  | { type: 'SHRINK_VOLUME'; agentId: string; volume: unknown; subtract: number };
+  | { type: 'SHRINK_VOLUME'; agentId: string; volume: unknown; subtract: number }
+  | { type: 'GET_MAINTENANCE_STATUS' | 'GET_MAINTENANCE_SCHEDULE' }
+  | { type: 'UPDATE_MAINTENANCE_SCHEDULE'; schedule: MaintenanceSchedule }
+  | { type: 'START_MAINTENANCE' | 'STOP_MAINTENANCE'; machineIds: readonly MachineId[] };
 
 /** The call types this master serves. */
 export const OPERATOR_CALL_TYPES = [
@@ -95,12 +103,12 @@ export const OPERATOR_CALL_TYPES = [
   'GET_ROLES', 'GET_WEIGHTS', 'UPDATE_WEIGHTS', 'GET_QUOTA', 'UPDATE_QUOTA', 'GET_MASTER', 'TEARDOWN', 'MARK_AGENT_GONE', 'LIST_FILES',
   'READ_FILE', 'SUBSCRIBE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME',
   'GET_OPERATIONS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'DRAIN_AGENT', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT',
+  'GET_MAINTENANCE_STATUS', 'GET_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE',
 ] as const;
 
 /** Call types Mesos' master defines that this one does not serve (answered 501, naming the type). */
 export const UNSERVED_OPERATOR_CALL_TYPES: ReadonlySet<string> = new Set([
-  'GET_MAINTENANCE_STATUS', 'GET_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE',
-  'STOP_MAINTENANCE', 'SET_QUOTA', 'REMOVE_QUOTA',
+  'SET_QUOTA', 'REMOVE_QUOTA',
 ]);
 
 /** A checked call; a bad one (400) with the reason naming the first bad field; an unserved one (501). */
@@ -201,6 +209,24 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
       if (shrink.volume === undefined) return { ok: false, error: "shrink_volume: Expecting 'volume' to be present" };
       return { ok: true, call: { type, agentId: shrink.agent_id.value, volume: shrink.volume, subtract: shrink.subtract.value } };
     }
+    case 'GET_MAINTENANCE_STATUS':
+    case 'GET_MAINTENANCE_SCHEDULE':
+      return { ok: true, call: { type } };
+    case 'UPDATE_MAINTENANCE_SCHEDULE': {
+      const update = call.update_maintenance_schedule;
+      if (update === undefined) return missing('update_maintenance_schedule');
+      if (update.schedule === undefined) return { ok: false, error: "update_maintenance_schedule: Expecting 'schedule' to be present" };
+      const parsed = parseScheduleJson(update.schedule);
+      return parsed.ok ? { ok: true, call: { type, schedule: parsed.schedule } } : { ok: false, error: nestedError('update_maintenance_schedule.schedule', parsed.error) };
+    }
+    case 'START_MAINTENANCE':
+    case 'STOP_MAINTENANCE': {
+      const field = type === 'START_MAINTENANCE' ? 'start_maintenance' : 'stop_maintenance';
+      const given = call[field];
+      if (given === undefined) return missing(field);
+      const parsed = parseMachineIdsJson(given.machines ?? []);
+      return parsed.ok ? { ok: true, call: { type, machineIds: parsed.machineIds } } : { ok: false, error: nestedError(`${field}.machines`, parsed.error) };
+    }
     default:
       return { ok: true, call: { type: type as Extract<OperatorCall, { type: 'GET_HEALTH' }>['type'] } };
   }
@@ -225,6 +251,12 @@ function durationNs(duration: { seconds?: number | undefined; nanos?: number | u
   const total = BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
   if (total > BigInt(MAX_DRAIN_GRACE_PERIOD_NS)) return `must be at most ${MAX_DRAIN_GRACE_PERIOD_NS} nanoseconds (about 104 days)`;
   return Number(total);
+}
+
+/** `error` (a `checkedCall` error about a whole value, `(body): ...`, or one of its fields, `a.b: ...`) about the value at `path`. */
+function nestedError(path: string, error: string): string {
+  const body = '(body)';
+  return error.startsWith(body) ? `${path}${error.slice(body.length)}` : `${path}.${error}`;
 }
 
 function scalars(map: Record<string, { value: number }> | undefined): Record<string, number> {

@@ -425,9 +425,28 @@ message Offer {
   repeated ExecutorID executor_ids = 6;
   repeated Attribute attributes = 7;
   optional URL url = 8;
-  optional bytes unavailability = 9;
+  optional Unavailability unavailability = 9;
   optional Resource.AllocationInfo allocation_info = 10;
   optional DomainInfo domain = 11;
+}
+
+message Unavailability {
+  required TimeInfo start = 1;
+  optional DurationInfo duration = 2;
+}
+
+message MachineID {
+  optional string hostname = 1;
+  optional string ip = 2;
+}
+
+message InverseOffer {
+  required OfferID id = 1;
+  optional URL url = 2;
+  required FrameworkID framework_id = 3;
+  optional AgentID agent_id = 4;
+  required Unavailability unavailability = 5;
+  repeated Resource resources = 6;
 }
 
 enum OperationState {
@@ -648,6 +667,14 @@ message Call {
     repeated string suppressed_roles = 2;
     optional bytes offer_constraints = 3;
   }
+  message AcceptInverseOffers {
+    repeated mesos.v1.OfferID inverse_offer_ids = 1;
+    optional mesos.v1.Filters filters = 2;
+  }
+  message DeclineInverseOffers {
+    repeated mesos.v1.OfferID inverse_offer_ids = 1;
+    optional mesos.v1.Filters filters = 2;
+  }
   optional mesos.v1.FrameworkID framework_id = 1;
   optional Type type = 2;
   optional Subscribe subscribe = 3;
@@ -659,8 +686,8 @@ message Call {
   optional Reconcile reconcile = 9;
   optional Message message = 10;
   optional Request request = 11;
-  optional bytes accept_inverse_offers = 13;
-  optional bytes decline_inverse_offers = 14;
+  optional AcceptInverseOffers accept_inverse_offers = 13;
+  optional DeclineInverseOffers decline_inverse_offers = 14;
   optional Revive revive = 15;
   optional Suppress suppress = 16;
   optional AcknowledgeOperationStatus acknowledge_operation_status = 17;
@@ -689,7 +716,9 @@ message Event {
     optional mesos.v1.MasterInfo master_info = 3;
   }
   message Offers { repeated mesos.v1.Offer offers = 1; }
+  message InverseOffers { repeated mesos.v1.InverseOffer inverse_offers = 1; }
   message Rescind { required mesos.v1.OfferID offer_id = 1; }
+  message RescindInverseOffer { required mesos.v1.OfferID inverse_offer_id = 1; }
   message Update { required mesos.v1.TaskStatus status = 1; }
   message Message {
     required mesos.v1.AgentID agent_id = 1;
@@ -706,7 +735,9 @@ message Event {
   optional Type type = 1;
   optional Subscribed subscribed = 2;
   optional Offers offers = 3;
+  optional InverseOffers inverse_offers = 9;
   optional Rescind rescind = 4;
+  optional RescindInverseOffer rescind_inverse_offer = 10;
   optional Update update = 5;
   optional UpdateOperationStatus update_operation_status = 11;
   optional Message message = 6;

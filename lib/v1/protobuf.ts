@@ -14,7 +14,7 @@ import protobuf from 'protobufjs';
 import { recordIo } from '../process/http';
 import type { V1Json } from './json';
 import { V1_EXECUTOR_PROTO, V1_MESOS_PROTO, V1_SCHEDULER_PROTO } from './proto-schema';
-import { V1_AGENT_PROTO, V1_MASTER_PROTO, V1_OPERATOR_MESOS_PROTO, V1_QUOTA_PROTO } from './operator-proto';
+import { V1_AGENT_PROTO, V1_ALLOCATOR_PROTO, V1_MAINTENANCE_PROTO, V1_MASTER_PROTO, V1_OPERATOR_MESOS_PROTO, V1_QUOTA_PROTO } from './operator-proto';
 import { wireTypeError } from './wire-types';
 
 /** Mesos' media type for protobuf bodies and streams. */
@@ -47,7 +47,7 @@ const MESSAGES_OF: Readonly<Record<V1ProtobufApi, readonly V1MessageKind[]>> = {
 };
 
 /** Every declaration, in the order they build on each other. */
-const SOURCES: readonly string[] = [V1_MESOS_PROTO, V1_SCHEDULER_PROTO, V1_EXECUTOR_PROTO, V1_OPERATOR_MESOS_PROTO, V1_QUOTA_PROTO, V1_MASTER_PROTO, V1_AGENT_PROTO];
+const SOURCES: readonly string[] = [V1_MESOS_PROTO, V1_SCHEDULER_PROTO, V1_EXECUTOR_PROTO, V1_OPERATOR_MESOS_PROTO, V1_QUOTA_PROTO, V1_ALLOCATOR_PROTO, V1_MAINTENANCE_PROTO, V1_MASTER_PROTO, V1_AGENT_PROTO];
 
 /** Each API's messages by `<api>.<kind>`: as declared, and with every field optional (parsed on first use). */
 const parsed: { declared?: ReadonlyMap<string, protobuf.Type>; relaxed?: ReadonlyMap<string, protobuf.Type> } = {};

@@ -10,9 +10,9 @@ import type { DiskInfoJSON, ResourceJSON } from '../resources/types';
 import { MAX_PERSISTENCE_ID_LENGTH, MAX_RESERVATION_LABELS, MAX_VOLUME_PATH_LENGTH, volumeFromJSON, volumeToJSON } from '../resources';
 import {
   MAX_HOSTNAME_LENGTH, MAX_MIN_ALLOCATABLE_ALTERNATIVES, MAX_NAME_LENGTH, MAX_RESOURCE_ENTRIES, MAX_SUPPRESSED_ROLES, MAX_TASK_ALLOCATION_ROLES, MAX_TASK_GROUP_TASKS,
-  type ExecutorInfo, type Filters, type FrameworkCapability, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type OperationStatus, type TaskInfo, type TaskStatus,
+  type ExecutorInfo, type Filters, type FrameworkCapability, type InverseOffer, type KillPolicy, type FrameworkInfo, type MasterInfo, type Offer, type Operation, type OperationStatus, type TaskInfo, type TaskStatus,
 } from '../protocol';
-import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1AcknowledgedUuid, textOfV1Uuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1OperationStatus, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json, type V1OfferFormat } from './json';
+import { MAX_CALL_LIST_ENTRIES, checkedCall, v1Number, v1NumberField, checkInfoOfV1, commandOfV1, healthCheckOfV1, v1CheckInfoSchema, v1CommandSchema, v1HealthCheckSchema, v1OpaqueBytes, v1BytesField, v1IdValue, v1List, v1Text, KNOWN_CAPABILITIES, textOfV1Data, textOfV1AcknowledgedUuid, textOfV1Uuid, NOT_A_VALID_UUID, labelsOfV1, v1LabelsSchema, v1Id, v1InverseOffer, v1OperationStatus, v1MasterInfo, v1Offer, v1TaskStatus, V1_CURRENT_OFFER_FORMAT, type AgentEndpoint, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json, type V1OfferFormat } from './json';
 import { ownRecord } from '../protocol/own-record';
 import { DiscoveryInfoSchema, type OfferFilters } from '../protocol';
 
@@ -229,6 +229,8 @@ const callSchema = z.object({
   request: z.object({ requests: z.array(z.unknown()).max(MAX_CALL_LIST_ENTRIES).optional() }).optional(),
   acknowledge_operation_status: z.object({ agent_id: idValue.optional(), resource_provider_id: idValue.optional(), uuid: bytes, operation_id: idValue }).optional(),
   reconcile_operations: z.object({ operations: list(z.object({ operation_id: idValue, agent_id: idValue.optional(), resource_provider_id: idValue.optional() })).default([]) }).optional(),
+  accept_inverse_offers: z.object({ inverse_offer_ids: list(idValue).default([]), filters: filters.optional() }).optional(),
+  decline_inverse_offers: z.object({ inverse_offer_ids: list(idValue).default([]), filters: filters.optional() }).optional(),
 });
 
 /** A v1 scheduler call, checked and in this project's types. */
@@ -252,12 +254,14 @@ export type SchedulerCall =
   /** Asks for operations' statuses (an empty list: of all the master knows, here none). */
   | { type: 'RECONCILE_OPERATIONS'; frameworkId: string; operations: Array<{ operationId: string; agentId?: string; resourceProviderId?: string }> }
   /** `refusal`: a FrameworkInfo Mesos' master refuses (400 `Supplied FrameworkInfo is not valid: ...`). */
-  | { type: 'UPDATE_FRAMEWORK'; frameworkId: string; framework: FrameworkInfo; suppressedRoles: string[]; refusal?: string };
+  | { type: 'UPDATE_FRAMEWORK'; frameworkId: string; framework: FrameworkInfo; suppressedRoles: string[]; refusal?: string }
+  /** Answers inverse offers (maintenance): the framework can give back what it holds on their agents in time, or cannot. */
+  | { type: 'ACCEPT_INVERSE_OFFERS' | 'DECLINE_INVERSE_OFFERS'; frameworkId: string; inverseOfferIds: string[]; filters?: Filters };
 
-/** The call types served; the rest of Mesos' (inverse offers) are refused by name. */
+/** The call types served (every one of Mesos' but UNKNOWN). */
 export const SCHEDULER_CALL_TYPES = [
   'SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'REVIVE', 'SUPPRESS', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE', 'RECONCILE', 'MESSAGE', 'REQUEST', 'UPDATE_FRAMEWORK',
-  'ACKNOWLEDGE_OPERATION_STATUS', 'RECONCILE_OPERATIONS',
+  'ACKNOWLEDGE_OPERATION_STATUS', 'RECONCILE_OPERATIONS', 'ACCEPT_INVERSE_OFFERS', 'DECLINE_INVERSE_OFFERS',
 ] as const;
 
 /** A checked call, or why not; `unserved` for the call type Mesos answers 501 (`UNKNOWN`, its enum's placeholder). */
@@ -389,6 +393,13 @@ export function parseSchedulerCall(body: unknown): ParsedCall {
       const suppressedRoles = suppressedRolesOf(update.suppressed_roles, 'update_framework');
       if (typeof suppressedRoles === 'string') return { ok: false, error: suppressedRoles };
       return { ok: true, call: { type, frameworkId, framework: frameworkInfoOf(update.framework_info), suppressedRoles, ...(rolesError !== undefined ? { refusal: rolesError } : {}) } };
+    }
+    case 'ACCEPT_INVERSE_OFFERS':
+    case 'DECLINE_INVERSE_OFFERS': {
+      const field = type === 'ACCEPT_INVERSE_OFFERS' ? 'accept_inverse_offers' : 'decline_inverse_offers';
+      const answer = call[field];
+      if (answer === undefined) return missing(field);
+      return { ok: true, call: { type, frameworkId, inverseOfferIds: answer.inverse_offer_ids.map((inverseOfferId) => inverseOfferId.value), ...filtersOf(answer.filters) } };
     }
   }
   return { ok: false, error: `call type '${type}' is not supported` };
@@ -695,6 +706,16 @@ export function subscribedEvent(frameworkId: string, heartbeatIntervalSeconds: n
 /** OFFERS: each offer with its agent's endpoint (`endpointOf` says where each agent serves). */
 export function offersEvent(offers: readonly Offer[], endpointOf: (agentId: string) => AgentEndpoint, format: V1OfferFormat = V1_CURRENT_OFFER_FORMAT): V1Json {
   return { type: 'OFFERS', offers: { offers: offers.map((offer) => v1Offer(offer, endpointOf(offer.agentId), format)) } };
+}
+
+/** INVERSE_OFFERS (maintenance): agents whose resources the master asks back, each with its endpoint when known (`endpointOf`). */
+export function inverseOffersEvent(offers: readonly InverseOffer[], endpointOf: (agentId: string) => AgentEndpoint | undefined): V1Json {
+  return { type: 'INVERSE_OFFERS', inverse_offers: { inverse_offers: offers.map((offer) => v1InverseOffer(offer, endpointOf(offer.agentId))) } };
+}
+
+/** RESCIND_INVERSE_OFFER: an inverse offer is withdrawn. */
+export function rescindInverseOfferEvent(inverseOfferId: string): V1Json {
+  return { type: 'RESCIND_INVERSE_OFFER', rescind_inverse_offer: { inverse_offer_id: v1Id(inverseOfferId) } };
 }
 
 /** RESCIND: an offer is withdrawn. */

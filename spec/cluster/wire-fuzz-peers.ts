@@ -17,7 +17,7 @@ export const PEER_HEARS: readonly string[] = [
   'ExecutorToFramework', 'FrameworkError', 'AgentRegistered', 'AgentReregistered', 'RunTask', 'KillTaskOnAgent', 'StatusUpdateAcknowledgement',
   'ShutdownFramework', 'ShutdownExecutor', 'Shutdown', 'UpdateFramework', 'FrameworkToExecutor', 'Ping', 'ExecutorRegistered',
   'ExecutorReregistered', 'RunTaskOnExecutor', 'KillTaskOnExecutor', 'ShutdownExecutorOnExecutor', 'CheckpointResources', 'RunTaskGroup',
-  'RunTaskGroupOnExecutor', 'OperationStatusUpdate', 'OperationStatusAcknowledgement',
+  'RunTaskGroupOnExecutor', 'OperationStatusUpdate', 'OperationStatusAcknowledgement', 'InverseOffers', 'RescindInverseOffer',
 ];
 
 /**

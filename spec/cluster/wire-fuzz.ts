@@ -21,7 +21,7 @@ import { MAX_UPID_LENGTH } from '../../lib/actor/upid';
 import { Prng } from '../../lib/process';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_NAME_LENGTH } from '../../lib/process/codec';
 import {
-  AcceptOffers, AgentRegistered, AgentReregistered, CheckpointResources, DeactivateFramework, DrainAgent, DeclineOffers, ExecutorToFramework, ExitedExecutor,
+  AcceptInverseOffers, AcceptOffers, AgentRegistered, AgentReregistered, CheckpointResources, DeactivateFramework, DeclineInverseOffers, DrainAgent, DeclineOffers, ExecutorToFramework, ExitedExecutor,
   AcknowledgeOperationStatus, OperationStatusAcknowledgement, UpdateOperationStatus, ReconcileOperations, Authenticate, AuthenticationResponse, FrameworkToExecutor, KillTask, KillTaskOnAgent, LaunchTasks, Ping, Pong, ReconcileTasks, RegisterAgent, RegisterExecutor,
   RegisterFramework, ReregisterAgent, ReregisterExecutor, ReregisterFramework, ReviveOffers, RunTask, RunTaskGroup, Shutdown, ShutdownExecutor, ShutdownExecutorCall,
   ShutdownFramework, StatusUpdateAcknowledgement, StatusUpdateMessage, SuppressOffers, TASK_STATES, UnregisterAgent, UpdateFrameworkCall,
@@ -329,6 +329,8 @@ export const SAMPLES: ReadonlyMap<string, (ids: SampleIds) => unknown> = new Map
   }))],
   [LaunchTasks.name, sample(LaunchTasks, (ids) => ({ frameworkId: ids.framework(), offerIds: [ids.offer()], tasks: [taskInfo(ids)], filters: { refuseSeconds: 0 } }))],
   [DeclineOffers.name, sample(DeclineOffers, (ids) => ({ frameworkId: ids.framework(), offerIds: [ids.offer()], filters: { refuseSeconds: 5 } }))],
+  [AcceptInverseOffers.name, sample(AcceptInverseOffers, (ids) => ({ frameworkId: ids.framework(), inverseOfferIds: [ids.offer()], filters: { refuseSeconds: 5 } }))],
+  [DeclineInverseOffers.name, sample(DeclineInverseOffers, (ids) => ({ frameworkId: ids.framework(), inverseOfferIds: [ids.offer()] }))],
   [ReviveOffers.name, sample(ReviveOffers, (ids) => ({ frameworkId: ids.framework(), roles: [ids.role()] }))],
   [SuppressOffers.name, sample(SuppressOffers, (ids) => ({ frameworkId: ids.framework(), roles: [ids.role()] }))],
   [KillTask.name, sample(KillTask, (ids) => ({ frameworkId: ids.framework(), taskId: ids.task(), agentId: ids.agent() }))],

@@ -16,7 +16,10 @@ const values = (...items: string[]): AclEntity => ({ values: items });
 const ACTIONS = Object.keys(ACL_ACTION_OBJECTS) as AclAction[];
 
 /** The actions whose object is implicit (their rules take only ANY or NONE objects). */
-const IMPLICIT: readonly AclAction[] = ['access_mesos_logs', 'view_flags', 'mark_agents_gone', 'register_agents', 'set_log_level', 'drain_agents', 'deactivate_agents', 'reactivate_agents'];
+const IMPLICIT: readonly AclAction[] = [
+  'access_mesos_logs', 'view_flags', 'mark_agents_gone', 'register_agents', 'set_log_level', 'drain_agents', 'deactivate_agents', 'reactivate_agents',
+  'update_maintenance_schedules', 'get_maintenance_schedules', 'start_maintenances', 'stop_maintenances', 'get_maintenance_statuses',
+];
 
 /** A rule of `action` in Mesos' JSON. */
 function rule(action: AclAction, principals: AclEntity, objects: AclEntity): Record<string, AclEntity> {
@@ -338,8 +341,9 @@ describe('actors/master/acls', () => {
       for (const action of UNENFORCED_ACL_ACTIONS) json[action] = [];
       json['resize_volumes'] = [{ principals: ANY, roles: values('prod') }];
       const acls = parseAcls(json);
-      // view_roles, update_weights, get_quotas and update_quotas are enforced (/master/roles, /weights, /quota), view_containers too (/containers), create_volumes and destroy_volumes (CREATE, DESTROY), set_log_level (/logging/toggle, SET_LOGGING_LEVEL), drain_agents, deactivate_agents and reactivate_agents (DRAIN_AGENT...), the rest of acls.proto is not.
-      expect(UNENFORCED_ACL_ACTIONS).to.have.length(29);
+      // view_roles, update_weights, get_quotas and update_quotas are enforced (/master/roles, /weights, /quota), view_containers too (/containers), create_volumes and destroy_volumes (CREATE, DESTROY),
+      // set_log_level (/logging/toggle, SET_LOGGING_LEVEL), drain_agents, deactivate_agents and reactivate_agents (DRAIN_AGENT...), the five maintenance actions (/master/maintenance/..., /master/machine/...); the rest of acls.proto is not.
+      expect(UNENFORCED_ACL_ACTIONS).to.have.length(24);
       expect(unenforcedActionsIn(acls)).to.deep.equal(['resize_volumes']);
       expect(new Authorizer(acls).authorized('run_tasks', 'ops', 'root')).to.equal(false);
     });

@@ -18,7 +18,7 @@ import { memoryHost, netHost, Probe, type Received } from '../../support/runtime
 /** Messages the master sends to frameworks. */
 export const FRAMEWORK_MESSAGES = [
   'FrameworkRegistered', 'FrameworkReregistered', 'ResourceOffers', 'RescindResourceOffer', 'StatusUpdate', 'LostAgent',
-  'ExitedExecutor', 'ExecutorToFramework', 'FrameworkError', 'UpdateFrameworkAnswer', 'OperationStatusUpdate',
+  'ExitedExecutor', 'ExecutorToFramework', 'FrameworkError', 'UpdateFrameworkAnswer', 'OperationStatusUpdate', 'InverseOffers', 'RescindInverseOffer',
 ];
 
 /** Messages the master sends to agents (Ping is handled by `FakeAgent`). */

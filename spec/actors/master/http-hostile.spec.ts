@@ -114,31 +114,33 @@ describe('actors/master: the v0 HTTP endpoints against hostile requests', () => 
     });
   });
 
-  describe('the maintenance endpoints, which this master does not implement', () => {
+  describe('the maintenance endpoints (spec/actors/master/maintenance*.spec.ts test what they do)', () => {
     // Mesos serves /master/maintenance/schedule (GET, POST), /maintenance/status (GET),
-    // /machine/down and /machine/up (POST). This master answered 404 "no route", which reads as a
-    // wrong address; it says now that it does not implement them (501), after the methods and
-    // credentials Mesos checks.
-    it('answers 501 naming the endpoint for the methods Mesos serves, 405 with Allow for others', async () => {
+    // /machine/down and /machine/up (POST): 405 with Allow for any other method.
+    it('answers the methods Mesos serves, 405 with Allow for others', async () => {
       harness = await startListeningHarness();
-      for (const [path, method] of [['/master/maintenance/schedule', 'GET'], ['/master/maintenance/schedule', 'POST'], ['/master/maintenance/status', 'GET'], ['/master/machine/down', 'POST'], ['/master/machine/up', 'POST']] as const) {
-        const answer = await call(harness, path, { method, ...(method === 'POST' ? { body: '[]' } : {}) });
-        expect(answer.status, `${method} ${path}`).to.equal(501);
-        expect(answer.text).to.contain(`${path}: maintenance`).and.to.contain('not implemented');
+      expect((await call(harness, '/master/maintenance/schedule')).status).to.equal(200);
+      expect((await call(harness, '/master/maintenance/status')).status).to.equal(200);
+      for (const path of ['/master/machine/down', '/master/machine/up']) {
+        const empty = await call(harness, path, { method: 'POST', body: '[]' });
+        expect([empty.status, empty.text], path).to.deep.equal([400, JSON.stringify({ error: 'List of machines is empty' })]);
+        const get = await call(harness, path);
+        expect([get.status, get.headers.get('allow')], path).to.deep.equal([405, 'POST']);
       }
-      const get = await call(harness, '/master/machine/down');
-      expect([get.status, get.headers.get('allow')]).to.deep.equal([405, 'POST']);
       const put = await call(harness, '/master/maintenance/schedule', { method: 'PUT', body: '{}' });
       expect([put.status, put.headers.get('allow')]).to.deep.equal([405, 'GET, POST']);
+      const post = await call(harness, '/master/maintenance/status', { method: 'POST', body: '{}' });
+      expect([post.status, post.headers.get('allow')]).to.deep.equal([405, 'GET']);
     });
 
     it('asks for credentials as Mesos does: read-write for the schedule and machines, read-only for the status', async () => {
       harness = await startListeningHarness({ credentials: new Map([['ops', 'secret']]), authenticateHttpReadwrite: true });
       expect((await call(harness, '/master/machine/down', { method: 'POST', body: '[]' })).status).to.equal(401);
       expect((await call(harness, '/master/maintenance/schedule')).status).to.equal(401);
-      expect((await call(harness, '/master/maintenance/status')).status, 'read-only: no credentials needed here').to.equal(501);
+      expect((await call(harness, '/master/maintenance/status')).status, 'read-only: no credentials needed here').to.equal(200);
       const ops = { authorization: basicAuthorization('ops', 'secret') };
-      expect((await call(harness, '/master/machine/down', { method: 'POST', body: '[]', headers: ops })).status).to.equal(501);
+      expect((await call(harness, '/master/machine/down', { method: 'POST', body: '[]', headers: ops })).status).to.equal(400);
+      expect((await call(harness, '/master/maintenance/schedule', { headers: ops })).status).to.equal(200);
     });
   });
 

@@ -70,9 +70,9 @@ describe('actors/master/registry (hostile review 2)', () => {
 
     it('refuses a snapshot with a field it does not know rather than dropping it from the snapshot it compacts at start', async () => {
       const file = path.join(makeWorkDir(), REGISTRY_FILE_NAME);
-      const written = { version: 2, seq: 0, agents: [], unreachable: [], maintenance: { schedules: [{ machines: ['m1'] }] } };
+      const written = { version: 2, seq: 0, agents: [], unreachable: [], resourceProviders: [{ id: 'rp1' }] };
       fs.writeFileSync(file, JSON.stringify(written));
-      expect(await loadOutcome(file)).to.match(/^registry .*registry\.json has a field this master does not know \('maintenance'\): a later release's registry, or a hand edit\?$/);
+      expect(await loadOutcome(file)).to.match(/^registry .*registry\.json has a field this master does not know \('resourceProviders'\): a later release's registry, or a hand edit\?$/);
       expect(JSON.parse(fs.readFileSync(file, 'utf8'))).to.deep.equal(written);
     });
 

@@ -57,6 +57,7 @@ function fakePort() {
     reactivateAgent: notUsed,
     convertResources: notUsed,
     resizeVolume: notUsed,
+    maintenance: { schedule: notUsed, status: notUsed, updateSchedule: notUsed, startMaintenance: notUsed, stopMaintenance: notUsed },
   };
   return {
     port,

@@ -39,6 +39,12 @@ const AGENT_INFO: V1Json = { hostname: 'h1', port: 5051, id: id('a1'), resources
 const OFFER: V1Json = {
   id: id('o1'), framework_id: id('f1'), agent_id: id('a1'), hostname: 'h1', resources: [cpus(1, 'eng')], allocation_info: { role: 'eng' },
   url: { scheme: 'http', address: { hostname: 'h1', ip: '10.0.0.2', port: 5051 }, path: '/slave(1)' },
+  // Its agent's machine is scheduled for maintenance.
+  unavailability: { start: { nanoseconds: 1_700_000_000_000_000_000 }, duration: { nanoseconds: 3_600_000_000_000 } },
+};
+/** An inverse offer (maintenance), as GET_FRAMEWORKS shows a framework's. */
+const INVERSE_OFFER: V1Json = {
+  id: id('o2'), url: OFFER.url as V1Json, framework_id: id('f1'), agent_id: id('a1'), unavailability: { start: { nanoseconds: 1_700_000_000_000_000_000 } },
 };
 const AGENT: V1Json = {
   agent_info: AGENT_INFO, active: true, deactivated: false, version: '1.11.0', pid: 'slave(1)@10.0.0.2:5051',
@@ -47,7 +53,7 @@ const AGENT: V1Json = {
 };
 const FRAMEWORK: V1Json = {
   framework_info: FRAMEWORK_INFO, active: true, connected: true, recovered: false, registered_time: { nanoseconds: 5 }, unregistered_time: { nanoseconds: 7 },
-  allocated_resources: [cpus(1, 'eng')], offered_resources: [cpus(1, 'eng')], offers: [OFFER],
+  allocated_resources: [cpus(1, 'eng')], offered_resources: [cpus(1, 'eng')], inverse_offers: [INVERSE_OFFER], offers: [OFFER],
 };
 const EXECUTOR: V1Json = { executor_info: { executor_id: id('e1'), framework_id: id('f1'), command: { value: './run', shell: true }, resources: [cpus(0.1, 'eng')], name: 'ex', source: 's' }, agent_id: id('a1') };
 const GET_STATE: V1Json = {
@@ -191,7 +197,7 @@ describe('lib/v1/protobuf: the operator APIs in protobuf', () => {
   });
 
   it('reads a call type Mesos defines and this cluster does not serve by its name (answered 501 as in JSON); an unknown type number as no type', () => {
-    for (const type of ['SET_QUOTA', 'REMOVE_QUOTA', 'GET_MAINTENANCE_STATUS']) {
+    for (const type of ['SET_QUOTA', 'REMOVE_QUOTA']) {
       const read = v1CallJson('master', v1CallBytes('master', { type }));
       expect('json' in read && read.json).to.deep.equal({ type });
       expect(parseOperatorCall({ type })).to.deep.include({ ok: false, unserved: true });

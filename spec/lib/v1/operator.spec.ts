@@ -62,8 +62,8 @@ describe('v1 operator calls', () => {
   });
 
   it('tells a call type Mesos defines but this master does not serve (501) from an unknown one (400)', () => {
-    expect(error({ type: 'START_MAINTENANCE' })).to.deep.include({ unserved: true });
-    expect(error({ type: 'START_MAINTENANCE' }).error).to.match(/'START_MAINTENANCE' is not served/);
+    expect(error({ type: 'SET_QUOTA' })).to.deep.include({ unserved: true });
+    expect(error({ type: 'REMOVE_QUOTA' }).error).to.match(/'REMOVE_QUOTA' is not served/);
     expect(error({ type: 'START_MAINTAINANCE' }).unserved).to.equal(false);
     for (const type of OPERATOR_CALL_TYPES) expect(UNSERVED_OPERATOR_CALL_TYPES.has(type)).to.equal(false);
   });

@@ -420,7 +420,9 @@ describe('v1 scheduler calls', () => {
     expect(error({ type: 'ACCEPT', accept: {} })).to.equal("Expecting 'framework_id' to be present");
     expect(error({ framework_id: FRAMEWORK_ID, type: 'KILL' })).to.equal("Expecting 'kill' to be present");
     expect(error({ framework_id: FRAMEWORK_ID, type: 'SUBSCRIBE' })).to.equal("Expecting 'subscribe' to be present");
-    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT_INVERSE_OFFERS' })).to.match(/call type 'ACCEPT_INVERSE_OFFERS' is not supported/);
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT_INVERSE_OFFERS' })).to.equal("Expecting 'accept_inverse_offers' to be present");
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'DECLINE_INVERSE_OFFERS' })).to.equal("Expecting 'decline_inverse_offers' to be present");
+    expect(error({ framework_id: FRAMEWORK_ID, type: 'ACCEPT_INVERSE_OFFERS', accept_inverse_offers: { inverse_offer_ids: [{ value: '' }] } })).to.match(/^accept_inverse_offers\.inverse_offer_ids\.0\.value: /);
     expect(error({ framework_id: FRAMEWORK_ID, type: 'UPDATE_FRAMEWORK' })).to.equal("Expecting 'update_framework' to be present");
     const info = { user: 'u', name: 'n', id: FRAMEWORK_ID, roles: ['a'], capabilities: [{ type: 'MULTI_ROLE' }] };
     expect(error({ framework_id: { value: 'other' }, type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: info } })).to.equal("'framework_id' differs from 'update_framework.framework_info.id'");
