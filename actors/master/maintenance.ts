@@ -475,16 +475,11 @@ export class Maintenance implements MaintenanceOperations {
    * agents' removals are written after it).
    */
   startMaintenance(caller: HttpCaller, machineIds: readonly MachineId[]): HttpResponse | Promise<HttpResponse> {
-    const invalid = machinesError(machineIds);
-    if (invalid !== undefined) return httpError(400, invalid);
-    const denied = this.port.authorizer.denial('start_maintenances', caller.principal);
-    if (denied !== undefined) return httpError(403, `Forbidden: ${denied}`);
+    const refused = this.modeChangeRefusal(caller, 'start_maintenances', machineIds);
+    if (refused !== undefined) return refused;
     return this.inTurn(() => {
-      for (const id of machineIds) {
-        const machine = this.machines.get(machineKey(id));
-        if (machine === undefined) return httpError(400, `Machine '${describeMachine(id)}' is not part of a maintenance schedule`);
-        if (machine.mode !== 'DRAINING') return httpError(400, `Machine '${describeMachine(id)}' is not in DRAINING mode and cannot be brought down`);
-      }
+      const notDraining = this.notAllIn(machineIds, 'DRAINING', 'brought down');
+      if (notDraining !== undefined) return notDraining;
       this.port.log.info({ machines: machineIds.map(describeMachine), principal: caller.principal }, 'bringing machines down at an operator\'s request');
       return this.write({ type: 'startMaintenance', machineIds }, () => {
         this.adopt(this.port.registry.maintenance());
@@ -500,19 +495,32 @@ export class Maintenance implements MaintenanceOperations {
 
   /** Brings DOWN machines UP (Mesos' `_stopMaintenance`): out of the schedule; their agents may register again. */
   stopMaintenance(caller: HttpCaller, machineIds: readonly MachineId[]): HttpResponse | Promise<HttpResponse> {
-    const invalid = machinesError(machineIds);
-    if (invalid !== undefined) return httpError(400, invalid);
-    const denied = this.port.authorizer.denial('stop_maintenances', caller.principal);
-    if (denied !== undefined) return httpError(403, `Forbidden: ${denied}`);
+    const refused = this.modeChangeRefusal(caller, 'stop_maintenances', machineIds);
+    if (refused !== undefined) return refused;
     return this.inTurn(() => {
-      for (const id of machineIds) {
-        const machine = this.machines.get(machineKey(id));
-        if (machine === undefined) return httpError(400, `Machine '${describeMachine(id)}' is not part of a maintenance schedule`);
-        if (machine.mode !== 'DOWN') return httpError(400, `Machine '${describeMachine(id)}' is not in DOWN mode and cannot be brought up`);
-      }
+      const notDown = this.notAllIn(machineIds, 'DOWN', 'brought up');
+      if (notDown !== undefined) return notDown;
       this.port.log.info({ machines: machineIds.map(describeMachine), principal: caller.principal }, 'bringing machines up at an operator\'s request');
       return this.write({ type: 'stopMaintenance', machineIds }, () => this.adopt(this.port.registry.maintenance()));
     });
+  }
+
+  /** Why `caller` may not move `machineIds` (a malformed id: 400; the ACLs' `action`: 403), or undefined. */
+  private modeChangeRefusal(caller: HttpCaller, action: 'start_maintenances' | 'stop_maintenances', machineIds: readonly MachineId[]): HttpResponse | undefined {
+    const invalid = machinesError(machineIds);
+    if (invalid !== undefined) return httpError(400, invalid);
+    const denied = this.port.authorizer.denial(action, caller.principal);
+    return denied === undefined ? undefined : httpError(403, `Forbidden: ${denied}`);
+  }
+
+  /** A 400 naming the first of `machineIds` not scheduled or not in `mode` (so it cannot be `moved`), or undefined. */
+  private notAllIn(machineIds: readonly MachineId[], mode: 'DRAINING' | 'DOWN', moved: string): HttpResponse | undefined {
+    for (const id of machineIds) {
+      const machine = this.machines.get(machineKey(id));
+      if (machine === undefined) return httpError(400, `Machine '${describeMachine(id)}' is not part of a maintenance schedule`);
+      if (machine.mode !== mode) return httpError(400, `Machine '${describeMachine(id)}' is not in ${mode} mode and cannot be ${moved}`);
+    }
+    return undefined;
   }
 
   /** Outstanding inverse offers (tests). */
