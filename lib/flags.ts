@@ -186,7 +186,7 @@ const DURATION_UNIT_MS: Readonly<Record<string, number>> = {
 };
 
 /** The longest duration Mesos represents (int64 nanoseconds, about 292 years), in ms. */
-const MAX_DURATION_MS = 9_223_372_036_854.775;
+export const MAX_DURATION_MS = 9_223_372_036_854.775;
 
 /**
  * Parses a duration such as `500ms`, `15secs`, `1.5mins` or `2hrs` (Mesos' syntax: a number, then

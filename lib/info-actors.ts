@@ -8,7 +8,7 @@ import { Actor, dispatch } from './actor';
 import type { ActorHost } from './process';
 import { authenticateRequest, isResponse, type HttpAuthentication } from './process/http-authentication';
 import { httpError, methodNotAllowed, ok, type HttpRequest, type HttpResponse } from './process/http';
-import { parseDuration } from './flags';
+import { MAX_DURATION_MS, parseDuration } from './flags';
 import type { LogLevel } from './logging';
 import type { Timer } from './actor';
 import type { LoggingLevelCall } from './v1/operator';
@@ -70,12 +70,6 @@ export class FlagsActor extends Actor {
 
 /** The actor id serving `/logging/toggle`. */
 export const LOGGING_ACTOR_ID = 'logging';
-
-/**
- * Longest duration a verbosity level may be toggled for (as Mesos, the longest a duration can be:
- * ~292 years). A named bound all the same: the revert is a timer.
- */
-export const MAX_LOGGING_TOGGLE_MS = 9_223_372_036_854.775;
 
 /**
  * The log level a glog verbosity level stands for here: 0 the process's own level (its
@@ -143,7 +137,7 @@ export class LoggingActor extends Actor {
     this.revert?.cancel();
     this.revert = undefined;
     if (level === 0) return;
-    this.revert = this.delay(Math.min(durationMs, MAX_LOGGING_TOGGLE_MS), () => {
+    this.revert = this.delay(Math.min(durationMs, MAX_DURATION_MS), () => {
       this.revert = undefined;
       this.verbosity = 0;
       this.host.setLogLevel(this.base);

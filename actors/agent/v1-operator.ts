@@ -26,7 +26,7 @@ import type { ListedFile } from './files';
 import { v1VersionInfo } from '../../lib/version';
 import type { MonitoredContainer, ResourceStatisticsJson } from './monitor';
 import { aclViewer, SEE_ALL, type StateViewer } from '../../lib/state-json';
-import { drainConfigJson, v1GetOperations, v1TimeInfo, type LoggingLevelCall, type V1OperationView } from '../../lib/v1/operator';
+import { drainConfigJson, setLoggingLevelCall, setLoggingLevelSchema, v1GetOperations, v1TimeInfo, type LoggingLevelCall, type V1OperationView } from '../../lib/v1/operator';
 import type { DrainConfig } from '../../lib/protocol';
 import type { AgentV1Part, AgentV1State } from './state';
 import { AGENT_RECOVERING } from './constants';
@@ -55,7 +55,7 @@ const UNSERVED_AGENT_CALL_TYPES: ReadonlySet<string> = new Set([
 const callSchema = z.object({
   type: z.string().max(MAX_CALL_TYPE_CHARS),
   get_containers: z.object({ show_nested: z.boolean().optional(), show_standalone: z.boolean().optional() }).optional(),
-  set_logging_level: z.object({ level: v1NumberField.pipe(z.number().int().nonnegative().max(2 ** 32 - 1)), duration: z.object({ nanoseconds: v1NumberField.pipe(z.number().int().nonnegative()) }) }).optional(),
+  set_logging_level: setLoggingLevelSchema.optional(),
   get_metrics: z.object({ timeout: z.object({ nanoseconds: v1NumberField.pipe(z.number().int().nonnegative()) }).optional() }).optional(),
   list_files: z.object({ path: z.string() }).optional(),
   read_file: z.object({ path: z.string(), offset: v1NumberField.pipe(z.number().int().nonnegative()), length: v1NumberField.pipe(z.number().int().nonnegative()).optional() }).optional(),
@@ -175,7 +175,7 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
       return port.loggingLevel(caller, { type: 'GET_LOGGING_LEVEL' });
     case 'SET_LOGGING_LEVEL':
       if (setLoggingLevel === undefined) return badRequest("Failed to validate agent::Call: Expecting 'set_logging_level' to be present");
-      return port.loggingLevel(caller, { type: 'SET_LOGGING_LEVEL', level: setLoggingLevel.level, durationMs: setLoggingLevel.duration.nanoseconds / 1e6 });
+      return port.loggingLevel(caller, setLoggingLevelCall(setLoggingLevel));
     case 'GET_HEALTH':
       return v1Answer('GET_HEALTH', 'get_health', { healthy: true });
     case 'GET_VERSION':

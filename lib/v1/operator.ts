@@ -32,10 +32,24 @@ const nonNegative = z.union([
 /** A map of resource name to `Value.Scalar` (`{"cpus": {"value": 1}}`), as protobuf maps are in JSON. */
 const scalarMap = ownRecord(text, z.object({ value: v1Number(z.number().nonnegative('must not be negative')) }));
 
+/** The largest verbosity level SET_LOGGING_LEVEL takes: its `level` is a protobuf uint32. */
+export const MAX_LOGGING_LEVEL = 2 ** 32 - 1;
+
+/** SET_LOGGING_LEVEL's `set_logging_level`, on the master's and the agent's operator APIs alike. */
+export const setLoggingLevelSchema = z.object({
+  level: nonNegative.pipe(z.number().max(MAX_LOGGING_LEVEL, `must be at most ${MAX_LOGGING_LEVEL} (a uint32)`)),
+  duration: z.object({ nanoseconds: nonNegative }),
+});
+
+/** A checked `set_logging_level` as the call both APIs run. */
+export function setLoggingLevelCall(set: z.infer<typeof setLoggingLevelSchema>): LoggingLevelCall {
+  return { type: 'SET_LOGGING_LEVEL', level: set.level, durationMs: set.duration.nanoseconds / 1e6 };
+}
+
 const callSchema = z.object({
   type: text,
   get_metrics: z.object({ timeout: z.object({ nanoseconds: nonNegative }).optional() }).optional(),
-  set_logging_level: z.object({ level: nonNegative, duration: z.object({ nanoseconds: nonNegative }) }).optional(),
+  set_logging_level: setLoggingLevelSchema.optional(),
   list_files: z.object({ path }).optional(),
   read_file: z.object({ path, offset: nonNegative, length: nonNegative.optional() }).optional(),
   update_weights: z.object({ weight_infos: list(z.object({ weight: v1NumberField, role: text.optional() })).default([]) }).optional(),
@@ -139,7 +153,7 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
     case 'SET_LOGGING_LEVEL': {
       const set = call.set_logging_level;
       if (set === undefined) return missing('set_logging_level');
-      return { ok: true, call: { type, level: set.level, durationMs: set.duration.nanoseconds / 1e6 } };
+      return { ok: true, call: setLoggingLevelCall(set) };
     }
     case 'LIST_FILES':
       return call.list_files === undefined ? missing('list_files') : { ok: true, call: { type, path: call.list_files.path } };

@@ -181,5 +181,9 @@ describe('the master\'s v1 operator API: GET_LOGGING_LEVEL and SET_LOGGING_LEVEL
     expect(await post(address, { type: 'SET_LOGGING_LEVEL' })).to.deep.equal({ status: 400, json: "Failed to validate master::Call: Expecting 'set_logging_level' to be present" });
     const negative = await post(address, { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: -1, duration: { nanoseconds: 1 } } });
     expect(negative.status).to.equal(400);
+    // `level` is a uint32, on the master's API as on the agent's (one schema).
+    const past = await post(address, { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 2 ** 32, duration: { nanoseconds: 1 } } });
+    expect(past.status).to.equal(400);
+    expect(String(past.json)).to.match(/set_logging_level\.level: must be at most 4294967295 \(a uint32\)/);
   });
 });
