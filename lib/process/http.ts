@@ -499,7 +499,7 @@ export function writeResponse(out: ServerResponse, response: HttpResponse, gzip 
   const headers = withNosniff(response.headers);
   const compressible = headers['content-encoding'] === undefined;
   if (response.body instanceof StreamedBinary) {
-    writeStreamed(out, response.status, headers, response.body, compressible && gzip);
+    writeStreamed(out, response.status, headers, response.body, gzip);
     return;
   }
   if (response.body instanceof TextParts) {
@@ -509,11 +509,7 @@ export function writeResponse(out: ServerResponse, response: HttpResponse, gzip 
     if (large && gzip) {
       headers['content-encoding'] = 'gzip';
       out.writeHead(response.status, headers);
-      const compressor = zlib.createGzip();
-      compressor.on('error', (error) => out.destroy(error));
-      out.once('close', () => compressor.destroy());
-      compressor.pipe(out);
-      writeParts(compressor, out, response.body.parts);
+      writeParts(gzipInto(out), out, response.body.parts);
       return;
     }
     out.writeHead(response.status, headers);
@@ -556,6 +552,15 @@ export function writeResponse(out: ServerResponse, response: HttpResponse, gzip 
   });
 }
 
+/** A gzip stream piped into `out`, the body's bytes to be written to it (a failure drops the client; the client gone ends it). */
+function gzipInto(out: ServerResponse): Writable {
+  const compressor = zlib.createGzip();
+  compressor.on('error', (error) => out.destroy(error));
+  out.once('close', () => compressor.destroy());
+  compressor.pipe(out);
+  return compressor;
+}
+
 /**
  * Writes a `StreamedBinary` body: with its `Content-Length`, or gzipped (chunked) when `gzip`
  * and it is at least `GZIP_MIN_BODY_BYTES`. Each fragment is released once the client's socket
@@ -565,18 +570,11 @@ function writeStreamed(out: ServerResponse, status: number, headers: Record<stri
   headers['content-type'] ??= body.contentType;
   const large = headers['content-encoding'] === undefined && body.length >= GZIP_MIN_BODY_BYTES;
   if (large) headers.vary = 'Accept-Encoding';
-  let target: Writable = out;
-  if (large && gzip) {
-    headers['content-encoding'] = 'gzip';
-    const compressor = zlib.createGzip();
-    compressor.on('error', (error) => out.destroy(error));
-    out.once('close', () => compressor.destroy());
-    compressor.pipe(out);
-    target = compressor;
-  } else {
-    headers['content-length'] = String(body.length);
-  }
+  const gzipped = large && gzip;
+  if (gzipped) headers['content-encoding'] = 'gzip';
+  else headers['content-length'] = String(body.length);
   out.writeHead(status, headers);
+  const target: Writable = gzipped ? gzipInto(out) : out;
   // What the client has not yet taken: released at once if it goes away (a write's own callback may never come then).
   const outstanding = new Set<() => void>();
   out.once('close', () => {
