@@ -71,8 +71,6 @@ interface Position {
  * length (from the first pass) before its fields (`StreamTarget`, the second).
  */
 export interface EncodingTarget {
-  /** A step begins. */
-  beginStep(): void;
   /** A message read a field at a time begins: field `field` of the message around it (undefined: the outermost). */
   open(field: protobuf.Field | undefined): void;
   /** Bytes of the innermost open message (a view of a reused buffer: copy what is kept). */
@@ -89,8 +87,6 @@ export class SizingTarget implements EncodingTarget {
   readonly sizes: number[] = [];
   /** The open messages, innermost last: where each one's size goes, and its bytes so far. */
   private readonly opened: Array<{ index: number; size: number }> = [];
-
-  beginStep(): void {}
 
   open(): void {
     this.opened.push({ index: this.sizes.length, size: 0 });
@@ -119,8 +115,6 @@ export class StreamTarget implements EncodingTarget {
   private opened = 0;
 
   constructor(private readonly sizes: readonly number[]) {}
-
-  beginStep(): void {}
 
   open(field: protobuf.Field | undefined): void {
     const size = this.sizes[this.opened++];
@@ -397,7 +391,6 @@ export class SlicedEncoder {
     this.steps++;
     try {
       if (this.steps === 1) this.open(this.type, undefined);
-      this.target.beginStep();
       do this.advance();
       while (this.chars - start < this.charsPerTurn && !this.done && (deadline === Infinity || performance.now() < deadline));
     } finally {
