@@ -25,8 +25,8 @@ function tasksText(count: number): string[] {
 }
 
 /** What protobufjs writes for the message `parts` hold. */
-async function onePass(parts: readonly string[]): Promise<Buffer> {
-  return Promise.resolve(Buffer.from(RESPONSE.encode(RESPONSE.fromObject(JSON.parse(parts.join('')) as Record<string, unknown>)).finish()));
+function protobufjsBytes(parts: readonly string[]): Buffer {
+  return Buffer.from(RESPONSE.encode(RESPONSE.fromObject(JSON.parse(parts.join('')) as Record<string, unknown>)).finish());
 }
 
 /** A client that copies what it is given; `hold` keeps each fragment's `done` until `release`. */
@@ -100,7 +100,7 @@ describe('lib/v1/streamed-protobuf: an answer encoded as it is written', () => {
     const passes: SlicedEncodingFigures[] = [];
     // Steps bound by characters only (no wall-time bound: a busy machine would end some early), so each writes some bytes but the last.
     const encoding = new StreamedProtobuf(RESPONSE, parts, { charsPerTurn: 8 * 1024, turnMs: Infinity, onFigures: (figures) => passes.push(figures) });
-    const expected = await onePass(parts);
+    const expected = protobufjsBytes(parts);
     const length = await encoding.measure();
     expect(length).to.equal(expected.length);
     expect(await encoding.measure(), 'the sizing is done once').to.equal(length);
@@ -123,7 +123,7 @@ describe('lib/v1/streamed-protobuf: an answer encoded as it is written', () => {
     const parts = tasksText(2_000);
     const timers = new ManualTimers();
     const encoding = new StreamedProtobuf(RESPONSE, parts, { charsPerTurn: 8 * 1024, turnMs: 10, stallMs: 1_234, timers });
-    const expected = await onePass(parts);
+    const expected = protobufjsBytes(parts);
     await encoding.measure();
     const [reader, stuck] = [new Client(), new Client(true)];
     encoding.attach(reader);
@@ -184,7 +184,7 @@ describe('lib/v1/streamed-protobuf: an answer encoded as it is written', () => {
     const later = new Client();
     encoding.attach(later);
     await until(() => later.ended);
-    expect(later.bytes().equals(await onePass(parts))).to.equal(true);
+    expect(later.bytes().equals(protobufjsBytes(parts))).to.equal(true);
   });
 
   it('rejects the sizing of a text that is not a message of the type (a bug), for every caller', async () => {
@@ -197,7 +197,7 @@ describe('lib/v1/streamed-protobuf: an answer encoded as it is written', () => {
 
   it('over HTTP: sent with its Content-Length, or gzipped when the client takes gzip; the bytes are the answer, also to the clients sharing a run with one that went away in the middle', async () => {
     const parts = tasksText(30_000);
-    const expected = await onePass(parts);
+    const expected = protobufjsBytes(parts);
     const passes: SlicedEncodingFigures[] = [];
     const encoding = new StreamedProtobuf(RESPONSE, parts, { charsPerTurn: 8 * 1024, turnMs: 10, onFigures: (figures) => passes.push(figures) });
     const length = await encoding.measure();
