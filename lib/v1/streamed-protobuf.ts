@@ -10,7 +10,7 @@
  * (68 MB at 100k agents). V8 collects the young generation in any allocation of such memory once
  * the young generation's own passes 32 MB, and at 100k agents each of those collections held the
  * process 45-64 ms inside an encoding step (docs/scale.md, the twenty-second session). Streamed,
- * the answer costs one buffer of ~100 KB, allocated once. The price is reading the text twice.
+ * the answer costs one buffer of 64 KiB (grown only by a step that writes more), allocated once. The price is reading the text twice.
  *
  * The answer's bytes are exactly the one-pass encoding's, so any protobuf parser reads it. (They
  * could have gone in one pass as self-contained fragments, each with the path of messages down to
