@@ -183,7 +183,9 @@ export interface ClusterSnapshot {
 
 /** Reads a snapshot; `everAgentIds` are the ids of every agent that registered so far; with `reservations`, the agents' resources in full too. */
 export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<string>, reservations = false): Promise<ClusterSnapshot> {
-  const rendered = await dispatch(cluster.master.master, (actor) => ({ json: actor.stateJson(), texts: actor.renderedTexts() }));
+  // The state and the metrics are read in one turn of the master: read in two, anything the
+  // master handled between them (an offer made on the real clock) would show in one only.
+  const rendered = await dispatch(cluster.master.master, (actor) => ({ json: actor.stateJson(), texts: actor.renderedTexts(), metrics: actor.metrics() }));
   const master = MasterStateSchema.parse(rendered.json);
   const mismatches = Object.entries(rendered.texts).flatMap(([format, { fragments, fresh }]) => {
     const difference = firstDifference(fresh, fragments);
@@ -215,7 +217,7 @@ export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<s
     unreachable: cluster.master.registry.unreachable().map((agent) => agent.id),
     gone: cluster.master.registry.gone().map((agent) => agent.id),
   };
-  const metrics = await dispatch(cluster.master.master, (actor) => actor.metrics());
+  const { metrics } = rendered;
   const pendingUpdates = new Map(await Promise.all(live.map(async (agent) => {
     const pending = await dispatch(agent, (actor) => actor.pendingStatusUpdates());
     return [pending[0]?.agentId ?? agent.id, pending.flatMap((update) => (update.uuid === undefined ? [] : [update.uuid]))] as const;
