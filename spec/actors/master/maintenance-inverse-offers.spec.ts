@@ -189,7 +189,7 @@ describe('actors/master: inverse offers (maintenance)', () => {
     expect(inverseOffersOf(framework).map((inverse) => inverse.agentId)).to.deep.equal([h1.agentId, h1.agentId]);
   });
 
-  it("filters go when the framework's info is updated (UPDATE_FRAMEWORK, a re-subscription), as Mesos' allocator `updateFramework` revives", async () => {
+  it("filters go when the framework's info is updated (UPDATE_FRAMEWORK, a re-subscription), as Mesos' allocator `updateFramework` revives, and when it revives", async () => {
     const { harness, framework } = await withTaskOnH1();
     await schedule(harness, [machine('h1')]);
     const [first] = inverseOffersOf(framework);
@@ -212,6 +212,13 @@ describe('actors/master: inverse offers (maintenance)', () => {
     expect(last(framework.probe, 'FrameworkReregistered')).to.not.equal(undefined);
     await harness.clock.advance(1_000);
     expect(inverseOffersOf(framework)).to.have.length(3);
+    // And REVIVE (Mesos' `reviveRoles`).
+    framework.probe.post(harness.masterPid, 'DeclineInverseOffers', { frameworkId: framework.frameworkId, inverseOfferIds: [inverseOffersOf(framework)[2]?.id], filters: { refuseSeconds: 3_600 } });
+    await harness.clock.advance(3_000);
+    expect(inverseOffersOf(framework)).to.have.length(3);
+    framework.probe.post(harness.masterPid, 'ReviveOffers', { frameworkId: framework.frameworkId });
+    await harness.clock.advance(1_000);
+    expect(inverseOffersOf(framework)).to.have.length(4);
   });
 
   it('of an agent that goes (its machine DOWN) are rescinded', async () => {

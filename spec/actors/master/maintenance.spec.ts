@@ -213,6 +213,22 @@ describe('actors/master: maintenance (schedule, machines down and up)', () => {
       await eventuallyAsync(async () => { await harness.clock.settle(); return last(fresh, 'AgentRegistered') !== undefined; }, 5_000, 'the agent admitted');
     });
 
+    it('after UP, an agent removed when its machine went DOWN is admitted again with its id (Mesos readmits a removed agent that re-registers)', async () => {
+      const harness = await listening();
+      const agent = await registerAgent(harness, 'cpus:4;mem:1024', 'h1');
+      expect((await post(harness, '/master/maintenance/schedule', { windows: [window(harness, [machine('h1')])] })).status).to.equal(200);
+      expect((await post(harness, '/master/machine/down', [machine('h1')])).status).to.equal(200);
+      await eventuallyAsync(async () => !(await registered(harness, agent.agentId)), 5_000, 'the DOWN agent removed');
+      const reregister = (): void => agent.probe.post(harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:4;mem:1024', 'h1', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+      reregister();
+      await harness.clock.settle();
+      expect(last(agent.probe, 'AgentReregistered')).to.equal(undefined);
+      expect((await post(harness, '/master/machine/up', [machine('h1')])).status).to.equal(200);
+      reregister();
+      await eventuallyAsync(async () => { await harness.clock.settle(); return last(agent.probe, 'AgentReregistered') !== undefined; }, 5_000, 'the agent re-admitted');
+      expect(await registered(harness, agent.agentId)).to.equal(true);
+    });
+
     it("refuses machine lists as Mesos' validation does", async () => {
       const harness = await listening();
       expect((await post(harness, '/master/maintenance/schedule', { windows: [window(harness, [machine('h1')])] })).status).to.equal(200);
