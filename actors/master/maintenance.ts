@@ -336,8 +336,12 @@ export class Maintenance implements MaintenanceOperations {
     return key;
   }
 
-  /** An agent's link broke (Mesos' `deactivate(Slave*)`): its inverse offers are rescinded. */
-  agentDisconnected(agent: AgentRecord): void {
+  /**
+   * An agent is offered no more (Mesos' `deactivate(Slave*)`): its link broke, or the operator
+   * deactivated or drained it (DEACTIVATE_AGENT, DRAIN_AGENT). Its inverse offers are rescinded;
+   * none is made while it is inactive (`pass` skips it), and its frameworks' answers are kept.
+   */
+  agentDeactivated(agent: AgentRecord): void {
     const drain = this.drains.get(agent.id);
     if (drain !== undefined) for (const entry of [...drain.offers.values()]) this.retire(entry, true);
   }
@@ -355,7 +359,11 @@ export class Maintenance implements MaintenanceOperations {
     }
   }
 
-  /** A framework revived offers: its inverse offer filters go too (Mesos' `reviveRoles`). */
+  /**
+   * A framework revived offers, or its info was updated (UPDATE_FRAMEWORK, a re-subscription):
+   * its inverse offer filters go, on every agent (Mesos' allocator `reviveRoles`, which its
+   * `updateFramework` calls too).
+   */
   revived(frameworkId: string): void {
     for (const drain of this.drains.values()) drain.filters.delete(frameworkId);
   }

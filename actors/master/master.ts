@@ -280,6 +280,8 @@ export class Master extends Actor {
       deactivate: (agent) => {
         this.allocatorCall('deactivateAgent', this.allocator.deactivateAgent(agent.id));
         this.retireOffers(agent.offerIds, { rescind: true, recover: true });
+        // As Mesos' `deactivate(Slave*)`: its inverse offers go too.
+        this.maintenance.agentDeactivated(agent);
       },
       activate: (agent) => this.allocatorCall('activateAgent', this.allocator.activateAgent(agent.id)),
       sendDrain: (agent, config) => this.send(agent.pid, DrainAgent, { config }),
@@ -962,6 +964,9 @@ export class Master extends Actor {
     this.allocatorCall('updateFramework', this.allocator.updateFramework(framework.id, { roles, capabilities: info.capabilities ?? [], suppressedRoles, ...(minAllocatable !== undefined ? { minAllocatable } : {}) }));
     const stale = framework.offerIds.records().filter((record) => !roles.includes(record.offer.allocationRole)).map((record) => record.offer.id);
     if (stale.length > 0) this.retireOffers(stale, { rescind: true, recover: true });
+    // Mesos' allocator `updateFramework` revives the roles it no longer suppresses, and a revival
+    // drops every inverse offer filter of the framework (even of no role): so here too.
+    this.maintenance.revived(framework.id);
   }
 
   /**
@@ -2650,7 +2655,7 @@ export class Master extends Actor {
     this.state.setAgentConnected(agent, false);
     this.allocatorCall('deactivateAgent', this.allocator.deactivateAgent(agent.id));
     this.retireOffers(agent.offerIds, { rescind: true, recover: true });
-    this.maintenance.agentDisconnected(agent);
+    this.maintenance.agentDeactivated(agent);
     // As Mesos' `exited`: a framework that does not checkpoint loses its tasks and executors here
     // at once (they die with the agent process, and no restarted agent takes them back); the
     // others' wait for the agent to come back or be removed.

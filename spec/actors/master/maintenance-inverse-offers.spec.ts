@@ -173,6 +173,54 @@ describe('actors/master: inverse offers (maintenance)', () => {
     expect(inverseOffersOf(framework), 'its task waits for it (a checkpointing framework), but it is not active').to.have.length(1);
   });
 
+  it('of an agent the operator deactivates (DEACTIVATE_AGENT) are rescinded, as Mesos\' `deactivate(Slave*)`; none while it is; REACTIVATE_AGENT brings them back', async () => {
+    const { harness, h1, framework } = await withTaskOnH1();
+    await schedule(harness, [machine('h1')]);
+    const [first] = inverseOffersOf(framework);
+    await http(harness, '/api/v1', { type: 'DEACTIVATE_AGENT', deactivate_agent: { agent_id: { value: h1.agentId } } });
+    await harness.clock.settle();
+    expect(rescindedOf(framework)).to.deep.equal([first?.id]);
+    const frameworks = (await http(harness, '/api/v1', { type: 'GET_FRAMEWORKS' })).get_frameworks.frameworks as Json[];
+    expect(frameworks[0]?.inverse_offers, 'no longer outstanding').to.equal(undefined);
+    await harness.clock.advance(3_000);
+    expect(inverseOffersOf(framework), 'none while the agent is deactivated').to.have.length(1);
+    await http(harness, '/api/v1', { type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: h1.agentId } } });
+    await harness.clock.advance(1_000);
+    expect(inverseOffersOf(framework).map((inverse) => inverse.agentId)).to.deep.equal([h1.agentId, h1.agentId]);
+  });
+
+  it("filters go when the framework's info is updated (UPDATE_FRAMEWORK, a re-subscription), as Mesos' allocator `updateFramework` revives, and when it revives", async () => {
+    const { harness, framework } = await withTaskOnH1();
+    await schedule(harness, [machine('h1')]);
+    const [first] = inverseOffersOf(framework);
+    framework.probe.post(harness.masterPid, 'DeclineInverseOffers', { frameworkId: framework.frameworkId, inverseOfferIds: [first?.id], filters: { refuseSeconds: 3_600 } });
+    await harness.clock.advance(3_000);
+    expect(inverseOffersOf(framework), 'filtered for an hour').to.have.length(1);
+    framework.probe.post(harness.masterPid, 'UpdateFrameworkCall', { frameworkId: framework.frameworkId, framework: framework.info, requestId: '1' });
+    await harness.clock.settle();
+    expect(last(framework.probe, 'UpdateFrameworkAnswer')?.body).to.deep.include({ status: 200 });
+    await harness.clock.advance(1_000);
+    const [, second, ...more] = inverseOffersOf(framework);
+    expect(more).to.deep.equal([]);
+    expect(second?.agentId).to.equal(first?.agentId);
+    // Declined for an hour again, then re-subscribed from its own pid: rescinded if outstanding, and unfiltered.
+    framework.probe.post(harness.masterPid, 'DeclineInverseOffers', { frameworkId: framework.frameworkId, inverseOfferIds: [second?.id], filters: { refuseSeconds: 3_600 } });
+    await harness.clock.advance(3_000);
+    expect(inverseOffersOf(framework)).to.have.length(2);
+    framework.probe.post(harness.masterPid, 'ReregisterFramework', { framework: framework.info, failover: false });
+    await harness.clock.settle();
+    expect(last(framework.probe, 'FrameworkReregistered')).to.not.equal(undefined);
+    await harness.clock.advance(1_000);
+    expect(inverseOffersOf(framework)).to.have.length(3);
+    // And REVIVE (Mesos' `reviveRoles`).
+    framework.probe.post(harness.masterPid, 'DeclineInverseOffers', { frameworkId: framework.frameworkId, inverseOfferIds: [inverseOffersOf(framework)[2]?.id], filters: { refuseSeconds: 3_600 } });
+    await harness.clock.advance(3_000);
+    expect(inverseOffersOf(framework)).to.have.length(3);
+    framework.probe.post(harness.masterPid, 'ReviveOffers', { frameworkId: framework.frameworkId });
+    await harness.clock.advance(1_000);
+    expect(inverseOffersOf(framework)).to.have.length(4);
+  });
+
   it('of an agent that goes (its machine DOWN) are rescinded', async () => {
     const { harness, h1, framework } = await withTaskOnH1();
     await schedule(harness, [machine('h1')]);

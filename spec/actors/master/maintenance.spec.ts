@@ -213,6 +213,22 @@ describe('actors/master: maintenance (schedule, machines down and up)', () => {
       await eventuallyAsync(async () => { await harness.clock.settle(); return last(fresh, 'AgentRegistered') !== undefined; }, 5_000, 'the agent admitted');
     });
 
+    it('after UP, an agent removed when its machine went DOWN is admitted again with its id (Mesos readmits a removed agent that re-registers)', async () => {
+      const harness = await listening();
+      const agent = await registerAgent(harness, 'cpus:4;mem:1024', 'h1');
+      expect((await post(harness, '/master/maintenance/schedule', { windows: [window(harness, [machine('h1')])] })).status).to.equal(200);
+      expect((await post(harness, '/master/machine/down', [machine('h1')])).status).to.equal(200);
+      await eventuallyAsync(async () => !(await registered(harness, agent.agentId)), 5_000, 'the DOWN agent removed');
+      const reregister = (): void => agent.probe.post(harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:4;mem:1024', 'h1', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
+      reregister();
+      await harness.clock.settle();
+      expect(last(agent.probe, 'AgentReregistered')).to.equal(undefined);
+      expect((await post(harness, '/master/machine/up', [machine('h1')])).status).to.equal(200);
+      reregister();
+      await eventuallyAsync(async () => { await harness.clock.settle(); return last(agent.probe, 'AgentReregistered') !== undefined; }, 5_000, 'the agent re-admitted');
+      expect(await registered(harness, agent.agentId)).to.equal(true);
+    });
+
     it("refuses machine lists as Mesos' validation does", async () => {
       const harness = await listening();
       expect((await post(harness, '/master/maintenance/schedule', { windows: [window(harness, [machine('h1')])] })).status).to.equal(200);
@@ -319,6 +335,8 @@ describe('actors/master: maintenance (schedule, machines down and up)', () => {
       const harness = await listening({ acls: parseAcls({ update_maintenance_schedules: [none()], get_maintenance_schedules: [none()], get_maintenance_statuses: [none()] }) });
       const refused = await post(harness, '/master/maintenance/schedule', { windows: [window(harness, [machine('h1')])] });
       expect([refused.status, refused.json.error]).to.deep.equal([403, 'Forbidden: a request without a principal is not authorized to update the maintenance schedule']);
+      // Ours: an empty schedule too (Mesos authorizes each machine of the new schedule, so it lets an empty one cancel the schedule).
+      expect((await post(harness, '/master/maintenance/schedule', {})).status).to.equal(403);
       expect((await http(harness, '/master/maintenance/schedule')).json).to.deep.equal({});
       expect((await v1(harness, { type: 'GET_MAINTENANCE_SCHEDULE' })).json).to.deep.equal({ type: 'GET_MAINTENANCE_SCHEDULE', get_maintenance_schedule: { schedule: {} } });
 
@@ -327,6 +345,8 @@ describe('actors/master: maintenance (schedule, machines down and up)', () => {
       expect((await http(operators, '/master/maintenance/status')).json, 'statuses not viewable').to.deep.equal({});
       const down = await post(operators, '/master/machine/down', [machine('h1')]);
       expect([down.status, down.json.error]).to.deep.equal([403, 'Forbidden: a request without a principal is not authorized to bring machines down for maintenance']);
+      // Ours: refused before the modes are looked at (Mesos would answer 400: h2 is not scheduled).
+      expect((await post(operators, '/master/machine/down', [machine('h2')])).status).to.equal(403);
       const up = await v1(operators, { type: 'STOP_MAINTENANCE', stop_maintenance: { machines: [machine('h1')] } });
       expect([up.status, up.text]).to.deep.equal([403, 'Forbidden: a request without a principal is not authorized to bring machines up from maintenance']);
     });
