@@ -5,7 +5,7 @@ import { parseRoute, routeHash, type Route } from '../../webui/src/model/routes'
 import { findExecutor, relativeToSandbox, sandboxPath, taskSandboxPath } from '../../webui/src/model/sandbox';
 import { computeShares, dominantShare } from '../../webui/src/model/shares';
 import {
-  agentEndpoint, AGENTS_PAGE_ROWS, allTasks, clusterResources, filterAgents, findAgent, findTask, frameworkTasks, liveTasksByAgent, parseMasterState, stateTaskCounts, taskCountsByState,
+  agentEndpoint, AGENTS_PAGE_ROWS, agentStatus, allTasks, drainConfigText, clusterResources, filterAgents, findAgent, findTask, frameworkTasks, liveTasksByAgent, parseMasterState, stateTaskCounts, taskCountsByState,
   taskHealth, tasksByAgent, tasksNewestFirst,
 } from '../../webui/src/model/state';
 import { appendChunk, startTail } from '../../webui/src/model/tail';
@@ -195,6 +195,26 @@ describe('webui/model: what the UI computes from /master/state', () => {
     expect(totalUsage([usage as NonNullable<typeof usage>, usage as NonNullable<typeof usage>])).to.deep.equal({ cpusUsed: 1, cpusLimit: 2.2, memBytes: 600, memLimitBytes: 2000 });
     expect(() => parseStatistics({})).to.throw('a list of containers');
   });
+  it("says an agent is draining or drained, deactivated, disconnected, active or (from a master without those fields) inactive, in that order", () => {
+    const base = cluster([]).slaves[0];
+    if (base === undefined) throw new Error('no agent');
+    const drain = (state: string, config: { max_grace_period?: { nanoseconds: number }; mark_gone?: boolean } = {}) => ({ state, config });
+    const cases: Array<[Partial<typeof base>, string, string]> = [
+      [{}, 'active', 'ok'],
+      [{ active: false }, 'inactive', 'warn'],
+      [{ active: false, connected: false }, 'disconnected', 'warn'],
+      [{ active: false, connected: false, deactivated: true }, 'deactivated', 'warn'],
+      [{ active: false, deactivated: true, drain_info: drain('DRAINING') }, 'draining', 'warn'],
+      [{ active: false, connected: false, deactivated: true, drain_info: drain('DRAINED') }, 'drained', 'warn'],
+    ];
+    for (const [fields, text, tone] of cases) expect(agentStatus({ ...base, ...fields }), JSON.stringify(fields)).to.deep.equal({ text, tone });
+    expect(drainConfigText(drain('DRAINING', { mark_gone: false }))).to.equal("tasks' own grace periods");
+    expect(drainConfigText(drain('DRAINING', { max_grace_period: { nanoseconds: 2.5e9 }, mark_gone: true }))).to.equal('grace periods at most 2.5 s; marked gone once drained');
+    expect(drainConfigText(drain('DRAINED', { max_grace_period: { nanoseconds: 300e9 } }))).to.equal('grace periods at most 5 min');
+    expect(drainConfigText(drain('DRAINED', { max_grace_period: { nanoseconds: 7200e9 } }))).to.equal('grace periods at most 2 h');
+    expect(drainConfigText(drain('DRAINED', { max_grace_period: { nanoseconds: 0 } }))).to.equal('grace periods at most 0 s');
+  });
+
   it('reads a task\'s health from its latest status that carries one', () => {
     const statuses = [{ state: 'TASK_RUNNING', timestamp: 3, healthy: false }, { state: 'TASK_STARTING', timestamp: 1 }, { state: 'TASK_RUNNING', timestamp: 2, healthy: true }];
     expect(taskHealth({ ...task('t', 'TASK_RUNNING', 1, 1), statuses })).to.equal(false);

@@ -206,6 +206,27 @@ if (skipReason !== undefined) {
       expect(new Set(states)).to.deep.equal(new Set(['TASK_FINISHED']));
     });
 
+    it('shows an agent the operator deactivates, drains and reactivates (DEACTIVATE_AGENT, DRAIN_AGENT, REACTIVATE_AGENT) as such, with the drain\'s configuration', async () => {
+      await page.goto(`${ui}#/agents`);
+      const row = page.locator('[data-testid="agents-table"] tr[data-agent-id]').first();
+      const agentId = await row.getAttribute('data-agent-id');
+      const operate = async (call: Record<string, unknown>): Promise<void> => {
+        const response = await fetch(`http://${master}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(call) });
+        expect(response.status, `${String(call.type)}: ${await response.text()}`).to.equal(200);
+      };
+      await operate({ type: 'DEACTIVATE_AGENT', deactivate_agent: { agent_id: { value: agentId } } });
+      await row.locator('[data-testid="agent-status"]', { hasText: /^deactivated$/ }).waitFor({ timeout: UI_WAIT_MS });
+      await operate({ type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: agentId }, max_grace_period: { seconds: 1 } } });
+      // Its tasks are killed within the second; once their updates are acknowledged it is drained.
+      await row.locator('[data-testid="agent-status"]', { hasText: /^drained$/ }).waitFor({ timeout: UI_WAIT_MS });
+      await row.locator('td a').first().click();
+      await page.locator('[data-testid="agent-drain"]').waitFor({ timeout: UI_WAIT_MS });
+      expect(await page.locator('[data-testid="agent-drain"]').textContent()).to.equal('DRAINED: grace periods at most 1 s');
+      await operate({ type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: agentId } } });
+      await page.locator('[data-testid="agent-page"] [data-testid="agent-status"]', { hasText: /^active$/ }).waitFor({ timeout: UI_WAIT_MS });
+      expect(await page.locator('[data-testid="agent-drain"]').count(), 'no drain shown once reactivated').to.equal(0);
+    });
+
     it('asks for credentials when the master wants HTTP authentication, and refuses wrong ones', async () => {
       const directory = workDir();
       const credentials = path.join(directory, 'credentials.json');

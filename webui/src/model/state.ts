@@ -7,7 +7,7 @@
  * agents every redraw walked every agent several times (the overview took ~0.5 s a redraw, the
  * agents page over a minute).
  */
-import type { AgentJson, FrameworkJson, MasterStateJson, ResourcesJson, TaskJson } from './types';
+import type { AgentJson, DrainInfoJson, FrameworkJson, MasterStateJson, ResourcesJson, TaskJson } from './types';
 
 /** Task states after which a task never changes (Mesos' terminal states). */
 export const TERMINAL_TASK_STATES: ReadonlySet<string> = new Set([
@@ -212,6 +212,40 @@ export const liveTasksByAgent = perState((state: MasterStateJson): ReadonlyMap<s
   for (const { task } of allTasks(state)) if (!isTerminal(task.state)) counts.set(task.slave_id, (counts.get(task.slave_id) ?? 0) + 1);
   return counts;
 });
+
+/** What an agent's status says, and how it is shown (`ok` green, `warn` amber). */
+export interface AgentStatus {
+  readonly text: string;
+  readonly tone: 'ok' | 'warn';
+}
+
+/**
+ * An agent's status, as an operator asks it: draining or drained (DRAIN_AGENT) before
+ * deactivated (DEACTIVATE_AGENT), before disconnected; else active. A master without the drain
+ * fields (an older one) says only active or inactive.
+ */
+export function agentStatus(agent: AgentJson): AgentStatus {
+  const drain = agent.drain_info?.state;
+  if (drain === 'DRAINING') return { text: 'draining', tone: 'warn' };
+  if (drain === 'DRAINED') return { text: 'drained', tone: 'warn' };
+  if (agent.deactivated === true) return { text: 'deactivated', tone: 'warn' };
+  if (agent.connected === false) return { text: 'disconnected', tone: 'warn' };
+  return agent.active ? { text: 'active', tone: 'ok' } : { text: 'inactive', tone: 'warn' };
+}
+
+/** A drain's configuration in words: its grace period cap, and whether the agent is marked gone once drained. */
+export function drainConfigText(drain: DrainInfoJson): string {
+  const nanoseconds = drain.config.max_grace_period?.nanoseconds;
+  const grace = nanoseconds === undefined ? "tasks' own grace periods" : `grace periods at most ${formatSeconds(nanoseconds / 1e9)}`;
+  return `${grace}${drain.config.mark_gone === true ? '; marked gone once drained' : ''}`;
+}
+
+/** Seconds as the UI writes a duration: `0 s`, `2.5 s`, `90 s`, `5 min`, `2 h`. */
+function formatSeconds(seconds: number): string {
+  if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds >= 120 && seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${Number(seconds.toFixed(3))} s`;
+}
 
 /** Agents the agents page lists at a time (`#/agents?start=N`). */
 export const AGENTS_PAGE_ROWS = 100;

@@ -93,8 +93,23 @@ export interface AgentJson {
   readonly reserved_resources: Readonly<Record<string, ResourcesJson>>;
   readonly unreserved_resources: ResourcesJson;
   readonly attributes: Readonly<Record<string, unknown>>;
+  /** Offered: connected and not deactivated by the operator. */
   readonly active: boolean;
+  /** Its link to the master is up (absent from older masters). */
+  readonly connected?: boolean;
+  /** The operator deactivated or drained it (DEACTIVATE_AGENT, DRAIN_AGENT). */
+  readonly deactivated?: boolean;
+  /** Present while the operator drains it, and once drained. */
+  readonly drain_info?: DrainInfoJson;
+  /** When the machine's maintenance starts, if it is scheduled (seconds since the epoch). */
+  readonly estimated_drain_start_time_seconds?: number;
   readonly version?: string;
+}
+
+/** An agent's `drain_info`: DRAINING until its tasks and operations are done, then DRAINED. */
+export interface DrainInfoJson {
+  readonly state: string;
+  readonly config: { readonly max_grace_period?: { readonly nanoseconds: number }; readonly mark_gone?: boolean };
 }
 
 /** `GET /master/state`. */

@@ -3,9 +3,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { agentBase } from '../api';
 import { Ago, Empty, Id, ResourceBar, ResourceList, Section, TaskTable, UsedOfTotal } from '../components';
 import { html, type Html } from '../html';
+import { formatTimestamp } from '../model/format';
 import { parseRoute, routeHash } from '../model/routes';
-import { agentEndpoint, agentHosts, AGENTS_PAGE_ROWS, filterAgents, findAgent, liveTasksByAgent, scalar, tasksByAgent } from '../model/state';
-import type { MasterStateJson } from '../model/types';
+import { agentEndpoint, agentHosts, AGENTS_PAGE_ROWS, agentStatus, drainConfigText, filterAgents, findAgent, liveTasksByAgent, scalar, tasksByAgent } from '../model/state';
+import type { AgentJson, MasterStateJson } from '../model/types';
 import { AgentUsage } from './usage';
 
 /** Tasks listed on an agent's page. */
@@ -67,10 +68,16 @@ export function Agents(props: { state: MasterStateJson; nowMs: number; filter: s
           <td><${UsedOfTotal} name="disk" used=${agent.used_resources} total=${agent.resources} /></td>
           <td class="num">${liveTasks.get(agent.id) ?? 0}</td>
           <td><${Ago} seconds=${agent.registered_time} nowMs=${nowMs} /></td>
-          <td>${agent.active ? html`<span class="ok">active</span>` : html`<span class="warn">inactive</span>`}</td>
+          <td><${StatusText} agent=${agent} /></td>
         </tr>`)}</tbody></table></div>${pager}`}
     <//>
   </div>`;
+}
+
+/** An agent's status (`agentStatus`), coloured by its tone. */
+function StatusText(props: { agent: AgentJson }): Html {
+  const status = agentStatus(props.agent);
+  return html`<span class=${status.tone} data-testid="agent-status">${status.text}</span>`;
 }
 
 /** One agent: resources, reservations, attributes, its containers' usage, tasks. */
@@ -88,7 +95,9 @@ export function Agent(props: { state: MasterStateJson; nowMs: number; agentId: s
     <dl class="facts">
       <dt>Host</dt><dd>${agent.hostname}:${agent.port}</dd>
       <dt>Pid</dt><dd><code>${agent.pid}</code></dd>
-      <dt>Status</dt><dd>${agent.active ? 'active' : 'inactive'}</dd>
+      <dt>Status</dt><dd><${StatusText} agent=${agent} /></dd>
+      ${agent.drain_info === undefined ? null : html`<dt>Drain</dt><dd data-testid="agent-drain">${agent.drain_info.state}: ${drainConfigText(agent.drain_info)}</dd>`}
+      ${agent.estimated_drain_start_time_seconds === undefined ? null : html`<dt>Maintenance starts</dt><dd><time>${formatTimestamp(agent.estimated_drain_start_time_seconds)}</time></dd>`}
       <dt>Version</dt><dd>${agent.version ?? '—'}</dd>
       <dt>Registered</dt><dd><${Ago} seconds=${agent.registered_time} nowMs=${nowMs} /></dd>
       ${endpoint === undefined ? null : html`<dt>State</dt><dd><a href=${`${agentBase(endpoint)}/${endpoint.actorId}/state`} target="_blank" rel="noopener">${endpoint.actorId}/state</a></dd>`}
