@@ -62,7 +62,12 @@ const callSchema = z.object({
   drain_agent: z.object({
     agent_id: idValue,
     // A `google.protobuf.Duration` (seconds, an int64, and nanos), as Mesos' v1 call has it; checked in `drainRequest`.
-    max_grace_period: z.object({ seconds: v1Number(z.number().int('must be an integer')).optional(), nanos: v1Number(z.number().int('must be an integer')).optional() }).optional(),
+    // Any other key is refused: `{"nanoseconds": N}` (a DurationInfo's shape, as the answers write
+    // it) would otherwise be a Duration of 0, which kills every task at once.
+    max_grace_period: z.strictObject(
+      { seconds: v1Number(z.number().int('must be an integer')).optional(), nanos: v1Number(z.number().int('must be an integer')).optional() },
+      { error: (issue) => (issue.code === 'unrecognized_keys' ? `${issue.keys.map((key) => `'${key}'`).join(', ')}: a google.protobuf.Duration has only 'seconds' and 'nanos'` : undefined) },
+    ).optional(),
     mark_gone: z.boolean().optional(),
   }).optional(),
   deactivate_agent: z.object({ agent_id: idValue }).optional(),

@@ -301,6 +301,8 @@ describe('actors/master: agent draining and deactivation (DRAIN_AGENT, DEACTIVAT
         [{ seconds: 1.5 }, /max_grace_period.seconds: must be an integer/],
         [{ seconds: 9_007_199_254 }, /max_grace_period: must be at most 9007199254740991 nanoseconds/],
         ['10mins', /max_grace_period/],
+        // The answers' DurationInfo shape, a Duration of 0 if its key were ignored: every task killed at once.
+        [{ nanoseconds: 1_000_000_000 }, /max_grace_period.*'nanoseconds'.*only 'seconds' and 'nanos'/],
       ];
       for (const [period, expected] of bad) {
         const answer = await call(harness, drain(agent.agentId, { max_grace_period: period }));
