@@ -47,7 +47,7 @@ import {
   type SlavesQuery, type StateContext, type TasksQuery,
 } from './http';
 import { flagsResponse, v1LoggingLevel } from '../../lib/info-actors';
-import { consumedQuota, describeQuantities, isBadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaConfigValueError, quotaRoleError } from './roles-http';
+import { consumedQuota, describeQuantities, isBadRequest, type BadRequest, overcommitError as quotaOvercommitError, parseQuotaRequest, parseWeights, quotaRequestOf, quotaConfigValueError, quotaRoleError, type QuotaRequest } from './roles-http';
 import { aclViewer, SEE_ALL } from '../../lib/state-json';
 import { StateFragments, v1SubscribedEnvelope, type KeptPart, type RenderingTail, type WarmTarget } from './state-fragments';
 import { MasterCounters, masterMetrics, perFrameworkMetrics, PrincipalCounters, TaskReasonCounters, type MasterCounter } from './metrics';
@@ -3295,7 +3295,16 @@ export class Master extends Actor {
       return this.removeQuotaRoute(request, caller);
     }
     if (request.method !== 'POST') return methodNotAllowed(['GET', 'POST', 'DELETE'], `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`);
-    const quota = parseQuotaRequest(request.body.toString('utf8'));
+    return this.setLegacyQuota(parseQuotaRequest(request.body.toString('utf8')), caller);
+  }
+
+  /**
+   * Sets a role's quota from Mesos' legacy `QuotaRequest` (`POST /master/quota`, the v1
+   * operator API's SET_QUOTA): guarantees, and limits equal to them, through the registry and
+   * the allocator; 400 for a role that has one, 409 for guarantees the cluster cannot hold
+   * (unless `force`), 403 by the ACLs' `update_quotas`.
+   */
+  private setLegacyQuota(quota: QuotaRequest | BadRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     if (isBadRequest(quota)) return httpError(400, quota.error);
     if (this.quotas.has(quota.role)) return httpError(400, `Failed to validate set quota request: Cannot set quota for role '${quota.role}' which already has quota`);
     if (this.changingQuotas.has(quota.role)) return httpError(409, `The quota of role '${quota.role}' is being changed; try again`);
@@ -3358,6 +3367,11 @@ export class Master extends Actor {
     } catch {
       return httpError(400, 'Failed to remove quota: the role in the path is not URL-encoded text');
     }
+    return this.removeLegacyQuota(role, caller);
+  }
+
+  /** Removes a role's quota (`DELETE /master/quota/<role>`, the v1 operator API's REMOVE_QUOTA): 400 for a role without one, 403 by the ACLs' `update_quotas`. */
+  private removeLegacyQuota(role: string, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     const invalid = quotaRoleError(role);
     if (invalid !== undefined) return httpError(400, `Failed to remove quota: ${invalid}`);
     if (!this.quotas.has(role)) return httpError(400, `Failed to remove quota: Role '${boundedText(role, MAX_ERROR_DETAIL_LENGTH)}' has no quota set`);
@@ -3446,6 +3460,8 @@ export class Master extends Actor {
       // principal a rule denies through to an ANY rule, and refused one a rule allows).
       updateWeights: (caller, request, weights) => this.weightsRoute({ ...request, method: 'PUT', body: Buffer.from(JSON.stringify(weights)) }, caller),
       updateQuota: (caller, configs, force) => this.updateQuotaConfigs(caller, configs, force),
+      setQuota: (caller, request) => this.setLegacyQuota(quotaRequestOf(request), caller),
+      removeQuota: (caller, role) => this.removeLegacyQuota(role, caller),
       teardown: (caller, frameworkId) => this.teardownRoute({ method: 'POST', path: '/teardown', query: {}, headers: {}, body: Buffer.from(new URLSearchParams({ frameworkId }).toString()) }, caller, "the v1 operator API's TEARDOWN"),
       markAgentGone: (caller, agentId) => this.markAgentGone(caller, agentId),
       loggingLevel: (caller, call) => v1LoggingLevel(this.host, call, () => this.authorizer.denial('set_log_level', caller.principal)),

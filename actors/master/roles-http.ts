@@ -81,8 +81,14 @@ export interface QuotaRequest {
  */
 export function parseQuotaRequest(body: string): QuotaRequest | BadRequest {
   const parsed = parseJson(body, 'set quota request');
-  if (isBadRequest(parsed)) return parsed;
-  const json = parsed.json;
+  return isBadRequest(parsed) ? parsed : quotaRequestOf(parsed.json);
+}
+
+/**
+ * The quota a parsed `QuotaRequest` sets: a `POST /master/quota` body's, or a v1 SET_QUOTA's
+ * `quota_request` (Mesos' quota handler takes both the same way).
+ */
+export function quotaRequestOf(json: unknown): QuotaRequest | BadRequest {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return { error: 'Invalid set quota request: expected a JSON object {"role": ..., "guarantee": [...]}' };
   const { role, guarantee, force } = json as { role?: unknown; guarantee?: unknown; force?: unknown };
   const invalidRole = quotaRoleError(role);

@@ -114,6 +114,10 @@ export interface OperatorPort {
   updateWeights(caller: HttpCaller, request: HttpRequest, weights: ReadonlyArray<{ role: string; weight: number }>): HttpResponse | Promise<HttpResponse>;
   /** Sets (or, empty, removes) each role's quota, as `POST /master/quota` does: registry first, then the allocator. */
   updateQuota(caller: HttpCaller, configs: readonly QuotaConfig[], force: boolean): HttpResponse | Promise<HttpResponse>;
+  /** SET_QUOTA: `POST /master/quota` with this `QuotaRequest` (Mesos' legacy call: guarantees, limits equal to them). */
+  setQuota(caller: HttpCaller, request: unknown): HttpResponse | Promise<HttpResponse>;
+  /** REMOVE_QUOTA: `DELETE /master/quota/<role>`. */
+  removeQuota(caller: HttpCaller, role: string): HttpResponse | Promise<HttpResponse>;
   /** `POST /master/teardown` of `frameworkId`, by `caller`. */
   teardown(caller: HttpCaller, frameworkId: string): HttpResponse;
   /** Removes agent `agentId` for good: its tasks are gone, it is shut down. */
@@ -202,12 +206,12 @@ export interface OperatorEncodingFigures extends SlicedEncodingFigures {
   readonly encodings: number;
 }
 
-/** The calls that change the cluster: they need read-write credentials (`--authenticate_http_readwrite`). */
 /** The conversion each operator call of one makes. */
 const CONVERSION_OF_CALL = { RESERVE_RESOURCES: 'RESERVE', UNRESERVE_RESOURCES: 'UNRESERVE', CREATE_VOLUMES: 'CREATE', DESTROY_VOLUMES: 'DESTROY' } as const;
 
+/** The calls that change the cluster: they need read-write credentials (`--authenticate_http_readwrite`). */
 const WRITE_CALLS: ReadonlySet<OperatorCall['type']> = new Set([
-  'UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME',
+  'UPDATE_WEIGHTS', 'UPDATE_QUOTA', 'SET_QUOTA', 'REMOVE_QUOTA', 'TEARDOWN', 'MARK_AGENT_GONE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME',
   'DRAIN_AGENT', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT', 'SET_LOGGING_LEVEL',
   'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE',
 ]);
@@ -421,6 +425,10 @@ export class OperatorApi {
         return textual(this.port.updateWeights(caller, request, call.weights));
       case 'UPDATE_QUOTA':
         return textual(this.port.updateQuota(caller, call.configs, call.force));
+      case 'SET_QUOTA':
+        return textual(this.port.setQuota(caller, call.quotaRequest));
+      case 'REMOVE_QUOTA':
+        return textual(this.port.removeQuota(caller, call.role));
       case 'TEARDOWN':
         return textual(this.port.teardown(caller, call.frameworkId));
       case 'MARK_AGENT_GONE':

@@ -191,6 +191,12 @@ message QuotaConfig {
   map<string, mesos.v1.Value.Scalar> limits = 3;
 }
 
+message QuotaRequest {
+  optional bool force = 1;
+  optional string role = 2;
+  repeated mesos.v1.Resource guarantee = 3;
+}
+
 message QuotaStatus {
   repeated QuotaInfo infos = 1;
   repeated QuotaConfig configs = 2;
@@ -341,6 +347,8 @@ message Call {
   message UpdateMaintenanceSchedule { required mesos.v1.maintenance.Schedule schedule = 1; }
   message StartMaintenance { repeated mesos.v1.MachineID machines = 1; }
   message StopMaintenance { repeated mesos.v1.MachineID machines = 1; }
+  message SetQuota { required mesos.v1.quota.QuotaRequest quota_request = 1; }
+  message RemoveQuota { required string role = 1; }
   optional Type type = 1;
   optional GetMetrics get_metrics = 2;
   optional SetLoggingLevel set_logging_level = 3;
@@ -354,8 +362,8 @@ message Call {
   optional UpdateMaintenanceSchedule update_maintenance_schedule = 11;
   optional StartMaintenance start_maintenance = 12;
   optional StopMaintenance stop_maintenance = 13;
-  optional bytes set_quota = 14;
-  optional bytes remove_quota = 15;
+  optional SetQuota set_quota = 14;
+  optional RemoveQuota remove_quota = 15;
   optional Teardown teardown = 16;
   optional MarkAgentGone mark_agent_gone = 17;
   optional GrowVolume grow_volume = 18;

@@ -57,6 +57,9 @@ const callSchema = z.object({
     force: z.boolean().optional(),
     quota_configs: list(z.object({ role: text, guarantees: scalarMap.optional(), limits: scalarMap.optional() })).default([]),
   }).optional(),
+  // Mesos' legacy `QuotaRequest` (role, guarantee, force), checked as `POST /master/quota`'s body is.
+  set_quota: z.object({ quota_request: z.unknown() }).optional(),
+  remove_quota: z.object({ role: z.string() }).optional(),
   teardown: z.object({ framework_id: idValue }).optional(),
   mark_agent_gone: z.object({ agent_id: idValue }).optional(),
   drain_agent: z.object({
@@ -105,6 +108,8 @@ export type OperatorCall =
   | { type: 'READ_FILE'; path: string; offset: number; length?: number }
   | { type: 'UPDATE_WEIGHTS'; weights: Array<{ role: string; weight: number }> }
   | { type: 'UPDATE_QUOTA'; force: boolean; configs: QuotaConfig[] }
+  | { type: 'SET_QUOTA'; quotaRequest: unknown }
+  | { type: 'REMOVE_QUOTA'; role: string }
   | { type: 'TEARDOWN'; frameworkId: string }
   | { type: 'MARK_AGENT_GONE'; agentId: string }
   | { type: 'DRAIN_AGENT'; agentId: string; maxGracePeriodNs?: number; markGone: boolean }
@@ -119,18 +124,13 @@ export type OperatorCall =
 /** The call types this master serves. */
 export const OPERATOR_CALL_TYPES = [
   'GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_AGENTS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_TASKS',
-  'GET_ROLES', 'GET_WEIGHTS', 'UPDATE_WEIGHTS', 'GET_QUOTA', 'UPDATE_QUOTA', 'GET_MASTER', 'TEARDOWN', 'MARK_AGENT_GONE', 'LIST_FILES',
+  'GET_ROLES', 'GET_WEIGHTS', 'UPDATE_WEIGHTS', 'GET_QUOTA', 'UPDATE_QUOTA', 'SET_QUOTA', 'REMOVE_QUOTA', 'GET_MASTER', 'TEARDOWN', 'MARK_AGENT_GONE', 'LIST_FILES',
   'READ_FILE', 'SUBSCRIBE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME',
   'GET_OPERATIONS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'DRAIN_AGENT', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT',
   'GET_MAINTENANCE_STATUS', 'GET_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE',
 ] as const;
 
-/** Call types Mesos' master defines that this one does not serve (answered 501, naming the type). */
-export const UNSERVED_OPERATOR_CALL_TYPES: ReadonlySet<string> = new Set([
-  'SET_QUOTA', 'REMOVE_QUOTA',
-]);
-
-/** A checked call; a bad one (400) with the reason naming the first bad field; an unserved one (501). */
+/** A checked call; a bad one (400) with the reason naming the first bad field; UNKNOWN's (501). */
 export type ParsedOperatorCall =
   | { ok: true; call: OperatorCall }
   | V1CallRefusal;
@@ -147,7 +147,6 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
   const type = call.type;
   // Mesos: Not Implemented for UNKNOWN, its enum's placeholder.
   if (type === 'UNKNOWN') return UNKNOWN_CALL_REFUSAL;
-  if (UNSERVED_OPERATOR_CALL_TYPES.has(type)) return { ok: false, unserved: true, error: `call type '${type}' is not served by this master (served: ${OPERATOR_CALL_TYPES.join(', ')})` };
   if (!(OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return { ok: false, error: `type: unknown call type '${type}' (served: ${OPERATOR_CALL_TYPES.join(', ')})` };
   const missing = (field: string): ParsedOperatorCall => ({ ok: false, error: `Expecting '${field}' to be present` });
   switch (type) {
@@ -182,6 +181,10 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
       const configs = update.quota_configs.map((config) => ({ role: config.role, guarantees: scalars(config.guarantees), limits: scalars(config.limits) }));
       return { ok: true, call: { type, force: update.force ?? false, configs } };
     }
+    case 'SET_QUOTA':
+      return call.set_quota === undefined ? missing('set_quota') : { ok: true, call: { type, quotaRequest: call.set_quota.quota_request } };
+    case 'REMOVE_QUOTA':
+      return call.remove_quota === undefined ? missing('remove_quota') : { ok: true, call: { type, role: call.remove_quota.role } };
     case 'TEARDOWN':
       return call.teardown === undefined ? missing('teardown') : { ok: true, call: { type, frameworkId: call.teardown.framework_id.value } };
     case 'MARK_AGENT_GONE':

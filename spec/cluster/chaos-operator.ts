@@ -23,7 +23,6 @@ import { fullResources } from './chaos-invariants';
 import type { Master } from '../../actors/master/master';
 import type { ClusterSnapshot } from './chaos-invariants';
 import { recordReader } from '../support/recordio';
-import { UNSERVED_OPERATOR_CALL_TYPES } from '../../lib/v1/operator';
 
 /** The operator API's SUBSCRIBE, as the host hands it to the master's route. */
 const SUBSCRIBE_REQUEST: HttpRequest = {
@@ -253,14 +252,6 @@ export interface ReservationCall {
   readonly raced?: string;
 }
 
-/**
- * Whether the master serves the v1 operator calls CREATE_VOLUMES and DESTROY_VOLUMES; when it does
- * not (a62599c lists them among the unserved calls, answered 501, as well as among the served
- * ones), the operator's volume calls go to `/master/create-volumes` and `/master/destroy-volumes`
- * only. Read from the v1 API's own list, so they go to both as soon as it serves them.
- */
-export const V1_VOLUME_CALLS_SERVED = !UNSERVED_OPERATOR_CALL_TYPES.has('CREATE_VOLUMES') && !UNSERVED_OPERATOR_CALL_TYPES.has('DESTROY_VOLUMES');
-
 /** The endpoint (under `/master`) and the v1 operator call of each kind, and the name of its list. */
 const CALLS = {
   RESERVE: { path: '/reserve', v1: 'RESERVE_RESOURCES', field: 'reserve_resources', list: 'resources' },
@@ -308,9 +299,7 @@ export function planOperatorVolume(random: Prng, totals: ReadonlyMap<string, Res
   if (agentIds.length === 0) return undefined;
   const agentId = pick(random, agentIds);
   const total = totals.get(agentId) ?? Resources.EMPTY;
-  const drawn = random.next() < 0.5 ? 'endpoint' : 'v1';
-  // Drawn either way, so a seed draws the same whether the master serves them or not.
-  const api = V1_VOLUME_CALLS_SERVED ? drawn : 'endpoint';
+  const api = random.next() < 0.5 ? 'endpoint' : 'v1';
   const volumes = total.persistentVolumes().entries();
   const disk = reservedDisk(total);
   const draw = random.next();

@@ -264,6 +264,30 @@ describe('actors/master: Mesos-compatible endpoints (state-summary, roles, flags
       }
     });
 
+    it("the v1 operator API's SET_QUOTA and REMOVE_QUOTA (Mesos' deprecated calls; they were 501) do what POST and DELETE do, in the same words", async () => {
+      const v1 = (call: unknown): Promise<{ status: number; text: string }> => request(`${cluster.base}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(call) }).then(({ status, text }) => ({ status, text }));
+      const set = (quotaRequest: unknown): Promise<{ status: number; text: string }> => v1({ type: 'SET_QUOTA', set_quota: { quota_request: quotaRequest } });
+      expect((await set({ role: 'v1', guarantee: cpus(1) })).status).to.equal(200);
+      expect((await request(`${cluster.base}/master/quota`)).json).to.deep.equal({
+        infos: [{ role: 'v1', guarantee: cpus(1) }],
+        configs: [{ role: 'v1', guarantees: { cpus: { value: 1 } }, limits: { cpus: { value: 1 } } }],
+      });
+      const again = await set({ role: 'v1', guarantee: cpus(1) });
+      expect([again.status, again.text]).to.deep.equal([400, "Failed to validate set quota request: Cannot set quota for role 'v1' which already has quota"]);
+      const big = await set({ role: 'big', guarantee: cpus(100) });
+      expect(big.status).to.equal(409);
+      expect(big.text).to.contain("'cpus'");
+      const empty = await set({ role: 'empty', guarantee: [] });
+      expect([empty.status, empty.text]).to.deep.equal([400, "Invalid set quota request: QuotaInfo with empty 'guarantee'"]);
+      expect((await set('not a request')).status).to.equal(400);
+      expect((await v1({ type: 'REMOVE_QUOTA', remove_quota: { role: 'v1' } })).status).to.equal(200);
+      expect((await request(`${cluster.base}/master/quota`)).json).to.deep.equal({ infos: [], configs: [] });
+      const gone = await v1({ type: 'REMOVE_QUOTA', remove_quota: { role: 'v1' } });
+      expect([gone.status, gone.text]).to.deep.equal([400, "Failed to remove quota: Role 'v1' has no quota set"]);
+      const nested = await v1({ type: 'REMOVE_QUOTA', remove_quota: { role: 'eng/web' } });
+      expect([nested.status, nested.text]).to.satisfy(([status, text]: [number, string]) => status === 400 && /^Failed to remove quota: .*nested/.test(text));
+    });
+
     it("an empty guarantee is a bad request, as Mesos' QuotaInfo validation has it (it was kept, and then blocked the role: 'already has quota'; walkthrough)", async () => {
       for (const guarantee of [[], '']) {
         const empty = await request(`${cluster.base}/master/quota`, { method: 'POST', body: JSON.stringify({ role: 'empty', guarantee }) });

@@ -129,10 +129,9 @@ describe('actors/master: the v1 operator API in protobuf (POST /api/v1)', () => 
     expect(unknown.body.toString()).to.match(/^Failed to validate master::Call: type: /);
     const missing = await post(address, encodeMessage([[1, 31]]));
     expect([missing.status, missing.body.toString()]).to.deep.equal([400, "Failed to validate master::Call: Expecting 'teardown' to be present"]);
-    // SET_QUOTA (29, deprecated): Mesos defines it, this master does not serve it.
-    const unserved = await post(address, encodeMessage([[1, 29]]));
-    expect(unserved.status).to.equal(501);
-    expect(unserved.body.toString()).to.match(/'SET_QUOTA' is not served/);
+    // UNKNOWN (0), the enum's placeholder: Not Implemented, as Mesos answers it.
+    const unserved = await post(address, encodeMessage([[1, 0]]));
+    expect([unserved.status, unserved.body.toString()]).to.deep.equal([501, "call type 'UNKNOWN' is not implemented"]);
     // And the master still answers.
     expect((await post(address, encodeMessage([[1, 1]]))).status).to.equal(200);
   });

@@ -49,6 +49,8 @@ function fakePort() {
     later: (callback) => callback(),
     updateWeights: notUsed,
     updateQuota: notUsed,
+    setQuota: notUsed,
+    removeQuota: notUsed,
     teardown: notUsed,
     markAgentGone: notUsed,
     loggingLevel: notUsed,

@@ -1,7 +1,8 @@
 /** The v1 operator API's calls checked and converted, and its Task as Mesos writes one (pure). */
 import { expect } from 'chai';
-import { MAX_OPERATOR_CALL_ENTRIES, OPERATOR_CALL_TYPES, parseOperatorCall, UNSERVED_OPERATOR_CALL_TYPES, v1Task, v1TimeInfo, type OperatorCall } from '../../../lib/v1/operator';
+import { MAX_OPERATOR_CALL_ENTRIES, OPERATOR_CALL_TYPES, parseOperatorCall, v1Task, v1TimeInfo, type OperatorCall } from '../../../lib/v1/operator';
 import { Resources } from '../../../lib/resources';
+import { V1_MASTER_PROTO } from '../../../lib/v1/operator-proto';
 
 function call(body: unknown): OperatorCall {
   const parsed = parseOperatorCall(body);
@@ -61,11 +62,22 @@ describe('v1 operator calls', () => {
     expect(error({ type: 'DESTROY_VOLUMES', create_volumes: { agent_id: { value: 'a-S1' }, volumes: [] } })).to.deep.equal({ error: "Expecting 'destroy_volumes' to be present", unserved: false });
   });
 
-  it('tells a call type Mesos defines but this master does not serve (501) from an unknown one (400)', () => {
-    expect(error({ type: 'SET_QUOTA' })).to.deep.include({ unserved: true });
-    expect(error({ type: 'REMOVE_QUOTA' }).error).to.match(/'REMOVE_QUOTA' is not served/);
+  it('converts the legacy SET_QUOTA (its QuotaRequest goes on as Mesos JSON, checked as a POST /master/quota body) and REMOVE_QUOTA, and names what is missing', () => {
+    const request = { role: 'eng', guarantee: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 2 } }], force: true };
+    expect(call({ type: 'SET_QUOTA', set_quota: { quota_request: request } })).to.deep.equal({ type: 'SET_QUOTA', quotaRequest: request });
+    expect(call({ type: 'REMOVE_QUOTA', remove_quota: { role: 'eng' } })).to.deep.equal({ type: 'REMOVE_QUOTA', role: 'eng' });
+    expect(error({ type: 'SET_QUOTA' })).to.deep.equal({ error: "Expecting 'set_quota' to be present", unserved: false });
+    expect(error({ type: 'REMOVE_QUOTA', remove_quota: {} }).error).to.match(/^remove_quota\.role/);
+  });
+
+  it('tells UNKNOWN (501, as Mesos) from a type it does not know (400); serves every type Mesos\' master defines', () => {
+    expect(error({ type: 'UNKNOWN' })).to.deep.include({ unserved: true });
     expect(error({ type: 'START_MAINTAINANCE' }).unserved).to.equal(false);
-    for (const type of OPERATOR_CALL_TYPES) expect(UNSERVED_OPERATOR_CALL_TYPES.has(type)).to.equal(false);
+    // The call types of Mesos' master.proto, as declared for the protobuf codec.
+    const body = V1_MASTER_PROTO.slice(V1_MASTER_PROTO.indexOf('enum Type {'), V1_MASTER_PROTO.indexOf('}', V1_MASTER_PROTO.indexOf('enum Type {')));
+    const declared = [...body.matchAll(/^\s*([A-Z_]+) = \d+;/gm)].map((match) => match[1]).filter((type) => type !== 'UNKNOWN');
+    expect(declared).to.have.length.above(30);
+    expect([...OPERATOR_CALL_TYPES].sort()).to.deep.equal(declared.sort());
   });
 });
 
