@@ -35,6 +35,8 @@ export interface SeedResult {
   readonly removalAnswers?: ChaosReport['removalAnswers'];
   /** With `SeedSettings.operationFeedback`, a passed seed's operations with ids and their statuses (`ChaosReport.operationFeedback`). */
   readonly operationFeedback?: ChaosReport['operationFeedback'];
+  /** A passed seed's steps by kind (`ChaosReport.stepsByKind`): what faults it had. */
+  readonly stepsByKind?: ChaosReport['stepsByKind'];
   readonly wallMs: number;
 }
 
@@ -129,7 +131,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
-      tasksLaunched: report.tasksLaunched, wallMs: performance.now() - started, ...(settings.fetch === true ? { fetches: report.fetches } : {}),
+      tasksLaunched: report.tasksLaunched, stepsByKind: report.stepsByKind, wallMs: performance.now() - started, ...(settings.fetch === true ? { fetches: report.fetches } : {}),
       ...(settings.reservations === true || settings.volumes === true ? { reservations: report.reservations } : {}),
       ...(settings.taskGroups === true ? { taskGroups: report.taskGroups } : {}),
       ...(settings.quota === true ? { quotaAnswers: report.quotaAnswers } : {}),

@@ -410,6 +410,33 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
   // Every run is virtual time; the wall clock bounds only a hung run.
   this.timeout(60_000);
 
+  // Seeds run on worker threads, `jobs` at once: the regression seeds and the seeded runs share
+  // them. Made by the first test that runs a seed there (none may, under --grep).
+  let pool: ChaosPool | undefined;
+  after(() => pool?.close());
+
+  /** The spec's pool of workers, made on first use; none with one job (seeds then run here, one at a time). */
+  function workers(): ChaosPool | undefined {
+    if (pool === undefined && jobs > 1) pool = new ChaosPool(jobs);
+    return pool;
+  }
+
+  /**
+   * The result of the seed at `position` of `runs`: submitted with those just after it, so that
+   * every worker is busy while this test waits, and `--grep` wastes little.
+   */
+  function pooledResult(runs: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSettings }>, results: Map<number, Promise<SeedResult>>, position: number): Promise<SeedResult> {
+    const shared = runs.length > 1 ? workers() : undefined;
+    if (shared !== undefined) {
+      for (let ahead = position; ahead < Math.min(position + jobs, runs.length); ahead++) {
+        const run = runs[ahead] as (typeof runs)[number];
+        if (!results.has(ahead)) results.set(ahead, shared.run(run.seed, run.settings));
+      }
+    }
+    const run = runs[position] as (typeof runs)[number];
+    return results.get(position) ?? runSeed(run.seed, run.settings);
+  }
+
   function run(seed: number, hashTrace = false): Promise<ChaosReport> {
     return runChaos({ seed, steps, hashTrace });
   }
@@ -789,22 +816,9 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
   });
 
   describe('seeded runs', () => {
-    // Seeds run on worker threads, each seed's test awaiting its own result; the runs just
-    // after it are submitted first, so every worker is busy and `--grep` wastes little.
-    // The pool starts with the first seeded test that runs (none may, under --grep).
-    let pool: ChaosPool | undefined;
+    // Each seed's test awaits its own result from the spec's pool (`pooledResult`).
     const results = new Map<number, Promise<SeedResult>>();
-    after(() => pool?.close());
-
-    function resultOf(position: number): Promise<SeedResult> {
-      if (pool === undefined && schedule.length > 1 && jobs > 1) pool = new ChaosPool(Math.min(jobs, schedule.length));
-      for (let ahead = position; ahead < Math.min(position + jobs, schedule.length); ahead++) {
-        const run = schedule[ahead] as (typeof schedule)[number];
-        if (pool !== undefined && !results.has(ahead)) results.set(ahead, pool.run(run.seed, run.settings));
-      }
-      const run = schedule[position] as (typeof schedule)[number];
-      return results.get(position) ?? runSeed(run.seed, run.settings);
-    }
+    const resultOf = (position: number): Promise<SeedResult> => pooledResult(schedule, results, position);
 
     function seededTest(position: number): void {
       const { seed, settings } = schedule[position] as (typeof schedule)[number];
@@ -1100,12 +1114,19 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     // framework heard no more. Such a task counts as forgotten by the master (reconciliation must say it does not know it).
     { seed: 205, steps: 100, registryFaults: true, faults: ['stall', 'crashAgent'], reservations: true, what: 'a task the master gave up on, then forgot when its agent came back without it, may stop at the last update it forwarded' },
   ];
-  for (const { seed, steps, registryFaults, faults, what, masters, agentRecovery, reservations } of REGRESSION_SEEDS) {
+  // On the spec's workers, as the seeded runs (they took minutes one after another here).
+  const regressionRuns = REGRESSION_SEEDS.map(({ seed, steps, registryFaults, masters, agentRecovery, reservations }) => ({
+    seed, settings: { steps, hashTrace: false, registryFaults, ...(masters !== undefined ? { masters } : {}), ...(agentRecovery === true ? { agentRecovery } : {}), ...(reservations === true ? { reservations } : {}) } satisfies SeedSettings,
+  }));
+  const regressionResults = new Map<number, Promise<SeedResult>>();
+  REGRESSION_SEEDS.forEach(({ seed, faults, what, masters, agentRecovery, reservations }, position) => {
     it(`${what} (seed ${seed}${masters !== undefined ? `, ${masters} masters` : ''}${agentRecovery === true ? ', recovering agents' : ''}${reservations === true ? ', reservations' : ''})`, async () => {
-      const report = await runChaos({ seed, steps, registryFaults, ...(masters !== undefined ? { masters } : {}), ...(agentRecovery === true ? { agentRecovery } : {}), ...(reservations === true ? { reservations } : {}) });
-      expect(faults.reduce((sum, kind) => sum + report.stepsByKind[kind], 0), `one of ${faults.join(', ')} happens`).to.be.greaterThan(0);
+      const result = await pooledResult(regressionRuns, regressionResults, position);
+      if (!result.passed) throw new Error(result.failure);
+      const stepsByKind: Partial<Record<StepKind, number>> = result.stepsByKind ?? {};
+      expect(faults.reduce((sum, kind) => sum + (stepsByKind[kind] ?? 0), 0), `one of ${faults.join(', ')} happens`).to.be.greaterThan(0);
     });
-  }
+  });
 
   it('a run does no real I/O: no file request, socket, child process or real timer is created while it runs (one master, or three with recovering agents, or v1 HTTP frameworks)', async () => {
     await new Promise((resolve) => setImmediate(resolve)); // past mocha arming its own test timeout

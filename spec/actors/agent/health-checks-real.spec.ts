@@ -21,12 +21,28 @@ function httpServerCommand(port: number): string {
   return `exec '${process.execPath}' -e "${script}"`;
 }
 
+/** How long a test waits for a task's status (real processes; a second or two on a quiet machine). */
+const STATUS_WAIT_MS = 15_000;
+
 /** Probes quickly, so that real-process tests take a second or two. */
 const FAST = { delaySeconds: 0, intervalSeconds: 0.2, timeoutSeconds: 5 } as const;
 
 describeWithEachCommandExecutor('health checks and checks', (current) => {
   function statuses(taskId: string): TaskStatus[] {
     return current().master.updates(taskId).map((update: StatusUpdate) => update.status);
+  }
+
+  /**
+   * Waits up to `STATUS_WAIT_MS` for a status of `taskId` that passes `test`; a timeout names the
+   * statuses that came (CI once saw a TCP check never succeed, with nothing to say why).
+   */
+  async function untilStatus(taskId: string, test: (status: TaskStatus) => boolean, what: string): Promise<void> {
+    try {
+      await eventually(() => statuses(taskId).some(test), STATUS_WAIT_MS, what);
+    } catch (error) {
+      const seen = statuses(taskId).map((status) => [status.state, status.reason, status.message, status.healthy === undefined ? undefined : `healthy=${status.healthy}`, status.checkStatus === undefined ? undefined : `check=${JSON.stringify(status.checkStatus)}`].filter((part) => part !== undefined).join(' '));
+      throw new Error(`${(error as Error).message}; ${taskId}'s statuses: ${seen.length === 0 ? 'none' : seen.join(' | ')}`);
+    }
   }
 
   function killTask(taskId: string): void {
@@ -39,8 +55,8 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
       healthCheck: { type: 'HTTP', http: { port, path: '/' }, ...FAST, gracePeriodSeconds: 10 },
       check: { type: 'HTTP', http: { port, path: '/missing' }, ...FAST },
     }));
-    await eventually(() => statuses('web').some((status) => status.healthy === true), 15_000, 'a healthy update');
-    await eventually(() => statuses('web').some((status) => status.checkStatus?.http?.statusCode === 404), 15_000, 'a check status of 404');
+    await untilStatus('web', (status) => status.healthy === true, 'a healthy update');
+    await untilStatus('web', (status) => status.checkStatus?.http?.statusCode === 404, 'a check status of 404');
     const healthy = statuses('web').find((status) => status.healthy === true) as TaskStatus;
     expect(healthy).to.include({ state: 'TASK_RUNNING', reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' });
     const checked = statuses('web').find((status) => status.checkStatus?.http?.statusCode === 404) as TaskStatus;
@@ -48,16 +64,16 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
     expect(statuses('web')[0]?.checkStatus, 'an update before any result carries an empty check status').to.deep.equal({ type: 'HTTP', http: {} });
     expect(statuses('web').filter((status) => status.healthy !== undefined && status.reason === 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED'), 'one health update: health did not change').to.have.length(1);
     killTask('web');
-    await eventually(() => statuses('web').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
+    await untilStatus('web', (status) => status.state === 'TASK_KILLED', 'TASK_KILLED');
     expect(statuses('web').at(-1)?.reason, 'killed by the framework, not the health check').to.equal(undefined);
   });
 
   it('kills a task whose command health check starts failing: healthy, unhealthy, then TASK_KILLED with the reason', async () => {
     const healthCheck: HealthCheck = { type: 'COMMAND', command: { value: 'test ! -f unhealthy' }, ...FAST, consecutiveFailures: 2, gracePeriodSeconds: 0 };
     current().runTask(RealCluster.commandTask('T1', 'echo $$ > task.pid; exec sleep 60', { healthCheck }));
-    await eventually(() => statuses('T1').some((status) => status.healthy === true), 15_000, 'a healthy update');
+    await untilStatus('T1', (status) => status.healthy === true, 'a healthy update');
     fs.writeFileSync(path.join(current().sandbox('T1'), 'unhealthy'), '');
-    await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
+    await untilStatus('T1', (status) => status.state === 'TASK_KILLED', 'TASK_KILLED');
     const summary = statuses('T1').map((status) => `${status.state}${status.healthy === undefined ? '' : ` healthy=${status.healthy}`}`);
     expect(summary).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_RUNNING healthy=true', 'TASK_RUNNING healthy=false', 'TASK_KILLED healthy=false']);
     expect(statuses('T1').at(-1)).to.include({ reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', source: 'SOURCE_EXECUTOR' });
@@ -70,7 +86,7 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
       type: 'COMMAND', command: { value: 'sleep 30 & echo $! > probe.pid; wait' }, delaySeconds: 0, intervalSeconds: 0.2, timeoutSeconds: 0.5, consecutiveFailures: 1, gracePeriodSeconds: 0,
     };
     current().runTask(RealCluster.commandTask('T1', 'exec sleep 60', { healthCheck }));
-    await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
+    await untilStatus('T1', (status) => status.state === 'TASK_KILLED', 'TASK_KILLED');
     expect(statuses('T1').map((status) => status.state)).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_RUNNING', 'TASK_KILLED']);
     expect(statuses('T1')[2]).to.include({ healthy: false });
     const probePid = Number(fs.readFileSync(path.join(current().sandbox('T1'), 'probe.pid'), 'utf8'));
@@ -80,7 +96,7 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
   it('fails a TCP health check on a port nobody listens on, after the grace period', async () => {
     const port = await freePort();
     current().runTask(RealCluster.commandTask('T1', 'exec sleep 60', { healthCheck: { type: 'TCP', tcp: { port }, ...FAST, consecutiveFailures: 3, gracePeriodSeconds: 0.5 } }));
-    await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
+    await untilStatus('T1', (status) => status.state === 'TASK_KILLED', 'TASK_KILLED');
     const unhealthy = statuses('T1').find((status) => status.healthy === false) as TaskStatus;
     expect(unhealthy.state).to.equal('TASK_RUNNING');
     expect(statuses('T1').at(-1)).to.include({ reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', healthy: false });
@@ -105,7 +121,7 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
   it('reports a TCP check\'s result when it changes and never kills the task', async () => {
     const port = await freePort();
     current().runTask(RealCluster.commandTask('T1', `sleep 1; ${httpServerCommand(port)}`, { check: { type: 'TCP', tcp: { port }, ...FAST } }));
-    await eventually(() => statuses('T1').some((status) => status.checkStatus?.tcp?.succeeded === true), 15_000, 'a check status that succeeded');
+    await untilStatus('T1', (status) => status.checkStatus?.tcp?.succeeded === true, 'a check status that succeeded');
     const results = statuses('T1').filter((status) => status.reason === 'REASON_TASK_CHECK_STATUS_UPDATED').map((status) => status.checkStatus?.tcp?.succeeded);
     expect(results).to.deep.equal([false, true]);
     expect(statuses('T1').map((status) => status.state)).to.not.include('TASK_KILLED');
@@ -118,8 +134,8 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
       healthCheck: { type: 'HTTP', http: { port, path: '/health check/é' }, ...FAST, gracePeriodSeconds: 10 },
       check: { type: 'HTTP', http: { port, path: '/health check/é' }, ...FAST },
     }));
-    await eventually(() => statuses('web').some((status) => status.healthy === true), 15_000, 'a healthy update');
-    await eventually(() => statuses('web').some((status) => status.checkStatus?.http?.statusCode === 200), 15_000, 'a check status of 200');
+    await untilStatus('web', (status) => status.healthy === true, 'a healthy update');
+    await untilStatus('web', (status) => status.checkStatus?.http?.statusCode === 200, 'a check status of 200');
   });
 
   it('runs a command health check with 300 task environment variables and a command check with 300 arguments (beyond the native executor\'s old limits)', async () => {
@@ -130,9 +146,9 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
       healthCheck: { type: 'COMMAND', command: { value: 'test "$V299" = 299' }, ...FAST, gracePeriodSeconds: 10 },
       check: { type: 'COMMAND', command: { command: { value: '/bin/sh', shell: false, arguments: argumentsList } }, ...FAST },
     }));
-    await eventually(() => statuses('T1').some((status) => status.healthy === true), 15_000, 'a healthy update');
-    await eventually(() => statuses('T1').some((status) => status.checkStatus?.command?.exitCode === 0), 15_000, 'a check that exited 0');
+    await untilStatus('T1', (status) => status.healthy === true, 'a healthy update');
+    await untilStatus('T1', (status) => status.checkStatus?.command?.exitCode === 0, 'a check that exited 0');
     killTask('T1');
-    await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED');
+    await untilStatus('T1', (status) => status.state === 'TASK_KILLED', 'TASK_KILLED');
   });
 });
