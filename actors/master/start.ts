@@ -6,6 +6,7 @@ import { ALLOCATOR_ACTOR_ID } from '../allocator/allocator-process';
 import { MASTER_ACTOR_ID, MASTER_START_INPUT, METRICS_ACTOR_ID } from './constants';
 import { checkMasterFlags, httpAuthenticationOf, operatorHttpAuthenticationOf, registryPathOf, renderMasterFlags, type MasterFlags } from './flags';
 import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
+import { RegistrarActor, REGISTRAR_ACTOR_ID } from './registrar-endpoint';
 import { Authorizer } from '../../lib/acls';
 import { Master } from './master';
 import { apiActorId, SchedulerApi } from './v1-scheduler';
@@ -147,6 +148,12 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
   master.serveSchedulerApi((request) => dispatch(api, (served) => served.serve(request)), api.routeOptions);
   // `/version` and `/flags` (this master's), unless the host serves them already.
   const info = spawnMasterInfoActors(host, flags);
+  // `/registrar(1)/registry`: the host's one master's registry (a second master on the host, a simulation's, serves none).
+  if (ids.master === MASTER_ACTOR_ID && host.lookup(REGISTRAR_ACTOR_ID) === undefined) {
+    const registrar = new RegistrarActor({ authentication: httpAuthenticationOf(flags), contents: () => ({ registry, master: master.masterInfo() }) });
+    host.spawn(registrar);
+    info.push(registrar);
+  }
   const webUi = spawnWebUi(host, ids, options.webUiDirectory);
   if (ids.master === MASTER_ACTOR_ID) {
     // Paths naming no actor: the web UI's, else the master's (`/state`, `/tasks`, ... as in Mesos,
