@@ -5,6 +5,7 @@
  * process, one `/version`; in `mesos-local` the master's flags are the process's `/flags`).
  */
 import { Actor, dispatch } from './actor';
+import { EventKind, type MailboxEvent } from './actor/mailbox';
 import type { ActorHost } from './process';
 import { authenticateRequest, isResponse, type HttpAuthentication } from './process/http-authentication';
 import { httpError, methodNotAllowed, ok, type HttpRequest, type HttpResponse } from './process/http';
@@ -192,8 +193,61 @@ export function v1LoggingLevel(host: ActorHost, call: LoggingLevelCall, denial: 
   return dispatch(logging, (actor) => actor.setLevel(call.level, call.durationMs)).then((): HttpResponse => ({ status: 200, body: '' }), gone);
 }
 
+/** The actor id serving `/__processes__`. */
+export const PROCESSES_ACTOR_ID = '__processes__';
+
+/** Events `/__processes__` lists of one actor's mailbox (the rest are counted in `events_total`): a backed-up master holds millions. */
+export const MAX_PROCESS_EVENTS_LISTED = 100;
+
+/** Who may read `/__processes__`: the read-only HTTP credentials, when the process asks for them. */
+export interface ProcessesAccess {
+  /** The process's HTTP authentication (`--authenticate_http_readonly`). */
+  readonly authentication?: HttpAuthentication;
+}
+
+/** One mailbox event as `/__processes__` lists it (libprocess' event JSON, without a message's body). */
+export function processEventJson(event: MailboxEvent, to: string): Record<string, string> {
+  switch (event.kind) {
+    case EventKind.Message:
+      return { type: 'MESSAGE', name: event.name, from: event.from?.toString() ?? '', to };
+    case EventKind.Exited:
+      return { type: 'EXITED', from: event.from?.toString() ?? '' };
+    case EventKind.Terminate:
+      return { type: 'TERMINATE' };
+    default:
+      // An HTTP request's later turn is libprocess' HTTP event; every other run (a dispatch, a
+      // timer, deferred work, the actor's initialization) its DISPATCH, named by what it is.
+      return event.name === 'http' ? { type: 'HTTP' } : { type: 'DISPATCH', name: event.name };
+  }
+}
+
 /**
- * Spawns the `version`, `flags` and `logging` actors on `host` where it has none yet; returns the
+ * libprocess' `/__processes__`: every actor of the host, with the events waiting in its mailbox
+ * (`[{id, events: [{type, ...}], events_total}]`), to see which one is backed up, and with what.
+ * Unlike libprocess it writes no message's body (a body may carry a secret), lists at most
+ * `MAX_PROCESS_EVENTS_LISTED` events an actor (counting them all in `events_total`), and is
+ * behind the read-only credentials when the process asks for them (libprocess serves it to anyone).
+ */
+export class ProcessesActor extends Actor {
+  constructor(private readonly access: ProcessesAccess = {}) {
+    super(PROCESSES_ACTOR_ID);
+    this.route('/', (request) => this.processes(request));
+  }
+
+  private processes(request: HttpRequest): HttpResponse {
+    const caller = this.access.authentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', this.access.authentication);
+    if (isResponse(caller)) return caller;
+    if (request.method !== 'GET') return methodNotAllowed(['GET'], `Expecting 'GET', received '${request.method}'`);
+    return ok(this.host.localActors().map((actor) => {
+      const to = actor.runtime.pid?.toString() ?? actor.id;
+      const events = actor.runtime.mailbox.first(MAX_PROCESS_EVENTS_LISTED).map((event) => processEventJson(event, to));
+      return { id: actor.id, events, events_total: actor.runtime.mailbox.length };
+    }));
+  }
+}
+
+/**
+ * Spawns the `version`, `flags`, `logging` and `__processes__` actors on `host` where it has none yet (`/__processes__` behind the read-only credentials of `logging.authentication`); returns the
  * ones it spawned (the caller terminates them when it stops).
  */
 export function spawnInfoActors(host: ActorHost, render: () => Record<string, string>, access: FlagsAccess = {}, logging: LoggingAccess = {}): Actor[] {
@@ -201,6 +255,7 @@ export function spawnInfoActors(host: ActorHost, render: () => Record<string, st
   if (host.lookup(VERSION_ACTOR_ID) === undefined) spawned.push(new VersionActor());
   if (host.lookup(FLAGS_ACTOR_ID) === undefined) spawned.push(new FlagsActor(render, access));
   if (host.lookup(LOGGING_ACTOR_ID) === undefined) spawned.push(new LoggingActor(logging));
+  if (host.lookup(PROCESSES_ACTOR_ID) === undefined) spawned.push(new ProcessesActor({ ...(logging.authentication !== undefined ? { authentication: logging.authentication } : {}) }));
   for (const actor of spawned) host.spawn(actor);
   return spawned;
 }

@@ -413,13 +413,19 @@ export class ActorTimer implements Timer, CancellableTarget {
  *   const host = await ActorHost.start({ port: 0 });
  *   const pid = host.spawn(new Echo());
  */
+/** The runtime's own actor ids, which start with `__` as libprocess' do: `__processes__` (`/__processes__`, lib/info-actors.ts). */
+export const RUNTIME_ACTOR_IDS: ReadonlySet<string> = new Set(['__processes__']);
+
 export abstract class Actor {
   /** @internal */
   readonly runtime = new ActorRuntime();
 
-  /** @param id the actor's id within its host (e.g. `master`, `slave(1)`); see `ActorHost.uniqueId`. */
+  /**
+   * @param id the actor's id within its host (e.g. `master`, `slave(1)`); see `ActorHost.uniqueId`.
+   * Ids starting with `__` are the runtime's own: only those of `RUNTIME_ACTOR_IDS`.
+   */
   constructor(readonly id: string) {
-    if (!/^[A-Za-z0-9_.()\-/:]+$/.test(id) || id.startsWith('__')) {
+    if (!/^[A-Za-z0-9_.()\-/:]+$/.test(id) || (id.startsWith('__') && !RUNTIME_ACTOR_IDS.has(id))) {
       throw new Error(`invalid actor id '${id}': use [A-Za-z0-9_.()-/:], not starting with '__'`);
     }
   }

@@ -220,6 +220,13 @@ export class Mailbox {
     for (let i = 0; i < this.size; i++) visit(this.viewAt(this.slotOf(i)));
   }
 
+  /** Views of the first `count` events (all of them if fewer), front to back, removing none: `/__processes__`. */
+  first(count: number): MailboxEvent[] {
+    const views: MailboxEvent[] = [];
+    for (let i = 0; i < Math.min(count, this.size); i++) views.push(this.viewAt(this.slotOf(i)));
+    return views;
+  }
+
   /** Removes and returns (a view of) the first event `test` accepts. O(mailbox): scripted replay only. */
   removeFirst(test: (event: MailboxEvent) => boolean): MailboxEvent | undefined {
     const slots = this.slots;

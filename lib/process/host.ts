@@ -461,6 +461,11 @@ export class ActorHost {
     return this.actors.get(id);
   }
 
+  /** The local actors running now, in the order they were spawned (libprocess' `/__processes__` lists them). */
+  localActors(): Actor[] {
+    return [...this.actors.values()];
+  }
+
   /** Terminates a local actor (its pending messages are dropped; `finalize` runs; linked actors get `exited`). */
   terminate(target: Actor | UPID): void {
     const actor = target instanceof UPID ? this.actors.get(target.id) : target;
