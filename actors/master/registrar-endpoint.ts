@@ -47,33 +47,35 @@ export class RegistrarActor extends Actor {
 }
 
 /**
- * The registry as Mesos' `Registry` JSON: `master.info`, `slaves.slaves` (each `info`, and
- * `deactivated` and `drain_info` for an agent an operator deactivated or drained), `unreachable`
- * and `gone` (`slaves` of `{id, timestamp}`), `machines` (each `info` with its `id`, `mode` and
- * `unavailability`), `schedules`, `quotas` (each `info`, as the legacy requests set them) and
- * `quota_configs`, `weights` (each `info`). Lists left empty are left out, as protobuf's JSON
- * leaves out what is unset.
+ * The registry as Mesos' `Registry` JSON: `master.info`, `slaves.slaves` (each `info`,
+ * `deactivated`, and `drain_info` for an agent an operator drained), `unreachable` (`slaves` of
+ * `{id, timestamp, deactivated}`, with `drain_info` as for an admitted agent: Mesos' registry
+ * keeps both on an unreachable entry), `gone` (`slaves` of `{id, timestamp}`), `machines` (each
+ * `info` with its `id`, `mode` and `unavailability`), `schedules`, `quota_configs`, `weights`
+ * (each `info`). `deactivated` is always written, as Mesos' `JSON::protobuf` writes a field that
+ * has a default. The legacy `quotas` list is left out: Mesos' `UpdateQuota`, which both the
+ * legacy and the v1 quota calls write through, erases a role's `quotas` entry and keeps its
+ * quota in `quota_configs` alone. Lists left empty are left out, as protobuf's JSON leaves out
+ * what is unset.
  */
 export function renderRegistry(registry: Registry, master: MasterInfo): V1Json {
   const deactivated = registry.deactivatedAgents();
-  const agents = registry.agents().map((agent) => {
-    const drain = deactivated.get(agent.id);
-    return {
-      info: v1AgentInfo({ ...agent.info, id: agent.id }),
-      ...(deactivated.has(agent.id) ? { deactivated: true } : {}),
-      ...(drain !== undefined ? { drain_info: drainInfoJson(drain) } : {}),
-    };
-  });
-  const removed = (entries: ReadonlyArray<{ readonly id: string; readonly timeMs: number }>): V1Json[] => entries.map((entry) => ({ id: { value: entry.id }, timestamp: v1TimeInfo(entry.timeMs) }));
-  const unreachable = removed(registry.unreachable());
-  const gone = removed(registry.gone());
+  // Mesos keeps `deactivated` and `drain_info` on an admitted agent's entry and on an unreachable one's.
+  const deactivation = (id: string): V1Json => {
+    const drain = deactivated.get(id);
+    return { deactivated: deactivated.has(id), ...(drain !== undefined ? { drain_info: drainInfoJson(drain) } : {}) };
+  };
+  const agents = registry.agents().map((agent) => ({ info: v1AgentInfo({ ...agent.info, id: agent.id }), ...deactivation(agent.id) }));
+  const removed = (entry: { readonly id: string; readonly timeMs: number }): V1Json => ({ id: { value: entry.id }, timestamp: v1TimeInfo(entry.timeMs) });
+  const unreachable = registry.unreachable().map((entry) => ({ ...removed(entry), ...deactivation(entry.id) }));
+  const gone = registry.gone().map(removed);
   const maintenance = registry.maintenance();
   const machines = maintenance.machines.map((machine) => ({
     info: { id: renderMachineId(machine.id), mode: machine.mode, ...(machine.unavailability !== undefined ? { unavailability: renderUnavailability(machine.unavailability) } : {}) },
   }));
   const quotas = [...registry.quotas()];
   const weights = [...registry.weights()];
-  const { infos, configs } = quotaStatus(quotas);
+  const { configs } = quotaStatus(quotas);
   return {
     master: { info: v1MasterInfo(master) },
     ...(agents.length > 0 ? { slaves: { slaves: agents } } : {}),
@@ -81,7 +83,7 @@ export function renderRegistry(registry: Registry, master: MasterInfo): V1Json {
     ...(gone.length > 0 ? { gone: { slaves: gone } } : {}),
     ...(machines.length > 0 ? { machines: { machines } } : {}),
     ...(maintenance.schedule.length > 0 ? { schedules: [renderSchedule(maintenance.schedule)] } : {}),
-    ...(quotas.length > 0 ? { quotas: infos.map((info) => ({ info })), quota_configs: configs } : {}),
+    ...(quotas.length > 0 ? { quota_configs: configs } : {}),
     ...(weights.length > 0 ? { weights: weights.map(([role, weight]) => ({ info: { weight, role } })) } : {}),
   };
 }
