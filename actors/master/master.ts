@@ -226,6 +226,11 @@ export class Master extends Actor {
   private readonly quotas = new Map<string, RoleQuota>();
   /** Roles whose quota change is being written to the registry (another change of theirs waits: 409). */
   private readonly changingQuotas = new Set<string>();
+  /**
+   * Quotas a legacy set (`POST /master/quota`, SET_QUOTA) is writing, by role: the next set's
+   * overcommit check counts them, as Mesos' counts a quota it holds from before its write.
+   */
+  private readonly settingQuotas = new Map<string, RoleQuota>();
   /** Who is told of each change of the books (`onEvent`): the v1 operator API's event streams. */
   private readonly eventListeners: Array<(event: MasterEvent) => void> = [];
   /** Agents an operator marked gone (MARK_AGENT_GONE; the registry's, once durable), oldest first, at most `MAX_REMOVED_AGENTS`: refused if they come back. */
@@ -3314,16 +3319,21 @@ export class Master extends Actor {
     if (!quota.force) {
       let total = Resources.EMPTY;
       for (const agent of this.state.agents.values()) total = total.add(agent.total);
-      const overcommit = quotaOvercommitError([...this.quotas.values(), quota.quota], total);
+      // Quotas being written count: two sets that fit alone but not together were both taken.
+      const overcommit = quotaOvercommitError([...this.quotas.values(), ...this.settingQuotas.values(), quota.quota], total);
       if (overcommit !== undefined) return httpError(409, `Quota guarantees overcommit the cluster (use 'force' to bypass this check): ${overcommit}`);
     }
     this.log.info({ role: quota.role, guarantees: quota.quota.guarantees, principal: caller.principal }, 'setting a quota at an operator\'s request');
     this.changingQuotas.add(quota.role);
+    this.settingQuotas.set(quota.role, quota.quota);
     return this.durably(this.registry.updateQuota(quota.role, quota.quota), () => {
       this.quotas.set(quota.role, quota.quota);
       this.allocatorCall('setQuota', this.allocator.setQuota(quota.role, { guarantee: quota.quota.guarantees, limit: quota.quota.limits }));
       this.rescindForQuota(quota.role, quota.quota);
-    }, () => this.changingQuotas.delete(quota.role));
+    }, () => {
+      this.changingQuotas.delete(quota.role);
+      this.settingQuotas.delete(quota.role);
+    });
   }
 
   /**

@@ -10,6 +10,7 @@
  * Mesos 1.11. Every error names what is wrong; the master answers it with 400.
  */
 import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
+import { MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH } from '../../lib/protocol/limits';
 import { Resources, roleError, ROLE_SEPARATOR, UNRESERVED_ROLE } from '../../lib/resources';
 import { consumedQuotaOf, subtreeBreakdown, type RoleBreakdown, type RoleQuota } from './http';
 
@@ -17,6 +18,14 @@ import { consumedQuotaOf, subtreeBreakdown, type RoleBreakdown, type RoleQuota }
 export const MAX_WEIGHTS_PER_REQUEST = 1_000;
 /** Longest role name quoted back in an error. */
 const MAX_QUOTED_ROLE_CHARS = 128;
+/**
+ * Longest role a quota may name: a role's longest anywhere else (`MAX_SHORT_TEXT_LENGTH`, as
+ * UPDATE_QUOTA's configs have it). Mesos sets none; without one, a role of the whole body (16 MiB)
+ * was kept in the registry and echoed whole in errors.
+ */
+export const MAX_QUOTA_ROLE_CHARS = MAX_SHORT_TEXT_LENGTH;
+/** Most entries a legacy quota request's `guarantee` may list (a resource list's bound anywhere else). */
+export const MAX_QUOTA_GUARANTEE_ENTRIES = MAX_RESOURCE_ENTRIES;
 
 /** An error to answer with 400. */
 export interface BadRequest {
@@ -94,6 +103,8 @@ export function quotaRequestOf(json: unknown): QuotaRequest | BadRequest {
   const invalidRole = quotaRoleError(role);
   if (invalidRole !== undefined) return { error: `Invalid set quota request: ${invalidRole}` };
   if (force !== undefined && typeof force !== 'boolean') return { error: "Invalid set quota request: 'force' must be a boolean" };
+  const entries = Array.isArray(guarantee) ? guarantee.length : typeof guarantee === 'string' ? guarantee.split(';').length : 0;
+  if (entries > MAX_QUOTA_GUARANTEE_ENTRIES) return { error: `Invalid set quota request: 'guarantee' lists more than ${MAX_QUOTA_GUARANTEE_ENTRIES} resources` };
   // As Mesos' quota validation: each resource named once (two `cpus` entries were added together).
   const duplicate = duplicateResourceName(guarantee);
   if (duplicate !== undefined) return { error: `Invalid set quota request: QuotaInfo contains duplicate resource name '${boundedText(duplicate, MAX_QUOTED_INPUT_CHARS)}'` };
@@ -146,9 +157,10 @@ export function quotaConfigValueError(which: 'guarantee' | 'limit', name: string
   return undefined;
 }
 
-/** Why `role` cannot have a quota (must be a valid, top-level role other than `*`), or undefined. */
+/** Why `role` cannot have a quota (must be a valid, top-level role other than `*`, of at most `MAX_QUOTA_ROLE_CHARS`), or undefined. */
 export function quotaRoleError(role: unknown): string | undefined {
   if (typeof role !== 'string') return "'role' must be a string";
+  if (role.length > MAX_QUOTA_ROLE_CHARS) return `the role '${quoted(role)}' is longer than ${MAX_QUOTA_ROLE_CHARS} characters`;
   if (role === UNRESERVED_ROLE) return "the role '*' cannot have a quota";
   const invalid = roleError(role);
   if (invalid !== undefined) return invalid;
