@@ -86,6 +86,41 @@ describe('v1 operator API: SET_QUOTA, REMOVE_QUOTA and DRAIN_AGENT (hostile revi
     for (const harness of [one, two]) expect(harness.handle.registry.quotas().size).to.equal(0);
   });
 
+  it("refuses a guarantee with DiskInfo, RevocableInfo or a shared resource, as Mesos' QuotaInfo validation", async () => {
+    const one = await listening();
+    const two = await listening();
+    await registerAgent(one, 'cpus:4;mem:1024;disk:1000');
+    await registerAgent(two, 'cpus:4;mem:1024;disk:1000');
+    const disk = (extra: Json): Json[] => [{ name: 'disk', type: 'SCALAR', scalar: { value: 10 }, ...extra }];
+    for (const [what, guarantee] of [
+      ['disk info', disk({ disk: { persistence: { id: 'v1' }, volume: { container_path: 'p', mode: 'RW' } } })],
+      ['disk source', disk({ disk: { source: { type: 'MOUNT', mount: { root: '/mnt' } } } })],
+    ] as const) {
+      const answer = await bothWays(one, two, setQuota({ role: 'r', guarantee, force: true }));
+      expect(answer.status, `${what}: ${answer.text}`).to.equal(400);
+    }
+    // RevocableInfo and SharedInfo are empty messages: in JSON `{}`, in protobuf an empty field (its JSON here: "").
+    for (const field of ['revocable', 'shared']) {
+      const inJson = await post(one, setQuota({ role: 'r', guarantee: [{ ...cpus(1)[0], [field]: {} }], force: true }));
+      expect(inJson.status, `${field} in JSON: ${inJson.text}`).to.equal(400);
+      const inProtobuf = await post(two, v1CallBytes('master', setQuota({ role: 'r', guarantee: [{ ...cpus(1)[0], [field]: '' }], force: true })));
+      expect(inProtobuf.status, `${field} in protobuf: ${inProtobuf.text}`).to.equal(400);
+    }
+    for (const harness of [one, two]) expect(harness.handle.registry.quotas().size).to.equal(0);
+  });
+
+  it('SET_QUOTA in protobuf sets what it sets in JSON', async () => {
+    const one = await listening();
+    const two = await listening();
+    await registerAgent(one, 'cpus:4;mem:1024');
+    await registerAgent(two, 'cpus:4;mem:1024');
+    const answer = await bothWays(one, two, setQuota({ role: 'eng', guarantee: [...cpus(1), { name: 'mem', type: 'SCALAR', scalar: { value: 64 } }], force: false }));
+    expect(answer.status, answer.text).to.equal(200);
+    expect(two.handle.registry.quotas().get('eng')).to.deep.equal(one.handle.registry.quotas().get('eng'));
+    expect(one.handle.registry.quotas().get('eng')?.guarantees).to.deep.equal({ cpus: 1, mem: 64 });
+    expect((await bothWays(one, two, removeQuota('eng'))).status).to.equal(200);
+  });
+
   it('a NaN guarantee (protobuf carries one) is a bad request', async () => {
     const harness = await listening();
     await registerAgent(harness, 'cpus:4;mem:1024');
