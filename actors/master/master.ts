@@ -3384,7 +3384,8 @@ export class Master extends Actor {
   private removeLegacyQuota(role: string, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     const invalid = quotaRoleError(role);
     if (invalid !== undefined) return httpError(400, `Failed to remove quota: ${invalid}`);
-    if (!this.quotas.has(role)) return httpError(400, `Failed to remove quota: Role '${boundedText(role, MAX_ERROR_DETAIL_LENGTH)}' has no quota set`);
+    // A quota being set is one the role has (409 below, not "no quota"), as Mesos holds a set quota from before its write.
+    if (!this.quotas.has(role) && !this.changingQuotas.has(role)) return httpError(400, `Failed to remove quota: Role '${boundedText(role, MAX_ERROR_DETAIL_LENGTH)}' has no quota set`);
     if (!this.authorizer.authorized('update_quotas', caller.principal, role)) return httpError(403, `Forbidden: ${describeDenial('update_quotas', caller.principal, role)}`);
     if (this.changingQuotas.has(role)) return httpError(409, `The quota of role '${boundedText(role, MAX_ERROR_DETAIL_LENGTH)}' is being changed; try again`);
     this.log.info({ role, principal: caller.principal }, 'removing a quota at an operator\'s request');
