@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { basicAuthorization, type HttpRequest, type HttpResponse } from '../../../lib/process';
 import { v1CallBytes } from '../../../lib/v1/protobuf';
+import { MAX_NAMED_UNKNOWN_KEYS } from '../../../lib/v1/operator';
 import { parseAcls } from '../../../actors/master';
 import { MAX_QUOTA_GUARANTEE_ENTRIES, MAX_QUOTA_ROLE_CHARS } from '../../../actors/master/roles-http';
 import { within } from '../../support/runtime';
@@ -211,6 +212,12 @@ describe('v1 operator API: SET_QUOTA, REMOVE_QUOTA and DRAIN_AGENT (hostile revi
     const mixed = await post(harness, drain({ seconds: 1, extra: 2 }));
     expect(mixed.status).to.equal(400);
     expect(mixed.text).to.contain("'extra'");
+    // Many keys, long ones: the error names a few, each cut short (a 1 MiB call was echoed whole).
+    const many = Object.fromEntries(Array.from({ length: 10_000 }, (_, index) => [`${'k'.repeat(50)}${index}`, 1]));
+    const manyKeys = await post(harness, drain(many));
+    expect(manyKeys.status).to.equal(400);
+    expect(manyKeys.text.length, manyKeys.text.slice(0, 300)).to.be.below(1_000);
+    expect(manyKeys.text).to.contain(`'${'k'.repeat(50)}0'`).and.to.contain(`and ${10_000 - MAX_NAMED_UNKNOWN_KEYS} more`);
     const negative = await post(harness, v1CallBytes('master', drain({ seconds: -1 })));
     expect(negative.status, negative.text).to.equal(400);
     const tooLong = await post(harness, v1CallBytes('master', drain({ seconds: 9_007_199_254 })));
