@@ -120,18 +120,27 @@ export function quotaRequestOf(json: unknown): QuotaRequest | BadRequest {
   // kept, and then blocked the role: a second POST was refused as "already has quota").
   const listed = Array.isArray(guarantee) ? guarantee.length > 0 : typeof guarantee === 'string' && guarantee.trim() !== '';
   if (!listed) return { error: "Invalid set quota request: QuotaInfo with empty 'guarantee'" };
-  const guarantees = Object.fromEntries(resources.scalarTotals());
-  return { role: role as string, quota: { guarantees, limits: guarantees }, force: force === true };
+  const guarantees: Record<string, number> = Object.fromEntries(resources.scalarTotals());
+  // As Mesos' `Quota(QuotaInfo)`: every resource named is a limit, a zero one too (a role then
+  // gets none of it); a zero guarantee is none. (A zero was dropped from both: the quota limited
+  // nothing, yet the role "had" one.)
+  const limits = Object.fromEntries(guaranteeNames(guarantee).map((name) => [name, guarantees[name] ?? 0]));
+  return { role: role as string, quota: { guarantees, limits }, force: force === true };
+}
+
+/** The resource names a quota's guarantee (a Resource JSON list, or the text form) lists, in order, repeats kept. */
+function guaranteeNames(guarantee: unknown): string[] {
+  const names = typeof guarantee === 'string'
+    ? guarantee.split(';').map((part) => part.split(':')[0]?.split('(')[0]?.trim() ?? '')
+    : Array.isArray(guarantee) ? guarantee.map((entry: unknown) => (typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : undefined)) : [];
+  return names.filter((name): name is string => typeof name === 'string' && name !== '');
 }
 
 /** The first resource name a quota's guarantee (a Resource JSON list, or the text form) names twice, if any. */
 function duplicateResourceName(guarantee: unknown): string | undefined {
-  const names = typeof guarantee === 'string'
-    ? guarantee.split(';').map((part) => part.split(':')[0]?.split('(')[0]?.trim() ?? '')
-    : Array.isArray(guarantee) ? guarantee.map((entry: unknown) => (typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : undefined)) : [];
-  const seen = new Set<unknown>();
-  for (const name of names) {
-    if (typeof name === 'string' && name !== '' && seen.has(name)) return name;
+  const seen = new Set<string>();
+  for (const name of guaranteeNames(guarantee)) {
+    if (seen.has(name)) return name;
     seen.add(name);
   }
   return undefined;

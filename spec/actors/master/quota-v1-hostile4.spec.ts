@@ -122,6 +122,18 @@ describe('v1 operator API: SET_QUOTA, REMOVE_QUOTA and DRAIN_AGENT (hostile revi
     expect((await bothWays(one, two, removeQuota('eng'))).status).to.equal(200);
   });
 
+  it("a zero guarantee is a limit of zero, as Mesos' legacy quota has it (the guarantee also acts as the limit); it was no quota at all", async () => {
+    const harness = await listening();
+    await registerAgent(harness, 'cpus:4;mem:1024');
+    const answer = await post(harness, setQuota({ role: 'zero', guarantee: [...cpus(0), { name: 'mem', type: 'SCALAR', scalar: { value: 64 } }] }));
+    expect(answer.status, answer.text).to.equal(200);
+    expect(harness.handle.registry.quotas().get('zero')).to.deep.equal({ guarantees: { mem: 64 }, limits: { cpus: 0, mem: 64 } });
+    const status = await post(harness, { type: 'GET_QUOTA' }, { accept: 'application/json' });
+    expect((JSON.parse(status.text) as { get_quota: { status: { configs: unknown[] } } }).get_quota.status.configs).to.deep.equal([
+      { role: 'zero', guarantees: { mem: { value: 64 } }, limits: { cpus: { value: 0 }, mem: { value: 64 } } },
+    ]);
+  });
+
   it('a NaN guarantee (protobuf carries one) is a bad request', async () => {
     const harness = await listening();
     await registerAgent(harness, 'cpus:4;mem:1024');
