@@ -12,7 +12,8 @@
  * At 10,000 agents the answer is ~4 MB, ~170 ms of rendering: it is rendered a slice of
  * `REGISTRY_RENDER_SLICE_ENTRIES` entries per turn of the event loop (the master shares this
  * thread: Mesos' registrar renders on its own), from the lists the registry held when the
- * rendering began, and requests that come while one is under way share it.
+ * rendering began, and requests that come while one is under way share it (unless the registry
+ * has been written since: a caller told its change is durable sees it).
  */
 import { setImmediate as nextTurnOfLoop } from 'node:timers/promises';
 import { Actor } from '../../lib/actor';
@@ -43,8 +44,8 @@ export interface RegistrarAccess {
 
 /** Serves `GET /registrar(1)/registry`; see the file's comment. */
 export class RegistrarActor extends Actor {
-  /** The rendering under way, which requests that come meanwhile share. */
-  private rendering: Promise<HttpResponse> | undefined;
+  /** The rendering under way, and the registry's count of writes when it began: requests that come meanwhile, nothing written since, share it. */
+  private rendering: { readonly answer: Promise<HttpResponse>; readonly writes: number } | undefined;
 
   constructor(private readonly access: RegistrarAccess) {
     super(REGISTRAR_ACTOR_ID);
@@ -55,16 +56,17 @@ export class RegistrarActor extends Actor {
     const caller = this.access.authentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', this.access.authentication);
     if (isResponse(caller)) return caller;
     if (request.method !== 'GET') return methodNotAllowed(['GET'], `Expecting 'GET', received '${request.method}'`);
-    if (this.rendering === undefined) {
-      const { registry, master } = this.access.contents();
-      const rendering = renderRegistryText(registry, master, this.access.nextTurn ?? (() => nextTurnOfLoop()))
-        .then((text): HttpResponse => ({ status: 200, body: text }))
-        .finally(() => {
-          if (this.rendering === rendering) this.rendering = undefined;
-        });
-      this.rendering = rendering;
-    }
-    return this.rendering;
+    const { registry, master } = this.access.contents();
+    // A write since the rendering began may be one this caller was told is durable: it must see it.
+    if (this.rendering !== undefined && this.rendering.writes === registry.writes) return this.rendering.answer;
+    const answer = renderRegistryText(registry, master, this.access.nextTurn ?? (() => nextTurnOfLoop())).then((text): HttpResponse => ({ status: 200, body: text }));
+    const rendering = { answer, writes: registry.writes };
+    this.rendering = rendering;
+    const done = (): void => {
+      if (this.rendering === rendering) this.rendering = undefined;
+    };
+    answer.then(done, done);
+    return answer;
   }
 }
 

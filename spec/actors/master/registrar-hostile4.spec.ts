@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import { Registry } from '../../../actors/master/registry';
-import { REGISTRAR_ACTOR_ID, REGISTRY_RENDER_SLICE_ENTRIES, renderRegistry, renderRegistryText } from '../../../actors/master/registrar-endpoint';
+import { RegistrarActor, REGISTRAR_ACTOR_ID, REGISTRY_RENDER_SLICE_ENTRIES, renderRegistry, renderRegistryText } from '../../../actors/master/registrar-endpoint';
+import type { HttpRequest, HttpResponse, TextParts } from '../../../lib/process/http';
 import { within } from '../../support/runtime';
 import { agentInfo, makeWorkDir, startListeningHarness, type Harness } from './harness';
 import type { MasterInfo } from '../../../lib/protocol';
@@ -88,6 +89,28 @@ describe('master: /registrar(1)/registry (hostile review 4)', () => {
     const answers = await Promise.all([1, 2, 3].map(() => within(fetch(url).then((response) => response.text()), 10_000, url)));
     expect(new Set(answers).size).to.equal(1);
     expect(actor.rendering).to.equal(undefined);
+  });
+
+  it('a request after a write does not share a rendering begun before it (a caller told its change is durable sees it)', async () => {
+    const agents = Array.from({ length: 2 * REGISTRY_RENDER_SLICE_ENTRIES }, (_, index) => ({ id: `agent-${index}`, info: agentInfo('cpus:1', `host-${index}`) }));
+    const registry = Registry.inMemory({ ...base, agents });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const actor = new RegistrarActor({ contents: () => ({ registry, master: MASTER }), nextTurn: () => gate });
+    type Served = { registry(request: HttpRequest): HttpResponse | Promise<HttpResponse> };
+    const get = (): HttpResponse | Promise<HttpResponse> => (actor as unknown as Served).registry({ method: 'GET', path: '/registry', query: {}, headers: {}, body: Buffer.alloc(0) } as unknown as HttpRequest);
+    const first = get();
+    expect(get(), 'shared while nothing was written').to.equal(first);
+    await registry.updateWeights(new Map([['eng', 2]]));
+    const after = get();
+    expect(after).to.not.equal(first);
+    release();
+    const text = async (answer: HttpResponse | Promise<HttpResponse>): Promise<Json> => JSON.parse(((await answer).body as TextParts).text()) as Json;
+    expect((await text(first)).weights).to.equal(undefined);
+    expect((await text(after)).weights).to.deep.equal([{ info: { weight: 2, role: 'eng' } }]);
+    expect((await text(after)).slaves.slaves).to.have.length(agents.length);
   });
 
   it('an answer cannot change the registry', () => {
