@@ -118,7 +118,8 @@ export function quotaRequestOf(json: unknown): QuotaRequest | BadRequest {
   if (resources.hasReservations()) return { error: "Invalid set quota request: 'guarantee' may not hold reserved resources" };
   // As Mesos' QuotaInfo validation: a quota set this way lists a guarantee (an empty one was
   // kept, and then blocked the role: a second POST was refused as "already has quota").
-  const listed = Array.isArray(guarantee) ? guarantee.length > 0 : typeof guarantee === 'string' && guarantee.trim() !== '';
+  // (Names, not characters: the text form `;;;` lists none, and was kept as an empty quota.)
+  const listed = guaranteeNames(guarantee).length > 0;
   if (!listed) return { error: "Invalid set quota request: QuotaInfo with empty 'guarantee'" };
   const guarantees: Record<string, number> = Object.fromEntries(resources.scalarTotals());
   // As Mesos' `Quota(QuotaInfo)`: every resource named is a limit, a zero one too (a role then
@@ -170,11 +171,25 @@ export function quotaConfigValueError(which: 'guarantee' | 'limit', name: string
 export function quotaRoleError(role: unknown): string | undefined {
   if (typeof role !== 'string') return "'role' must be a string";
   if (role.length > MAX_QUOTA_ROLE_CHARS) return `the role '${quoted(role)}' is longer than ${MAX_QUOTA_ROLE_CHARS} characters`;
+  // JSON's `\ud800` is no character: UTF-8 (protobuf, the logs) cannot carry it, and would name another role.
+  if (hasLoneSurrogate(role)) return 'the role is not valid Unicode text (it holds a lone surrogate)';
   if (role === UNRESERVED_ROLE) return "the role '*' cannot have a quota";
   const invalid = roleError(role);
   if (invalid !== undefined) return invalid;
   if (role.includes(ROLE_SEPARATOR)) return `setting quota on nested role '${quoted(role)}' is not supported`;
   return undefined;
+}
+
+/** Whether `text` holds a UTF-16 surrogate not part of a pair (`String.prototype.isWellFormed` is ES2024). */
+function hasLoneSurrogate(text: string): boolean {
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code < 0xd800 || code > 0xdfff) continue;
+    const next = text.charCodeAt(at + 1);
+    if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return true;
+    at++;
+  }
+  return false;
 }
 
 /**

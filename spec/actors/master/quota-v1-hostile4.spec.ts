@@ -72,6 +72,13 @@ describe('v1 operator API: SET_QUOTA, REMOVE_QUOTA and DRAIN_AGENT (hostile revi
       const answer = await bothWays(one, two, setQuota(request));
       expect(answer.status, `${what}: ${answer.text}`).to.equal(400);
     }
+    // JSON only: the text form listing no resource (it was kept, an empty quota that blocked the role), a lone surrogate.
+    for (const [what, request] of [['no names', { role: 'semi', guarantee: ';;;' }], ['lone surrogate', { role: '\ud800', guarantee: cpus(1) }], ['lone low surrogate', { role: 'a\udc00b', guarantee: cpus(1) }]] as const) {
+      const answer = await post(one, setQuota(request));
+      expect(answer.status, `${what}: ${answer.text}`).to.equal(400);
+    }
+    expect((await post(one, setQuota({ role: 'emoji\u{1F600}', guarantee: cpus(1) }))).status, 'a surrogate pair is a character').to.equal(200);
+    expect((await post(one, removeQuota('emoji\u{1F600}'))).status).to.equal(200);
     const text = await post(one, setQuota({ role: 'str', guarantee: cpus(1), force: 'true' }));
     expect(text.status, text.text).to.equal(400);
     const numberRole = await post(one, removeQuota(5));
