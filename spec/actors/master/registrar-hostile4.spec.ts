@@ -65,7 +65,8 @@ describe('master: /registrar(1)/registry (hostile review 4)', () => {
   });
 
   it('renders 10,000 agents a slice per turn (it held the thread, and with it the master, for the whole rendering), as the same JSON', async () => {
-    const agents = Array.from({ length: 10_000 }, (_, index) => ({ id: `agent-${index}`, info: agentInfo('cpus:4;mem:4096;disk:1000;ports:[31000-32000]', `host-${index}`) }));
+    const info = agentInfo('cpus:4;mem:4096;disk:1000;ports:[31000-32000]');
+    const agents = Array.from({ length: 10_000 }, (_, index) => ({ id: `agent-${index}`, info: { ...info, hostname: `host-${index}` } }));
     const unreachable = Array.from({ length: 5_000 }, (_, index) => ({ id: `u-${index}`, timeMs: index }));
     const registry = Registry.inMemory({ ...base, agents, unreachable, deactivated: [{ id: 'agent-3' }, { id: 'u-7' }] });
     const stretchesMs: number[] = [];
