@@ -226,6 +226,11 @@ export class Master extends Actor {
   private readonly quotas = new Map<string, RoleQuota>();
   /** Roles whose quota change is being written to the registry (another change of theirs waits: 409). */
   private readonly changingQuotas = new Set<string>();
+  /**
+   * Quotas a legacy set (`POST /master/quota`, SET_QUOTA) is writing, by role: the next set's
+   * overcommit check counts them, as Mesos' counts a quota it holds from before its write.
+   */
+  private readonly settingQuotas = new Map<string, RoleQuota>();
   /** Who is told of each change of the books (`onEvent`): the v1 operator API's event streams. */
   private readonly eventListeners: Array<(event: MasterEvent) => void> = [];
   /** Agents an operator marked gone (MARK_AGENT_GONE; the registry's, once durable), oldest first, at most `MAX_REMOVED_AGENTS`: refused if they come back. */
@@ -3314,16 +3319,21 @@ export class Master extends Actor {
     if (!quota.force) {
       let total = Resources.EMPTY;
       for (const agent of this.state.agents.values()) total = total.add(agent.total);
-      const overcommit = quotaOvercommitError([...this.quotas.values(), quota.quota], total);
+      // Quotas being written count: two sets that fit alone but not together were both taken.
+      const overcommit = quotaOvercommitError([...this.quotas.values(), ...this.settingQuotas.values(), quota.quota], total);
       if (overcommit !== undefined) return httpError(409, `Quota guarantees overcommit the cluster (use 'force' to bypass this check): ${overcommit}`);
     }
     this.log.info({ role: quota.role, guarantees: quota.quota.guarantees, principal: caller.principal }, 'setting a quota at an operator\'s request');
     this.changingQuotas.add(quota.role);
+    this.settingQuotas.set(quota.role, quota.quota);
     return this.durably(this.registry.updateQuota(quota.role, quota.quota), () => {
       this.quotas.set(quota.role, quota.quota);
       this.allocatorCall('setQuota', this.allocator.setQuota(quota.role, { guarantee: quota.quota.guarantees, limit: quota.quota.limits }));
       this.rescindForQuota(quota.role, quota.quota);
-    }, () => this.changingQuotas.delete(quota.role));
+    }, () => {
+      this.changingQuotas.delete(quota.role);
+      this.settingQuotas.delete(quota.role);
+    });
   }
 
   /**
@@ -3374,7 +3384,8 @@ export class Master extends Actor {
   private removeLegacyQuota(role: string, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     const invalid = quotaRoleError(role);
     if (invalid !== undefined) return httpError(400, `Failed to remove quota: ${invalid}`);
-    if (!this.quotas.has(role)) return httpError(400, `Failed to remove quota: Role '${boundedText(role, MAX_ERROR_DETAIL_LENGTH)}' has no quota set`);
+    // A quota being set is one the role has (409 below, not "no quota"), as Mesos holds a set quota from before its write.
+    if (!this.quotas.has(role) && !this.changingQuotas.has(role)) return httpError(400, `Failed to remove quota: Role '${boundedText(role, MAX_ERROR_DETAIL_LENGTH)}' has no quota set`);
     if (!this.authorizer.authorized('update_quotas', caller.principal, role)) return httpError(403, `Forbidden: ${describeDenial('update_quotas', caller.principal, role)}`);
     if (this.changingQuotas.has(role)) return httpError(409, `The quota of role '${boundedText(role, MAX_ERROR_DETAIL_LENGTH)}' is being changed; try again`);
     this.log.info({ role, principal: caller.principal }, 'removing a quota at an operator\'s request');

@@ -10,6 +10,7 @@
  * Mesos 1.11. Every error names what is wrong; the master answers it with 400.
  */
 import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
+import { MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH } from '../../lib/protocol/limits';
 import { Resources, roleError, ROLE_SEPARATOR, UNRESERVED_ROLE } from '../../lib/resources';
 import { consumedQuotaOf, subtreeBreakdown, type RoleBreakdown, type RoleQuota } from './http';
 
@@ -17,6 +18,14 @@ import { consumedQuotaOf, subtreeBreakdown, type RoleBreakdown, type RoleQuota }
 export const MAX_WEIGHTS_PER_REQUEST = 1_000;
 /** Longest role name quoted back in an error. */
 const MAX_QUOTED_ROLE_CHARS = 128;
+/**
+ * Longest role a quota may name: a role's longest anywhere else (`MAX_SHORT_TEXT_LENGTH`, as
+ * UPDATE_QUOTA's configs have it). Mesos sets none; without one, a role of the whole body (16 MiB)
+ * was kept in the registry and echoed whole in errors.
+ */
+export const MAX_QUOTA_ROLE_CHARS = MAX_SHORT_TEXT_LENGTH;
+/** Most entries a legacy quota request's `guarantee` may list (a resource list's bound anywhere else). */
+export const MAX_QUOTA_GUARANTEE_ENTRIES = MAX_RESOURCE_ENTRIES;
 
 /** An error to answer with 400. */
 export interface BadRequest {
@@ -94,6 +103,8 @@ export function quotaRequestOf(json: unknown): QuotaRequest | BadRequest {
   const invalidRole = quotaRoleError(role);
   if (invalidRole !== undefined) return { error: `Invalid set quota request: ${invalidRole}` };
   if (force !== undefined && typeof force !== 'boolean') return { error: "Invalid set quota request: 'force' must be a boolean" };
+  const entries = Array.isArray(guarantee) ? guarantee.length : typeof guarantee === 'string' ? guarantee.split(';').length : 0;
+  if (entries > MAX_QUOTA_GUARANTEE_ENTRIES) return { error: `Invalid set quota request: 'guarantee' lists more than ${MAX_QUOTA_GUARANTEE_ENTRIES} resources` };
   // As Mesos' quota validation: each resource named once (two `cpus` entries were added together).
   const duplicate = duplicateResourceName(guarantee);
   if (duplicate !== undefined) return { error: `Invalid set quota request: QuotaInfo contains duplicate resource name '${boundedText(duplicate, MAX_QUOTED_INPUT_CHARS)}'` };
@@ -107,20 +118,30 @@ export function quotaRequestOf(json: unknown): QuotaRequest | BadRequest {
   if (resources.hasReservations()) return { error: "Invalid set quota request: 'guarantee' may not hold reserved resources" };
   // As Mesos' QuotaInfo validation: a quota set this way lists a guarantee (an empty one was
   // kept, and then blocked the role: a second POST was refused as "already has quota").
-  const listed = Array.isArray(guarantee) ? guarantee.length > 0 : typeof guarantee === 'string' && guarantee.trim() !== '';
+  // (Names, not characters: the text form `;;;` lists none, and was kept as an empty quota.)
+  const listed = guaranteeNames(guarantee).length > 0;
   if (!listed) return { error: "Invalid set quota request: QuotaInfo with empty 'guarantee'" };
-  const guarantees = Object.fromEntries(resources.scalarTotals());
-  return { role: role as string, quota: { guarantees, limits: guarantees }, force: force === true };
+  const guarantees: Record<string, number> = Object.fromEntries(resources.scalarTotals());
+  // As Mesos' `Quota(QuotaInfo)`: every resource named is a limit, a zero one too (a role then
+  // gets none of it); a zero guarantee is none. (A zero was dropped from both: the quota limited
+  // nothing, yet the role "had" one.)
+  const limits = Object.fromEntries(guaranteeNames(guarantee).map((name) => [name, guarantees[name] ?? 0]));
+  return { role: role as string, quota: { guarantees, limits }, force: force === true };
+}
+
+/** The resource names a quota's guarantee (a Resource JSON list, or the text form) lists, in order, repeats kept. */
+function guaranteeNames(guarantee: unknown): string[] {
+  const names = typeof guarantee === 'string'
+    ? guarantee.split(';').map((part) => part.split(':')[0]?.split('(')[0]?.trim() ?? '')
+    : Array.isArray(guarantee) ? guarantee.map((entry: unknown) => (typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : undefined)) : [];
+  return names.filter((name): name is string => typeof name === 'string' && name !== '');
 }
 
 /** The first resource name a quota's guarantee (a Resource JSON list, or the text form) names twice, if any. */
 function duplicateResourceName(guarantee: unknown): string | undefined {
-  const names = typeof guarantee === 'string'
-    ? guarantee.split(';').map((part) => part.split(':')[0]?.split('(')[0]?.trim() ?? '')
-    : Array.isArray(guarantee) ? guarantee.map((entry: unknown) => (typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : undefined)) : [];
-  const seen = new Set<unknown>();
-  for (const name of names) {
-    if (typeof name === 'string' && name !== '' && seen.has(name)) return name;
+  const seen = new Set<string>();
+  for (const name of guaranteeNames(guarantee)) {
+    if (seen.has(name)) return name;
     seen.add(name);
   }
   return undefined;
@@ -146,14 +167,29 @@ export function quotaConfigValueError(which: 'guarantee' | 'limit', name: string
   return undefined;
 }
 
-/** Why `role` cannot have a quota (must be a valid, top-level role other than `*`), or undefined. */
+/** Why `role` cannot have a quota (must be a valid, top-level role other than `*`, of at most `MAX_QUOTA_ROLE_CHARS`), or undefined. */
 export function quotaRoleError(role: unknown): string | undefined {
   if (typeof role !== 'string') return "'role' must be a string";
+  if (role.length > MAX_QUOTA_ROLE_CHARS) return `the role '${quoted(role)}' is longer than ${MAX_QUOTA_ROLE_CHARS} characters`;
+  // JSON's `\ud800` is no character: UTF-8 (protobuf, the logs) cannot carry it, and would name another role.
+  if (hasLoneSurrogate(role)) return 'the role is not valid Unicode text (it holds a lone surrogate)';
   if (role === UNRESERVED_ROLE) return "the role '*' cannot have a quota";
   const invalid = roleError(role);
   if (invalid !== undefined) return invalid;
   if (role.includes(ROLE_SEPARATOR)) return `setting quota on nested role '${quoted(role)}' is not supported`;
   return undefined;
+}
+
+/** Whether `text` holds a UTF-16 surrogate not part of a pair (`String.prototype.isWellFormed` is ES2024). */
+function hasLoneSurrogate(text: string): boolean {
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code < 0xd800 || code > 0xdfff) continue;
+    const next = text.charCodeAt(at + 1);
+    if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return true;
+    at++;
+  }
+  return false;
 }
 
 /**

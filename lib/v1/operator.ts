@@ -12,6 +12,7 @@ import type { ResourceJSON } from '../resources';
 import type { StateViewer } from '../state-json';
 import { checkedCall, v1Number, v1NumberField, v1IdValue, v1List, v1Text, v1Uuid, v1Labels, v1HealthCheck, v1Id, v1OfferOperation, v1OperationStatus, v1Resources, v1TaskStatus, UNKNOWN_CALL_REFUSAL, type V1CallRefusal, type V1Json } from './json';
 import { ownRecord } from '../protocol/own-record';
+import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../protocol/plain';
 import { parseMachineIdsJson, parseScheduleJson, type MachineId, type MaintenanceSchedule } from '../maintenance';
 
 /** Most entries a call's lists (weight infos, quota configs) may have. */
@@ -69,7 +70,7 @@ const callSchema = z.object({
     // it) would otherwise be a Duration of 0, which kills every task at once.
     max_grace_period: z.strictObject(
       { seconds: v1Number(z.number().int('must be an integer')).optional(), nanos: v1Number(z.number().int('must be an integer')).optional() },
-      { error: (issue) => (issue.code === 'unrecognized_keys' ? `${issue.keys.map((key) => `'${key}'`).join(', ')}: a google.protobuf.Duration has only 'seconds' and 'nanos'` : undefined) },
+      { error: (issue) => (issue.code === 'unrecognized_keys' ? `${namedKeys(issue.keys)}: a google.protobuf.Duration has only 'seconds' and 'nanos'` : undefined) },
     ).optional(),
     mark_gone: z.boolean().optional(),
   }).optional(),
@@ -252,6 +253,18 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
     default:
       return { ok: true, call: { type: type as Extract<OperatorCall, { type: 'GET_HEALTH' }>['type'] } };
   }
+}
+
+/** Unknown keys an error names, each cut to `MAX_QUOTED_INPUT_CHARS` (a 1 MiB call of keys was echoed whole). */
+export const MAX_NAMED_UNKNOWN_KEYS = 3;
+
+/**
+ * `keys` quoted for an error: the first `MAX_NAMED_UNKNOWN_KEYS`, each bounded, then how many more.
+ * @example namedKeys(['a', 'b', 'c', 'd', 'e']) // "'a', 'b', 'c' and 2 more"
+ */
+function namedKeys(keys: readonly PropertyKey[]): string {
+  const named = keys.slice(0, MAX_NAMED_UNKNOWN_KEYS).map((key) => `'${boundedText(String(key), MAX_QUOTED_INPUT_CHARS)}'`).join(', ');
+  return keys.length > MAX_NAMED_UNKNOWN_KEYS ? `${named} and ${keys.length - MAX_NAMED_UNKNOWN_KEYS} more` : named;
 }
 
 /** Nanoseconds a DRAIN_AGENT's `max_grace_period` may be at most: what a JavaScript number holds exactly (about 104 days). */
