@@ -41,6 +41,8 @@ export const UNKNOWN_AGENT_PROBABILITY = 0.12;
 export const ABSENT_TARGET_PROBABILITY = 0.25;
 /** Of the reactivations, the share naming an agent the master has deactivated (when there is one; the rest: any agent, mostly refused). */
 export const DEACTIVATED_TARGET_PROBABILITY = 0.85;
+/** Of those, the share naming a registered one (when there is one; the rest: any deactivated one, absent ones too). */
+export const REGISTERED_FIRST_PROBABILITY = 0.8;
 /** Of the drains, the share with a `max_grace_period`. */
 export const GRACE_PERIOD_PROBABILITY = 0.6;
 /** The `max_grace_period`s a drain asks for (seconds): none at all, shorter and longer than a kill's own (3 s). */
@@ -97,7 +99,11 @@ function chooseTarget(random: Prng, kind: DrainCall['kind'], choices: DrainChoic
   const absent = new Set(choices.absentAgents);
   const targetOf = (agentId: string): DrainTarget => (absent.has(agentId) ? 'absent' : 'registered');
   if (kind === 'reactivate') {
-    const candidates = choices.deactivatedAgents.length > 0 && random.next() < DEACTIVATED_TARGET_PROBABILITY ? choices.deactivatedAgents : [...choices.registeredAgents, ...choices.absentAgents];
+    // Registered ones first: those then come back to the offers (the absent ones are mostly old ids that never come back).
+    const registered = new Set(choices.registeredAgents);
+    const deactivatedHere = choices.deactivatedAgents.filter((agentId) => registered.has(agentId));
+    const deactivated = deactivatedHere.length > 0 && random.next() < REGISTERED_FIRST_PROBABILITY ? deactivatedHere : choices.deactivatedAgents;
+    const candidates = deactivated.length > 0 && random.next() < DEACTIVATED_TARGET_PROBABILITY ? deactivated : [...choices.registeredAgents, ...choices.absentAgents];
     if (candidates.length === 0) return undefined;
     const agentId = pick(random, candidates);
     return { target: targetOf(agentId), agentId };
