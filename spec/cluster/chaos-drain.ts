@@ -28,7 +28,7 @@ import { dispatch } from '../../lib/actor';
 import type { HttpRequest, HttpResponse, Prng } from '../../lib/process';
 import { pick } from './chaos-faults';
 import { bodyText } from './chaos-operator';
-import type { ClusterSnapshot } from './chaos-invariants';
+import { agentLiveTasks, type ClusterSnapshot } from './chaos-invariants';
 import type { Master } from '../../actors/master/master';
 
 /** Of the operator's calls, the share that drains an agent. */
@@ -38,7 +38,9 @@ export const DEACTIVATE_PROBABILITY = 0.45;
 /** Of the calls, the share naming an id nobody ever had (refused with 400). */
 export const UNKNOWN_AGENT_PROBABILITY = 0.12;
 /** Of the drains and deactivations, the share naming an agent the master cannot reach now (when there is one). */
-export const ABSENT_TARGET_PROBABILITY = 0.25;
+export const ABSENT_TARGET_PROBABILITY = 0.35;
+/** Of those, the share naming one the master marked unreachable (when there is one; the rest: one disconnected, or recovered and not back yet). */
+export const UNREACHABLE_TARGET_PROBABILITY = 0.25;
 /** Of the reactivations, the share naming an agent the master has deactivated (when there is one; the rest: any agent, mostly refused). */
 export const DEACTIVATED_TARGET_PROBABILITY = 0.85;
 /** Of those, the share naming a registered one (when there is one; the rest: any deactivated one, absent ones too). */
@@ -72,8 +74,10 @@ export type DrainCall =
 export interface DrainChoices {
   /** Registered and connected, and not being called about. */
   readonly registeredAgents: readonly string[];
-  /** Disconnected, recovered and not back yet, or marked unreachable; not being called about. */
+  /** Disconnected, or recovered and not back yet (most come back under their id); not being called about. */
   readonly absentAgents: readonly string[];
+  /** Marked unreachable (mostly old ids that never come back); not being called about. */
+  readonly unreachableAgents: readonly string[];
   /** Of both, those the master has deactivated (or drained). */
   readonly deactivatedAgents: readonly string[];
   /** Registered agents the master offers now (active). */
@@ -96,20 +100,21 @@ export function planDrain(random: Prng, choices: DrainChoices, unknownId: () => 
 
 /** The agent a drain, deactivation or reactivation of a real agent names, or undefined when none fits. */
 function chooseTarget(random: Prng, kind: DrainCall['kind'], choices: DrainChoices): { readonly target: DrainTarget; readonly agentId: string } | undefined {
-  const absent = new Set(choices.absentAgents);
+  const absent = new Set([...choices.absentAgents, ...choices.unreachableAgents]);
   const targetOf = (agentId: string): DrainTarget => (absent.has(agentId) ? 'absent' : 'registered');
   if (kind === 'reactivate') {
     // Registered ones first: those then come back to the offers (the absent ones are mostly old ids that never come back).
     const registered = new Set(choices.registeredAgents);
     const deactivatedHere = choices.deactivatedAgents.filter((agentId) => registered.has(agentId));
     const deactivated = deactivatedHere.length > 0 && random.next() < REGISTERED_FIRST_PROBABILITY ? deactivatedHere : choices.deactivatedAgents;
-    const candidates = deactivated.length > 0 && random.next() < DEACTIVATED_TARGET_PROBABILITY ? deactivated : [...choices.registeredAgents, ...choices.absentAgents];
+    const candidates = deactivated.length > 0 && random.next() < DEACTIVATED_TARGET_PROBABILITY ? deactivated : [...choices.registeredAgents, ...absent];
     if (candidates.length === 0) return undefined;
     const agentId = pick(random, candidates);
     return { target: targetOf(agentId), agentId };
   }
-  if (choices.absentAgents.length > 0 && (random.next() < ABSENT_TARGET_PROBABILITY || choices.registeredAgents.length === 0)) {
-    return { target: 'absent', agentId: pick(random, choices.absentAgents) };
+  if (absent.size > 0 && (random.next() < ABSENT_TARGET_PROBABILITY || choices.registeredAgents.length === 0)) {
+    const unreachable = choices.unreachableAgents.length > 0 && (random.next() < UNREACHABLE_TARGET_PROBABILITY || choices.absentAgents.length === 0);
+    return { target: 'absent', agentId: pick(random, unreachable ? choices.unreachableAgents : choices.absentAgents) };
   }
   // Not the last agents offered: the frameworks need somewhere to run (one already deactivated may be drained any time).
   const deactivated = new Set(choices.deactivatedAgents);
@@ -335,6 +340,23 @@ export function drainedAgentsRefuseWork(snapshot: ClusterSnapshot, book: DrainBo
     if (agent.drain_config === undefined || book.reactivated.has(agent.id)) continue;
     const registered = snapshot.master.slaves.find((candidate) => candidate.id === agent.id && candidate.pid === agent.pid);
     if (registered !== undefined && registered.drain_info === undefined) broken.push(`agent ${agent.id} (${agent.pid}) drains, but the master does not drain it (deactivated: ${registered.deactivated === true})`);
+  }
+  return broken;
+}
+
+/**
+ * Once nothing may be in flight any more (no fault in force for a while, or quiescence): an
+ * agent the master has DRAINING, registered and connected under its id and pid, that still has
+ * live tasks, drains them (its `/state` shows `drain_config`): the master told it when it was
+ * drained, or when it came back (Mesos sends DrainSlaveMessage again at each re-registration).
+ */
+export function drainingAgentsDrain(snapshot: ClusterSnapshot): string[] {
+  const broken: string[] = [];
+  for (const agent of snapshot.master.slaves.filter((candidate) => candidate.connected && candidate.drain_info?.state === 'DRAINING')) {
+    const here = snapshot.agents.find((candidate) => candidate.id === agent.id && candidate.pid === agent.pid);
+    if (here === undefined || here.drain_config !== undefined) continue;
+    const live = agentLiveTasks(here);
+    if (live.length > 0) broken.push(`agent ${agent.id} is DRAINING at the master, but does not drain: it runs ${live.map((task) => `${task.framework_id}/${task.id} (${task.state})`).join(', ')}`);
   }
   return broken;
 }

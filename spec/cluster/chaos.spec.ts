@@ -173,6 +173,26 @@ const DEFAULT_REMOVAL_STEPS = 120;
  */
 const DEFAULT_REMOVAL_SEEDS: readonly number[] = [15, 11];
 /**
+ * Runs where an operator drains, deactivates and reactivates agents (v1 DRAIN_AGENT with and
+ * without max_grace_period, now and then mark_gone; DEACTIVATE_AGENT; REACTIVATE_AGENT; of
+ * registered, unreachable and unknown agents) while every fault goes on (`ChaosOptions.drainAgents`,
+ * `--drain-agents`), the second with `HA_MASTERS` masters: a deactivated agent is never offered
+ * and gets no new task, what a 200 answered survives failovers and agent restarts, a draining
+ * agent ends DRAINED (or gone), a reactivated one is offered again.
+ */
+const DEFAULT_DRAIN_RUNS = 2;
+/** Steps per run with agent draining. */
+const DEFAULT_DRAIN_STEPS = 120;
+/**
+ * Their seeds, in turn alone and with several masters. Sweeps of seeds 1-40 (120 steps: alone,
+ * with three masters, with recovering agents) found no bug of the product. Both seeds fail on
+ * mutations (2026-12-07, reverted): a master that deactivates an agent in its books but not in
+ * the allocator; one that does not rescind a deactivated agent's offers; one that never finds a
+ * DRAINING agent DRAINED; and the second also on one that does not take the registry's
+ * deactivations back after a failover.
+ */
+const DEFAULT_DRAIN_SEEDS: readonly number[] = [2, 2];
+/**
  * Runs where the v1 HTTP frameworks ask for operation feedback (`ChaosOptions.operationFeedback`,
  * `--operation-feedback`): the first alone, the second with `HA_MASTERS` masters, recovering
  * agents and volumes, the third (`OPERATION_FEEDBACK_REGRESSION_STEPS` steps, volumes and task
@@ -246,6 +266,8 @@ const updateFrameworkSteps = integerFromEnvironment('CHAOS_UPDATE_FRAMEWORK_STEP
 const updateFrameworkSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_UPDATE_FRAMEWORK_RUNS', DEFAULT_UPDATE_FRAMEWORK_RUNS) }, (_, index) => (DEFAULT_UPDATE_FRAMEWORK_SEEDS[index % DEFAULT_UPDATE_FRAMEWORK_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_UPDATE_FRAMEWORK_SEEDS.length));
 const removalSteps = integerFromEnvironment('CHAOS_REMOVAL_STEPS', DEFAULT_REMOVAL_STEPS);
 const removalSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_REMOVAL_RUNS', DEFAULT_REMOVAL_RUNS) }, (_, index) => (DEFAULT_REMOVAL_SEEDS[index % DEFAULT_REMOVAL_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_REMOVAL_SEEDS.length));
+const drainSteps = integerFromEnvironment('CHAOS_DRAIN_STEPS', DEFAULT_DRAIN_STEPS);
+const drainSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_DRAIN_RUNS', DEFAULT_DRAIN_RUNS) }, (_, index) => (DEFAULT_DRAIN_SEEDS[index % DEFAULT_DRAIN_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_DRAIN_SEEDS.length));
 const operationFeedbackSteps = integerFromEnvironment('CHAOS_OPERATION_FEEDBACK_STEPS', DEFAULT_OPERATION_FEEDBACK_STEPS);
 const operationFeedbackSeeds = replayed !== undefined ? [] : Array.from({ length: integerFromEnvironment('CHAOS_OPERATION_FEEDBACK_RUNS', DEFAULT_OPERATION_FEEDBACK_RUNS) }, (_, index) => (DEFAULT_OPERATION_FEEDBACK_SEEDS[index % DEFAULT_OPERATION_FEEDBACK_SEEDS.length] as number) + 1_000 * Math.floor(index / DEFAULT_OPERATION_FEEDBACK_SEEDS.length));
 const everyOptionSteps = integerFromEnvironment('CHAOS_EVERY_OPTION_STEPS', DEFAULT_EVERY_OPTION_STEPS);
@@ -310,6 +332,9 @@ const schedule: ReadonlyArray<{ readonly seed: number; readonly settings: SeedSe
   })),
   ...removalSeeds.map((seed, index) => ({
     seed, settings: { steps: removalSteps, hashTrace: false, operatorRemovals: true, ...(index % 2 === 1 ? { masters: HA_MASTERS, agentRecovery: true } : {}) },
+  })),
+  ...drainSeeds.map((seed, index) => ({
+    seed, settings: { steps: drainSteps, hashTrace: false, drainAgents: true, ...(index % 2 === 1 ? { masters: HA_MASTERS } : {}) },
   })),
   ...everyOptionSeeds.map((seed) => ({
     seed, settings: {
@@ -822,6 +847,13 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
           expect(answered('MARK_AGENT_GONE'), 'agents marked gone (200)').to.be.greaterThan(0);
           expect(answered('teardown'), 'frameworks torn down (200)').to.be.greaterThan(0);
         }
+        if (settings.drainAgents === true) {
+          const answered = (prefix: string): number => Object.entries(result.drainAnswers ?? {}).filter(([key]) => key.startsWith(prefix) && key.endsWith(' 200')).reduce((sum, [, count]) => sum + count, 0);
+          expect(answered('DRAIN_AGENT'), 'agents drained (200)').to.be.greaterThan(0);
+          expect(answered('DEACTIVATE_AGENT'), 'agents deactivated (200)').to.be.greaterThan(0);
+          expect(answered('REACTIVATE_AGENT'), 'agents reactivated (200)').to.be.greaterThan(0);
+          expect(result.drains?.drained, 'agents found DRAINED').to.be.greaterThan(0);
+        }
         if (settings.taskGroups === true && settings.httpFrameworks === true) {
           expect(result.taskGroups?.httpGroups, 'task groups launched by v1 HTTP frameworks').to.be.greaterThan(0);
           if (settings.volumes === true) expect(result.taskGroups?.httpResizes, 'volumes resized by v1 HTTP frameworks').to.be.greaterThan(0);
@@ -889,20 +921,26 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
     }
     if (quotaSeeds.length > 0) {
       describe(`${quotaSeeds.length} run(s) of ${quotaSteps} random steps where an operator sets roles' quotas and weights (the second with ${HA_MASTERS} masters and recovering agents): what a 200 answered holds at the leading master`, () => {
-        const before = schedule.length - everyOptionSeeds.length - removalSeeds.length - updateFrameworkSeeds.length - quotaSeeds.length;
+        const before = schedule.length - everyOptionSeeds.length - drainSeeds.length - removalSeeds.length - updateFrameworkSeeds.length - quotaSeeds.length;
         quotaSeeds.forEach((_seed, index) => seededTest(before + index));
       });
     }
     if (updateFrameworkSeeds.length > 0) {
       describe(`${updateFrameworkSeeds.length} run(s) of ${updateFrameworkSteps} random steps where frameworks add a role and take it away (UPDATE_FRAMEWORK; the second with ${HA_MASTERS} masters, recovering agents, volumes, task groups and quotas)`, () => {
-        const before = schedule.length - everyOptionSeeds.length - removalSeeds.length - updateFrameworkSeeds.length;
+        const before = schedule.length - everyOptionSeeds.length - drainSeeds.length - removalSeeds.length - updateFrameworkSeeds.length;
         updateFrameworkSeeds.forEach((_seed, index) => seededTest(before + index));
       });
     }
     if (removalSeeds.length > 0) {
       describe(`${removalSeeds.length} run(s) of ${removalSteps} random steps where an operator marks agents gone and tears frameworks down (MARK_AGENT_GONE, TEARDOWN, /master/teardown; the second with ${HA_MASTERS} masters and recovering agents): gone agents and torn-down frameworks never come back`, () => {
-        const before = schedule.length - everyOptionSeeds.length - removalSeeds.length;
+        const before = schedule.length - everyOptionSeeds.length - drainSeeds.length - removalSeeds.length;
         removalSeeds.forEach((_seed, index) => seededTest(before + index));
+      });
+    }
+    if (drainSeeds.length > 0) {
+      describe(`${drainSeeds.length} run(s) of ${drainSteps} random steps where an operator drains, deactivates and reactivates agents (DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT; the second with ${HA_MASTERS} masters): deactivated agents are never offered, drains end DRAINED, what was answered survives failovers`, () => {
+        const before = schedule.length - everyOptionSeeds.length - drainSeeds.length;
+        drainSeeds.forEach((_seed, index) => seededTest(before + index));
       });
     }
     if (everyOptionSeeds.length > 0) {

@@ -64,7 +64,7 @@ import { SCHEDULER_REGISTRATION_RETRY_MAX_MS } from '../../actors/framework/cons
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
 import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick, RESERVATION_LINK_BREAKING_MESSAGES, RESERVATION_MESSAGES } from './chaos-faults';
 import { callQuota, describeQuotaCall, planQuotaCall, QuotaBook } from './chaos-quota';
-import { callDrain, DrainBook, deactivatedAgentsUnoffered, describeDrainCall, drainBookHolds, drainedAgentsRefuseWork, drainsSettled, knownToMaster, MAX_DRAINS_MARKED_GONE, noLaunchOnDeactivated, planDrain, type DrainCall } from './chaos-drain';
+import { callDrain, DrainBook, deactivatedAgentsUnoffered, describeDrainCall, drainBookHolds, drainedAgentsRefuseWork, drainingAgentsDrain, drainsSettled, knownToMaster, MAX_DRAINS_MARKED_GONE, noLaunchOnDeactivated, planDrain, type DrainCall } from './chaos-drain';
 import { callRemoval, describeRemovalCall, FRAMEWORK_NOT_FOUND, MAX_AGENTS_MARKED_GONE, MIN_AGENT_SLOTS_LEFT, planRemoval, RemovalBook, TORN_DOWN_BY_OPERATOR_ERROR, type RemovalCall } from './chaos-removals';
 import { bodyText, callReservation, describeReservationCall, expectedReservationAnswer, OperatorWatcher, planOperatorReservation, planOperatorVolumeCalls, readAgentTotals, type ReservationCall } from './chaos-operator';
 import { Impostor, IMPOSTOR_LIFETIME_MS, IMPOSTURES, type ImpostorTarget, type Imposture } from './chaos-impostor';
@@ -1109,15 +1109,12 @@ class ChaosRun {
     const state = await dispatch(master, (actor) => actor.stateJson()) as { slaves: Array<{ id: string; connected: boolean; active: boolean; deactivated?: boolean }>; recovered_slaves: Array<{ id: string }> };
     const free = (agentId: string): boolean => !this.drains.busy(agentId) && !this.removals.goneAgents.has(agentId);
     const registryDeactivated = this.cluster.master.registry.deactivatedAgents();
-    const absent = [
-      ...state.slaves.filter((agent) => !agent.connected).map((agent) => agent.id), ...state.recovered_slaves.map((agent) => agent.id),
-      ...this.cluster.master.registry.unreachable().map((agent) => agent.id),
-    ].filter(free);
+    const absent = [...state.slaves.filter((agent) => !agent.connected).map((agent) => agent.id), ...state.recovered_slaves.map((agent) => agent.id)].filter(free);
+    const unreachable = this.cluster.master.registry.unreachable().map((agent) => agent.id).filter((agentId) => free(agentId) && !absent.includes(agentId));
     const registered = state.slaves.filter((agent) => agent.connected && free(agent.id)).map((agent) => agent.id);
     const call = planDrain(this.random, {
-      registeredAgents: registered,
-      absentAgents: [...new Set(absent)],
-      deactivatedAgents: [...registered, ...absent].filter((agentId) => registryDeactivated.has(agentId)),
+      registeredAgents: registered, absentAgents: absent, unreachableAgents: unreachable,
+      deactivatedAgents: [...registered, ...absent, ...unreachable].filter((agentId) => registryDeactivated.has(agentId)),
       activeAgents: state.slaves.filter((agent) => agent.active).length,
       mayMarkGone: this.drainsMarkedGone < MAX_DRAINS_MARKED_GONE,
     }, () => `chaos-unknown-agent-${this.unknownIds++}`);
@@ -1145,13 +1142,14 @@ class ChaosRun {
    * `mark_gone` found gone (gone for good from now on), agents the master no longer knows (what the
    * operator was told of them no longer holds).
    */
-  private drainViolations(snapshot: ClusterSnapshot): string[] {
+  private drainViolations(snapshot: ClusterSnapshot, quiescent: boolean): string[] {
     if (this.options.drainAgents !== true) return [];
     this.drains.abandonGone((master) => this.cluster.host.lookup(master.id) === master);
     const launchedAtMs = (frameworkId: string, taskId: string): number | undefined => this.models.find((model) => model.frameworkId === frameworkId)?.tasks.get(taskId)?.launchedAtMs;
     const broken = [
       ...deactivatedAgentsUnoffered(snapshot), ...noLaunchOnDeactivated(snapshot, this.deactivatedSinceMs, launchedAtMs), ...drainBookHolds(snapshot, this.drains),
       ...drainedAgentsRefuseWork(snapshot, this.drains), ...goneAgentsStayGone(snapshot, this.drainedGone),
+      ...(this.reservationsConverged(quiescent) ? drainingAgentsDrain(snapshot) : []),
     ];
     for (const agent of snapshot.master.slaves) {
       if (agent.deactivated !== true) this.deactivatedSinceMs.delete(agent.id);
@@ -1787,7 +1785,7 @@ class ChaosRun {
     if (this.removals.pending > 0) broken.push(`${this.removals.pending} of the operator's MARK_AGENT_GONE and teardown calls were never answered`);
     broken.push(...goneAgentsStayGone(snapshot, this.removals.goneAgents), ...goneAgentsStopped(snapshot, this.removals.goneAgents), ...tornDownFrameworksStayDown(snapshot, this.tornDownByMaster()));
     if (this.options.drainAgents === true) {
-      broken.push(...this.drainViolations(snapshot), ...drainsSettled(snapshot, this.drains), ...goneAgentsStopped(snapshot, this.drainedGone));
+      broken.push(...this.drainViolations(snapshot, true), ...drainsSettled(snapshot, this.drains), ...goneAgentsStopped(snapshot, this.drainedGone));
       if (this.drains.pending > 0) broken.push(`${this.drains.pending} of the operator's DRAIN_AGENT, DEACTIVATE_AGENT and REACTIVATE_AGENT calls were never answered`);
     }
     const live = this.models.filter((candidate) => !candidate.tornDown);
@@ -1851,7 +1849,7 @@ class ChaosRun {
       ...quotas,
       ...goneAgentsStayGone(snapshot, this.removals.goneAgents),
       ...tornDownFrameworksStayDown(snapshot, this.tornDownByMaster()),
-      ...this.drainViolations(snapshot),
+      ...this.drainViolations(snapshot, false),
       ...stepInvariants(snapshot),
       ...this.stuckStaging(snapshot),
       ...this.lateReregistrations(snapshot),
