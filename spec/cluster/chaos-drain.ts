@@ -194,6 +194,7 @@ export class DrainBook {
   /** Answers by call and status (`DRAIN_AGENT (registered) 200`...), for the run's summary. */
   readonly answers: Record<string, number> = {};
 
+  /** Notes a call sent to `master`, until its answer comes (`answered`). */
   sent(call: DrainCall, master: Master): void {
     this.inFlight.set(call, master);
   }

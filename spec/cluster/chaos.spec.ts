@@ -12,6 +12,7 @@ import { v1CallBytes, v1CallJson } from '../../lib/v1/protobuf';
 import { parseSchedulerCall } from '../../lib/v1/scheduler';
 import { ChaosPool, runSeed, type SeedResult, type SeedSettings } from './chaos-pool';
 import type { FeedbackCounts } from './chaos-feedback';
+import { DrainBook, deactivatedAgentsUnoffered, drainAnswerViolation, drainBookHolds, drainingAgentsDrain, drainsSettled, noLaunchOnDeactivated, type DrainCall } from './chaos-drain';
 import type { Offer, Operation, TaskState } from '../../lib/protocol';
 import { dynamicReservation, Resources, type Resource } from '../../lib/resources';
 import type { AgentPhase } from '../../actors/agent';
@@ -552,6 +553,75 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
       // Mid-run, a task the master has no record of (it forgot it when its agent came back
       // without it) is killed when it speaks up, which a fault may hold up.
       expect(stepInvariants(ghost)).to.deep.equal([]);
+    });
+  });
+
+  describe('the agent draining checks (--drain-agents)', () => {
+    /** The consistent snapshot with agent S0 deactivated (drained: `drain_info` in `state`) at the master, in the allocator and in the registry, and F's offer of it gone. */
+    function deactivated(state?: 'DRAINING' | 'DRAINED', change: { offered?: boolean; allocatorActive?: boolean; inRegistry?: boolean; agentDrains?: boolean } = {}): ClusterSnapshot {
+      const base = snapshot();
+      const drain = state === undefined ? undefined : { state, config: { mark_gone: false } };
+      const agent = { ...(base.master.slaves[0] as MasterView['slaves'][number]), active: false, deactivated: true, ...(drain !== undefined ? { drain_info: drain } : {}) };
+      const frameworks = base.master.frameworks.map((framework) => ({ ...framework, offers: change.offered === true ? framework.offers : [] }));
+      const view = base.allocator.agents.get('S0');
+      return {
+        ...base,
+        master: { ...base.master, frameworks, slaves: [agent] },
+        allocator: { ...base.allocator, agents: new Map([['S0', view === undefined ? undefined : { ...view, active: change.allocatorActive ?? false }]]) },
+        agents: base.agents.map((one) => ({ ...one, ...(change.agentDrains === true ? { drain_config: {} } : {}) })),
+        registry: { ...base.registry, deactivated: new Map(change.inRegistry === false ? [] : [['S0', drain]]) },
+      };
+    }
+
+    it('hold for a deactivated agent with no offer out, inactive everywhere', () => {
+      expect(deactivatedAgentsUnoffered(deactivated())).to.deep.equal([]);
+      expect(deactivatedAgentsUnoffered(deactivated('DRAINED'))).to.deep.equal([]);
+    });
+
+    it("catch a deactivated agent's offer, an allocator that still offers it, a registry the master does not follow", () => {
+      expect(deactivatedAgentsUnoffered(deactivated('DRAINING', { offered: true }))).to.deep.equal(['agent S0 is deactivated (DRAINING) but fw0 holds its offer O0']);
+      expect(deactivatedAgentsUnoffered(deactivated(undefined, { allocatorActive: true }))).to.deep.equal(['agent S0 is deactivated but active in the allocator']);
+      const forgotten = { ...snapshot(), registry: { ...snapshot().registry, deactivated: new Map([['S0', undefined]]) } };
+      expect(deactivatedAgentsUnoffered(forgotten)).to.deep.equal(['agent S0 is deactivated in the registry but not at the master (active: true)']);
+    });
+
+    it('catch a task launched after its agent was seen deactivated', () => {
+      const sent = (launchedAtMs: number) => (): number => launchedAtMs;
+      expect(noLaunchOnDeactivated(deactivated(), new Map([['S0', 1_000]]), sent(999))).to.deep.equal([]);
+      expect(noLaunchOnDeactivated(deactivated(), new Map([['S0', 1_000]]), sent(1_000))).to.have.length(1);
+      expect(noLaunchOnDeactivated(deactivated(), new Map(), sent(5_000))).to.deep.equal([]);
+    });
+
+    it('judge answers: an unknown id is refused, a real agent is never refused for a reason of its own', () => {
+      const answer = (status: number, body: string) => ({ status, body });
+      const drain: DrainCall = { kind: 'drain', target: 'unknown', agentId: 'nobody', maxGracePeriodSeconds: undefined, markGone: false };
+      expect(drainAnswerViolation(drain, answer(400, 'Unknown agent'))).to.equal(undefined);
+      expect(drainAnswerViolation(drain, answer(200, ''))).to.match(/answered 200/);
+      expect(drainAnswerViolation({ ...drain, target: 'registered', agentId: 'S0' }, answer(400, 'Agent S0 is not capable of draining'))).to.match(/answered 400/);
+      expect(drainAnswerViolation({ kind: 'reactivate', target: 'registered', agentId: 'S0' }, answer(400, 'Agent is still in the DRAINING state'))).to.equal(undefined);
+    });
+
+    it('keep what a 200 said: deactivated (in the registry and at the master) until reactivated; an answer that leaves it unknown forgets it', () => {
+      const book = new DrainBook();
+      const call: DrainCall = { kind: 'drain', target: 'registered', agentId: 'S0', maxGracePeriodSeconds: 5, markGone: false };
+      const master = {} as Parameters<DrainBook['sent']>[1];
+      book.sent(call, master);
+      expect(book.answered(call, { status: 200, body: '' })).to.equal(undefined);
+      expect(drainBookHolds(deactivated('DRAINING'), book)).to.deep.equal([]);
+      expect(drainBookHolds(snapshot(), book)).to.deep.equal([
+        'agent S0, drained (200), is not deactivated in the registry', 'agent S0, drained (200), is not deactivated at the master (active: true)', 'agent S0, drained (200), has no drain_info at the master',
+      ]);
+      const reactivate: DrainCall = { kind: 'reactivate', target: 'registered', agentId: 'S0' };
+      book.sent(reactivate, master);
+      book.answered(reactivate, undefined);
+      expect(drainBookHolds(snapshot(), book)).to.deep.equal([]);
+    });
+
+    it('catch an agent DRAINING at quiescence, and one DRAINING at the master that does not drain its tasks', () => {
+      expect(drainsSettled(deactivated('DRAINING'), new DrainBook())).to.deep.equal(['agent S0 is still DRAINING once the faults have stopped (1 task(s) live on it at the master)']);
+      expect(drainsSettled(deactivated('DRAINED'), new DrainBook())).to.deep.equal([]);
+      expect(drainingAgentsDrain(deactivated('DRAINING'))).to.deep.equal(['agent S0 is DRAINING at the master, but does not drain: it runs F/t0 (TASK_RUNNING)']);
+      expect(drainingAgentsDrain(deactivated('DRAINING', { agentDrains: true }))).to.deep.equal([]);
     });
   });
 
