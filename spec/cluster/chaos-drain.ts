@@ -363,18 +363,20 @@ export function drainingAgentsDrain(snapshot: ClusterSnapshot): string[] {
 }
 
 /**
- * At quiescence (faults stopped, every retry done): no connected agent is still DRAINING (it
- * has no task or operation left, so it is DRAINED, or gone with `mark_gone`); none is DRAINED
+ * At quiescence (faults stopped, every retry done): no connected agent is still DRAINING though
+ * the master holds no operation on it (`operationsOn`: one a framework has not acknowledged
+ * keeps it DRAINING for good, as in Mesos, whose frameworks here may never acknowledge); with
+ * every task killed and acknowledged, it is DRAINED, or gone with `mark_gone`. None is DRAINED
  * that was to be marked gone; no agent drains that the master does not; every agent the operator
  * reactivated, registered and connected, is active at the master and in the allocator.
  */
-export function drainsSettled(snapshot: ClusterSnapshot, book: DrainBook): string[] {
+export function drainsSettled(snapshot: ClusterSnapshot, book: DrainBook, operationsOn: (agentId: string) => number): string[] {
   const broken: string[] = [];
   for (const agent of snapshot.master.slaves.filter((candidate) => candidate.connected)) {
     const drain = agent.drain_info;
-    if (drain?.state === 'DRAINING') {
+    if (drain?.state === 'DRAINING' && operationsOn(agent.id) === 0) {
       const tasks = snapshot.master.frameworks.reduce((count, framework) => count + framework.tasks.filter((task) => task.slave_id === agent.id).length, 0);
-      broken.push(`agent ${agent.id} is still DRAINING once the faults have stopped (${tasks} task(s) live on it at the master)`);
+      broken.push(`agent ${agent.id} is still DRAINING once the faults have stopped (${tasks} task(s) live on it at the master, no operation)`);
     }
     if (drain?.state === 'DRAINED' && drain.config?.mark_gone === true) broken.push(`agent ${agent.id} is DRAINED with mark_gone, but not gone`);
     const expected = book.expected.get(agent.id);

@@ -1785,7 +1785,11 @@ class ChaosRun {
     if (this.removals.pending > 0) broken.push(`${this.removals.pending} of the operator's MARK_AGENT_GONE and teardown calls were never answered`);
     broken.push(...goneAgentsStayGone(snapshot, this.removals.goneAgents), ...goneAgentsStopped(snapshot, this.removals.goneAgents), ...tornDownFrameworksStayDown(snapshot, this.tornDownByMaster()));
     if (this.options.drainAgents === true) {
-      broken.push(...this.drainViolations(snapshot, true), ...drainsSettled(snapshot, this.drains), ...goneAgentsStopped(snapshot, this.drainedGone));
+      const operations = await dispatch(this.cluster.master.master, (actor) => {
+        const book = masterOperationBook(actor);
+        return new Map(snapshot.master.slaves.map((agent) => [agent.id, book.size === 0 ? 0 : book.agentCount(agent.id)] as const));
+      });
+      broken.push(...this.drainViolations(snapshot, true), ...drainsSettled(snapshot, this.drains, (agentId) => operations.get(agentId) ?? 0), ...goneAgentsStopped(snapshot, this.drainedGone));
       if (this.drains.pending > 0) broken.push(`${this.drains.pending} of the operator's DRAIN_AGENT, DEACTIVATE_AGENT and REACTIVATE_AGENT calls were never answered`);
     }
     const live = this.models.filter((candidate) => !candidate.tornDown);
