@@ -20,9 +20,11 @@
  * Besides, whatever the operator was told (`deactivatedAgentsUnoffered`, `drainedAgentsRefuseWork`,
  * `drainsSettled`): a deactivated agent is inactive at the master and in the allocator and has no
  * outstanding offer; no task launched after the run saw its agent deactivated is live at the master;
- * an agent that drains (its `/state` shows `drain_config`) is one the master drains; and at
- * quiescence no connected agent is still DRAINING (it had no task or operation left, so it is
- * DRAINED, or gone with `mark_gone`), a reactivated one is active again.
+ * an agent that drains (its `/state` shows `drain_config`) is one the master drains, and once
+ * nothing is in flight one the master has DRAINING with live tasks drains (`drainingAgentsDrain`);
+ * and at quiescence no connected agent is still DRAINING unless the master holds an operation on
+ * it (a framework may never acknowledge one, as in Mesos): with its tasks killed and acknowledged,
+ * it is DRAINED, or gone with `mark_gone`; a reactivated one is active again.
  */
 import { dispatch } from '../../lib/actor';
 import type { HttpRequest, HttpResponse, Prng } from '../../lib/process';

@@ -45,6 +45,10 @@
  * down (chaos-removals.ts): a gone agent's machine stays down, a torn-down framework's scheduler
  * stops once it hears and a new framework takes its place (`goneAgentsStayGone`,
  * `tornDownFrameworksStayDown`, `goneAgentsStopped`).
+ * With `ChaosOptions.drainAgents`, an operator step drains, deactivates and reactivates agents
+ * (chaos-drain.ts): a deactivated agent is never offered, what a 200 answered survives failovers
+ * and agent restarts, and a draining agent ends DRAINED, or gone with `mark_gone` (its machine
+ * then comes back as a new agent).
  * Agents that the master tells to shut down (they come back after it removed them) start again,
  * as a supervisor would start them (unless their agent was marked gone). Then the faults stop, the frameworks stop launching, time
  * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
@@ -392,8 +396,8 @@ export interface ChaosOptions {
    * `noLaunchOnDeactivated`); what a 200 answered holds at whichever master leads, in its registry
    * and its books, across failovers and agent restarts (`drainBookHolds`); an agent drains only if
    * the master drains it (`drainedAgentsRefuseWork`); an answer is one the call may get
-   * (`drainAnswerViolation`). At quiescence no connected agent is still DRAINING, a reactivated one
-   * is active again, and an agent drained with `mark_gone` is gone for good (`drainsSettled`,
+   * (`drainAnswerViolation`). At quiescence no connected agent is still DRAINING (unless the master
+   * holds an operation on it that its framework never acknowledged), a reactivated one is active again, and an agent drained with `mark_gone` is gone for good (`drainsSettled`,
    * `goneAgentsStayGone`). Off, a run draws as before the option existed.
    */
   readonly drainAgents?: boolean;
