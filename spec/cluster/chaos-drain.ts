@@ -279,10 +279,13 @@ export function deactivatedAgentsUnoffered(snapshot: ClusterSnapshot): string[] 
 }
 
 /**
- * After every step: no task launched at or after `deactivatedSinceMs` of its agent (when the run
- * first saw the master have it deactivated, with no offer of it out) is live at the master; such
- * a launch used an offer the master rescinded, which it must refuse. `launchedAtMs` says when a
- * framework sent a task's launch (undefined: not one the run launched).
+ * After every step: no task launched after `deactivatedSinceMs` of its agent (when the operator
+ * heard the 200 of its deactivation or draining, or a check first saw the master have it
+ * deactivated, with no offer of it out) is live at the master; such a launch used an offer the
+ * master rescinded, which it must refuse. A launch in the same millisecond may have come first
+ * (seed 60 of 150 steps: a framework launched at once on the offer it got as it re-registered,
+ * and the operator deactivated the agent in that millisecond). `launchedAtMs` says when a framework
+ * sent a task's launch (undefined: not one the run launched).
  */
 export function noLaunchOnDeactivated(snapshot: ClusterSnapshot, deactivatedSinceMs: ReadonlyMap<string, number>, launchedAtMs: (frameworkId: string, taskId: string) => number | undefined): string[] {
   const broken: string[] = [];
@@ -290,7 +293,7 @@ export function noLaunchOnDeactivated(snapshot: ClusterSnapshot, deactivatedSinc
     for (const task of framework.tasks) {
       const sinceMs = deactivatedSinceMs.get(task.slave_id);
       const sentMs = launchedAtMs(framework.id, task.id);
-      if (sinceMs === undefined || sentMs === undefined || sentMs < sinceMs) continue;
+      if (sinceMs === undefined || sentMs === undefined || sentMs <= sinceMs) continue;
       broken.push(`${framework.name}'s task ${task.id} (${task.state}), launched at ${sentMs} ms, is live on agent ${task.slave_id}, deactivated since ${sinceMs} ms`);
     }
   }

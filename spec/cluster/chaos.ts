@@ -1138,6 +1138,8 @@ class ChaosRun {
     const wrong = this.drains.answered(call, response);
     if (wrong !== undefined) this.operatorViolations.push(wrong);
     if (call.kind === 'reactivate') this.deactivatedSinceMs.delete(call.agentId);
+    // Deactivated now (its offers rescinded): a launch sent from now on must be refused.
+    else if (wrong === undefined && response?.status === 200 && !this.deactivatedSinceMs.has(call.agentId) && !this.drains.busy(call.agentId, 'reactivate')) this.deactivatedSinceMs.set(call.agentId, this.now());
   }
 
   /**
