@@ -57,6 +57,8 @@ export const MARK_GONE_PROBABILITY = 0.2;
 export const MAX_DRAINS_MARKED_GONE = 2;
 /** Agents the master offers (active) that a drain or a deactivation leaves at least, so that the frameworks have somewhere to run. */
 export const MIN_ACTIVE_AGENTS_LEFT = 1;
+/** Tasks a broken invariant names at most (the rest are counted). */
+export const MAX_TASKS_NAMED = 6;
 /** How the master refuses a drain or deactivation of an agent it has no record of (Mesos' words). */
 export const UNKNOWN_AGENT = 'Unknown agent';
 /** How the master refuses a reactivation of an agent not deactivated (Mesos' words). */
@@ -370,8 +372,12 @@ export function drainingAgentsDrain(snapshot: ClusterSnapshot): string[] {
 /**
  * At quiescence (faults stopped, every retry done): no connected agent is still DRAINING though
  * the master holds no operation on it (`operationsOn`: one a framework has not acknowledged
- * keeps it DRAINING for good, as in Mesos, whose frameworks here may never acknowledge); with
- * every task killed and acknowledged, it is DRAINED, or gone with `mark_gone`. None is DRAINED
+ * keeps it DRAINING for good, as in Mesos, whose frameworks here may never acknowledge), and
+ * some task on it, if any, is of a framework connected there (a task's terminal update nobody
+ * acknowledges keeps it DRAINING too, as in Mesos: seed 90 of 150 steps with three masters and
+ * recovering agents, where a new master took torn-down frameworks back from the drained agent's
+ * report, MESOS-1719, and their TASK_KILLED waited for schedulers that were gone); with every
+ * task killed and acknowledged, it is DRAINED, or gone with `mark_gone`. None is DRAINED
  * that was to be marked gone; no agent drains that the master does not; every agent the operator
  * reactivated, registered and connected, is active at the master and in the allocator.
  */
@@ -379,9 +385,12 @@ export function drainsSettled(snapshot: ClusterSnapshot, book: DrainBook, operat
   const broken: string[] = [];
   for (const agent of snapshot.master.slaves.filter((candidate) => candidate.connected)) {
     const drain = agent.drain_info;
-    if (drain?.state === 'DRAINING' && operationsOn(agent.id) === 0) {
-      const tasks = snapshot.master.frameworks.reduce((count, framework) => count + framework.tasks.filter((task) => task.slave_id === agent.id).length, 0);
-      broken.push(`agent ${agent.id} is still DRAINING once the faults have stopped (${tasks} task(s) live on it at the master, no operation)`);
+    const on = snapshot.master.frameworks.flatMap((framework) => framework.tasks.filter((task) => task.slave_id === agent.id).map((task) => ({ framework, task })));
+    // Only tasks of frameworks with no scheduler left (one a new master took back from the agent's report after its teardown) is no broken liveness.
+    const orphaned = on.length > 0 && on.every(({ framework }) => !framework.connected);
+    if (drain?.state === 'DRAINING' && operationsOn(agent.id) === 0 && !orphaned) {
+      const tasks = on.map(({ framework, task }) => `${framework.name}/${task.id} ${task.state}`);
+      broken.push(`agent ${agent.id} is still DRAINING once the faults have stopped (${tasks.length} task(s) live on it at the master${tasks.length > 0 ? `: ${tasks.slice(0, MAX_TASKS_NAMED).join(', ')}` : ''}; no operation)`);
     }
     if (drain?.state === 'DRAINED' && drain.config?.mark_gone === true) broken.push(`agent ${agent.id} is DRAINED with mark_gone, but not gone`);
     const expected = book.expected.get(agent.id);
