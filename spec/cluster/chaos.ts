@@ -397,7 +397,8 @@ export interface ChaosOptions {
    * and its books, across failovers and agent restarts (`drainBookHolds`); an agent drains only if
    * the master drains it (`drainedAgentsRefuseWork`); an answer is one the call may get
    * (`drainAnswerViolation`). At quiescence no connected agent is still DRAINING (unless the master
-   * holds an operation on it that its framework never acknowledged), a reactivated one is active again, and an agent drained with `mark_gone` is gone for good (`drainsSettled`,
+   * holds an operation on it that its framework never acknowledged, or its only tasks are of
+   * frameworks with no scheduler to acknowledge their kills), a reactivated one is active again, and an agent drained with `mark_gone` is gone for good (`drainsSettled`,
    * `goneAgentsStayGone`). Off, a run draws as before the option existed.
    */
   readonly drainAgents?: boolean;
