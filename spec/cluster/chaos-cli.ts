@@ -48,11 +48,12 @@ interface ChaosCliFlags {
   updateFramework?: boolean;
   operatorRemovals?: boolean;
   operationFeedback?: boolean;
+  drainAgents?: boolean;
 }
 
 /** Runs `seeds` on `jobs` worker threads (in this thread for one job or one seed), calling `report` in seed order. */
 async function runAll(seeds: readonly number[], flags: ChaosCliFlags, report: (result: SeedResult) => void): Promise<void> {
-  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true, operatorView: flags.operatorView === true, httpFrameworks: flags.httpFrameworks === true, fetch: flags.fetch === true, reservations: flags.reservations === true, volumes: flags.volumes === true, taskGroups: flags.taskGroups === true, quota: flags.quota === true, updateFramework: flags.updateFramework === true, operationFeedback: flags.operationFeedback === true, operatorRemovals: flags.operatorRemovals === true };
+  const settings: SeedSettings = { steps: flags.steps, hashTrace: flags.digests === true, registryFaults: flags.registryFaults, masters: flags.masters, agentRecovery: flags.agentRecovery === true, credentials: flags.credentials === true, operatorView: flags.operatorView === true, httpFrameworks: flags.httpFrameworks === true, fetch: flags.fetch === true, reservations: flags.reservations === true, volumes: flags.volumes === true, taskGroups: flags.taskGroups === true, quota: flags.quota === true, updateFramework: flags.updateFramework === true, operationFeedback: flags.operationFeedback === true, operatorRemovals: flags.operatorRemovals === true, drainAgents: flags.drainAgents === true };
   if (flags.jobs <= 1 || seeds.length <= 1) {
     for (const seed of seeds) report(await runSeed(seed, settings, flags.trace));
     return;
@@ -89,6 +90,7 @@ function parseFlags(argv: string[]): ChaosCliFlags {
     .option('--operation-feedback', 'implies --http-frameworks and --reservations: the v1 HTTP frameworks give most of their RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME and SHRINK_VOLUME operations an id, acknowledge each UPDATE_OPERATION_STATUS with a uuid at once, late or never, and reconcile operations now and then; the agents\' statuses and the master\'s acknowledgements may be dropped; checked: nothing heard finished after a refusal or in two terminal states, no uuid for another\'s operation; at quiescence nothing pending at the leading master on a connected agent, agents and master agree on the unacknowledged operations, every operation applied known finished (or ended with its agent, or forgotten in a failover before its agent had it)')
     .option('--update-framework', "frameworks (actor ones) add a spare role to their own and take it away again (UPDATE_FRAMEWORK) while tasks under it run; checked besides every invariant: no valid update refused, no offer held of a role its framework no longer has")
     .option('--operator-removals', "an operator marks agents gone (v1 MARK_AGENT_GONE: registered ones, unreachable ones, unknown ids) and tears frameworks down (v1 TEARDOWN, POST /master/teardown); checked: a gone agent is never registered again at any master, is in the registry's gone list and not in the allocator, and is shut down; a torn-down framework is completed at the master that did it and never active at a later one, and its scheduler stops; unknown ids are refused (404, 400)")
+    .option('--drain-agents', "an operator drains agents (v1 DRAIN_AGENT, with or without max_grace_period, now and then mark_gone), deactivates and reactivates them (DEACTIVATE_AGENT, REACTIVATE_AGENT): registered ones, unreachable ones, unknown ids; a drop may take DrainAgent; checked: a deactivated agent is inactive at the master and in the allocator, has no offer out and gets no new task; what a 200 answered holds in the registry and at every later leader, across agent restarts; at quiescence no connected agent is still DRAINING, a reactivated one is active, one drained with mark_gone is gone for good; unknown ids are refused (400)")
     .option('--no-registry-faults', "never fail or slow the registry's writes (replays a seed found before those faults existed)")
     .parse(argv);
   const flags = program.opts<ChaosCliFlags>();
@@ -110,6 +112,8 @@ async function main(argv: string[]): Promise<void> {
   const taskGroups = { groups: 0, invalidGroups: 0, grows: 0, shrinks: 0, httpGroups: 0, httpResizes: 0 };
   const quotaAnswers: Record<string, number> = {};
   const removalAnswers: Record<string, number> = {};
+  const drainAnswers: Record<string, number> = {};
+  const drains = { drained: 0, gone: 0, offeredAgain: 0 };
   const feedback = { sent: 0, applied: 0, reliable: 0, unreliable: 0, acknowledged: 0 };
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
@@ -118,6 +122,8 @@ async function main(argv: string[]): Promise<void> {
     for (const key of ['groups', 'invalidGroups', 'grows', 'shrinks', 'httpGroups', 'httpResizes'] as const) taskGroups[key] += result.taskGroups?.[key] ?? 0;
     for (const [status, count] of Object.entries(result.quotaAnswers ?? {})) quotaAnswers[status] = (quotaAnswers[status] ?? 0) + count;
     for (const [status, count] of Object.entries(result.removalAnswers ?? {})) removalAnswers[status] = (removalAnswers[status] ?? 0) + count;
+    for (const [status, count] of Object.entries(result.drainAnswers ?? {})) drainAnswers[status] = (drainAnswers[status] ?? 0) + count;
+    for (const key of ['drained', 'gone', 'offeredAgain'] as const) drains[key] += result.drains?.[key] ?? 0;
     for (const key of ['sent', 'applied', 'reliable', 'unreliable', 'acknowledged'] as const) feedback[key] += result.operationFeedback?.[key] ?? 0;
     if (result.reservations !== undefined) {
       for (const key of ['frameworkReserves', 'frameworkUnreserves', 'grew', 'shrank', 'frameworkCreates', 'frameworkDestroys', 'frameworkTasksOnVolumes', 'frameworkInvalidOnPurpose'] as const) {
@@ -152,6 +158,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (flags.operatorRemovals === true) {
     process.stdout.write(`operator removals of the passed seeds, answers by call: ${Object.entries(removalAnswers).sort().map(([answer, count]) => `${answer}: ${count}`).join(', ') || 'none'}\n`);
+  }
+  if (flags.drainAgents === true) {
+    process.stdout.write(`agent draining of the passed seeds, answers by call: ${Object.entries(drainAnswers).sort().map(([answer, count]) => `${answer}: ${count}`).join(', ') || 'none'}; ` +
+      `agents found DRAINED ${drains.drained}, gone after a drain with mark_gone ${drains.gone}, offered again after a reactivation ${drains.offeredAgain}\n`);
   }
   if (flags.operationFeedback === true) {
     process.stdout.write(`operation feedback of the passed seeds: frameworks sent ${feedback.sent} operations with ids (masters applied ${feedback.applied}), heard ${feedback.reliable} statuses with a uuid and ${feedback.unreliable} without, acknowledged ${feedback.acknowledged}\n`);

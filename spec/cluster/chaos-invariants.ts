@@ -77,6 +77,9 @@ const MasterFrameworkSchema = z.object({
 const MasterAgentSchema = z.object({
   id: z.string(), pid: z.string(), active: z.boolean(), connected: z.boolean(),
   resources: RenderedResourcesSchema, used_resources: RenderedResourcesSchema, offered_resources: RenderedResourcesSchema,
+  // An operator's DEACTIVATE_AGENT or DRAIN_AGENT (actors/master/drain.ts; `ChaosOptions.drainAgents` checks them).
+  deactivated: z.boolean().optional(),
+  drain_info: z.object({ state: z.string(), config: z.object({ mark_gone: z.boolean().optional() }).optional() }).optional(),
 });
 const MasterStateSchema = z.object({
   frameworks: z.array(MasterFrameworkSchema), completed_frameworks: z.array(z.object({ id: z.string() })), slaves: z.array(MasterAgentSchema),
@@ -95,6 +98,8 @@ const AgentStateSchema = z.object({
   id: z.string(),
   pid: z.string(),
   hostname: z.string().optional(),
+  /** Set while the agent drains (`ChaosOptions.drainAgents` checks it). */
+  drain_config: z.unknown().optional(),
   reserved_resources_full: FullResourcesSchema.shape.reserved_resources_full.optional(),
   unreserved_resources_full: FullResourcesSchema.shape.unreserved_resources_full.optional(),
   frameworks: z.array(z.object({
@@ -162,7 +167,11 @@ export interface ClusterSnapshot {
   /** Ids of agents that ran in the cluster and that the master no longer lists. */
   readonly goneAgentIds: readonly string[];
   /** What the master's registry holds (durably): agents admitted, marked unreachable, marked gone (MARK_AGENT_GONE). */
-  readonly registry: { readonly admitted: readonly string[]; readonly unreachable: readonly string[]; readonly gone?: readonly string[] };
+  readonly registry: {
+    readonly admitted: readonly string[]; readonly unreachable: readonly string[]; readonly gone?: readonly string[];
+    /** Agents deactivated by an operator (DEACTIVATE_AGENT, DRAIN_AGENT), each with its draining if drained. */
+    readonly deactivated?: ReadonlyMap<string, { readonly state: string; readonly config?: { readonly mark_gone?: boolean } } | undefined>;
+  };
   /** The master's `/metrics/snapshot` values (its own, without the allocator's). */
   readonly metrics: Readonly<Record<string, number>>;
   /** The faults have stopped and time has passed: nothing may be held up any more. */
@@ -216,6 +225,7 @@ export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<s
     admitted: cluster.master.registry.agents().map((agent) => agent.id),
     unreachable: cluster.master.registry.unreachable().map((agent) => agent.id),
     gone: cluster.master.registry.gone().map((agent) => agent.id),
+    deactivated: new Map([...cluster.master.registry.deactivatedAgents()].map(([agentId, drain]) => [agentId, drain === undefined ? undefined : { state: drain.state, config: { mark_gone: drain.config.markGone } }] as const)),
   };
   const { metrics } = rendered;
   const pendingUpdates = new Map(await Promise.all(live.map(async (agent) => {
@@ -712,7 +722,7 @@ function scalarSum(rendered: readonly RenderedResources[], name: string): number
 
 /**
  * After the faults stop and time has passed: every agent that runs is registered, connected
- * and active, and nothing else is; what the master has live on an agent runs there, in the same
+ * and active (inactive only if an operator deactivated it), and nothing else is; what the master has live on an agent runs there, in the same
  * state; every executor belongs to such an agent and runs a task the master has RUNNING there.
  */
 export function clusterSettled(snapshot: ClusterSnapshot): string[] {
@@ -721,7 +731,8 @@ export function clusterSettled(snapshot: ClusterSnapshot): string[] {
   const running = new Set(snapshot.agents.map((agent) => agent.id));
   for (const agent of master.slaves) {
     if (!running.has(agent.id)) broken.push(`the master still lists agent ${agent.id}, which no longer runs`);
-    else if (!agent.connected || !agent.active) broken.push(`agent ${agent.id} runs but is ${agent.connected ? '' : 'disconnected and '}${agent.active ? 'active' : 'inactive'} at the master`);
+    // An agent an operator deactivated (or drained) is inactive on purpose (`ChaosOptions.drainAgents`).
+    else if (!agent.connected || (!agent.active && agent.deactivated !== true)) broken.push(`agent ${agent.id} runs but is ${agent.connected ? '' : 'disconnected and '}${agent.active ? 'active' : 'inactive'} at the master`);
   }
   const tornDown = new Set(master.completed_frameworks.map((framework) => framework.id));
   for (const agent of snapshot.agents) {

@@ -33,6 +33,9 @@ export interface SeedResult {
   readonly quotaAnswers?: ChaosReport['quotaAnswers'];
   /** With `SeedSettings.operatorRemovals`, a passed seed's MARK_AGENT_GONE and teardown calls by answer (`ChaosReport.removalAnswers`). */
   readonly removalAnswers?: ChaosReport['removalAnswers'];
+  /** With `SeedSettings.drainAgents`, a passed seed's DRAIN_AGENT, DEACTIVATE_AGENT and REACTIVATE_AGENT calls by answer, and what came of them (`ChaosReport.drainAnswers`, `drains`). */
+  readonly drainAnswers?: ChaosReport['drainAnswers'];
+  readonly drains?: ChaosReport['drains'];
   /** With `SeedSettings.operationFeedback`, a passed seed's operations with ids and their statuses (`ChaosReport.operationFeedback`). */
   readonly operationFeedback?: ChaosReport['operationFeedback'];
   /** A passed seed's steps by kind (`ChaosReport.stepsByKind`): what faults it had. */
@@ -71,6 +74,8 @@ export interface SeedSettings {
   readonly updateFramework?: boolean;
   /** An operator marks agents gone and tears frameworks down (`ChaosOptions.operatorRemovals`). */
   readonly operatorRemovals?: boolean;
+  /** An operator drains, deactivates and reactivates agents (`ChaosOptions.drainAgents`). */
+  readonly drainAgents?: boolean;
   /** The v1 HTTP frameworks ask for operation feedback (`ChaosOptions.operationFeedback`). */
   readonly operationFeedback?: boolean;
 }
@@ -128,6 +133,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.updateFramework === true ? { updateFramework: true } : {}),
       ...(settings.operatorRemovals === true ? { operatorRemovals: true } : {}),
       ...(settings.operationFeedback === true ? { operationFeedback: true } : {}),
+      ...(settings.drainAgents === true ? { drainAgents: true } : {}),
     })]);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
@@ -137,6 +143,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.quota === true ? { quotaAnswers: report.quotaAnswers } : {}),
       ...(settings.operatorRemovals === true ? { removalAnswers: report.removalAnswers } : {}),
       ...(settings.operationFeedback === true ? { operationFeedback: report.operationFeedback } : {}),
+      ...(settings.drainAgents === true ? { drainAnswers: report.drainAnswers, drains: report.drains } : {}),
     };
   } catch (error) {
     return { seed, passed: false, failure: describeFailure(seed, settings, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };

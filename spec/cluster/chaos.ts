@@ -45,6 +45,10 @@
  * down (chaos-removals.ts): a gone agent's machine stays down, a torn-down framework's scheduler
  * stops once it hears and a new framework takes its place (`goneAgentsStayGone`,
  * `tornDownFrameworksStayDown`, `goneAgentsStopped`).
+ * With `ChaosOptions.drainAgents`, an operator step drains, deactivates and reactivates agents
+ * (chaos-drain.ts): a deactivated agent is never offered, what a 200 answered survives failovers
+ * and agent restarts, and a draining agent ends DRAINED, or gone with `mark_gone` (its machine
+ * then comes back as a new agent).
  * Agents that the master tells to shut down (they come back after it removed them) start again,
  * as a supervisor would start them (unless their agent was marked gone). Then the faults stop, the frameworks stop launching, time
  * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
@@ -64,6 +68,7 @@ import { SCHEDULER_REGISTRATION_RETRY_MAX_MS } from '../../actors/framework/cons
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
 import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick, RESERVATION_LINK_BREAKING_MESSAGES, RESERVATION_MESSAGES } from './chaos-faults';
 import { callQuota, describeQuotaCall, planQuotaCall, QuotaBook } from './chaos-quota';
+import { callDrain, DrainBook, deactivatedAgentsUnoffered, describeDrainCall, drainBookHolds, drainedAgentsRefuseWork, drainingAgentsDrain, drainsSettled, knownToMaster, MAX_DRAINS_MARKED_GONE, noLaunchOnDeactivated, planDrain, type DrainCall } from './chaos-drain';
 import { callRemoval, describeRemovalCall, FRAMEWORK_NOT_FOUND, MAX_AGENTS_MARKED_GONE, MIN_AGENT_SLOTS_LEFT, planRemoval, RemovalBook, TORN_DOWN_BY_OPERATOR_ERROR, type RemovalCall } from './chaos-removals';
 import { bodyText, callReservation, describeReservationCall, expectedReservationAnswer, OperatorWatcher, planOperatorReservation, planOperatorVolumeCalls, readAgentTotals, type ReservationCall } from './chaos-operator';
 import { Impostor, IMPOSTOR_LIFETIME_MS, IMPOSTURES, type ImpostorTarget, type Imposture } from './chaos-impostor';
@@ -135,6 +140,8 @@ export const STEP_WEIGHTS = {
   updateFramework: 4,
   // Only with `ChaosOptions.operatorRemovals` (weight 0 otherwise): the operator marks an agent gone or tears a framework down.
   operatorRemoval: 3,
+  // Only with `ChaosOptions.drainAgents` (weight 0 otherwise): the operator drains, deactivates or reactivates an agent.
+  operatorDrain: 5,
 } as const;
 /** The steps that fault the registry's disk. */
 const REGISTRY_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['registryFailures', 'slowRegistry']);
@@ -150,6 +157,14 @@ const QUOTA_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorQuota']);
 const UPDATE_FRAMEWORK_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['updateFramework']);
 /** The steps of a run with operator removals only. */
 const REMOVAL_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorRemoval']);
+/** The steps of a run with agent draining only. */
+const DRAIN_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorDrain']);
+/**
+ * With `ChaosOptions.drainAgents`, a drop may take the master's DrainAgent too, and its loss breaks
+ * its link: nobody sends it again but the master, when the agent re-registers (as Mesos sends
+ * DrainSlaveMessage once, and again at each re-registration).
+ */
+const DRAIN_MESSAGES: readonly string[] = ['DrainAgent'];
 /**
  * With reservations: after something disturbed the cluster (a fault ended, a crash, a restart),
  * messages a latency fault held (up to 3 s) may still be on their way; past this, an agent
@@ -222,7 +237,7 @@ export const REREGISTRATION_BOUND_MS = 10_000;
  * until the updates come through (seed 3600013: `StatusUpdate` dropped for 556 s).
  */
 const AGENT_REGISTRATION_MESSAGES: ReadonlySet<string> = new Set([
-  'RegisterAgent', 'ReregisterAgent', 'AgentRegistered', 'AgentReregistered', 'Ping', 'Pong', 'StatusUpdate', ...AUTHENTICATION_MESSAGES,
+  'RegisterAgent', 'ReregisterAgent', 'AgentRegistered', 'AgentReregistered', 'Ping', 'Pong', 'StatusUpdate', ...AUTHENTICATION_MESSAGES, ...DRAIN_MESSAGES,
   ...[...LINK_BREAKING_MESSAGES].filter(([, to]) => to === 'agent' || to === 'master').map(([name]) => name),
 ]);
 /** The messages a scheduler's (re-)registration takes. */
@@ -231,6 +246,7 @@ const FRAMEWORK_REGISTRATION_MESSAGES: ReadonlySet<string> = new Set(['RegisterF
 const DISTURBING_STEPS: ReadonlySet<StepKind> = new Set<StepKind>([
   'drop', 'partition', 'crashAgent', 'crashScheduler', 'crashExecutor', 'teardown', 'pingTimeouts', 'partitionScheduler', 'breakLink', 'stall', 'latency', 'duplicate',
   'restartMaster', 'registryFailures', 'slowRegistry', 'httpBreakStream', 'httpSilence', 'httpLoseCalls', 'httpSubscribeAgain', 'operatorRemoval',
+  'operatorDrain',
 ]);
 /** Events shown with a failure. */
 export const EVENTS_SHOWN_ON_FAILURE = 40;
@@ -370,6 +386,23 @@ export interface ChaosOptions {
    */
   readonly operatorRemovals?: boolean;
   /**
+   * Agent draining and deactivation (chaos-drain.ts): an operator step drains an agent (v1
+   * DRAIN_AGENT, with or without `max_grace_period`, now and then with `mark_gone`), deactivates
+   * it (DEACTIVATE_AGENT) or reactivates it (REACTIVATE_AGENT) through the leading master: a
+   * registered agent, one the master cannot reach now, or an id nobody had (refused, 400); a drop
+   * may take the master's DrainAgent (its link breaks). Checked after each step: a deactivated agent
+   * is inactive at the master and in the allocator, with no outstanding offer, and no task launched
+   * after the run saw it deactivated is live there (`deactivatedAgentsUnoffered`,
+   * `noLaunchOnDeactivated`); what a 200 answered holds at whichever master leads, in its registry
+   * and its books, across failovers and agent restarts (`drainBookHolds`); an agent drains only if
+   * the master drains it (`drainedAgentsRefuseWork`); an answer is one the call may get
+   * (`drainAnswerViolation`). At quiescence no connected agent is still DRAINING (unless the master
+   * holds an operation on it that its framework never acknowledged, or its only tasks are of
+   * frameworks with no scheduler to acknowledge their kills), a reactivated one is active again, and an agent drained with `mark_gone` is gone for good (`drainsSettled`,
+   * `goneAgentsStayGone`). Off, a run draws as before the option existed.
+   */
+  readonly drainAgents?: boolean;
+  /**
    * Operation feedback (chaos-feedback.ts; implies `httpFrameworks` and `reservations`): the v1
    * HTTP frameworks give most of their operations other than launches an `id`, acknowledge each
    * status with a `uuid` at once, late or never, and reconcile operations now and then; the
@@ -384,7 +417,7 @@ export interface ChaosOptions {
 }
 
 /** How a run was set up, besides its seed and steps: what its replay command must say again. */
-export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations' | 'volumes' | 'taskGroups' | 'quota' | 'updateFramework' | 'operatorRemovals' | 'operationFeedback'>;
+export type ReplaySettings = Pick<ChaosOptions, 'registryFaults' | 'masters' | 'agentRecovery' | 'credentials' | 'operatorView' | 'httpFrameworks' | 'fetch' | 'reservations' | 'volumes' | 'taskGroups' | 'quota' | 'updateFramework' | 'operatorRemovals' | 'operationFeedback' | 'drainAgents'>;
 
 /** The flags of `npm run chaos` that replay a run set up so (after `--seed S --steps N`), each with its leading space. */
 export function replayFlags(settings: ReplaySettings): string {
@@ -392,8 +425,8 @@ export function replayFlags(settings: ReplaySettings): string {
     `${settings.agentRecovery === true ? ' --agent-recovery' : ''}${settings.credentials === true ? ' --credentials' : ''}${settings.operatorView === true ? ' --operator-view' : ''}` +
     `${settings.httpFrameworks === true ? ' --http-frameworks' : ''}${settings.fetch === true ? ' --fetch' : ''}` +
     `${settings.volumes === true ? ' --volumes' : settings.reservations === true ? ' --reservations' : ''}${settings.taskGroups === true ? ' --task-groups' : ''}${settings.quota === true ? ' --quota' : ''}${settings.updateFramework === true ? ' --update-framework' : ''}` +
-    `${settings.operatorRemovals === true ? ' --operator-removals' : ''}`;
-    `${settings.operationFeedback === true ? ' --operation-feedback' : ''}`;
+    `${settings.operatorRemovals === true ? ' --operator-removals' : ''}${settings.operationFeedback === true ? ' --operation-feedback' : ''}` +
+    `${settings.drainAgents === true ? ' --drain-agents' : ''}`;
 }
 
 /** The agents (pids) and frameworks (ids) registered and connected at the master, as a check read them. */
@@ -438,6 +471,10 @@ export interface ChaosReport {
   readonly quotaAnswers: Readonly<Record<string, number>>;
   /** With `ChaosOptions.operatorRemovals`: the operator's MARK_AGENT_GONE and teardown calls, by call and the status they were answered with (`0`: none came). */
   readonly removalAnswers: Readonly<Record<string, number>>;
+  /** With `ChaosOptions.drainAgents`: the operator's DRAIN_AGENT, DEACTIVATE_AGENT and REACTIVATE_AGENT calls, by call and the status they were answered with (`0`: none came). */
+  readonly drainAnswers: Readonly<Record<string, number>>;
+  /** With `ChaosOptions.drainAgents`: agents a check found DRAINED, found gone after a drain with `mark_gone`, and found offered again after a reactivation. */
+  readonly drains: { readonly drained: number; readonly gone: number; readonly offeredAgain: number };
   /** With `ChaosOptions.operationFeedback`: operations sent with ids, applied, their statuses heard and acknowledged (chaos-feedback.ts). */
   readonly operationFeedback: FeedbackCounts;
 }
@@ -625,6 +662,17 @@ class ChaosRun {
   private readonly removals = new RemovalBook();
   /** Ids the operator made up for agents and frameworks nobody had. */
   private unknownIds = 0;
+  /** With `ChaosOptions.drainAgents`: what the operator was told it drained, deactivated and reactivated, and its calls in flight. */
+  private readonly drains = new DrainBook();
+  /** Drains with `mark_gone` sent so far (`MAX_DRAINS_MARKED_GONE`). */
+  private drainsMarkedGone = 0;
+  /** By agent id: when a check first found it deactivated at the leading master (no offer of it out then); no task launched since may run there. */
+  private readonly deactivatedSinceMs = new Map<string, number>();
+  /** Agents drained with `mark_gone` that a check found gone: gone for good from then on (`goneAgentsStayGone`). */
+  private readonly drainedGone = new Set<string>();
+  /** Agents a check found DRAINED, and agents reactivated that a check found offered again (counted for the report). */
+  private readonly drainedSeen = new Set<string>();
+  private readonly offeredAgain = new Set<string>();
   /** Agent slots whose machine stays down: their agent was marked gone. */
   private readonly retiredSlots = new Set<AgentSlot>();
   /** Retired slots whose gone agent a supervisor started once more (`goneAgentEnded`). */
@@ -651,10 +699,15 @@ class ChaosRun {
       dropped: (name, message) => this.noteDropped(name, message),
       linkBroke: (one, other) => this.noteLinkBroken(one, other),
       registryDisk: cluster.masterDisk,
-      ...(options.credentials === true || options.reservations === true ? {
-        droppable: [...DROPPABLE_MESSAGES, ...(options.credentials === true ? AUTHENTICATION_MESSAGES : []), ...(options.reservations === true ? RESERVATION_MESSAGES : []), ...(options.operationFeedback === true ? FEEDBACK_MESSAGES : [])],
+      ...(options.credentials === true || options.reservations === true || options.drainAgents === true ? {
+        droppable: [
+          ...DROPPABLE_MESSAGES, ...(options.credentials === true ? AUTHENTICATION_MESSAGES : []), ...(options.reservations === true ? RESERVATION_MESSAGES : []), ...(options.operationFeedback === true ? FEEDBACK_MESSAGES : []),
+          ...(options.drainAgents === true ? DRAIN_MESSAGES : []),
+        ],
       } : {}),
-      ...(options.reservations === true ? { linkBreaking: RESERVATION_LINK_BREAKING_MESSAGES } : {}),
+      ...(options.reservations === true || options.drainAgents === true ? {
+        linkBreaking: new Map([...(options.reservations === true ? RESERVATION_LINK_BREAKING_MESSAGES : LINK_BREAKING_MESSAGES), ...(options.drainAgents === true ? DRAIN_MESSAGES.map((name) => [name, 'agent'] as const) : [])]),
+      } : {}),
     });
   }
 
@@ -717,6 +770,8 @@ class ChaosRun {
       },
       quotaAnswers: this.quotaBook.answers,
       removalAnswers: this.removals.answers,
+      drainAnswers: this.drains.answers,
+      drains: { drained: this.drainedSeen.size, gone: this.drainedGone.size, offeredAgain: this.offeredAgain.size },
       operationFeedback: feedbackCounts(this.feedbacks.values(), this.feedbackLedger),
     };
   }
@@ -843,7 +898,8 @@ class ChaosRun {
         kind, (this.options.registryFaults === false && REGISTRY_STEPS.has(kind)) || (this.options.credentials !== true && CREDENTIALS_STEPS.has(kind)) ||
           (this.options.httpFrameworks !== true && HTTP_STEPS.has(kind)) || (this.options.reservations !== true && RESERVATION_STEPS.has(kind)) ||
           (this.options.volumes !== true && VOLUME_STEPS.has(kind)) || (this.options.quota !== true && QUOTA_STEPS.has(kind)) ||
-          (this.options.updateFramework !== true && UPDATE_FRAMEWORK_STEPS.has(kind)) || (this.options.operatorRemovals !== true && REMOVAL_STEPS.has(kind)) ? 0 : weight,
+          (this.options.updateFramework !== true && UPDATE_FRAMEWORK_STEPS.has(kind)) || (this.options.operatorRemovals !== true && REMOVAL_STEPS.has(kind)) ||
+          (this.options.drainAgents !== true && DRAIN_STEPS.has(kind)) ? 0 : weight,
       ]);
     let draw = this.random.next() * entries.reduce((total, [, weight]) => total + weight, 0);
     for (const [kind, weight] of entries) {
@@ -921,6 +977,8 @@ class ChaosRun {
         return this.operatorQuota();
       case 'operatorRemoval':
         return this.operatorRemoval();
+      case 'operatorDrain':
+        return this.operatorDrain();
       case 'updateFramework': {
         const actors = this.registeredFrameworks().filter((model) => this.schedulers.get(model) instanceof ChaosScheduler);
         if (actors.length === 0) return;
@@ -1041,6 +1099,81 @@ class ChaosRun {
     if (slot === undefined) return;
     this.retiredSlots.add(slot);
     this.log(`agent ${call.agentId} is gone: its machine (${path.basename(slot.workDir)}) stays down once its agent ends`);
+  }
+
+  // ---- agent draining (`ChaosOptions.drainAgents`) --------------------------------------------
+
+  /**
+   * The operator drains, deactivates or reactivates an agent through the leading master
+   * (chaos-drain.ts); the answer is judged, and what a 200 did noted, when it comes.
+   */
+  private async operatorDrain(): Promise<void> {
+    const ha = this.cluster.ha;
+    if (ha !== undefined && ha.leader()?.contending.leading === undefined) return;
+    const master = this.cluster.master.master;
+    const state = await dispatch(master, (actor) => actor.stateJson()) as { slaves: Array<{ id: string; connected: boolean; active: boolean; deactivated?: boolean }>; recovered_slaves: Array<{ id: string }> };
+    const free = (agentId: string): boolean => !this.drains.busy(agentId) && !this.removals.goneAgents.has(agentId);
+    const registryDeactivated = this.cluster.master.registry.deactivatedAgents();
+    const absent = [...state.slaves.filter((agent) => !agent.connected).map((agent) => agent.id), ...state.recovered_slaves.map((agent) => agent.id)].filter(free);
+    const unreachable = this.cluster.master.registry.unreachable().map((agent) => agent.id).filter((agentId) => free(agentId) && !absent.includes(agentId));
+    const registered = state.slaves.filter((agent) => agent.connected && free(agent.id)).map((agent) => agent.id);
+    const call = planDrain(this.random, {
+      registeredAgents: registered, absentAgents: absent, unreachableAgents: unreachable,
+      deactivatedAgents: [...registered, ...absent, ...unreachable].filter((agentId) => registryDeactivated.has(agentId)),
+      activeAgents: state.slaves.filter((agent) => agent.active).length,
+      mayMarkGone: this.drainsMarkedGone < MAX_DRAINS_MARKED_GONE,
+    }, () => `chaos-unknown-agent-${this.unknownIds++}`);
+    if (call === undefined) return;
+    if (call.kind === 'drain' && call.markGone) this.drainsMarkedGone++;
+    // Reactivated any moment now: launches on it may be fine from then on.
+    if (call.kind === 'reactivate') this.deactivatedSinceMs.delete(call.agentId);
+    this.log(`the operator asks ${describeDrainCall(call)}`);
+    this.drains.sent(call, master);
+    void callDrain(master, call).then((response) => this.drainAnswered(call, response), () => this.drainAnswered(call, undefined));
+  }
+
+  /** An answer to the operator's drain, deactivation or reactivation (undefined: none came): logged and judged. */
+  private drainAnswered(call: DrainCall, response: HttpResponse | undefined): void {
+    const said = response === undefined ? '' : bodyText(response.body).trim().slice(0, 200);
+    this.log(`the operator's ${describeDrainCall(call)} is answered ${response?.status ?? 'nothing'}${said !== '' ? `: ${said}` : ''}`);
+    const wrong = this.drains.answered(call, response);
+    if (wrong !== undefined) this.operatorViolations.push(wrong);
+    if (call.kind === 'reactivate') this.deactivatedSinceMs.delete(call.agentId);
+    // Deactivated now (its offers rescinded): a launch sent from now on must be refused.
+    else if (wrong === undefined && response?.status === 200 && !this.deactivatedSinceMs.has(call.agentId) && !this.drains.busy(call.agentId, 'reactivate')) this.deactivatedSinceMs.set(call.agentId, this.now());
+  }
+
+  /**
+   * The checks of agent draining after a step (chaos-drain.ts), and what the run learns from the
+   * snapshot: agents found deactivated (launches after now may not run there), agents drained with
+   * `mark_gone` found gone (gone for good from now on), agents the master no longer knows (what the
+   * operator was told of them no longer holds).
+   */
+  private drainViolations(snapshot: ClusterSnapshot, quiescent: boolean): string[] {
+    if (this.options.drainAgents !== true) return [];
+    this.drains.abandonGone((master) => this.cluster.host.lookup(master.id) === master);
+    const launchedAtMs = (frameworkId: string, taskId: string): number | undefined => this.models.find((model) => model.frameworkId === frameworkId)?.tasks.get(taskId)?.launchedAtMs;
+    const broken = [
+      ...deactivatedAgentsUnoffered(snapshot), ...noLaunchOnDeactivated(snapshot, this.deactivatedSinceMs, launchedAtMs), ...drainBookHolds(snapshot, this.drains),
+      ...drainedAgentsRefuseWork(snapshot, this.drains), ...goneAgentsStayGone(snapshot, this.drainedGone),
+      ...(this.reservationsConverged(quiescent) ? drainingAgentsDrain(snapshot) : []),
+    ];
+    for (const agent of snapshot.master.slaves) {
+      if (agent.deactivated !== true) this.deactivatedSinceMs.delete(agent.id);
+      else if (!this.deactivatedSinceMs.has(agent.id) && !this.drains.busy(agent.id, 'reactivate')) this.deactivatedSinceMs.set(agent.id, this.now());
+      if (agent.drain_info?.state === 'DRAINED') this.drainedSeen.add(agent.id);
+    }
+    const offered = new Set(snapshot.master.frameworks.flatMap((framework) => framework.offers.map((offer) => offer.slave_id)));
+    for (const agentId of this.drains.reactivated) if (offered.has(agentId) && this.drains.expected.get(agentId)?.state === 'active') this.offeredAgain.add(agentId);
+    for (const agentId of this.drains.markedGone) {
+      if (snapshot.registry.gone?.includes(agentId) === true && !this.drainedGone.has(agentId)) {
+        this.drainedGone.add(agentId);
+        this.agentIds.add(agentId); // the allocator is asked about it at every check from now on
+        this.log(`agent ${agentId}, drained with mark_gone, is gone`);
+      }
+    }
+    for (const agentId of [...this.drains.expected.keys()]) if (!this.drains.busy(agentId) && !knownToMaster(snapshot, agentId)) this.drains.forget(agentId);
+    return broken;
   }
 
   /**
@@ -1658,6 +1791,14 @@ class ChaosRun {
     this.removals.abandonGone((master) => this.cluster.host.lookup(master.id) === master, this.now());
     if (this.removals.pending > 0) broken.push(`${this.removals.pending} of the operator's MARK_AGENT_GONE and teardown calls were never answered`);
     broken.push(...goneAgentsStayGone(snapshot, this.removals.goneAgents), ...goneAgentsStopped(snapshot, this.removals.goneAgents), ...tornDownFrameworksStayDown(snapshot, this.tornDownByMaster()));
+    if (this.options.drainAgents === true) {
+      const operations = await dispatch(this.cluster.master.master, (actor) => {
+        const book = masterOperationBook(actor);
+        return new Map(snapshot.master.slaves.map((agent) => [agent.id, book.size === 0 ? 0 : book.agentCount(agent.id)] as const));
+      });
+      broken.push(...this.drainViolations(snapshot, true), ...drainsSettled(snapshot, this.drains, (agentId) => operations.get(agentId) ?? 0), ...goneAgentsStopped(snapshot, this.drainedGone));
+      if (this.drains.pending > 0) broken.push(`${this.drains.pending} of the operator's DRAIN_AGENT, DEACTIVATE_AGENT and REACTIVATE_AGENT calls were never answered`);
+    }
     const live = this.models.filter((candidate) => !candidate.tornDown);
     broken.push(...acknowledgedUpdatesGone(snapshot, new Set(live.flatMap((model) => model.heardUuids()))));
     for (const model of this.models.filter((candidate) => candidate.tornDown)) broken.push(...frameworkGone(snapshot, model));
@@ -1719,6 +1860,7 @@ class ChaosRun {
       ...quotas,
       ...goneAgentsStayGone(snapshot, this.removals.goneAgents),
       ...tornDownFrameworksStayDown(snapshot, this.tornDownByMaster()),
+      ...this.drainViolations(snapshot, false),
       ...stepInvariants(snapshot),
       ...this.stuckStaging(snapshot),
       ...this.lateReregistrations(snapshot),
