@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { Registry } from '../../../actors/master/registry';
-import { RegistrarActor, REGISTRAR_ACTOR_ID, REGISTRY_RENDER_SLICE_ENTRIES, renderRegistry, renderRegistryText } from '../../../actors/master/registrar-endpoint';
+import { RegistrarActor, REGISTRAR_ACTOR_ID, REGISTRY_RENDER_SLICE_ENTRIES, renderRegistryText } from '../../../actors/master/registrar-endpoint';
 import type { HttpRequest, HttpResponse, TextParts } from '../../../lib/process/http';
 import { within } from '../../support/runtime';
 import { agentInfo, makeWorkDir, startListeningHarness, type Harness } from './harness';
@@ -15,8 +15,9 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 const MASTER: MasterInfo = { id: 'master-1', hostname: 'master.local', ip: '127.0.0.1', port: 5050, pid: 'master@127.0.0.1:5050' } as unknown as MasterInfo;
 
-function render(data: unknown): Json {
-  return JSON.parse(JSON.stringify(renderRegistry(Registry.inMemory(data), MASTER))) as Json;
+/** The registry that `data` recovers, as the endpoint renders it (every slice at once). */
+async function render(data: unknown): Promise<Json> {
+  return JSON.parse((await renderRegistryText(Registry.inMemory(data), MASTER, () => Promise.resolve())).text()) as Json;
 }
 
 const base = { version: 2, agents: [], unreachable: [] };
@@ -27,9 +28,9 @@ describe('master: /registrar(1)/registry (hostile review 4)', () => {
     for (const harness of started.splice(0)) await harness.host.stop();
   });
 
-  it("an unreachable agent that was deactivated or drained carries `deactivated` and `drain_info` on its unreachable entry, as Mesos' UnreachableSlave does (they were left out)", () => {
+  it("an unreachable agent that was deactivated or drained carries `deactivated` and `drain_info` on its unreachable entry, as Mesos' UnreachableSlave does (they were left out)", async () => {
     const drain = { state: 'DRAINING', config: { maxGracePeriodNs: 5_000_000_000, markGone: false } };
-    const contents = render({
+    const contents = await render({
       ...base,
       unreachable: [{ id: 'a1', timeMs: 1000 }, { id: 'a2', timeMs: 2000 }, { id: 'a3', timeMs: 3000 }],
       deactivated: [{ id: 'a1' }, { id: 'a2', drain }],
@@ -41,13 +42,13 @@ describe('master: /registrar(1)/registry (hostile review 4)', () => {
     ]);
   });
 
-  it("an admitted agent carries `deactivated: false` when it is not deactivated, as Mesos' JSON::protobuf writes a field with a default", () => {
-    const contents = render({ ...base, agents: [{ id: 'a1', info: agentInfo('cpus:1', 'one') }] });
+  it("an admitted agent carries `deactivated: false` when it is not deactivated, as Mesos' JSON::protobuf writes a field with a default", async () => {
+    const contents = await render({ ...base, agents: [{ id: 'a1', info: agentInfo('cpus:1', 'one') }] });
     expect(contents.slaves.slaves[0].deactivated).to.equal(false);
   });
 
-  it("quotas are listed as quota_configs only, as Mesos' registry holds them since its UpdateQuota (it erases the legacy `quotas` entry of every role it writes)", () => {
-    const contents = render({ ...base, quotas: { eng: { guarantees: { cpus: 1 }, limits: { cpus: 2 } } } });
+  it("quotas are listed as quota_configs only, as Mesos' registry holds them since its UpdateQuota (it erases the legacy `quotas` entry of every role it writes)", async () => {
+    const contents = await render({ ...base, quotas: { eng: { guarantees: { cpus: 1 }, limits: { cpus: 2 } } } });
     expect(contents).to.not.have.property('quotas');
     expect(contents.quota_configs).to.deep.equal([{ role: 'eng', guarantees: { cpus: { value: 1 } }, limits: { cpus: { value: 2 } } }]);
   });
@@ -61,7 +62,7 @@ describe('master: /registrar(1)/registry (hostile review 4)', () => {
     expect(jsonp.status).to.equal(200);
     expect(text).to.match(/^handle\(\{"master":/);
     const head = await within(fetch(url, { method: 'HEAD' }), 10_000, url);
-    expect(head.status, 'HEAD').to.be.oneOf([200, 405]);
+    expect(head.status, 'HEAD (GET only, as the README says)').to.equal(405);
   });
 
   it('renders 10,000 agents a slice per turn (it held the thread, and with it the master, for the whole rendering), as the same JSON', async () => {
@@ -79,7 +80,14 @@ describe('master: /registrar(1)/registry (hostile review 4)', () => {
     const text = await renderRegistryText(registry, MASTER, nextTurn);
     expect(stretchesMs.length, 'turns').to.be.at.least((agents.length + unreachable.length) / REGISTRY_RENDER_SLICE_ENTRIES - 1);
     console.log(`      longest turn: ${Math.max(...stretchesMs).toFixed(1)} ms of ${stretchesMs.length}`);
-    expect(JSON.parse(text.text())).to.deep.equal(JSON.parse(JSON.stringify(renderRegistry(registry, MASTER))));
+    // The slices make one document: every entry once, in the registry's order, each as rendered whole.
+    const rendered = JSON.parse(text.text()) as Json;
+    expect(rendered.slaves.slaves.map((agent: Json) => agent.info.id.value)).to.deep.equal(agents.map((agent) => agent.id));
+    expect(rendered.unreachable.slaves.map((entry: Json) => entry.id.value)).to.deep.equal(unreachable.map((entry) => entry.id));
+    expect(rendered.slaves.slaves.filter((agent: Json) => agent.deactivated === true).map((agent: Json) => agent.info.id.value)).to.deep.equal(['agent-3']);
+    expect(rendered.unreachable.slaves.filter((entry: Json) => entry.deactivated === true).map((entry: Json) => entry.id.value)).to.deep.equal(['u-7']);
+    expect(rendered.slaves.slaves[9_999].info.hostname).to.equal('host-9999');
+    expect(rendered.master.info.id).to.equal(MASTER.id);
   });
 
   it('requests that come during a rendering share it; a request after it gets a new one', async () => {
@@ -112,16 +120,5 @@ describe('master: /registrar(1)/registry (hostile review 4)', () => {
     expect((await text(first)).weights).to.equal(undefined);
     expect((await text(after)).weights).to.deep.equal([{ info: { weight: 2, role: 'eng' } }]);
     expect((await text(after)).slaves.slaves).to.have.length(agents.length);
-  });
-
-  it('an answer cannot change the registry', () => {
-    const registry = Registry.inMemory({ ...base, agents: [{ id: 'a1', info: agentInfo('cpus:1', 'one') }], deactivated: [{ id: 'a1', drain: { state: 'DRAINING', config: { markGone: false } } }], quotas: { eng: { guarantees: { cpus: 1 }, limits: { cpus: 1 } } } });
-    const before = JSON.stringify(registry.snapshot());
-    const answer = renderRegistry(registry, MASTER) as Json;
-    answer.slaves.slaves[0].info.resources[0].scalar.value = 99;
-    answer.slaves.slaves[0].info.hostname = 'changed';
-    answer.slaves.slaves[0].drain_info.config.mark_gone = true;
-    answer.quota_configs[0].guarantees.cpus.value = 99;
-    expect(JSON.stringify(registry.snapshot())).to.equal(before);
   });
 });
