@@ -29,7 +29,7 @@
 import { dispatch } from '../../lib/actor';
 import type { HttpRequest, HttpResponse, Prng } from '../../lib/process';
 import { pick } from './chaos-faults';
-import { bodyText } from './chaos-operator';
+import { answerExcerpt } from './chaos-operator';
 import { agentLiveTasks, type ClusterSnapshot } from './chaos-invariants';
 import type { Master } from '../../actors/master/master';
 
@@ -167,7 +167,7 @@ export function describeDrainCall(call: DrainCall): string {
  */
 export function drainAnswerViolation(call: DrainCall, response: Pick<HttpResponse, 'status' | 'body'> | undefined): string | undefined {
   const status = response?.status ?? 0;
-  const said = response === undefined ? 'no answer' : bodyText(response.body).trim().slice(0, 200);
+  const said = answerExcerpt(response);
   const wrong = `the operator's ${describeDrainCall(call)} was answered ${status}: ${said}`;
   if (status === 0 || status === 503) return undefined;
   const refusals = call.kind === 'reactivate' ? [NOT_DEACTIVATED, STILL_DRAINING] : [UNKNOWN_AGENT];

@@ -406,6 +406,14 @@ export async function readAgentTotals(master: Master): Promise<Map<string, Resou
   return new Map(slaves.map((agent) => [text(agent.id), fullResources(agent)] as const));
 }
 
+/** Characters of an answer's body the chaos log and a violation quote. */
+export const ANSWER_EXCERPT_CHARS = 200;
+
+/** What an answer said, trimmed to `ANSWER_EXCERPT_CHARS` (`none`: for no answer). */
+export function answerExcerpt(response: Pick<HttpResponse, 'body'> | undefined, none = 'no answer'): string {
+  return response === undefined ? none : bodyText(response.body).trim().slice(0, ANSWER_EXCERPT_CHARS);
+}
+
 /** An answer's body as text (a string, bytes, text in parts, or JSON). */
 export function bodyText(body: HttpResponse['body']): string {
   if (typeof body === 'string') return body;

@@ -14,7 +14,7 @@
 import { dispatch } from '../../lib/actor';
 import type { HttpRequest, HttpResponse, Prng } from '../../lib/process';
 import { pick } from './chaos-faults';
-import { bodyText } from './chaos-operator';
+import { ANSWER_EXCERPT_CHARS, answerExcerpt, bodyText } from './chaos-operator';
 import type { Master } from '../../actors/master/master';
 import type { MasterHandle } from '../../actors/master';
 
@@ -153,7 +153,7 @@ export class QuotaBook {
       this.known.set(key, call.kind === 'weight' ? call.weight : isRemoval(call) ? 'none' : { guarantees: call.guarantees, limits: call.limits });
       return undefined;
     }
-    const said = response === undefined ? 'no answer' : bodyText(response.body).trim().slice(0, 200);
+    const said = answerExcerpt(response);
     // Refused: nothing changed. Mesos' words for a config it will not take.
     if (status === 400) return call.kind === 'quota' && /QuotaConfig|quota|role/i.test(said) ? undefined : `the operator's ${describeQuotaCall(call)} was answered 400: ${said}`;
     this.known.set(key, 'unknown');
@@ -239,7 +239,7 @@ async function readQuotasAndWeights(master: Master): Promise<{ quotas: Map<strin
     const route = master.runtime.routes.get('/api/v1');
     if (route === undefined) throw new Error('the master serves no /api/v1 route');
     const response = await dispatch(master, (actor) => route.call(actor, request));
-    if (response.status !== 200) throw new Error(`${type} was answered ${response.status}: ${bodyText(response.body).slice(0, 200)}`);
+    if (response.status !== 200) throw new Error(`${type} was answered ${response.status}: ${bodyText(response.body).slice(0, ANSWER_EXCERPT_CHARS)}`);
     return JSON.parse(bodyText(response.body)) as unknown;
   };
   const quotaAnswer = await ask('GET_QUOTA') as { get_quota?: { status?: { configs?: Array<{ role: string; guarantees?: Record<string, { value: number }>; limits?: Record<string, { value: number }> }> } } };

@@ -20,7 +20,7 @@
 import { dispatch } from '../../lib/actor';
 import type { HttpRequest, HttpResponse, Prng } from '../../lib/process';
 import { pick } from './chaos-faults';
-import { bodyText } from './chaos-operator';
+import { answerExcerpt } from './chaos-operator';
 import type { Master } from '../../actors/master/master';
 
 /** Of the operator's removals, the share that marks an agent gone (the rest tear a framework down). */
@@ -132,7 +132,7 @@ export function describeRemovalCall(call: RemovalCall): string {
  */
 export function removalAnswerViolation(call: RemovalCall, response: Pick<HttpResponse, 'status' | 'body'> | undefined): string | undefined {
   const status = response?.status ?? 0;
-  const said = response === undefined ? 'no answer' : bodyText(response.body).trim().slice(0, 200);
+  const said = answerExcerpt(response);
   const wrong = `the operator's ${describeRemovalCall(call)} was answered ${status}: ${said}`;
   if (call.kind === 'markGone') {
     if (status === 404) return said.includes(AGENT_NOT_FOUND) ? undefined : wrong;

@@ -70,7 +70,7 @@ import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESS
 import { callQuota, describeQuotaCall, planQuotaCall, QuotaBook } from './chaos-quota';
 import { callDrain, DrainBook, deactivatedAgentsUnoffered, describeDrainCall, drainBookHolds, drainedAgentsRefuseWork, drainingAgentsDrain, drainsSettled, knownToMaster, MAX_DRAINS_MARKED_GONE, noLaunchOnDeactivated, planDrain, type DrainCall } from './chaos-drain';
 import { callRemoval, describeRemovalCall, FRAMEWORK_NOT_FOUND, MAX_AGENTS_MARKED_GONE, MIN_AGENT_SLOTS_LEFT, planRemoval, RemovalBook, TORN_DOWN_BY_OPERATOR_ERROR, type RemovalCall } from './chaos-removals';
-import { bodyText, callReservation, describeReservationCall, expectedReservationAnswer, OperatorWatcher, planOperatorReservation, planOperatorVolumeCalls, readAgentTotals, type ReservationCall } from './chaos-operator';
+import { answerExcerpt, bodyText, callReservation, describeReservationCall, expectedReservationAnswer, OperatorWatcher, planOperatorReservation, planOperatorVolumeCalls, readAgentTotals, type ReservationCall } from './chaos-operator';
 import { Impostor, IMPOSTOR_LIFETIME_MS, IMPOSTURES, type ImpostorTarget, type Imposture } from './chaos-impostor';
 import type { Credential } from '../../lib/authentication';
 import { ChaosHttpScheduler, CALL_LOSS_FRACTIONS, type HttpMasterDirectory } from './chaos-http-framework';
@@ -1035,8 +1035,7 @@ class ChaosRun {
     this.log(`the operator asks ${describeQuotaCall(call)}`);
     this.quotaBook.sent(call, this.cluster.master.master);
     const answered = (response: HttpResponse | undefined): void => {
-      const said = response === undefined ? '' : bodyText(response.body).trim().slice(0, 200);
-      this.log(`the operator's ${describeQuotaCall(call)} is answered ${response?.status ?? 'nothing'}${said !== '' ? `: ${said}` : ''}`);
+      this.logAnswer(describeQuotaCall(call), response);
       const wrong = this.quotaBook.answered(call, response);
       if (wrong !== undefined) this.operatorViolations.push(wrong);
     };
@@ -1077,10 +1076,16 @@ class ChaosRun {
     void callRemoval(master, call).then((response) => this.removalAnswered(call, response), () => this.removalAnswered(call, undefined));
   }
 
+  /** Logs the answer to the operator's `call` (undefined: none came), with what it said; returns that excerpt. */
+  private logAnswer(call: string, response: HttpResponse | undefined): string {
+    const said = answerExcerpt(response, '');
+    this.log(`the operator's ${call} is answered ${response?.status ?? 'nothing'}${said !== '' ? `: ${said}` : ''}`);
+    return said;
+  }
+
   /** An answer to the operator's removal (undefined: none came): logged, judged, and what a 200 did applied to the run. */
   private removalAnswered(call: RemovalCall, response: HttpResponse | undefined): void {
-    const said = response === undefined ? '' : bodyText(response.body).trim().slice(0, 200);
-    this.log(`the operator's ${describeRemovalCall(call)} is answered ${response?.status ?? 'nothing'}${said !== '' ? `: ${said}` : ''}`);
+    this.logAnswer(describeRemovalCall(call), response);
     const wrong = this.removals.answered(call, response, this.now());
     if (wrong !== undefined) this.operatorViolations.push(wrong);
     const done = wrong === undefined && response?.status === 200;
@@ -1134,8 +1139,7 @@ class ChaosRun {
 
   /** An answer to the operator's drain, deactivation or reactivation (undefined: none came): logged and judged. */
   private drainAnswered(call: DrainCall, response: HttpResponse | undefined): void {
-    const said = response === undefined ? '' : bodyText(response.body).trim().slice(0, 200);
-    this.log(`the operator's ${describeDrainCall(call)} is answered ${response?.status ?? 'nothing'}${said !== '' ? `: ${said}` : ''}`);
+    this.logAnswer(describeDrainCall(call), response);
     const wrong = this.drains.answered(call, response);
     if (wrong !== undefined) this.operatorViolations.push(wrong);
     if (call.kind === 'reactivate') this.deactivatedSinceMs.delete(call.agentId);
@@ -1226,8 +1230,7 @@ class ChaosRun {
     this.operatorCallsPending--;
     const status = String(response.status);
     this.operatorAnswers[status] = (this.operatorAnswers[status] ?? 0) + 1;
-    const said = bodyText(response.body).trim().slice(0, 200);
-    this.log(`the operator's ${describeReservationCall(call)} is answered ${status}${said !== '' ? `: ${said}` : ''}`);
+    const said = this.logAnswer(describeReservationCall(call), response);
     if (!expectedReservationAnswer(call, response, this.cluster.ha !== undefined)) {
       this.operatorViolations.push(`the operator's ${describeReservationCall(call)} was answered ${status}: ${said}`);
     }
