@@ -62,3 +62,10 @@ export function shortId(id: string, keep = 12): string {
 function trim(value: number, digits = 2): string {
   return String(Number(value.toFixed(digits)));
 }
+
+/** Seconds as the UI writes a duration: `0 s`, `2.5 s`, `90 s`, `5 min`, `2 h`. */
+export function formatDuration(seconds: number): string {
+  if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds >= 120 && seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${Number(seconds.toFixed(3))} s`;
+}

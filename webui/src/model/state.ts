@@ -8,6 +8,7 @@
  * agents page over a minute).
  */
 import type { AgentJson, DrainInfoJson, FrameworkJson, MasterStateJson, ResourcesJson, TaskJson } from './types';
+import { formatDuration } from './format';
 
 /** Task states after which a task never changes (Mesos' terminal states). */
 export const TERMINAL_TASK_STATES: ReadonlySet<string> = new Set([
@@ -236,15 +237,8 @@ export function agentStatus(agent: AgentJson): AgentStatus {
 /** A drain's configuration in words: its grace period cap, and whether the agent is marked gone once drained. */
 export function drainConfigText(drain: DrainInfoJson): string {
   const nanoseconds = drain.config.max_grace_period?.nanoseconds;
-  const grace = nanoseconds === undefined ? "tasks' own grace periods" : `grace periods at most ${formatSeconds(nanoseconds / 1e9)}`;
+  const grace = nanoseconds === undefined ? "tasks' own grace periods" : `grace periods at most ${formatDuration(nanoseconds / 1e9)}`;
   return `${grace}${drain.config.mark_gone === true ? '; marked gone once drained' : ''}`;
-}
-
-/** Seconds as the UI writes a duration: `0 s`, `2.5 s`, `90 s`, `5 min`, `2 h`. */
-function formatSeconds(seconds: number): string {
-  if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600} h`;
-  if (seconds >= 120 && seconds % 60 === 0) return `${seconds / 60} min`;
-  return `${Number(seconds.toFixed(3))} s`;
 }
 
 /** Agents the agents page lists at a time (`#/agents?start=N`). */
