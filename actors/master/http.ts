@@ -58,15 +58,18 @@ type Json = Record<string, unknown>;
 /** Tasks `/master/tasks` returns when no `limit` is given (Mesos' `TASK_LIMIT`). */
 export const DEFAULT_TASKS_LIMIT = 100;
 
-/** `GET /master/state`: the whole cluster as Mesos' `state.json` shows it. */
-export function renderState(context: StateContext): Json {
+/**
+ * `GET /master/state`: the whole cluster as Mesos' `state.json` shows it; `frameworks` is its
+ * `renderFrameworks(context, {})` when the caller has it already.
+ */
+export function renderState(context: StateContext, frameworks: Json = renderFrameworks(context, {})): Json {
   const { state } = context;
   const viewer = context.viewer ?? SEE_ALL;
   return {
     ...renderStateHeader(context),
     slaves: [...state.agents.values()].map((agent) => renderAgent(state, agent, viewer)),
     recovered_slaves: renderRecoveredAgents(state),
-    ...renderFrameworks(context, {}),
+    ...frameworks,
     orphan_tasks: [],
   };
 }

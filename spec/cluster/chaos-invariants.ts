@@ -194,8 +194,9 @@ export interface ClusterSnapshot {
 export async function readSnapshot(cluster: Cluster, everAgentIds: ReadonlySet<string>, reservations = false): Promise<ClusterSnapshot> {
   // The state and the metrics are read in one turn of the master: read in two, anything the
   // master handled between them (an offer made on the real clock) would show in one only.
-  const rendered = await dispatch(cluster.master.master, (actor) => ({ json: actor.stateJson(), texts: actor.renderedTexts(), metrics: actor.metrics() }));
-  const master = MasterStateSchema.parse(rendered.json);
+  const rendered = await dispatch(cluster.master.master, (actor) => ({ texts: actor.renderedTexts(), metrics: actor.metrics() }));
+  // The state rendered afresh (its text is compared with the fragments' below): not rendered a third time.
+  const master = MasterStateSchema.parse(JSON.parse(rendered.texts.state.fresh));
   const mismatches = Object.entries(rendered.texts).flatMap(([format, { fragments, fresh }]) => {
     const difference = firstDifference(fresh, fragments);
     return difference === undefined ? [] : [`${format}: ${difference}`];
