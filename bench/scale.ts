@@ -65,7 +65,7 @@
  * saying how far it got, and the measurements that depended on it are skipped (noted).
  */
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { THREAD_SCHEDSTAT, threadCpuNs } from '../lib/thread-cpu';
 import * as os from 'node:os';
 import { MASTER_NODE_FLAGS, MASTER_SEMI_SPACE_MB } from '../actors/master/constants';
 import { dispatch } from '../lib/actor';
@@ -532,19 +532,6 @@ export interface ThroughputFigures {
   note?: string;
   /** Why `mainThreadCpuPerTaskUs` is null when the rest are not. */
   mainThreadNote?: string;
-}
-
-/** Where Linux says how long this thread has run (ns, the first field). */
-const THREAD_SCHEDSTAT = '/proc/thread-self/schedstat';
-
-/** The CPU time this thread has used (ns), or undefined where the system does not say. */
-function threadCpuNs(): number | undefined {
-  try {
-    const ns = Number(readFileSync(THREAD_SCHEDSTAT, 'utf8').split(' ')[0]);
-    return Number.isFinite(ns) ? ns : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The figures of a throughput run not made, with why. */

@@ -7,6 +7,7 @@
  * This module is also the workers' entry point: loaded in a worker started by a `ChaosPool`, it
  * serves seeds until told to stop.
  */
+import { setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { replayFlags, runChaos, type ChaosReport, type ReservationCounts } from './chaos';
@@ -85,6 +86,19 @@ const POOL_WORKER = 'chaos-pool-worker';
 
 interface PoolWorkerData {
   readonly kind: typeof POOL_WORKER;
+  /** The worker thread's nice value (`ChaosPoolOptions.nice`). */
+  readonly nice?: number;
+}
+
+/** How a pool's workers run. */
+export interface ChaosPoolOptions {
+  /**
+   * Each worker thread sets its own nice value to this (Linux keeps one a thread) before it
+   * runs a seed: 19 lets the workers use only what the process's other threads and the
+   * machine's other processes leave idle (the test run's chaos seeds run so beside the other
+   * spec files). A seed's result does not depend on it.
+   */
+  readonly nice?: number;
 }
 
 /** A job for a worker: one seed, or none left (the worker exits). */
@@ -98,27 +112,44 @@ interface PoolJob {
 }
 
 /**
- * Wall-clock time one seed may take before it is reported as stalled. A seed takes seconds; one
- * that awaits something only virtual time would bring, with nothing left to advance the clock,
- * would otherwise never end (and a lone CLI run would exit silently, its event loop empty).
+ * How long a seed's thread may sit idle, waiting for nothing, before the seed is reported as
+ * stalled. A run keeps its event loop busy from start to end (virtual time is advanced by
+ * immediates), so a loop that waits this long awaits what no timer or message will bring; a
+ * lone CLI run would otherwise exit silently, its event loop empty. Idle time, not wall time: a
+ * seed on a low-priority worker (`ChaosPoolOptions.nice`) that the machine's other work starves
+ * for minutes is slow, not stalled.
  */
 export const CHAOS_SEED_STALL_MS = 120_000;
 
-/** Rejects after `CHAOS_SEED_STALL_MS` of wall-clock time, unless cancelled (the timer keeps the process alive meanwhile). */
-function stallWatchdog(seed: number): { promise: Promise<never>; cancel: () => void } {
+/** How often the stall watchdog reads its thread's idle time. */
+export const CHAOS_STALL_CHECK_INTERVAL_MS = 5_000;
+
+/**
+ * Settles as `work` does, or rejects once this thread's event loop has sat idle for `stallMs` in
+ * all since the call (read every `checkMs`): the watchdog of a seed (`CHAOS_SEED_STALL_MS`). Its
+ * timer keeps the process alive meanwhile.
+ */
+export async function unlessStalled<T>(work: Promise<T>, stallMs: number, what: string, checkMs = CHAOS_STALL_CHECK_INTERVAL_MS): Promise<T> {
+  const start = performance.eventLoopUtilization();
   let timer: NodeJS.Timeout | undefined;
-  const promise = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`seed ${seed} stalled: no result after ${CHAOS_SEED_STALL_MS / 1000} s of wall-clock time (a step awaits what no timer or message will bring)`)), CHAOS_SEED_STALL_MS);
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      const { idle } = performance.eventLoopUtilization(start);
+      if (idle >= stallMs) reject(new Error(`${what} stalled: its thread sat idle for ${Math.round(idle / 1000)} s (the bound is ${stallMs / 1000} s): a step awaits what no timer or message will bring`));
+    }, checkMs);
   });
-  return { promise, cancel: () => clearTimeout(timer) };
+  try {
+    return await Promise.race([stalled, work]);
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Runs one seed here and never rejects: a failure (a stall too) is a result. With `tracePath`, writes its message trace there. */
 export async function runSeed(seed: number, settings: SeedSettings, tracePath?: string): Promise<SeedResult> {
   const started = performance.now();
-  const watchdog = stallWatchdog(seed);
   try {
-    const report = await Promise.race([watchdog.promise, runChaos({
+    const report = await unlessStalled(runChaos({
       seed, steps: settings.steps, hashTrace: settings.hashTrace, registryFaults: settings.registryFaults !== false, ...(tracePath !== undefined ? { tracePath } : {}),
       ...(settings.masters !== undefined ? { masters: settings.masters } : {}),
       ...(settings.agentRecovery === true ? { agentRecovery: true } : {}),
@@ -134,7 +165,7 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
       ...(settings.operatorRemovals === true ? { operatorRemovals: true } : {}),
       ...(settings.operationFeedback === true ? { operationFeedback: true } : {}),
       ...(settings.drainAgents === true ? { drainAgents: true } : {}),
-    })]);
+    }), CHAOS_SEED_STALL_MS, `seed ${seed}`);
     return {
       seed, passed: true, failure: undefined, eventsDigest: report.digest, traceDigest: report.trace?.digest,
       tasksLaunched: report.tasksLaunched, stepsByKind: report.stepsByKind, wallMs: performance.now() - started, ...(settings.fetch === true ? { fetches: report.fetches } : {}),
@@ -147,8 +178,6 @@ export async function runSeed(seed: number, settings: SeedSettings, tracePath?: 
     };
   } catch (error) {
     return { seed, passed: false, failure: describeFailure(seed, settings, error), eventsDigest: undefined, traceDigest: undefined, tasksLaunched: 0, wallMs: performance.now() - started };
-  } finally {
-    watchdog.cancel();
   }
 }
 
@@ -182,9 +211,10 @@ export class ChaosPool {
   private readonly queue: PoolJob[] = [];
   private closed = false;
 
-  constructor(jobs: number) {
+  constructor(jobs: number, options: ChaosPoolOptions = {}) {
     if (!Number.isSafeInteger(jobs) || jobs < 1) throw new Error(`ChaosPool: jobs must be a positive integer, got ${jobs}`);
-    const data: PoolWorkerData = { kind: POOL_WORKER };
+    if (options.nice !== undefined && !(Number.isSafeInteger(options.nice) && options.nice >= -20 && options.nice <= 19)) throw new Error(`ChaosPool: nice must be an integer from -20 to 19, got ${options.nice}`);
+    const data: PoolWorkerData = { kind: POOL_WORKER, ...(options.nice !== undefined ? { nice: options.nice } : {}) };
     this.slots = Array.from({ length: jobs }, () => this.startSlot(new Worker(__filename, { workerData: data })));
   }
 
@@ -241,7 +271,9 @@ function lost(job: PoolJob, why: string): SeedResult {
 }
 
 /** A pool worker's loop: run each seed it is sent and post the result, until told there is none left. */
-function serveSeeds(port: NonNullable<typeof parentPort>): void {
+function serveSeeds(port: NonNullable<typeof parentPort>, nice: number | undefined): void {
+  // This thread's only (pid 0: the calling thread, on Linux); the main thread keeps its own.
+  if (nice !== undefined) setPriority(0, nice);
   port.on('message', (job: WorkerJob) => {
     if ('done' in job) {
       port.close();
@@ -252,4 +284,4 @@ function serveSeeds(port: NonNullable<typeof parentPort>): void {
 }
 
 const setup = workerData as Partial<PoolWorkerData> | null;
-if (!isMainThread && parentPort !== null && setup?.kind === POOL_WORKER) serveSeeds(parentPort);
+if (!isMainThread && parentPort !== null && setup?.kind === POOL_WORKER) serveSeeds(parentPort, setup.nice);
