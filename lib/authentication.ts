@@ -27,6 +27,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { flagFilePath, readBoundedBytes } from './flag-file';
 import { MAX_SHORT_TEXT_LENGTH } from './protocol/limits';
 import { isJsonObject } from './protocol/plain';
+import { strictUtf8 } from './utf8';
 
 /** One principal and its secret (Mesos' `Credential`). */
 export interface Credential {
@@ -169,18 +170,6 @@ function readSmallFile(pathOrUrl: string, flag: string): string {
   const text = strictUtf8(bytes);
   if (text === undefined) throw new Error(`${flag} ${pathOrUrl}: not valid UTF-8`);
   return text;
-}
-
-/** A decoder that refuses what is not UTF-8 (one for every call: every HTTP Basic request decodes its credentials). */
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/** `bytes` as UTF-8 text (a leading byte order mark dropped), or undefined if they are not UTF-8. */
-export function strictUtf8(bytes: Uint8Array): string | undefined {
-  try {
-    return STRICT_UTF8.decode(bytes);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -20,6 +20,7 @@ import type { ActorHost, HttpResponse } from '../../lib/process';
 import type { MasterInfo } from '../../lib/protocol';
 import { MASTER_ACTOR_ID } from './constants';
 import { httpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
+import { RegistrarActor, REGISTRAR_ACTOR_ID } from './registrar-endpoint';
 import { flagsResponse, type FlagsAccess } from '../../lib/info-actors';
 import { attachMetricsSource, metricsAccess, type DetachMetrics, type MetricsSource } from '../../lib/metrics';
 import { masterInfoOf } from './master';
@@ -92,6 +93,16 @@ export class ContendingMaster {
   static start(options: ContendingMasterOptions): ContendingMaster {
     const master = new ContendingMaster(options);
     master.infoActors = spawnMasterInfoActors(options.host, options.flags, master.flagsAccess);
+    // `/registrar(1)/registry` across every state: `{}` until this master leads, then its registry
+    // (`startMaster` finds it spawned and spawns none).
+    if (options.host.lookup(REGISTRAR_ACTOR_ID) === undefined) {
+      const registrar = new RegistrarActor({
+        authentication: httpAuthenticationOf(options.flags),
+        contents: () => (master.leading === undefined ? undefined : { registry: master.leading.registry, master: master.leading.master.masterInfo() }),
+      });
+      options.host.spawn(registrar);
+      master.infoActors.push(registrar);
+    }
     const { host, flags } = options;
     const source: MetricsSource = {
       read: async () => (master.leading === undefined ? notLeadingMetrics(host.clock.now(), master.startedAtMs) : {}),

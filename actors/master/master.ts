@@ -3248,7 +3248,7 @@ export class Master extends Actor {
       return ok([...this.weights].filter(([role]) => viewer.role(role)).map(([role, weight]) => ({ role, weight })));
     }
     if (request.method !== 'PUT') return methodNotAllowed(['GET', 'PUT'], `Expecting 'GET' or 'PUT', received '${request.method}'`);
-    const weights = parseWeights(request.body.toString('utf8'));
+    const weights = parseWeights(request.body);
     if (isBadRequest(weights)) return httpError(400, weights.error);
     const denied = [...weights.keys()].find((role) => !this.authorizer.authorized('update_weights', caller.principal, role));
     if (denied !== undefined) return httpError(403, `Forbidden: ${describeDenial('update_weights', caller.principal, denied)}`);
@@ -3310,7 +3310,7 @@ export class Master extends Actor {
       return this.removeQuotaRoute(request, caller);
     }
     if (request.method !== 'POST') return methodNotAllowed(['GET', 'POST', 'DELETE'], `Expecting 'GET', 'POST' or 'DELETE /quota/<role>', received '${request.method}'`);
-    return this.setLegacyQuota(parseQuotaRequest(request.body.toString('utf8')), caller);
+    return this.setLegacyQuota(parseQuotaRequest(request.body), caller);
   }
 
   /**

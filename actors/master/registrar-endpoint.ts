@@ -5,9 +5,9 @@
  * the weights, quotas, maintenance schedule and machines, and the agents deactivated or drained).
  *
  * Behind the read-only HTTP credentials (`--authenticate_http_readonly`), as Mesos' registrar
- * route; like Mesos' it has no ACL of its own. The leading master serves it (a master is started
- * once elected, its registry recovered); a standby's host has none (404), where Mesos' standby
- * answers `{}`.
+ * route; like Mesos' it has no ACL of its own. The leading master serves its registry; a
+ * contending master's host answers `{}` while it does not lead (a standby, or a master still
+ * recovering its registry), as Mesos' registrar does before it has recovered one.
  *
  * At 10,000 agents the answer is 4.2 MB, 95-121 ms of rendering in all (a quiet machine,
  * 2026-12-07, rendered without a break; ~170 ms in the review that found it): it is rendered a slice of
@@ -41,8 +41,8 @@ export const REGISTRY_RENDER_SLICE_ENTRIES = 1_000;
 export interface RegistrarAccess {
   /** The process's HTTP authentication (`--authenticate_http_readonly`). */
   readonly authentication?: HttpAuthentication;
-  /** The registry and the master's info. */
-  readonly contents: () => { readonly registry: Registry; readonly master: MasterInfo };
+  /** The registry and the master's info; undefined while there is none (a master that does not lead): the answer is then `{}`. */
+  readonly contents: () => { readonly registry: Registry; readonly master: MasterInfo } | undefined;
   /** Waits for the event loop's next turn, between slices of a rendering (default: `setImmediate`). */
   readonly nextTurn?: () => Promise<unknown>;
 }
@@ -61,7 +61,9 @@ export class RegistrarActor extends Actor {
     const caller = this.access.authentication === undefined ? { principal: undefined } : authenticateRequest(request, 'readonly', this.access.authentication);
     if (isResponse(caller)) return caller;
     if (request.method !== 'GET') return methodNotAllowed(['GET'], `Expecting 'GET', received '${request.method}'`);
-    const { registry, master } = this.access.contents();
+    const contents = this.access.contents();
+    if (contents === undefined) return { status: 200, body: {} };
+    const { registry, master } = contents;
     // A write since the rendering began may be one this caller was told is durable: it must see it.
     if (this.rendering !== undefined && this.rendering.writes === registry.writes) return this.rendering.answer;
     const answer = renderRegistryText(registry, master, this.access.nextTurn ?? (() => nextTurnOfLoop())).then((text): HttpResponse => ({ status: 200, body: text }));

@@ -10,6 +10,7 @@
  * Mesos 1.11. Every error names what is wrong; the master answers it with 400.
  */
 import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
+import { strictUtf8 } from '../../lib/utf8';
 import { MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH } from '../../lib/protocol/limits';
 import { Resources, roleError, ROLE_SEPARATOR, UNRESERVED_ROLE } from '../../lib/resources';
 import { consumedQuotaOf, subtreeBreakdown, type RoleBreakdown, type RoleQuota } from './http';
@@ -41,7 +42,7 @@ export function isBadRequest(value: unknown): value is BadRequest {
  * The weights of a `PUT /master/weights` body: role → positive weight.
  * @example parseWeights('[{"role":"eng","weight":2}]') // Map { 'eng' => 2 }
  */
-export function parseWeights(body: string): Map<string, number> | BadRequest {
+export function parseWeights(body: string | Uint8Array): Map<string, number> | BadRequest {
   const parsed = parseJson(body, 'weights');
   if (isBadRequest(parsed)) return parsed;
   const json = parsed.json;
@@ -88,7 +89,7 @@ export interface QuotaRequest {
  * The quota a `POST /master/quota` body sets (Mesos' `QuotaRequest`): a top-level role other
  * than `*`, and scalar guarantees (Resource JSON, or the text form `cpus:4;mem:4096`).
  */
-export function parseQuotaRequest(body: string): QuotaRequest | BadRequest {
+export function parseQuotaRequest(body: string | Uint8Array): QuotaRequest | BadRequest {
   const parsed = parseJson(body, 'set quota request');
   return isBadRequest(parsed) ? parsed : quotaRequestOf(parsed.json);
 }
@@ -221,9 +222,11 @@ export function describeQuantities(quantities: ReadonlyMap<string, number> | Rea
   return entries.map(([name, value]) => `${name}:${value}`).join(';');
 }
 
-function parseJson(body: string, what: string): { readonly json: unknown } | BadRequest {
+function parseJson(body: string | Uint8Array, what: string): { readonly json: unknown } | BadRequest {
+  const text = typeof body === 'string' ? body : strictUtf8(body);
+  if (text === undefined) return { error: `Invalid ${what}: the body is not valid UTF-8` };
   try {
-    return { json: JSON.parse(body) as unknown };
+    return { json: JSON.parse(text) as unknown };
   } catch (error) {
     return { error: `Invalid ${what}: the body is not JSON: ${(error as Error).message}` };
   }

@@ -4,7 +4,8 @@
  * answers 401 with `WWW-Authenticate` unless the request carries a principal and secret from the
  * credentials, and otherwise knows who is asking.
  */
-import { sameSecret, strictUtf8 } from '../authentication';
+import { sameSecret } from '../authentication';
+import { strictUtf8 } from '../utf8';
 import { httpError, type HttpRequest, type HttpResponse } from './http';
 
 /** The realm named in `WWW-Authenticate` where an `HttpAuthentication` names none (Mesos' master and agent name theirs: `realms`). */

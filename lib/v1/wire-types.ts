@@ -5,8 +5,11 @@
  * as a varint came out as `''` (the bytes after it taken as its text), where Mesos' parser
  * refuses the body. So each known field's wire type is checked here, into every embedded message
  * the declarations name, and a body with one that does not match is refused, naming the field.
- * Fields no declaration names are skipped, as the decoder skips them.
+ * Fields no declaration names are skipped, as the decoder skips them. A `string` field's bytes
+ * must be UTF-8: protobufjs would read bad bytes as U+FFFD, and a role or a name would be taken
+ * for other text than was sent. (Mesos' proto2 parser logs such a field and keeps its bytes.)
  */
+import { isUtf8 } from 'node:buffer';
 import protobuf from 'protobufjs';
 import { MAX_BODY_DEPTH } from '../protocol/plain';
 
@@ -35,6 +38,8 @@ interface Expected {
   readonly inner?: MessageShape;
   /** Whether it may also come packed (a repeated number, enum or bool). */
   readonly packable: boolean;
+  /** A `string`: its bytes must be UTF-8 (read leniently, each bad byte would be U+FFFD). */
+  readonly text?: boolean;
 }
 
 /**
@@ -76,6 +81,8 @@ function messageError(reader: protobuf.Reader, end: number, depth: number, shape
     if (expected.inner !== undefined) {
       const error = messageError(reader, stop, depth + 1, expected.inner);
       if (error !== undefined) return error;
+    } else if (expected.text === true && !isUtf8(reader.buf.subarray(reader.pos, stop))) {
+      return `field '${expected.name}' (${id}) of ${shape.name} is not valid UTF-8 (a string; bytes go in a bytes field)`;
     }
     reader.pos = stop;
   }
@@ -143,7 +150,7 @@ function expectedOfType(name: string, typeName: string, resolved: protobuf.Refle
   const basic = (protobuf.types.basic as Readonly<Record<string, number | undefined>>)[typeName];
   // Every type of the schema is resolved before use (protobuf.ts resolves the root): another is a bug.
   if (basic === undefined) throw new Error(`field '${name}' has unresolved type '${typeName}'`);
-  return { name, wireType: basic, packable: repeated && basic !== LENGTH_DELIMITED };
+  return { name, wireType: basic, packable: repeated && basic !== LENGTH_DELIMITED, ...(typeName === 'string' ? { text: true } : {}) };
 }
 
 /** A wire type's number and name: `0 (varint)`. */

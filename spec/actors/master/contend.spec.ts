@@ -208,6 +208,25 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     expect((await rawGet(second.host.address, '/version')).status, 'a stopped master leaves no actor behind').to.equal(404);
   });
 
+  it("/registrar(1)/registry: a standby's host answers {} (Mesos' registrar before it has a registry), the leader's its registry; elected, the standby answers its own", async () => {
+    const [first, second] = await leaderAndStandby(1_000);
+    await startAgentMachine();
+    await clock.advance(10_000);
+    const standby = await rawGet(second.host.address, '/registrar(1)/registry');
+    expect([standby.status, JSON.parse(standby.body)]).to.deep.equal([200, {}]);
+    type RegistryJson = { master: { info: { id: string } }; slaves?: { slaves: Array<{ info: { hostname: string } }> } };
+    const leader = JSON.parse((await rawGet(first.host.address, '/registrar(1)/registry')).body) as RegistryJson;
+    expect(leader.slaves?.slaves.map((agent) => agent.info.hostname)).to.have.length(1);
+    await first.contending.stop();
+    await clock.advance(SESSION_MS + 10_000);
+    expect(second.contending.state).to.equal('leading');
+    const elected = JSON.parse((await rawGet(second.host.address, '/registrar(1)/registry')).body) as RegistryJson;
+    expect(elected.master.info.id, "the new leader's own info").to.not.equal(leader.master.info.id);
+    expect(elected.slaves?.slaves.map((agent) => agent.info.hostname), 'the agent it recovered from the registry').to.deep.equal(leader.slaves?.slaves.map((agent) => agent.info.hostname));
+    await second.contending.stop();
+    expect((await rawGet(second.host.address, '/registrar(1)/registry')).status, 'a stopped master leaves no actor behind').to.equal(404);
+  });
+
   it('the leader dies (kill -9): once its session expires another is elected, and the agent and framework re-register with it, the task still running', async () => {
     const masters = [await startMasterMachine()];
     await clock.advance(100);

@@ -48,6 +48,17 @@ describe('lib/v1/wire-types: wire types checked against the declarations', () =>
     expect(read(subscribe([[99, 'text'], [98, 7], [97, { double: 1 }]]))).to.deep.equal({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n' } } });
   });
 
+  it("refuses a string field whose bytes are not UTF-8, at any depth and in a map's key, naming it; takes any bytes in a bytes field", () => {
+    // Before, protobufjs read each bad byte as U+FFFD: a role or a name other than was sent.
+    expect(read(subscribe([[6, Buffer.from([0x61, 0xff])]]))).to.equal("field 'role' (6) of mesos.v1.FrameworkInfo is not valid UTF-8 (a string; bytes go in a bytes field)");
+    expect(read(encodeMessage([[2, 1], [3, [[1, [[1, Buffer.from([0xc3])], [2, 'n']]]]]]))).to.equal("field 'user' (1) of mesos.v1.FrameworkInfo is not valid UTF-8 (a string; bytes go in a bytes field)");
+    expect(read(subscribe([[13, [[1, Buffer.from([0xed, 0xa0, 0x80])], [2, []]]]]))).to.equal("field 'key' (1) of mesos.v1.FrameworkInfo.offer_filters entry is not valid UTF-8 (a string; bytes go in a bytes field)");
+    expect(read(subscribe([[6, Buffer.from('é€😀', 'utf8')]]))).to.deep.equal({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n', role: 'é€😀' } } });
+    // Call {framework_id 1 {value 1}, type 2: MESSAGE 9, message 10 {agent_id 1, executor_id 2, data 3 (bytes)}}.
+    const message = read(encodeMessage([[1, [[1, 'f']]], [2, 9], [10, [[1, [[1, 'a']]], [2, [[1, 'e']]], [3, Buffer.from([0xff, 0xfe])]]]])) as { message?: { data?: unknown } };
+    expect(message.message?.data).to.equal(Buffer.from([0xff, 0xfe]).toString('base64'));
+  });
+
   it('refuses a field numbered 0, at any depth, as protobuf\'s parsers do (it read as an empty call)', () => {
     // Tag 0x00: field 0, varint; then its value.
     expect(read(Buffer.from([0x00, 0x01]))).to.equal('field number 0 in mesos.v1.scheduler.Call: protobuf numbers fields from 1');
