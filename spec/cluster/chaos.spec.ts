@@ -473,7 +473,24 @@ function pooledRuns(runs: readonly PooledRun[]): (typeof pooledLists)[number] {
  * every worker is busy while this test waits, and `--grep` wastes little (in the `background`
  * every seed was submitted when the test run began).
  */
-function pooledResult({ runs, results }: (typeof pooledLists)[number], position: number): Promise<SeedResult> {
+function pooledResult(list: (typeof pooledLists)[number], position: number): Promise<SeedResult> {
+  const started = performance.now();
+  return pooledResultOf(list, position).then((result) => {
+    pooledWaitMs += performance.now() - started;
+    return result;
+  });
+}
+
+/** Time the tests spent waiting for the workers' results (`pooledResult`). */
+let pooledWaitMs = 0;
+
+/** The seeds submitted to the workers (or run here), and their wall time in all (each seed's own, on its thread), once all have ended. */
+async function pooledTotals(): Promise<{ readonly seeds: number; readonly seedMs: number }> {
+  const ended = await Promise.all(pooledLists.flatMap(({ results }) => [...results.values()]));
+  return { seeds: ended.length, seedMs: ended.reduce((sum, result) => sum + result.wallMs, 0) };
+}
+
+function pooledResultOf({ runs, results }: (typeof pooledLists)[number], position: number): Promise<SeedResult> {
   const shared = runs.length > 1 ? workers() : undefined;
   if (shared !== undefined) {
     for (let ahead = position; ahead < Math.min(position + jobs, runs.length); ahead++) {
@@ -599,8 +616,14 @@ describe('chaos: the whole cluster, seeded, with faults (DESIGN tier 3)', functi
   // Every run is virtual time; the wall clock bounds only a hung run.
   this.timeout(60_000);
 
-  // The workers (`background` or not) are done with once this spec's tests have read every result.
-  after(() => pool?.close());
+  // The workers (`background` or not) are done with once this spec's tests have read every result;
+  // what they ran, and how long this spec's tests waited for it, goes in the run's output.
+  after(async () => {
+    if (pool === undefined) return;
+    await pool.close();
+    const { seeds, seedMs } = await pooledTotals();
+    console.log(`      chaos workers: ${seeds} seeds on ${jobs} worker thread(s)${background ? ` in the background (nice ${BACKGROUND_NICE})` : ''}, ${(seedMs / 1000).toFixed(1)} s from each seed's start to its end in all; this spec's tests waited ${(pooledWaitMs / 1000).toFixed(1)} s for them`);
+  });
 
   function run(seed: number, hashTrace = false): Promise<ChaosReport> {
     return runChaos({ seed, steps, hashTrace });
