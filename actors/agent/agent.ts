@@ -2985,6 +2985,10 @@ class AgentOperatorReader implements AgentOperatorPort {
     return this.agent.executorUser(frameworkId, executorId);
   }
 
+  containers(): readonly MonitoredContainer[] {
+    return this.agent['monitoredContainers']();
+  }
+
   containersUsage(): ReturnType<AgentOperatorPort['containersUsage']> {
     return this.agent.containersUsage();
   }

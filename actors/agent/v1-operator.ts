@@ -6,19 +6,22 @@
  * the calls that read the agent: GET_HEALTH,
  * GET_VERSION, GET_FLAGS, GET_METRICS, GET_STATE (GET_TASKS, GET_EXECUTORS and GET_FRAMEWORKS
  * together, as the ACLs' `view_*` let the caller see them), GET_AGENT, GET_CONTAINERS (each container's `resource_statistics`, as
- * `/slave(1)/containers`), and LIST_FILES and READ_FILE (the sandboxes, as `/files/browse` and
+ * `/slave(1)/containers`), GET_RESOURCE_PROVIDERS (none), and LIST_FILES and READ_FILE (the sandboxes, as `/files/browse` and
  * `/files/read` serve them, with the same checks: `access_sandboxes`, Mesos' virtual paths). Calls Mesos' agent defines that this one does not serve are 501,
- * naming the type, and one of type UNKNOWN 501 (as Mesos); unknown ones 400. While a restarted
- * agent recovers, every call is 503 (as Mesos' agent). Credentials with `--authenticate_http_readwrite` (Mesos'
- * realm for the endpoint) or `--authenticate_http_readonly` (`agentOperatorApiAccess`); the ACLs'
- * `view_flags` for GET_FLAGS, `view_containers` for each container, `view_frameworks`,
- * `view_tasks` and `view_executors` for GET_STATE and its parts, `access_sandboxes` for
- * LIST_FILES and READ_FILE.
+ * naming the type, and one of type UNKNOWN 501 (as Mesos); unknown ones 400. In Mesos' order
+ * (`Http::api`, after libprocess authenticated the request): credentials with
+ * `--authenticate_http_readwrite` (Mesos' realm for the endpoint) or `--authenticate_http_readonly`
+ * (`agentOperatorApiAccess`); then, while a restarted agent recovers, 503 for every call; then the
+ * method, the media types and the call. The ACLs' `view_flags` for GET_FLAGS, `view_containers`
+ * for each container, `view_frameworks`, `view_tasks` and `view_executors` for GET_STATE and its
+ * parts, `view_roles` for GET_OPERATIONS, `set_log_level` for SET_LOGGING_LEVEL,
+ * `access_sandboxes` for LIST_FILES and READ_FILE (spec/actors/agent/v1-operator-parity.spec.ts
+ * holds each call against Mesos' `src/slave/http.cpp`).
  */
 import { z } from 'zod';
 import type { Authorizer } from '../../lib/acls';
 import { authenticateRequest, isResponse, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
-import { badRequest, streamEncoding, v1Answer, v1RequestCall, v1RequestError } from '../../lib/v1/http';
+import { badRequest, headerOf, streamEncoding, v1Answer, v1RequestCall, v1RequestError } from '../../lib/v1/http';
 import { APPLICATION_PROTOBUF, v1ResponseBytes } from '../../lib/v1/protobuf';
 import { checkedCall, UNKNOWN_CALL_REFUSAL, v1Id, v1NumberField } from '../../lib/v1/json';
 import type { HttpAccess, HttpCaller } from '../../lib/process/http-authentication';
@@ -41,12 +44,12 @@ export const MAX_CALL_TYPE_CHARS = 64;
 /** The call types this agent serves. */
 export const AGENT_OPERATOR_CALL_TYPES = [
   'GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_TASKS', 'GET_EXECUTORS', 'GET_FRAMEWORKS', 'GET_AGENT',
-  'GET_CONTAINERS', 'LIST_FILES', 'READ_FILE', 'GET_OPERATIONS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL',
+  'GET_CONTAINERS', 'LIST_FILES', 'READ_FILE', 'GET_OPERATIONS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'GET_RESOURCE_PROVIDERS',
 ] as const;
 
 /** Call types Mesos' agent defines that this one does not serve (501). */
 const UNSERVED_AGENT_CALL_TYPES: ReadonlySet<string> = new Set([
-  'GET_RESOURCE_PROVIDERS', 'LAUNCH_NESTED_CONTAINER', 'WAIT_NESTED_CONTAINER',
+  'LAUNCH_NESTED_CONTAINER', 'WAIT_NESTED_CONTAINER',
   'KILL_NESTED_CONTAINER', 'REMOVE_NESTED_CONTAINER', 'LAUNCH_NESTED_CONTAINER_SESSION', 'ATTACH_CONTAINER_INPUT',
   'ATTACH_CONTAINER_OUTPUT', 'LAUNCH_CONTAINER', 'WAIT_CONTAINER', 'KILL_CONTAINER', 'REMOVE_CONTAINER', 'ADD_RESOURCE_PROVIDER_CONFIG',
   'UPDATE_RESOURCE_PROVIDER_CONFIG', 'REMOVE_RESOURCE_PROVIDER_CONFIG', 'MARK_RESOURCE_PROVIDER_GONE', 'PRUNE_IMAGES',
@@ -75,6 +78,8 @@ export interface AgentOperatorPort {
   flags(): Record<string, string>;
   /** The OS user an executor runs as, for the ACLs (`Agent.executorUser`). */
   executorUser(frameworkId: string, executorId: string): string | undefined;
+  /** Every live executor container, as the agent's books have them now (who may see which is decided on these, before the measure). */
+  containers(): readonly MonitoredContainer[];
   /** Every live container and its statistics now. */
   containersUsage(): Promise<ReadonlyArray<{ readonly container: MonitoredContainer; readonly statistics: ResourceStatisticsJson }>>;
   /** The sandboxes (none on an agent without a files actor, such as a simulation's: LIST_FILES and READ_FILE then answer 404). */
@@ -110,15 +115,19 @@ export function agentOperatorApiAccess(authentication: HttpAuthentication): Http
  * `Content-Type`), answered in JSON or protobuf (406 for an `Accept` that allows neither).
  */
 export async function serveAgentOperatorCall(port: AgentOperatorPort, request: HttpRequest): Promise<HttpResponse> {
-  const refused = v1RequestError(request, MAX_AGENT_OPERATOR_CALL_BYTES, 'this agent speaks the v1 operator API', true);
-  if (refused !== undefined) return refused;
-  const encoding = streamEncoding(request);
-  if (typeof encoding !== 'string') return encoding;
-  // Credentials first, before the call is parsed (as Mesos authenticates before it reads the body).
+  // Credentials first, before anything of the request is looked at: libprocess authenticates a request before Mesos'
+  // `Http::api` runs (an anonymous GET was 405 here, 401 in Mesos).
   const caller = port.authentication === undefined ? { principal: undefined } : authenticateRequest(request, agentOperatorApiAccess(port.authentication), port.authentication);
   if (isResponse(caller)) return caller;
-  // As Mesos' agent (`Http::api`): no call is answered from the half-recovered books of a restarted agent.
+  // As Mesos' agent (`Http::api`, before the method): no call is answered from the half-recovered books of a restarted agent.
   if (port.recovering()) return { status: 503, body: AGENT_RECOVERING };
+  const refused = v1RequestError(request, MAX_AGENT_OPERATOR_CALL_BYTES, 'this agent speaks the v1 operator API', true);
+  if (refused !== undefined) return refused;
+  // No call this agent serves is streamed: Mesos refuses these headers on a call that is not.
+  if (headerOf(request, 'message-content-type') !== undefined) return { status: 415, body: "Expecting 'Message-Content-Type' to be not set for non-streaming requests" };
+  const encoding = streamEncoding(request);
+  if (typeof encoding !== 'string') return encoding;
+  if (headerOf(request, 'message-accept') !== undefined) return { status: 406, body: "Expecting 'Message-Accept' to be not set for non-streaming responses" };
   const response = await answerCall(port, request, caller);
   return encoding === 'protobuf' ? inProtobuf(response) : response;
 }
@@ -147,8 +156,11 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
   if (!(AGENT_OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return badRequest(`Failed to validate agent::Call: type: unknown call type '${type}' (served: ${served})`);
   const viewer = port.authorizer === undefined ? undefined : aclViewer(port.authorizer, caller.principal);
   switch (type as (typeof AGENT_OPERATOR_CALL_TYPES)[number]) {
-    case 'GET_STATE':
-      return v1Answer('GET_STATE', 'get_state', port.v1State(viewer));
+    case 'GET_STATE': {
+      // In Mesos' order (`jsonifyGetState`).
+      const { get_tasks: tasks, get_executors: executors, get_frameworks: frameworks } = port.v1State(viewer);
+      return v1Answer('GET_STATE', 'get_state', { get_tasks: tasks, get_executors: executors, get_frameworks: frameworks });
+    }
     case 'GET_TASKS':
       return v1Answer('GET_TASKS', 'get_tasks', port.v1State(viewer, ['get_tasks']).get_tasks);
     case 'GET_EXECUTORS':
@@ -166,11 +178,16 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
     case 'GET_OPERATIONS':
       return v1Answer('GET_OPERATIONS', 'get_operations', v1GetOperations(port.operations(), viewer ?? SEE_ALL));
     case 'GET_METRICS': {
+      if (getMetrics === undefined) return badRequest("Failed to validate agent::Call: Expecting 'get_metrics' to be present");
       // As Mesos' agent: the metrics that answered within the call's timeout; without one, DEFAULT_METRICS_TIMEOUT_MS (Mesos: no bound).
-      const nanoseconds = getMetrics?.timeout?.nanoseconds;
+      const nanoseconds = getMetrics.timeout?.nanoseconds;
       const metrics = await port.metrics(nanoseconds === undefined ? DEFAULT_METRICS_TIMEOUT_MS : nanoseconds / 1e6);
-      return v1Answer('GET_METRICS', 'get_metrics', { metrics: Object.entries(metrics).map(([name, value]) => ({ name, value })) });
+      // By name, as Mesos writes its `std::map` of them.
+      return v1Answer('GET_METRICS', 'get_metrics', { metrics: byName(Object.entries(metrics)).map(([name, value]) => ({ name, value })) });
     }
+    case 'GET_RESOURCE_PROVIDERS':
+      // Mesos' agent lists its resource providers that VIEW_RESOURCE_PROVIDER lets the caller see: this one has none.
+      return v1Answer('GET_RESOURCE_PROVIDERS', 'get_resource_providers', {});
     case 'GET_LOGGING_LEVEL':
       return port.loggingLevel(caller, { type: 'GET_LOGGING_LEVEL' });
     case 'SET_LOGGING_LEVEL':
@@ -183,19 +200,29 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
     case 'GET_FLAGS': {
       const denied = port.authorizer?.denial('view_flags', caller.principal);
       if (denied !== undefined) return { status: 403, body: `Forbidden: ${denied}` };
-      return v1Answer('GET_FLAGS', 'get_flags', { flags: Object.entries(port.flags()).map(([name, value]) => ({ name, value })) });
+      // By name, as Mesos evolves its `JSON::Object` of them (a `std::map`).
+      return v1Answer('GET_FLAGS', 'get_flags', { flags: byName(Object.entries(port.flags())).map(([name, value]) => ({ name, value })) });
     }
     case 'GET_CONTAINERS': {
+      // Who may see which container is decided on the books of now, before the measure, as Mesos' `__containers` and
+      // `/containers` decide it: a framework gone meanwhile is not decided for an unknown user.
       const authorizer = port.authorizer;
-      const usages = await port.containersUsage();
-      const containers = usages
-        .filter(({ container }) => authorizer === undefined || authorizer.authorized('view_containers', caller.principal, port.executorUser(container.frameworkId, container.executorId)))
-        .map(({ container, statistics }) => v1Container(container, statistics));
-      return v1Answer('GET_CONTAINERS', 'get_containers', { containers });
+      const shown = new Set<string>();
+      for (const container of port.containers()) {
+        if (authorizer === undefined || authorizer.authorized('view_containers', caller.principal, port.executorUser(container.frameworkId, container.executorId))) shown.add(container.containerId);
+      }
+      const usages = shown.size === 0 ? [] : await port.containersUsage();
+      const containers = usages.filter(({ container }) => shown.has(container.containerId)).map(({ container, statistics }) => v1Container(container, statistics));
+      // As Mesos: `evolve` sets `get_containers` for a container only, so with none the answer has no `get_containers`.
+      return containers.length === 0 ? { status: 200, headers: { 'content-type': 'application/json' }, body: { type: 'GET_CONTAINERS' } } : v1Answer('GET_CONTAINERS', 'get_containers', { containers });
     }
     case 'LIST_FILES': {
       if (listFiles === undefined) return badRequest("Failed to validate agent::Call: Expecting 'list_files' to be present");
-      return filesAnswer(port, listFiles.path, async (files) => v1Answer('LIST_FILES', 'list_files', { file_infos: (await files.list(listFiles.path, caller)).map(v1FileInfo) }));
+      return filesAnswer(port, listFiles.path, async (files) => {
+        const fileInfos = (await files.list(listFiles.path, caller)).map(v1FileInfo);
+        // An empty list left out, as `JSON::Protobuf` of Mesos' `Response` leaves it.
+        return v1Answer('LIST_FILES', 'list_files', fileInfos.length === 0 ? {} : { file_infos: fileInfos });
+      });
     }
     case 'READ_FILE': {
       if (readFile === undefined) return badRequest("Failed to validate agent::Call: Expecting 'read_file' to be present");
@@ -210,6 +237,8 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
 /** `answer(files)`, or the files actor's refusal as Mesos' agent answers it (its status and reason); 404 without a files actor. */
 async function filesAnswer(port: AgentOperatorPort, path: string, answer: (files: AgentFilesReader) => Promise<HttpResponse>): Promise<HttpResponse> {
   if (port.files === undefined) return { status: 404, body: `'${path}' not found: this agent serves no files` };
+  // Mesos' files find no path attached at '' (NOT_FOUND); the files actor would take it for the work dir.
+  if (path === '') return { status: 404, body: "'' not found: no path is served there" };
   try {
     return await answer(port.files);
   } catch (error) {
@@ -217,6 +246,11 @@ async function filesAnswer(port: AgentOperatorPort, path: string, answer: (files
     if (typeof status === 'number') return { status, body: (error as Error).message };
     throw error;
   }
+}
+
+/** `entries` by name, as a `std::map<string, ...>` holds them (by code unit: every name here is ASCII, where that is byte order). */
+function byName<T>(entries: Array<[string, T]>): Array<[string, T]> {
+  return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Mesos' v1 `FileInfo`: the mode as its bits, the mtime in nanoseconds of whole seconds (Mesos' `createFileInfo` takes `st_mtime`, as `/files/browse` does). */

@@ -687,6 +687,8 @@ message Response {
     optional mesos.v1.DrainConfig drain_config = 2;
     optional mesos.v1.TimeInfo estimated_drain_start_time = 3;
   }
+  // This agent has no resource provider: the list is always empty (Mesos' ResourceProvider messages are never written).
+  message GetResourceProviders { repeated bytes resource_providers = 1; }
   optional Type type = 1;
   optional GetHealth get_health = 2;
   optional GetFlags get_flags = 3;
@@ -703,7 +705,7 @@ message Response {
   optional bytes wait_nested_container = 14;
   optional GetAgent get_agent = 15;
   optional bytes wait_container = 16;
-  optional bytes get_resource_providers = 17;
+  optional GetResourceProviders get_resource_providers = 17;
   optional GetOperations get_operations = 18;
 }
 `;
