@@ -18,6 +18,7 @@
  * `access_sandboxes` for LIST_FILES and READ_FILE (spec/actors/agent/v1-operator-parity.spec.ts
  * holds each call against Mesos' `src/slave/http.cpp`).
  */
+import { constants as osConstants } from 'node:os';
 import { z } from 'zod';
 import type { Authorizer } from '../../lib/acls';
 import { authenticateRequest, isResponse, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
@@ -34,6 +35,8 @@ import type { DrainConfig } from '../../lib/protocol';
 import type { AgentV1Part, AgentV1State } from './state';
 import { AGENT_RECOVERING } from './constants';
 import { DEFAULT_METRICS_TIMEOUT_MS } from '../../lib/metrics';
+import { idError } from '../../lib/protocol/ids';
+import type { ExecutorExit } from './launcher';
 
 /** Largest call the agent's operator API reads (its calls are small). */
 export const MAX_AGENT_OPERATOR_CALL_BYTES = 64 * 1024;
@@ -45,15 +48,30 @@ export const MAX_CALL_TYPE_CHARS = 64;
 export const AGENT_OPERATOR_CALL_TYPES = [
   'GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_TASKS', 'GET_EXECUTORS', 'GET_FRAMEWORKS', 'GET_AGENT',
   'GET_CONTAINERS', 'LIST_FILES', 'READ_FILE', 'GET_OPERATIONS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL', 'GET_RESOURCE_PROVIDERS',
+  'WAIT_CONTAINER', 'KILL_CONTAINER',
 ] as const;
 
 /** Call types Mesos' agent defines that this one does not serve (501). */
 const UNSERVED_AGENT_CALL_TYPES: ReadonlySet<string> = new Set([
   'LAUNCH_NESTED_CONTAINER', 'WAIT_NESTED_CONTAINER',
   'KILL_NESTED_CONTAINER', 'REMOVE_NESTED_CONTAINER', 'LAUNCH_NESTED_CONTAINER_SESSION', 'ATTACH_CONTAINER_INPUT',
-  'ATTACH_CONTAINER_OUTPUT', 'LAUNCH_CONTAINER', 'WAIT_CONTAINER', 'KILL_CONTAINER', 'REMOVE_CONTAINER', 'ADD_RESOURCE_PROVIDER_CONFIG',
+  'ATTACH_CONTAINER_OUTPUT', 'LAUNCH_CONTAINER', 'REMOVE_CONTAINER', 'ADD_RESOURCE_PROVIDER_CONFIG',
   'UPDATE_RESOURCE_PROVIDER_CONFIG', 'REMOVE_RESOURCE_PROVIDER_CONFIG', 'MARK_RESOURCE_PROVIDER_GONE', 'PRUNE_IMAGES',
 ]);
+
+/** Longest `ContainerID.value` (Mesos' `MAX_CONTAINER_ID_LENGTH`). */
+export const MAX_CONTAINER_ID_LENGTH = 242;
+
+/** KILL_CONTAINER's signal when the call names none (Mesos: SIGKILL), which destroys the container. */
+export const KILL_CONTAINER_DEFAULT_SIGNAL = osConstants.signals.SIGKILL;
+
+/** A v1 `ContainerID`: its value and, for a nested one, its parent's. */
+interface ContainerIdJson {
+  readonly value: string;
+  readonly parent?: ContainerIdJson | undefined;
+}
+
+const containerIdSchema: z.ZodType<ContainerIdJson> = z.lazy(() => z.object({ value: z.string(), parent: containerIdSchema.optional() }));
 
 const callSchema = z.object({
   type: z.string().max(MAX_CALL_TYPE_CHARS),
@@ -62,6 +80,9 @@ const callSchema = z.object({
   get_metrics: z.object({ timeout: z.object({ nanoseconds: v1NumberField.pipe(z.number().int().nonnegative()) }).optional() }).optional(),
   list_files: z.object({ path: z.string() }).optional(),
   read_file: z.object({ path: z.string(), offset: v1NumberField.pipe(z.number().int().nonnegative()), length: v1NumberField.pipe(z.number().int().nonnegative()).optional() }).optional(),
+  wait_container: z.object({ container_id: containerIdSchema }).optional(),
+  // An int32, as the proto has it.
+  kill_container: z.object({ container_id: containerIdSchema, signal: v1NumberField.pipe(z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1)).optional() }).optional(),
 });
 
 /** The sandboxes, as the files actor serves them (`FilesActor.list` and `readRange`); each throws a refusal with an HTTP `status`. */
@@ -98,6 +119,12 @@ export interface AgentOperatorPort {
   loggingLevel(caller: HttpCaller, call: LoggingLevelCall): HttpResponse | Promise<HttpResponse>;
   /** Whether it is a restarted agent still taking its executors back (its books are not whole yet): every call is then 503, as Mesos' agent answers. */
   recovering(): boolean;
+  /** The executor whose container (run) is `containerId`, in any phase (Mesos' `getExecutor`), or undefined. */
+  containerExecutor(containerId: string): { readonly frameworkId: string; readonly executorId: string } | undefined;
+  /** How container `containerId` ends, once it has (`Agent.waitContainer`): 'unknown' at once for none live of that id, 'stopped' when the agent stops first. */
+  waitContainer(containerId: string): Promise<ExecutorExit | 'unknown' | 'stopped'>;
+  /** Sends `signal` to container `containerId` (`Agent.killContainer`; SIGKILL destroys it): 'unknown' for none live of that id, the reason when it could not. */
+  killContainer(containerId: string, signal: number): 'killed' | 'unknown' | { readonly error: string };
 }
 
 /**
@@ -148,7 +175,7 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
   if (!('json' in body)) return body;
   const checked = checkedCall(callSchema, body.json);
   if (!checked.ok) return badRequest(`Failed to validate agent::Call: ${checked.error}`);
-  const { type, list_files: listFiles, read_file: readFile, get_metrics: getMetrics, set_logging_level: setLoggingLevel } = checked.value;
+  const { type, list_files: listFiles, read_file: readFile, get_metrics: getMetrics, set_logging_level: setLoggingLevel, wait_container: waitContainer, kill_container: killContainer } = checked.value;
   const served = AGENT_OPERATOR_CALL_TYPES.join(', ');
   // Mesos' agent validates a call of type UNKNOWN, then answers 501 Not Implemented (`Http::_api`).
   if (type === 'UNKNOWN') return { status: 501, body: UNKNOWN_CALL_REFUSAL.error };
@@ -184,6 +211,18 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
       const metrics = await port.metrics(nanoseconds === undefined ? DEFAULT_METRICS_TIMEOUT_MS : nanoseconds / 1e6);
       // By name, as Mesos writes its `std::map` of them.
       return v1Answer('GET_METRICS', 'get_metrics', { metrics: byName(Object.entries(metrics)).map(([name, value]) => ({ name, value })) });
+    }
+    case 'WAIT_CONTAINER': {
+      if (waitContainer === undefined) return badRequest("Failed to validate agent::Call: Expecting 'wait_container' to be present");
+      const invalid = containerIdError(waitContainer.container_id);
+      if (invalid !== undefined) return badRequest(`Failed to validate agent::Call: 'wait_container.container_id' is invalid: ${invalid}`);
+      return answerWait(port, caller, waitContainer.container_id);
+    }
+    case 'KILL_CONTAINER': {
+      if (killContainer === undefined) return badRequest("Failed to validate agent::Call: Expecting 'kill_container' to be present");
+      const invalid = containerIdError(killContainer.container_id);
+      if (invalid !== undefined) return badRequest(`Failed to validate agent::Call: 'kill_container.container_id' is invalid: ${invalid}`);
+      return answerKill(port, caller, killContainer.container_id, killContainer.signal ?? KILL_CONTAINER_DEFAULT_SIGNAL);
     }
     case 'GET_RESOURCE_PROVIDERS':
       // Mesos' agent lists its resource providers that VIEW_RESOURCE_PROVIDER lets the caller see: this one has none.
@@ -232,6 +271,101 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
       });
     }
   }
+}
+
+/**
+ * Why `id` is no container id, in Mesos' words (`validateContainerId`): its value an id
+ * (`validateID`), at most `MAX_CONTAINER_ID_LENGTH` characters, without `.` (Mesos writes a nested
+ * id `parent.child`) or a space; its parents likewise.
+ */
+function containerIdError(id: ContainerIdJson): string | undefined {
+  const invalid = idError(id.value);
+  if (invalid !== undefined) return invalid;
+  if (Buffer.byteLength(id.value, 'utf8') > MAX_CONTAINER_ID_LENGTH) return `'ContainerID.value' '${id.value}' exceeds the maximum length (${MAX_CONTAINER_ID_LENGTH})`;
+  if (/[. ]/.test(id.value)) return `'ContainerID.value' '${id.value}' contains invalid characters`;
+  if (id.parent === undefined) return undefined;
+  const parent = containerIdError(id.parent);
+  return parent === undefined ? undefined : `'ContainerID.parent' is invalid: ${parent}`;
+}
+
+/** The top-level container `id` is in (itself when it has no parent). */
+function rootOf(id: ContainerIdJson): ContainerIdJson {
+  return id.parent === undefined ? id : rootOf(id.parent);
+}
+
+/** `id` as Mesos writes a ContainerID: `parent.child`. */
+function containerIdText(id: ContainerIdJson): string {
+  return id.parent === undefined ? id.value : `${containerIdText(id.parent)}.${id.value}`;
+}
+
+/**
+ * Whether `caller` may wait for (`action` 'wait') or kill container `id`, as Mesos' agent decides
+ * it: a top-level container by WAIT_STANDALONE_CONTAINER / KILL_STANDALONE_CONTAINER, whose object
+ * is given implicitly (the principal alone decides); a nested one by WAIT_NESTED_CONTAINER /
+ * KILL_NESTED_CONTAINER, for the user its root container's executor runs as (the executor's
+ * command's, else its framework's; no particular user when no executor has that container).
+ * The 403, or undefined when it may.
+ */
+function containerDenial(port: AgentOperatorPort, caller: HttpCaller, action: 'wait' | 'kill', id: ContainerIdJson): HttpResponse | undefined {
+  const authorizer = port.authorizer;
+  if (authorizer === undefined) return undefined;
+  let denied: string | undefined;
+  if (id.parent === undefined) {
+    denied = authorizer.denial(action === 'wait' ? 'wait_standalone_containers' : 'kill_standalone_containers', caller.principal);
+  } else {
+    const executor = port.containerExecutor(rootOf(id).value);
+    const user = executor === undefined ? undefined : port.executorUser(executor.frameworkId, executor.executorId);
+    denied = authorizer.denial(action === 'wait' ? 'wait_nested_containers' : 'kill_nested_containers', caller.principal, user);
+  }
+  return denied === undefined ? undefined : { status: 403, body: `Forbidden: ${denied}` };
+}
+
+/**
+ * WAIT_CONTAINER (Mesos' `waitContainer`): once authorized, answered when the container ends,
+ * with its `ContainerTermination` (`exit_status`, the wait status; `state`, `reason` and `message`
+ * of a container destroyed at a limit); 404 for a container that is not live here (a nested one
+ * among them: this agent runs none), as Mesos' `containerizer->wait` finds none.
+ */
+async function answerWait(port: AgentOperatorPort, caller: HttpCaller, id: ContainerIdJson): Promise<HttpResponse> {
+  const denied = containerDenial(port, caller, 'wait', id);
+  if (denied !== undefined) return denied;
+  const notFound: HttpResponse = { status: 404, body: `Container ${containerIdText(id)} cannot be found` };
+  if (id.parent !== undefined) return notFound;
+  const outcome = await port.waitContainer(id.value);
+  if (outcome === 'unknown') return notFound;
+  if (outcome === 'stopped') return { status: 503, body: 'the agent stopped before the container ended' };
+  return v1Answer('WAIT_CONTAINER', 'wait_container', v1ContainerTermination(outcome));
+}
+
+/**
+ * KILL_CONTAINER (Mesos' `killContainer`): once authorized, `signal` (SIGKILL unless the call
+ * names one) sent to the container; 200 with an empty body; 404 for a container that is not live
+ * here (Mesos' `containerizer->kill` answered false), a nested one among them; 500 when the signal
+ * could not be sent, in Mesos' words.
+ */
+function answerKill(port: AgentOperatorPort, caller: HttpCaller, id: ContainerIdJson, signal: number): HttpResponse {
+  const denied = containerDenial(port, caller, 'kill', id);
+  if (denied !== undefined) return denied;
+  const notFound: HttpResponse = { status: 404, body: `Container '${containerIdText(id)}' cannot be found (or is already killed)` };
+  if (id.parent !== undefined) return notFound;
+  const outcome = port.killContainer(id.value, signal);
+  if (outcome === 'unknown') return notFound;
+  if (outcome !== 'killed') return { status: 500, body: `Unable to send signal to container: ${outcome.error}` };
+  return { status: 200, body: '' };
+}
+
+/**
+ * How an executor's container ended as Mesos' `ContainerTermination` in a WAIT_CONTAINER answer:
+ * `exit_status` the wait status (an exit code times 256, or the signal's number), when the process
+ * was reaped here (not one a restarted agent took back); a container destroyed at a limit also
+ * `state` TASK_FAILED, its `reason` and `message` (Mesos' `limitation` resources are not known here).
+ */
+function v1ContainerTermination(exit: ExecutorExit): Record<string, unknown> {
+  const status = exit.code !== null ? exit.code * 256 : exit.signal !== null ? osConstants.signals[exit.signal] : undefined;
+  return {
+    ...(status !== undefined ? { exit_status: status } : {}),
+    ...(exit.limitation !== undefined ? { state: 'TASK_FAILED', reason: exit.limitation.reason, message: exit.limitation.message } : {}),
+  };
 }
 
 /** `answer(files)`, or the files actor's refusal as Mesos' agent answers it (its status and reason); 404 without a files actor. */
