@@ -55,7 +55,7 @@ export const AUTHORIZABLE_ENDPOINTS: readonly string[] = [
  * volume's role; destroy_volumes, the principal that created it; resize_volumes (GROW_VOLUME and
  * SHRINK_VOLUME), the volume's role; get_endpoints, the path;
  * view_roles / update_weights / get_quotas / update_quotas, the role; wait_nested_containers /
- * kill_nested_containers, the user the executor of the container's root runs as (none: no executor).
+ * kill_nested_containers, the user the executor of the container's root runs as (with none, the container id's value).
  * access_mesos_logs, view_flags, mark_agents_gone, register_agents, set_log_level, drain_agents, deactivate_agents,
  * reactivate_agents, the maintenance actions (update_maintenance_schedules, get_maintenance_schedules,
  * start_maintenances, stop_maintenances, get_maintenance_statuses), wait_standalone_containers and

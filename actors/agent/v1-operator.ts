@@ -7,7 +7,8 @@
  * GET_VERSION, GET_FLAGS, GET_METRICS, GET_STATE (GET_TASKS, GET_EXECUTORS and GET_FRAMEWORKS
  * together, as the ACLs' `view_*` let the caller see them), GET_AGENT, GET_CONTAINERS (each container's `resource_statistics`, as
  * `/slave(1)/containers`), GET_RESOURCE_PROVIDERS (none), and LIST_FILES and READ_FILE (the sandboxes, as `/files/browse` and
- * `/files/read` serve them, with the same checks: `access_sandboxes`, Mesos' virtual paths). Calls Mesos' agent defines that this one does not serve are 501,
+ * `/files/read` serve them, with the same checks: `access_sandboxes`, Mesos' virtual paths); and
+ * WAIT_CONTAINER and KILL_CONTAINER of its executors' containers. Calls Mesos' agent defines that this one does not serve are 501,
  * naming the type, and one of type UNKNOWN 501 (as Mesos); unknown ones 400. In Mesos' order
  * (`Http::api`, after libprocess authenticated the request): credentials with
  * `--authenticate_http_readwrite` (Mesos' realm for the endpoint) or `--authenticate_http_readonly`
@@ -15,7 +16,8 @@
  * method, the media types and the call. The ACLs' `view_flags` for GET_FLAGS, `view_containers`
  * for each container, `view_frameworks`, `view_tasks` and `view_executors` for GET_STATE and its
  * parts, `view_roles` for GET_OPERATIONS, `set_log_level` for SET_LOGGING_LEVEL,
- * `access_sandboxes` for LIST_FILES and READ_FILE (spec/actors/agent/v1-operator-parity.spec.ts
+ * `access_sandboxes` for LIST_FILES and READ_FILE, `wait_`/`kill_standalone_containers` and
+ * `wait_`/`kill_nested_containers` for WAIT_CONTAINER and KILL_CONTAINER (spec/actors/agent/v1-operator-parity.spec.ts
  * holds each call against Mesos' `src/slave/http.cpp`).
  */
 import { constants as osConstants } from 'node:os';
@@ -129,9 +131,9 @@ export interface AgentOperatorPort {
 
 /**
  * The realm the agent's `/api/v1` authenticates in: Mesos' agent serves the whole endpoint in its
- * read-write realm (`--authenticate_http_readwrite`), every call alike; every call this agent
- * serves reads, so `--authenticate_http_readonly` asks for credentials too (*our choice*, as the
- * master's `/api/v1` does: its GET_STATE shows what `/state` does; Mesos leaves it open then).
+ * read-write realm (`--authenticate_http_readwrite`), every call alike; `--authenticate_http_readonly`
+ * asks for credentials too (*our choice*, as the master's `/api/v1` does: its GET_STATE shows what
+ * `/state` does, and KILL_CONTAINER is no read; Mesos leaves the endpoint open then).
  */
 export function agentOperatorApiAccess(authentication: HttpAuthentication): HttpAccess {
   return authentication.readwrite ? 'readwrite' : 'readonly';
@@ -303,7 +305,8 @@ function containerIdText(id: ContainerIdJson): string {
  * it: a top-level container by WAIT_STANDALONE_CONTAINER / KILL_STANDALONE_CONTAINER, whose object
  * is given implicitly (the principal alone decides); a nested one by WAIT_NESTED_CONTAINER /
  * KILL_NESTED_CONTAINER, for the user its root container's executor runs as (the executor's
- * command's, else its framework's; no particular user when no executor has that container).
+ * command's, else its framework's; when no executor has that container, its own `value`, as
+ * Mesos' local authorizer takes the ContainerID's then).
  * The 403, or undefined when it may.
  */
 function containerDenial(port: AgentOperatorPort, caller: HttpCaller, action: 'wait' | 'kill', id: ContainerIdJson): HttpResponse | undefined {
@@ -314,7 +317,8 @@ function containerDenial(port: AgentOperatorPort, caller: HttpCaller, action: 'w
     denied = authorizer.denial(action === 'wait' ? 'wait_standalone_containers' : 'kill_standalone_containers', caller.principal);
   } else {
     const executor = port.containerExecutor(rootOf(id).value);
-    const user = executor === undefined ? undefined : port.executorUser(executor.frameworkId, executor.executorId);
+    // Mesos' local authorizer: with no executor, the container id's own value stands where the user would.
+    const user = executor === undefined ? id.value : port.executorUser(executor.frameworkId, executor.executorId);
     denied = authorizer.denial(action === 'wait' ? 'wait_nested_containers' : 'kill_nested_containers', caller.principal, user);
   }
   return denied === undefined ? undefined : { status: 403, body: `Forbidden: ${denied}` };

@@ -366,7 +366,7 @@ describe('the agent\'s v1 operator API against Mesos\' agent (src/slave/http.cpp
         expect((await serveAgentOperatorCall(nestedOnly, as('ops', wait('R1')))).status).to.equal(403);
       });
 
-      it("a nested container: wait_nested_containers and kill_nested_containers decide by the user its root container's executor runs as (then 404: it runs no nested container); one under no executor is decided for no particular user", async () => {
+      it("a nested container: wait_nested_containers and kill_nested_containers decide by the user its root container's executor runs as (then 404: it runs no nested container); one under no executor by its own id's value, as Mesos' local authorizer", async () => {
         const agent = guarded({
           permissive: false,
           wait_nested_containers: [{ principals: { values: ['ops'] }, users: { values: ['alice'] } }],
@@ -379,6 +379,9 @@ describe('the agent\'s v1 operator API against Mesos\' agent (src/slave/http.cpp
         expect(asked).to.deep.equal([]);
         const anyUser = guarded({ permissive: false, kill_nested_containers: [{ principals: { values: ['ops'] }, users: { type: 'ANY' } }] });
         expect((await serveAgentOperatorCall(anyUser, as('ops', kill('c', 'unknown')))).status).to.equal(404);
+        const byId = guarded({ permissive: false, wait_nested_containers: [{ principals: { values: ['ops'] }, users: { values: ['c'] } }] });
+        expect((await serveAgentOperatorCall(byId, as('ops', wait('c', 'unknown')))).status).to.equal(404);
+        expect((await serveAgentOperatorCall(byId, as('ops', wait('c', 'R1')))).status).to.equal(403); // R1's executor runs as alice
       });
 
       it('without ACLs every authenticated caller may wait and kill (Mesos without an authorizer)', async () => {
