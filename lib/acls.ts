@@ -54,10 +54,13 @@ export const AUTHORIZABLE_ENDPOINTS: readonly string[] = [
  * reservation's role; unreserve_resources, the principal that reserved; create_volumes, the
  * volume's role; destroy_volumes, the principal that created it; resize_volumes (GROW_VOLUME and
  * SHRINK_VOLUME), the volume's role; get_endpoints, the path;
- * view_roles / update_weights / get_quotas / update_quotas, the role.
+ * view_roles / update_weights / get_quotas / update_quotas, the role; wait_nested_containers /
+ * kill_nested_containers, the user the executor of the container's root runs as (with none, the container id's value).
  * access_mesos_logs, view_flags, mark_agents_gone, register_agents, set_log_level, drain_agents, deactivate_agents,
- * reactivate_agents and the maintenance actions (update_maintenance_schedules, get_maintenance_schedules,
- * start_maintenances, stop_maintenances, get_maintenance_statuses) have no object (Mesos: "given implicitly").
+ * reactivate_agents, the maintenance actions (update_maintenance_schedules, get_maintenance_schedules,
+ * start_maintenances, stop_maintenances, get_maintenance_statuses), wait_standalone_containers and
+ * kill_standalone_containers (the agent's WAIT_CONTAINER and KILL_CONTAINER of a top-level container) have no
+ * object (Mesos: "given implicitly").
  */
 export const ACL_ACTION_OBJECTS = {
   register_frameworks: 'roles',
@@ -91,6 +94,10 @@ export const ACL_ACTION_OBJECTS = {
   start_maintenances: 'machines',
   stop_maintenances: 'machines',
   get_maintenance_statuses: 'machines',
+  wait_nested_containers: 'users',
+  kill_nested_containers: 'users',
+  wait_standalone_containers: 'users',
+  kill_standalone_containers: 'users',
 } as const;
 
 /**
@@ -101,16 +108,12 @@ export const UNENFORCED_ACL_ACTION_OBJECTS = {
   resize_volumes: 'roles',
   launch_nested_containers_as_user: 'users',
   launch_nested_containers_under_parent_with_user: 'users',
-  kill_nested_containers: 'users',
-  wait_nested_containers: 'users',
   launch_nested_container_sessions_as_user: 'users',
   launch_nested_container_sessions_under_parent_with_user: 'users',
   attach_containers_input: 'users',
   attach_containers_output: 'users',
   remove_nested_containers: 'users',
   launch_standalone_containers: 'users',
-  kill_standalone_containers: 'users',
-  wait_standalone_containers: 'users',
   remove_standalone_containers: 'users',
   view_standalone_containers: 'users',
   modify_resource_provider_configs: 'resource_providers',
@@ -335,6 +338,10 @@ const WORDING: Readonly<Record<AclAction, ActionWording>> = {
   start_maintenances: { does: 'bring machines down for maintenance' },
   stop_maintenances: { does: 'bring machines up from maintenance' },
   get_maintenance_statuses: { does: 'get the maintenance status' },
+  wait_nested_containers: { does: 'wait for nested containers of', noun: 'user' },
+  kill_nested_containers: { does: 'kill nested containers of', noun: 'user' },
+  wait_standalone_containers: { does: 'wait for top-level containers (wait_standalone_containers)' },
+  kill_standalone_containers: { does: 'kill top-level containers (kill_standalone_containers)' },
 };
 
 /**

@@ -36,7 +36,7 @@ import { AGENT_RECOVERING, AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, 
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
-import { serveAgentOperatorCall, type AgentFilesReader, type AgentOperatorPort } from './v1-operator';
+import { KILL_CONTAINER_DEFAULT_SIGNAL, serveAgentOperatorCall, type AgentFilesReader, type AgentOperatorPort } from './v1-operator';
 import { containerEntry, resourceStatistics, statisticsEntry, type MonitoredContainer, type ResourceStatisticsJson } from './monitor';
 import { nativeChecksRefusal } from './native-checks';
 import { executorDirectoryIn, executorDirectoryOfRun, executorRunDirectoryIn, frameworkDirectoryIn, frameworkDirectoryOfRun, frameworksDirectory, pathComponentError } from './paths';
@@ -379,6 +379,8 @@ export class Agent extends Actor {
   private runTasksBeforeRegistration: Array<{ from: UPID; message: BodyOf<typeof RunTask> } | { from: UPID; group: BodyOf<typeof RunTaskGroup> }> | undefined;
   /** Callers of `stop` waiting for the agent to finish shutting down; undefined while none. */
   private stopWaiters: Array<() => void> | undefined;
+  /** The v1 WAIT_CONTAINER calls under way, by container (run) id: each told how it ended, or that the agent stopped first; undefined while none. */
+  private containerWaiters: Map<string, Array<(outcome: ExecutorExit | 'stopped') => void>> | undefined;
   /** Authenticates with each master before registering (with `AgentOptions.credential`). */
   private readonly authenticatee: Authenticatee | undefined;
   /** Whether the current master has authenticated us (since we last lost it). */
@@ -723,6 +725,72 @@ export class Agent extends Actor {
     return measured;
   }
 
+  /**
+   * The executor whose container (run) is `containerId`, in any phase (Mesos' `getExecutor`, which
+   * the v1 WAIT_CONTAINER and KILL_CONTAINER authorize by), or undefined.
+   */
+  containerExecutor(containerId: string): ExecutorRecord | undefined {
+    for (const framework of this.frameworks.values()) {
+      for (const executor of framework.executors.values()) if (executor.runId === containerId) return executor;
+    }
+    return undefined;
+  }
+
+  /** The executor whose container `containerId` is live here (Mesos' containerizer holds it until it is destroyed), or undefined. */
+  private liveContainer(containerId: string): ExecutorRecord | undefined {
+    const executor = this.containerExecutor(containerId);
+    return executor === undefined || executor.phase === 'TERMINATED' ? undefined : executor;
+  }
+
+  /**
+   * How container `containerId` ends, once it has (the v1 WAIT_CONTAINER, Mesos'
+   * `containerizer->wait`): 'unknown' at once when no live executor's container has that id (an
+   * ended one included: Mesos forgets a top-level container once destroyed); 'stopped' when the
+   * agent stops first.
+   */
+  waitContainer(containerId: string): Promise<ExecutorExit | 'unknown' | 'stopped'> {
+    if (this.liveContainer(containerId) === undefined) return Promise.resolve('unknown');
+    return new Promise((resolve) => {
+      const waiters = (this.containerWaiters ??= new Map());
+      let list = waiters.get(containerId);
+      if (list === undefined) waiters.set(containerId, list = []);
+      list.push(resolve);
+    });
+  }
+
+  /**
+   * Sends `signal` to container `containerId` (the v1 KILL_CONTAINER, Mesos' `containerizer->kill`):
+   * SIGKILL destroys it (its process tree, as when it is shut down); another signal goes to the
+   * executor's process alone. A container whose process is not started yet is destroyed once it is
+   * (Mesos destroys one without a pid). 'unknown' when no live executor's container has that id;
+   * the reason when the signal could not be sent.
+   */
+  killContainer(containerId: string, signal: number): 'killed' | 'unknown' | { readonly error: string } {
+    const executor = this.liveContainer(containerId);
+    if (executor === undefined) return 'unknown';
+    this.log.warn({ frameworkId: executor.frameworkId, executorId: executor.id, containerId, signal }, 'killing an executor\'s container (v1 KILL_CONTAINER)');
+    const started = executor.process;
+    if (started === undefined) {
+      if (executor.pid !== undefined) return { error: 'the agent holds no handle on the executor\'s process' };
+      // Not started yet (fetching, or its checkpoint being written): destroyed as it starts (`executorStarted`), its fetch stopped.
+      executor.phase = 'TERMINATING';
+      executor.registrationTimer?.cancel();
+      this.abortFetch(executor);
+      return 'killed';
+    }
+    if (signal === KILL_CONTAINER_DEFAULT_SIGNAL) {
+      started.destroy();
+      return 'killed';
+    }
+    if (started.signal === undefined) return { error: `this agent's launcher sends no signal but SIGKILL (${signal} asked)` };
+    try {
+      started.signal(signal);
+      return 'killed';
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  }
+
   /** The live executor containers, as the monitor shows them. */
   private monitoredContainers(): MonitoredContainer[] {
     const containers: MonitoredContainer[] = [];
@@ -806,6 +874,10 @@ export class Agent extends Actor {
     const stopWaiters = this.stopWaiters ?? [];
     this.stopWaiters = undefined;
     for (const resolve of stopWaiters) resolve();
+    // A WAIT_CONTAINER under way is answered, not left open for good.
+    const containerWaiters = this.containerWaiters;
+    this.containerWaiters = undefined;
+    for (const waiters of containerWaiters?.values() ?? []) for (const waiter of waiters) waiter('stopped');
   }
 
   protected override exited(pid: UPID): void {
@@ -2174,6 +2246,12 @@ export class Agent extends Actor {
   private executorExited(executor: ExecutorRecord, exit: ExecutorExit): void {
     // Whatever the executor started and left behind (a task's `sleep 60 &`) goes with it, however it ended.
     executor.process?.destroy();
+    // Its container has ended: the WAIT_CONTAINER calls on it hear how.
+    const waiters = this.containerWaiters?.get(executor.runId);
+    if (waiters !== undefined) {
+      this.containerWaiters?.delete(executor.runId);
+      for (const waiter of waiters) waiter(exit);
+    }
     const framework = this.frameworks.get(executor.frameworkId);
     if (executor.phase === 'TERMINATED' || framework === undefined || !this.isCurrent(executor)) return;
     this.log.info({ executorId: executor.id, exit: describeExit(exit), ...(exit.limitation !== undefined ? { limitation: exit.limitation.message } : {}) }, 'executor exited');
@@ -2983,6 +3061,23 @@ class AgentOperatorReader implements AgentOperatorPort {
 
   executorUser(frameworkId: string, executorId: string): string | undefined {
     return this.agent.executorUser(frameworkId, executorId);
+  }
+
+  containers(): readonly MonitoredContainer[] {
+    return this.agent['monitoredContainers']();
+  }
+
+  containerExecutor(containerId: string): { readonly frameworkId: string; readonly executorId: string } | undefined {
+    const executor = this.agent.containerExecutor(containerId);
+    return executor === undefined ? undefined : { frameworkId: executor.frameworkId, executorId: executor.id };
+  }
+
+  waitContainer(containerId: string): Promise<ExecutorExit | 'unknown' | 'stopped'> {
+    return this.agent.waitContainer(containerId);
+  }
+
+  killContainer(containerId: string, signal: number): 'killed' | 'unknown' | { readonly error: string } {
+    return this.agent.killContainer(containerId, signal);
   }
 
   containersUsage(): ReturnType<AgentOperatorPort['containersUsage']> {

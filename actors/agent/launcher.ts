@@ -89,6 +89,13 @@ export interface LaunchedExecutor {
    * executor is gone.
    */
   destroy(): void;
+  /**
+   * Sends `signal` (a number, e.g. 15) to the executor's process alone, as Mesos' containerizer
+   * `kill` sends it to the container's pid (the agent's v1 KILL_CONTAINER with a signal); throws,
+   * in the system's words, when it cannot (`kill EINVAL`, `kill ESRCH`). A launcher without it
+   * cannot send a signal other than the SIGKILL of `destroy`.
+   */
+  signal?(signal: number): void;
 }
 
 /** An executor process a previous run of the agent started, as its checkpoints name it. */
@@ -406,7 +413,12 @@ export class ProcessLauncher implements Launcher {
       this.isolator?.retake?.(recovered.runId).catch((error: Error) => this.log?.warn({ runId: recovered.runId, error: error.message }, 'could not take a recovered container\'s isolation back'));
       container.watch(destroy);
     }
-    return { processId, destroy };
+    // Only the adopted process, while it is the one that started then (its pid may name a later process once it is gone).
+    const signal = (number: number): void => {
+      if (!adopted || !alive()) throw new Error('kill ESRCH: the executor\'s process is gone');
+      process.kill(processId, number);
+    };
+    return { processId, destroy, signal };
   }
 
   async launch(launch: ExecutorLaunch, onExit: (exit: ExecutorExit) => void): Promise<LaunchedExecutor> {
@@ -456,7 +468,7 @@ export class ProcessLauncher implements Launcher {
         };
         if (started.processId !== undefined) isolator.isolate(launch.runId, started.processId, launch.directory);
         container.watch(destroy);
-        return { processId: started.processId, ...(started.startTime !== undefined ? { startTime: started.startTime } : {}), destroy };
+        return { processId: started.processId, ...(started.startTime !== undefined ? { startTime: started.startTime } : {}), destroy, ...(started.signal !== undefined ? { signal: started.signal } : {}) };
       } catch (error) {
         void container.cleanup();
         throw error;
@@ -598,11 +610,18 @@ function startProcess(
       // Our child, not reaped before its 'exit': its /proc entry is its own.
       const startTime = processId === undefined ? undefined : processStartTime(processId);
       const destroy = (): void => void destroyExecutor({ processId, ...(startTime !== undefined ? { startTime } : {}), directory: launch.directory, exitedCleanly }, 'SIGKILL');
-      resolve({ processId, ...(startTime !== undefined ? { startTime } : {}), destroy });
+      // Our child, until its 'exit' (Node reaps it then): its pid is still its own.
+      const signal = (number: number): void => {
+        if (exited || processId === undefined) throw new Error('kill ESRCH: the executor\'s process is gone');
+        process.kill(processId, number);
+      };
+      resolve({ processId, ...(startTime !== undefined ? { startTime } : {}), destroy, signal });
     });
     // An executor that exited 0 ended its tasks itself: the clean-up spares the `ps` then, unless something is left in reach.
     let exitedCleanly = false;
+    let exited = false;
     child.once('exit', (code, signal) => {
+      exited = true;
       exitedCleanly = code === 0 && signal === null;
       onExit({ code, signal });
     });

@@ -2,7 +2,7 @@
  * The agent's `/state` document, in Mesos' field names (snake_case, resources as scalar
  * objects such as `{"cpus":4,"mem":4096,"ports":"[31000-32000]"}`).
  */
-import type { Attributes, DrainConfig, FrameworkInfo, TaskInfo } from '../../lib/protocol';
+import type { Attributes, DrainConfig, FrameworkInfo, Task, TaskInfo } from '../../lib/protocol';
 import { drainConfigJson } from '../../lib/v1/operator';
 import { buildInfo } from '../../lib/version';
 import { Resources } from '../../lib/resources';
@@ -176,13 +176,24 @@ export function agentV1State(view: Pick<AgentStateView, 'frameworks' | 'complete
       if (!executorVisible(viewer, executor.info, user)) continue;
       if (wantExecutors) (ended ? executors.completed_executors : executors.executors).push({ executor_info: v1ExecutorInfo({ ...executor.info, frameworkId: framework.id }, executor.role) });
       if (seeTasks === false) continue;
-      for (const task of executor.queuedTasks.values()) if (taskInfoVisible(seeTasks, task)) tasks.queued_tasks.push(v1Task(executor.task(task, 'TASK_STAGING')));
-      for (const task of executor.launchedTasks.values()) if (taskVisible(seeTasks, task)) tasks.launched_tasks.push(v1Task(task));
-      for (const task of executor.terminatedTasks.values()) if (taskVisible(seeTasks, task)) tasks.terminated_tasks.push(v1Task(task));
-      for (const task of executor.completedTasks) if (taskVisible(seeTasks, task)) tasks.completed_tasks.push(v1Task(task));
+      const render = executor.commandExecutor ? v1CommandTask : v1Task;
+      for (const task of executor.queuedTasks.values()) if (taskInfoVisible(seeTasks, task)) tasks.queued_tasks.push(render(executor.task(task, 'TASK_STAGING')));
+      for (const task of executor.launchedTasks.values()) if (taskVisible(seeTasks, task)) tasks.launched_tasks.push(render(task));
+      for (const task of executor.terminatedTasks.values()) if (taskVisible(seeTasks, task)) tasks.terminated_tasks.push(render(task));
+      for (const task of executor.completedTasks) if (taskVisible(seeTasks, task)) tasks.completed_tasks.push(render(task));
     }
   }
   if (wantTasks) out.get_tasks = tasks;
   if (wantExecutors) out.get_executors = executors;
   return out;
+}
+
+/**
+ * A command task (one whose TaskInfo names no executor: the agent made its command executor) in
+ * v1 JSON as Mesos' agent holds it: without `executor_id`, since Mesos' `createTask` copies only
+ * the TaskInfo's own executor (the master's GET_TASKS leaves it out alike).
+ */
+function v1CommandTask(task: Task): ReturnType<typeof v1Task> {
+  const { executorId: _executorId, ...rest } = task;
+  return v1Task(rest);
 }

@@ -99,21 +99,31 @@ function commandWith(command: CommandInfo, user: string | undefined, uris: Comma
 }
 
 /**
+ * A command executor's name as Mesos' `getExecutorInfo` makes it: `(Command: sh -c '<value>')` for
+ * a shell command, `(Command: [<value>, <arguments>...])` for one that is not, each cut to 12
+ * characters and `...` past 15.
+ */
+function commandExecutorName(taskId: string, command: CommandInfo | undefined): string {
+  const cut = (text: string): string => (text.length > 15 ? `${text.slice(0, 12)}...` : text);
+  // Joined flat: a template literal is a tree of concatenations (32 bytes a node) that every run's record kept.
+  if (command?.shell === false) return ['Command Executor (Task: ', taskId, ') (Command: [', cut(`${command.value}, ${(command.arguments ?? []).join(', ')}`), '])'].join('');
+  return ['Command Executor (Task: ', taskId, ") (Command: sh -c '", cut(command?.value ?? ''), "')"].join('');
+}
+
+/**
  * The ExecutorInfo of the command executor for a command task (Mesos' `getExecutorInfo`): its
  * id is the task id, and it runs `command` (node with the command-executor script), as the
  * task's command's user when it names one (Mesos copies it too), so the task runs as that user,
  * and with the task's command's URIs, fetched into its sandbox before it starts.
  */
 export function commandExecutorInfo(task: TaskInfo, frameworkId: string, command: CommandInfo): ExecutorInfo {
-  const shown = task.command?.value ?? '';
   const user = task.command?.user;
   return {
     executorId: task.taskId,
     frameworkId,
     // The task's URIs are fetched into the command executor's sandbox (Mesos' `getExecutorInfo`).
     command: commandWith(command, user, task.command?.uris),
-    // Joined flat: a template literal is a tree of concatenations (32 bytes a node) that every run's record kept.
-    name: ['Command Executor (Task: ', task.taskId, ") (Command: sh -c '", shown.length > 15 ? `${shown.slice(0, 12)}...` : shown, "')"].join(''),
+    name: commandExecutorName(task.taskId, task.command),
     source: task.taskId,
   };
 }

@@ -593,6 +593,11 @@ message Call {
     optional bool show_nested = 1;
     optional bool show_standalone = 2;
   }
+  message WaitContainer { required mesos.v1.ContainerID container_id = 1; }
+  message KillContainer {
+    required mesos.v1.ContainerID container_id = 1;
+    optional int32 signal = 2;
+  }
   optional Type type = 1;
   optional GetMetrics get_metrics = 2;
   optional SetLoggingLevel set_logging_level = 3;
@@ -606,8 +611,8 @@ message Call {
   optional bytes attach_container_output = 11;
   optional bytes remove_nested_container = 12;
   optional bytes launch_container = 13;
-  optional bytes wait_container = 14;
-  optional bytes kill_container = 15;
+  optional WaitContainer wait_container = 14;
+  optional KillContainer kill_container = 15;
   optional bytes remove_container = 16;
   optional bytes add_resource_provider_config = 17;
   optional bytes update_resource_provider_config = 18;
@@ -687,6 +692,15 @@ message Response {
     optional mesos.v1.DrainConfig drain_config = 2;
     optional mesos.v1.TimeInfo estimated_drain_start_time = 3;
   }
+  // This agent has no resource provider: the list is always empty (Mesos' ResourceProvider messages are never written).
+  message GetResourceProviders { repeated bytes resource_providers = 1; }
+  message WaitContainer {
+    optional int32 exit_status = 1;
+    optional mesos.v1.TaskState state = 2;
+    optional mesos.v1.TaskStatus.Reason reason = 3;
+    optional mesos.v1.TaskResourceLimitation limitation = 4;
+    optional string message = 5;
+  }
   optional Type type = 1;
   optional GetHealth get_health = 2;
   optional GetFlags get_flags = 3;
@@ -702,8 +716,8 @@ message Response {
   optional GetTasks get_tasks = 13;
   optional bytes wait_nested_container = 14;
   optional GetAgent get_agent = 15;
-  optional bytes wait_container = 16;
-  optional bytes get_resource_providers = 17;
+  optional WaitContainer wait_container = 16;
+  optional GetResourceProviders get_resource_providers = 17;
   optional GetOperations get_operations = 18;
 }
 `;

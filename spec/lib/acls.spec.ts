@@ -19,6 +19,7 @@ const ACTIONS = Object.keys(ACL_ACTION_OBJECTS) as AclAction[];
 const IMPLICIT: readonly AclAction[] = [
   'access_mesos_logs', 'view_flags', 'mark_agents_gone', 'register_agents', 'set_log_level', 'drain_agents', 'deactivate_agents', 'reactivate_agents',
   'update_maintenance_schedules', 'get_maintenance_schedules', 'start_maintenances', 'stop_maintenances', 'get_maintenance_statuses',
+  'wait_standalone_containers', 'kill_standalone_containers',
 ];
 
 /** A rule of `action` in Mesos' JSON. */
@@ -342,8 +343,9 @@ describe('actors/master/acls', () => {
       json['resize_volumes'] = [{ principals: ANY, roles: values('prod') }];
       const acls = parseAcls(json);
       // view_roles, update_weights, get_quotas and update_quotas are enforced (/master/roles, /weights, /quota), view_containers too (/containers), create_volumes and destroy_volumes (CREATE, DESTROY),
-      // set_log_level (/logging/toggle, SET_LOGGING_LEVEL), drain_agents, deactivate_agents and reactivate_agents (DRAIN_AGENT...), the five maintenance actions (/master/maintenance/..., /master/machine/...); the rest of acls.proto is not.
-      expect(UNENFORCED_ACL_ACTIONS).to.have.length(24);
+      // set_log_level (/logging/toggle, SET_LOGGING_LEVEL), drain_agents, deactivate_agents and reactivate_agents (DRAIN_AGENT...), the five maintenance actions (/master/maintenance/..., /master/machine/...),
+      // wait_/kill_standalone_containers and wait_/kill_nested_containers (the agent's WAIT_CONTAINER and KILL_CONTAINER); the rest of acls.proto is not.
+      expect(UNENFORCED_ACL_ACTIONS).to.have.length(20);
       expect(unenforcedActionsIn(acls)).to.deep.equal(['resize_volumes']);
       expect(new Authorizer(acls).authorized('run_tasks', 'ops', 'root')).to.equal(false);
     });

@@ -44,9 +44,11 @@ export interface FakeRun {
   launch: ExecutorLaunch;
   exit(exit?: ExecutorExit): void;
   destroyed: boolean;
+  /** The signals `signal` sent it (KILL_CONTAINER with a signal other than SIGKILL), in order; it goes on running. */
+  readonly signals: number[];
 }
 
-/** Starts nothing; records launches; `destroy` makes the fake process exit with SIGKILL. */
+/** Starts nothing; records launches; `destroy` makes the fake process exit with SIGKILL; `signal` is recorded. */
 export class FakeLauncher implements Launcher {
   readonly runs: FakeRun[] = [];
   /** When set, each process exits this way before `launch` has even resolved. */
@@ -58,6 +60,7 @@ export class FakeLauncher implements Launcher {
     const run: FakeRun = {
       launch,
       destroyed: false,
+      signals: [],
       exit: (exit = { code: 0, signal: null }) => {
         if (exited) return;
         exited = true;
@@ -71,7 +74,7 @@ export class FakeLauncher implements Launcher {
     };
     if (this.exitOnLaunch !== undefined) run.exit(this.exitOnLaunch);
     const processId = this.nextProcessId++;
-    return Promise.resolve({ processId, startTime: FakeLauncher.startTimeOf(processId), destroy });
+    return Promise.resolve({ processId, startTime: FakeLauncher.startTimeOf(processId), destroy, signal: (signal: number) => void run.signals.push(signal) });
   }
 
   /** Every `update` the agent made of a run's limits, in order. */
@@ -106,6 +109,7 @@ export class FakeLauncher implements Launcher {
       processId: process.processId,
       startTime: process.startTime,
       destroyed: false,
+      signals: [] as number[],
       exit: (exit: ExecutorExit = { code: null, signal: null }) => {
         if (exited) return;
         exited = true;
