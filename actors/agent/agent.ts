@@ -743,19 +743,25 @@ export class Agent extends Actor {
   }
 
   /**
-   * How container `containerId` ends, once it has (the v1 WAIT_CONTAINER, Mesos'
-   * `containerizer->wait`): 'unknown' at once when no live executor's container has that id (an
-   * ended one included: Mesos forgets a top-level container once destroyed); 'stopped' when the
-   * agent stops first.
+   * Calls `onEnd` once container `containerId` ends, with how it ended (the v1 WAIT_CONTAINER,
+   * Mesos' `containerizer->wait`), or with 'stopped' when the agent stops first; returns what
+   * forgets `onEnd` (its client went away). Undefined, and `onEnd` never called, when no live
+   * executor's container has that id (an ended one included: Mesos forgets a top-level container
+   * once destroyed).
    */
-  waitContainer(containerId: string): Promise<ExecutorExit | 'unknown' | 'stopped'> {
-    if (this.liveContainer(containerId) === undefined) return Promise.resolve('unknown');
-    return new Promise((resolve) => {
-      const waiters = (this.containerWaiters ??= new Map());
-      let list = waiters.get(containerId);
-      if (list === undefined) waiters.set(containerId, list = []);
-      list.push(resolve);
-    });
+  watchContainer(containerId: string, onEnd: (outcome: ExecutorExit | 'stopped') => void): (() => void) | undefined {
+    if (this.liveContainer(containerId) === undefined) return undefined;
+    const waiters = (this.containerWaiters ??= new Map());
+    let list = waiters.get(containerId);
+    if (list === undefined) waiters.set(containerId, list = []);
+    list.push(onEnd);
+    return () => {
+      const current = this.containerWaiters?.get(containerId);
+      const index = current?.indexOf(onEnd) ?? -1;
+      if (current === undefined || index < 0) return;
+      current.splice(index, 1);
+      if (current.length === 0) this.containerWaiters?.delete(containerId);
+    };
   }
 
   /**
@@ -874,7 +880,7 @@ export class Agent extends Actor {
     const stopWaiters = this.stopWaiters ?? [];
     this.stopWaiters = undefined;
     for (const resolve of stopWaiters) resolve();
-    // A WAIT_CONTAINER under way is answered, not left open for good.
+    // A WAIT_CONTAINER under way is told (its connection is dropped), not left open for good.
     const containerWaiters = this.containerWaiters;
     this.containerWaiters = undefined;
     for (const waiters of containerWaiters?.values() ?? []) for (const waiter of waiters) waiter('stopped');
@@ -3072,8 +3078,8 @@ class AgentOperatorReader implements AgentOperatorPort {
     return executor === undefined ? undefined : { frameworkId: executor.frameworkId, executorId: executor.id };
   }
 
-  waitContainer(containerId: string): Promise<ExecutorExit | 'unknown' | 'stopped'> {
-    return this.agent.waitContainer(containerId);
+  watchContainer(containerId: string, onEnd: (outcome: ExecutorExit | 'stopped') => void): (() => void) | undefined {
+    return this.agent.watchContainer(containerId, onEnd);
   }
 
   killContainer(containerId: string, signal: number): 'killed' | 'unknown' | { readonly error: string } {

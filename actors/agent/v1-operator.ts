@@ -25,7 +25,8 @@ import { z } from 'zod';
 import type { Authorizer } from '../../lib/acls';
 import { authenticateRequest, isResponse, type HttpAuthentication, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { badRequest, headerOf, streamEncoding, v1Answer, v1RequestCall, v1RequestError } from '../../lib/v1/http';
-import { APPLICATION_PROTOBUF, v1ResponseBytes } from '../../lib/v1/protobuf';
+import { APPLICATION_PROTOBUF, v1ResponseBytes, type V1Encoding } from '../../lib/v1/protobuf';
+import { HttpStream } from '../../lib/process/http';
 import { checkedCall, UNKNOWN_CALL_REFUSAL, v1Id, v1NumberField } from '../../lib/v1/json';
 import type { HttpAccess, HttpCaller } from '../../lib/process/http-authentication';
 import type { ListedFile } from './files';
@@ -123,8 +124,12 @@ export interface AgentOperatorPort {
   recovering(): boolean;
   /** The executor whose container (run) is `containerId`, in any phase (Mesos' `getExecutor`), or undefined. */
   containerExecutor(containerId: string): { readonly frameworkId: string; readonly executorId: string } | undefined;
-  /** How container `containerId` ends, once it has (`Agent.waitContainer`): 'unknown' at once for none live of that id, 'stopped' when the agent stops first. */
-  waitContainer(containerId: string): Promise<ExecutorExit | 'unknown' | 'stopped'>;
+  /**
+   * Calls `onEnd` once container `containerId` ends, with how it ended, or with 'stopped' when the
+   * agent stops first (`Agent.watchContainer`); returns what forgets `onEnd` (a client gone), or
+   * undefined, calling nothing, when no live container has that id.
+   */
+  watchContainer(containerId: string, onEnd: (outcome: ExecutorExit | 'stopped') => void): (() => void) | undefined;
   /** Sends `signal` to container `containerId` (`Agent.killContainer`; SIGKILL destroys it): 'unknown' for none live of that id, the reason when it could not. */
   killContainer(containerId: string, signal: number): 'killed' | 'unknown' | { readonly error: string };
 }
@@ -157,7 +162,7 @@ export async function serveAgentOperatorCall(port: AgentOperatorPort, request: H
   const encoding = streamEncoding(request);
   if (typeof encoding !== 'string') return encoding;
   if (headerOf(request, 'message-accept') !== undefined) return { status: 406, body: "Expecting 'Message-Accept' to be not set for non-streaming responses" };
-  const response = await answerCall(port, request, caller);
+  const response = await answerCall(port, request, caller, encoding);
   return encoding === 'protobuf' ? inProtobuf(response) : response;
 }
 
@@ -171,8 +176,8 @@ function inProtobuf(response: HttpResponse): HttpResponse {
   return { ...response, headers: { ...(response.headers ?? {}), 'content-type': APPLICATION_PROTOBUF }, body: Buffer.from(v1ResponseBytes('agent', body as Record<string, unknown>)) };
 }
 
-/** The answer to the call `request` carries, by `caller`, in JSON. */
-async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller: HttpCaller): Promise<HttpResponse> {
+/** The answer to the call `request` carries, by `caller`, in JSON (a streamed one, WAIT_CONTAINER's, already in `encoding`). */
+async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller: HttpCaller, encoding: V1Encoding): Promise<HttpResponse> {
   const body = v1RequestCall(request, 'agent');
   if (!('json' in body)) return body;
   const checked = checkedCall(callSchema, body.json);
@@ -218,7 +223,7 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
       if (waitContainer === undefined) return badRequest("Failed to validate agent::Call: Expecting 'wait_container' to be present");
       const invalid = containerIdError(waitContainer.container_id);
       if (invalid !== undefined) return badRequest(`Failed to validate agent::Call: 'wait_container.container_id' is invalid: ${invalid}`);
-      return answerWait(port, caller, waitContainer.container_id);
+      return answerWait(port, caller, waitContainer.container_id, encoding);
     }
     case 'KILL_CONTAINER': {
       if (killContainer === undefined) return badRequest("Failed to validate agent::Call: Expecting 'kill_container' to be present");
@@ -325,20 +330,29 @@ function containerDenial(port: AgentOperatorPort, caller: HttpCaller, action: 'w
 }
 
 /**
- * WAIT_CONTAINER (Mesos' `waitContainer`): once authorized, answered when the container ends,
- * with its `ContainerTermination` (`exit_status`, the wait status; `state`, `reason` and `message`
- * of a container destroyed at a limit); 404 for a container that is not live here (a nested one
- * among them: this agent runs none), as Mesos' `containerizer->wait` finds none.
+ * WAIT_CONTAINER (Mesos' `waitContainer`): once authorized, 200 with the answer's body written
+ * when the container ends, its `ContainerTermination` (`exit_status`, the wait status; `state`,
+ * `reason` and `message` of a container destroyed at a limit), in `encoding`; 404 for a container
+ * that is not live here (a nested one among them: this agent runs none), as Mesos'
+ * `containerizer->wait` finds none. The answer is a stream (*our choice*: Mesos sends it whole at
+ * the end), so the request's body is not held while it waits and a client that goes away is
+ * forgotten at once; when the agent stops first, the connection is dropped, as Mesos' ends.
  */
-async function answerWait(port: AgentOperatorPort, caller: HttpCaller, id: ContainerIdJson): Promise<HttpResponse> {
+function answerWait(port: AgentOperatorPort, caller: HttpCaller, id: ContainerIdJson, encoding: V1Encoding): HttpResponse {
   const denied = containerDenial(port, caller, 'wait', id);
   if (denied !== undefined) return denied;
   const notFound: HttpResponse = { status: 404, body: `Container ${containerIdText(id)} cannot be found` };
   if (id.parent !== undefined) return notFound;
-  const outcome = await port.waitContainer(id.value);
-  if (outcome === 'unknown') return notFound;
-  if (outcome === 'stopped') return { status: 503, body: 'the agent stopped before the container ended' };
-  return v1Answer('WAIT_CONTAINER', 'wait_container', v1ContainerTermination(outcome));
+  let forget: (() => void) | undefined;
+  const stream = new HttpStream(() => forget?.());
+  forget = port.watchContainer(id.value, (outcome) => {
+    if (outcome === 'stopped') return stream.abort();
+    const answer = { type: 'WAIT_CONTAINER', wait_container: v1ContainerTermination(outcome) };
+    stream.write(encoding === 'protobuf' ? Buffer.from(v1ResponseBytes('agent', answer)) : JSON.stringify(answer));
+    stream.end();
+  });
+  if (forget === undefined) return notFound;
+  return { status: 200, headers: { 'content-type': encoding === 'protobuf' ? APPLICATION_PROTOBUF : 'application/json' }, stream };
 }
 
 /**

@@ -197,13 +197,48 @@ describe('the agent\'s v1 operator API against Mesos\' agent (src/slave/http.cpp
       return h.launcher.run(taskId).launch.runId;
     }
 
-    /** `answer` once it came, or 'pending' when it has not after the agent's turns settled. */
-    async function settled(h: AgentHarness, answer: Promise<HttpResponse>): Promise<HttpResponse | 'pending'> {
-      let done: HttpResponse | undefined;
-      void answer.then((response) => { done = response; });
-      await h.clock.settle();
-      return done ?? 'pending';
+    /** A WAIT_CONTAINER answered by a stream, read as a client would: its status now, its body once written. */
+    interface Waiting {
+      readonly status: number;
+      readonly contentType: string | undefined;
+      /** The body after the agent's turns settled: written whole, still 'pending', or 'aborted' (the connection dropped). */
+      written(): Promise<Buffer | 'pending' | 'aborted'>;
+      /** What was written, without settling (the agent may be gone). */
+      now(): Buffer | 'pending' | 'aborted';
+      /** The client goes away (the host tells the stream in the agent's mailbox). */
+      gone(): Promise<void>;
     }
+
+    async function waitOn(h: AgentHarness, body: unknown, headers: Record<string, string> = JSON_HEADERS): Promise<Waiting> {
+      const response = await call(h, body, headers);
+      const stream = response.stream;
+      if (stream === undefined) throw new Error(`not streamed: ${response.status} ${String(response.body)}`);
+      const chunks: Buffer[] = [];
+      let outcome: Buffer | 'aborted' | undefined;
+      stream.attach({
+        write: (chunk) => void chunks.push(Buffer.from(chunk)),
+        end: () => { outcome = Buffer.concat(chunks); },
+        buffered: 0,
+        destroy: () => { outcome = 'aborted'; },
+        onDrain: () => undefined,
+      });
+      return {
+        status: response.status,
+        contentType: response.headers?.['content-type'],
+        written: async () => {
+          await h.clock.settle();
+          return outcome ?? 'pending';
+        },
+        now: () => outcome ?? 'pending',
+        gone: () => dispatch(h.agent, () => stream.closedByPeer()),
+      };
+    }
+
+    /** `written` as JSON. */
+    const json = (written: Buffer | 'pending' | 'aborted'): unknown => (Buffer.isBuffer(written) ? JSON.parse(written.toString()) : written);
+
+    /** How many WAIT_CONTAINER calls the agent holds for their containers. */
+    const watchers = (h: AgentHarness): Promise<number> => dispatch(h.agent, (agent) => [...(agent['containerWaiters']?.values() ?? [])].reduce((sum, list) => sum + list.length, 0));
 
     it("validates each as Mesos: the call's message present, its container_id an id (ContainerID rules: no '.' or ' ', at most 242 characters), its parents too", async () => {
       const h = await registered();
@@ -225,11 +260,12 @@ describe('the agent\'s v1 operator API against Mesos\' agent (src/slave/http.cpp
     it('WAIT_CONTAINER answers once the executor\'s container ends, with its wait status (exit code 3: 768; SIGKILL: 9), as Mesos\' containerizer->wait; a container it has not, or not any longer, is 404', async () => {
       const h = await registered();
       const runId = await runningContainer(h);
-      const waited = call(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId } } });
-      expect(await settled(h, waited)).to.equal('pending');
+      const waited = await waitOn(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId } } });
+      expect([waited.status, waited.contentType]).to.deep.equal([200, 'application/json']);
+      expect(await waited.written()).to.equal('pending');
       h.launcher.run('T1').exit({ code: 3, signal: null });
-      const answer = await settled(h, waited);
-      expect(answer !== 'pending' && [answer.status, answer.body]).to.deep.equal([200, { type: 'WAIT_CONTAINER', wait_container: { exit_status: 768 } }]);
+      expect(json(await waited.written())).to.deep.equal({ type: 'WAIT_CONTAINER', wait_container: { exit_status: 768 } });
+      expect(await watchers(h)).to.equal(0);
       const ended = await call(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId } } });
       expect([ended.status, ended.body]).to.deep.equal([404, `Container ${runId} cannot be found`]);
       const unknown = await call(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: 'nope' } } });
@@ -238,20 +274,17 @@ describe('the agent\'s v1 operator API against Mesos\' agent (src/slave/http.cpp
       const other = await runningContainer(h, 'T2');
       const nested = await call(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: 'child', parent: { value: other } } } });
       expect([nested.status, nested.body]).to.deep.equal([404, `Container ${other}.child cannot be found`]);
-      const killed = call(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: other } } });
+      const killed = await waitOn(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: other } } });
       h.launcher.run('T2').exit({ code: null, signal: 'SIGKILL' });
-      const answerKilled = await settled(h, killed);
-      expect(answerKilled !== 'pending' && answerKilled.body).to.deep.equal({ type: 'WAIT_CONTAINER', wait_container: { exit_status: 9 } });
+      expect(json(await killed.written())).to.deep.equal({ type: 'WAIT_CONTAINER', wait_container: { exit_status: 9 } });
     });
 
     it('WAIT_CONTAINER of a container destroyed at a limit carries TASK_FAILED, the reason and the message, as Mesos\' ContainerTermination; one whose launch failed carries nothing', async () => {
       const h = await registered();
       const runId = await runningContainer(h);
-      const waited = call(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId } } });
-      await h.clock.settle();
+      const waited = await waitOn(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId } } });
       h.launcher.run('T1').exit({ code: null, signal: 'SIGKILL', limitation: { reason: 'REASON_CONTAINER_LIMITATION_MEMORY', message: 'Memory limit exceeded: Requested: 160MB Maximum Used: 160MB' } });
-      const answer = await settled(h, waited);
-      expect(answer !== 'pending' && answer.body).to.deep.equal({
+      expect(json(await waited.written())).to.deep.equal({
         type: 'WAIT_CONTAINER',
         wait_container: { exit_status: 9, state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LIMITATION_MEMORY', message: 'Memory limit exceeded: Requested: 160MB Maximum Used: 160MB' },
       });
@@ -263,22 +296,23 @@ describe('the agent\'s v1 operator API against Mesos\' agent (src/slave/http.cpp
       failing.runTask(AgentHarness.commandTask('T9'));
       await failing.clock.settle();
       const runId2 = ((((await failing.state()).frameworks as Json[])[0] as Json).executors[0] as Json).container as string;
-      const failedWait = call(failing, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId2 } } });
-      expect(await settled(failing, failedWait)).to.equal('pending');
+      const failedWait = await waitOn(failing, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId2 } } });
+      expect(await failedWait.written()).to.equal('pending');
       fail();
-      const failedAnswer = await settled(failing, failedWait);
-      expect(failedAnswer !== 'pending' && failedAnswer.body).to.deep.equal({ type: 'WAIT_CONTAINER', wait_container: {} });
+      expect(json(await failedWait.written())).to.deep.equal({ type: 'WAIT_CONTAINER', wait_container: {} });
     });
 
-    it('a WAIT_CONTAINER under way when the agent stops is answered 503, not left open', async () => {
+    it('a WAIT_CONTAINER is a stream: a client that goes away is forgotten at once; one under way when the agent stops has its connection dropped (as Mesos\' ends), not left open', async () => {
       const h = new AgentHarness();
       await h.register();
       const runId = await runningContainer(h);
-      const waited = call(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId } } });
-      await h.clock.settle();
+      const left = await waitOn(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId } } });
+      const staying = await waitOn(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId } } });
+      expect(await watchers(h)).to.equal(2);
+      await left.gone();
+      expect(await watchers(h)).to.equal(1);
       await h.stop();
-      const answer = await waited;
-      expect([answer.status, answer.body]).to.deep.equal([503, 'the agent stopped before the container ended']);
+      expect([left.now(), staying.now()]).to.deep.equal(['pending', 'aborted']);
     });
 
     it("KILL_CONTAINER destroys the container by default (SIGKILL, as Mesos): 200, its waiters hear 9 and its tasks fail; a signal given is sent to the executor's process, which goes on; unknown, ended or nested containers are 404 in Mesos' words", async () => {
@@ -287,13 +321,11 @@ describe('the agent\'s v1 operator API against Mesos\' agent (src/slave/http.cpp
       const signalled = await call(h, { type: 'KILL_CONTAINER', kill_container: { container_id: { value: runId }, signal: 15 } });
       expect([signalled.status, signalled.body]).to.deep.equal([200, '']);
       expect([h.launcher.run('T1').signals, h.launcher.run('T1').destroyed]).to.deep.equal([[15], false]);
-      const waited = call(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId } } });
-      await h.clock.settle();
+      const waited = await waitOn(h, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId } } });
       const killed = await call(h, { type: 'KILL_CONTAINER', kill_container: { container_id: { value: runId } } });
       expect([killed.status, killed.body]).to.deep.equal([200, '']);
       expect(h.launcher.run('T1').destroyed).to.equal(true);
-      const answer = await settled(h, waited);
-      expect(answer !== 'pending' && answer.body).to.deep.equal({ type: 'WAIT_CONTAINER', wait_container: { exit_status: 9 } });
+      expect(json(await waited.written())).to.deep.equal({ type: 'WAIT_CONTAINER', wait_container: { exit_status: 9 } });
       expect(h.forwarded().filter((update) => update.status.taskId === 'T1').map((update) => [update.status.state, update.status.reason])).to.deep.include(['TASK_FAILED', 'REASON_EXECUTOR_TERMINATED']);
       for (const [id, name] of [[{ value: runId }, runId], [{ value: 'nope' }, 'nope'], [{ value: 'c', parent: { value: runId } }, `${runId}.c`]] as const) {
         const refused = await call(h, { type: 'KILL_CONTAINER', kill_container: { container_id: id } });
@@ -325,12 +357,12 @@ describe('the agent\'s v1 operator API against Mesos\' agent (src/slave/http.cpp
       const h = await registered();
       const runId = await runningContainer(h);
       const protobuf = { 'content-type': APPLICATION_PROTOBUF, accept: APPLICATION_PROTOBUF };
-      const waited = call(h, Buffer.from(v1CallBytes('agent', { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId } } })), protobuf);
-      await h.clock.settle();
+      const waited = await waitOn(h, Buffer.from(v1CallBytes('agent', { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: runId } } })), protobuf);
+      expect(waited.contentType).to.equal(APPLICATION_PROTOBUF);
       const killed = await call(h, Buffer.from(v1CallBytes('agent', { type: 'KILL_CONTAINER', kill_container: { container_id: { value: runId }, signal: 9 } })), protobuf);
       expect(killed.status).to.equal(200);
-      const answer = await settled(h, waited);
-      expect(answer !== 'pending' && JSON.parse(JSON.stringify(v1ResponseJson('agent', answer.body as Buffer)))).to.deep.equal({ type: 'WAIT_CONTAINER', wait_container: { exit_status: 9 } });
+      const written = await waited.written();
+      expect(Buffer.isBuffer(written) && JSON.parse(JSON.stringify(v1ResponseJson('agent', written)))).to.deep.equal({ type: 'WAIT_CONTAINER', wait_container: { exit_status: 9 } });
     });
 
     describe('authorization (Mesos: WAIT_STANDALONE_CONTAINER and KILL_STANDALONE_CONTAINER for a top-level container, by principal; the NESTED actions for one with a parent, by the user its executor runs as)', () => {
@@ -341,7 +373,7 @@ describe('the agent\'s v1 operator API against Mesos\' agent (src/slave/http.cpp
         authorizer: new Authorizer(parseAcls(acls)),
         containerExecutor: (containerId: string) => (containerId === 'R1' ? { frameworkId: 'F1', executorId: 'E1' } : undefined),
         executorUser: () => 'alice',
-        waitContainer: (containerId: string) => { asked.push(`wait ${containerId}`); return Promise.resolve({ code: 0, signal: null }); },
+        watchContainer: (containerId: string) => { asked.push(`wait ${containerId}`); return () => undefined; },
         killContainer: (containerId: string, signal: number) => { asked.push(`kill ${containerId} ${signal}`); return 'killed'; },
       });
       const as = (principal: string, body: unknown): HttpRequest => request(body, { ...JSON_HEADERS, authorization: basicAuthorization(principal, `${principal}-secret`) });
@@ -385,7 +417,7 @@ describe('the agent\'s v1 operator API against Mesos\' agent (src/slave/http.cpp
       });
 
       it('without ACLs every authenticated caller may wait and kill (Mesos without an authorizer)', async () => {
-        const open = port({ containerExecutor: () => undefined, waitContainer: () => Promise.resolve('unknown' as const), killContainer: () => 'unknown' as const });
+        const open = port({ containerExecutor: () => undefined, watchContainer: () => undefined, killContainer: () => 'unknown' as const });
         expect((await serveAgentOperatorCall(open, request(wait('R1')))).status).to.equal(404);
         expect((await serveAgentOperatorCall(open, request(kill('R1')))).status).to.equal(404);
       });
@@ -430,11 +462,12 @@ describeWithEachCommandExecutor('WAIT_CONTAINER and KILL_CONTAINER on a real exe
     await eventually(() => processState(pid) !== 'T', 5_000, 'the executor running again');
     const refused = await kill(999);
     expect([refused.status, await refused.text()]).to.deep.equal([500, 'Unable to send signal to container: kill EINVAL']);
-    const waited = post({ type: 'WAIT_CONTAINER', wait_container: { container_id: { value: containerId } } });
+    // The wait's status and headers come at once (a stream), its body when the container ends.
+    const waited = await post({ type: 'WAIT_CONTAINER', wait_container: { container_id: { value: containerId } } });
+    expect(waited.status).to.equal(200);
     const killed = await kill();
     expect([killed.status, await killed.text()]).to.deep.equal([200, '']);
-    const answer = await waited;
-    expect([answer.status, await answer.json()]).to.deep.equal([200, { type: 'WAIT_CONTAINER', wait_container: { exit_status: 9 } }]);
+    expect(await waited.json()).to.deep.equal({ type: 'WAIT_CONTAINER', wait_container: { exit_status: 9 } });
     await eventually(() => cluster().master.states('T1').includes('TASK_FAILED'), 15_000, 'TASK_FAILED');
     const again = await kill();
     expect([again.status, await again.text()]).to.deep.equal([404, `Container '${containerId}' cannot be found (or is already killed)`]);
