@@ -4,6 +4,7 @@
  * flags refuses a directory, a device or a huge file the same way.
  */
 import * as fs from 'node:fs';
+import { strictUtf8 } from './utf8';
 
 /** The prefix of a flag value naming a file (Mesos' flags fetch `file://` values from disk). */
 export const FILE_URL_PREFIX = 'file://';
@@ -21,11 +22,14 @@ export function flagFilePath(value: string): string {
 
 /**
  * The text of the regular file at `path`, at most `maxBytes` long. Throws an Error whose message
- * says what is wrong (the file system's reason, `not a regular file`, or the size); callers add
- * which flag and file.
+ * says what is wrong (the file system's reason, `not a regular file`, the size, or bytes that are
+ * not UTF-8: read leniently, each was U+FFFD, and an ACL or a rate limit named a principal other
+ * than the file does); callers add which flag and file.
  */
 export function readBoundedFile(path: string, maxBytes = MAX_FLAG_FILE_BYTES): string {
-  return readBoundedBytes(path, maxBytes).toString('utf8');
+  const text = strictUtf8(readBoundedBytes(path, maxBytes));
+  if (text === undefined) throw new Error('not UTF-8 text');
+  return text;
 }
 
 /** The bytes of the regular file at `path`, at most `maxBytes` of them (for a caller that decodes them strictly); throws as `readBoundedFile`. */

@@ -39,6 +39,7 @@ import { GROUP_NAMES, USER_NAMES } from '../../lib/os-names';
 import { executorDirectory, executorRunDirectoryIn, LATEST_RUN_LINK, metaDirectory, pathComponentError, VOLUMES_DIRECTORY } from './paths';
 import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
 import { fetcherCacheDirOf } from './flags';
+import { completeUtf8Length } from '../../lib/utf8';
 
 /** The checkpoints' directory, relative to the work dir (see paths.ts). */
 const META_DIRECTORY = path.relative('/', metaDirectory('/'));
@@ -163,7 +164,9 @@ export class FilesActor extends Actor {
     if (offset < -1) throw new FilesError(400, `negative offset ${offset}`);
     if (length < -1) throw new FilesError(400, `negative length ${length}`);
     const { size, data } = await this.readRange(requested, offset, length === -1 ? undefined : length, caller);
-    return ok({ data: data.toString('utf8'), offset: offset === -1 ? size : offset });
+    // A character cut at the end is left to the next read (Mesos sends the bytes; as text they were U+FFFD, 3 bytes, and a client counting them skipped what followed).
+    const whole = completeUtf8Length(data);
+    return ok({ data: data.subarray(0, whole > 0 ? whole : data.length).toString('utf8'), offset: offset === -1 ? size : offset });
   }
 
   /**

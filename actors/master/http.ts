@@ -7,6 +7,8 @@
  */
 import { popTop, siftDown, siftUp } from '../../lib/binary-heap';
 import { boundedText } from '../../lib/protocol/plain';
+import { decodeQuery } from '../../lib/process/http';
+import { strictUtf8 } from '../../lib/utf8';
 import { labelList, packedIpv4 } from '../../lib/v1/json';
 import { buildInfo, VERSION } from '../../lib/version';
 import { isStrictSubrole, Resources, roleAncestors, UNRESERVED_ROLE } from '../../lib/resources';
@@ -613,34 +615,17 @@ function seconds(ms: number): number {
 
 /**
  * A form body (`application/x-www-form-urlencoded`, what `/master/teardown` and `/master/reserve`
- * read) as Mesos' `query::decode` reads one: pairs split at `&` or `;`, a key without `=` has the
- * value '', `+` is a space, the last of a repeated key wins; a `%` not followed by two hex digits
- * (or escapes that are not UTF-8) make the whole body bad: why, in a sentence. (`URLSearchParams`
- * kept the first of a repeated key, so `frameworkId=A&frameworkId=B` tore down A where Mesos tears
- * down B, and read a bad escape as text.)
+ * read) as Mesos' `query::decode` reads one (`decodeQuery`: pairs split at `&` or `;`, a key
+ * without `=` has the value '', `+` is a space, the last of a repeated key wins; a malformed `%`
+ * escape, or escapes that are not UTF-8, make the whole body bad), or why not, in a sentence.
+ * Bytes that are not UTF-8 are refused too: read as text first, each was U+FFFD, so
+ * `frameworkId=<0xff>` and `frameworkId=<0xfe>` named one framework. (`URLSearchParams` kept the
+ * first of a repeated key, so `frameworkId=A&frameworkId=B` tore down A where Mesos tears down B,
+ * and read a bad escape as text.)
  */
-export function decodeForm(body: string): Map<string, string> | string {
-  const form = new Map<string, string>();
-  for (const token of body.split(/[&;]/)) {
-    if (token.length === 0) continue;
-    const equals = token.indexOf('=');
-    const key = decodeFormComponent(equals < 0 ? token : token.slice(0, equals));
-    if (key.error !== undefined) return key.error;
-    const value = equals < 0 ? { text: '' } : decodeFormComponent(token.slice(equals + 1));
-    if (value.error !== undefined) return value.error;
-    form.set(key.text, value.text);
-  }
-  return form;
-}
-
-function decodeFormComponent(component: string): { readonly text: string; readonly error?: undefined } | { readonly text?: undefined; readonly error: string } {
-  const bad = /%(?![0-9A-Fa-f]{2})/.exec(component);
-  if (bad !== null) return { error: `Malformed % escape in '${boundedQueryValue(component)}': '${boundedQueryValue(component.slice(bad.index, bad.index + 3))}'` };
-  try {
-    return { text: decodeURIComponent(component.replace(/\+/g, ' ')) };
-  } catch {
-    return { error: `'${boundedQueryValue(component)}' does not decode to UTF-8 text` };
-  }
+export function decodeFormBody(body: Uint8Array): Map<string, string> | string {
+  const text = strictUtf8(body);
+  return text === undefined ? 'the body is not valid UTF-8' : decodeQuery(text);
 }
 
 /** Longest query value quoted back in an error message. */

@@ -7,6 +7,7 @@
  * agent's health checks are an AgentObserver (agent-observer.ts). The master owns every timer.
  */
 import { boundedText } from '../../lib/protocol/plain';
+import { loneSurrogateInJson } from '../../lib/utf8';
 import { Actor, dispatch, post, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import {
   authenticateRequest, httpError, isResponse, methodNotAllowed, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
@@ -43,7 +44,7 @@ import { KeyedTimers } from './keyed-timers';
 import { TickedTimers } from './ticked-timers';
 import { OfferExpiry } from './offer-expiry';
 import {
-  checkTasksQuery, decodeForm, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, consumedQuotaOf, subtreeBreakdown, type FrameworksQuery, type RoleQuota,
+  checkTasksQuery, decodeFormBody, renderFrameworks, renderRoles, renderSlaves, renderState, renderStateSummary, consumedQuotaOf, subtreeBreakdown, type FrameworksQuery, type RoleQuota,
   type SlavesQuery, type StateContext, type TasksQuery,
 } from './http';
 import { flagsResponse, v1LoggingLevel } from '../../lib/info-actors';
@@ -3413,7 +3414,7 @@ export class Master extends Actor {
    */
   private teardownRoute(request: HttpRequest, caller: HttpCaller, how = '/master/teardown'): HttpResponse {
     if (request.method !== 'POST') return methodNotAllowed(['POST'], 'use POST');
-    const form = decodeForm(request.body.toString('utf8'));
+    const form = decodeFormBody(request.body);
     if (typeof form === 'string') return httpError(400, `Unable to decode query string: ${form}`);
     const frameworkId = form.get('frameworkId') ?? request.query.frameworkId;
     if (frameworkId === undefined || frameworkId.length === 0) return httpError(400, "Missing 'frameworkId' in the request");
@@ -3672,7 +3673,7 @@ export class Master extends Actor {
    */
   private reservationRoute(kind: ConversionKind, request: HttpRequest, caller: HttpCaller): HttpResponse | Promise<HttpResponse> {
     if (request.method !== 'POST') return methodNotAllowed(['POST'], 'use POST');
-    const form = decodeForm(request.body.toString('utf8'));
+    const form = decodeFormBody(request.body);
     if (typeof form === 'string') return httpError(400, `Unable to decode query string: ${form}`);
     const field = kind === 'CREATE' || kind === 'DESTROY' ? 'volumes' : 'resources';
     const agentId = form.get('slaveId') ?? request.query.slaveId;
@@ -3685,6 +3686,8 @@ export class Master extends Actor {
     } catch (error) {
       return httpError(400, `'${field}' is not JSON: ${(error as Error).message}`);
     }
+    const lone = loneSurrogateInJson(text, json);
+    if (lone !== undefined) return httpError(400, `'${field}' is not JSON: ${lone}`);
     if (kind === 'RESERVE') {
       const source = form.get('source') ?? request.query.source;
       const refused = source === undefined ? undefined : reserveSourceError(source);
@@ -3878,6 +3881,8 @@ function reserveSourceError(source: string): string | undefined {
   } catch (error) {
     return `'source' is not JSON: ${(error as Error).message}`;
   }
+  const lone = loneSurrogateInJson(source, json);
+  if (lone !== undefined) return `'source' is not JSON: ${lone}`;
   if (!Array.isArray(json)) return "'source' must be a JSON array of resources";
   if (json.length === 0) return undefined;
   return "'source' (changing a reservation in place) is not supported by this master: unreserve the resources, then reserve them anew";

@@ -10,7 +10,7 @@
  * Mesos 1.11. Every error names what is wrong; the master answers it with 400.
  */
 import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
-import { strictUtf8 } from '../../lib/utf8';
+import { loneSurrogateInJson, strictUtf8 } from '../../lib/utf8';
 import { MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH } from '../../lib/protocol/limits';
 import { Resources, roleError, ROLE_SEPARATOR, UNRESERVED_ROLE } from '../../lib/resources';
 import { consumedQuotaOf, subtreeBreakdown, type RoleBreakdown, type RoleQuota } from './http';
@@ -225,11 +225,14 @@ export function describeQuantities(quantities: ReadonlyMap<string, number> | Rea
 function parseJson(body: string | Uint8Array, what: string): { readonly json: unknown } | BadRequest {
   const text = typeof body === 'string' ? body : strictUtf8(body);
   if (text === undefined) return { error: `Invalid ${what}: the body is not valid UTF-8` };
+  let json: unknown;
   try {
-    return { json: JSON.parse(text) as unknown };
+    json = JSON.parse(text) as unknown;
   } catch (error) {
     return { error: `Invalid ${what}: the body is not JSON: ${(error as Error).message}` };
   }
+  const lone = loneSurrogateInJson(text, json);
+  return lone === undefined ? { json } : { error: `Invalid ${what}: the body is not JSON: ${lone}` };
 }
 
 function quoted(role: string): string {

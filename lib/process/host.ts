@@ -16,7 +16,7 @@ import { RealClock, VirtualClock, type Clock } from './clock';
 import { clientOf, isOwnHost, unmappedIp, isWildcardIp, machineAddresses, normalizeHost, OwnNameResolver, ownHostNames, routableIp, sameLocalEndpoint, splitHostPort, upidHost, type LookupAll, type MachineAddresses } from './addresses';
 import { checkEnvelope, decodeFrameEach, encodeEnvelope, MAX_MESSAGE_BYTES, type WireEnvelope } from './codec';
 import { MessageFilters } from './filters';
-import { acceptsGzip, findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, parseRequestTarget, readBody, routeOptionsOf, splitActorPath, jsonpRefusal, withJsonp, withNosniff, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
+import { acceptsGzip, findRoute, HTTP_BUSY_RETRY_AFTER_SECONDS, HTTP_REQUEST_TIMEOUT_MS, requestTimeoutCheckMs, httpError, MAX_HTTP_BODY_BYTES, MAX_HTTP_BODY_BYTES_IN_FLIGHT, BodyBudget, discardBody, parseRequestTarget, readBody, routeOptionsOf, splitActorPath, targetQuery, jsonpRefusal, withJsonp, withNosniff, writeResponse, type HttpHandler, type HttpRequest, type HttpResponse, type HttpStream } from './http';
 import { LINK_INCARNATION_PATH, LINK_PATH, LINK_VERIFY_PATH, LinkManager, type LinkOptions } from './links';
 import { PeerLog } from './peer-log';
 import { newIdFrom, newUuidFrom, Prng, randomSeed } from './prng';
@@ -1019,7 +1019,7 @@ export class ActorHost {
           this.drain();
           this.links?.flushPending();
         }
-      });
+      }, (reason) => this.peerDrop(address, { peer: address, reason }, 'dropping a message that would be read as other text than was sent'));
     } catch (error) {
       this.logger.warn({ peer: address, bytes: frame.length, error: describe(error) }, 'dropping undecodable frame');
     }
@@ -1354,7 +1354,8 @@ export class ActorHost {
     }
     if (urlPath === LINK_VERIFY_PATH && this.links !== undefined) {
       request.resume();
-      const query = Object.fromEntries(parseRequestTarget(url).searchParams);
+      const { query, queryError } = targetQuery(parseRequestTarget(url));
+      if (queryError !== undefined) return httpError(400, `Unable to decode query string: ${queryError}`);
       return { status: this.links.confirmDial(query), body: '' };
     }
     let target = splitActorPath(url);
@@ -1372,7 +1373,7 @@ export class ActorHost {
         const delegate = this.actors.get(id);
         const found = delegate === undefined ? undefined : findRoute(delegate.runtime.routes, parsed.pathname);
         if (delegate === undefined || found === undefined) continue;
-        target = { actorId: delegate.id, path: parsed.pathname, query: Object.fromEntries(parsed.searchParams) };
+        target = { actorId: delegate.id, path: parsed.pathname, ...targetQuery(parsed) };
         actor = delegate;
         handler = found;
         break;
@@ -1384,6 +1385,11 @@ export class ActorHost {
       if (vacant !== undefined) return vacant;
       this.logger.debug({ url: truncated(url) }, 'HTTP 404');
       return httpError(404, `no route '${urlPath}' on ${this.address}`);
+    }
+    // Before the handler (and the body): a query that does not decode (a `%` escape of bytes that are not UTF-8, or a malformed one) is no query.
+    if (target.queryError !== undefined) {
+      await discardBody(request);
+      return httpError(400, `Unable to decode query string: ${target.queryError}`);
     }
     // Before the handler (and the body): a request refused for its callback changes nothing.
     const badCallback = jsonpRefusal(target.query.jsonp);

@@ -700,7 +700,6 @@ export function withJsonp(response: HttpResponse, callback: string | undefined):
   return { ...response, headers: { ...(response.headers ?? {}), 'content-type': 'text/javascript' }, body: `${callback}(${JSON.stringify(body)});` };
 }
 
-/** Splits `/actorId/rest?x=1` into the (decoded) actor id, the rest of the path and the query. */
 /**
  * A request's target (`/path?query`) as a URL. Always a path: `//evil/master/state` is the path
  * `//evil/master/state`, not a protocol-relative URL of host `evil` (which `new URL(target, base)`
@@ -710,7 +709,11 @@ export function parseRequestTarget(target: string): URL {
   return new URL(target.startsWith('/') ? `http://localhost${target}` : target, 'http://localhost');
 }
 
-export function splitActorPath(url: string): { actorId: string; path: string; query: Record<string, string> } | undefined {
+/**
+ * Splits `/actorId/rest?x=1` into the (decoded) actor id, the rest of the path and the query
+ * (`decodeQuery`); a query that does not decode is no query (`{}`) and `queryError` says why.
+ */
+export function splitActorPath(url: string): { actorId: string; path: string; query: Record<string, string>; queryError?: string } | undefined {
   const parsed = parseRequestTarget(url);
   const match = /^\/([^/]+)(\/.*)?$/.exec(parsed.pathname);
   if (!match) return undefined;
@@ -720,5 +723,54 @@ export function splitActorPath(url: string): { actorId: string; path: string; qu
   } catch {
     return undefined;
   }
-  return { actorId, path: match[2] ?? '/', query: Object.fromEntries(parsed.searchParams) };
+  return { actorId, path: match[2] ?? '/', ...targetQuery(parsed) };
+}
+
+/** The query of a request's target (`parseRequestTarget`) as `decodeQuery` reads it: the pairs, or `{}` and why it does not decode. */
+export function targetQuery(target: URL): { query: Record<string, string>; queryError?: string } {
+  const decoded = decodeQuery(target.search.slice(1));
+  return typeof decoded === 'string' ? { query: {}, queryError: decoded } : { query: Object.fromEntries(decoded) };
+}
+
+/**
+ * A query string, or a form body (`application/x-www-form-urlencoded`), as libprocess'
+ * `query::decode` reads one: pairs split at `&` or `;`, a key without `=` has the value '', `+` is
+ * a space, the last of a repeated key wins; a `%` not followed by two hex digits makes the whole
+ * query bad (Mesos' words: `Malformed % escape in '...': '...'`), and so do escapes whose bytes
+ * are not UTF-8 (Mesos keeps the bytes; here they would be U+FFFD, one text for `%ff` and `%fe`, a
+ * file or a framework other than was named). Why, in a sentence, when it does not decode.
+ * (`URLSearchParams` read `%ff` as U+FFFD, kept `%zz` as it was, and did not split at `;`.)
+ * @example decodeQuery('a=x+y;b=%C3%A9&a=z') // Map { 'a' => 'z', 'b' => 'é' }
+ * @example decodeQuery('path=%ff') // "'%ff' does not decode to UTF-8 text"
+ */
+export function decodeQuery(query: string): Map<string, string> | string {
+  const pairs = new Map<string, string>();
+  for (const token of query.split(/[&;]/)) {
+    if (token.length === 0) continue;
+    const equals = token.indexOf('=');
+    const key = decodeQueryComponent(equals < 0 ? token : token.slice(0, equals));
+    if (key.error !== undefined) return key.error;
+    const value = equals < 0 ? { text: '' } : decodeQueryComponent(token.slice(equals + 1));
+    if (value.error !== undefined) return value.error;
+    pairs.set(key.text, value.text);
+  }
+  return pairs;
+}
+
+function decodeQueryComponent(component: string): { readonly text: string; readonly error?: undefined } | { readonly text?: undefined; readonly error: string } {
+  const bad = /%(?![0-9A-Fa-f]{2})/.exec(component);
+  if (bad !== null) return { error: `Malformed % escape in '${boundedQueryText(component)}': '${boundedQueryText(component.slice(bad.index, bad.index + 3))}'` };
+  try {
+    // Strict: an escape of bytes that are not UTF-8 (`%ff`, a surrogate's `%ED%A0%80`, the overlong `%C0%80`) throws.
+    return { text: decodeURIComponent(component.replace(/\+/g, ' ')) };
+  } catch {
+    return { error: `'${boundedQueryText(component)}' does not decode to UTF-8 text` };
+  }
+}
+
+/** Longest part of a query quoted back in `decodeQuery`'s answer. */
+const MAX_QUOTED_QUERY_CHARS = 64;
+
+function boundedQueryText(text: string): string {
+  return text.length <= MAX_QUOTED_QUERY_CHARS ? text : `${text.slice(0, MAX_QUOTED_QUERY_CHARS)}… (${text.length - MAX_QUOTED_QUERY_CHARS} more characters)`;
 }

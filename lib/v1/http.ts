@@ -6,7 +6,7 @@
  */
 import { methodNotAllowed, type HttpRequest, type HttpResponse } from '../process/http';
 import { MAX_BODY_DEPTH } from '../protocol/plain';
-import { strictUtf8 } from '../utf8';
+import { loneSurrogateInJson, strictUtf8 } from '../utf8';
 import { APPLICATION_PROTOBUF, v1CallJson, type V1Encoding, type V1ProtobufApi } from './protobuf';
 
 /** The first value of header `name` (lower-case) of `request`. */
@@ -47,18 +47,23 @@ export function requestContentType(request: HttpRequest): string | undefined {
  * `MAX_BODY_DEPTH` is refused before the body is parsed: a 4 MB body of `[[[...]]]` took
  * `JSON.parse` and the walk after it over a second of the mailbox-holding thread (the
  * hostile-input pass of 2026-12-05); the scan costs a pass over the bytes. A body that is not
- * UTF-8 is refused (read leniently, each bad byte would be U+FFFD in a name or a role).
+ * UTF-8 is refused (read leniently, each bad byte would be U+FFFD in a name or a role), and so is
+ * one whose strings escape a lone surrogate (`"\ud800"`: no character; written as UTF-8, to an
+ * agent, the registry or a log, `"\ud800"` and `"\udbff"` were one role), as Mesos' parser refuses it.
  */
 export function v1RequestJson(request: HttpRequest): { readonly json: unknown } | HttpResponse {
   const deepest = jsonNestingBeyond(request.body, MAX_BODY_DEPTH);
   if (deepest !== undefined) return badRequest(`Failed to parse body into JSON: nested deeper than ${MAX_BODY_DEPTH} levels (at byte ${deepest})`);
   const text = strictUtf8(request.body);
   if (text === undefined) return badRequest('Failed to parse body into JSON: the body is not valid UTF-8');
+  let json: unknown;
   try {
-    return { json: JSON.parse(text) as unknown };
+    json = JSON.parse(text) as unknown;
   } catch (error) {
     return badRequest(`Failed to parse body into JSON: ${(error as Error).message}`);
   }
+  const lone = loneSurrogateInJson(text, json);
+  return lone === undefined ? { json } : badRequest(`Failed to parse body into JSON: ${lone}`);
 }
 
 /**

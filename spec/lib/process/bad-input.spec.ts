@@ -88,7 +88,8 @@ describe('bad input to a host', () => {
 
   const frames: Array<[string, () => Buffer, string]> = [
     ['garbage bytes', () => Buffer.from([0x92, 0x01, 0xdc]), 'undecodable frame'],
-    ['bytes that decode to no envelope', () => Buffer.from([0xc1, 0xff, 0x00]), 'envelope is not a map'],
+    // 0xc1, which msgpack never uses, refuses the frame before it is decoded (msgpackr read it as an object, and the frame check stopped there).
+    ['bytes that decode to no envelope', () => Buffer.from([0xc1, 0xff, 0x00]), '0xc1, which msgpack never uses'],
     ['truncated msgpack', () => packr.pack({ from: 'a@127.0.0.1:1', to: 'receiver@x:1', name: 'Ok', body: 'long body' }).subarray(0, 10), 'undecodable frame'],
     ['an envelope that is not a map', () => packr.pack([1, 2, 3]), 'envelope is not a map'],
     ['an envelope missing its name', () => packr.pack({ from: 'a@127.0.0.1:1', to: 'receiver@127.0.0.1:1', body: 1 }), "field 'name' is missing"],

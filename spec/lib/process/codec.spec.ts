@@ -40,6 +40,7 @@ describe('lib/process/codec', () => {
     const cut = packr.pack({ a: 'x'.repeat(100) }).subarray(0, 10);
     expect(nestingError(cut, MAX_DECODE_DEPTH)).to.equal(undefined);
     expect(() => decodeFrame(cut)).to.throw();
-    expect(nestingError(Buffer.from([0xc1, 0xdf]), MAX_DECODE_DEPTH)).to.equal(undefined);
+    // Not 0xc1, which msgpack never uses: msgpackr reads it as an object (no error), so leaving it stopped the walk there (text-decoding-hostile5).
+    expect(nestingError(Buffer.from([0xc1, 0xdf]), MAX_DECODE_DEPTH)).to.equal('the frame holds the byte 0xc1, which msgpack never uses');
   });
 });
