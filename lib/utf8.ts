@@ -24,14 +24,19 @@ export function strictUtf8(bytes: Uint8Array): string | undefined {
  * `'\ud800'` and `'\udbff'` would be one name once written.
  */
 export function hasLoneSurrogate(text: string): boolean {
+  return loneSurrogateAt(text) !== -1;
+}
+
+/** Where `text`'s first lone surrogate is (`hasLoneSurrogate`), or -1. */
+function loneSurrogateAt(text: string): number {
   for (let at = 0; at < text.length; at++) {
     const code = text.charCodeAt(at);
     if (code < 0xd800 || code > 0xdfff) continue;
     const next = text.charCodeAt(at + 1);
-    if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return true;
+    if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return at;
     at++;
   }
-  return false;
+  return -1;
 }
 
 /** A `\u` escape of a surrogate in JSON text: the one way JSON makes a lone surrogate from UTF-8. */
@@ -68,15 +73,24 @@ export function loneSurrogateInJson(text: string, json: unknown): string | undef
 
 function loneSurrogateReason(text: string): string {
   const shown = JSON.stringify(text.length > MAX_QUOTED_SURROGATE_TEXT ? text.slice(0, MAX_QUOTED_SURROGATE_TEXT) : text).slice(1, -1);
-  let surrogate = '';
-  for (let at = 0; at < text.length && surrogate === ''; at++) {
-    const code = text.charCodeAt(at);
-    if (code < 0xd800 || code > 0xdfff) continue;
-    const next = text.charCodeAt(at + 1);
-    if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) surrogate = `\\u${code.toString(16)}`;
-    else at++;
-  }
+  const surrogate = `\\u${text.charCodeAt(loneSurrogateAt(text)).toString(16)}`;
   return `the string '${shown}' holds a lone surrogate (${surrogate}), no character: UTF-8 cannot carry it`;
+}
+
+/**
+ * `text` parsed as JSON, or why not: `JSON.parse`'s message, or a string that escapes a lone
+ * surrogate (`loneSurrogateInJson`), which `JSON.parse` takes and Mesos' parser refuses. Every
+ * endpoint that reads JSON text parses it here; callers put their own words before the reason.
+ */
+export function parseUnicodeJson(text: string): { readonly json: unknown } | { readonly error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text) as unknown;
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+  const lone = loneSurrogateInJson(text, json);
+  return lone === undefined ? { json } : { error: lone };
 }
 
 /**

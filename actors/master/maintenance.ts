@@ -39,7 +39,7 @@ import {
 import { httpError, methodNotAllowed, ok, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
 import { isTerminalState, type Filters, type InverseOffer, type Unavailability } from '../../lib/protocol';
 import { boundedText } from '../../lib/protocol/plain';
-import { loneSurrogateInJson, strictUtf8 } from '../../lib/utf8';
+import { parseUnicodeJson, strictUtf8 } from '../../lib/utf8';
 import type { AgentEndpoint, V1Json } from '../../lib/v1/json';
 import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { MAX_ERROR_DETAIL_LENGTH } from './constants';
@@ -743,14 +743,8 @@ function refusedMethod(methods: readonly string[], method: string): HttpResponse
 function parseJsonBody(request: HttpRequest): { readonly value: unknown } | string {
   const text = strictUtf8(request.body);
   if (text === undefined) return 'Failed to parse body into JSON: the body is not valid UTF-8';
-  let value: unknown;
-  try {
-    value = JSON.parse(text) as unknown;
-  } catch (error) {
-    return `Failed to parse body into JSON: ${(error as Error).message}`;
-  }
-  const lone = loneSurrogateInJson(text, value);
-  return lone === undefined ? { value } : `Failed to parse body into JSON: ${lone}`;
+  const parsed = parseUnicodeJson(text);
+  return 'json' in parsed ? { value: parsed.json } : `Failed to parse body into JSON: ${parsed.error}`;
 }
 
 /** `value` frozen, with every object in it. */

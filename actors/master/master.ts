@@ -7,7 +7,7 @@
  * agent's health checks are an AgentObserver (agent-observer.ts). The master owns every timer.
  */
 import { boundedText } from '../../lib/protocol/plain';
-import { loneSurrogateInJson } from '../../lib/utf8';
+import { parseUnicodeJson } from '../../lib/utf8';
 import { Actor, dispatch, post, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import {
   authenticateRequest, httpError, isResponse, methodNotAllowed, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
@@ -3680,14 +3680,9 @@ export class Master extends Actor {
     const text = form.get(field) ?? request.query[field];
     if (agentId === undefined || agentId.length === 0) return httpError(400, "Missing 'slaveId' in the request");
     if (text === undefined || text.length === 0) return httpError(400, `Missing '${field}' in the request`);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      return httpError(400, `'${field}' is not JSON: ${(error as Error).message}`);
-    }
-    const lone = loneSurrogateInJson(text, json);
-    if (lone !== undefined) return httpError(400, `'${field}' is not JSON: ${lone}`);
+    const parsed = parseUnicodeJson(text);
+    if (!('json' in parsed)) return httpError(400, `'${field}' is not JSON: ${parsed.error}`);
+    const { json } = parsed;
     if (kind === 'RESERVE') {
       const source = form.get('source') ?? request.query.source;
       const refused = source === undefined ? undefined : reserveSourceError(source);
@@ -3875,14 +3870,9 @@ function readOnlyGet(request: HttpRequest): HttpAccess {
  * different reservation (of unreserved resources, the old one left) and answered 202.
  */
 function reserveSourceError(source: string): string | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(source);
-  } catch (error) {
-    return `'source' is not JSON: ${(error as Error).message}`;
-  }
-  const lone = loneSurrogateInJson(source, json);
-  if (lone !== undefined) return `'source' is not JSON: ${lone}`;
+  const parsed = parseUnicodeJson(source);
+  if (!('json' in parsed)) return `'source' is not JSON: ${parsed.error}`;
+  const { json } = parsed;
   if (!Array.isArray(json)) return "'source' must be a JSON array of resources";
   if (json.length === 0) return undefined;
   return "'source' (changing a reservation in place) is not supported by this master: unreserve the resources, then reserve them anew";

@@ -10,7 +10,7 @@
  * Mesos 1.11. Every error names what is wrong; the master answers it with 400.
  */
 import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
-import { loneSurrogateInJson, strictUtf8 } from '../../lib/utf8';
+import { hasLoneSurrogate, parseUnicodeJson, strictUtf8 } from '../../lib/utf8';
 import { MAX_RESOURCE_ENTRIES, MAX_SHORT_TEXT_LENGTH } from '../../lib/protocol/limits';
 import { Resources, roleError, ROLE_SEPARATOR, UNRESERVED_ROLE } from '../../lib/resources';
 import { consumedQuotaOf, subtreeBreakdown, type RoleBreakdown, type RoleQuota } from './http';
@@ -181,18 +181,6 @@ export function quotaRoleError(role: unknown): string | undefined {
   return undefined;
 }
 
-/** Whether `text` holds a UTF-16 surrogate not part of a pair (`String.prototype.isWellFormed` is ES2024). */
-function hasLoneSurrogate(text: string): boolean {
-  for (let at = 0; at < text.length; at++) {
-    const code = text.charCodeAt(at);
-    if (code < 0xd800 || code > 0xdfff) continue;
-    const next = text.charCodeAt(at + 1);
-    if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return true;
-    at++;
-  }
-  return false;
-}
-
 /**
  * The first resource of which `guarantees` (all quotas' guarantees) ask more than `total` (the
  * agents' resources) holds, as Mesos' overcommit check words it, or undefined when they fit.
@@ -225,14 +213,8 @@ export function describeQuantities(quantities: ReadonlyMap<string, number> | Rea
 function parseJson(body: string | Uint8Array, what: string): { readonly json: unknown } | BadRequest {
   const text = typeof body === 'string' ? body : strictUtf8(body);
   if (text === undefined) return { error: `Invalid ${what}: the body is not valid UTF-8` };
-  let json: unknown;
-  try {
-    json = JSON.parse(text) as unknown;
-  } catch (error) {
-    return { error: `Invalid ${what}: the body is not JSON: ${(error as Error).message}` };
-  }
-  const lone = loneSurrogateInJson(text, json);
-  return lone === undefined ? { json } : { error: `Invalid ${what}: the body is not JSON: ${lone}` };
+  const parsed = parseUnicodeJson(text);
+  return 'json' in parsed ? parsed : { error: `Invalid ${what}: the body is not JSON: ${parsed.error}` };
 }
 
 function quoted(role: string): string {

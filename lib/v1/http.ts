@@ -6,7 +6,7 @@
  */
 import { methodNotAllowed, type HttpRequest, type HttpResponse } from '../process/http';
 import { MAX_BODY_DEPTH } from '../protocol/plain';
-import { loneSurrogateInJson, strictUtf8 } from '../utf8';
+import { parseUnicodeJson, strictUtf8 } from '../utf8';
 import { APPLICATION_PROTOBUF, v1CallJson, type V1Encoding, type V1ProtobufApi } from './protobuf';
 
 /** The first value of header `name` (lower-case) of `request`. */
@@ -56,14 +56,8 @@ export function v1RequestJson(request: HttpRequest): { readonly json: unknown } 
   if (deepest !== undefined) return badRequest(`Failed to parse body into JSON: nested deeper than ${MAX_BODY_DEPTH} levels (at byte ${deepest})`);
   const text = strictUtf8(request.body);
   if (text === undefined) return badRequest('Failed to parse body into JSON: the body is not valid UTF-8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text) as unknown;
-  } catch (error) {
-    return badRequest(`Failed to parse body into JSON: ${(error as Error).message}`);
-  }
-  const lone = loneSurrogateInJson(text, json);
-  return lone === undefined ? { json } : badRequest(`Failed to parse body into JSON: ${lone}`);
+  const parsed = parseUnicodeJson(text);
+  return 'json' in parsed ? parsed : badRequest(`Failed to parse body into JSON: ${parsed.error}`);
 }
 
 /**
