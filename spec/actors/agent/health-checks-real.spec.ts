@@ -1,19 +1,10 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import type { HealthCheck, StatusUpdate, TaskStatus } from '../../../lib/protocol';
+import { unhandedPort } from '../../support/ports';
 import { eventually, processExists } from '../../support/runtime';
 import { describeWithEachCommandExecutor, RealCluster } from './real-master';
-
-/** A port nobody listens on right now (the kernel's choice, released at once). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A task command serving HTTP on `port`: 200 on `/`, 404 elsewhere. */
 function httpServerCommand(port: number): string {
@@ -34,7 +25,8 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
 
   /**
    * Waits up to `STATUS_WAIT_MS` for a status of `taskId` that passes `test`; a timeout names the
-   * statuses that came (CI once saw a TCP check never succeed, with nothing to say why).
+   * statuses that came (CI once saw a TCP check never succeed, with nothing to say why; a task's
+   * server that lost its port to another process, TASK_FAILED, gives just that: see `unhandedPort`).
    */
   async function untilStatus(taskId: string, test: (status: TaskStatus) => boolean, what: string): Promise<void> {
     try {
@@ -50,7 +42,7 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
   }
 
   it('passes an HTTP health check against a task serving HTTP, and reports an HTTP check\'s status code', async () => {
-    const port = await freePort();
+    const port = await unhandedPort();
     current().runTask(RealCluster.commandTask('web', httpServerCommand(port), {
       healthCheck: { type: 'HTTP', http: { port, path: '/' }, ...FAST, gracePeriodSeconds: 10 },
       check: { type: 'HTTP', http: { port, path: '/missing' }, ...FAST },
@@ -94,7 +86,7 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
   });
 
   it('fails a TCP health check on a port nobody listens on, after the grace period', async () => {
-    const port = await freePort();
+    const port = await unhandedPort();
     current().runTask(RealCluster.commandTask('T1', 'exec sleep 60', { healthCheck: { type: 'TCP', tcp: { port }, ...FAST, consecutiveFailures: 3, gracePeriodSeconds: 0.5 } }));
     await untilStatus('T1', (status) => status.state === 'TASK_KILLED', 'TASK_KILLED');
     const unhealthy = statuses('T1').find((status) => status.healthy === false) as TaskStatus;
@@ -103,14 +95,15 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
   });
 
   it('fails an HTTP health check against a server that answers no HTTP (an endless line, then a close), and gives an HTTP check no status code', async () => {
-    const port = await freePort();
+    const port = await unhandedPort();
     const script = `require('net').createServer((socket) => { socket.on('error', () => {}); socket.end('x'.repeat(100000)); }).listen(${port}, '127.0.0.1')`;
     current().runTask(RealCluster.commandTask('T1', `exec '${process.execPath}' -e "${script}"`, {
       healthCheck: { type: 'HTTP', http: { port }, ...FAST, consecutiveFailures: 3, gracePeriodSeconds: 0 },
       check: { type: 'HTTP', http: { port }, ...FAST },
     }));
     // What came instead, if it times out: a TASK_FAILED here means the server could not listen (its
-    // port, free when picked, taken meanwhile by another process: seen once with test runs side by side).
+    // port taken meanwhile by another process: seen once with test runs side by side, when the port
+    // was one the kernel hands out to anyone; see spec/support/ports.ts).
     await eventually(() => statuses('T1').some((status) => status.state === 'TASK_KILLED'), 15_000, 'TASK_KILLED').catch((error: Error) => {
       throw new Error(`${error.message}; statuses: ${JSON.stringify(statuses('T1').map((status) => [status.state, status.reason, status.message]))}`);
     });
@@ -119,8 +112,13 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
   });
 
   it('reports a TCP check\'s result when it changes and never kills the task', async () => {
-    const port = await freePort();
-    current().runTask(RealCluster.commandTask('T1', `sleep 1; ${httpServerCommand(port)}`, { check: { type: 'TCP', tcp: { port }, ...FAST } }));
+    const port = await unhandedPort();
+    // The port opens when the test says, once the check has found it closed: however late the
+    // first probe comes on a loaded machine, it finds nobody listening (`sleep 1` before the
+    // server counted on it coming within a second of the task's start).
+    current().runTask(RealCluster.commandTask('T1', `until [ -e listen ]; do sleep 0.05; done; ${httpServerCommand(port)}`, { check: { type: 'TCP', tcp: { port }, ...FAST } }));
+    await untilStatus('T1', (status) => status.checkStatus?.tcp?.succeeded === false, 'a check status that failed (nobody listens yet)');
+    fs.writeFileSync(path.join(current().sandbox('T1'), 'listen'), '');
     await untilStatus('T1', (status) => status.checkStatus?.tcp?.succeeded === true, 'a check status that succeeded');
     const results = statuses('T1').filter((status) => status.reason === 'REASON_TASK_CHECK_STATUS_UPDATED').map((status) => status.checkStatus?.tcp?.succeeded);
     expect(results).to.deep.equal([false, true]);
@@ -128,7 +126,7 @@ describeWithEachCommandExecutor('health checks and checks', (current) => {
   });
 
   it('probes an HTTP path with a space and non-ASCII bytes, percent-encoded as curl sends it (the native executor dropped such a check)', async () => {
-    const port = await freePort();
+    const port = await unhandedPort();
     const script = `require('http').createServer((q, s) => { s.statusCode = q.url === '/health%20check/%C3%A9' ? 200 : 404; s.end('x'); }).listen(${port}, '127.0.0.1')`;
     current().runTask(RealCluster.commandTask('web', `exec '${process.execPath}' -e "${script}"`, {
       healthCheck: { type: 'HTTP', http: { port, path: '/health check/é' }, ...FAST, gracePeriodSeconds: 10 },
