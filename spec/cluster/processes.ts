@@ -1,9 +1,9 @@
 /** Starting the bins as real child processes in tests, and waiting on what they print. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { unhandedPort } from '../support/ports';
 import { eventuallyAsync, within } from '../support/runtime';
 
 /** Path of a compiled bin. */
@@ -111,16 +111,14 @@ export async function untilMasterState<T>(master: string, check: (state: T) => b
   }
 }
 
-/** A TCP port that was free a moment ago (to restart a master or an agent on the same address). */
+/**
+ * A TCP port free now, which the kernel hands to no other process (to restart a master or an agent
+ * on the same address, or to give a bin its port before it starts): see `unhandedPort`. A port
+ * from `listen(0)`, released, is in the ephemeral range, and another process' `listen(0)` or
+ * `connect()` may be handed it before the bin binds it.
+ */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
+  return unhandedPort();
 }
 
 type Json = Record<string, unknown>;

@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { unhandedPort } from './ports';
 
 /** Where Debian's `libzookeeper-java` (pulled in by `zookeeper`) puts its jars. */
 const JAVA_LIBRARY_DIRECTORY = '/usr/share/java';
@@ -305,16 +306,9 @@ function allThreadsStopped(pid: number | undefined): boolean {
   });
 }
 
-/** A port free on 127.0.0.1 now (the OS's choice; another process could take it before ZooKeeper binds it). */
+/** A port free on 127.0.0.1 now that the kernel hands to no other process before ZooKeeper binds it (`unhandedPort`). */
 export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (address !== null && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+  return unhandedPort();
 }
 
 function findJava(): string | undefined {
