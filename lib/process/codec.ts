@@ -155,23 +155,17 @@ export function checkFrame(frame: Uint8Array, maxDepth: number): string | Map<nu
       if (type === 0xc1) return 'the frame holds the byte 0xc1, which msgpack never uses';
       const size = HEADER_SIZES[type - 0xc0] as number;
       if (position + size > length) return refused; // cut off: the decoder says so
+      bytes = valueBytes(frame, position, type);
       let extension = -1;
       switch (type) {
-        case 0xc4: bytes = 2 + (frame[position + 1] as number); break;
-        case 0xc5: bytes = 3 + uint16At(frame, position + 1); break;
-        case 0xc6: bytes = 5 + uint32At(frame, position + 1); break;
-        case 0xd9: bytes = 2 + (frame[position + 1] as number); stringHeader = 2; break;
-        case 0xda: bytes = 3 + uint16At(frame, position + 1); stringHeader = 3; break;
-        case 0xdb: bytes = 5 + uint32At(frame, position + 1); stringHeader = 5; break;
-        case 0xc7: bytes = 3 + (frame[position + 1] as number); extension = frame[position + 2] as number; break;
-        case 0xc8: bytes = 4 + uint16At(frame, position + 1); extension = frame[position + 3] as number; break;
-        case 0xc9: bytes = 6 + uint32At(frame, position + 1); extension = frame[position + 5] as number; break;
-        case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: bytes = size; extension = frame[position + 1] as number; break;
-        case 0xdc: bytes = 3; children = uint16At(frame, position + 1); break;
-        case 0xdd: bytes = 5; children = uint32At(frame, position + 1); break;
-        case 0xde: bytes = 3; children = 2 * uint16At(frame, position + 1); isMap = 1; break;
-        case 0xdf: bytes = 5; children = 2 * uint32At(frame, position + 1); isMap = 1; break;
-        default: bytes = size;
+        case 0xd9: case 0xda: case 0xdb: stringHeader = size; break;
+        // An extension's type follows its length: the byte before its data.
+        case 0xc7: case 0xc8: case 0xc9: extension = frame[position + size - 1] as number; break;
+        case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: extension = frame[position + 1] as number; break;
+        case 0xdc: children = uint16At(frame, position + 1); break;
+        case 0xdd: children = uint32At(frame, position + 1); break;
+        case 0xde: children = 2 * uint16At(frame, position + 1); isMap = 1; break;
+        case 0xdf: children = 2 * uint32At(frame, position + 1); isMap = 1; break;
       }
       if (extension !== -1) {
         const unchecked = UNCHECKABLE_EXTENSIONS.get(extension);
@@ -282,19 +276,8 @@ function replaceEncodedSurrogates(encoded: Buffer): void {
       string = true;
     } else if (type >= 0xc0 && type <= 0xdf) {
       header = HEADER_SIZES[type - 0xc0] as number;
-      switch (type) {
-        case 0xc4: bytes = 2 + (encoded[position + 1] as number); break;
-        case 0xc5: bytes = 3 + uint16At(encoded, position + 1); break;
-        case 0xc6: bytes = 5 + uint32At(encoded, position + 1); break;
-        case 0xc7: bytes = 3 + (encoded[position + 1] as number); break;
-        case 0xc8: bytes = 4 + uint16At(encoded, position + 1); break;
-        case 0xc9: bytes = 6 + uint32At(encoded, position + 1); break;
-        case 0xd9: bytes = 2 + (encoded[position + 1] as number); string = true; break;
-        case 0xda: bytes = 3 + uint16At(encoded, position + 1); string = true; break;
-        case 0xdb: bytes = 5 + uint32At(encoded, position + 1); string = true; break;
-        case 0xdc: case 0xdd: case 0xde: case 0xdf: bytes = header; break;
-        default: bytes = header;
-      }
+      bytes = valueBytes(encoded, position, type);
+      string = type >= 0xd9 && type <= 0xdb;
       if (bytes === 0) return;
     }
     if (string) {
@@ -321,6 +304,24 @@ const HEADER_SIZES: readonly number[] = [
   1, 0, 1, 1, 2, 3, 5, 3, 4, 6, 5, 9, 2, 3, 5, 9, // c0 nil, c1 -, c2 c3 bools, c4-c6 bin, c7-c9 ext, ca cb floats, cc-cf uints
   2, 3, 5, 9, 3, 4, 6, 10, 18, 2, 3, 5, 3, 5, 3, 5, // d0-d3 ints, d4-d8 fixext, d9-db str, dc dd arrays, de df maps
 ];
+
+/**
+ * The bytes of the msgpack value of `type` (0xc0-0xdf) at `position` in `frame`: its header and
+ * what follows it for a binary, string or extension, its header alone for an array or a map (whose
+ * values follow as values of their own), the whole value for a fixed-size type; 0 for 0xc1. The
+ * header must lie in `frame` (`HEADER_SIZES`); the rest may be cut off.
+ */
+function valueBytes(frame: Uint8Array, position: number, type: number): number {
+  switch (type) {
+    case 0xc4: case 0xd9: return 2 + (frame[position + 1] as number);
+    case 0xc5: case 0xda: return 3 + uint16At(frame, position + 1);
+    case 0xc6: case 0xdb: return 5 + uint32At(frame, position + 1);
+    case 0xc7: return 3 + (frame[position + 1] as number);
+    case 0xc8: return 4 + uint16At(frame, position + 1);
+    case 0xc9: return 6 + uint32At(frame, position + 1);
+    default: return HEADER_SIZES[type - 0xc0] as number;
+  }
+}
 
 function uint16At(bytes: Uint8Array, at: number): number {
   return ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
