@@ -30,11 +30,15 @@ describe('chaos operation feedback checks (chaos-feedback.ts)', () => {
     expect(feedback.violations).to.have.length(2);
   });
 
-  it('refuse OPERATION_FINISHED after OPERATION_ERROR, and a second terminal state with a uuid; allow a reconciliation\'s GONE after FINISHED', () => {
+  it('refuse OPERATION_FINISHED after OPERATION_ERROR, and a second terminal state with a uuid; allow a reconciliation\'s GONE after FINISHED or ERROR (its agent marked gone, as Mesos answers)', () => {
     const refused = withOneOperation();
     refused.feedback.heard({ operationId: refused.operationId, state: 'OPERATION_ERROR', message: 'invalid' });
+    refused.feedback.heard({ operationId: refused.operationId, state: 'OPERATION_GONE_BY_OPERATOR', agentId: 'S0' });
+    expect(refused.feedback.violations).to.deep.equal([]);
     refused.feedback.heard({ operationId: refused.operationId, state: 'OPERATION_FINISHED' });
     expect(refused.feedback.violations).to.have.length(1);
+    refused.feedback.heard({ operationId: refused.operationId, state: 'OPERATION_GONE_BY_OPERATOR', uuid: 'CCCC', agentId: 'S0' });
+    expect(refused.feedback.violations).to.have.length(2);
     const finished = withOneOperation();
     finished.feedback.heard({ operationId: finished.operationId, state: 'OPERATION_FINISHED', uuid: 'AAAA', agentId: 'S0' });
     finished.feedback.heard({ operationId: finished.operationId, state: 'OPERATION_GONE_BY_OPERATOR', agentId: 'S0' });
