@@ -25,7 +25,8 @@ describe('v1 operator calls', () => {
 
   it('converts GET_METRICS timeout, LIST_FILES, READ_FILE, UPDATE_WEIGHTS, UPDATE_QUOTA, TEARDOWN and MARK_AGENT_GONE', () => {
     expect(call({ type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 2_500_000_000 } } })).to.deep.equal({ type: 'GET_METRICS', timeoutMs: 2500 });
-    expect(call({ type: 'GET_METRICS' })).to.deep.equal({ type: 'GET_METRICS' });
+    expect(parseOperatorCall({ type: 'GET_METRICS' })).to.deep.equal({ ok: false, error: "Expecting 'get_metrics' to be present" });
+    expect(call({ type: 'GET_METRICS', get_metrics: {} })).to.deep.equal({ type: 'GET_METRICS' });
     expect(call({ type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: '1000000' } } })).to.deep.equal({ type: 'GET_METRICS', timeoutMs: 1 });
     expect(call({ type: 'LIST_FILES', list_files: { path: '/master/log' } })).to.deep.equal({ type: 'LIST_FILES', path: '/master/log' });
     expect(call({ type: 'READ_FILE', read_file: { path: '/a', offset: 10, length: 5 } })).to.deep.equal({ type: 'READ_FILE', path: '/a', offset: 10, length: 5 });
