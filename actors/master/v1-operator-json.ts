@@ -194,9 +194,18 @@ function nonEmptyScalarMap(values: Readonly<Record<string, number>>): V1Json | u
   return Object.keys(values).length === 0 ? undefined : v1ScalarMap(values);
 }
 
-/** `GetMaster`: who the master is, and since when (seconds). */
+/**
+ * What this master can do, as Mesos' master lists it in its `MasterInfo.capabilities`
+ * (`MASTER_CAPABILITIES()`, src/master/constants.cpp): agents whose info changes as they
+ * re-register (AGENT_UPDATE), DRAIN_AGENT (AGENT_DRAINING), quota limits and UPDATE_QUOTA
+ * (QUOTA_V2). A client asks GET_MASTER before it uses them.
+ */
+export const MASTER_CAPABILITIES = ['AGENT_UPDATE', 'AGENT_DRAINING', 'QUOTA_V2'] as const;
+
+/** `GetMaster`: who the master is (with its capabilities, as Mesos' `MasterInfo`), and since when (seconds). */
 export function v1GetMaster(info: MasterInfo, startTimeMs: number, electedTimeMs: number): V1Json {
-  return { master_info: v1MasterInfo(info), start_time: startTimeMs / 1000, elected_time: electedTimeMs / 1000 };
+  const masterInfo = { ...v1MasterInfo(info), capabilities: MASTER_CAPABILITIES.map((type) => ({ type })) };
+  return { master_info: masterInfo, start_time: startTimeMs / 1000, elected_time: electedTimeMs / 1000 };
 }
 
 /**

@@ -142,6 +142,8 @@ export type ParsedOperatorCall =
  *   // { ok: true, call: { type: 'TEARDOWN', frameworkId: 'f-0000' } }
  */
 export function parseOperatorCall(body: unknown): ParsedOperatorCall {
+  // An object with no type at all, in Mesos' validation's words (`type` is optional in master.proto).
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { type?: unknown }).type === undefined) return { ok: false, error: "Expecting 'type' to be present" };
   const checked = checkedCall(callSchema, body);
   if (!checked.ok) return checked;
   const call = checked.value;

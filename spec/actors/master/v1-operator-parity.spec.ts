@@ -54,6 +54,12 @@ describe('the master\'s v1 operator API against Mesos\' master (src/master/http.
       expect(((answered.body as Json).get_metrics.metrics as Json[]).map((metric) => metric.name)).to.include('master/elected');
     });
 
+    it("a call without 'type' is 400 \"Failed to validate master::Call: Expecting 'type' to be present\", as Mesos validates it", async () => {
+      const harness = await startHarness();
+      const refused = await call(harness, { get_health: {} });
+      expect([refused.status, refused.body]).to.deep.equal([400, "Failed to validate master::Call: Expecting 'type' to be present"]);
+    });
+
     it("GROW_VOLUME and SHRINK_VOLUME without 'agent_id' are 400 in Mesos' words (\"Expecting 'agent_id' to be present; only agent default resources are supported right now\")", async () => {
       const harness = await startHarness();
       const volume = { name: 'disk', type: 'SCALAR', scalar: { value: 1 } };
@@ -102,6 +108,16 @@ describe('the master\'s v1 operator API against Mesos\' master (src/master/http.
       const names = ((answer.body as Json).get_flags.flags as Array<{ name: string }>).map((flag) => flag.name);
       expect(names.length).to.be.greaterThan(10);
       expect(names).to.deep.equal([...names].sort());
+    });
+
+    it("GET_MASTER's master_info lists the master's capabilities (AGENT_UPDATE, AGENT_DRAINING, QUOTA_V2), as Mesos' MasterInfo does (in protobuf too); they were left out", async () => {
+      const harness = await startHarness();
+      const capabilities = [{ type: 'AGENT_UPDATE' }, { type: 'AGENT_DRAINING' }, { type: 'QUOTA_V2' }];
+      const answer = await call(harness, { type: 'GET_MASTER' });
+      expect((answer.body as Json).get_master.master_info.capabilities).to.deep.equal(capabilities);
+      const encoded = await call(harness, Buffer.from(v1CallBytes('master', { type: 'GET_MASTER' })), PROTOBUF_HEADERS);
+      expect(encoded.status).to.equal(200);
+      expect((JSON.parse(JSON.stringify(v1ResponseJson('master', encoded.body as Buffer))) as Json).get_master.master_info.capabilities).to.deep.equal(capabilities);
     });
 
     it("GET_METRICS with no metric answers 'metrics: []', as Mesos' jsonifyGetMetrics writes the list always (it was 'get_metrics: {}'); in protobuf an empty GetMetrics", async () => {

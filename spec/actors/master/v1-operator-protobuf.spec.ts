@@ -126,7 +126,7 @@ describe('actors/master: the v1 operator API in protobuf (POST /api/v1)', () => 
     // Type 99: no call Mesos defines; read as a call without a type.
     const unknown = await post(address, encodeMessage([[1, 99]]));
     expect(unknown.status).to.equal(400);
-    expect(unknown.body.toString()).to.match(/^Failed to validate master::Call: type: /);
+    expect(unknown.body.toString()).to.equal("Failed to validate master::Call: Expecting 'type' to be present");
     const missing = await post(address, encodeMessage([[1, 31]]));
     expect([missing.status, missing.body.toString()]).to.deep.equal([400, "Failed to validate master::Call: Expecting 'teardown' to be present"]);
     // UNKNOWN (0), the enum's placeholder: Not Implemented, as Mesos answers it.
