@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
-import { basicAuthorization, type HttpRequest, type HttpResponse } from '../../../lib/process';
+import { basicAuthorization, TextParts, type HttpRequest, type HttpResponse } from '../../../lib/process';
 import { APPLICATION_PROTOBUF, v1CallBytes, v1ResponseJson } from '../../../lib/v1/protobuf';
 import { OperatorApi, type OperatorPort } from '../../../actors/master/v1-operator';
 import { cleanUp, startHarness, type Harness } from './harness';
@@ -29,6 +29,13 @@ async function call(harness: Harness, body: unknown, headers: Record<string, str
   const answer = dispatch(harness.handle.master, (master) => master.operatorCall(request(body, headers, method)));
   await harness.clock.settle();
   return answer;
+}
+
+/** The JSON text of an answer whose body is JSON text in pieces (GET_STATE and its parts) or an object. */
+function textOf(response: HttpResponse): string {
+  const body = response.body;
+  if (body instanceof TextParts) return body.parts.join('');
+  return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
 /** An operator API over a port that serves what a test gives it (a master that leads, no credentials asked). */
@@ -108,6 +115,24 @@ describe('the master\'s v1 operator API against Mesos\' master (src/master/http.
       const names = ((answer.body as Json).get_flags.flags as Array<{ name: string }>).map((flag) => flag.name);
       expect(names.length).to.be.greaterThan(10);
       expect(names).to.deep.equal([...names].sort());
+    });
+
+    it("GET_STATE and its parts write every top-level list, '[]' when empty, as Mesos' jsonifyGetState and the like (they were left out: 'get_tasks: {}')", async () => {
+      const harness = await startHarness();
+      const empty = {
+        get_tasks: { tasks: [], unreachable_tasks: [], completed_tasks: [] },
+        get_executors: { executors: [] },
+        get_frameworks: { frameworks: [], completed_frameworks: [] },
+        get_agents: { agents: [], recovered_agents: [] },
+      };
+      const state = await call(harness, { type: 'GET_STATE' });
+      expect(JSON.parse(textOf(state))).to.deep.equal({ type: 'GET_STATE', get_state: empty });
+      for (const [type, field] of [['GET_TASKS', 'get_tasks'], ['GET_EXECUTORS', 'get_executors'], ['GET_FRAMEWORKS', 'get_frameworks'], ['GET_AGENTS', 'get_agents']] as const) {
+        const part = await call(harness, { type });
+        expect(JSON.parse(textOf(part)), type).to.deep.equal({ type, [field]: empty[field] });
+      }
+      const encoded = await call(harness, Buffer.from(v1CallBytes('master', { type: 'GET_STATE' })), PROTOBUF_HEADERS);
+      expect(encoded.status).to.equal(200);
     });
 
     it("GET_MASTER's master_info lists the master's capabilities (AGENT_UPDATE, AGENT_DRAINING, QUOTA_V2), as Mesos' MasterInfo does (in protobuf too); they were left out", async () => {
