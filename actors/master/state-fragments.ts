@@ -1116,18 +1116,16 @@ export class StateFragments {
     return parts;
   }
 
-  /** The fields of `call`'s answer (each list left out when empty, as the fresh rendering's `compact` does). */
+  /** The fields of `call`'s answer: each list always, `[]` when empty, as the fresh rendering (and Mesos' `jsonifyGetAgents` and the like) writes it. */
   private pushV1Section(parts: StateParts, context: V1Context, call: V1StatePart): void {
     const { state } = context;
     const viewer = context.viewer ?? SEE_ALL;
-    const fields = new CompactFields(parts);
+    const fields = new ListFields(parts);
     if (call === 'GET_AGENTS') {
-      if (state.agents.size > 0) {
-        fields.open('agents');
-        // An agent with reservations is rendered for a viewer who may not view every role (`view_roles`).
-        this.pushAgents(parts, 'v1', viewer, (agent) => JSON.stringify(v1Agent(state, agent, viewer)));
-        parts.push(']');
-      }
+      fields.open('agents');
+      // An agent with reservations is rendered for a viewer who may not view every role (`view_roles`).
+      if (state.agents.size > 0) this.pushAgents(parts, 'v1', viewer, (agent) => JSON.stringify(v1Agent(state, agent, viewer)));
+      parts.push(']');
       fields.list('recovered_agents', v1RecoveredAgents(state, viewer), (agent) => JSON.stringify(agent));
       return;
     }
@@ -1142,31 +1140,20 @@ export class StateFragments {
       const parted: StateParts = [];
       let first = true;
       for (const { framework, visibility } of withTasks) first = this.pushLiveTasks(parted, framework, 'v1', first, visibility);
-      if (!first) {
-        fields.open('tasks');
-        for (const part of parted) parts.push(part);
-        parts.push(']');
-      }
+      fields.open('tasks');
+      for (const part of parted) parts.push(part);
+      parts.push(']');
       // Each framework's unreachable tasks' text is kept too (up to --max_unreachable_tasks_per_framework).
       const unreachable = withTasks.filter(({ framework }) => framework.unreachableTasks.size > 0).flatMap(({ framework, visibility }) => this.unreachablePieces(framework, 'v1', false, visibility));
-      if (unreachable.length > 0) {
-        fields.open('unreachable_tasks');
-        pushList(parts, unreachable, (piece) => piece);
-        parts.push(']');
-      }
+      fields.list('unreachable_tasks', unreachable, (piece) => piece);
       // Each framework's completed tasks' text is kept (a framework keeps up to --max_completed_tasks_per_framework).
       const completed = withTasks.filter(({ framework }) => framework.completedTasks.length > 0).map(({ framework, visibility }) => this.completedText(framework, 'v1', visibility)).filter((text) => text !== '');
-      if (completed.length > 0) {
-        fields.open('completed_tasks');
-        pushList(parts, completed, (text) => text);
-        parts.push(']');
-      }
+      fields.list('completed_tasks', completed, (text) => text);
     } else if (call === 'GET_EXECUTORS') {
       const executors = frameworks.flatMap((framework) => [...state.frameworkExecutors(framework.id)].filter(([executor]) => executorVisible(viewer, executor.info, framework.info.user)));
       fields.list('executors', executors, ([executor, agentId]) => this.executorText(executor, agentId, 'v1'));
     } else {
       for (const [name, list] of [['frameworks', frameworks], ['completed_frameworks', completedFrameworks]] as const) {
-        if (list.length === 0) continue;
         fields.open(name);
         list.forEach((framework, index) => this.pushFrameworkV1(parts, context, framework, index > 0));
         parts.push(']');
@@ -1687,10 +1674,10 @@ export class StateFragments {
 }
 
 /**
- * Fields of a protobuf message in JSON, written as they come, leaving out empty lists (as
- * Mesos' JSON of a protobuf leaves out empty repeated fields).
+ * The lists of a GET_STATE part in JSON, written as they come, each always (`[]` when empty), as
+ * Mesos' writers of these answers (`jsonifyGetTasks` and the like) write them.
  */
-class CompactFields {
+class ListFields {
   private first = true;
 
   constructor(private readonly parts: StateParts) {}
@@ -1701,9 +1688,8 @@ class CompactFields {
     this.first = false;
   }
 
-  /** `"name":[...]`, or nothing when there are no items. */
+  /** `"name":[...]`, `"name":[]` when there are no items. */
   list<T>(name: string, items: readonly T[], text: (item: T) => string): void {
-    if (items.length === 0) return;
     this.open(name);
     pushList(this.parts, items, text);
     this.parts.push(']');

@@ -19,14 +19,18 @@ export interface V1Context extends StateContext {
   readonly agentEndpoint: (agentId: string) => AgentEndpoint | undefined;
 }
 
-/** `GetAgents`: the registered agents and the recovered ones not yet back. */
+/**
+ * `GetAgents`: the registered agents and the recovered ones not yet back; both lists always, `[]`
+ * when empty, as Mesos' `jsonifyGetAgents` writes them (so do GET_FRAMEWORKS', GET_EXECUTORS' and
+ * GET_TASKS' lists: Mesos' own writers, not its protobuf JSON, which would leave them out).
+ */
 export function v1GetAgents(context: V1Context): V1Json {
   const { state } = context;
   const viewer = context.viewer ?? SEE_ALL;
-  return compact({
+  return {
     agents: [...state.agents.values()].map((agent) => v1Agent(state, agent, viewer)),
     recovered_agents: v1RecoveredAgents(state, viewer),
-  });
+  };
 }
 
 /**
@@ -102,14 +106,14 @@ function v1ViewableAgentInfo(info: V1Json, viewer: StateViewer): V1Json {
   return viewable === info.resources ? info : { ...info, resources: viewable };
 }
 
-/** `GetFrameworks`: the live frameworks and the completed ones the caller may view. */
+/** `GetFrameworks`: the live frameworks and the completed ones the caller may view (both lists always, as `v1GetAgents`'). */
 export function v1GetFrameworks(context: V1Context): V1Json {
   const viewer = context.viewer ?? SEE_ALL;
   const visible = (framework: FrameworkRecord): boolean => viewer.framework(framework.info.user);
-  return compact({
+  return {
     frameworks: [...context.state.frameworks.values()].filter(visible).map((framework) => v1Framework(context, framework)),
     completed_frameworks: context.state.completedFrameworks.filter(visible).map((framework) => v1Framework(context, framework)),
-  });
+  };
 }
 
 /** `GetExecutors`: the executors of the frameworks whose executors the caller may view. */
@@ -119,7 +123,8 @@ export function v1GetExecutors(context: V1Context): V1Json {
     .filter((framework) => viewer.framework(framework.info.user))
     .flatMap((framework) => [...context.state.frameworkExecutors(framework.id)].filter(([executor]) => executorVisible(viewer, executor.info, framework.info.user)))
     .map(([executor, agentId]) => v1Executor(executor, agentId));
-  return compact({ executors });
+  // The list always, as `v1GetAgents`'.
+  return { executors };
 }
 
 /** An executor in `GetExecutors.executors`: its resources carry the role they are allocated to. */
@@ -127,18 +132,18 @@ export function v1Executor(executor: TrackedExecutor, agentId: string): V1Json {
   return { executor_info: v1ExecutorInfo(executor.info, executor.role), agent_id: v1Id(agentId) };
 }
 
-/** `GetTasks`: live, unreachable and completed tasks of the frameworks whose tasks the caller may view. */
+/** `GetTasks`: live, unreachable and completed tasks of the frameworks whose tasks the caller may view (each list always, as `v1GetAgents`'). */
 export function v1GetTasks(context: V1Context): V1Json {
   const viewer = context.viewer ?? SEE_ALL;
   const frameworks = [...context.state.frameworks.values(), ...context.state.completedFrameworks]
     .filter((framework) => viewer.framework(framework.info.user))
     .map((framework) => ({ framework, visibility: taskVisibility(viewer, framework.info.user, framework.tasksNameUsers) }))
     .filter(({ visibility }) => visibility !== false);
-  return compact({
+  return {
     tasks: frameworks.flatMap(({ framework, visibility }) => visibleTasks(visibility, [...framework.tasks.values()].map((tracked) => tracked.task)).map(v1Task)),
     unreachable_tasks: frameworks.flatMap(({ framework, visibility }) => visibleTasks(visibility, framework.unreachableTasks.values()).map(v1Task)),
     completed_tasks: frameworks.flatMap(({ framework, visibility }) => visibleTasks(visibility, framework.completedTasks).map(v1Task)),
-  });
+  };
 }
 
 /** `GetState`: tasks, executors, frameworks and agents in one answer (also SUBSCRIBED's). */
@@ -194,9 +199,18 @@ function nonEmptyScalarMap(values: Readonly<Record<string, number>>): V1Json | u
   return Object.keys(values).length === 0 ? undefined : v1ScalarMap(values);
 }
 
-/** `GetMaster`: who the master is, and since when (seconds). */
+/**
+ * What this master can do, as Mesos' master lists it in its `MasterInfo.capabilities`
+ * (`MASTER_CAPABILITIES()`, src/master/constants.cpp): agents whose info changes as they
+ * re-register (AGENT_UPDATE), DRAIN_AGENT (AGENT_DRAINING), quota limits and UPDATE_QUOTA
+ * (QUOTA_V2). A client asks GET_MASTER before it uses them.
+ */
+export const MASTER_CAPABILITIES = ['AGENT_UPDATE', 'AGENT_DRAINING', 'QUOTA_V2'] as const;
+
+/** `GetMaster`: who the master is (with its capabilities, as Mesos' `MasterInfo`), and since when (seconds). */
 export function v1GetMaster(info: MasterInfo, startTimeMs: number, electedTimeMs: number): V1Json {
-  return { master_info: v1MasterInfo(info), start_time: startTimeMs / 1000, elected_time: electedTimeMs / 1000 };
+  const masterInfo = { ...v1MasterInfo(info), capabilities: MASTER_CAPABILITIES.map((type) => ({ type })) };
+  return { master_info: masterInfo, start_time: startTimeMs / 1000, elected_time: electedTimeMs / 1000 };
 }
 
 /**

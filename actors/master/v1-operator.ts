@@ -262,22 +262,27 @@ export class OperatorApi {
   }
 
   /**
-   * Answers one request to `/api/v1` (Mesos' `Master::Http::api`): a call in JSON or protobuf
-   * (`Content-Type`; 415 for another), answered in JSON or protobuf (`Accept`; 406 if it allows
-   * neither).
+   * Answers one request to `/api/v1` (Mesos' `Master::Http::api`), its checks in Mesos' order:
+   * credentials (401: libprocess authenticates before the handler, a GET too), a master that
+   * cannot say it leads (503), the method (405), `Content-Type` (JSON or protobuf; 400 without,
+   * 415 for another), the call (400 if it cannot be read or is not valid), then `Accept` (JSON or
+   * protobuf; 406 if it allows neither), and last the read-write credentials of a write call.
    */
   serve(request: HttpRequest): HttpResponse | Promise<HttpResponse> {
+    // The least any call needs (with `--authenticate_http_readwrite`, everything: Mesos serves `/api/v1` in its read-write realm).
+    const reader = authenticateRequest(request, 'readonly', this.port.authentication);
+    if (isResponse(reader)) return reader;
     if (!this.port.leading()) return { status: 503, body: 'this master cannot confirm that it still leads\n' };
     const refused = v1RequestError(request, MAX_OPERATOR_CALL_BYTES, 'this master speaks the v1 operator API', true);
     if (refused !== undefined) return refused;
-    const encoding = streamEncoding(request);
-    if (typeof encoding !== 'string') return encoding;
     const body = v1RequestCall(request, 'master');
     if (!('json' in body)) return body;
     const parsed = parseOperatorCall(body.json);
     if (!parsed.ok) return parsed.unserved === true ? { status: 501, body: parsed.error } : badRequest(`Failed to validate master::Call: ${parsed.error}`);
     const call = parsed.call;
-    const caller = authenticateRequest(request, WRITE_CALLS.has(call.type) ? 'readwrite' : 'readonly', this.port.authentication);
+    const encoding = streamEncoding(request);
+    if (typeof encoding !== 'string') return encoding;
+    const caller = WRITE_CALLS.has(call.type) ? authenticateRequest(request, 'readwrite', this.port.authentication) : reader;
     if (isResponse(caller)) return caller;
     if (call.type === 'SUBSCRIBE') return this.subscribe(caller, caller.principal === undefined ? clientOf(request.remoteAddress) : undefined, encoding);
     const response = this.run(call, caller, request);
@@ -391,7 +396,8 @@ export class OperatorApi {
           const denied = this.port.authorizer.denial('view_flags', caller.principal);
           if (denied !== undefined) return { status: 403, body: `Forbidden: ${denied}` };
         }
-        return answer('GET_FLAGS', 'get_flags', { flags: Object.entries(this.port.flags()).map(([name, value]) => ({ name, value })) });
+        // By name, as Mesos evolves its JSON::Object of them (a std::map: byte order).
+        return answer('GET_FLAGS', 'get_flags', { flags: Object.entries(this.port.flags()).sort(([a], [b]) => byteOrder(a, b)).map(([name, value]) => ({ name, value })) });
       case 'GET_VERSION': {
         return answer('GET_VERSION', 'get_version', { version_info: v1VersionInfo() });
       }
@@ -726,8 +732,9 @@ export class OperatorApi {
     } catch (error) {
       return { status: 500, body: `the metrics could not be read: ${(error as Error).message}` };
     }
-    const metrics = Object.entries(snapshot).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value }));
-    return answer('GET_METRICS', 'get_metrics', metrics.length > 0 ? { metrics } : {});
+    const metrics = Object.entries(snapshot).sort(([a], [b]) => byteOrder(a, b)).map(([name, value]) => ({ name, value }));
+    // Mesos writes this answer's JSON itself (`jsonifyGetMetrics`), the list always, `[]` when empty.
+    return answer('GET_METRICS', 'get_metrics', { metrics });
   }
 }
 
@@ -757,6 +764,11 @@ function textual(response: HttpResponse | Promise<HttpResponse>): HttpResponse |
     return result;
   };
   return response instanceof Promise ? response.then(convert) : convert(response);
+}
+
+/** `a` against `b` in the order of their UTF-16 code units (the byte order of a std::map of ASCII names, as Mesos lists flags and metrics). */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Nothing encoded yet (`OperatorApi.encodingFigures`). */

@@ -81,9 +81,9 @@ const callSchema = z.object({
   unreserve_resources: z.object({ agent_id: idValue, resources: list(z.unknown()).default([]) }).optional(),
   create_volumes: z.object({ agent_id: idValue, volumes: list(z.unknown()).default([]) }).optional(),
   destroy_volumes: z.object({ agent_id: idValue, volumes: list(z.unknown()).default([]) }).optional(),
-  // Mesos makes `agent_id` optional (unset for a resource provider's volume, which this cluster has none of).
-  grow_volume: z.object({ agent_id: idValue, volume: z.unknown().optional(), addition: z.unknown().optional() }).optional(),
-  shrink_volume: z.object({ agent_id: idValue, volume: z.unknown().optional(), subtract: z.object({ value: v1NumberField }) }).optional(),
+  // Mesos makes `agent_id` optional (unset for a resource provider's volume, which this cluster has none of), and its validation asks for it (`AGENT_ID_REQUIRED`).
+  grow_volume: z.object({ agent_id: idValue.optional(), volume: z.unknown().optional(), addition: z.unknown().optional() }).optional(),
+  shrink_volume: z.object({ agent_id: idValue.optional(), volume: z.unknown().optional(), subtract: z.object({ value: v1NumberField }) }).optional(),
   // Maintenance: checked by lib/maintenance.ts (the same JSON as the v0 endpoints take).
   update_maintenance_schedule: z.object({ schedule: z.unknown().optional() }).optional(),
   start_maintenance: z.object({ machines: z.unknown().optional() }).optional(),
@@ -142,6 +142,8 @@ export type ParsedOperatorCall =
  *   // { ok: true, call: { type: 'TEARDOWN', frameworkId: 'f-0000' } }
  */
 export function parseOperatorCall(body: unknown): ParsedOperatorCall {
+  // An object with no type at all, in Mesos' validation's words (`type` is optional in master.proto).
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { type?: unknown }).type === undefined) return { ok: false, error: "Expecting 'type' to be present" };
   const checked = checkedCall(callSchema, body);
   if (!checked.ok) return checked;
   const call = checked.value;
@@ -152,7 +154,9 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
   const missing = (field: string): ParsedOperatorCall => ({ ok: false, error: `Expecting '${field}' to be present` });
   switch (type) {
     case 'GET_METRICS': {
-      const nanoseconds = call.get_metrics?.timeout?.nanoseconds;
+      // As Mesos' validation: the sub-message must be there, even empty (`"get_metrics": {}`).
+      if (call.get_metrics === undefined) return missing('get_metrics');
+      const nanoseconds = call.get_metrics.timeout?.nanoseconds;
       return { ok: true, call: { type, ...(nanoseconds !== undefined ? { timeoutMs: nanoseconds / 1e6 } : {}) } };
     }
     case 'SET_LOGGING_LEVEL': {
@@ -223,12 +227,14 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
     case 'GROW_VOLUME': {
       const grow = call.grow_volume;
       if (grow === undefined) return missing('grow_volume');
+      if (grow.agent_id === undefined) return { ok: false, error: AGENT_ID_REQUIRED };
       if (grow.volume === undefined || grow.addition === undefined) return { ok: false, error: `grow_volume: Expecting '${grow.volume === undefined ? 'volume' : 'addition'}' to be present` };
       return { ok: true, call: { type, agentId: grow.agent_id.value, volume: grow.volume, addition: grow.addition } };
     }
     case 'SHRINK_VOLUME': {
       const shrink = call.shrink_volume;
       if (shrink === undefined) return missing('shrink_volume');
+      if (shrink.agent_id === undefined) return { ok: false, error: AGENT_ID_REQUIRED };
       if (shrink.volume === undefined) return { ok: false, error: "shrink_volume: Expecting 'volume' to be present" };
       return { ok: true, call: { type, agentId: shrink.agent_id.value, volume: shrink.volume, subtract: shrink.subtract.value } };
     }
@@ -254,6 +260,9 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
       return { ok: true, call: { type: type as Extract<OperatorCall, { type: 'GET_HEALTH' }>['type'] } };
   }
 }
+
+/** GROW_VOLUME's and SHRINK_VOLUME's refusal without `agent_id`, in Mesos' words (a resource provider's volume, which has none, is not served there either). */
+const AGENT_ID_REQUIRED = "Expecting 'agent_id' to be present; only agent default resources are supported right now";
 
 /** Unknown keys an error names, each cut to `MAX_QUOTED_INPUT_CHARS` (a 1 MiB call of keys was echoed whole). */
 export const MAX_NAMED_UNKNOWN_KEYS = 3;

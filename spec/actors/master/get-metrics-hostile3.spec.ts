@@ -52,7 +52,7 @@ describe('v1 GET_METRICS past its timeout (hostile review 3)', () => {
   });
 
   it('without a timeout waits DEFAULT_METRICS_TIMEOUT_MS (our bound: Mesos waits for good), then answers what was ready', async () => {
-    const { status, names } = await answeredAfter(harness, { type: 'GET_METRICS' }, DEFAULT_METRICS_TIMEOUT_MS);
+    const { status, names } = await answeredAfter(harness, { type: 'GET_METRICS', get_metrics: {} }, DEFAULT_METRICS_TIMEOUT_MS);
     expect(status).to.equal(200);
     expect(names).to.include('master/elected');
   });

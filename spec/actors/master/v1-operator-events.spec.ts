@@ -261,7 +261,7 @@ describe('actors/master: a torn-down framework\'s unreachable tasks', () => {
       expect(updated.status).to.deep.include({ task_id: { value: 't1' }, state: 'TASK_KILLED', reason: 'REASON_FRAMEWORK_REMOVED', source: 'SOURCE_MASTER' });
       const tasks = await fetch(`http://${address}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"GET_TASKS"}' });
       const getTasks = (await tasks.json() as Json).get_tasks as Json;
-      expect(getTasks.unreachable_tasks).to.equal(undefined);
+      expect(getTasks.unreachable_tasks).to.deep.equal([]);
       expect((getTasks.completed_tasks as Json[]).map((task) => [task.task_id.value, task.state])).to.deep.equal([['t1', 'TASK_KILLED']]);
       // Counted as the framework's TASK_KILLED, as Mesos' updateTask counts it (review: it was not).
       const metrics = await metricsOf(harness);

@@ -69,7 +69,7 @@ describe('actors/master: the v1 operator API\'s write calls, hostile review', ()
       const update = updatesOf(framework.probe).map(({ update: u }) => u).find((u) => u.status.state === 'TASK_GONE_BY_OPERATOR');
       expect(update?.status).to.include({ reason: 'REASON_AGENT_REMOVED_BY_OPERATOR', source: 'SOURCE_MASTER' });
       const tasks = (await operatorCall(harness, { type: 'GET_TASKS' })).json.get_tasks as Json;
-      expect(tasks.unreachable_tasks).to.equal(undefined);
+      expect(tasks.unreachable_tasks).to.deep.equal([]);
       expect((tasks.completed_tasks as Json[]).map((task) => task.state)).to.deep.equal(['TASK_GONE_BY_OPERATOR']);
       // Twice: still 200, nothing more happens.
       expect((await operatorCall(harness, markGone(agent.agentId))).status).to.equal(200);
@@ -96,7 +96,7 @@ describe('actors/master: the v1 operator API\'s write calls, hostile review', ()
       expect((await operatorCall(harness, markGone(agent.agentId))).status).to.equal(200);
       await harness.clock.settle();
       const tasks = (await operatorCall(harness, { type: 'GET_TASKS' })).json.get_tasks as Json;
-      expect(tasks.unreachable_tasks).to.equal(undefined);
+      expect(tasks.unreachable_tasks).to.deep.equal([]);
       expect((tasks.completed_tasks as Json[]).map((task) => task.state)).to.deep.equal(['TASK_LOST']);
     });
 
@@ -120,7 +120,7 @@ describe('actors/master: the v1 operator API\'s write calls, hostile review', ()
       back.post(second.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:1;mem:256', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
       await second.clock.settle();
       expect(last(back, 'Shutdown')?.body).to.deep.equal({ message: 'Agent has been marked gone by the operator' });
-      expect((await operatorCall(second, { type: 'GET_AGENTS' })).json.get_agents).to.deep.equal({});
+      expect((await operatorCall(second, { type: 'GET_AGENTS' })).json.get_agents).to.deep.equal({ agents: [], recovered_agents: [] });
     });
     it('while an unreachable agent is being marked gone, a second MARK_AGENT_GONE is 503 and its re-registration is ignored (Mesos: markingGone); the call answers once the write, retried, is durable', async () => {
       const harness = await startHarness({}, undefined, 7, { memoryRegistry: true });

@@ -106,7 +106,7 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     expect(task.resources).to.deep.include({ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, allocation_info: { role: '*' } });
     expect(task.statuses[0]).to.include({ state: 'TASK_RUNNING' });
     expect(task.statuses[0].task_id).to.deep.equal({ value: 't1' });
-    expect(state.get_state.get_tasks).to.not.have.property('completed_tasks'); // empty repeated fields are left out, as Mesos does
+    expect(state.get_state.get_tasks.completed_tasks).to.deep.equal([]); // GET_STATE's lists are always written, as Mesos' jsonifyGetTasks writes them
 
     const agent = state.get_state.get_agents.agents[0];
     expect(agent.agent_info.id).to.deep.equal({ value: agentId });
@@ -125,12 +125,12 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     expect(framework.allocated_resources).to.deep.include({ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, allocation_info: { role: '*' } });
 
     const executor = state.get_state.get_executors;
-    expect(executor).to.deep.equal({}); // a command task has no executor the master tracks
+    expect(executor).to.deep.equal({ executors: [] }); // a command task has no executor the master tracks
 
     expect((await call(address, { type: 'GET_TASKS' })).json).to.deep.equal({ type: 'GET_TASKS', get_tasks: state.get_state.get_tasks });
     expect((await call(address, { type: 'GET_AGENTS' })).json.get_agents).to.deep.equal(state.get_state.get_agents);
     expect((await call(address, { type: 'GET_FRAMEWORKS' })).json.get_frameworks).to.deep.equal(state.get_state.get_frameworks);
-    expect((await call(address, { type: 'GET_EXECUTORS' })).json).to.deep.equal({ type: 'GET_EXECUTORS', get_executors: {} });
+    expect((await call(address, { type: 'GET_EXECUTORS' })).json).to.deep.equal({ type: 'GET_EXECUTORS', get_executors: { executors: [] } });
     const roles = (await call(address, { type: 'GET_ROLES' })).json.get_roles.roles;
     expect(roles[0]).to.deep.include({ name: '*', weight: 1, frameworks: [{ value: frameworkId }] });
     expect(roles[0].resources).to.deep.include({ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } });
@@ -268,14 +268,14 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     await harness.clock.settle();
     const tasks = (await call(address, { type: 'GET_TASKS' })).json.get_tasks;
     expect(tasks.completed_tasks[0]).to.include({ state: 'TASK_GONE_BY_OPERATOR' });
-    expect((await call(address, { type: 'GET_AGENTS' })).json.get_agents).to.deep.equal({});
+    expect((await call(address, { type: 'GET_AGENTS' })).json.get_agents).to.deep.equal({ agents: [], recovered_agents: [] });
     // Idempotent, as Mesos: the agent is gone already.
     expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agentId } } })).status).to.equal(200);
     expect((await call(address, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'never-registered' } } })).status).to.equal(404);
 
     expect((await call(address, { type: 'TEARDOWN', teardown: { framework_id: { value: frameworkId } } })).status).to.equal(200);
     const frameworks = (await call(address, { type: 'GET_FRAMEWORKS' })).json.get_frameworks;
-    expect(frameworks.frameworks).to.equal(undefined);
+    expect(frameworks.frameworks).to.deep.equal([]);
     expect(frameworks.completed_frameworks[0].framework_info.id).to.deep.equal({ value: frameworkId });
     expect(frameworks.completed_frameworks[0]).to.include({ active: false, connected: false });
   });
@@ -355,7 +355,7 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
     back.post(second.harness.masterPid, 'ReregisterAgent', { agent: agentInfo('cpus:1;mem:256', 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [] });
     await second.harness.clock.settle();
     expect(last(back, 'Shutdown')?.body).to.deep.equal({ message: 'Agent has been marked gone by the operator' });
-    expect((await call(second.address, { type: 'GET_AGENTS' })).json.get_agents).to.deep.equal({});
+    expect((await call(second.address, { type: 'GET_AGENTS' })).json.get_agents).to.deep.equal({ agents: [], recovered_agents: [] });
   });
 
   it('answers bad calls with the reason: unknown type, missing field, protobuf, GET, not JSON, unserved, files', async () => {
@@ -453,7 +453,10 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         expect(stream.headers['content-type']).to.equal('application/json');
         const subscribed = await stream.next((event) => event.type === 'SUBSCRIBED');
         expect((subscribed.subscribed as Json).heartbeat_interval_seconds).to.equal(15);
-        expect((subscribed.subscribed as Json).get_state).to.deep.equal({ get_tasks: {}, get_executors: {}, get_frameworks: {}, get_agents: {} });
+        expect((subscribed.subscribed as Json).get_state).to.deep.equal({
+          get_tasks: { tasks: [], unreachable_tasks: [], completed_tasks: [] }, get_executors: { executors: [] },
+          get_frameworks: { frameworks: [], completed_frameworks: [] }, get_agents: { agents: [], recovered_agents: [] },
+        });
 
         const agent = await registerAgent(harness, 'cpus:2;mem:512');
         const agentAdded = await stream.next((event) => event.type === 'AGENT_ADDED');
@@ -786,7 +789,7 @@ describe('actors/master: the v1 operator API (POST /api/v1)', () => {
         // The same views on the calls: GET_FRAMEWORKS as /master/frameworks, GET_FLAGS by view_flags.
         const asOps = { authorization: basicAuthorization('ops', 'o') };
         const asAdmin = { authorization: basicAuthorization('admin', 'a') };
-        expect((await call(address, { type: 'GET_FRAMEWORKS' }, asOps)).json.get_frameworks).to.deep.equal({});
+        expect((await call(address, { type: 'GET_FRAMEWORKS' }, asOps)).json.get_frameworks).to.deep.equal({ frameworks: [], completed_frameworks: [] });
         expect((await call(address, { type: 'GET_FRAMEWORKS' }, asAdmin)).json.get_frameworks.frameworks).to.have.length(1);
         const flags = await call(address, { type: 'GET_FLAGS' }, asOps);
         expect(flags.status).to.equal(403);
