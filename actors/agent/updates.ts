@@ -7,6 +7,7 @@ import { constants } from 'node:os';
 import type { CommandInfo, ExecutorInfo, StatusUpdate, TaskInfo, TaskState } from '../../lib/protocol';
 import { withFields } from '../../lib/with-fields';
 import type { ExecutorExit } from './launcher';
+import { COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS } from './constants';
 
 /** What the agent says about a task it fails, kills or drops itself. */
 export interface AgentVerdict {
@@ -125,5 +126,19 @@ export function commandExecutorInfo(task: TaskInfo, frameworkId: string, command
     command: commandWith(command, user, task.command?.uris),
     name: commandExecutorName(task.taskId, task.command),
     source: task.taskId,
+    // Mesos copies these for authorizers that read them (and shows them with the executor).
+    ...(task.labels !== undefined ? { labels: task.labels } : {}),
+    ...(task.discovery !== undefined ? { discovery: task.discovery } : {}),
+    ...(task.killPolicy !== undefined ? { shutdownGracePeriodNs: commandExecutorShutdownGracePeriodNs(task.killPolicy.gracePeriodSeconds) } : {}),
   };
+}
+
+/**
+ * A command executor's shutdown grace period for a task whose kill policy gives it
+ * `gracePeriodSeconds` (Mesos' `getExecutorInfo`): that, plus the margin the executor keeps to
+ * send TASK_KILLED before the agent destroys it.
+ */
+export function commandExecutorShutdownGracePeriodNs(gracePeriodSeconds: number): number {
+  // Capped where ExecutorInfo's field is (a kill policy's period is unbounded on the wire).
+  return Math.min(Number.MAX_SAFE_INTEGER, Math.round((gracePeriodSeconds * 1000 + COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS) * 1e6));
 }
