@@ -102,7 +102,7 @@ function taskInfoVisible(visibility: TaskVisibility, task: TaskInfo): boolean {
 /**
  * An executor's `/state` JSON, with the tasks `tasksVisible` lets be seen (the ACLs' `view_tasks`,
  * task by task), as Mesos' `ExecutorWriter` writes it: `role` only when its own info has
- * resources (a command executor's has none), `labels` and `type` only when its info has them
+ * resources (Mesos' command executor's always has), `labels` and `type` only when its info has them
  * (a command executor's has no type: Mesos' `ExecutorInfo.Type` has no such name). `state` is
  * this agent's own addition.
  */
@@ -117,7 +117,8 @@ function executorJson(executor: ExecutorRecord, tasksVisible: TaskVisibility): R
     container: executor.runId,
     directory: executor.directory,
     resources: renderResources(executor.usedResources()),
-    ...(executor.role !== undefined && (info.resources?.length ?? 0) > 0 ? { role: executor.role } : {}),
+    // Mesos' command executor always has resources of its own (0.1 cpus and 32 MB, allocated to its task's role); ours has none, but its role is shown as Mesos shows it.
+    ...(executor.role !== undefined && (executor.commandExecutor || (info.resources?.length ?? 0) > 0) ? { role: executor.role } : {}),
     ...(info.labels !== undefined ? { labels: labelList(info.labels) } : {}),
     ...(info.type !== undefined ? { type: info.type } : {}),
     state: executor.phase,

@@ -89,15 +89,20 @@ describe("the agent's executors and tasks in /state and GET_EXECUTORS, against M
       expect(queued('E2')).to.deep.equal({ id: 'T2', name: 'T2', slave_id: 'A1', resources: { cpus: 1, gpus: 0, mem: 128, disk: 0 }, executor_id: 'E2' });
     });
 
-    it('an executor entry has `type` only when its info has one (none for a command executor: ExecutorInfo.Type has no COMMAND), `role` only when its info has resources, and its info\'s `labels`', async () => {
-      h.runTask(AgentHarness.commandTask('T1'));
-      h.runTask(taskOf('T2', customExecutor('E2', { labels: { tier: 'web' } })));
-      h.runTask(taskOf('T3', customExecutor('E3', { type: 'CUSTOM' })));
+    it('an executor entry has `type` only when its info has one (none for a command executor: ExecutorInfo.Type has no COMMAND), `role` only when its info has resources (a command executor\'s always has, in Mesos), and its info\'s `labels`', async () => {
+      const run = (task: TaskInfo): void => h.fromMaster('RunTask', { framework: { id: FRAMEWORK_ID, name: 'fw', user: 'u' }, frameworkId: FRAMEWORK_ID, task, role: 'web' });
+      run(AgentHarness.commandTask('T1'));
+      run(taskOf('T2', customExecutor('E2', { labels: { tier: 'web' } })));
+      run(taskOf('T3', customExecutor('E3', { type: 'CUSTOM' })));
+      run(taskOf('T4', { executorId: 'E4', command: { value: 'run-executor' } }));
       await h.clock.settle();
       const executors = await stateExecutors(h);
       const entry = (id: string): Json => executors.find((executor) => executor.id === id) as Json;
-      expect(entry('T1')).to.not.have.any.keys('type', 'role', 'labels');
+      expect(entry('T1')).to.not.have.any.keys('type', 'labels');
+      expect(entry('T1').role).to.equal('web');
       expect(entry('E2')).to.not.have.any.keys('type');
+      expect(entry('E2').role).to.equal('web');
+      expect(entry('E4')).to.not.have.any.keys('role');
       expect(entry('E2').labels).to.deep.equal([{ key: 'tier', value: 'web' }]);
       expect(entry('E3').type).to.equal('CUSTOM');
       expect(Object.keys(entry('E3')).slice(0, 6)).to.deep.equal(['id', 'name', 'source', 'container', 'directory', 'resources']);
