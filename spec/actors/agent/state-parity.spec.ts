@@ -5,7 +5,12 @@
  * command executor's info made as `Slave::getExecutorInfo` makes it. Each case names what Mesos does.
  */
 import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { dispatch } from '../../../lib/actor';
+import type { HttpResponse } from '../../../lib/process';
+import { FilesActor } from '../../../actors/agent/files';
 import type { ExecutorInfo, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
 import { AgentHarness, FRAMEWORK_ID } from './harness';
@@ -144,5 +149,51 @@ describe("the agent's executors and tasks in /state and GET_EXECUTORS, against M
       await h.clock.advance(9_000);
       expect(h.launcher.run('E1').destroyed).to.equal(true);
     });
+  });
+});
+
+describe("the agent's /files against Mesos' files process (only the paths the agent attached: each executor run's sandbox and its virtual path)", () => {
+  let h: AgentHarness;
+  let workDir: string;
+  let files: FilesActor;
+
+  beforeEach(async () => {
+    h = new AgentHarness();
+    await h.register();
+    workDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'state-parity-files-')));
+    files = new FilesActor(workDir, undefined, undefined, () => Promise.resolve('A1'));
+    h.host.spawn(files);
+  });
+
+  afterEach(async () => {
+    await h.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  /** `/files/browse` of `target`. */
+  function browse(target: string): Promise<HttpResponse> {
+    return dispatch(files, async (actor) => {
+      const handler = actor.runtime.routes.get('/browse');
+      if (handler === undefined) throw new Error('no /browse route');
+      return handler.call(actor, { method: 'GET', path: '/files/browse', query: { path: target }, headers: {}, body: Buffer.alloc(0) });
+    });
+  }
+
+  it('lists a sandbox (by its directory, or its virtual path), and answers 404 for the work dir and every directory above the sandboxes, which named every framework and executor here', async () => {
+    const executor = path.join(workDir, 'agents', 'A1', 'frameworks', 'F1', 'executors', 'E1');
+    const run = path.join(executor, 'runs', 'R1');
+    fs.mkdirSync(run, { recursive: true });
+    fs.writeFileSync(path.join(run, 'stdout'), 'out');
+    fs.symlinkSync(run, path.join(executor, 'runs', 'latest'));
+    fs.mkdirSync(path.join(workDir, 'agents', 'A1', 'frameworks', 'F2'), { recursive: true });
+    fs.writeFileSync(path.join(workDir, 'stray'), 'in no sandbox');
+    expect((await browse(run)).status).to.equal(200);
+    expect((await browse('/frameworks/F1/executors/E1/runs/latest')).status).to.equal(200);
+    expect((await browse(path.join(run, 'stdout'))).status, 'a file lists as []').to.equal(200);
+    for (const above of [workDir, '.', 'agents', 'agents/A1/frameworks', 'agents/A1/frameworks/F1', path.join(executor, 'runs'), path.join(workDir, 'stray')]) {
+      const answer = await browse(above);
+      expect(answer.status, above).to.equal(404);
+      expect(JSON.stringify(answer.body), above).to.not.contain('F2');
+    }
   });
 });
