@@ -2412,10 +2412,15 @@ export class Agent extends Actor {
     this.authenticatee?.cancel();
     this.pingTimer?.cancel();
     this.updates.pause();
+    // The longest grace period any executor gets (its own `shutdown_grace_period`, else the flag's), read before they are shut down.
+    let longestGracePeriodMs = this.options.flags.executorShutdownGracePeriodMs;
+    for (const framework of this.frameworks.values()) {
+      for (const executor of framework.executors.values()) longestGracePeriodMs = Math.max(longestGracePeriodMs, this.executorShutdownGracePeriodMs(executor.info));
+    }
     for (const framework of [...this.frameworks.values()]) this.terminateFramework(framework);
     if (this.frameworks.size === 0) return this.terminate();
     // Executors that outlive their grace period are killed; allow that kill time to be reported.
-    this.delay(this.options.flags.executorShutdownGracePeriodMs * 2, () => this.terminate());
+    this.delay(longestGracePeriodMs * 2, () => this.terminate());
   }
 
   // ---- dynamic reservations -----------------------------------------------------------------

@@ -149,6 +149,18 @@ describe("the agent's executors and tasks in /state and GET_EXECUTORS, against M
       await h.clock.advance(9_000);
       expect(h.launcher.run('E1').destroyed).to.equal(true);
     });
+
+    it('a shutting-down agent waits for the longest of its executors\' grace periods before it terminates (it waited twice the flag\'s, and left an executor with a longer one running)', async () => {
+      h.runTask(taskOf('T1', customExecutor('E1', { shutdownGracePeriodNs: 20_000_000_000 })));
+      await h.clock.settle();
+      await h.registerExecutor('E1');
+      h.fromMaster('Shutdown', { message: 'test' });
+      await h.clock.settle();
+      await h.clock.advance(h.flags.executorShutdownGracePeriodMs * 2 + 1);
+      expect(h.launcher.run('E1').destroyed, 'within its grace period').to.equal(false);
+      await h.clock.advance(20_000);
+      expect(h.launcher.run('E1').destroyed, 'killed once its grace period ended').to.equal(true);
+    });
   });
 });
 
