@@ -115,22 +115,24 @@ function commandExecutorName(taskId: string, command: CommandInfo | undefined): 
  * The ExecutorInfo of the command executor for a command task (Mesos' `getExecutorInfo`): its
  * id is the task id, and it runs `command` (node with the command-executor script), as the
  * task's command's user when it names one (Mesos copies it too), so the task runs as that user,
- * and with the task's command's URIs, fetched into its sandbox before it starts.
+ * and with the task's command's URIs, fetched into its sandbox before it starts. As Mesos, it has
+ * the task's labels and discovery, and with a kill policy a shutdown grace period to match it.
  */
 export function commandExecutorInfo(task: TaskInfo, frameworkId: string, command: CommandInfo): ExecutorInfo {
   const user = task.command?.user;
-  return {
+  const info: ExecutorInfo = {
     executorId: task.taskId,
     frameworkId,
     // The task's URIs are fetched into the command executor's sandbox (Mesos' `getExecutorInfo`).
     command: commandWith(command, user, task.command?.uris),
     name: commandExecutorName(task.taskId, task.command),
     source: task.taskId,
-    // Mesos copies these for authorizers that read them (and shows them with the executor).
-    ...(task.labels !== undefined ? { labels: task.labels } : {}),
-    ...(task.discovery !== undefined ? { discovery: task.discovery } : {}),
-    ...(task.killPolicy !== undefined ? { shutdownGracePeriodNs: commandExecutorShutdownGracePeriodNs(task.killPolicy.gracePeriodSeconds) } : {}),
   };
+  // Set only when there, not spread in (most tasks have none: no field is added to their record).
+  if (task.labels !== undefined) info.labels = task.labels;
+  if (task.discovery !== undefined) info.discovery = task.discovery;
+  if (task.killPolicy !== undefined) info.shutdownGracePeriodNs = commandExecutorShutdownGracePeriodNs(task.killPolicy.gracePeriodSeconds);
+  return info;
 }
 
 /**
@@ -138,7 +140,7 @@ export function commandExecutorInfo(task: TaskInfo, frameworkId: string, command
  * `gracePeriodSeconds` (Mesos' `getExecutorInfo`): that, plus the margin the executor keeps to
  * send TASK_KILLED before the agent destroys it.
  */
-export function commandExecutorShutdownGracePeriodNs(gracePeriodSeconds: number): number {
+function commandExecutorShutdownGracePeriodNs(gracePeriodSeconds: number): number {
   // Capped where ExecutorInfo's field is (a kill policy's period is unbounded on the wire).
   return Math.min(Number.MAX_SAFE_INTEGER, Math.round((gracePeriodSeconds * 1000 + COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS) * 1e6));
 }
