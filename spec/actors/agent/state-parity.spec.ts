@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { dispatch } from '../../../lib/actor';
 import type { HttpResponse } from '../../../lib/process';
 import { FilesActor } from '../../../actors/agent/files';
+import { APPLICATION_PROTOBUF, v1ResponseJson } from '../../../lib/v1/protobuf';
 import type { ExecutorInfo, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
 import { AgentHarness, FRAMEWORK_ID } from './harness';
@@ -121,6 +122,12 @@ describe("the agent's executors and tasks in /state and GET_EXECUTORS, against M
       await h.clock.settle();
       const [info] = await v1Executors(h);
       expect(info).to.deep.include({ labels: { labels: [{ key: 'tier', value: 'web' }] }, discovery, shutdown_grace_period: { nanoseconds: 7_000_000_000 } });
+      // In protobuf too (mesos.v1.ExecutorInfo's fields 12, 13 and 14).
+      const encoded = await dispatch(h.agent, async (agent) => agent.runtime.routes.get('/api/v1')?.call(agent, {
+        method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: APPLICATION_PROTOBUF }, body: Buffer.from(JSON.stringify({ type: 'GET_EXECUTORS' })),
+      }));
+      const decoded = JSON.parse(JSON.stringify(v1ResponseJson('agent', encoded?.body as Buffer))) as Json;
+      expect(decoded.get_executors.executors[0].executor_info).to.deep.equal(JSON.parse(JSON.stringify(info)));
     });
 
     it("gives a command executor its task's labels and discovery, and a shutdown grace period of the task's kill policy's plus 2 s (Mesos' getExecutorInfo: + MAX_REAP_INTERVAL + 1 s); none without a kill policy", async () => {
