@@ -2049,7 +2049,7 @@ export class Agent extends Actor {
     const launch = {
       agentId: executor.agentId, agentPid: this.self().toString(), agent: this.self(), frameworkId: framework.id, executorId: executor.id, runId: executor.runId, directory: executor.directory,
       command: this.executorCommand(executor.info), commandExecutor: executor.commandExecutor, checkpoint: framework.info.checkpoint ?? false,
-      shutdownGracePeriodMs: this.options.flags.executorShutdownGracePeriodMs,
+      shutdownGracePeriodMs: this.executorShutdownGracePeriodMs(executor.info),
       recovery: executorRecovery(this.options.flags.executorReregistrationTimeoutMs, this.options.flags.recoveryTimeoutMs),
       // Not spread in: a literal with a spread copies, and each property after one costs (lib/with-fields.ts).
       token: executor.token,
@@ -2294,6 +2294,11 @@ export class Agent extends Actor {
     this.shutdownExecutor(framework, executor);
   }
 
+  /** How long an executor gets to exit once asked to: its info's `shutdownGracePeriodNs` where it has one, else `--executor_shutdown_grace_period` (Mesos). */
+  private executorShutdownGracePeriodMs(info: ExecutorInfo): number {
+    return info.shutdownGracePeriodNs !== undefined ? info.shutdownGracePeriodNs / 1e6 : this.options.flags.executorShutdownGracePeriodMs;
+  }
+
   /** Asks the executor to shut down; its process tree is killed if it has not exited after the grace period. */
   private shutdownExecutor(framework: AgentFrameworkRecord, executor: ExecutorRecord): void {
     if (executor.phase === 'TERMINATING' || executor.phase === 'TERMINATED') return;
@@ -2305,7 +2310,7 @@ export class Agent extends Actor {
       this.abortFetch(executor);
       return;
     }
-    const gracePeriodMs = this.options.flags.executorShutdownGracePeriodMs;
+    const gracePeriodMs = this.executorShutdownGracePeriodMs(executor.info);
     this.send(executor.pid, ShutdownExecutorOnExecutor, { gracePeriodSeconds: gracePeriodMs / 1000 });
     executor.shutdownTimer = this.delay(gracePeriodMs, () => {
       if (executor.phase === 'TERMINATED') return;
@@ -2407,10 +2412,15 @@ export class Agent extends Actor {
     this.authenticatee?.cancel();
     this.pingTimer?.cancel();
     this.updates.pause();
+    // The longest grace period any executor gets (its own `shutdown_grace_period`, else the flag's), read before they are shut down.
+    let longestGracePeriodMs = this.options.flags.executorShutdownGracePeriodMs;
+    for (const framework of this.frameworks.values()) {
+      for (const executor of framework.executors.values()) longestGracePeriodMs = Math.max(longestGracePeriodMs, this.executorShutdownGracePeriodMs(executor.info));
+    }
     for (const framework of [...this.frameworks.values()]) this.terminateFramework(framework);
     if (this.frameworks.size === 0) return this.terminate();
     // Executors that outlive their grace period are killed; allow that kill time to be reported.
-    this.delay(this.options.flags.executorShutdownGracePeriodMs * 2, () => this.terminate());
+    this.delay(longestGracePeriodMs * 2, () => this.terminate());
   }
 
   // ---- dynamic reservations -----------------------------------------------------------------

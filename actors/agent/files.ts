@@ -1,6 +1,6 @@
 /**
- * The `files` actor (Mesos' `/files` endpoints): read-only access to sandboxes, confined to the
- * agent's work dir.
+ * The `files` actor (Mesos' `/files` endpoints): read-only access to executors' sandboxes, and
+ * nothing else of the agent's work dir.
  *
  * - `GET /files/browse?path=P` lists directory P: `[{path, size, mode, mtime, nlink, uid, gid}]`
  *   sorted by path (a file, not a directory, lists as `[]`, as in Mesos).
@@ -20,7 +20,12 @@
  * symlink-free walk from the root), and the answer is served from that same handle, so a task
  * that swaps a directory of its sandbox for a symlink between a path check and the open gains
  * nothing. The agent's checkpoints (`meta/`), persistent volumes (`volumes/`) and fetcher cache
- * (`fetch/`, or `--fetcher_cache_dir` where that lies in the work dir) are refused the same way (403). Listings describe entries with `lstat` (symlinks are not followed). Missing files
+ * (`fetch/`, or `--fetcher_cache_dir` where that lies in the work dir) are refused the same way (403).
+ * Any other path that does not lie in an executor run's sandbox (`agents/<a>/frameworks/<f>/
+ * executors/<e>/runs/<run>`, as the agent's `/state` gives each executor's `directory`) is 404, as
+ * in Mesos, whose files process serves only the paths its agent attached: the work dir and the
+ * directories above the sandboxes would list every framework and executor id on the agent to a
+ * caller that `access_sandboxes` lets read one framework's sandboxes. Listings describe entries with `lstat` (symlinks are not followed). Missing files
  * give 404, saying so explicitly when the agent's garbage collector removed the sandbox
  * (`--gc_delay`, or sooner under disk pressure); bad parameters and reading a directory give
  * 400. Errors are JSON `{error}`.
@@ -36,10 +41,15 @@ import {
 import { FILES_BROWSE_READ_BATCH, FILES_DOWNLOAD_CHUNK_BYTES, FILES_MAX_BROWSE_ENTRIES, FILES_MAX_DOWNLOAD_BYTES, FILES_MAX_READ_BYTES } from './constants';
 import { siftDown, siftUp } from '../../lib/binary-heap';
 import { GROUP_NAMES, USER_NAMES } from '../../lib/os-names';
-import { executorDirectory, executorRunDirectoryIn, LATEST_RUN_LINK, metaDirectory, pathComponentError, VOLUMES_DIRECTORY } from './paths';
+import { executorDirectory, executorRunDirectoryIn, LATEST_RUN_LINK, metaDirectory, pathComponentError, RUNS_DIRECTORY, VOLUMES_DIRECTORY } from './paths';
 import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
 import { fetcherCacheDirOf } from './flags';
 import { completeUtf8Length } from '../../lib/utf8';
+
+/** The names of the sandboxes' ancestors in paths.ts' layout: `agents/<a>/frameworks/<f>/executors/<e>/runs/<run>`. */
+const AGENTS_DIRECTORY = 'agents';
+const FRAMEWORKS_DIRECTORY = 'frameworks';
+const EXECUTORS_DIRECTORY = 'executors';
 
 /** The checkpoints' directory, relative to the work dir (see paths.ts). */
 const META_DIRECTORY = path.relative('/', metaDirectory('/'));
@@ -259,6 +269,9 @@ export class FilesActor extends Actor {
     if (isVolume(root, real)) throw new FilesError(403, `'${requested}' is in the agent's persistent volumes, which are not served (a sandbox shows one through a link out of it)`);
     const caches = await this.fetcherCacheDirs(root);
     if (isInAny(caches, real)) throw new FilesError(403, `'${requested}' is in the agent's fetcher cache (--fetcher_cache_dir), which is not served: it holds every user's cached downloads, which no sandbox's access_sandboxes check guards`);
+    // As Mesos' files process, which serves only the paths the agent attached (each executor run's sandbox, and its virtual path):
+    // the work dir and the directories above the sandboxes list every framework and executor id here, whoever asks.
+    if (!isSandbox(root, real)) throw new FilesError(404, `'${requested}' is not in an executor's sandbox: only sandboxes are served`);
     const owner = sandboxOwnerOf(root, real);
     const denial = await this.access.denial(caller.principal, owner?.frameworkId, owner?.executorId);
     if (denial !== undefined) throw new FilesError(403, `Forbidden: ${denial}`);
@@ -349,6 +362,17 @@ function sandboxOwnerOf(root: string, real: string): SandboxOwner | undefined {
   return { frameworkId: parts[3], executorId };
 }
 
+/**
+ * Whether `real` is in (or is) an executor run's sandbox, `<root>/agents/<agent>/frameworks/
+ * <framework>/executors/<executor>/runs/<run>` (paths.ts): what Mesos' agent attaches to its files
+ * process, and all this one serves.
+ */
+function isSandbox(root: string, real: string): boolean {
+  const parts = path.relative(root, real).split(path.sep);
+  const named = (index: number): boolean => parts[index] !== undefined && parts[index] !== '' && parts[index] !== '..';
+  return parts[0] === AGENTS_DIRECTORY && named(1) && parts[2] === FRAMEWORKS_DIRECTORY && named(3) && parts[4] === EXECUTORS_DIRECTORY && named(5) && parts[6] === RUNS_DIRECTORY && named(7);
+}
+
 /** Whether two paths lie in the same sandboxes (the same framework's, the same executor's or none). */
 function sameOwner(a: SandboxOwner | undefined, b: SandboxOwner | undefined): boolean {
   return a?.frameworkId === b?.frameworkId && a?.executorId === b?.executorId;
@@ -380,7 +404,7 @@ async function confine(root: string, handle: FileHandle, candidate: string, stat
   const location = await readlink(link).catch(() => undefined);
   if (location !== undefined) {
     const sameSandboxes = sameOwner(sandboxOwnerOf(root, location), sandboxOwnerOf(root, candidate));
-    return isInside(root, location) && !isCheckpoint(root, location) && !isVolume(root, location) && !isInAny(unserved, location) && sameSandboxes ? link : undefined;
+    return isInside(root, location) && isSandbox(root, location) && !isCheckpoint(root, location) && !isVolume(root, location) && !isInAny(unserved, location) && sameSandboxes ? link : undefined;
   }
   let current = root;
   for (const part of path.relative(root, candidate).split(path.sep)) {

@@ -157,7 +157,7 @@ export interface StartAgentOptions {
   readonly disk?: Disk;
   readonly probe?: SystemProbe;
   /**
-   * Spawn the `files` actor (`/files/browse`, `/files/read` over this agent's work dir) if the
+   * Spawn the `files` actor (`/files/browse`, `/files/read` of the executors' sandboxes in this agent's work dir) if the
    * host has none yet (default true). A simulation that runs several agents, and restarts them,
    * on one host passes false: the one `files` actor id would otherwise belong to whichever agent
    * came first, confined to its work dir, and be terminated when that agent stops.

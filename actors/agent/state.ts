@@ -2,14 +2,14 @@
  * The agent's `/state` document, in Mesos' field names (snake_case, resources as scalar
  * objects such as `{"cpus":4,"mem":4096,"ports":"[31000-32000]"}`).
  */
-import type { Attributes, DrainConfig, FrameworkInfo, Task, TaskInfo } from '../../lib/protocol';
+import type { Attributes, CommandInfo, DrainConfig, ExecutorInfo, FrameworkInfo, Task, TaskInfo } from '../../lib/protocol';
 import { drainConfigJson } from '../../lib/v1/operator';
 import { buildInfo } from '../../lib/version';
 import { Resources } from '../../lib/resources';
 import { renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorRecord, AgentFrameworkRecord } from './records';
 import { executorVisible, renderResources, renderTask, SEE_ALL, taskVisibility, taskVisible, visibleTasks, type StateViewer, type TaskVisibility } from '../../lib/state-json';
-import { v1ExecutorInfo, v1FrameworkInfo } from '../../lib/v1/json';
+import { labelList, v1ExecutorInfo, v1FrameworkInfo, v1Labels, type V1Json } from '../../lib/v1/json';
 import { v1Task } from '../../lib/v1/operator';
 
 /** What /state shows, gathered by the agent. */
@@ -99,38 +99,70 @@ function taskInfoVisible(visibility: TaskVisibility, task: TaskInfo): boolean {
   return taskVisible(visibility, { user: task.command?.user ?? task.executor?.command?.user });
 }
 
-/** An executor's `/state` JSON, with the tasks `tasksVisible` lets be seen (the ACLs' `view_tasks`, task by task). */
+/**
+ * An executor's `/state` JSON, with the tasks `tasksVisible` lets be seen (the ACLs' `view_tasks`,
+ * task by task), as Mesos' `ExecutorWriter` writes it: `role` only when its own info has
+ * resources (Mesos' command executor's always has), `labels` and `type` only when its info has them
+ * (a command executor's has no type: Mesos' `ExecutorInfo.Type` has no such name). `state` is
+ * this agent's own addition.
+ */
 function executorJson(executor: ExecutorRecord, tasksVisible: TaskVisibility): Record<string, unknown> {
+  const info = executor.info;
+  // A command task's Task has no executor id in Mesos (`createTask` copies only the TaskInfo's own executor): "" there.
+  const render = executor.commandExecutor ? renderCommandTask : renderTask;
   return {
     id: executor.id,
-    name: executor.info.name ?? '',
-    source: executor.info.source ?? '',
+    name: info.name ?? '',
+    source: info.source ?? '',
     container: executor.runId,
     directory: executor.directory,
-    // Mesos' executor types: the command executor's run, the default executor's (task groups), or the framework's own.
-    type: executor.commandExecutor ? 'COMMAND' : executor.info.type === 'DEFAULT' ? 'DEFAULT' : 'CUSTOM',
-    ...(executor.role !== undefined ? { role: executor.role } : {}),
-    state: executor.phase,
     resources: renderResources(executor.usedResources()),
-    tasks: visibleTasks(tasksVisible, executor.launchedTasks.values()).map(renderTask),
+    // Mesos' command executor always has resources of its own (0.1 cpus and 32 MB, allocated to its task's role); ours has none, but its role is shown as Mesos shows it.
+    ...(executor.role !== undefined && (executor.commandExecutor || (info.resources?.length ?? 0) > 0) ? { role: executor.role } : {}),
+    ...(info.labels !== undefined ? { labels: labelList(info.labels) } : {}),
+    ...(info.type !== undefined ? { type: info.type } : {}),
+    state: executor.phase,
+    tasks: visibleTasks(tasksVisible, executor.launchedTasks.values()).map(render),
     queued_tasks: [...executor.queuedTasks.values()].filter((task) => taskInfoVisible(tasksVisible, task)).map((task) => queuedTaskJson(task, executor)),
     // Terminal tasks whose update awaits its acknowledgement are listed as completed already, as in Mesos.
-    completed_tasks: visibleTasks(tasksVisible, [...executor.completedTasks, ...executor.terminatedTasks.values()]).map(renderTask),
+    completed_tasks: visibleTasks(tasksVisible, [...executor.completedTasks, ...executor.terminatedTasks.values()]).map(render),
   };
 }
 
+/** A command task's `/state` JSON: `executor_id` "", as Mesos' Task of a command task has none. */
+function renderCommandTask(task: Task): ReturnType<typeof renderTask> {
+  return { ...renderTask(task), executor_id: '' };
+}
+
+/**
+ * A queued task (its TaskInfo) as Mesos' agent writes one: `id`, `name`, `slave_id`, `resources`,
+ * `role`, then `command`, `executor_id` and `discovery` where the TaskInfo has them (a command
+ * task names no executor); no `framework_id` or `state`, which a TaskInfo has not.
+ */
 function queuedTaskJson(task: TaskInfo, executor: ExecutorRecord): Record<string, unknown> {
+  const role = executor.taskRoles.get(task.taskId);
   return {
     id: task.taskId,
     name: task.name,
-    framework_id: executor.frameworkId,
-    executor_id: executor.id,
     slave_id: task.agentId,
-    state: 'TASK_STAGING',
     resources: renderResources(Resources.fromJSON(task.resources)),
+    ...(role !== undefined ? { role } : {}),
+    ...(task.command !== undefined ? { command: commandJson(task.command) } : {}),
+    ...(task.executor !== undefined ? { executor_id: task.executor.executorId } : {}),
+    ...(task.discovery !== undefined ? { discovery: task.discovery } : {}),
   };
 }
 
+/** A CommandInfo as Mesos' state JSON writes one (`json(CommandInfo)`): `argv` and `uris` always, `environment` as its protobuf. */
+function commandJson(command: CommandInfo): Record<string, unknown> {
+  return {
+    ...(command.shell !== undefined ? { shell: command.shell } : {}),
+    value: command.value,
+    argv: command.arguments ?? [],
+    ...(command.environment !== undefined ? { environment: { variables: Object.entries(command.environment).map(([name, value]) => ({ name, value })) } } : {}),
+    uris: (command.uris ?? []).map((uri) => ({ value: uri.value, executable: uri.executable ?? false })),
+  };
+}
 
 /**
  * The agent's v1 operator answers that read its books (Mesos' `v1/agent/agent.proto`): GET_TASKS,
@@ -174,7 +206,7 @@ export function agentV1State(view: Pick<AgentStateView, 'frameworks' | 'complete
     for (const [executor, ended] of runs) {
       // As Mesos: an executor, and its tasks, only for a caller who may see the executor (view_executors, by the user it runs as).
       if (!executorVisible(viewer, executor.info, user)) continue;
-      if (wantExecutors) (ended ? executors.completed_executors : executors.executors).push({ executor_info: v1ExecutorInfo({ ...executor.info, frameworkId: framework.id }, executor.role) });
+      if (wantExecutors) (ended ? executors.completed_executors : executors.executors).push({ executor_info: agentV1ExecutorInfo({ ...executor.info, frameworkId: framework.id }, executor.role) });
       if (seeTasks === false) continue;
       const render = executor.commandExecutor ? v1CommandTask : v1Task;
       for (const task of executor.queuedTasks.values()) if (taskInfoVisible(seeTasks, task)) tasks.queued_tasks.push(render(executor.task(task, 'TASK_STAGING')));
@@ -196,4 +228,17 @@ export function agentV1State(view: Pick<AgentStateView, 'frameworks' | 'complete
 function v1CommandTask(task: Task): ReturnType<typeof v1Task> {
   const { executorId: _executorId, ...rest } = task;
   return v1Task(rest);
+}
+
+/**
+ * An executor's info in v1 JSON as the agent's GET_EXECUTORS carries it (Mesos: the whole
+ * ExecutorInfo): `v1ExecutorInfo`'s fields, with `labels`, `discovery` and
+ * `shutdown_grace_period` where the info has them.
+ */
+function agentV1ExecutorInfo(info: ExecutorInfo, allocationRole: string | undefined): V1Json {
+  const out = v1ExecutorInfo(info, allocationRole);
+  if (info.labels !== undefined) out.labels = v1Labels(info.labels);
+  if (info.discovery !== undefined) out.discovery = info.discovery;
+  if (info.shutdownGracePeriodNs !== undefined) out.shutdown_grace_period = { nanoseconds: info.shutdownGracePeriodNs };
+  return out;
 }

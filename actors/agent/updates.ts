@@ -7,6 +7,7 @@ import { constants } from 'node:os';
 import type { CommandInfo, ExecutorInfo, StatusUpdate, TaskInfo, TaskState } from '../../lib/protocol';
 import { withFields } from '../../lib/with-fields';
 import type { ExecutorExit } from './launcher';
+import { COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS } from './constants';
 
 /** What the agent says about a task it fails, kills or drops itself. */
 export interface AgentVerdict {
@@ -114,11 +115,12 @@ function commandExecutorName(taskId: string, command: CommandInfo | undefined): 
  * The ExecutorInfo of the command executor for a command task (Mesos' `getExecutorInfo`): its
  * id is the task id, and it runs `command` (node with the command-executor script), as the
  * task's command's user when it names one (Mesos copies it too), so the task runs as that user,
- * and with the task's command's URIs, fetched into its sandbox before it starts.
+ * and with the task's command's URIs, fetched into its sandbox before it starts. As Mesos, it has
+ * the task's labels and discovery, and with a kill policy a shutdown grace period to match it.
  */
 export function commandExecutorInfo(task: TaskInfo, frameworkId: string, command: CommandInfo): ExecutorInfo {
   const user = task.command?.user;
-  return {
+  const info: ExecutorInfo = {
     executorId: task.taskId,
     frameworkId,
     // The task's URIs are fetched into the command executor's sandbox (Mesos' `getExecutorInfo`).
@@ -126,4 +128,19 @@ export function commandExecutorInfo(task: TaskInfo, frameworkId: string, command
     name: commandExecutorName(task.taskId, task.command),
     source: task.taskId,
   };
+  // Set only when there, not spread in (most tasks have none: no field is added to their record).
+  if (task.labels !== undefined) info.labels = task.labels;
+  if (task.discovery !== undefined) info.discovery = task.discovery;
+  if (task.killPolicy !== undefined) info.shutdownGracePeriodNs = commandExecutorShutdownGracePeriodNs(task.killPolicy.gracePeriodSeconds);
+  return info;
+}
+
+/**
+ * A command executor's shutdown grace period for a task whose kill policy gives it
+ * `gracePeriodSeconds` (Mesos' `getExecutorInfo`): that, plus the margin the executor keeps to
+ * send TASK_KILLED before the agent destroys it.
+ */
+function commandExecutorShutdownGracePeriodNs(gracePeriodSeconds: number): number {
+  // Capped where ExecutorInfo's field is (a kill policy's period is unbounded on the wire).
+  return Math.min(Number.MAX_SAFE_INTEGER, Math.round((gracePeriodSeconds * 1000 + COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS) * 1e6));
 }

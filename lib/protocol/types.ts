@@ -143,6 +143,34 @@ export const CommandInfoSchema = z.object({
 });
 export type CommandInfo = z.infer<typeof CommandInfoSchema>;
 
+/** Mesos' `Labels` as its JSON has them, `{labels: [{key, value}]}` (inside a DiscoveryInfo, kept as given). */
+const MesosLabelsSchema = z.object({
+  labels: z.array(z.object({ key: shortText, value: shortText.optional() })).max(MAX_DISCOVERY_ENTRIES, `must have at most ${MAX_DISCOVERY_ENTRIES} entries`).optional(),
+});
+
+/**
+ * How a task's service is found (Mesos' `DiscoveryInfo`, for Mesos-DNS and the like): kept and
+ * shown as Mesos' JSON has it (every field name is the same in both), never read by the cluster.
+ */
+export const DiscoveryInfoSchema = z.object({
+  visibility: z.enum(['FRAMEWORK', 'CLUSTER', 'EXTERNAL']),
+  name: shortText.optional(),
+  environment: shortText.optional(),
+  location: shortText.optional(),
+  version: shortText.optional(),
+  ports: z.object({
+    ports: z.array(z.object({
+      number: z.number().int().min(0).max(0xffff_ffff),
+      name: shortText.optional(),
+      protocol: shortText.optional(),
+      visibility: z.enum(['FRAMEWORK', 'CLUSTER', 'EXTERNAL']).optional(),
+      labels: MesosLabelsSchema.optional(),
+    })).max(MAX_DISCOVERY_ENTRIES, `must have at most ${MAX_DISCOVERY_ENTRIES} entries`).optional(),
+  }).optional(),
+  labels: MesosLabelsSchema.optional(),
+});
+export type DiscoveryInfo = z.infer<typeof DiscoveryInfoSchema>;
+
 /**
  * Mesos' `ExecutorInfo.Type`: `DEFAULT`, the agent's built-in default executor, which runs task
  * groups (LAUNCH_GROUP) and has no command of its own; `CUSTOM`, the framework's own command.
@@ -165,6 +193,20 @@ export const ExecutorInfoSchema = z.object({
   resources: ResourceListSchema.optional(),
   name: name.optional(),
   source: shortText.optional(),
+  /**
+   * Mesos' `ExecutorInfo.labels`: kept and shown with the executor (the agent's `/state` and
+   * GET_EXECUTORS), never read by the cluster. A command executor's are its task's (Mesos'
+   * `getExecutorInfo`), hence the same shape as `TaskInfo.labels`.
+   */
+  labels: z.record(z.string(), z.string()).optional(),
+  /** Mesos' `ExecutorInfo.discovery`: kept and shown with the executor (GET_EXECUTORS), as a task's. */
+  discovery: DiscoveryInfoSchema.optional(),
+  /**
+   * Mesos' `ExecutorInfo.shutdown_grace_period` (a `DurationInfo`: whole nanoseconds): how long the
+   * agent waits for this executor to exit once asked to shut down, in place of the agent's
+   * `--executor_shutdown_grace_period`.
+   */
+  shutdownGracePeriodNs: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type ExecutorInfo = z.infer<typeof ExecutorInfoSchema>;
 
@@ -273,34 +315,6 @@ export const CheckStatusInfoSchema = z.object({
 export type CheckStatusInfo = z.infer<typeof CheckStatusInfoSchema>;
 
 /** A task to launch: exactly one of `command` (the built-in command executor) or `executor`. */
-/** Mesos' `Labels` as its JSON has them, `{labels: [{key, value}]}` (inside a DiscoveryInfo, kept as given). */
-const MesosLabelsSchema = z.object({
-  labels: z.array(z.object({ key: shortText, value: shortText.optional() })).max(MAX_DISCOVERY_ENTRIES, `must have at most ${MAX_DISCOVERY_ENTRIES} entries`).optional(),
-});
-
-/**
- * How a task's service is found (Mesos' `DiscoveryInfo`, for Mesos-DNS and the like): kept and
- * shown as Mesos' JSON has it (every field name is the same in both), never read by the cluster.
- */
-export const DiscoveryInfoSchema = z.object({
-  visibility: z.enum(['FRAMEWORK', 'CLUSTER', 'EXTERNAL']),
-  name: shortText.optional(),
-  environment: shortText.optional(),
-  location: shortText.optional(),
-  version: shortText.optional(),
-  ports: z.object({
-    ports: z.array(z.object({
-      number: z.number().int().min(0).max(0xffff_ffff),
-      name: shortText.optional(),
-      protocol: shortText.optional(),
-      visibility: z.enum(['FRAMEWORK', 'CLUSTER', 'EXTERNAL']).optional(),
-      labels: MesosLabelsSchema.optional(),
-    })).max(MAX_DISCOVERY_ENTRIES, `must have at most ${MAX_DISCOVERY_ENTRIES} entries`).optional(),
-  }).optional(),
-  labels: MesosLabelsSchema.optional(),
-});
-export type DiscoveryInfo = z.infer<typeof DiscoveryInfoSchema>;
-
 export const TaskInfoSchema = z.object({
   name,
   /** Checked by the master's task validation, so that a bad id is answered with TASK_ERROR rather than the whole call dropped. */

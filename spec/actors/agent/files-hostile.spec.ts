@@ -14,6 +14,9 @@ import { netHost, quietLogger } from '../../support/runtime';
 import { AgentMachine, EXECUTOR_MESSAGES, TimedProbe } from './harness';
 import { Resources } from '../../../lib/resources';
 
+/** An executor run's sandbox, relative to the work dir (paths.ts' layout): only sandboxes are served. */
+const SANDBOX = path.join('agents', 'A1', 'frameworks', 'F1', 'executors', 'E1', 'runs', 'R1');
+
 describe('files actor, hostile review: the fetcher cache is not served', () => {
   let host: ActorHost;
   let scratch: string;
@@ -28,7 +31,9 @@ describe('files actor, hostile review: the fetcher cache is not served', () => {
   function plantCache(cacheDir: string): void {
     fs.mkdirSync(path.join(cacheDir, '1000', 'c0'), { recursive: true });
     fs.writeFileSync(path.join(cacheDir, '1000', 'c0', 'credentials.json'), '{"token":"hunter2"}');
-    fs.mkdirSync(path.join(workDir, 'sandbox'), { recursive: true });
+    // `sandbox` leads to an executor run's sandbox, as `runs/latest` does: only sandboxes are served (Mesos' attached paths).
+    fs.mkdirSync(path.join(workDir, SANDBOX), { recursive: true });
+    fs.symlinkSync(SANDBOX, path.join(workDir, 'sandbox'));
     fs.writeFileSync(path.join(workDir, 'sandbox', 'stdout'), 'hello\n');
     fs.symlinkSync(path.join(cacheDir, '1000', 'c0', 'credentials.json'), path.join(workDir, 'sandbox', 'cached'));
   }
@@ -105,7 +110,7 @@ describe("the agent's v1 operator API, hostile review", function () {
     });
 
     it("LIST_FILES gives each file's mtime in whole seconds, as Mesos' FileInfo (createFileInfo: st_mtime), not with the sub-second part", async () => {
-      const sandbox = path.join(workDir, 'sandbox');
+      const sandbox = path.join(workDir, SANDBOX);
       fs.mkdirSync(sandbox, { recursive: true });
       fs.writeFileSync(path.join(sandbox, 'stdout'), 'hello\n');
       fs.utimesSync(path.join(sandbox, 'stdout'), 1_700_000_000.75, 1_700_000_000.75);

@@ -45,6 +45,9 @@ function withoutProc(): () => void {
   };
 }
 
+/** An executor run's sandbox, relative to the work dir (paths.ts' layout). */
+const SANDBOX = path.join('agents', 'A1', 'frameworks', 'F0', 'executors', 'E0', 'runs', 'R0');
+
 describe('files actor (sandbox access confined to the work dir)', () => {
   let host: ActorHost;
   let scratch: string;
@@ -60,7 +63,9 @@ describe('files actor (sandbox access confined to the work dir)', () => {
     scratch = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'files-')));
     workDir = path.join(scratch, 'work');
     outside = path.join(scratch, 'secret');
-    fs.mkdirSync(path.join(workDir, 'sandbox'), { recursive: true });
+    // `sandbox` leads to an executor run's sandbox, as `runs/latest` does: only sandboxes are served (Mesos' attached paths).
+    fs.mkdirSync(path.join(workDir, SANDBOX), { recursive: true });
+    fs.symlinkSync(SANDBOX, path.join(workDir, 'sandbox'));
     fs.writeFileSync(path.join(workDir, 'sandbox', 'stdout'), 'hello\nworld\n');
     fs.writeFileSync(outside, 'top secret');
     fs.symlinkSync(outside, path.join(workDir, 'sandbox', 'escape'));
@@ -156,7 +161,8 @@ describe('files actor (sandbox access confined to the work dir)', () => {
       denial: (_principal, frameworkId) => Promise.resolve(frameworkId === undefined ? undefined : `not ${frameworkId}'s sandboxes`),
     }));
     expect((await get('read', { path: path.join(sandbox, 'stdout'), offset: '0' })).status, "FA's sandbox is refused").to.equal(403);
-    expect((await get('read', { path: 'notes', offset: '0' })).status, 'what is no one\'s is served').to.equal(200);
+    // Since 2026-12-07 what lies in no sandbox is not served at all (404, as Mesos' files: not attached); it was, to anyone.
+    expect((await get('read', { path: 'notes', offset: '0' })).status, 'what is in no sandbox').to.equal(404);
     for (const bad of [path.join(sandbox, 'data', 'rows'), path.join(volume, 'rows'), 'volumes/roles/eng/db/rows', 'volumes/roles/eng', 'volumes']) {
       const read = await get('read', { path: bad, offset: '0' });
       expect(read.status, bad).to.equal(403);
@@ -273,8 +279,9 @@ describe('files actor (sandbox access confined to the work dir)', () => {
       // Asked with the executor whose sandbox the path is in (access_sandboxes is by the executor's user, as Mesos), or none above it.
       expect(owners).to.include('FA/e');
       owners.length = 0;
-      await get('browse', { path: path.join(workDir, 'agents', 'A1', 'frameworks', 'FA') });
-      expect(owners).to.deep.equal(['FA/-']);
+      // A framework's directory is no sandbox: 404 (as Mesos: not attached), whoever asks; access is not even asked (since 2026-12-07).
+      expect((await get('browse', { path: path.join(workDir, 'agents', 'A1', 'frameworks', 'FA') })).status).to.equal(404);
+      expect(owners).to.deep.equal([]);
       // The file checked is the file opened (its resolved path, no symlink followed at the open): FA's, never FB's.
       expect(raced).to.deep.equal({ status: 200, body: { data: 'mine', offset: 0 } });
       expect(JSON.stringify(raced.body)).to.not.contain('secret-of-b');

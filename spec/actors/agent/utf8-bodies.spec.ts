@@ -20,7 +20,8 @@ describe("the agent's HTTP endpoints, text that is not what was sent", function 
 
   before(async () => {
     workDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'agent-utf8-')));
-    sandbox = path.join(workDir, 'sandbox');
+    // An executor run's sandbox (paths.ts' layout): only sandboxes are served.
+    sandbox = path.join(workDir, 'agents', 'A1', 'frameworks', 'F1', 'executors', 'E1', 'runs', 'R1');
     fs.mkdirSync(sandbox, { recursive: true });
     // A file whose name is U+FFFD: what `%ff` (a name of bytes that are not UTF-8) was read as.
     fs.writeFileSync(path.join(sandbox, '\ufffd'), 'not the file that was asked for\n');
@@ -41,7 +42,8 @@ describe("the agent's HTTP endpoints, text that is not what was sent", function 
   }
 
   it("/files/read, /files/browse and /files/download refuse a path whose escapes are not UTF-8 (400), where %ff and %fe read the file named U+FFFD", async () => {
-    const encodedDir = encodeURIComponent(sandbox);
+    // Relative to the work dir: the refusal quotes at most 80 characters of the query.
+    const encodedDir = encodeURIComponent(path.relative(workDir, sandbox));
     for (const route of ['read', 'download', 'browse']) {
       for (const bad of ['%ff', '%fe']) {
         const answer = await send(`/files/${route}?path=${encodedDir}%2F${bad}&offset=0`);
