@@ -2,14 +2,14 @@
  * The agent's `/state` document, in Mesos' field names (snake_case, resources as scalar
  * objects such as `{"cpus":4,"mem":4096,"ports":"[31000-32000]"}`).
  */
-import type { Attributes, CommandInfo, DrainConfig, ExecutorInfo, FrameworkInfo, Task, TaskInfo } from '../../lib/protocol';
+import type { Attributes, CommandInfo, DrainConfig, FrameworkInfo, Task, TaskInfo } from '../../lib/protocol';
 import { drainConfigJson } from '../../lib/v1/operator';
 import { buildInfo } from '../../lib/version';
 import { Resources } from '../../lib/resources';
 import { renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorRecord, AgentFrameworkRecord } from './records';
 import { executorVisible, renderResources, renderTask, SEE_ALL, taskVisibility, taskVisible, visibleTasks, type StateViewer, type TaskVisibility } from '../../lib/state-json';
-import { labelList, v1ExecutorInfo, v1FrameworkInfo, v1Labels, type V1Json } from '../../lib/v1/json';
+import { labelList, v1ExecutorInfo, v1FrameworkInfo } from '../../lib/v1/json';
 import { v1Task } from '../../lib/v1/operator';
 
 /** What /state shows, gathered by the agent. */
@@ -206,7 +206,7 @@ export function agentV1State(view: Pick<AgentStateView, 'frameworks' | 'complete
     for (const [executor, ended] of runs) {
       // As Mesos: an executor, and its tasks, only for a caller who may see the executor (view_executors, by the user it runs as).
       if (!executorVisible(viewer, executor.info, user)) continue;
-      if (wantExecutors) (ended ? executors.completed_executors : executors.executors).push({ executor_info: agentV1ExecutorInfo({ ...executor.info, frameworkId: framework.id }, executor.role) });
+      if (wantExecutors) (ended ? executors.completed_executors : executors.executors).push({ executor_info: v1ExecutorInfo({ ...executor.info, frameworkId: framework.id }, executor.role) });
       if (seeTasks === false) continue;
       const render = executor.commandExecutor ? v1CommandTask : v1Task;
       for (const task of executor.queuedTasks.values()) if (taskInfoVisible(seeTasks, task)) tasks.queued_tasks.push(render(executor.task(task, 'TASK_STAGING')));
@@ -230,15 +230,3 @@ function v1CommandTask(task: Task): ReturnType<typeof v1Task> {
   return v1Task(rest);
 }
 
-/**
- * An executor's info in v1 JSON as the agent's GET_EXECUTORS carries it (Mesos: the whole
- * ExecutorInfo): `v1ExecutorInfo`'s fields, with `labels`, `discovery` and
- * `shutdown_grace_period` where the info has them.
- */
-function agentV1ExecutorInfo(info: ExecutorInfo, allocationRole: string | undefined): V1Json {
-  const out = v1ExecutorInfo(info, allocationRole);
-  if (info.labels !== undefined) out.labels = v1Labels(info.labels);
-  if (info.discovery !== undefined) out.discovery = info.discovery;
-  if (info.shutdownGracePeriodNs !== undefined) out.shutdown_grace_period = { nanoseconds: info.shutdownGracePeriodNs };
-  return out;
-}

@@ -397,6 +397,9 @@ export function v1ExecutorInfo(info: ExecutorInfo, allocationRole?: string): V1J
   if (info.resources !== undefined) out.resources = v1Resources(info.resources, allocationRole);
   if (info.name !== undefined) out.name = info.name;
   if (info.source !== undefined) out.source = info.source;
+  if (info.discovery !== undefined) out.discovery = info.discovery;
+  if (info.shutdownGracePeriodNs !== undefined) out.shutdown_grace_period = { nanoseconds: info.shutdownGracePeriodNs };
+  if (info.labels !== undefined) out.labels = v1Labels(info.labels);
   return out;
 }
 

@@ -92,6 +92,9 @@ const executorInfo = z.object({
   resources: resources.optional(),
   name: z.string().max(MAX_NAME_LENGTH).optional(),
   source: text.optional(),
+  discovery: DiscoveryInfoSchema.optional(),
+  shutdown_grace_period: z.object({ nanoseconds: v1NumberField }).optional(),
+  labels: v1LabelsSchema.optional(),
 });
 
 const taskInfo = z.object({
@@ -693,6 +696,14 @@ function executorInfoOf(given: z.infer<typeof executorInfo>, roles: Set<string>)
   if (given.resources !== undefined) executor.resources = withoutAllocationInfo(given.resources, roles);
   if (given.name !== undefined) executor.name = given.name;
   if (given.source !== undefined) executor.source = given.source;
+  if (given.discovery !== undefined) executor.discovery = given.discovery;
+  const gracePeriodNs = given.shutdown_grace_period?.nanoseconds;
+  if (gracePeriodNs !== undefined) {
+    if (!Number.isSafeInteger(gracePeriodNs) || gracePeriodNs < 0) return 'shutdown_grace_period.nanoseconds: must be a whole number, not negative';
+    executor.shutdownGracePeriodNs = gracePeriodNs;
+  }
+  const labels = labelsOfV1(given.labels);
+  if (labels !== undefined) executor.labels = labels;
   return executor;
 }
 

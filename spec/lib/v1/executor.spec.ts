@@ -153,5 +153,10 @@ describe('v1 executor events', () => {
     });
     const subscribed = subscribedEvent(pod, { id: 'F1', user: 'foo', name: 'f', roles: ['*'] }, { id: 'A1', hostname: 'h', port: 5051, resources: [] }, 'run-1');
     expect((subscribed.subscribed as { executor_info: unknown }).executor_info).to.deep.equal(v1Pod);
+    // An executor's labels, discovery and shutdown grace period reach it as Mesos writes them.
+    const described = subscribedEvent({ ...pod, labels: { team: 'a' }, discovery: { visibility: 'FRAMEWORK', name: 'web' }, shutdownGracePeriodNs: 7_000_000_000 }, { id: 'F1', user: 'foo', name: 'f', roles: ['*'] }, { id: 'A1', hostname: 'h', port: 5051, resources: [] }, 'run-1');
+    expect((described.subscribed as { executor_info: unknown }).executor_info).to.deep.equal({
+      ...v1Pod, discovery: { visibility: 'FRAMEWORK', name: 'web' }, shutdown_grace_period: { nanoseconds: 7_000_000_000 }, labels: { labels: [{ key: 'team', value: 'a' }] },
+    });
   });
 });

@@ -220,6 +220,15 @@ describe('v1 scheduler calls', () => {
     // An executor without a command has none (it was given an empty one): the master refuses a custom one without (TASK_ERROR, as Mesos).
     const bare = launched(call({ framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'LAUNCH', launch: { task_infos: [task('t', { command: undefined, executor: { executor_id: { value: 'e' } } })] } }] } }));
     expect(bare[0]?.executor).to.deep.equal({ executorId: 'e' });
+    // Its labels, discovery and shutdown grace period are kept (Mesos' ExecutorInfo 12-14): the agent shows them and waits that long at a shutdown.
+    const discovery = { visibility: 'FRAMEWORK' as const, name: 'web' };
+    const described = launched(call({
+      framework_id: FRAMEWORK_ID, type: 'ACCEPT',
+      accept: { operations: [{ type: 'LAUNCH', launch: { task_infos: [task('t', { command: undefined, executor: { executor_id: { value: 'e' }, command: { value: './e' }, labels: { labels: [{ key: 'team', value: 'a' }] }, discovery, shutdown_grace_period: { nanoseconds: 7_000_000_000 } } })] } }] },
+    }));
+    expect(described[0]?.executor).to.deep.equal({ executorId: 'e', command: { value: './e' }, labels: { team: 'a' }, discovery, shutdownGracePeriodNs: 7_000_000_000 });
+    const negative = { framework_id: FRAMEWORK_ID, type: 'ACCEPT', accept: { operations: [{ type: 'LAUNCH', launch: { task_infos: [task('t', { command: undefined, executor: { executor_id: { value: 'e' }, shutdown_grace_period: { nanoseconds: -1 } } })] } }] } };
+    expect(error(negative)).to.match(/shutdown_grace_period\.nanoseconds: must be a whole number, not negative$/);
   });
 
   it('refuses a malformed LAUNCH_GROUP with a 400 reason naming the field: no group, executor or task group; a bad or UNKNOWN executor type; a task or executor asking for what is not served; too many tasks', () => {
