@@ -104,7 +104,8 @@ const AgentStateSchema = z.object({
   unreserved_resources_full: FullResourcesSchema.shape.unreserved_resources_full.optional(),
   frameworks: z.array(z.object({
     id: z.string(),
-    executors: z.array(z.object({ id: z.string(), tasks: z.array(AgentTaskSchema), queued_tasks: z.array(AgentTaskSchema) })),
+    /** Queued tasks are TaskInfos, as Mesos' agent writes them: no framework id or state (a queued task is TASK_STAGING). */
+    executors: z.array(z.object({ id: z.string(), tasks: z.array(AgentTaskSchema), queued_tasks: z.array(z.object({ id: z.string() })) })),
   })),
 });
 
@@ -600,8 +601,10 @@ function masterTracks(master: MasterView, executor: ExecutorSnapshot): boolean {
 
 /** The non-terminal tasks in an agent's books (queued ones included). */
 export function agentLiveTasks(agent: AgentStateView): Array<z.infer<typeof AgentTaskSchema>> {
-  return agent.frameworks.flatMap((framework) => framework.executors.flatMap((executor) => [...executor.tasks, ...executor.queued_tasks]))
-    .filter((task) => !isTerminalState(task.state));
+  return agent.frameworks.flatMap((framework) => framework.executors.flatMap((executor) => [
+    ...executor.tasks,
+    ...executor.queued_tasks.map((queued) => ({ id: queued.id, framework_id: framework.id, state: 'TASK_STAGING' as const })),
+  ])).filter((task) => !isTerminalState(task.state));
 }
 
 /** Every invariant checked after each step. */
