@@ -28,6 +28,7 @@ import { Registry } from './registry';
 import { ZooKeeperRegistryStore } from './registry-zookeeper';
 import { notLeadingAnswer, notLeadingMetrics, StandbyMaster, type HeldRegistration } from './standby';
 import { apiActorId, StandbyApi } from './v1-scheduler';
+import { standbyRefusal } from './route-access';
 import { DEFAULT_MASTER_ACTOR_IDS, masterFlagsAccess, spawnMasterInfoActors, startMaster, type MasterActorIds, type MasterHandle } from './start';
 import type { Actor } from '../../lib/actor';
 
@@ -313,10 +314,13 @@ export class ContendingMaster {
     const { host, flags } = this.options;
     const own = this.ownPid;
     const flagsAccess = this.flagsAccess;
+    // The credentials the leader would ask for, asked before the redirect (Mesos' libprocess authenticates first).
+    const refusal = standbyRefusal(flags);
     const standby = new StandbyMaster({
       pid: own.toString(), hostname: flags.hostname ?? own.host,
       // Its own flags, as Mesos' standby answers `/master/flags` (the leader's are another master's).
       flags: (request) => flagsResponse(request, flagsAccess, () => renderMasterFlags(flags)),
+      refusal,
     }, own.id);
     host.spawn(standby);
     // The host's one master sends the web UI's `/` to the leader's while it stands by (a leading
@@ -325,7 +329,7 @@ export class ContendingMaster {
     standby.leaderChanged(this.leader);
     this.standby = standby;
     // `/api/v1/scheduler` here redirects to the leader too (the leading master's API replaces it).
-    const api = new StandbyApi(apiActorId(own.id), (path) => standby.redirectTo(path));
+    const api = new StandbyApi(apiActorId(own.id), (path) => standby.redirectTo(path), refusal);
     host.spawn(api);
     this.standbyApi = api;
   }

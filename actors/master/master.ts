@@ -40,6 +40,7 @@ import { AuthenticationSessions, NO_AUTHENTICATION_IN_PROGRESS } from './authent
 import { AgentObserver, describeUnreachable, type AgentObserverHooks, type AgentObserverOptions, type UnreachableCause } from './agent-observer';
 import { AGENT_PING_TICK_MS, FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, MAX_OPERATIONS_PER_FRAMEWORK, ORPHAN_OPERATION_ADOPTION_MS, STATE_CACHE_TIMEOUT_MS, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, operatorHttpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
+import { MASTER_ROUTE_ACCESS, masterRouteAccess } from './route-access';
 import { KeyedTimers } from './keyed-timers';
 import { TickedTimers } from './ticked-timers';
 import { OfferExpiry } from './offer-expiry';
@@ -360,34 +361,34 @@ export class Master extends Actor {
     // HTTP: /master/<route>
     // Read-only routes need credentials with --authenticate_http_readonly, read-write ones with
     // --authenticate_http_readwrite; /health and /redirect never do (as in Mesos).
-    this.authenticatedRoute('/state', 'readonly', (_request, caller) => this.stateRoute(caller));
-    this.authenticatedRoute('/state.json', 'readonly', (_request, caller) => this.stateRoute(caller));
-    this.authenticatedRoute('/state-summary', 'readonly', (_request, caller) => this.stateSummaryRoute(caller));
-    this.authenticatedRoute('/frameworks', 'readonly', (request, caller) => this.frameworksRoute(request, caller));
-    this.authenticatedRoute('/slaves', 'readonly', (request, caller) => this.slavesRoute(request, caller));
-    this.authenticatedRoute('/tasks', 'readonly', (request, caller) => this.tasksRoute(request, caller));
-    this.authenticatedRoute('/roles', 'readonly', (_request, caller) => this.rolesRoute(caller));
+    this.authenticatedRoute('/state', (_request, caller) => this.stateRoute(caller));
+    this.authenticatedRoute('/state.json', (_request, caller) => this.stateRoute(caller));
+    this.authenticatedRoute('/state-summary', (_request, caller) => this.stateSummaryRoute(caller));
+    this.authenticatedRoute('/frameworks', (request, caller) => this.frameworksRoute(request, caller));
+    this.authenticatedRoute('/slaves', (request, caller) => this.slavesRoute(request, caller));
+    this.authenticatedRoute('/tasks', (request, caller) => this.tasksRoute(request, caller));
+    this.authenticatedRoute('/roles', (_request, caller) => this.rolesRoute(caller));
     // Reading them takes read-only credentials, changing them read-write ones (checked before the body is read).
-    this.authenticatedRoute('/weights', readOnlyGet, (request, caller) => this.weightsRoute(request, caller));
+    this.authenticatedRoute('/weights', (request, caller) => this.weightsRoute(request, caller));
     // Mesos' quota handler serves every path under /quota (libprocess routes by the longest
     // prefix): GET and POST at /quota/<anything> are /quota's, DELETE removes the role it names.
-    this.authenticatedRoute('/quota', readOnlyGet, (request, caller) => this.quotaRoute(request, caller));
-    this.authenticatedRoute('/quota/*', readOnlyGet, (request, caller) => this.quotaRoute(request, caller));
+    this.authenticatedRoute('/quota', (request, caller) => this.quotaRoute(request, caller));
+    this.authenticatedRoute('/quota/*', (request, caller) => this.quotaRoute(request, caller));
     this.route('/flags', (request) => this.asLeader(() => flagsResponse(request, {
       authentication: httpAuthenticationOf(this.flags),
       denial: (principal) => this.authorizer.denial('view_flags', principal),
       getOnly: this.flags.acls !== undefined,
     }, () => renderMasterFlags(this.flags))));
-    this.authenticatedRoute('/teardown', 'readwrite', (request, caller) => this.teardownRoute(request, caller));
-    this.authenticatedRoute('/reserve', 'readwrite', (request, caller) => this.reservationRoute('RESERVE', request, caller));
-    this.authenticatedRoute('/unreserve', 'readwrite', (request, caller) => this.reservationRoute('UNRESERVE', request, caller));
-    this.authenticatedRoute('/create-volumes', 'readwrite', (request, caller) => this.reservationRoute('CREATE', request, caller));
-    this.authenticatedRoute('/destroy-volumes', 'readwrite', (request, caller) => this.reservationRoute('DESTROY', request, caller));
+    this.authenticatedRoute('/teardown', (request, caller) => this.teardownRoute(request, caller));
+    this.authenticatedRoute('/reserve', (request, caller) => this.reservationRoute('RESERVE', request, caller));
+    this.authenticatedRoute('/unreserve', (request, caller) => this.reservationRoute('UNRESERVE', request, caller));
+    this.authenticatedRoute('/create-volumes', (request, caller) => this.reservationRoute('CREATE', request, caller));
+    this.authenticatedRoute('/destroy-volumes', (request, caller) => this.reservationRoute('DESTROY', request, caller));
     // Mesos' maintenance endpoints, in its realms (maintenance.ts).
-    this.authenticatedRoute('/maintenance/schedule', 'readwrite', (request, caller) => this.maintenance.scheduleRoute(request, caller));
-    this.authenticatedRoute('/maintenance/status', 'readonly', (request, caller) => this.maintenance.statusRoute(request, caller));
-    this.authenticatedRoute('/machine/down', 'readwrite', (request, caller) => this.maintenance.machinesRoute('down', request, caller));
-    this.authenticatedRoute('/machine/up', 'readwrite', (request, caller) => this.maintenance.machinesRoute('up', request, caller));
+    this.authenticatedRoute('/maintenance/schedule', (request, caller) => this.maintenance.scheduleRoute(request, caller));
+    this.authenticatedRoute('/maintenance/status', (request, caller) => this.maintenance.statusRoute(request, caller));
+    this.authenticatedRoute('/machine/down', (request, caller) => this.maintenance.machinesRoute('down', request, caller));
+    this.authenticatedRoute('/machine/up', (request, caller) => this.maintenance.machinesRoute('up', request, caller));
     this.route('/health', () => ({ status: 200, body: '' }));
     // Mesos' `/master/redirect`: to the leading master's base URL, protocol-relative: this one
     // (a master that does not lead is a StandbyMaster, which sends the leader's).
@@ -3020,12 +3021,13 @@ export class Master extends Actor {
   }
 
   /**
-   * Serves `path` to callers that authenticate as `access` asks (see `authenticateRequest`),
+   * Serves `path` to callers that authenticate as its entry in `MASTER_ROUTE_ACCESS` asks (see `authenticateRequest`),
    * while this master may say it leads (`asLeader`); the handler learns who asks.
    */
-  private authenticatedRoute(path: string, access: HttpAccess | ((request: HttpRequest) => HttpAccess), handler: (request: HttpRequest, caller: HttpCaller) => HttpResponse | Promise<HttpResponse>): void {
+  private authenticatedRoute(path: string, handler: (request: HttpRequest, caller: HttpCaller) => HttpResponse | Promise<HttpResponse>): void {
     const authentication = httpAuthenticationOf(this.flags);
-    const accessOf = typeof access === 'function' ? access : (): HttpAccess => access;
+    if (MASTER_ROUTE_ACCESS[path] === undefined) throw new Error(`no access is set for the master route '${path}' (route-access.ts)`);
+    const accessOf = (request: HttpRequest): HttpAccess => masterRouteAccess(path, request);
     // The same check before the body is read: a caller without the route's access never has its body held.
     const beforeBody = (request: HttpRequest): HttpResponse | undefined => {
       const caller = authenticateRequest(request, accessOf(request), authentication);
@@ -3856,11 +3858,6 @@ function executorKey(frameworkId: string, executorId: string): string {
  */
 function isAgentRecord(owner: object | undefined): owner is AgentRecord {
   return owner !== undefined && typeof (owner as Partial<AgentRecord>).listed === 'boolean' && typeof (owner as Partial<AgentRecord>).id === 'string';
-}
-
-/** `/master/weights` and `/master/quota`: a GET reads (read-only credentials), any other method writes (read-write ones). */
-function readOnlyGet(request: HttpRequest): HttpAccess {
-  return request.method === 'GET' ? 'readonly' : 'readwrite';
 }
 
 /**

@@ -81,6 +81,12 @@ export interface StandbyIdentity {
   readonly hostname: string;
   /** `GET /master/flags` (authentication and `view_flags` included: `flagsResponse`); without it the route is the leader's (307). */
   readonly flags?: (request: HttpRequest) => HttpResponse;
+  /**
+   * The 401 the leader would answer a request at a path (`/state`, `/api/v1`, ...: `standbyRefusal`),
+   * asked before the redirect, as Mesos' libprocess authenticates before its standby's handler
+   * redirects; without it, no credentials are asked.
+   */
+  readonly refusal?: (path: string, request: HttpRequest) => HttpResponse | undefined;
 }
 
 /**
@@ -111,9 +117,10 @@ export class StandbyMaster extends Actor {
     this.route('/redirect', () => this.redirect(''));
     const flags = own.flags;
     this.route('/flags', (request) => (flags !== undefined ? flags(request) : this.redirect('/master/flags', request)));
-    for (const path of REDIRECTED_ROUTES) this.route(path, (request) => this.redirect(`/master${path}`, request));
+    const refusal = own.refusal;
+    for (const path of REDIRECTED_ROUTES) this.route(path, (request) => refusal?.(path, request) ?? this.redirect(`/master${path}`, request));
     // `DELETE /master/quota/<role>`: the role goes along.
-    this.route('/quota/*', (request) => this.redirect(`/master${request.path}`, request));
+    this.route('/quota/*', (request) => refusal?.('/quota/*', request) ?? this.redirect(`/master${request.path}`, request));
     // The web UI: a standby's host delegates `/` here (ContendingMaster), and it sends the
     // browser to the leader's UI.
     this.route('/', () => this.redirect('/'));

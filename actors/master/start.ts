@@ -9,7 +9,7 @@ import { spawnInfoActors, type FlagsAccess } from '../../lib/info-actors';
 import { RegistrarActor, REGISTRAR_ACTOR_ID } from './registrar-endpoint';
 import { Authorizer } from '../../lib/acls';
 import { Master } from './master';
-import { apiActorId, SchedulerApi } from './v1-scheduler';
+import { apiActorId, httpFrameworksAuthenticated, SchedulerApi } from './v1-scheduler';
 import { MAX_OPERATOR_CALL_BYTES } from './v1-operator';
 import { masterMetricsSource } from './metrics';
 import { attachMetricsSource, metricsAccess, MetricsProcess } from '../../lib/metrics';
@@ -118,7 +118,7 @@ export async function startMaster(options: StartMasterOptions): Promise<MasterHa
     // A second master on one host (a simulation) has ids of its own: its API's follows its master's.
     id: apiActorId(ids.master),
     ...(options.leading !== undefined ? { leading: options.leading } : {}),
-    authentication: { credentials: flags.credentials, required: flags.authenticateFrameworks === true || flags.authenticateHttpFrameworks === true },
+    authentication: { credentials: flags.credentials, required: httpFrameworksAuthenticated(flags) },
     maxSubscriptionsPerPeer: flags.maxFrameworksPerPeer,
     ...(options.httpSubscriptionLimits?.total !== undefined ? { maxSubscriptions: options.httpSubscriptionLimits.total } : {}),
     ...(options.httpSubscriptionLimits?.perPrincipal !== undefined ? { maxSubscriptionsPerPrincipal: options.httpSubscriptionLimits.perPrincipal } : {}),

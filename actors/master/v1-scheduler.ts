@@ -15,7 +15,7 @@
 import { badRequest, headerOf, streamEncoding, v1RequestCall, v1RequestError } from '../../lib/v1/http';
 import { mediaTypeOf, v1EventRecord, type V1Encoding } from '../../lib/v1/protobuf';
 import { Actor, dispatch, UPID } from '../../lib/actor';
-import { authenticateRequest, HttpStream, isResponse, withRouteOptions, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
+import { authenticateRequest, HttpStream, isResponse, withRouteOptions, type RouteOptions, type HttpAuthentication, type HttpCaller, type HttpRequest, type HttpResponse } from '../../lib/process';
 import type { FrameworkInfo, InverseOffer, MasterInfo, Offer, OperationStatus, TaskStatus } from '../../lib/protocol';
 import { clientOf, v1OfferFormat, type AgentEndpoint, type V1Json, type V1OfferFormat } from '../../lib/v1/json';
 import { asVersion4, uuidText } from '../../lib/uuid';
@@ -26,6 +26,7 @@ import {
 } from '../../lib/v1/scheduler';
 import { FrameworkUpdateError, Scheduler } from '../framework/scheduler';
 import { SCHEDULER_HTTP_REALM } from './constants';
+import type { MasterFlags } from './flags';
 
 /** Mesos' realm for the scheduler API's credentials, whatever the access. */
 const SCHEDULER_REALMS = { readonly: SCHEDULER_HTTP_REALM, readwrite: SCHEDULER_HTTP_REALM } as const;
@@ -43,12 +44,30 @@ export function apiActorId(masterActorId: string): string {
  * `//host:port/api/v1/scheduler`, as Mesos does), or answered 503 when no master leads.
  */
 export class StandbyApi extends Actor {
-  /** @param redirect answers with the leader's URL for a path, or 503 (`StandbyMaster.redirectTo`) */
-  constructor(id: string, redirect: (path: string) => HttpResponse) {
+  /**
+   * @param redirect answers with the leader's URL for a path, or 503 (`StandbyMaster.redirectTo`)
+   * @param refusal the 401 the leader would answer a request at a path (`standbyRefusal`), asked first; none: no credentials asked
+   */
+  constructor(id: string, redirect: (path: string) => HttpResponse, refusal?: (path: string, request: HttpRequest) => HttpResponse | undefined) {
     super(id);
-    this.route('/v1/scheduler', () => redirect('/api/v1/scheduler'));
-    this.route('/v1', () => redirect('/api/v1'));
+    this.route('/v1/scheduler', (request) => refusal?.('/api/v1/scheduler', request) ?? redirect('/api/v1/scheduler'));
+    this.route('/v1', (request) => refusal?.('/api/v1', request) ?? redirect('/api/v1'));
   }
+}
+
+/** The v1 scheduler API's HTTP authentication: `credentials`, asked for in its realm when `required`. */
+export function schedulerAuthentication(credentials: ReadonlyMap<string, string> | undefined, required: boolean): HttpAuthentication {
+  return { credentials, readonly: false, readwrite: required, realms: SCHEDULER_REALMS };
+}
+
+/** Whether a master with `flags` asks HTTP frameworks for credentials (`--authenticate_frameworks` or `--authenticate_http_frameworks`). */
+export function httpFrameworksAuthenticated(flags: Pick<MasterFlags, 'authenticateFrameworks' | 'authenticateHttpFrameworks'>): boolean {
+  return flags.authenticateFrameworks === true || flags.authenticateHttpFrameworks === true;
+}
+
+/** The v1 scheduler API's HTTP authentication as a master with `flags` asks it (`schedulerAuthentication`). */
+export function schedulerHttpAuthentication(flags: Pick<MasterFlags, 'credentials' | 'authenticateFrameworks' | 'authenticateHttpFrameworks'>): HttpAuthentication {
+  return schedulerAuthentication(flags.credentials, httpFrameworksAuthenticated(flags));
 }
 
 /** Mesos' default interval between HEARTBEAT events (`DEFAULT_HEARTBEAT_INTERVAL`); `--http_framework_heartbeat_interval` sets it here. */
@@ -207,7 +226,7 @@ export class SchedulerApi extends Actor {
   private caller(request: HttpRequest): HttpCaller | HttpResponse {
     const authentication = this.options.authentication;
     if (authentication === undefined) return { principal: undefined };
-    return authenticateRequest(request, 'readwrite', { credentials: authentication.credentials, readonly: false, readwrite: authentication.required, realms: SCHEDULER_REALMS });
+    return authenticateRequest(request, 'readwrite', schedulerAuthentication(authentication.credentials, authentication.required));
   }
 
   /** Whether a SUBSCRIBE naming `frameworkId` is a framework the master knows coming back (its failover). */

@@ -208,6 +208,25 @@ describe('actors/master/contend: masters contending in ZooKeeper (real links, si
     expect((await rawGet(second.host.address, '/version')).status, 'a stopped master leaves no actor behind').to.equal(404);
   });
 
+  it('a standby asks for the credentials the leader asks for before it redirects: 401 for /master/state without them under --authenticate_http_readonly, 307 with them (Mesos authenticates first)', async () => {
+    const secure: Partial<MasterFlags> = { credentials: new Map([['ops', 'ops-secret']]), authenticateHttpReadonly: true };
+    const masters = [await startMasterMachine(undefined, secure)];
+    await clock.advance(100);
+    masters.push(await startMasterMachine(undefined, secure));
+    await clock.advance(5_000);
+    const [first, second] = masters as [MasterMachine, MasterMachine];
+    expect([first.contending.state, second.contending.state]).to.deep.equal(['leading', 'standby']);
+    expect((await rawGet(second.host.address, '/master/state')).status, 'no credentials').to.equal(401);
+    const authorized = await new Promise<number>((resolve, reject) => {
+      http.get(`http://${second.host.address}/master/state`, { headers: { authorization: `Basic ${Buffer.from('ops:ops-secret').toString('base64')}` } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    expect(authorized, 'with credentials: the leader').to.equal(307);
+    expect((await rawGet(second.host.address, '/master/redirect')).status, '/master/redirect asks nothing').to.equal(307);
+  });
+
   it("/registrar(1)/registry: a standby's host answers {} (Mesos' registrar before it has a registry), the leader's its registry; elected, the standby answers its own", async () => {
     const [first, second] = await leaderAndStandby(1_000);
     await startAgentMachine();

@@ -5,6 +5,8 @@ import { VERSION } from '../../../lib/version';
 import { captureLogger } from '../../../lib/logging';
 import { StandbyMaster } from '../../../actors/master/standby';
 import { apiActorId, StandbyApi } from '../../../actors/master/v1-scheduler';
+import { defaultMasterFlags, type MasterFlags } from '../../../actors/master/flags';
+import { standbyRefusal } from '../../../actors/master/route-access';
 import { memoryHost, netHost, Probe, within } from '../../support/runtime';
 
 describe('actors/master/standby: a master that does not lead', () => {
@@ -67,6 +69,41 @@ describe('actors/master/standby: a master that does not lead', () => {
         expect(response.status, path).to.equal(307);
         expect(response.headers.get('location'), path).to.equal('//leader.local:5050' + (path.startsWith('/master') ? '/master/api/v1/scheduler' : '/api/v1/scheduler'));
       }
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('asks for the credentials the leader would ask for before it redirects (401 first, as Mesos\' libprocess authenticates before the handler): the /master routes by their realms, /api/v1, /api/v1/scheduler', async () => {
+    const host = await netHost();
+    try {
+      const credentials = new Map([['ops', 'secret']]);
+      const flags: MasterFlags = { ...defaultMasterFlags('/nonexistent'), credentials, authenticateHttpReadonly: true, authenticateHttpReadwrite: true, authenticateHttpFrameworks: true };
+      const refusal = standbyRefusal(flags);
+      const standby = new StandbyMaster({ pid: `master@${host.address}`, hostname: 'me.local', refusal });
+      host.spawn(standby);
+      host.spawn(new StandbyApi(apiActorId('master'), (path) => standby.redirectTo(path), refusal));
+      standby.leaderChanged({ pid: 'master@10.0.0.7:5050', info: { id: 'm', ip: '10.0.0.7', port: 5050, pid: 'master@10.0.0.7:5050', hostname: 'leader.local', version: '1' } });
+      const ask = (method: string, path: string, authorization?: string): Promise<Response> => fetch(`http://${host.address}${path}`, {
+        method, redirect: 'manual', headers: { 'content-type': 'application/json', ...(authorization !== undefined ? { authorization } : {}) }, ...(method === 'GET' ? {} : { body: '{}' }),
+      });
+      const good = `Basic ${Buffer.from('ops:secret').toString('base64')}`;
+      const bad = `Basic ${Buffer.from('ops:wrong').toString('base64')}`;
+      const cases: Array<[string, string]> = [['GET', '/master/state'], ['GET', '/master/tasks'], ['GET', '/master/quota'], ['DELETE', '/master/quota/eng'], ['POST', '/master/teardown'], ['POST', '/master/reserve'], ['POST', '/master/machine/down'], ['POST', '/api/v1'], ['POST', '/api/v1/scheduler'], ['POST', '/master/api/v1']];
+      for (const [method, path] of cases) {
+        const without = await ask(method, path);
+        expect(without.status, `${method} ${path} without credentials`).to.equal(401);
+        expect(without.headers.get('www-authenticate'), path).to.match(/^Basic realm=/);
+        expect((await ask(method, path, bad)).status, `${method} ${path}, wrong secret`).to.equal(401);
+        const authorized = await ask(method, path, good);
+        expect([authorized.status, authorized.headers.get('location')?.startsWith('//leader.local:5050/')], `${method} ${path} with credentials`).to.deep.equal([307, true]);
+      }
+      // What never asks (as at the leader): /master/health, /master/redirect.
+      expect((await ask('GET', '/master/redirect')).status).to.equal(307);
+      expect((await ask('GET', '/master/health')).status).to.equal(200);
+      // Without the flags, nothing is asked: the redirect comes at once.
+      const open = standbyRefusal(defaultMasterFlags('/nonexistent'));
+      expect(open('/state', { method: 'GET', path: '/master/state', query: {}, headers: {}, body: Buffer.alloc(0) })).to.equal(undefined);
     } finally {
       await host.stop();
     }
