@@ -187,8 +187,9 @@ export async function getJson<T>(address: string, path: string, options: GetOpti
 
 /** A standby's `Location` (`//host:port/path`, or with a scheme) as an address and a path; undefined for anything else. */
 function redirectTarget(location: string | undefined): { address: string; path: string } | undefined {
-  const match = location === undefined ? null : /^(?:https?:)?\/\/([^/?#\s]+)(\/[^\s]*)$/.exec(location);
-  return match === null ? undefined : { address: match[1] as string, path: match[2] as string };
+  // `//host:port` alone (Mesos' `/master/redirect`) is the root.
+  const match = location === undefined ? null : /^(?:https?:)?\/\/([^/?#\s]+)(\/[^\s]*)?$/.exec(location);
+  return match === null ? undefined : { address: match[1] as string, path: match[2] ?? '/' };
 }
 
 /**
@@ -237,7 +238,8 @@ export async function requireMaster(bin: string, master: string, timeoutMs = CLI
  * that knows of no leader. A client pointed at a standby waited in silence, its registration
  * dropped, until `--master_timeout`, then said there was no master. The two are told apart by
  * `LEADER_ONLY_PATH`, which a leader serves and a standby redirects (307, or 503 with no leader,
- * as Mesos' do); any other answer (401 without credentials) tells nothing, and `address` is used.
+ * as Mesos' do); a 401 (the client has no credentials for it) asks `/master/redirect` instead
+ * (`namedLeader`); any other answer tells nothing, and `address` is used.
  */
 export async function leaderBehind(bin: string, address: string, tls?: TlsOptions): Promise<string> {
   try {
@@ -247,9 +249,29 @@ export async function leaderBehind(bin: string, address: string, tls?: TlsOption
     if (!(error instanceof HttpStatusError)) throw error;
     // A standby with no leader known, or a leader that cannot confirm its ZooKeeper session yet (it answers 503 meanwhile).
     if (error.status === HTTP_SERVICE_UNAVAILABLE) fail(bin, `${address} is a master that does not lead now (a standby with no leader known, or a leader not sure of its ZooKeeper session); give --master zk://... to wait for the leader`);
+    // Without the credentials it asks for (401: a standby asks them before it redirects, as the leader would), `/master/redirect`, which asks none.
+    if (error.status === HTTP_UNAUTHORIZED) return namedLeader(bin, address, tls);
     const leader = error.status === HTTP_TEMPORARY_REDIRECT ? redirectTarget(error.location)?.address : undefined;
     if (leader === undefined) return address;
     process.stderr.write(`${bin}: ${address} is a standby master; using the leader at ${leader} (give --master zk://... to follow the leader across failovers)\n`);
+    return leader;
+  }
+}
+
+/**
+ * The leader a master at `address` names at `/master/redirect` (Mesos': no credentials asked; a
+ * leader names itself, perhaps by another name than `address`), said on stderr when it is not
+ * `address`; `address` when it names none.
+ */
+async function namedLeader(bin: string, address: string, tls?: TlsOptions): Promise<string> {
+  try {
+    await get(address, MASTER_REDIRECT_PATH, tls ? { tls } : {});
+    return address;
+  } catch (error) {
+    if (!(error instanceof HttpStatusError) || error.status !== HTTP_TEMPORARY_REDIRECT) return address;
+    const leader = redirectTarget(error.location)?.address;
+    if (leader === undefined || leader === address) return address;
+    process.stderr.write(`${bin}: ${address} names ${leader} as the leading master (its /master/redirect); using it (give --master zk://... to follow the leader across failovers)\n`);
     return leader;
   }
 }
@@ -260,6 +282,9 @@ export async function leaderBehind(bin: string, address: string, tls?: TlsOption
  */
 const LEADER_ONLY_PATH = '/master/roles';
 const HTTP_TEMPORARY_REDIRECT = 307;
+const HTTP_UNAUTHORIZED = 401;
+/** Where every master names the leader (Mesos': a 307 to its `//host:port`, itself for a leader), asking no credentials. */
+const MASTER_REDIRECT_PATH = '/master/redirect';
 const HTTP_SERVICE_UNAVAILABLE = 503;
 
 /** The endpoint every master answers (Mesos' `/master/health`): a client checks `--master` with it. */

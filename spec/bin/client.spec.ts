@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getJson, HttpStatusError } from '../../bin/client';
+import { getJson, HttpStatusError, leaderBehind } from '../../bin/client';
 
 /** A server answering every request with `answer`, on a free port of 127.0.0.1; its address and the paths asked. */
 async function serve(answer: (request: http.IncomingMessage, response: http.ServerResponse) => void): Promise<{ address: string; paths: string[]; close: () => void }> {
@@ -36,6 +36,32 @@ describe('bin/client: getJson through a standby master', () => {
     servers.push(leader, standby);
     expect(await getJson(standby.address, '/master/tasks?limit=10')).to.deep.equal({ leading: true });
     expect(leader.paths).to.deep.equal(['/master/tasks?limit=10']);
+  });
+
+  it('finds the leader behind a standby that asks for credentials the client lacks (401 first, as Mesos\'): through /master/redirect, which asks none', async () => {
+    const leader = await serve((request, response) => {
+      if (request.url === '/master/redirect') response.writeHead(307, { location: `//${leaderAddress.value}` });
+      else response.writeHead(request.url === '/master/roles' ? 401 : 404, { 'www-authenticate': 'Basic realm="mesos"' });
+      response.end();
+    });
+    const leaderAddress = { value: leader.address };
+    const standby = await serve((request, response) => {
+      if (request.url === '/master/redirect') response.writeHead(307, { location: `//${leader.address}` });
+      else response.writeHead(401, { 'www-authenticate': 'Basic realm="mesos"' });
+      response.end();
+    });
+    servers.push(leader, standby);
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => { written.push(chunk); return true; }) as typeof process.stderr.write;
+    try {
+      expect(await leaderBehind('mesos-ps', standby.address)).to.equal(leader.address);
+      expect(await leaderBehind('mesos-ps', leader.address), 'a leader names itself').to.equal(leader.address);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(standby.paths).to.deep.equal(['/master/roles', '/master/redirect']);
+    expect(written).to.deep.equal([`mesos-ps: ${standby.address} names ${leader.address} as the leading master (its /master/redirect); using it (give --master zk://... to follow the leader across failovers)\n`]);
   });
 
   it('follows one redirect only: a second (two standbys naming each other) is an error naming the status', async () => {
