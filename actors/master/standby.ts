@@ -1,7 +1,8 @@
 /**
  * A master that does not lead (`--zk`): it holds the master's address while it contends,
  * redirects the leader's endpoints to the leader (307 to `//host:port/master/<path>?<query>`, or
- * 503 when no master leads), serves `/master/flags`, `/master/health` and `/master/redirect`
+ * 503 when no master leads; a request without the credentials the leader would ask for gets the
+ * leader's 401 first: `StandbyIdentity.refusal`), serves `/master/flags`, `/master/health` and `/master/redirect`
  * itself (all as Mesos' non-elected master), and drops what agents and schedulers send it
  * (Mesos' ignores them too; their detectors take them to the leader). Its host's `/` (the web
  * UI) redirects to the leader's. Once elected, the bin replaces it with a `Master` at the same
