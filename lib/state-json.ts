@@ -3,7 +3,7 @@
  * of Mesos' state.json, so existing tools and scripts can read them.
  */
 import { Resources, type Range } from './resources';
-import type { Task, TaskStatus } from './protocol';
+import type { CommandInfo, Task, TaskStatus } from './protocol';
 import { labelList, v1CheckStatus, v1HealthCheck } from './v1/json';
 
 /** JSON as the state endpoints return it. */
@@ -174,3 +174,19 @@ export function aclViewer(
 
 /** How many roles' `view_roles` decisions one viewer remembers (one asked about more roles asks the ACLs again past it). */
 export const MAX_ROLES_DECIDED = 1_024;
+
+/**
+ * A CommandInfo as Mesos' state JSON writes one (`json(CommandInfo)`): `argv` and `uris` (each its
+ * `value` and `executable`) always,
+ * `environment` as `{variables: [{name, type, value}]}` (its protobuf form; a tool reading it
+ * found a plain object of names).
+ */
+export function renderCommand(command: CommandInfo): Record<string, unknown> {
+  return {
+    ...(command.shell !== undefined ? { shell: command.shell } : {}),
+    value: command.value,
+    argv: command.arguments ?? [],
+    ...(command.environment !== undefined ? { environment: { variables: Object.entries(command.environment).map(([name, value]) => ({ name, type: 'VALUE', value })) } } : {}),
+    uris: (command.uris ?? []).map((uri) => ({ value: uri.value, executable: uri.executable ?? false })),
+  };
+}

@@ -41,15 +41,12 @@ import {
 import { FILES_BROWSE_READ_BATCH, FILES_DOWNLOAD_CHUNK_BYTES, FILES_MAX_BROWSE_ENTRIES, FILES_MAX_DOWNLOAD_BYTES, FILES_MAX_READ_BYTES } from './constants';
 import { siftDown, siftUp } from '../../lib/binary-heap';
 import { GROUP_NAMES, USER_NAMES } from '../../lib/os-names';
-import { executorDirectory, executorRunDirectoryIn, LATEST_RUN_LINK, metaDirectory, pathComponentError, RUNS_DIRECTORY, VOLUMES_DIRECTORY } from './paths';
+import {
+  AGENTS_DIRECTORY, executorDirectory, executorRunDirectoryIn, EXECUTORS_DIRECTORY, FRAMEWORKS_DIRECTORY, LATEST_RUN_LINK, metaDirectory, pathComponentError, RUNS_DIRECTORY, VOLUMES_DIRECTORY,
+} from './paths';
 import { boundedText, MAX_QUOTED_INPUT_CHARS } from '../../lib/protocol/plain';
 import { fetcherCacheDirOf } from './flags';
 import { completeUtf8Length } from '../../lib/utf8';
-
-/** The names of the sandboxes' ancestors in paths.ts' layout: `agents/<a>/frameworks/<f>/executors/<e>/runs/<run>`. */
-const AGENTS_DIRECTORY = 'agents';
-const FRAMEWORKS_DIRECTORY = 'frameworks';
-const EXECUTORS_DIRECTORY = 'executors';
 
 /** The checkpoints' directory, relative to the work dir (see paths.ts). */
 const META_DIRECTORY = path.relative('/', metaDirectory('/'));
@@ -271,9 +268,9 @@ export class FilesActor extends Actor {
     if (isInAny(caches, real)) throw new FilesError(403, `'${requested}' is in the agent's fetcher cache (--fetcher_cache_dir), which is not served: it holds every user's cached downloads, which no sandbox's access_sandboxes check guards`);
     // As Mesos' files process, which serves only the paths the agent attached (each executor run's sandbox, and its virtual path):
     // the work dir and the directories above the sandboxes list every framework and executor id here, whoever asks.
-    if (!isSandbox(root, real)) throw new FilesError(404, `'${requested}' is not in an executor's sandbox: only sandboxes are served`);
-    const owner = sandboxOwnerOf(root, real);
-    const denial = await this.access.denial(caller.principal, owner?.frameworkId, owner?.executorId);
+    const owner = sandboxOf(root, real);
+    if (owner === undefined) throw new FilesError(404, `'${requested}' is not in an executor's sandbox: only sandboxes are served`);
+    const denial = await this.access.denial(caller.principal, owner.frameworkId, owner.executorId);
     if (denial !== undefined) throw new FilesError(403, `Forbidden: ${denial}`);
     // What is opened is the path checked, resolved: no symlink is followed at its last step
     // (O_NOFOLLOW), and only a regular file or a directory is opened. Opening `absolute` followed
@@ -345,37 +342,27 @@ export class FilesActor extends Actor {
   }
 }
 
-/** Whose sandboxes a path lies in: a framework's, and an executor's of it when the path is in one. */
+/** Whose sandbox a path lies in: an executor's, of a framework. */
 interface SandboxOwner {
   readonly frameworkId: string;
-  readonly executorId: string | undefined;
+  readonly executorId: string;
 }
 
 /**
- * Whose sandboxes `real` lies in (`<root>/agents/<agentId>/frameworks/<frameworkId>/executors/<executorId>/...`,
- * see paths.ts), or undefined for a path in no framework's (the work dir itself, the agents' directories).
+ * Whose executor run's sandbox `real` is in (or is), `<root>/agents/<agent>/frameworks/<framework>/
+ * executors/<executor>/runs/<run>` (paths.ts): what Mesos' agent attaches to its files process, and
+ * all this one serves; undefined for any other path (the work dir, the directories above the sandboxes).
  */
-function sandboxOwnerOf(root: string, real: string): SandboxOwner | undefined {
-  const parts = path.relative(root, real).split(path.sep);
-  if (parts[0] !== 'agents' || parts[2] !== 'frameworks' || parts[3] === undefined || parts[3] === '') return undefined;
-  const executorId = parts[4] === 'executors' && parts[5] !== undefined && parts[5] !== '' ? parts[5] : undefined;
-  return { frameworkId: parts[3], executorId };
-}
-
-/**
- * Whether `real` is in (or is) an executor run's sandbox, `<root>/agents/<agent>/frameworks/
- * <framework>/executors/<executor>/runs/<run>` (paths.ts): what Mesos' agent attaches to its files
- * process, and all this one serves.
- */
-function isSandbox(root: string, real: string): boolean {
+function sandboxOf(root: string, real: string): SandboxOwner | undefined {
   const parts = path.relative(root, real).split(path.sep);
   const named = (index: number): boolean => parts[index] !== undefined && parts[index] !== '' && parts[index] !== '..';
-  return parts[0] === AGENTS_DIRECTORY && named(1) && parts[2] === FRAMEWORKS_DIRECTORY && named(3) && parts[4] === EXECUTORS_DIRECTORY && named(5) && parts[6] === RUNS_DIRECTORY && named(7);
+  const inRun = parts[0] === AGENTS_DIRECTORY && named(1) && parts[2] === FRAMEWORKS_DIRECTORY && named(3) && parts[4] === EXECUTORS_DIRECTORY && named(5) && parts[6] === RUNS_DIRECTORY && named(7);
+  return inRun ? { frameworkId: parts[3] as string, executorId: parts[5] as string } : undefined;
 }
 
-/** Whether two paths lie in the same sandboxes (the same framework's, the same executor's or none). */
-function sameOwner(a: SandboxOwner | undefined, b: SandboxOwner | undefined): boolean {
-  return a?.frameworkId === b?.frameworkId && a?.executorId === b?.executorId;
+/** Whether two sandboxes are the same framework's and executor's. */
+function sameOwner(a: SandboxOwner, b: SandboxOwner | undefined): boolean {
+  return a.frameworkId === b?.frameworkId && a.executorId === b.executorId;
 }
 
 /** Read-only; a FIFO must not block the open, and a terminal must not become ours. */
@@ -403,8 +390,8 @@ async function confine(root: string, handle: FileHandle, candidate: string, stat
   const link = `/proc/self/fd/${handle.fd}`;
   const location = await readlink(link).catch(() => undefined);
   if (location !== undefined) {
-    const sameSandboxes = sameOwner(sandboxOwnerOf(root, location), sandboxOwnerOf(root, candidate));
-    return isInside(root, location) && isSandbox(root, location) && !isCheckpoint(root, location) && !isVolume(root, location) && !isInAny(unserved, location) && sameSandboxes ? link : undefined;
+    const there = sandboxOf(root, location);
+    return isInside(root, location) && there !== undefined && sameOwner(there, sandboxOf(root, candidate)) && !isCheckpoint(root, location) && !isVolume(root, location) && !isInAny(unserved, location) ? link : undefined;
   }
   let current = root;
   for (const part of path.relative(root, candidate).split(path.sep)) {

@@ -17,6 +17,12 @@ import { idError } from '../../lib/protocol/ids';
 
 /** The sandbox file that gets the executor's and its tasks' standard output. */
 export const STDOUT_FILE = 'stdout';
+/** The work dir's directory of the agents' directories (`<workDir>/agents/<agentId>`). */
+export const AGENTS_DIRECTORY = 'agents';
+/** An agent's directory of its frameworks' directories (`.../frameworks/<frameworkId>`). */
+export const FRAMEWORKS_DIRECTORY = 'frameworks';
+/** A framework's directory of its executors' directories (`.../executors/<executorId>`). */
+export const EXECUTORS_DIRECTORY = 'executors';
 /** The directory of an executor's runs (`.../executors/<executorId>/runs/<runId>`). */
 export const RUNS_DIRECTORY = 'runs';
 
@@ -56,7 +62,7 @@ export function taskSandboxIn(executorSandbox: string, taskId: string): string {
 
 /** `<workDir>/agents/<agentId>`. */
 export function agentDirectory(workDir: string, agentId: string): string {
-  const tail = `agents/${component('agent', agentId)}`;
+  const tail = `${AGENTS_DIRECTORY}/${component('agent', agentId)}`;
   // `path.join` normalizes the whole path (allocating as it goes: a few KB per task at
   // thousands of tasks a second); a work dir that is already normal needs only the joining.
   return isNormalAbsolute(workDir) ? flatPath(workDir, tail) : path.join(workDir, tail);
@@ -64,7 +70,7 @@ export function agentDirectory(workDir: string, agentId: string): string {
 
 /** `<workDir>/agents/<agentId>/frameworks`: what an agent keeps per framework lies below it (an agent makes it once per agent id). */
 export function frameworksDirectory(workDir: string, agentId: string): string {
-  return flatPath(agentDirectory(workDir, agentId), 'frameworks');
+  return flatPath(agentDirectory(workDir, agentId), FRAMEWORKS_DIRECTORY);
 }
 
 /** `<frameworks>/<frameworkId>`: a framework's directory, under `frameworksDirectory`'s result. */
@@ -75,7 +81,7 @@ export function frameworkDirectoryIn(frameworks: string, frameworkId: string): s
 
 /** `<framework>/executors/<executorId>`: an executor's directory, under `frameworkDirectoryIn`'s result. */
 export function executorDirectoryIn(framework: string, executorId: string): string {
-  return flatPath(framework, 'executors', component('executor', executorId));
+  return flatPath(framework, EXECUTORS_DIRECTORY, component('executor', executorId));
 }
 
 /** `<workDir>/agents/<agentId>/frameworks/<frameworkId>/executors/<executorId>`: an executor's runs and its `runs/latest`. */

@@ -2,13 +2,13 @@
  * The agent's `/state` document, in Mesos' field names (snake_case, resources as scalar
  * objects such as `{"cpus":4,"mem":4096,"ports":"[31000-32000]"}`).
  */
-import type { Attributes, CommandInfo, DrainConfig, FrameworkInfo, Task, TaskInfo } from '../../lib/protocol';
+import type { Attributes, DrainConfig, FrameworkInfo, Task, TaskInfo } from '../../lib/protocol';
 import { drainConfigJson } from '../../lib/v1/operator';
 import { buildInfo } from '../../lib/version';
 import { Resources } from '../../lib/resources';
 import { renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorRecord, AgentFrameworkRecord } from './records';
-import { executorVisible, renderResources, renderTask, SEE_ALL, taskVisibility, taskVisible, visibleTasks, type StateViewer, type TaskVisibility } from '../../lib/state-json';
+import { executorVisible, renderCommand, renderResources, renderTask, SEE_ALL, taskVisibility, taskVisible, visibleTasks, type StateViewer, type TaskVisibility } from '../../lib/state-json';
 import { labelList, v1ExecutorInfo, v1FrameworkInfo } from '../../lib/v1/json';
 import { v1Task } from '../../lib/v1/operator';
 
@@ -147,20 +147,9 @@ function queuedTaskJson(task: TaskInfo, executor: ExecutorRecord): Record<string
     slave_id: task.agentId,
     resources: renderResources(Resources.fromJSON(task.resources)),
     ...(role !== undefined ? { role } : {}),
-    ...(task.command !== undefined ? { command: commandJson(task.command) } : {}),
+    ...(task.command !== undefined ? { command: renderCommand(task.command) } : {}),
     ...(task.executor !== undefined ? { executor_id: task.executor.executorId } : {}),
     ...(task.discovery !== undefined ? { discovery: task.discovery } : {}),
-  };
-}
-
-/** A CommandInfo as Mesos' state JSON writes one (`json(CommandInfo)`): `argv` and `uris` always, `environment` as its protobuf. */
-function commandJson(command: CommandInfo): Record<string, unknown> {
-  return {
-    ...(command.shell !== undefined ? { shell: command.shell } : {}),
-    value: command.value,
-    argv: command.arguments ?? [],
-    ...(command.environment !== undefined ? { environment: { variables: Object.entries(command.environment).map(([name, value]) => ({ name, value })) } } : {}),
-    uris: (command.uris ?? []).map((uri) => ({ value: uri.value, executable: uri.executable ?? false })),
   };
 }
 

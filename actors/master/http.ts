@@ -12,10 +12,10 @@ import { strictUtf8 } from '../../lib/utf8';
 import { labelList, packedIpv4 } from '../../lib/v1/json';
 import { buildInfo, VERSION } from '../../lib/version';
 import { isStrictSubrole, Resources, roleAncestors, UNRESERVED_ROLE } from '../../lib/resources';
-import { executorVisible, renderResources, renderTask, resourcesOrEmpty, SEE_ALL, taskVisibility, taskVisible, visibleTasks, type StateViewer, type TaskVisibility } from '../../lib/state-json';
+import { executorVisible, renderCommand, renderResources, renderTask, resourcesOrEmpty, SEE_ALL, taskVisibility, taskVisible, visibleTasks, type StateViewer, type TaskVisibility } from '../../lib/state-json';
 
 export type { StateViewer } from '../../lib/state-json';
-import type { CommandInfo, ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task, TaskState } from '../../lib/protocol';
+import type { ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task, TaskState } from '../../lib/protocol';
 import { renderMasterFlags, type MasterFlags } from './flags';
 import { isHttpFramework, type AgentRecord, type FrameworkRecord, type MasterState } from './state';
 import type { StateCounts } from './task-summaries';
@@ -572,22 +572,6 @@ export function renderExecutor(info: ExecutorInfo, resources: Resources, agentId
     // As Mesos: the role its resources are allocated to, when it has any.
     ...(role !== undefined && !resources.isEmpty() ? { role } : {}),
     slave_id: agentId,
-  };
-}
-
-/**
- * A CommandInfo as Mesos' state JSON writes one (`json(CommandInfo)`): `argv` and `uris` (each its
- * `value` and `executable`) always,
- * `environment` as `{variables: [{name, type, value}]}` (its protobuf form; a tool reading it
- * found a plain object of names).
- */
-export function renderCommand(command: CommandInfo): Json {
-  return {
-    ...(command.shell !== undefined ? { shell: command.shell } : {}),
-    value: command.value,
-    argv: command.arguments ?? [],
-    ...(command.environment !== undefined ? { environment: { variables: Object.entries(command.environment).map(([name, value]) => ({ name, type: 'VALUE', value })) } } : {}),
-    uris: (command.uris ?? []).map((uri) => ({ value: uri.value, executable: uri.executable ?? false })),
   };
 }
 

@@ -10,7 +10,7 @@ import { boundedText } from '../../lib/protocol/plain';
 import { parseUnicodeJson } from '../../lib/utf8';
 import { Actor, dispatch, post, UPID, type BodyOf, type MessageType, type Timer } from '../../lib/actor';
 import {
-  authenticateRequest, httpError, isResponse, methodNotAllowed, ok, TextParts, withRouteOptions, type HttpAccess, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
+  authenticateRequest, httpError, isResponse, methodNotAllowed, ok, TextParts, withRouteOptions, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
 import { isStrictSubrole, Resources, type ResourceJSON } from '../../lib/resources';
@@ -40,7 +40,7 @@ import { AuthenticationSessions, NO_AUTHENTICATION_IN_PROGRESS } from './authent
 import { AgentObserver, describeUnreachable, type AgentObserverHooks, type AgentObserverOptions, type UnreachableCause } from './agent-observer';
 import { AGENT_PING_TICK_MS, FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, MAX_OPERATIONS_PER_FRAMEWORK, ORPHAN_OPERATION_ADOPTION_MS, STATE_CACHE_TIMEOUT_MS, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, operatorHttpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
-import { MASTER_ROUTE_ACCESS, masterRouteAccess } from './route-access';
+import { masterRouteAccess } from './route-access';
 import { KeyedTimers } from './keyed-timers';
 import { TickedTimers } from './ticked-timers';
 import { OfferExpiry } from './offer-expiry';
@@ -3026,8 +3026,7 @@ export class Master extends Actor {
    */
   private authenticatedRoute(path: string, handler: (request: HttpRequest, caller: HttpCaller) => HttpResponse | Promise<HttpResponse>): void {
     const authentication = httpAuthenticationOf(this.flags);
-    if (MASTER_ROUTE_ACCESS[path] === undefined) throw new Error(`no access is set for the master route '${path}' (route-access.ts)`);
-    const accessOf = (request: HttpRequest): HttpAccess => masterRouteAccess(path, request);
+    const accessOf = masterRouteAccess(path);
     // The same check before the body is read: a caller without the route's access never has its body held.
     const beforeBody = (request: HttpRequest): HttpResponse | undefined => {
       const caller = authenticateRequest(request, accessOf(request), authentication);

@@ -46,11 +46,11 @@ export const MASTER_ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/machine/up': 'readwrite',
 };
 
-/** What `route`'s table entry asks of `request`; throws for a route the table does not name (a programming error). */
-export function masterRouteAccess(route: string, request: HttpRequest): HttpAccess {
+/** What `route`'s table entry asks of a request, read once; throws for a route the table does not name (a programming error). */
+export function masterRouteAccess(route: string): (request: HttpRequest) => HttpAccess {
   const access = MASTER_ROUTE_ACCESS[route];
   if (access === undefined) throw new Error(`no access is set for the master route '${route}' (route-access.ts)`);
-  return typeof access === 'function' ? access(request) : access;
+  return typeof access === 'function' ? access : () => access;
 }
 
 /** The v1 operator API's path (its actor's `/v1` route) and the v1 scheduler API's, as a standby names them. */
@@ -72,7 +72,7 @@ export function standbyRefusal(flags: MasterFlags): (path: string, request: Http
   return (path, request) => {
     const caller = path === OPERATOR_API_PATH ? authenticateRequest(request, 'readonly', operator)
       : path === SCHEDULER_API_PATH ? authenticateRequest(request, 'readwrite', scheduler)
-        : MASTER_ROUTE_ACCESS[path] === undefined ? undefined : authenticateRequest(request, masterRouteAccess(path, request), master);
+        : MASTER_ROUTE_ACCESS[path] === undefined ? undefined : authenticateRequest(request, masterRouteAccess(path)(request), master);
     return caller !== undefined && isResponse(caller) ? caller : undefined;
   };
 }

@@ -13,6 +13,7 @@ import type { DetectedMaster } from '../../lib/ha/election';
 import type { HttpRequest, HttpResponse } from '../../lib/process';
 import * as Messages from '../../lib/protocol/messages';
 import { MASTER_ACTOR_ID } from './constants';
+import { MASTER_ROUTE_ACCESS, OPERATOR_API_PATH, SCHEDULER_API_PATH } from './route-access';
 
 /** Senders a standby names in its log when it drops their messages (the rest are logged at debug). */
 export const MAX_STANDBY_LOGGED_SENDERS = 1_000;
@@ -64,17 +65,14 @@ const STANDBY_WARNED_REGISTRATIONS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The endpoints a leading master serves under `/master`, redirected to the leader by a standby.
- * `/state` among them, as Mesos': a standby once served its own, with no frameworks or agents,
- * which a dashboard or `curl -L` behind a load balancer over the masters read as an empty cluster.
+ * The endpoints a leading master serves under `/master`, redirected to the leader by a standby:
+ * those that ask for credentials (`MASTER_ROUTE_ACCESS`; `/quota/*` is routed below, with its
+ * role), and the v1 APIs under `/master` too. `/state` among them, as Mesos': a standby once
+ * served its own, with no frameworks or agents, which a dashboard or `curl -L` behind a load
+ * balancer over the masters read as an empty cluster. Mesos' reserve, unreserve, createVolumes,
+ * destroyVolumes and maintenance endpoints redirect too (a standby answered 404 for them).
  */
-const REDIRECTED_ROUTES = [
-  '/state', '/state.json', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/weights', '/quota', '/teardown',
-  // Mesos' reserve, unreserve, createVolumes and destroyVolumes redirect too (a standby answered 404 for them).
-  '/reserve', '/unreserve', '/create-volumes', '/destroy-volumes', '/api/v1/scheduler', '/api/v1',
-  // And the maintenance endpoints (actors/master/maintenance.ts).
-  '/maintenance/schedule', '/maintenance/status', '/machine/down', '/machine/up',
-] as const;
+const REDIRECTED_ROUTES: readonly string[] = [...Object.keys(MASTER_ROUTE_ACCESS).filter((route) => route !== '/quota/*'), SCHEDULER_API_PATH, OPERATOR_API_PATH];
 
 /** Who a standby is: its pid text, what it advertises, and how it answers `/master/flags` (its own flags, as Mesos' standby). */
 export interface StandbyIdentity {
