@@ -27,7 +27,7 @@ import { authenticateRequest, isResponse, type HttpAuthentication, type HttpRequ
 import { badRequest, headerOf, streamEncoding, v1Answer, v1RequestCall, v1RequestError } from '../../lib/v1/http';
 import { APPLICATION_PROTOBUF, v1ResponseBytes, type V1Encoding } from '../../lib/v1/protobuf';
 import { HttpStream } from '../../lib/process/http';
-import { checkedCall, UNKNOWN_CALL_REFUSAL, v1Id, v1NumberField } from '../../lib/v1/json';
+import { byNameList, checkedCall, UNKNOWN_CALL_REFUSAL, v1Id, v1NumberField } from '../../lib/v1/json';
 import type { HttpAccess, HttpCaller } from '../../lib/process/http-authentication';
 import type { ListedFile } from './files';
 import { v1VersionInfo } from '../../lib/version';
@@ -217,7 +217,7 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
       const nanoseconds = getMetrics.timeout?.nanoseconds;
       const metrics = await port.metrics(nanoseconds === undefined ? DEFAULT_METRICS_TIMEOUT_MS : nanoseconds / 1e6);
       // By name, as Mesos writes its `std::map` of them.
-      return v1Answer('GET_METRICS', 'get_metrics', { metrics: byName(Object.entries(metrics)).map(([name, value]) => ({ name, value })) });
+      return v1Answer('GET_METRICS', 'get_metrics', { metrics: byNameList(metrics) });
     }
     case 'WAIT_CONTAINER': {
       if (waitContainer === undefined) return badRequest("Failed to validate agent::Call: Expecting 'wait_container' to be present");
@@ -247,7 +247,7 @@ async function answerCall(port: AgentOperatorPort, request: HttpRequest, caller:
       const denied = port.authorizer?.denial('view_flags', caller.principal);
       if (denied !== undefined) return { status: 403, body: `Forbidden: ${denied}` };
       // By name, as Mesos evolves its `JSON::Object` of them (a `std::map`).
-      return v1Answer('GET_FLAGS', 'get_flags', { flags: byName(Object.entries(port.flags())).map(([name, value]) => ({ name, value })) });
+      return v1Answer('GET_FLAGS', 'get_flags', { flags: byNameList(port.flags()) });
     }
     case 'GET_CONTAINERS': {
       // Who may see which container is decided on the books of now, before the measure, as Mesos' `__containers` and
@@ -398,11 +398,6 @@ async function filesAnswer(port: AgentOperatorPort, path: string, answer: (files
     if (typeof status === 'number') return { status, body: (error as Error).message };
     throw error;
   }
-}
-
-/** `entries` by name, as a `std::map<string, ...>` holds them (by code unit: every name here is ASCII, where that is byte order). */
-function byName<T>(entries: Array<[string, T]>): Array<[string, T]> {
-  return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Mesos' v1 `FileInfo`: the mode as its bits, the mtime in nanoseconds of whole seconds (Mesos' `createFileInfo` takes `st_mtime`, as `/files/browse` does). */

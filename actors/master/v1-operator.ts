@@ -40,7 +40,7 @@ import { SEE_ALL, type StateViewer } from '../../lib/state-json';
 import { v1VersionInfo } from '../../lib/version';
 import type { ConversionKind, ResizeRequest } from './reservations';
 import { parseOperatorCall, type LoggingLevelCall, type OperatorCall, type QuotaConfig } from '../../lib/v1/operator';
-import { clientOf, type V1Json } from '../../lib/v1/json';
+import { byNameList, clientOf, type V1Json } from '../../lib/v1/json';
 import {
   v1Events, v1GetMaster, v1GetQuota, v1GetWeights, v1ViewableAgent, v1ViewableFrameworkResources, type V1Context,
 } from './v1-operator-json';
@@ -397,7 +397,7 @@ export class OperatorApi {
           if (denied !== undefined) return { status: 403, body: `Forbidden: ${denied}` };
         }
         // By name, as Mesos evolves its JSON::Object of them (a std::map: byte order).
-        return answer('GET_FLAGS', 'get_flags', { flags: Object.entries(this.port.flags()).sort(([a], [b]) => byteOrder(a, b)).map(([name, value]) => ({ name, value })) });
+        return answer('GET_FLAGS', 'get_flags', { flags: byNameList(this.port.flags()) });
       case 'GET_VERSION': {
         return answer('GET_VERSION', 'get_version', { version_info: v1VersionInfo() });
       }
@@ -732,7 +732,7 @@ export class OperatorApi {
     } catch (error) {
       return { status: 500, body: `the metrics could not be read: ${(error as Error).message}` };
     }
-    const metrics = Object.entries(snapshot).sort(([a], [b]) => byteOrder(a, b)).map(([name, value]) => ({ name, value }));
+    const metrics = byNameList(snapshot);
     // Mesos writes this answer's JSON itself (`jsonifyGetMetrics`), the list always, `[]` when empty.
     return answer('GET_METRICS', 'get_metrics', { metrics });
   }
@@ -764,11 +764,6 @@ function textual(response: HttpResponse | Promise<HttpResponse>): HttpResponse |
     return result;
   };
   return response instanceof Promise ? response.then(convert) : convert(response);
-}
-
-/** `a` against `b` in the order of their UTF-16 code units (the byte order of a std::map of ASCII names, as Mesos lists flags and metrics). */
-function byteOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Nothing encoded yet (`OperatorApi.encodingFigures`). */

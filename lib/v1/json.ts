@@ -604,6 +604,14 @@ export function labelsOfV1(labels: z.infer<typeof v1LabelsSchema> | undefined): 
   return out;
 }
 
+/**
+ * `record`'s entries as `[{name, value}]` by name, as Mesos' GET_FLAGS and GET_METRICS list a
+ * `std::map<string, ...>` (by code unit: every name there is ASCII, where that is byte order).
+ */
+export function byNameList<T>(record: Readonly<Record<string, T>>): Array<{ name: string; value: T }> {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value }));
+}
+
 /** Labels as Mesos writes them in JSON: `{"labels": [{"key", "value"}]}` (v1), or the list alone (state JSON). */
 export function v1Labels(labels: Readonly<Record<string, string>>): V1Json {
   return { labels: labelList(labels) };

@@ -142,8 +142,9 @@ export type ParsedOperatorCall =
  *   // { ok: true, call: { type: 'TEARDOWN', frameworkId: 'f-0000' } }
  */
 export function parseOperatorCall(body: unknown): ParsedOperatorCall {
+  const missing = (field: string): ParsedOperatorCall => ({ ok: false, error: `Expecting '${field}' to be present` });
   // An object with no type at all, in Mesos' validation's words (`type` is optional in master.proto).
-  if (typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { type?: unknown }).type === undefined) return { ok: false, error: "Expecting 'type' to be present" };
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { type?: unknown }).type === undefined) return missing('type');
   const checked = checkedCall(callSchema, body);
   if (!checked.ok) return checked;
   const call = checked.value;
@@ -151,7 +152,6 @@ export function parseOperatorCall(body: unknown): ParsedOperatorCall {
   // Mesos: Not Implemented for UNKNOWN, its enum's placeholder.
   if (type === 'UNKNOWN') return UNKNOWN_CALL_REFUSAL;
   if (!(OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return { ok: false, error: `type: unknown call type '${type}' (served: ${OPERATOR_CALL_TYPES.join(', ')})` };
-  const missing = (field: string): ParsedOperatorCall => ({ ok: false, error: `Expecting '${field}' to be present` });
   switch (type) {
     case 'GET_METRICS': {
       // As Mesos' validation: the sub-message must be there, even empty (`"get_metrics": {}`).

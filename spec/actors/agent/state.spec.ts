@@ -14,7 +14,7 @@ import { parseAcls } from '../../../lib/acls';
 
 interface StateStatus { state: TaskState; reason?: string }
 interface StateTask { id: string; framework_id: string; state: TaskState; statuses: StateStatus[] }
-interface StateExecutor { id: string; state: string; tasks: StateTask[]; queued_tasks: StateTask[]; completed_tasks: StateTask[] }
+interface StateExecutor { id: string; state: string; tasks: StateTask[]; queued_tasks: Array<{ id: string }>; completed_tasks: StateTask[] }
 interface StateFramework { id: string; executors: StateExecutor[]; completed_executors: StateExecutor[] }
 interface AgentState { frameworks: StateFramework[]; completed_frameworks: StateFramework[] }
 
