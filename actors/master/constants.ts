@@ -194,3 +194,14 @@ export const MASTER_HTTP_REALMS = { readonly: 'mesos-master-readonly', readwrite
 
 /** The realm of the v1 scheduler API's credentials (`--authenticate_http_frameworks`), Mesos'. */
 export const SCHEDULER_HTTP_REALM = 'mesos-master-scheduler';
+
+/**
+ * What this master can do, as Mesos' master lists it in its `MasterInfo.capabilities`
+ * (`MASTER_CAPABILITIES()`, src/master/constants.cpp): agents whose info changes as they
+ * re-register (AGENT_UPDATE), DRAIN_AGENT (AGENT_DRAINING), quota limits and UPDATE_QUOTA
+ * (QUOTA_V2). A client asks GET_MASTER (or reads `/master/state`) before it uses them.
+ */
+export const MASTER_CAPABILITIES = ['AGENT_UPDATE', 'AGENT_DRAINING', 'QUOTA_V2'] as const;
+
+/** `MASTER_CAPABILITIES` as Mesos' JSON of a `MasterInfo` writes them (`[{"type": ...}]`), in GET_MASTER and `/master/state`. */
+export const MASTER_CAPABILITIES_JSON: ReadonlyArray<{ readonly type: string }> = Object.freeze(MASTER_CAPABILITIES.map((type) => Object.freeze({ type })));

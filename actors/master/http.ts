@@ -16,6 +16,7 @@ import { executorVisible, renderCommand, renderResources, renderTask, resourcesO
 
 export type { StateViewer } from '../../lib/state-json';
 import type { ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task, TaskState } from '../../lib/protocol';
+import { MASTER_CAPABILITIES_JSON } from './constants';
 import { renderMasterFlags, type MasterFlags } from './flags';
 import { isHttpFramework, type AgentRecord, type FrameworkRecord, type MasterState } from './state';
 import type { StateCounts } from './task-summaries';
@@ -93,7 +94,7 @@ export function renderStateHeader(context: StateContext): Json {
     id: info.id,
     pid: info.pid,
     hostname: info.hostname,
-    capabilities: [],
+    capabilities: MASTER_CAPABILITIES_JSON,
     activated_slaves: activated,
     deactivated_slaves: state.agents.size - activated,
     unreachable_slaves: state.unreachableAgents.size,

@@ -9,6 +9,7 @@ import { executorVisible, SEE_ALL, taskVisibility, visibleTasks, type StateViewe
 import { v1AgentInfo, v1ExecutorInfo, v1FrameworkInfo, v1Id, v1InverseOffer, v1MasterInfo, v1Offer, v1Resources, v1TaskStatus, type AgentEndpoint, type V1Json } from '../../lib/v1/json';
 import { drainInfoJson, v1ScalarMap, v1Task, v1TimeInfo } from '../../lib/v1/operator';
 import type { MasterInfo, Task, TaskStatus } from '../../lib/protocol';
+import { MASTER_CAPABILITIES_JSON } from './constants';
 import { renderRoles, type RoleBreakdown, type RoleQuota, type StateContext } from './http';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, TrackedExecutor } from './state';
 import { sortedByRole, type ResourcesByRole } from './resources-by-role';
@@ -199,17 +200,9 @@ function nonEmptyScalarMap(values: Readonly<Record<string, number>>): V1Json | u
   return Object.keys(values).length === 0 ? undefined : v1ScalarMap(values);
 }
 
-/**
- * What this master can do, as Mesos' master lists it in its `MasterInfo.capabilities`
- * (`MASTER_CAPABILITIES()`, src/master/constants.cpp): agents whose info changes as they
- * re-register (AGENT_UPDATE), DRAIN_AGENT (AGENT_DRAINING), quota limits and UPDATE_QUOTA
- * (QUOTA_V2). A client asks GET_MASTER before it uses them.
- */
-export const MASTER_CAPABILITIES = ['AGENT_UPDATE', 'AGENT_DRAINING', 'QUOTA_V2'] as const;
-
 /** `GetMaster`: who the master is (with its capabilities, as Mesos' `MasterInfo`), and since when (seconds). */
 export function v1GetMaster(info: MasterInfo, startTimeMs: number, electedTimeMs: number): V1Json {
-  const masterInfo = { ...v1MasterInfo(info), capabilities: MASTER_CAPABILITIES.map((type) => ({ type })) };
+  const masterInfo = { ...v1MasterInfo(info), capabilities: MASTER_CAPABILITIES_JSON };
   return { master_info: masterInfo, start_time: startTimeMs / 1000, elected_time: electedTimeMs / 1000 };
 }
 

@@ -135,7 +135,7 @@ describe('the master\'s v1 operator API against Mesos\' master (src/master/http.
       expect(encoded.status).to.equal(200);
     });
 
-    it("GET_MASTER's master_info lists the master's capabilities (AGENT_UPDATE, AGENT_DRAINING, QUOTA_V2), as Mesos' MasterInfo does (in protobuf too); they were left out", async () => {
+    it("GET_MASTER's master_info and /master/state list the master's capabilities (AGENT_UPDATE, AGENT_DRAINING, QUOTA_V2), as Mesos' MasterInfo does (in protobuf too); they were left out, and [] in /master/state", async () => {
       const harness = await startHarness();
       const capabilities = [{ type: 'AGENT_UPDATE' }, { type: 'AGENT_DRAINING' }, { type: 'QUOTA_V2' }];
       const answer = await call(harness, { type: 'GET_MASTER' });
@@ -143,6 +143,12 @@ describe('the master\'s v1 operator API against Mesos\' master (src/master/http.
       const encoded = await call(harness, Buffer.from(v1CallBytes('master', { type: 'GET_MASTER' })), PROTOBUF_HEADERS);
       expect(encoded.status).to.equal(200);
       expect((JSON.parse(JSON.stringify(v1ResponseJson('master', encoded.body as Buffer))) as Json).get_master.master_info.capabilities).to.deep.equal(capabilities);
+      // `/master/state` writes the same MasterInfo's (Mesos' readonly_handler: `master->info().capabilities()`; it wrote []).
+      const route = harness.handle.master.runtime.routes.get('/state');
+      if (route === undefined) throw new Error('no /state route');
+      const state = dispatch(harness.handle.master, (master) => route.call(master, { method: 'GET', path: '/master/state', query: {}, headers: {}, body: Buffer.alloc(0) }));
+      await harness.clock.settle();
+      expect((JSON.parse(textOf(await state)) as Json).capabilities).to.deep.equal(capabilities);
     });
 
     it("GET_METRICS with no metric answers 'metrics: []', as Mesos' jsonifyGetMetrics writes the list always (it was 'get_metrics: {}'); in protobuf an empty GetMetrics", async () => {
