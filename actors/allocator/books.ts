@@ -255,7 +255,7 @@ export class AllocatorBooks {
   /** Cluster scalar totals, the denominator of every share. */
   readonly totals = new ScalarTotals();
   /** What is offered or allocated over the cluster (scalars): `track` adds, `untrack` takes away, so metrics never walk the agents. */
-  readonly offeredOrAllocated = new ScalarTotals();
+  readonly offeredOrAllocated = new ScalarTotals(this.totals.names);
   /** DRF order of roles (hierarchical). */
   readonly roleSorter = new DRFSorter(this.totals, { hierarchical: true });
   /** Agents by id. */

@@ -1,6 +1,6 @@
 /** The DRF sorter (roles, or the frameworks of one role). */
 
-import { Resources, fromUnits, toUnits, ROLE_SEPARATOR } from '../../lib/resources';
+import { Resources, fromUnits, ROLE_SEPARATOR } from '../../lib/resources';
 import { ScalarTotals } from './totals';
 
 /** Weight of a client or role path that was never given one (Mesos' default). */
@@ -115,8 +115,6 @@ export class DRFSorter {
   private readonly groups = new Map<string, SorterGroup>();
   /** `totals.version` when the tree was last sorted. */
   private sortedTotalsVersion = -1;
-  /** `unitsOf`'s result, reused. */
-  private readonly deltaScratch: number[] = [];
 
   constructor(private readonly totals: ScalarTotals, options: DRFSorterOptions = {}) {
     this.hierarchical = options.hierarchical ?? true;
@@ -234,20 +232,19 @@ export class DRFSorter {
 
   /** Records that `resources` (their scalars) were allocated to `client`. */
   allocated(client: string, resources: Resources): void {
-    const delta = this.unitsOf(resources, 1);
-    this.updateAllocation(this.leaf(client), delta, true);
+    this.updateAllocation(this.leaf(client), this.totals.names.unitsOf(resources), 1, true);
   }
 
   /** Records that `resources` allocated to `client` were released; throws if more than held. */
   unallocated(client: string, resources: Resources): void {
     const leaf = this.leaf(client);
-    const delta = this.unitsOf(resources, -1);
-    for (let index = 0; index < delta.length; index++) {
-      if ((leaf.allocation[index] ?? 0) + delta[index] < 0) {
+    const units = this.totals.names.unitsOf(resources);
+    for (let index = 0; index < units.length; index++) {
+      if ((leaf.allocation[index] ?? 0) < units[index]) {
         throw new SorterError(`client '${client}' releases more '${this.totals.nameAt(index)}' than it holds`);
       }
     }
-    this.updateAllocation(leaf, delta, false);
+    this.updateAllocation(leaf, units, -1, false);
   }
 
   /** The scalars allocated to `client` (whole units). */
@@ -338,28 +335,8 @@ export class DRFSorter {
     return node?.client === undefined ? node : undefined;
   }
 
-  /**
-   * The scalar units of `resources` by name index, times `sign`: in a scratch array the sorter
-   * reuses (each delta is applied before the next is made; a fresh array per call was a tenth of
-   * an allocation cycle's garbage).
-   */
-  private unitsOf(resources: Resources, sign: 1 | -1): number[] {
-    const delta = this.deltaScratch;
-    delta.fill(0);
-    for (const entry of resources.entries()) {
-      if (entry.type !== 'SCALAR') {
-        continue;
-      }
-      const index = this.totals.indexOf(entry.name);
-      while (delta.length <= index) {
-        delta.push(0);
-      }
-      delta[index] += sign * toUnits(entry.value);
-    }
-    return delta;
-  }
-
-  private updateAllocation(leaf: SorterNode, delta: readonly number[], counts: boolean): void {
+  /** Adds `units` times `sign` (the scalar units of resources allocated or released) to `leaf` and its ancestors. */
+  private updateAllocation(leaf: SorterNode, units: readonly number[], sign: 1 | -1, counts: boolean): void {
     const group = counts ? leaf.group : undefined;
     // The other members' place among non-members changes too: the next walk re-sorts. When every
     // client is in this group, the group's count is equal on both sides of every comparison, so
@@ -371,25 +348,25 @@ export class DRFSorter {
       // after `reposition` has found the leaf by its old key.
       const countedGroup = node === leaf ? group : undefined;
       if (clean) {
-        this.reposition(node, delta, counts, countedGroup);
+        this.reposition(node, units, sign, counts, countedGroup);
       } else {
-        applyDelta(node, delta, counts, countedGroup);
+        applyDelta(node, units, sign, counts, countedGroup);
       }
     }
-    applyDelta(this.root, delta, counts);
+    applyDelta(this.root, units, sign, counts);
   }
 
   /** Applies `delta` to a node (as `applyDelta`) and shifts it into its sorted place (tree must be clean). */
-  private reposition(node: SorterNode, delta: readonly number[], counts: boolean, countedGroup: SorterGroup | undefined): void {
+  private reposition(node: SorterNode, units: readonly number[], sign: 1 | -1, counts: boolean, countedGroup: SorterGroup | undefined): void {
     const parent = node.parent!;
     if (node.client !== undefined && !node.active) {
-      applyDelta(node, delta, counts, countedGroup);
+      applyDelta(node, units, sign, counts, countedGroup);
       node.share = this.computeShare(node);
       return;
     }
     const ordered = parent.ordered;
     const index = this.indexIn(ordered, node);
-    applyDelta(node, delta, counts, countedGroup);
+    applyDelta(node, units, sign, counts, countedGroup);
     node.share = this.computeShare(node);
     const fitsLeft = index === 0 || compareNodes(ordered[index - 1], node) < 0;
     const fitsRight = index === ordered.length - 1 || compareNodes(node, ordered[index + 1]) < 0;
@@ -401,6 +378,10 @@ export class DRFSorter {
 
   /** Position of `node` in a sorted list: binary search by its current key, else a scan. */
   private indexIn(ordered: readonly SorterNode[], node: SorterNode): number {
+    // Nearly always the first: the client visited first, lowest share, took what was allocated.
+    if (ordered[0] === node) {
+      return 0;
+    }
     if (this.isClean()) {
       let low = 0;
       let high = ordered.length - 1;
@@ -544,6 +525,13 @@ function lowerBound(ordered: readonly SorterNode[], node: SorterNode, low: numbe
 /** Moves the element at `from` to `to`, shifting those in between by one (no allocation). */
 function moveTo(ordered: SorterNode[], from: number, to: number): void {
   const node = ordered[from];
+  // The common move (the first client, just allocated to, goes last): the engine's shift moves
+  // the rest in one native copy, where the loop below writes each element.
+  if (from === 0 && to === ordered.length - 1) {
+    ordered.shift();
+    ordered.push(node);
+    return;
+  }
   if (from < to) {
     for (let index = from; index < to; index++) {
       ordered[index] = ordered[index + 1];
@@ -566,9 +554,9 @@ function visitOrdered(node: SorterNode, visitor: SorterVisitor): boolean {
   return false;
 }
 
-/** Adds `delta` to a node's allocation, counting an allocation when `counts` (and in `countedGroup`, the leaf's group, if given). */
-function applyDelta(node: SorterNode, delta: readonly number[], counts: boolean, countedGroup?: SorterGroup): void {
-  addUnits(node.allocation, delta);
+/** Adds `units` times `sign` to a node's allocation, counting an allocation when `counts` (and in `countedGroup`, the leaf's group, if given). */
+function applyDelta(node: SorterNode, units: readonly number[], sign: 1 | -1, counts: boolean, countedGroup?: SorterGroup): void {
+  addUnits(node.allocation, units, sign);
   if (counts) {
     node.allocationCount++;
   }
@@ -577,12 +565,12 @@ function applyDelta(node: SorterNode, delta: readonly number[], counts: boolean,
   }
 }
 
-function addUnits(target: number[], delta: readonly number[]): void {
-  while (target.length < delta.length) {
+function addUnits(target: number[], units: readonly number[], sign: 1 | -1): void {
+  while (target.length < units.length) {
     target.push(0);
   }
-  for (let index = 0; index < delta.length; index++) {
-    target[index] += delta[index];
+  for (let index = 0; index < units.length; index++) {
+    target[index] += sign * units[index];
   }
 }
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { Resources } from '../../../lib/resources';
 import { DRFSorter, SorterError } from '../../../actors/allocator/sorter';
-import { ScalarTotals } from '../../../actors/allocator/totals';
+import { ScalarNames, ScalarTotals } from '../../../actors/allocator/totals';
 
 const r = (text: string): Resources => Resources.parse(text);
 
@@ -389,3 +389,43 @@ class ModelSorter {
     return share / (this.weights.get(child.path) ?? 1);
   }
 }
+
+describe('actors/allocator/totals (ScalarTotals sharing ScalarNames)', () => {
+  it('reads one frozen unit vector per Resources, made once, whichever totals sharing the names asks', () => {
+    const names = new ScalarNames();
+    const resources = r('cpus:1.5;mem:64;ports:[1-10];gpus:1');
+    const units = names.unitsOf(resources);
+    expect(units).to.equal(names.unitsOf(resources));
+    expect(Object.isFrozen(units)).to.equal(true);
+    expect([...units]).to.deep.equal([1500, 64000, 1000]);
+    expect(names.nameAt(2)).to.equal('gpus');
+  });
+
+  it('keeps totals apart that share names, each counting only what was added to it', () => {
+    const names = new ScalarNames();
+    const cluster = new ScalarTotals(names);
+    const offered = new ScalarTotals(names);
+    // `offered` indexes gpus first; `cluster` has never seen it when it computes shares.
+    offered.add(r('gpus:2;cpus:1'));
+    cluster.add(r('cpus:10;mem:100'));
+    expect(cluster.totalOf('gpus')).to.equal(0);
+    expect([...cluster.quantities()]).to.deep.equal([['cpus', 10], ['mem', 100]]);
+    expect([...offered.quantities()]).to.deep.equal([['gpus', 2], ['cpus', 1]]);
+    const sorter = new DRFSorter(cluster, { hierarchical: false });
+    sorter.add('a');
+    sorter.add('b');
+    sorter.allocated('a', r('cpus:5;gpus:2'));
+    expect(sorter.share('a')).to.equal(0.5); // gpus has no total in `cluster`: no share of it
+    expect(sorter.sort()).to.deep.equal(['b', 'a']);
+    cluster.add(r('gpus:4'));
+    expect(sorter.share('a')).to.equal(0.5);
+    cluster.add(r('cpus:90'));
+    expect(sorter.share('a')).to.equal(0.5); // gpus 2 of 4 now dominates cpus 5 of 100
+    offered.subtract(r('gpus:2;cpus:1'));
+    expect([...offered.quantities()]).to.deep.equal([]);
+    expect(() => offered.subtract(r('cpus:1'))).to.throw("cluster total of 'cpus' would go negative");
+    sorter.unallocated('a', r('cpus:5;gpus:2'));
+    expect(sorter.share('a')).to.equal(0);
+    expect(() => sorter.unallocated('a', r('gpus:1'))).to.throw(SorterError, "releases more 'gpus'");
+  });
+});
