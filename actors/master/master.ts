@@ -1086,8 +1086,9 @@ export class Master extends Actor {
     framework.connected = false;
     framework.active = false;
     framework.unregisteredTimeMs = nowMs;
-    // Its operations' statuses still to come are acknowledged by the master (`passOnOperationStatus`).
-    if (this.operationBook.size > 0) this.operationBook.removeFramework(framework.id);
+    // Its operations stay in the books (Mesos' `removeFramework` takes them out of the framework's
+    // alone): GET_OPERATIONS lists them, words carry the pending ones out, and their statuses are
+    // acknowledged by the master (`passOnOperationStatus`), which then forgets them.
     this.state.completeFramework(framework);
     this.emit({ type: 'FRAMEWORK_REMOVED', framework });
     const principal = framework.info.principal;

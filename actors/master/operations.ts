@@ -241,9 +241,4 @@ export class OperationBook {
     this.agentsLeftOut.delete(agentId);
     return removed;
   }
-
-  /** Forgets every operation of the framework. */
-  removeFramework(frameworkId: string): void {
-    for (const operation of [...this.frameworkOperations(frameworkId)]) this.remove(operation);
-  }
 }

@@ -1,0 +1,142 @@
+/**
+ * GET_OPERATIONS against Mesos: which operations the master's operator API lists
+ * (`Master::ReadOnlyHandler::getOperations` in src/master/readonly_handler.cpp: every `Operation`
+ * in a registered agent's books) and the agent's (`Http::getOperations` in src/slave/http.cpp:
+ * every one the agent holds), with which fields. Mesos' master books every operation applied on
+ * an agent with the RESOURCE_PROVIDER capability (`Master::_apply`), with an `id` or without,
+ * until the agent's terminal status: one without an `id` the master acknowledges itself
+ * (`updateOperationStatus`). A removed framework's operations stay in its agents' books
+ * (`removeFramework` only takes them out of the framework's), still listed with its
+ * `framework_id`, until their agent finishes them. A v1 framework over real HTTP under the
+ * virtual clock; the agent a Probe (FakeAgent) advertising the feedback capabilities.
+ */
+import { expect } from 'chai';
+import { dispatch } from '../../../lib/actor';
+import { VirtualClock, type ActorHost } from '../../../lib/process';
+import { dynamicReservation, Resources } from '../../../lib/resources';
+import type { AgentOperation } from '../../../lib/protocol';
+import type { V1Json } from '../../../lib/v1/json';
+import { v1ResponseBytes, v1ResponseJson } from '../../../lib/v1/protobuf';
+import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
+import { Registry } from '../../../actors/master/registry';
+import { netHost, within } from '../../support/runtime';
+import { v1Call, V1Subscription, type V1Event } from '../../support/v1-client';
+import { agentInfo, FakeAgent } from './harness';
+
+/** Real time a real-HTTP step may take. */
+const STEP_MS = 5_000;
+const FEEDBACK = ['MULTI_ROLE', 'RESOURCE_PROVIDER', 'AGENT_OPERATION_FEEDBACK'];
+const STATUS_UUID = '7f1d2c3b-4a59-4687-9abc-def012345678';
+/** `text` reserved for role eng by `principal` (none: an operator's over unauthenticated HTTP), as v1 JSON. */
+const reservedBy = (text: string, principal?: string): V1Json[] => Resources.parse(text).reservedDynamically('eng', dynamicReservation(principal)).toJSON() as unknown as V1Json[];
+/** `text` reserved for role eng by the frameworks' principal, ops. */
+const reserved = (text: string): V1Json[] => reservedBy(text, 'ops');
+const base64 = (uuid: string): string => Buffer.from(uuid.replace(/-/g, ''), 'hex').toString('base64');
+
+/** An operation a CheckpointResources carries out. */
+type Carried = Omit<AgentOperation, 'status'>;
+
+describe("GET_OPERATIONS against Mesos: which operations are listed (src/master/readonly_handler.cpp, src/slave/http.cpp)", () => {
+  let clock: VirtualClock;
+  let host: ActorHost;
+  let master: MasterHandle;
+  const subscriptions: V1Subscription[] = [];
+  /** Offers taken already (each is used once). */
+  const used = new Set<string>();
+
+  beforeEach(async () => {
+    clock = new VirtualClock();
+    host = await netHost({ clock });
+    master = await startMaster({ flags: defaultMasterFlags('/unused'), host, registry: Registry.inMemory() });
+  });
+
+  afterEach(async () => {
+    for (const subscription of subscriptions.splice(0)) subscription.close();
+    used.clear();
+    await master.stop();
+    await host.stop();
+  });
+
+  /** A FakeAgent giving operation feedback, registered: its probe and id. */
+  async function fakeAgent(name: string): Promise<{ agent: FakeAgent; agentId: string }> {
+    const agent = new FakeAgent(name);
+    host.spawn(agent);
+    agent.post(master.pid, 'RegisterAgent', { agent: agentInfo('cpus:2;mem:1024', `${name}.local`), version: '1', capabilities: FEEDBACK });
+    await clock.settle();
+    await within(agent.until(() => agent.count('AgentRegistered') > 0), STEP_MS, `${name} to register`);
+    return { agent, agentId: (agent.received.find((received) => received.name === 'AgentRegistered')?.body as { agentId: string }).agentId };
+  }
+
+  /** A v1 framework of role eng, subscribed. */
+  async function framework(): Promise<{ subscription: V1Subscription; frameworkId: string }> {
+    const subscription = new V1Subscription(host.address);
+    subscriptions.push(subscription);
+    await subscription.open({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'listed', role: 'eng', principal: 'ops', failover_timeout: 3600 } } });
+    await clock.settle();
+    const subscribed = await subscription.next((event) => event.type === 'SUBSCRIBED', STEP_MS);
+    return { subscription, frameworkId: (subscribed.subscribed as { framework_id: { value: string } }).framework_id.value };
+  }
+
+  /** The framework ACCEPTs its first fresh offer of `agentId` with a RESERVE of `resources` (with `operationId` as its `id`, if given). */
+  async function reserve(subscription: V1Subscription, frameworkId: string, agentId: string, operationId: string | undefined, resources = 'cpus:1'): Promise<void> {
+    type Offers = { offers: Array<{ id: { value: string }; agent_id: { value: string } }> };
+    const fresh = (event: V1Event): { id: { value: string } } | undefined => event.type === 'OFFERS' ? (event.offers as Offers).offers.find((offer) => offer.agent_id.value === agentId && !used.has(offer.id.value)) : undefined;
+    await clock.advance(1_000);
+    const offer = fresh(await subscription.next((candidate) => fresh(candidate) !== undefined, STEP_MS)) as { id: { value: string } };
+    used.add(offer.id.value);
+    const operation = { type: 'RESERVE', ...(operationId !== undefined ? { id: { value: operationId } } : {}), reserve: { resources: reserved(resources) } };
+    const answered = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [operation], filters: { refuse_seconds: 0 } } }, subscription.streamId);
+    expect(answered.status, answered.text).to.equal(202);
+    await clock.settle();
+  }
+
+  /** The master's GET_OPERATIONS operations (JSON, checked to read the same in protobuf). */
+  async function listed(): Promise<V1Json[]> {
+    const answered = await v1Call(host.address, { type: 'GET_OPERATIONS' }, undefined, '/api/v1');
+    expect(answered.status, answered.text).to.equal(200);
+    const response = JSON.parse(answered.text) as V1Json;
+    expect(v1ResponseJson('master', v1ResponseBytes('master', response)), 'the same in protobuf').to.deep.equal(response);
+    return (response.get_operations as { operations?: V1Json[] }).operations ?? [];
+  }
+
+  /** The operations the fake agent's CheckpointResources carried out, each once, in order. */
+  const carriedBy = (agent: FakeAgent): Carried[] => {
+    const all = agent.received.filter((received) => received.name === 'CheckpointResources').flatMap((received) => (received.body as { operations?: Carried[] }).operations ?? []);
+    return all.filter((operation, index) => all.findIndex((other) => other.uuid === operation.uuid) === index);
+  };
+
+  /** The fake agent reports `operation` OPERATION_FINISHED with `STATUS_UUID`, as an agent does (no `operationId` in its status when it has none). */
+  async function finish(agent: FakeAgent, agentId: string, operation: Carried): Promise<void> {
+    const status = { ...(operation.operationId !== undefined ? { operationId: operation.operationId } : {}), state: 'OPERATION_FINISHED' as const, uuid: STATUS_UUID, agentId };
+    agent.post(master.pid, 'UpdateOperationStatus', { agentId, operation: { ...operation, status } });
+    await clock.settle();
+  }
+
+  const acknowledgements = (agent: FakeAgent): unknown[] => agent.received.filter((received) => received.name === 'OperationStatusAcknowledgement').map((received) => received.body);
+
+  it("a removed framework's pending operation stays listed, with its framework_id (Mesos' removeFramework leaves it in its agent's books); the agent's word still carries it out, and its status, acknowledged by the master, ends it", async () => {
+    const { agent, agentId } = await fakeAgent('agent-torn');
+    const { subscription, frameworkId } = await framework();
+    await reserve(subscription, frameworkId, agentId, 'op-torn');
+    const [carried] = carriedBy(agent);
+    expect(carried).to.deep.include({ frameworkId, operationId: 'op-torn' });
+    const torn = await v1Call(host.address, { type: 'TEARDOWN', teardown: { framework_id: { value: frameworkId } } }, undefined, '/api/v1');
+    expect(torn.status, torn.text).to.equal(200);
+    await clock.settle();
+    const [pending, ...others] = await listed();
+    expect(others).to.deep.equal([]);
+    expect(pending).to.deep.include({ framework_id: { value: frameworkId }, agent_id: { value: agentId }, latest_status: { operation_id: { value: 'op-torn' }, state: 'OPERATION_PENDING', agent_id: { value: agentId } } });
+    expect((pending?.uuid as { value: string }).value).to.equal(base64((carried as Carried).uuid));
+    const metrics = await dispatch(master.master, (actor) => actor.metrics());
+    expect(metrics['master/operations/pending'], "Mesos' gauge still counts it").to.equal(1);
+    // A word sent again (another reservation changes) still names it: the agent carries it out.
+    const operator = await v1Call(host.address, { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agentId }, resources: reservedBy('mem:64') } }, undefined, '/api/v1');
+    expect(operator.status, operator.text).to.equal(202);
+    await clock.settle();
+    const last = agent.received.filter((received) => received.name === 'CheckpointResources').at(-1)?.body as { operations?: Carried[] };
+    expect(last.operations?.map((operation) => operation.uuid)).to.include((carried as Carried).uuid);
+    await finish(agent, agentId, carried as Carried);
+    expect(acknowledgements(agent)).to.deep.equal([{ agentId, operationUuid: (carried as Carried).uuid, statusUuid: STATUS_UUID }]);
+    expect((await listed()).filter((operation) => operation.framework_id !== undefined)).to.deep.equal([]);
+  });
+});
