@@ -166,7 +166,13 @@ export class OperationBook {
     let leftOut = false;
     for (const operation of this.byAgent.get(agentId) ?? []) {
       if (operation.latest.state !== 'OPERATION_PENDING') continue;
-      const carried: CarriedOperation = { uuid: operation.uuid, frameworkId: operation.frameworkId, operationId: operation.operationId, type: operation.type, ...(operation.info !== undefined ? { info: operation.info } : {}) };
+      const carried: CarriedOperation = {
+        uuid: operation.uuid,
+        ...(operation.frameworkId !== undefined ? { frameworkId: operation.frameworkId } : {}),
+        ...(operation.operationId !== undefined ? { operationId: operation.operationId } : {}),
+        type: operation.type,
+        ...(operation.info !== undefined ? { info: operation.info } : {}),
+      };
       bytes += JSON.stringify(carried).length;
       if (pending.length === MAX_AGENT_REPORTED_OPERATIONS || bytes > MAX_CARRIED_OPERATION_BYTES) {
         leftOut = true;
@@ -191,16 +197,22 @@ export class OperationBook {
     return this.agentsLeftOut.get(agentId) === operationUuid;
   }
 
-  /** Adds `operation`; one with the same framework and id as another replaces that one in the framework's index. */
+  /**
+   * Adds `operation`; one with the same framework and id as another replaces that one in the
+   * framework's index. One without a framework or an `id` is in no framework's index: the
+   * framework cannot name it (nor reconcile nor acknowledge it).
+   */
   add(operation: MasterOperation): void {
     this.metrics.add(operation.type, operation.latest.state);
     this.byUuid.set(operation.uuid, operation);
     let onAgent = this.byAgent.get(operation.agentId);
     if (onAgent === undefined) this.byAgent.set(operation.agentId, onAgent = new Set());
     onAgent.add(operation);
-    let ofFramework = this.byFramework.get(operation.frameworkId);
-    if (ofFramework === undefined) this.byFramework.set(operation.frameworkId, ofFramework = new Map());
-    ofFramework.set(operation.operationId, operation);
+    const { frameworkId, operationId } = operation;
+    if (frameworkId === undefined || operationId === undefined) return;
+    let ofFramework = this.byFramework.get(frameworkId);
+    if (ofFramework === undefined) this.byFramework.set(frameworkId, ofFramework = new Map());
+    ofFramework.set(operationId, operation);
   }
 
   /** The operation's latest status is now `status`. */
@@ -217,9 +229,11 @@ export class OperationBook {
     const onAgent = this.byAgent.get(operation.agentId);
     onAgent?.delete(operation);
     if (onAgent?.size === 0) this.byAgent.delete(operation.agentId);
-    const ofFramework = this.byFramework.get(operation.frameworkId);
-    if (ofFramework?.get(operation.operationId) === operation) ofFramework.delete(operation.operationId);
-    if (ofFramework?.size === 0) this.byFramework.delete(operation.frameworkId);
+    const { frameworkId, operationId } = operation;
+    if (frameworkId === undefined || operationId === undefined) return;
+    const ofFramework = this.byFramework.get(frameworkId);
+    if (ofFramework?.get(operationId) === operation) ofFramework.delete(operationId);
+    if (ofFramework?.size === 0) this.byFramework.delete(frameworkId);
   }
 
   /** Forgets `operation`, whose terminal status `statusUuid` was acknowledged, remembering that (`wasAcknowledged`). */

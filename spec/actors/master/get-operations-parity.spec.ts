@@ -18,9 +18,11 @@ import type { AgentOperation } from '../../../lib/protocol';
 import type { V1Json } from '../../../lib/v1/json';
 import { v1ResponseBytes, v1ResponseJson } from '../../../lib/v1/protobuf';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
+import type { AgentHandle } from '../../../actors/agent';
 import { Registry } from '../../../actors/master/registry';
 import { netHost, within } from '../../support/runtime';
 import { v1Call, V1Subscription, type V1Event } from '../../support/v1-client';
+import { AgentMachine, useMachines } from '../agent/harness';
 import { agentInfo, FakeAgent } from './harness';
 
 /** Real time a real-HTTP step may take. */
@@ -32,6 +34,9 @@ const reservedBy = (text: string, principal?: string): V1Json[] => Resources.par
 /** `text` reserved for role eng by the frameworks' principal, ops. */
 const reserved = (text: string): V1Json[] => reservedBy(text, 'ops');
 const base64 = (uuid: string): string => Buffer.from(uuid.replace(/-/g, ''), 'hex').toString('base64');
+
+/** The reservations of the first resource a listed RESERVE reserves. */
+const reservationsOf = (listed: V1Json | undefined): unknown => ((listed?.info as { reserve: { resources: V1Json[] } }).reserve.resources[0] as V1Json).reservations;
 
 /** An operation a CheckpointResources carries out. */
 type Carried = Omit<AgentOperation, 'status'>;
@@ -138,5 +143,82 @@ describe("GET_OPERATIONS against Mesos: which operations are listed (src/master/
     await finish(agent, agentId, carried as Carried);
     expect(acknowledgements(agent)).to.deep.equal([{ agentId, operationUuid: (carried as Carried).uuid, statusUuid: STATUS_UUID }]);
     expect((await listed()).filter((operation) => operation.framework_id !== undefined)).to.deep.equal([]);
+  });
+
+  it("a framework's operation without an id is booked and listed while pending, as Mesos' master books it (_apply): its framework_id, no id in its info nor operation_id in its status; the master acknowledges its status itself and tells the framework nothing", async () => {
+    const { agent, agentId } = await fakeAgent('agent-unnamed');
+    const { subscription, frameworkId } = await framework();
+    await reserve(subscription, frameworkId, agentId, undefined);
+    const [carried, ...more] = carriedBy(agent);
+    expect(more).to.deep.equal([]);
+    expect(carried, 'the word carries it out').to.deep.include({ frameworkId, type: 'RESERVE' });
+    expect(carried).to.not.have.property('operationId');
+    const [pending, ...others] = await listed();
+    expect(others).to.deep.equal([]);
+    expect(pending).to.deep.include({ framework_id: { value: frameworkId }, agent_id: { value: agentId }, latest_status: { state: 'OPERATION_PENDING', agent_id: { value: agentId } }, uuid: { value: base64((carried as Carried).uuid) } });
+    expect(pending).to.not.have.property('statuses');
+    expect(pending?.info).to.have.keys('type', 'reserve');
+    expect(reservationsOf(pending)).to.deep.equal([{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }]);
+    let metrics = await dispatch(master.master, (actor) => actor.metrics());
+    expect([metrics['master/operations/pending'], metrics['master/operations/reserve/pending'], metrics['master/operations/finished']]).to.deep.equal([1, 1, 0]);
+    await finish(agent, agentId, carried as Carried);
+    expect(acknowledgements(agent), 'acknowledged by the master').to.deep.equal([{ agentId, operationUuid: (carried as Carried).uuid, statusUuid: STATUS_UUID }]);
+    expect(subscription.events.filter((event) => event.type === 'UPDATE_OPERATION_STATUS'), 'the framework asked for no feedback').to.deep.equal([]);
+    expect(await listed()).to.deep.equal([]);
+    metrics = await dispatch(master.master, (actor) => actor.metrics());
+    expect([metrics['master/operations/pending'], metrics['master/operations/finished'], metrics['master/valid_operation_status_updates']]).to.deep.equal([0, 1, 1]);
+  });
+});
+
+/** An agent under test whose master is a Probe (spec/actors/agent/harness.ts). */
+class Machine extends AgentMachine {
+  constructor() {
+    super('/agent', 'cpus:4;mem:4096;disk:1024');
+  }
+
+  /** The agent's GET_OPERATIONS operations (its `/api/v1` route; JSON, checked to read the same in protobuf). */
+  operationsListed(): Promise<V1Json[]> {
+    return dispatch((this.agent as AgentHandle).agent, async (agent) => {
+      const route = agent.runtime.routes.get('/api/v1');
+      if (route === undefined) throw new Error('no /api/v1 route');
+      const response = await route.call(agent, { method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ type: 'GET_OPERATIONS' })) });
+      expect(response.status).to.equal(200);
+      const body = response.body as V1Json;
+      expect(v1ResponseJson('agent', v1ResponseBytes('agent', body))).to.deep.equal(body);
+      return (body.get_operations as { operations?: V1Json[] }).operations ?? [];
+    });
+  }
+}
+
+describe("the agent's GET_OPERATIONS against Mesos' agent (src/slave/http.cpp: every operation it holds)", () => {
+  const machineFor = useMachines(() => new Machine());
+  const AGENT_ID = 'A1';
+
+  it("lists the operations without an id it was told to carry out, until the master acknowledges them: a framework's with its framework_id, an operator's without; neither with an id nor an operation_id", async () => {
+    const machine = machineFor();
+    await machine.registeredAs(AGENT_ID);
+    const resources = Resources.parse('cpus:1').reservedDynamically('eng', dynamicReservation('ops')).add(Resources.parse('mem:64').reservedDynamically('eng', dynamicReservation()));
+    const frameworks = { uuid: '6d3c0f1e-0000-4000-8000-000000000001', frameworkId: 'F1', type: 'RESERVE' as const, info: { type: 'RESERVE' as const, reserve: { resources: reserved('cpus:1') as never } } };
+    const operators = { uuid: '6d3c0f1e-0000-4000-8000-000000000002', type: 'RESERVE' as const, info: { type: 'RESERVE' as const, reserve: { resources: reservedBy('mem:64') as never } } };
+    machine.fromMaster('CheckpointResources', { resources: resources.toJSON(), operations: [frameworks, operators] });
+    await machine.clock.settle();
+    const reports = machine.master.bodies<{ agentId: string; operation: AgentOperation }>('UpdateOperationStatus').map((body) => body.operation);
+    expect(reports.map((operation) => [operation.uuid, operation.frameworkId, operation.status.operationId, operation.status.state])).to.deep.equal([
+      [frameworks.uuid, 'F1', undefined, 'OPERATION_FINISHED'], [operators.uuid, undefined, undefined, 'OPERATION_FINISHED'],
+    ]);
+    const [framework, operator, ...others] = await machine.operationsListed();
+    expect(others).to.deep.equal([]);
+    expect(framework).to.deep.include({ framework_id: { value: 'F1' }, agent_id: { value: AGENT_ID } });
+    expect(operator).to.not.have.property('framework_id');
+    expect(operator).to.deep.include({ agent_id: { value: AGENT_ID } });
+    for (const listed of [framework, operator]) expect(listed?.info, 'no id').to.have.keys('type', 'reserve');
+    expect([reservationsOf(framework), reservationsOf(operator)]).to.deep.equal([[{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }], [{ type: 'DYNAMIC', role: 'eng' }]]);
+    for (const [listed, reported] of [[framework, reports[0]], [operator, reports[1]]] as const) {
+      const status = { state: 'OPERATION_FINISHED', uuid: { value: base64(reported?.status.uuid as string) }, agent_id: { value: AGENT_ID } };
+      expect([listed?.latest_status, listed?.statuses]).to.deep.equal([status, [status]]);
+    }
+    machine.fromMaster('OperationStatusAcknowledgement', { agentId: AGENT_ID, operationUuid: frameworks.uuid, statusUuid: reports[0]?.status.uuid });
+    await machine.clock.settle();
+    expect((await machine.operationsListed()).map((operation) => operation.uuid)).to.deep.equal([{ value: base64(operators.uuid) }]);
   });
 });
