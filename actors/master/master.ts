@@ -27,7 +27,7 @@ import {
   isTerminalOperationState, MAX_AGENT_REPORTED_OPERATIONS, type AgentOperation, type OperationStatus,
   type Operation, type OperationState, type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
-import { agentTotalOf, conversionOf, offerConversion, resizeConversionOf, type Conversion, type ConversionKind, type ResizeRequest } from './reservations';
+import { agentTotalOf, conversionOf, offerConversion, operatorOperation, resizeConversionOf, type Conversion, type ConversionKind, type ResizeRequest } from './reservations';
 import type { AgentEndpoint } from '../../lib/v1/json';
 import { OperationBook, type MasterOperation } from './operations';
 import { isUuidText } from '../../lib/uuid';
@@ -3785,7 +3785,10 @@ export class Master extends Actor {
     // The allocator has converted them: the master's books follow, whatever happened meanwhile.
     const current = this.state.agents.get(agentId) === agent;
     if (current && agent.total.contains(conversion.consumed)) {
-      this.applyConversion(agent, conversion);
+      // As Mesos: an operator's operation is booked (no framework, no `id`) until its agent's word.
+      const booked = this.booksUnnamedOperation(agent);
+      if (booked) this.trackOperation(undefined, agent, operatorOperation(conversion));
+      this.applyConversion(agent, conversion, booked);
     } else if (current) {
       this.log.error({ agentId, consumed: conversion.consumed.format() }, 'the allocator converted resources the master does not have on the agent (a bug)');
     }

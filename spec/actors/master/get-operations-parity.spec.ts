@@ -13,13 +13,14 @@
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
 import { VirtualClock, type ActorHost } from '../../../lib/process';
-import { dynamicReservation, Resources } from '../../../lib/resources';
+import { dynamicReservation, Resources, type ResourceJSON } from '../../../lib/resources';
 import type { AgentOperation } from '../../../lib/protocol';
 import type { V1Json } from '../../../lib/v1/json';
 import { v1ResponseBytes, v1ResponseJson } from '../../../lib/v1/protobuf';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
 import type { AgentHandle } from '../../../actors/agent';
 import { Registry } from '../../../actors/master/registry';
+import { operatorOperation, resizeConversionOf } from '../../../actors/master/reservations';
 import { netHost, within } from '../../support/runtime';
 import { v1Call, V1Subscription, type V1Event } from '../../support/v1-client';
 import { AgentMachine, useMachines } from '../agent/harness';
@@ -167,6 +168,46 @@ describe("GET_OPERATIONS against Mesos: which operations are listed (src/master/
     expect(await listed()).to.deep.equal([]);
     metrics = await dispatch(master.master, (actor) => actor.metrics());
     expect([metrics['master/operations/pending'], metrics['master/operations/finished'], metrics['master/valid_operation_status_updates']]).to.deep.equal([0, 1, 1]);
+  });
+
+  it("an operator's operation (v1 RESERVE_RESOURCES) is booked and listed while pending, as Mesos' master books one of its operator API (_apply with no framework): no framework_id, its info the RESERVE without an id; the master acknowledges its status and forgets it", async () => {
+    const { agent, agentId } = await fakeAgent('agent-operator');
+    const answered = await v1Call(host.address, { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agentId }, resources: reservedBy('mem:64') } }, undefined, '/api/v1');
+    expect(answered.status, answered.text).to.equal(202);
+    await clock.settle();
+    const [carried, ...more] = carriedBy(agent);
+    expect(more).to.deep.equal([]);
+    expect(carried).to.include({ type: 'RESERVE' });
+    expect(carried).to.not.have.any.keys('frameworkId', 'operationId');
+    const [pending, ...others] = await listed();
+    expect(others).to.deep.equal([]);
+    expect(pending).to.not.have.property('framework_id');
+    expect(pending).to.deep.include({ agent_id: { value: agentId }, latest_status: { state: 'OPERATION_PENDING', agent_id: { value: agentId } }, uuid: { value: base64((carried as Carried).uuid) } });
+    expect(pending?.info).to.have.keys('type', 'reserve');
+    expect(reservationsOf(pending)).to.deep.equal([{ type: 'DYNAMIC', role: 'eng' }]);
+    await finish(agent, agentId, carried as Carried);
+    expect(acknowledgements(agent)).to.deep.equal([{ agentId, operationUuid: (carried as Carried).uuid, statusUuid: STATUS_UUID }]);
+    expect(await listed()).to.deep.equal([]);
+    const metrics = await dispatch(master.master, (actor) => actor.metrics());
+    expect([metrics['master/operations/reserve/total'], metrics['master/operations/pending'], metrics['master/operations/finished']]).to.deep.equal([1, 0, 1]);
+  });
+
+  it("an operator's GROW_VOLUME and SHRINK_VOLUME are shown as Mesos' operations of them: the volume and its addition, the volume and what it gives back (operatorOperation)", () => {
+    const volume = (size: number): ResourceJSON => ({
+      name: 'disk', type: 'SCALAR', scalar: { value: size }, role: 'eng', reservation: { principal: 'ops' },
+      disk: { persistence: { id: 'db', principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } },
+    });
+    const disk = (size: number): Resources => Resources.parse(`disk:${size}`).reservedDynamically('eng', dynamicReservation('ops'));
+    const context = { principal: 'ops', agentTotal: disk(500).add(Resources.fromJSON([volume(100)])) };
+    const grow = resizeConversionOf({ kind: 'GROW_VOLUME', volume: volume(100), addition: disk(50).toJSON()[0] }, context);
+    const shrink = resizeConversionOf({ kind: 'SHRINK_VOLUME', volume: volume(100), subtract: 30 }, context);
+    if (typeof grow === 'string' || typeof shrink === 'string') throw new Error(`refused: ${String(grow)} ${String(shrink)}`);
+    const grown = operatorOperation(grow);
+    expect(grown.type).to.equal('GROW_VOLUME');
+    expect([Resources.fromJSON([grown.growVolume?.volume]).equals(Resources.fromJSON([volume(100)])), Resources.fromJSON([grown.growVolume?.addition]).equals(disk(50))]).to.deep.equal([true, true]);
+    const shrunk = operatorOperation(shrink);
+    expect([shrunk.type, shrunk.shrinkVolume?.subtract]).to.deep.equal(['SHRINK_VOLUME', { value: 30 }]);
+    expect(Resources.fromJSON([shrunk.shrinkVolume?.volume]).equals(Resources.fromJSON([volume(100)]))).to.equal(true);
   });
 });
 
