@@ -7,8 +7,10 @@
  * until its agent reports it finished: every CheckpointResources to the agent names its pending
  * operations (`pendingOn`), so a word sent again after a lost one carries them out too. The
  * agent's status is passed to the framework; the framework's acknowledgement to the agent, after
- * which a terminal operation is forgotten here. Not in the registry: after a failover the agents'
- * reports bring back what they hold unacknowledged.
+ * which a terminal operation is forgotten here. As in Mesos, one without an `id` (a framework's,
+ * or an operator's: no framework) is kept too, until its agent's status, which the master
+ * acknowledges itself; and a removed framework's stay until their agent's status. Not in the
+ * registry: after a failover the agents' reports bring back what they hold unacknowledged.
  *
  * @example
  *   book.add({ uuid, frameworkId, agentId, operationId: 'op-1', type: 'RESERVE', latest: pending });
@@ -92,10 +94,11 @@ export const MAX_CARRIED_OPERATION_BYTES = 1024 * 1024;
 
 /**
  * An operation with feedback, as the master tracks it: what GET_OPERATIONS shows of it
- * (`V1OperationView`: the master's uuid for it, which its agent reports; the framework's id for it,
- * `operationId`; the operation as the framework sent it, `info`, undefined when an agent from
- * before it was carried reported it), its `latest` status changing: OPERATION_PENDING (no `uuid`)
- * until its agent's, which the framework acknowledges.
+ * (`V1OperationView`: the master's uuid for it, which its agent reports; its framework, none for
+ * an operator's; the framework's id for it, `operationId`, if it gave one; the operation as sent,
+ * `info`, undefined when an agent from before it was carried reported it), its `latest` status
+ * changing: OPERATION_PENDING (no `uuid`) until its agent's, which the framework acknowledges (the
+ * master, for one without an `id`).
  */
 export interface MasterOperation extends V1OperationView {
   latest: OperationStatus;
