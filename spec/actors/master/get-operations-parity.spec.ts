@@ -18,12 +18,14 @@ import type { AgentOperation } from '../../../lib/protocol';
 import type { V1Json } from '../../../lib/v1/json';
 import { v1ResponseBytes, v1ResponseJson } from '../../../lib/v1/protobuf';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
-import type { AgentHandle } from '../../../actors/agent';
+import { defaultAgentFlags, startAgent, type AgentHandle } from '../../../actors/agent';
+import { MemoryDisk } from '../../../lib/disk';
+import { SIMULATED_MACHINE } from '../../cluster/simulation';
 import { Registry } from '../../../actors/master/registry';
 import { operatorOperation, resizeConversionOf } from '../../../actors/master/reservations';
 import { netHost, within } from '../../support/runtime';
 import { v1Call, V1Subscription, type V1Event } from '../../support/v1-client';
-import { AgentMachine, useMachines } from '../agent/harness';
+import { AgentMachine, FakeLauncher, useMachines } from '../agent/harness';
 import { agentInfo, FakeAgent } from './harness';
 
 /** Real time a real-HTTP step may take. */
@@ -190,6 +192,30 @@ describe("GET_OPERATIONS against Mesos: which operations are listed (src/master/
     expect(await listed()).to.deep.equal([]);
     const metrics = await dispatch(master.master, (actor) => actor.metrics());
     expect([metrics['master/operations/reserve/total'], metrics['master/operations/pending'], metrics['master/operations/finished']]).to.deep.equal([1, 0, 1]);
+  });
+
+  it('end to end with a real agent: an operation without an id is listed by the master until the agent reports it finished, which the master acknowledges: the agent then lists nothing and sends nothing again', async () => {
+    const agent: AgentHandle = await startAgent({
+      id: 'slave(1)', host, disk: new MemoryDisk(clock), launcher: new FakeLauncher(), probe: SIMULATED_MACHINE, files: false, bootId: 'boot-1',
+      flags: defaultAgentFlags({ master: host.address, workDir: '/agent', resources: 'cpus:2;mem:1024;disk:100', masterPingTimeoutMs: 24 * 3600_000 }),
+    });
+    await clock.advance(2_000);
+    const agentId = await dispatch(agent.agent, (actor) => (actor as unknown as { agentId: string }).agentId);
+    const { subscription, frameworkId } = await framework();
+    const updates = await dispatch(master.master, (actor) => actor.metrics()).then((metrics) => metrics['master/valid_operation_status_updates']);
+    await reserve(subscription, frameworkId, agentId, undefined);
+    await clock.settle();
+    const metrics = await dispatch(master.master, (actor) => actor.metrics());
+    expect([metrics['master/valid_operation_status_updates'], metrics['master/operations/reserve/finished']], "the agent's status, taken").to.deep.equal([(updates ?? 0) + 1, 1]);
+    expect(await listed()).to.deep.equal([]);
+    const held = await dispatch(agent.agent, (actor) => [...(actor as unknown as { operationBook?: { list(): Iterable<unknown> } }).operationBook?.list() ?? []]);
+    expect(held, 'acknowledged by the master: the agent forgot it').to.deep.equal([]);
+    await clock.advance(3_600_000);
+    const later = await dispatch(master.master, (actor) => actor.metrics());
+    expect(later['master/valid_operation_status_updates'], 'no status again').to.equal(metrics['master/valid_operation_status_updates']);
+    expect(subscription.events.filter((event) => event.type === 'UPDATE_OPERATION_STATUS')).to.deep.equal([]);
+    host.terminate(agent.agent);
+    await agent.terminated;
   });
 
   it("an operator's GROW_VOLUME and SHRINK_VOLUME are shown as Mesos' operations of them: the volume and its addition, the volume and what it gives back (operatorOperation)", () => {
