@@ -2,7 +2,8 @@
  * The agent's side of operation feedback on its own resources (Mesos' operation status update
  * manager, for agents with the AGENT_OPERATION_FEEDBACK capability).
  *
- * A framework's RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME or SHRINK_VOLUME with an `id`
+ * A RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME or SHRINK_VOLUME (a framework's, with an
+ * `id` or without, or an operator's: Mesos' master books them all on an agent that gives feedback)
  * reaches the agent in the master's CheckpointResources, which names the operations its
  * resources carry out. Once those resources are durable, each such operation is finished: its
  * OPERATION_FINISHED status (with a fresh status uuid) is journaled, then sent to the master
@@ -138,7 +139,8 @@ export class AgentOperations {
   private finish(carried: CarriedOperation, agentId: string): void {
     const operation: AgentOperation = {
       ...carried,
-      status: { operationId: carried.operationId, state: 'OPERATION_FINISHED', uuid: this.hooks.newUuid(), agentId },
+      // As Mesos' agent: the status names the operation's id only when it has one.
+      status: { ...(carried.operationId !== undefined ? { operationId: carried.operationId } : {}), state: 'OPERATION_FINISHED', uuid: this.hooks.newUuid(), agentId },
     };
     this.operations.set(operation.uuid, operation);
     const written = this.hooks.record({ t: 'operation', operation });

@@ -27,7 +27,7 @@ import {
   isTerminalOperationState, MAX_AGENT_REPORTED_OPERATIONS, type AgentOperation, type OperationStatus,
   type Operation, type OperationState, type Task, type TaskInfo, type TaskState, type TaskStatus,
 } from '../../lib/protocol';
-import { agentTotalOf, conversionOf, offerConversion, resizeConversionOf, type Conversion, type ConversionKind, type ResizeRequest } from './reservations';
+import { agentTotalOf, conversionOf, offerConversion, operatorOperation, resizeConversionOf, type Conversion, type ConversionKind, type ResizeRequest } from './reservations';
 import type { AgentEndpoint } from '../../lib/v1/json';
 import { OperationBook, type MasterOperation } from './operations';
 import { isUuidText } from '../../lib/uuid';
@@ -1086,8 +1086,9 @@ export class Master extends Actor {
     framework.connected = false;
     framework.active = false;
     framework.unregisteredTimeMs = nowMs;
-    // Its operations' statuses still to come are acknowledged by the master (`passOnOperationStatus`).
-    if (this.operationBook.size > 0) this.operationBook.removeFramework(framework.id);
+    // Its operations stay in the books (Mesos' `removeFramework` takes them out of the framework's
+    // alone): GET_OPERATIONS lists them, words carry the pending ones out, and their statuses are
+    // acknowledged by the master (`passOnOperationStatus`), which then forgets them.
     this.state.completeFramework(framework);
     this.emit({ type: 'FRAMEWORK_REMOVED', framework });
     const principal = framework.info.principal;
@@ -1350,7 +1351,8 @@ export class Master extends Actor {
           continue;
         }
         // Pending until the agent reports it finished: the CheckpointResources just below names it.
-        if (operation.id !== undefined) this.trackOperation(framework, agent, operation, operation.id);
+        const booked = operation.id !== undefined || this.booksUnnamedOperation(agent);
+        if (booked) this.trackOperation(framework, agent, operation);
         // The allocator first (its event precedes the accept's end), then the master's books.
         this.allocatorCall('updateAllocation', this.allocator.updateAllocation(framework.id, agent.id, conversion.consumed, conversion.converted, role));
         // As Mesos (which means to make resizes non-speculative): the resized volume, and the disk a
@@ -1362,7 +1364,7 @@ export class Master extends Actor {
         offered = offered.subtract(conversion.consumed).add(made);
         converted = converted.subtractSaturating(conversion.consumed).add(made);
         // At once, as Mesos: the agent hears of it before a later LAUNCH's task on the reservation.
-        this.applyConversion(agent, conversion, operation.id !== undefined);
+        this.applyConversion(agent, conversion, booked);
         framework.metrics.operation(operation.type);
       }
     } finally {
@@ -1404,10 +1406,10 @@ export class Master extends Actor {
   /**
    * A conversion the allocator has (or is about to have) in the master's books: the agent's total
    * changes, and the agent hears every dynamic reservation it now has (Mesos'
-   * `CheckpointResourcesMessage`), to keep on disk. One not booked with feedback (`booked`: no
-   * `id`, or the operator's) counts as finished in `master/operations/...` on an agent with the
-   * RESOURCE_PROVIDER capability, as Mesos tracks every operation on such an agent (there, pending
-   * until the agent's word; here it is not followed).
+   * `CheckpointResourcesMessage`), to keep on disk. One not booked (`booked`: on an agent that
+   * does not give feedback, or past `booksUnnamedOperation`'s bound) counts as finished in
+   * `master/operations/...` on an agent with the RESOURCE_PROVIDER capability, as Mesos tracks
+   * every operation on such an agent (there, pending until the agent's word; here not followed).
    */
   private applyConversion(agent: AgentRecord, conversion: Conversion, booked = false): void {
     if (!booked && agent.capabilities.includes('RESOURCE_PROVIDER')) this.operationBook.metrics.add(conversion.kind, 'OPERATION_FINISHED');
@@ -1818,12 +1820,29 @@ export class Master extends Actor {
     return undefined;
   }
 
-  /** Keeps a framework's operation with feedback just applied on the agent, OPERATION_PENDING until the agent reports it. */
-  private trackOperation(framework: FrameworkRecord, agent: AgentRecord, operation: Operation, operationId: string): void {
+  /**
+   * Keeps an operation just applied on the agent, OPERATION_PENDING until the agent reports it
+   * (Mesos' `_apply`): a framework's, with its `id` (the framework hears its statuses) or without
+   * (the master acknowledges them), or an operator's (`framework` undefined).
+   */
+  private trackOperation(framework: FrameworkRecord | undefined, agent: AgentRecord, operation: Operation): void {
+    const operationId = operation.id;
+    const named = operationId === undefined ? {} : { operationId };
     this.operationBook.add({
-      uuid: this.host.newUuid(), frameworkId: framework.id, agentId: agent.id, operationId, type: operation.type, info: operation,
-      latest: { operationId, state: 'OPERATION_PENDING', agentId: agent.id },
+      uuid: this.host.newUuid(), frameworkId: framework?.id, agentId: agent.id, ...named, type: operation.type, info: operation,
+      latest: { ...named, state: 'OPERATION_PENDING', agentId: agent.id },
     });
+  }
+
+  /**
+   * Whether an operation without an `id` (a framework's, or an operator's) applied on the agent is
+   * booked until the agent reports it, as Mesos books every operation on an agent with the
+   * RESOURCE_PROVIDER capability (here, on one that gives feedback, whose statuses the master can
+   * acknowledge), while the agent has fewer than `MAX_AGENT_REPORTED_OPERATIONS` in the books (as
+   * many as it reports, and a word carries out): past that it is applied unbooked, as before.
+   */
+  private booksUnnamedOperation(agent: AgentRecord): boolean {
+    return agentGivesFeedback(agent) && this.operationBook.agentCount(agent.id) < MAX_AGENT_REPORTED_OPERATIONS;
   }
 
   /**
@@ -1878,11 +1897,13 @@ export class Master extends Actor {
       this.counters.increment('invalid_operation_status_updates');
       return undefined;
     }
-    if (known === undefined && this.operationBook.ofFramework(reported.frameworkId, reported.operationId) !== undefined) {
+    if (known === undefined && reported.frameworkId !== undefined && reported.operationId !== undefined && this.operationBook.ofFramework(reported.frameworkId, reported.operationId) !== undefined) {
       this.supersededOperation(agent, reported);
       return undefined;
     }
-    const status: OperationStatus = { ...reported.status, operationId: reported.operationId, agentId: agent.id };
+    // The operation's id, if it has one, is its status' (Mesos' master sets it); one without has none.
+    const { operationId: _named, ...reportedStatus } = reported.status;
+    const status: OperationStatus = { ...reportedStatus, ...(reported.operationId !== undefined ? { operationId: reported.operationId } : {}), agentId: agent.id };
     if (known !== undefined) {
       // A terminal status stays (Mesos): the agent's latest is that one, sent again.
       if (!isTerminalOperationState(known.latest.state) || known.latest.uuid === undefined) this.operationBook.setLatest(known, status);
@@ -1935,10 +1956,13 @@ export class Master extends Actor {
    * re-registered (Mesos' orphan operations); then the master acknowledges it too. A status
    * without a `uuid` (sent unreliably: no one acknowledges it) is passed on all the same, and a
    * terminal one is the operation's last word: it is forgotten (Mesos' `updateOperationStatus`).
+   * An operation without an `id` (a framework's, or an operator's) is told to no one: the master
+   * acknowledges its status at once, as Mesos' does.
    */
   private passOnOperationStatus(agent: AgentRecord, operation: MasterOperation): void {
     const status = operation.latest;
-    const framework = this.state.frameworks.get(operation.frameworkId);
+    const { frameworkId, operationId } = operation;
+    const framework = frameworkId === undefined || operationId === undefined ? undefined : this.state.frameworks.get(frameworkId);
     if (framework !== undefined && framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status });
     if (status.uuid === undefined) {
       if (isTerminalOperationState(status.state)) this.operationBook.remove(operation);
@@ -1946,7 +1970,8 @@ export class Master extends Actor {
     }
     if (framework !== undefined) return;
     const since = agent.reregisteredTimeMs ?? agent.registeredTimeMs;
-    if (!this.state.isCompletedFramework(operation.frameworkId) && this.clock.now() - since < ORPHAN_OPERATION_ADOPTION_MS) return;
+    const waited = frameworkId === undefined || operationId === undefined || this.state.isCompletedFramework(frameworkId) || this.clock.now() - since >= ORPHAN_OPERATION_ADOPTION_MS;
+    if (!waited) return;
     this.send(agent.pid, OperationStatusAcknowledgement, { agentId: agent.id, operationUuid: operation.uuid, statusUuid: status.uuid });
     if (isTerminalOperationState(status.state)) this.operationBook.removeAcknowledged(operation, status.uuid);
   }
@@ -1982,9 +2007,11 @@ export class Master extends Actor {
       if (state !== undefined) this.operationBook.metrics.add(operation.type, state);
     }
     for (const operation of this.operationBook.removeAgent(agent.id)) {
-      const framework = this.state.frameworks.get(operation.frameworkId);
+      // As Mesos: only a framework's operations with an `id` are told.
+      const { frameworkId, operationId } = operation;
+      const framework = frameworkId === undefined || operationId === undefined ? undefined : this.state.frameworks.get(frameworkId);
       if (state === undefined || framework === undefined || !framework.connected) continue;
-      this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId: operation.operationId, state, message, agentId: agent.id } });
+      this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId, state, message, agentId: agent.id } });
     }
   }
 
@@ -3758,7 +3785,10 @@ export class Master extends Actor {
     // The allocator has converted them: the master's books follow, whatever happened meanwhile.
     const current = this.state.agents.get(agentId) === agent;
     if (current && agent.total.contains(conversion.consumed)) {
-      this.applyConversion(agent, conversion);
+      // As Mesos: an operator's operation is booked (no framework, no `id`) until its agent's word.
+      const booked = this.booksUnnamedOperation(agent);
+      if (booked) this.trackOperation(undefined, agent, operatorOperation(conversion));
+      this.applyConversion(agent, conversion, booked);
     } else if (current) {
       this.log.error({ agentId, consumed: conversion.consumed.format() }, 'the allocator converted resources the master does not have on the agent (a bug)');
     }

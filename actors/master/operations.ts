@@ -7,8 +7,10 @@
  * until its agent reports it finished: every CheckpointResources to the agent names its pending
  * operations (`pendingOn`), so a word sent again after a lost one carries them out too. The
  * agent's status is passed to the framework; the framework's acknowledgement to the agent, after
- * which a terminal operation is forgotten here. Not in the registry: after a failover the agents'
- * reports bring back what they hold unacknowledged.
+ * which a terminal operation is forgotten here. As in Mesos, one without an `id` (a framework's,
+ * or an operator's: no framework) is kept too, until its agent's status, which the master
+ * acknowledges itself; and a removed framework's stay until their agent's status. Not in the
+ * registry: after a failover the agents' reports bring back what they hold unacknowledged.
  *
  * @example
  *   book.add({ uuid, frameworkId, agentId, operationId: 'op-1', type: 'RESERVE', latest: pending });
@@ -92,10 +94,11 @@ export const MAX_CARRIED_OPERATION_BYTES = 1024 * 1024;
 
 /**
  * An operation with feedback, as the master tracks it: what GET_OPERATIONS shows of it
- * (`V1OperationView`: the master's uuid for it, which its agent reports; the framework's id for it,
- * `operationId`; the operation as the framework sent it, `info`, undefined when an agent from
- * before it was carried reported it), its `latest` status changing: OPERATION_PENDING (no `uuid`)
- * until its agent's, which the framework acknowledges.
+ * (`V1OperationView`: the master's uuid for it, which its agent reports; its framework, none for
+ * an operator's; the framework's id for it, `operationId`, if it gave one; the operation as sent,
+ * `info`, undefined when an agent from before it was carried reported it), its `latest` status
+ * changing: OPERATION_PENDING (no `uuid`) until its agent's, which the framework acknowledges (the
+ * master, for one without an `id`).
  */
 export interface MasterOperation extends V1OperationView {
   latest: OperationStatus;
@@ -166,7 +169,13 @@ export class OperationBook {
     let leftOut = false;
     for (const operation of this.byAgent.get(agentId) ?? []) {
       if (operation.latest.state !== 'OPERATION_PENDING') continue;
-      const carried: CarriedOperation = { uuid: operation.uuid, frameworkId: operation.frameworkId, operationId: operation.operationId, type: operation.type, ...(operation.info !== undefined ? { info: operation.info } : {}) };
+      const carried: CarriedOperation = {
+        uuid: operation.uuid,
+        ...(operation.frameworkId !== undefined ? { frameworkId: operation.frameworkId } : {}),
+        ...(operation.operationId !== undefined ? { operationId: operation.operationId } : {}),
+        type: operation.type,
+        ...(operation.info !== undefined ? { info: operation.info } : {}),
+      };
       bytes += JSON.stringify(carried).length;
       if (pending.length === MAX_AGENT_REPORTED_OPERATIONS || bytes > MAX_CARRIED_OPERATION_BYTES) {
         leftOut = true;
@@ -191,16 +200,22 @@ export class OperationBook {
     return this.agentsLeftOut.get(agentId) === operationUuid;
   }
 
-  /** Adds `operation`; one with the same framework and id as another replaces that one in the framework's index. */
+  /**
+   * Adds `operation`; one with the same framework and id as another replaces that one in the
+   * framework's index. One without a framework or an `id` is in no framework's index: the
+   * framework cannot name it (nor reconcile nor acknowledge it).
+   */
   add(operation: MasterOperation): void {
     this.metrics.add(operation.type, operation.latest.state);
     this.byUuid.set(operation.uuid, operation);
     let onAgent = this.byAgent.get(operation.agentId);
     if (onAgent === undefined) this.byAgent.set(operation.agentId, onAgent = new Set());
     onAgent.add(operation);
-    let ofFramework = this.byFramework.get(operation.frameworkId);
-    if (ofFramework === undefined) this.byFramework.set(operation.frameworkId, ofFramework = new Map());
-    ofFramework.set(operation.operationId, operation);
+    const { frameworkId, operationId } = operation;
+    if (frameworkId === undefined || operationId === undefined) return;
+    let ofFramework = this.byFramework.get(frameworkId);
+    if (ofFramework === undefined) this.byFramework.set(frameworkId, ofFramework = new Map());
+    ofFramework.set(operationId, operation);
   }
 
   /** The operation's latest status is now `status`. */
@@ -217,9 +232,11 @@ export class OperationBook {
     const onAgent = this.byAgent.get(operation.agentId);
     onAgent?.delete(operation);
     if (onAgent?.size === 0) this.byAgent.delete(operation.agentId);
-    const ofFramework = this.byFramework.get(operation.frameworkId);
-    if (ofFramework?.get(operation.operationId) === operation) ofFramework.delete(operation.operationId);
-    if (ofFramework?.size === 0) this.byFramework.delete(operation.frameworkId);
+    const { frameworkId, operationId } = operation;
+    if (frameworkId === undefined || operationId === undefined) return;
+    const ofFramework = this.byFramework.get(frameworkId);
+    if (ofFramework?.get(operationId) === operation) ofFramework.delete(operationId);
+    if (ofFramework?.size === 0) this.byFramework.delete(frameworkId);
   }
 
   /** Forgets `operation`, whose terminal status `statusUuid` was acknowledged, remembering that (`wasAcknowledged`). */
@@ -240,10 +257,5 @@ export class OperationBook {
     for (const operation of removed) this.remove(operation);
     this.agentsLeftOut.delete(agentId);
     return removed;
-  }
-
-  /** Forgets every operation of the framework. */
-  removeFramework(frameworkId: string): void {
-    for (const operation of [...this.frameworkOperations(frameworkId)]) this.remove(operation);
   }
 }

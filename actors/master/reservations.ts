@@ -5,7 +5,7 @@
  * with one difference: a maker without a principal may only make reservations and volumes without
  * one (Mesos lets it name any, which would be a reservation or a volume in another's name).
  */
-import { applyCheckpointedResources, checkpointedResourcesError, duplicatePersistenceId, fromUnits, MAX_SCALAR_VALUE, Resources, toUnits, wholeVolumeIn, type Resource } from '../../lib/resources';
+import { applyCheckpointedResources, checkpointedResourcesError, duplicatePersistenceId, fromUnits, MAX_SCALAR_VALUE, Resources, toUnits, wholeVolumeIn, type Resource, type ResourceJSON } from '../../lib/resources';
 import { MAX_RESOURCE_ENTRIES, type Operation } from '../../lib/protocol';
 
 /** The operations that convert resources (every one but LAUNCH and LAUNCH_GROUP). */
@@ -232,6 +232,44 @@ export function resizeConversionOf(request: ResizeRequest, context: Omit<Convers
   if (!(subtractUnits < volumeUnits)) return `${kind}: value of 'ShrinkVolume.subtract' (${subtract}) must be smaller than the size of 'ShrinkVolume.volume' (${volume.value})`;
   const freed = Resources.fromJSON(disk.toJSON().map((entry) => ({ ...entry, scalar: { value: fromUnits(subtractUnits) } })));
   return { kind, consumed: Resources.of([volume]), converted: sized(fromUnits(volumeUnits - subtractUnits)).add(freed), authorizations };
+}
+
+/**
+ * The offer operation (without an `id`) an operator's `conversion` is, as Mesos' master makes one
+ * of an operator API call to apply it (`Master::_apply` with no framework): a RESERVE's or a
+ * CREATE's resources as they become, an UNRESERVE's or a DESTROY's as they were, a GROW_VOLUME's
+ * volume and addition, a SHRINK_VOLUME's volume and what it gives back. GET_OPERATIONS shows it.
+ *
+ * @example
+ *   operatorOperation(conversionOf('RESERVE', json, context)); // { type: 'RESERVE', reserve: { resources: [...] } }
+ */
+export function operatorOperation(conversion: Conversion): Operation {
+  const { kind, consumed, converted } = conversion;
+  switch (kind) {
+    case 'RESERVE':
+      return { type: kind, reserve: { resources: converted.toJSON() } };
+    case 'UNRESERVE':
+      return { type: kind, unreserve: { resources: consumed.toJSON() } };
+    case 'CREATE':
+      return { type: kind, create: { volumes: converted.toJSON() } };
+    case 'DESTROY':
+      return { type: kind, destroy: { volumes: consumed.toJSON() } };
+    case 'GROW_VOLUME': {
+      const volume = consumed.persistentVolumes();
+      return { type: kind, growVolume: { volume: onlyEntry(volume), addition: onlyEntry(consumed.subtract(volume)) } };
+    }
+    case 'SHRINK_VOLUME': {
+      const freed = converted.subtract(converted.persistentVolumes());
+      return { type: kind, shrinkVolume: { volume: onlyEntry(consumed), subtract: { value: onlyEntry(freed).scalar?.value ?? 0 } } };
+    }
+  }
+}
+
+/** The JSON of the one resource `resources` holds (a resize's volume, or its addition); a bug otherwise. */
+function onlyEntry(resources: Resources): ResourceJSON {
+  const [entry, ...more] = resources.toJSON();
+  if (entry === undefined || more.length > 0) throw new Error(`expected one resource, got '${resources.format()}'`);
+  return entry;
 }
 
 /** Why `principal` (a reservation's or a volume's) is not the maker's, or undefined. */

@@ -618,11 +618,15 @@ export const AGENT_FEEDBACK_CAPABILITIES = ['AGENT_OPERATION_FEEDBACK', 'RESOURC
  * An operation with feedback on an agent (Mesos' `Operation` of agent default resources): which
  * framework's (`operationId` is the framework's id for it, `uuid` the master's), of which type,
  * and its latest status. The agent checkpoints and reports those it has not heard acknowledged.
+ * As in Mesos, an operation without an `id` is one too (no `operationId`: the master, not the
+ * framework, acknowledges its status), and so is an operator's (no `frameworkId` either).
  */
 export const AgentOperationSchema = z.object({
   uuid: id,
-  frameworkId: id,
-  operationId: id,
+  /** Absent for an operator's operation (`/master/reserve`, v1 RESERVE_RESOURCES, ...). */
+  frameworkId: id.optional(),
+  /** The framework's `id` for it; absent when it gave none (and for an operator's). */
+  operationId: id.optional(),
   type: OperationSchema.shape.type,
   /** The operation as the framework sent it (GET_OPERATIONS shows it); absent in reports of agents from before it was carried. */
   info: OperationSchema.optional(),

@@ -357,17 +357,19 @@ export function v1ScalarMap(values: Readonly<Record<string, number>>): V1Json {
 /** What GET_OPERATIONS shows of an operation with feedback (the master's record, or an agent's). */
 export interface V1OperationView {
   readonly uuid: string;
-  readonly frameworkId: string;
+  /** Absent for an operator's operation (Mesos' `Operation.framework_id` is left out then). */
+  readonly frameworkId?: string | undefined;
   readonly agentId: string;
-  readonly operationId: string;
+  /** The framework's `id` for it; absent when it gave none (and for an operator's). */
+  readonly operationId?: string | undefined;
   readonly type: Operation['type'];
   readonly info: Operation | undefined;
   readonly latest: OperationStatus;
 }
 
 /**
- * GET_OPERATIONS' operations (Mesos' `Operation`s: framework, agent, the operation as sent, its
- * latest status and its statuses, its uuid) that `viewer` may see: as Mesos decides it, those
+ * GET_OPERATIONS' operations (Mesos' `Operation`s: framework, unless an operator's; agent; the
+ * operation as sent; its latest status and its statuses; its uuid) that `viewer` may see: as Mesos decides it, those
  * whose consumed resources' roles it may all view (`view_roles`; unreserved resources are role
  * `*`). One whose operation is not known (reported by an agent from before it was carried) is
  * shown by its type and id, and only to a viewer of role `*`.
@@ -378,10 +380,11 @@ export function v1Operations(operations: Iterable<V1OperationView>, viewer: Stat
     const roles = operation.info === undefined ? ['*'] : consumedRoles(operation.info);
     if (!roles.every((role) => viewer.role(role))) continue;
     const status = v1OperationStatus(operation.latest);
+    const id = operation.operationId === undefined ? {} : { id: v1Id(operation.operationId) };
     shown.push({
-      framework_id: v1Id(operation.frameworkId),
+      ...(operation.frameworkId === undefined ? {} : { framework_id: v1Id(operation.frameworkId) }),
       agent_id: v1Id(operation.agentId),
-      info: operation.info === undefined ? { type: operation.type, id: v1Id(operation.operationId) } : v1OfferOperation(operation.info),
+      info: operation.info === undefined ? { type: operation.type, ...id } : v1OfferOperation(operation.info),
       latest_status: status,
       // The agent's status, once there is one (a pending operation has none: Mesos' JSON leaves an empty list out).
       ...(operation.latest.state === 'OPERATION_PENDING' ? {} : { statuses: [status] }),

@@ -218,8 +218,10 @@ function watchOperationBooks(): void {
   const removeAgent = prototype.removeAgent;
   prototype.add = function (this: OperationBook, operation: MasterOperation): void {
     add.call(this, operation);
-    if (currentLedger === undefined || operation.latest.state !== 'OPERATION_PENDING') return;
-    currentLedger.applied.set(operation.uuid, { uuid: operation.uuid, frameworkId: operation.frameworkId, operationId: operation.operationId, agentId: operation.agentId, book: this, agentRemoved: false });
+    // The ledger follows the operations with ids (those a framework hears of); the books hold those without too (Mesos).
+    const { frameworkId, operationId } = operation;
+    if (currentLedger === undefined || operation.latest.state !== 'OPERATION_PENDING' || frameworkId === undefined || operationId === undefined) return;
+    currentLedger.applied.set(operation.uuid, { uuid: operation.uuid, frameworkId, operationId, agentId: operation.agentId, book: this, agentRemoved: false });
   };
   prototype.removeAgent = function (this: OperationBook, agentId: string): MasterOperation[] {
     const removed = removeAgent.call(this, agentId);
@@ -314,7 +316,7 @@ export function feedbackAgrees(snapshot: ClusterSnapshot, books: FeedbackBooks, 
     for (const operation of atAgent) {
       if (!reported.has(operation.uuid)) broken.push(`agent ${agentId} holds ${operation.type} ${operation.operationId} (${operation.uuid}) of ${operation.frameworkId} ${operation.status.state} unacknowledged, which the leading master does not know`);
       const uuid = operation.status.uuid === undefined ? undefined : v1Uuid(operation.status.uuid);
-      if (uuid !== undefined && acknowledged.has(`${operation.operationId} ${uuid}`) && connectedFrameworks.has(operation.frameworkId)) {
+      if (uuid !== undefined && operation.frameworkId !== undefined && acknowledged.has(`${operation.operationId} ${uuid}`) && connectedFrameworks.has(operation.frameworkId)) {
         broken.push(`agent ${agentId} still holds ${operation.operationId}'s status ${operation.status.uuid ?? ''} unacknowledged, which its framework acknowledged`);
       }
     }
