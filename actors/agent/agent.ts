@@ -50,7 +50,7 @@ import { v1AgentInfo as v1AgentInfoJson } from '../../lib/v1/json';
 import { isUuidText } from '../../lib/uuid';
 import { AgentOperations, type AgentOperationHooks } from './operations';
 import { TaskStatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager';
-import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
+import { agentStatusUpdate, COMMAND_EXECUTOR_RESOURCES, COMMAND_EXECUTOR_RESOURCES_JSON, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
 import { SmallMap } from '../../lib/small-map';
 import { withFields } from '../../lib/with-fields';
@@ -224,20 +224,32 @@ function launchedDuringRestart(framework: FrameworkInfo): AgentVerdict {
  */
 function resourcesError(task: TaskInfo, executorInfo: ExecutorInfo, existing: ExecutorRecord | undefined): string | undefined {
   try {
-    (existing?.usedResources() ?? Resources.fromJSON(executorInfo.resources ?? [])).add(Resources.fromJSON(task.resources));
+    (existing?.usedResources() ?? executorResources(executorInfo)).add(Resources.fromJSON(task.resources));
     return undefined;
   } catch (error) {
     return `Task uses invalid resources: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
 
-/** What a run's container may use: its executor's and tasks' resources, plus the executor process' headroom. */
+/** `info`'s resources: a command executor's shared allowance as made once, not parsed for each task. */
+function executorResources(info: ExecutorInfo): Resources {
+  return info.resources === COMMAND_EXECUTOR_RESOURCES_JSON ? COMMAND_EXECUTOR_RESOURCES : Resources.fromJSON(info.resources ?? []);
+}
+
+/**
+ * What a run's container may use: its executor's and tasks' resources (Mesos gives its
+ * containerizer those), so a command task's is its task's plus its executor's own 0.1 cpus and
+ * 32 MB (`COMMAND_EXECUTOR_RESOURCES`, in its info). Any other executor's also gets the headroom
+ * of its process (`CONTAINER_CPUS_HEADROOM`: ours, not Mesos').
+ */
 function containerLimits(executor: ExecutorRecord): ContainerLimits {
   const used = executor.usedScalars();
+  const headroomCpus = executor.commandExecutor ? 0 : CONTAINER_CPUS_HEADROOM;
+  const headroomBytes = executor.commandExecutor ? 0 : CONTAINER_MEM_HEADROOM_BYTES;
   // In thousandths, as Mesos' fixed-point scalars (0.2 + 0.1 showed as 0.30000000000000004 in
   // /monitor/statistics: monitoring walkthrough).
-  const cpus = Math.round((used.cpus + CONTAINER_CPUS_HEADROOM) * 1000) / 1000;
-  const memBytes = used.mem * BYTES_PER_MB + CONTAINER_MEM_HEADROOM_BYTES;
+  const cpus = Math.round((used.cpus + headroomCpus) * 1000) / 1000;
+  const memBytes = used.mem * BYTES_PER_MB + headroomBytes;
   const diskBytes = used.disk * BYTES_PER_MB;
   // The last limits made, shared (frozen) when the next executor's are the same: nearly every
   // executor of a framework asks for the same, and each launch in flight kept its own copy.
@@ -1465,7 +1477,9 @@ export class Agent extends Actor {
   private unknownReservations(framework: AgentFrameworkRecord, task: TaskInfo, executorInfo: ExecutorInfo, launchExecutor: boolean, group?: readonly TaskInfo[]): boolean {
     const newExecutor = !framework.executors.has(executorInfo.executorId);
     const taskResources = group === undefined ? Resources.fromJSON(task.resources) : group.reduce((sum, member) => sum.add(Resources.fromJSON(member.resources)), Resources.EMPTY);
-    const executorResources = newExecutor ? Resources.fromJSON(executorInfo.resources ?? []) : Resources.EMPTY;
+    // A command executor's own resources are left out, as the master leaves them out (it never
+    // hears of the command executor): they are not in its books, and do not take from the total.
+    const executorResources = newExecutor && task.executor !== undefined ? Resources.fromJSON(executorInfo.resources ?? []) : Resources.EMPTY;
     const used = taskResources.checkpointed();
     const executorUsed = executorResources.checkpointed();
     const known = this.reservations?.queued ?? this.reservations?.writing ?? this.checkpointedResources;
