@@ -241,6 +241,15 @@ export const DEFAULT_EXECUTOR_MEM_MB = 32;
 export const CONTAINER_CPUS_HEADROOM = 0.1;
 export const CONTAINER_MEM_HEADROOM_BYTES = 64 * 1024 * 1024;
 
+/**
+ * What the container of a command executor that is a Node.js process (the TypeScript one: for
+ * checkpointing frameworks, under TLS, or where the native one is not built) gets beyond its
+ * task's and its own resources: the rest of `CONTAINER_MEM_HEADROOM_BYTES`, so that its task keeps
+ * the memory it asked for (posix/mem counts the executor's whole resident set). Its cpus are the
+ * headroom's already. Our native executor, as Mesos' own, makes do with its 32 MB, and gets none.
+ */
+export const NODE_COMMAND_EXECUTOR_MEM_HEADROOM_BYTES = CONTAINER_MEM_HEADROOM_BYTES - DEFAULT_EXECUTOR_MEM_MB * BYTES_PER_MB;
+
 /** A completed executor's sandbox (and a completed framework's directory) is removed this long after it completed, unless the disk fills first (Mesos `--gc_delay`, 1 week). */
 export const GC_DELAY_MS = 7 * 24 * 3600_000;
 

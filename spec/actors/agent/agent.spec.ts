@@ -611,6 +611,20 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(executor.count('RunTaskOnExecutor')).to.be.greaterThan(0);
     });
 
+    it('gives a Node.js command executor\'s container (the TypeScript one, for a checkpointing framework) the rest of the 64 MB headroom beyond its own 32 MB: its task keeps the memory it asked for', async () => {
+      const MB = 1024 * 1024;
+      const node = new AgentHarness({}, undefined, { recoverableCommandExecutor: { value: process.execPath, shell: false, arguments: [process.execPath, 'command-executor.js'] } });
+      try {
+        await node.register();
+        const task = AgentHarness.commandTask('T1', 'sleep 60', { resources: Resources.parse('cpus:0.5;mem:64').toJSON() });
+        node.fromMaster('RunTask', { framework: { id: FRAMEWORK_ID, name: 'fw', user: 'u', checkpoint: true }, frameworkId: FRAMEWORK_ID, task });
+        await node.clock.settle();
+        expect(node.launcher.run('T1').launch.limits).to.deep.equal({ cpus: 0.6, memBytes: 64 * MB + CONTAINER_MEM_HEADROOM_BYTES });
+      } finally {
+        await node.stop();
+      }
+    });
+
     it('destroys what is left of the process tree of an executor that exits, normally or not', async () => {
       const executorInfo = { executorId: 'E1', command: { value: 'x' } };
       harness.runTask(AgentHarness.commandTask('T1'));
