@@ -1484,8 +1484,8 @@ export class Agent extends Actor {
   private unknownReservations(framework: AgentFrameworkRecord, task: TaskInfo, executorInfo: ExecutorInfo, launchExecutor: boolean, group?: readonly TaskInfo[]): boolean {
     const newExecutor = !framework.executors.has(executorInfo.executorId);
     const taskResources = group === undefined ? Resources.fromJSON(task.resources) : group.reduce((sum, member) => sum.add(Resources.fromJSON(member.resources)), Resources.EMPTY);
-    // A command executor's own resources are left out, as the master leaves them out (it never
-    // hears of the command executor): they are not in its books, and do not take from the total.
+    // A command executor's own resources are left out, as the master leaves them out (its books
+    // hold no command executor): they do not take from the total.
     const executorResources = newExecutor && task.executor !== undefined ? Resources.fromJSON(executorInfo.resources ?? []) : Resources.EMPTY;
     const used = taskResources.checkpointed();
     const executorUsed = executorResources.checkpointed();

@@ -130,7 +130,7 @@ function commandExecutorName(taskId: string, command: CommandInfo | undefined): 
  * and with the task's command's URIs, fetched into its sandbox before it starts. As Mesos, it has
  * the task's labels and discovery, with a kill policy a shutdown grace period to match it, and
  * resources of its own (`COMMAND_EXECUTOR_RESOURCES`: the agent shows them with the executor and
- * holds its container to them and the task's; the master, which never hears of the command
+ * holds its container to them and the task's; the master, whose books hold no command
  * executor, does not count them).
  */
 export function commandExecutorInfo(task: TaskInfo, frameworkId: string, command: CommandInfo): ExecutorInfo {

@@ -3,7 +3,7 @@
  * `DEFAULT_EXECUTOR_CPUS` 0.1 and `DEFAULT_EXECUTOR_MEM` 32 MB, unreserved, allocated to its
  * task's role): its `/state` entry and GET_EXECUTORS' info show them, the agent's
  * `slave/*_used` count them (Mesos' `_resources_used` sums each executor's allocated resources),
- * and its container is held to them with its task's. The master never hears of the command
+ * and its container is held to them with its task's. The master's books hold no command
  * executor (the agent leaves it out of re-registration), so its books and offers never count
  * them: a small overcommit, as Mesos says of it. Nor does the agent's own check of what fits its
  * total, which stands for the master's books. Under the virtual clock, with a Probe as master.
