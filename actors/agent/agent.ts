@@ -50,7 +50,7 @@ import { v1AgentInfo as v1AgentInfoJson } from '../../lib/v1/json';
 import { isUuidText } from '../../lib/uuid';
 import { AgentOperations, type AgentOperationHooks } from './operations';
 import { TaskStatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager';
-import { agentStatusUpdate, COMMAND_EXECUTOR_RESOURCES, COMMAND_EXECUTOR_RESOURCES_JSON, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
+import { agentStatusUpdate, commandExecutorInfo, describeExit, executorResourcesOf, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
 import { SmallMap } from '../../lib/small-map';
 import { withFields } from '../../lib/with-fields';
@@ -224,16 +224,11 @@ function launchedDuringRestart(framework: FrameworkInfo): AgentVerdict {
  */
 function resourcesError(task: TaskInfo, executorInfo: ExecutorInfo, existing: ExecutorRecord | undefined): string | undefined {
   try {
-    (existing?.usedResources() ?? executorResources(executorInfo)).add(Resources.fromJSON(task.resources));
+    (existing?.usedResources() ?? executorResourcesOf(executorInfo)).add(Resources.fromJSON(task.resources));
     return undefined;
   } catch (error) {
     return `Task uses invalid resources: ${error instanceof Error ? error.message : String(error)}`;
   }
-}
-
-/** `info`'s resources: a command executor's shared allowance as made once, not parsed for each task. */
-function executorResources(info: ExecutorInfo): Resources {
-  return info.resources === COMMAND_EXECUTOR_RESOURCES_JSON ? COMMAND_EXECUTOR_RESOURCES : Resources.fromJSON(info.resources ?? []);
 }
 
 /**

@@ -21,6 +21,12 @@ export const COMMAND_EXECUTOR_RESOURCES: Resources = Resources.scalar('cpus', DE
 /** `COMMAND_EXECUTOR_RESOURCES` as its infos carry them: one frozen list, never written to. */
 export const COMMAND_EXECUTOR_RESOURCES_JSON = COMMAND_EXECUTOR_RESOURCES.toFrozenJSON() as ResourceJSON[];
 
+/** `info`'s own resources: a command executor's shared ones as made once, not parsed again for each task (or each `/state`). */
+export function executorResourcesOf(info: ExecutorInfo): Resources {
+  if (info.resources === COMMAND_EXECUTOR_RESOURCES_JSON) return COMMAND_EXECUTOR_RESOURCES;
+  return info.resources === undefined ? Resources.EMPTY : Resources.fromJSON(info.resources);
+}
+
 /** What the agent says about a task it fails, kills or drops itself. */
 export interface AgentVerdict {
   readonly state: TaskState;
