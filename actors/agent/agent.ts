@@ -32,7 +32,7 @@ import { checkpointedInfoOf, declaredInfoOf, type AgentCheckpoints, type Checkpo
 import { reconfigurationError } from './compatibility';
 import { applyCheckpointedResources, checkpointedResourcesError } from './checkpointed-resources';
 import { listsVolume, sandboxVolumesOf, VolumeDirectoryBooks, type VolumeDirectoryChanges } from './volumes';
-import { AGENT_RECOVERING, AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, AUTHENTICATE_HTTP_EXECUTORS, DEFAULT_AGENT_CAPABILITIES, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, BYTES_PER_MB, MAX_LOGGED_RESERVATIONS_CHARS } from './constants';
+import { AGENT_RECOVERING, AGENT_VERSION, DISK_USAGE_INPUT, SANDBOX_SCAN_INPUT, EXECUTOR_TOKEN_BYTES, EXECUTOR_TOKEN_INPUT, MASTER_DETECTED_INPUT, MAX_EXECUTORS, AUTHENTICATE_HTTP_EXECUTORS, DEFAULT_AGENT_CAPABILITIES, MAX_QUEUED_TASKS_PER_EXECUTOR, MAX_RUN_TASKS_BEFORE_REGISTRATION, MAX_REMEMBERED_EXECUTOR_REPORTS, REGISTER_RETRY_INTERVAL_MAX_MS, AGENT_NO_MASTER_WARNING_MS, RECOVERY_TIMEOUT_MS, CONTAINER_CPUS_HEADROOM, CONTAINER_MEM_HEADROOM_BYTES, NODE_COMMAND_EXECUTOR_MEM_HEADROOM_BYTES, BYTES_PER_MB, MAX_LOGGED_RESERVATIONS_CHARS } from './constants';
 import { masterPid, renderAgentFlags, type AgentFlags } from './flags';
 import type { ExecutorExit, ExecutorLaunch, Launcher, LaunchedExecutor } from './launcher';
 import type { ContainerLimits } from './isolator';
@@ -50,7 +50,7 @@ import { v1AgentInfo as v1AgentInfoJson } from '../../lib/v1/json';
 import { isUuidText } from '../../lib/uuid';
 import { AgentOperations, type AgentOperationHooks } from './operations';
 import { TaskStatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager';
-import { agentStatusUpdate, commandExecutorInfo, describeExit, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
+import { agentStatusUpdate, commandExecutorInfo, describeExit, executorResourcesOf, stampExecutorUpdate, waitStatus, type AgentVerdict } from './updates';
 import { LazyMap, LazySet } from '../../lib/lazy-collections';
 import { SmallMap } from '../../lib/small-map';
 import { withFields } from '../../lib/with-fields';
@@ -224,20 +224,29 @@ function launchedDuringRestart(framework: FrameworkInfo): AgentVerdict {
  */
 function resourcesError(task: TaskInfo, executorInfo: ExecutorInfo, existing: ExecutorRecord | undefined): string | undefined {
   try {
-    (existing?.usedResources() ?? Resources.fromJSON(executorInfo.resources ?? [])).add(Resources.fromJSON(task.resources));
+    (existing?.usedResources() ?? executorResourcesOf(executorInfo)).add(Resources.fromJSON(task.resources));
     return undefined;
   } catch (error) {
     return `Task uses invalid resources: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
 
-/** What a run's container may use: its executor's and tasks' resources, plus the executor process' headroom. */
+/**
+ * What a run's container may use: its executor's and tasks' resources (Mesos gives its
+ * containerizer those), so a command task's is its task's plus its executor's own 0.1 cpus and
+ * 32 MB (`COMMAND_EXECUTOR_RESOURCES`, in its info). Ours, not Mesos': any other executor's also
+ * gets the headroom of its process (`CONTAINER_CPUS_HEADROOM`, `CONTAINER_MEM_HEADROOM_BYTES`),
+ * and a command executor that is a Node.js process the rest of that memory headroom
+ * (`NODE_COMMAND_EXECUTOR_MEM_HEADROOM_BYTES`).
+ */
 function containerLimits(executor: ExecutorRecord): ContainerLimits {
   const used = executor.usedScalars();
+  const headroomCpus = executor.commandExecutor ? 0 : CONTAINER_CPUS_HEADROOM;
+  const headroomBytes = !executor.commandExecutor ? CONTAINER_MEM_HEADROOM_BYTES : runsOnNode(executor.info) ? NODE_COMMAND_EXECUTOR_MEM_HEADROOM_BYTES : 0;
   // In thousandths, as Mesos' fixed-point scalars (0.2 + 0.1 showed as 0.30000000000000004 in
   // /monitor/statistics: monitoring walkthrough).
-  const cpus = Math.round((used.cpus + CONTAINER_CPUS_HEADROOM) * 1000) / 1000;
-  const memBytes = used.mem * BYTES_PER_MB + CONTAINER_MEM_HEADROOM_BYTES;
+  const cpus = Math.round((used.cpus + headroomCpus) * 1000) / 1000;
+  const memBytes = used.mem * BYTES_PER_MB + headroomBytes;
   const diskBytes = used.disk * BYTES_PER_MB;
   // The last limits made, shared (frozen) when the next executor's are the same: nearly every
   // executor of a framework asks for the same, and each launch in flight kept its own copy.
@@ -246,6 +255,11 @@ function containerLimits(executor: ExecutorRecord): ContainerLimits {
   const limits: ContainerLimits = Object.freeze(diskBytes > 0 ? { cpus, memBytes, diskBytes } : { cpus, memBytes });
   lastContainerLimits = limits;
   return limits;
+}
+
+/** Whether the executor `info` runs is a Node.js process (a `.js` script run with this node, as `startAgent` runs the TypeScript executors). */
+function runsOnNode(info: ExecutorInfo): boolean {
+  return info.command?.value === process.execPath;
 }
 
 /** What `containerLimits` made last. */
@@ -1465,7 +1479,9 @@ export class Agent extends Actor {
   private unknownReservations(framework: AgentFrameworkRecord, task: TaskInfo, executorInfo: ExecutorInfo, launchExecutor: boolean, group?: readonly TaskInfo[]): boolean {
     const newExecutor = !framework.executors.has(executorInfo.executorId);
     const taskResources = group === undefined ? Resources.fromJSON(task.resources) : group.reduce((sum, member) => sum.add(Resources.fromJSON(member.resources)), Resources.EMPTY);
-    const executorResources = newExecutor ? Resources.fromJSON(executorInfo.resources ?? []) : Resources.EMPTY;
+    // A command executor's own resources are left out, as the master leaves them out (its books
+    // hold no command executor): they do not take from the total.
+    const executorResources = newExecutor && task.executor !== undefined ? Resources.fromJSON(executorInfo.resources ?? []) : Resources.EMPTY;
     const used = taskResources.checkpointed();
     const executorUsed = executorResources.checkpointed();
     const known = this.reservations?.queued ?? this.reservations?.writing ?? this.checkpointedResources;

@@ -222,12 +222,33 @@ export const MAX_REMEMBERED_EXECUTOR_REPORTS = 1_000;
 export const RECOVERY_TIMEOUT_MS = 15 * 60_000;
 
 /**
- * What a container may use beyond its executor's and tasks' resources: the executor process
- * itself (Mesos counts 0.1 cpus and 32 MB for its command executor; a Node.js executor needs
- * some 50 MB), so that an isolated task gets the memory it asked for.
+ * The command executor's own cpus, in its ExecutorInfo's resources beside its task's (Mesos
+ * `DEFAULT_EXECUTOR_CPUS`): shown with the executor, and its container is held to them with the
+ * task's; the master never counts them (a small overcommit, as in Mesos).
+ */
+export const DEFAULT_EXECUTOR_CPUS = 0.1;
+
+/** The command executor's own memory in MB, as `DEFAULT_EXECUTOR_CPUS` (Mesos `DEFAULT_EXECUTOR_MEM`, 32 MB). */
+export const DEFAULT_EXECUTOR_MEM_MB = 32;
+
+/**
+ * What the container of an executor other than the command executor may use beyond its
+ * executor's and tasks' resources: the executor process itself, which our executors' frameworks
+ * do not count (ours are Node.js processes, some 50 MB each), so that an isolated task gets the
+ * memory it asked for. Not Mesos': its containers get their resources only. The command
+ * executor's own share is in its resources (`DEFAULT_EXECUTOR_CPUS`, `DEFAULT_EXECUTOR_MEM_MB`).
  */
 export const CONTAINER_CPUS_HEADROOM = 0.1;
 export const CONTAINER_MEM_HEADROOM_BYTES = 64 * 1024 * 1024;
+
+/**
+ * What the container of a command executor that is a Node.js process (the TypeScript one: for
+ * checkpointing frameworks, under TLS, or where the native one is not built) gets beyond its
+ * task's and its own resources: the rest of `CONTAINER_MEM_HEADROOM_BYTES`, so that its task keeps
+ * the memory it asked for (posix/mem counts the executor's whole resident set). Its cpus are the
+ * headroom's already. Our native executor, as Mesos' own, makes do with its 32 MB, and gets none.
+ */
+export const NODE_COMMAND_EXECUTOR_MEM_HEADROOM_BYTES = CONTAINER_MEM_HEADROOM_BYTES - DEFAULT_EXECUTOR_MEM_MB * BYTES_PER_MB;
 
 /** A completed executor's sandbox (and a completed framework's directory) is removed this long after it completed, unless the disk fills first (Mesos `--gc_delay`, 1 week). */
 export const GC_DELAY_MS = 7 * 24 * 3600_000;

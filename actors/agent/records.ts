@@ -16,6 +16,7 @@ import { SmallMap } from '../../lib/small-map';
 import { appendBounded, NO_ITEMS } from '../../lib/exact-arrays';
 import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR } from './constants';
 import type { LaunchedExecutor } from './launcher';
+import { executorResourcesOf } from './updates';
 
 /** Life of an executor on the agent (Mesos' `Executor::State`). */
 export type ExecutorPhase = 'REGISTERING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED';
@@ -362,7 +363,7 @@ export class ExecutorRecord {
 
   /** Resources the executor and its live tasks use. */
   usedResources(): Resources {
-    let used = this.info.resources ? Resources.fromJSON(this.info.resources) : Resources.EMPTY;
+    let used = executorResourcesOf(this.info);
     for (const task of this.queuedTasks.values()) used = used.add(Resources.fromJSON(task.resources));
     for (const task of this.launchedTasks.values()) used = used.add(Resources.fromJSON(task.resources));
     return used;

@@ -117,7 +117,7 @@ function executorJson(executor: ExecutorRecord, tasksVisible: TaskVisibility): R
     container: executor.runId,
     directory: executor.directory,
     resources: renderResources(executor.usedResources()),
-    // Mesos' command executor always has resources of its own (0.1 cpus and 32 MB, allocated to its task's role); ours has none, but its role is shown as Mesos shows it.
+    // A command executor has resources of its own (0.1 cpus and 32 MB, allocated to its task's role), as Mesos'; one recovered from a journal written before it had them shows its role all the same.
     ...(executor.role !== undefined && (executor.commandExecutor || (info.resources?.length ?? 0) > 0) ? { role: executor.role } : {}),
     ...(info.labels !== undefined ? { labels: labelList(info.labels) } : {}),
     ...(info.type !== undefined ? { type: info.type } : {}),

@@ -5,9 +5,27 @@
  */
 import { constants } from 'node:os';
 import type { CommandInfo, ExecutorInfo, StatusUpdate, TaskInfo, TaskState } from '../../lib/protocol';
+import { Resources, type ResourceJSON } from '../../lib/resources';
 import { withFields } from '../../lib/with-fields';
 import type { ExecutorExit } from './launcher';
-import { COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS } from './constants';
+import { COMMAND_EXECUTOR_SHUTDOWN_MARGIN_MS, DEFAULT_EXECUTOR_CPUS, DEFAULT_EXECUTOR_MEM_MB } from './constants';
+
+/**
+ * The command executor's own resources (Mesos' allowance in `getExecutorInfo`: `cpus:0.1;mem:32`,
+ * unreserved, not revocable), made once: every command executor's info shares this value. The
+ * role they are allocated to is the task's, kept beside them (`ExecutorRecord.role`), so one value
+ * serves every role.
+ */
+export const COMMAND_EXECUTOR_RESOURCES: Resources = Resources.scalar('cpus', DEFAULT_EXECUTOR_CPUS).add(Resources.scalar('mem', DEFAULT_EXECUTOR_MEM_MB));
+
+/** `COMMAND_EXECUTOR_RESOURCES` as its infos carry them: one frozen list, never written to. */
+export const COMMAND_EXECUTOR_RESOURCES_JSON = COMMAND_EXECUTOR_RESOURCES.toFrozenJSON() as ResourceJSON[];
+
+/** `info`'s own resources: a command executor's shared ones as made once, not parsed again for each task (or each `/state`). */
+export function executorResourcesOf(info: ExecutorInfo): Resources {
+  if (info.resources === COMMAND_EXECUTOR_RESOURCES_JSON) return COMMAND_EXECUTOR_RESOURCES;
+  return info.resources === undefined ? Resources.EMPTY : Resources.fromJSON(info.resources);
+}
 
 /** What the agent says about a task it fails, kills or drops itself. */
 export interface AgentVerdict {
@@ -116,7 +134,10 @@ function commandExecutorName(taskId: string, command: CommandInfo | undefined): 
  * id is the task id, and it runs `command` (node with the command-executor script), as the
  * task's command's user when it names one (Mesos copies it too), so the task runs as that user,
  * and with the task's command's URIs, fetched into its sandbox before it starts. As Mesos, it has
- * the task's labels and discovery, and with a kill policy a shutdown grace period to match it.
+ * the task's labels and discovery, with a kill policy a shutdown grace period to match it, and
+ * resources of its own (`COMMAND_EXECUTOR_RESOURCES`: the agent shows them with the executor and
+ * holds its container to them and the task's; the master, whose books hold no command
+ * executor, does not count them).
  */
 export function commandExecutorInfo(task: TaskInfo, frameworkId: string, command: CommandInfo): ExecutorInfo {
   const user = task.command?.user;
@@ -127,6 +148,7 @@ export function commandExecutorInfo(task: TaskInfo, frameworkId: string, command
     command: commandWith(command, user, task.command?.uris),
     name: commandExecutorName(task.taskId, task.command),
     source: task.taskId,
+    resources: COMMAND_EXECUTOR_RESOURCES_JSON,
   };
   // Set only when there, not spread in (most tasks have none: no field is added to their record).
   if (task.labels !== undefined) info.labels = task.labels;

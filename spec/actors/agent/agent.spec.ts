@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { dispatch, UPID } from '../../../lib/actor';
 import type { StatusUpdate, Task, TaskInfo } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
-import { MASTER_PING_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../../actors/agent/constants';
+import { CONTAINER_MEM_HEADROOM_BYTES, MASTER_PING_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../../actors/agent/constants';
 import { Probe } from '../../support/runtime';
 import { captureLogger } from '../../../lib/logging';
 import { AGENT_ID, AgentHarness, EXECUTOR_MESSAGES, FRAMEWORK_ID, namedUuid, TimedProbe } from './harness';
@@ -588,10 +588,41 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect(harness.launcher.updates.every((update) => update.runId === harness.launcher.run('E1').launch.runId)).to.equal(true);
     });
 
-    it('gives a container its cpus in thousandths, as Mesos\' fixed-point scalars (0.2 and the 0.1 of headroom were 0.30000000000000004 in /monitor/statistics: monitoring walkthrough)', async () => {
+    it('gives a container its cpus in thousandths, as Mesos\' fixed-point scalars (0.2 and the executor\'s 0.1 were 0.30000000000000004 in /monitor/statistics: monitoring walkthrough)', async () => {
       harness.runTask(AgentHarness.commandTask('T1', 'sleep 60', { resources: Resources.parse('cpus:0.2;mem:64').toJSON() }));
       await harness.clock.settle();
       expect(harness.launcher.run('T1').launch.limits?.cpus).to.equal(0.3);
+    });
+
+    it('holds a command task\'s container to the task\'s resources plus its executor\'s own 0.1 cpus and 32 MB (Mesos\' DEFAULT_EXECUTOR_CPUS and _MEM: its containerizer gets the executor\'s and the task\'s), and any other executor\'s to its resources, its tasks\' and the headroom', async () => {
+      const MB = 1024 * 1024;
+      harness.runTask(AgentHarness.commandTask('T1', 'sleep 60', { resources: Resources.parse('cpus:0.5;mem:64').toJSON() }));
+      const custom = { executorId: 'E2', command: { value: 'x' }, resources: Resources.parse('cpus:0.2;mem:16').toJSON() };
+      harness.runTask({ ...AgentHarness.commandTask('T2', 'sleep 60', { resources: Resources.parse('cpus:0.5;mem:64').toJSON() }), command: undefined, executor: custom });
+      await harness.clock.settle();
+      // Before, a headroom (0.1 cpus and 64 MB) stood in for the command executor's own: 0.6 cpus and 128 MB.
+      expect(harness.launcher.run('T1').launch.limits).to.deep.equal({ cpus: 0.6, memBytes: 96 * MB });
+      expect(harness.launcher.run('E2').launch.limits).to.deep.equal({ cpus: 0.8, memBytes: 80 * MB + CONTAINER_MEM_HEADROOM_BYTES });
+      // A task added to a run raises its limits by the task's, the executor's own counted once.
+      const executor = await harness.registerExecutor('E2');
+      harness.runTask({ ...AgentHarness.commandTask('T3', 'sleep 60', { resources: Resources.parse('cpus:1;mem:32').toJSON() }), command: undefined, executor: custom });
+      await harness.clock.settle();
+      expect(harness.launcher.updates.at(-1)?.limits).to.deep.equal({ cpus: 1.8, memBytes: 112 * MB + CONTAINER_MEM_HEADROOM_BYTES });
+      expect(executor.count('RunTaskOnExecutor')).to.be.greaterThan(0);
+    });
+
+    it('gives a Node.js command executor\'s container (the TypeScript one, for a checkpointing framework) the rest of the 64 MB headroom beyond its own 32 MB: its task keeps the memory it asked for', async () => {
+      const MB = 1024 * 1024;
+      const node = new AgentHarness({}, undefined, { recoverableCommandExecutor: { value: process.execPath, shell: false, arguments: [process.execPath, 'command-executor.js'] } });
+      try {
+        await node.register();
+        const task = AgentHarness.commandTask('T1', 'sleep 60', { resources: Resources.parse('cpus:0.5;mem:64').toJSON() });
+        node.fromMaster('RunTask', { framework: { id: FRAMEWORK_ID, name: 'fw', user: 'u', checkpoint: true }, frameworkId: FRAMEWORK_ID, task });
+        await node.clock.settle();
+        expect(node.launcher.run('T1').launch.limits).to.deep.equal({ cpus: 0.6, memBytes: 64 * MB + CONTAINER_MEM_HEADROOM_BYTES });
+      } finally {
+        await node.stop();
+      }
     });
 
     it('destroys what is left of the process tree of an executor that exits, normally or not', async () => {

@@ -1,7 +1,7 @@
 /**
  * `--isolation cgroups/...` on a real agent (issue 12): each executor runs in a cgroup of its
- * own from its first instruction, held to its executor's and tasks' resources plus the
- * executor's headroom; a container at its memory limit is destroyed and its task fails with the
+ * own from its first instruction, held to its executor's and tasks' resources (a command
+ * task's: its own plus its command executor's 0.1 cpus and 32 MB, as Mesos); a container at its memory limit is destroyed and its task fails with the
  * reason while its neighbour runs on; CPU is shared by `cpus`; a fork bomb stops at the pids
  * limit; and no process and no cgroup is left once a container is destroyed. Needs root and
  * cgroups; skipped, saying why, elsewhere.
@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFINE_FAILED_STATUS, detectCgroups } from '../../../actors/agent/cgroups';
-import { CONTAINER_MEM_HEADROOM_BYTES } from '../../../actors/agent/constants';
+import { DEFAULT_EXECUTOR_MEM_MB } from '../../../actors/agent/constants';
 import { eventually } from '../../support/runtime';
 import { agentCgroupsRoot, commandExecutorCommand, defaultAgentFlags, NATIVE_COMMAND_EXECUTOR_PATH, type AgentFlags } from '../../../actors/agent';
 import { ENTERS_CGROUPS_ENV } from '../../../actors/agent/launcher';
@@ -67,16 +67,16 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     for (const mount of mounts) if (fs.existsSync(path.join(mount, root))) fs.rmdirSync(path.join(mount, root));
   });
 
-  it('runs the executor and its task inside the run\'s cgroup, with the memory limit of the task plus the headroom, and removes it when the run ends', async () => {
+  it('runs the executor and its task inside the run\'s cgroup, with the memory limit of the task plus its executor\'s own 32 MB, and removes it when the run ends', async () => {
     await start();
     cluster.runTask(RealCluster.commandTask('T1', 'cat /proc/self/cgroup; sleep 1'));
-    // While it runs: one container cgroup, limited to the task's 32 MB plus the executor's headroom.
+    // While it runs: one container cgroup, limited to the task's 32 MB plus its command executor's own 32 MB.
     await eventually(() => containers().length === 1, 10_000, 'the run\'s cgroup');
     const [runId] = containers();
     if (layout?.version === 1) {
       // The limit is written right after the cgroup is made (and before the executor starts).
       const limit = (): number => { try { return Number(fs.readFileSync(path.join(memoryRoot(), runId as string, 'memory.limit_in_bytes'), 'utf8')); } catch { return -1; } }; // made in one hierarchy after another
-      await eventually(() => limit() === 32 * 1024 * 1024 + CONTAINER_MEM_HEADROOM_BYTES, 5_000, 'the memory limit');
+      await eventually(() => limit() === (32 + DEFAULT_EXECUTOR_MEM_MB) * 1024 * 1024, 5_000, 'the memory limit');
     }
     await eventually(() => cluster.master.states('T1').includes('TASK_FINISHED'), 15_000, 'TASK_FINISHED');
     // The task saw itself in the run's cgroup.
@@ -94,7 +94,7 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     await eventually(() => cluster.master.states('hog').includes('TASK_FAILED'), 20_000, 'the hog failed');
     const failed = cluster.master.updates('hog').find((update) => update.status.state === 'TASK_FAILED');
     expect(failed?.status.reason).to.equal('REASON_CONTAINER_LIMITATION_MEMORY');
-    const limit = 32 * 1024 * 1024 + CONTAINER_MEM_HEADROOM_BYTES;
+    const limit = (32 + DEFAULT_EXECUTOR_MEM_MB) * 1024 * 1024;
     expect(failed?.status.message).to.match(new RegExp(`^Memory limit exceeded: Requested: ${limit / 1024 / 1024}MB Maximum Used: \\d+(\\.\\d+)?[KMG]?B$`));
     // The neighbour's container was not touched.
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -106,7 +106,7 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     if (layout?.version !== 1) this.skip(); // v2 accounting is cpu.stat's usage_usec; this machine's cgroups are v1
     await start({ cgroupsEnableCfs: true });
     // Both on core 0, so that they contend whatever the machine's size: the kernel then splits
-    // that core by the containers' shares (1024 per cpu, each with the executor's 0.1 headroom).
+    // that core by the containers' shares (1024 per cpu, each with its command executor's own 0.1).
     const busy = 'exec taskset -c 0 sh -c "while :; do :; done"';
     cluster.runTask(RealCluster.commandTask('small', busy, { resources: RealCluster.commandTask('x', '').resources.map((resource) => (resource.name === 'cpus' ? { ...resource, scalar: { value: 0.5 } } : resource)) }));
     cluster.runTask(RealCluster.commandTask('large', busy, { resources: RealCluster.commandTask('x', '').resources.map((resource) => (resource.name === 'cpus' ? { ...resource, scalar: { value: 1.5 } } : resource)) }));
@@ -116,10 +116,10 @@ const reason = process.platform !== 'linux' ? 'not Linux' : process.getuid?.() !
     const before = { small: usage('small'), large: usage('large') };
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const ratio = (usage('large') - before.large) / (usage('small') - before.small);
-    // Shares 1638 : 614 = 2.67 (3 without the headroom); tolerance ±25% of that.
+    // Shares 1638 : 614 = 2.67 (3 without the executors' own 0.1); tolerance ±25% of that.
     const expected = (1.5 + 0.1) / (0.5 + 0.1);
     expect(ratio, `CPU time large/small ${ratio.toFixed(2)}, expected ${expected.toFixed(2)}`).to.be.within(expected * 0.75, expected * 1.25);
-    // And the CFS quota is in place: cpus plus the headroom, per 100 ms period.
+    // And the CFS quota is in place: cpus plus the executor's own, per 100 ms period.
     expect(fs.readFileSync(path.join(cgroupOf('small', 'cpuacct').replace(layout.hierarchies.get('cpuacct') as string, layout.hierarchies.get('cpu') as string), 'cpu.cfs_quota_us'), 'utf8').trim()).to.equal('60000');
   });
 

@@ -11,7 +11,7 @@ import { defaultAgentFlags, startAgent, type AgentHandle } from '../../../actors
 import { resourceStatistics } from '../../../actors/agent/monitor';
 import { parseAcls } from '../../../lib/acls';
 import { basicAuthorization, type ActorHost } from '../../../lib/process';
-import { CONTAINER_MEM_HEADROOM_BYTES } from '../../../actors/agent/constants';
+import { DEFAULT_EXECUTOR_MEM_MB } from '../../../actors/agent/constants';
 import { eventually, eventuallyAsync, netHost, quietLogger } from '../../support/runtime';
 import { RealCluster } from './real-master';
 import { v1CallBytes, v1ResponseJson } from '../../../lib/v1/protobuf';
@@ -51,8 +51,8 @@ describe('an agent\'s /monitor/statistics, /containers and v1 GET_CONTAINERS', f
     const [entry] = entries;
     expect(entry).to.deep.include({ executor_id: 'T1', framework_id: 'F1', source: 'T1' }); // a command executor's source is its task (Mesos)
     const statistics = entry?.statistics ?? {};
-    expect(statistics.cpus_limit).to.be.closeTo(0.2, 1e-9); // the task's 0.1 and the executor's headroom
-    expect(statistics.mem_limit_bytes).to.equal(32 * MB + CONTAINER_MEM_HEADROOM_BYTES);
+    expect(statistics.cpus_limit).to.be.closeTo(0.2, 1e-9); // the task's 0.1 and its command executor's own 0.1 (Mesos)
+    expect(statistics.mem_limit_bytes).to.equal((32 + DEFAULT_EXECUTOR_MEM_MB) * MB);
     expect(statistics.mem_rss_bytes).to.be.greaterThan(0);
     expect(statistics.timestamp).to.be.closeTo(Date.now() / 1000, 30);
     for (const field of ['cpus_user_time_secs', 'cpus_system_time_secs']) expect(statistics[field], field).to.be.a('number');
@@ -77,7 +77,7 @@ describe('an agent\'s /monitor/statistics, /containers and v1 GET_CONTAINERS', f
       expect(body.type).to.equal('GET_CONTAINERS');
       const [container] = body.get_containers.containers;
       expect(container).to.deep.include({ framework_id: { value: 'F1' }, executor_id: { value: 'T1' } });
-      expect((container?.resource_statistics as Record<string, number>).mem_limit_bytes).to.equal(32 * MB + CONTAINER_MEM_HEADROOM_BYTES);
+      expect((container?.resource_statistics as Record<string, number>).mem_limit_bytes).to.equal((32 + DEFAULT_EXECUTOR_MEM_MB) * MB);
     }
     expect(await (await call('/api/v1', { type: 'GET_HEALTH' })).json()).to.deep.equal({ type: 'GET_HEALTH', get_health: { healthy: true } });
     expect((await (await call('/api/v1', { type: 'GET_VERSION' })).json() as { get_version: { version_info: { version: string } } }).get_version.version_info.version).to.equal('1.11.0');
