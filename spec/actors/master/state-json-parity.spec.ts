@@ -60,6 +60,22 @@ describe('the master\'s v0 JSON against Mesos\' master (src/master/readonly_hand
       }
     });
 
+    it('lists the capabilities of its last re-registration the same way, in /master/state and /master/slaves rendered before it (their kept texts follow)', async () => {
+      const harness = await startHarness();
+      const agent = await registerAgentWith(harness, ['MULTI_ROLE']);
+      expect((await get(harness, 'state')).json.slaves[0].capabilities).to.deep.equal(['MULTI_ROLE']);
+      expect((await get(harness, 'slaves')).json.slaves[0].capabilities).to.deep.equal(['MULTI_ROLE']);
+      agent.probe.post(harness.masterPid, 'ReregisterAgent', {
+        agent: agentInfo(agent.resources, 'agent.local', agent.agentId), version: '0.1.0', tasks: [], executors: [], frameworks: [],
+        capabilities: ['AGENT_OPERATION_FEEDBACK', 'NO_SUCH_CAPABILITY', 'HIERARCHICAL_ROLE', 'AGENT_OPERATION_FEEDBACK'],
+      });
+      await harness.clock.settle();
+      expect(last(agent.probe, 'AgentReregistered'), 'the agent re-registered').to.not.equal(undefined);
+      for (const endpoint of ['state', 'slaves']) {
+        expect((await get(harness, endpoint)).json.slaves[0].capabilities, endpoint).to.deep.equal(['HIERARCHICAL_ROLE', 'AGENT_OPERATION_FEEDBACK']);
+      }
+    });
+
     it('lists none for an agent that advertised none, or only names Mesos does not know: [] (Mesos\' empty Capabilities)', async () => {
       const harness = await startHarness();
       await registerAgentWith(harness, []);
