@@ -11,7 +11,8 @@ import { decodeQuery } from '../../lib/process/http';
 import { strictUtf8 } from '../../lib/utf8';
 import { labelList, packedIpv4 } from '../../lib/v1/json';
 import { buildInfo, VERSION } from '../../lib/version';
-import { isStrictSubrole, Resources, roleAncestors, UNRESERVED_ROLE } from '../../lib/resources';
+import { isStrictSubrole, Resources, roleAncestors, UNRESERVED_ROLE, type ResourceJSON } from '../../lib/resources';
+import { sortedByRole, type ResourcesByRole } from './resources-by-role';
 import { executorVisible, renderCommand, renderResources, renderTask, resourcesOrEmpty, SEE_ALL, taskVisibility, taskVisible, visibleTasks, type StateViewer, type TaskVisibility } from '../../lib/state-json';
 
 export type { StateViewer } from '../../lib/state-json';
@@ -479,20 +480,36 @@ function roleFields(info: FrameworkInfo): Json {
  * `reservations` too): reserved per role (the roles the caller may view),
  * unreserved, used and offered (without what is reserved for, allocated or offered to a role
  * the caller may not view, as Mesos' `SlavesWriter` filters each resource by `view_roles`; the
- * summaries `used_resources` and `offered_resources` are not, as in Mesos).
+ * summaries `used_resources` and `offered_resources` are not, as in Mesos). Each used and offered
+ * resource carries the role it is allocated or offered to (`allocation_info`), as Mesos' books
+ * keep it; what is allocated to one role is summed (Mesos' `Resources::sum`).
  */
 function renderFullResources(state: MasterState, agent: AgentRecord, viewer: StateViewer): Json {
   const reserved: Record<string, unknown> = {};
   for (const role of agent.total.reserved().roles()) if (viewer.role(role)) reserved[role] = agent.total.reserved(role).toEndpointJSON();
-  const { used, offered } = viewer === SEE_ALL
-    ? { used: state.usedResources(agent), offered: state.offeredResources(agent) }
-    : state.visibleAllocations(agent, (role) => viewer.role(role));
   return {
     reserved_resources_full: reserved,
     unreserved_resources_full: agent.total.unreserved().toEndpointJSON(),
-    used_resources_full: viewableReservations(used, viewer).toEndpointJSON(),
-    offered_resources_full: viewableReservations(offered, viewer).toEndpointJSON(),
+    used_resources_full: allocatedEndpointJson(state.agentUsedByRole(agent), viewer),
+    offered_resources_full: allocatedEndpointJson(state.agentOfferedByRole(agent), viewer),
   };
+}
+
+/** A Resource in Mesos' endpoint format with the role it is allocated or offered to. */
+type AllocatedResourceJson = ResourceJSON & { allocation_info: { role: string } };
+
+/**
+ * Resources allocated or offered, by role, in Mesos' endpoint format, each with its
+ * `allocation_info` (of the roles `viewer` may view, without what is reserved for one it may not).
+ */
+function allocatedEndpointJson(byRole: ResourcesByRole, viewer: StateViewer): AllocatedResourceJson[] {
+  const rendered: AllocatedResourceJson[] = [];
+  for (const [role, resources] of sortedByRole(byRole)) {
+    if (viewer !== SEE_ALL && !viewer.role(role)) continue;
+    const allocation_info = { role };
+    for (const json of viewableReservations(resources, viewer).toEndpointJSON()) rendered.push({ ...json, allocation_info });
+  }
+  return rendered;
 }
 
 /** `resources` without those reserved for a role `viewer` may not view. */
@@ -566,14 +583,21 @@ export function renderExecutor(info: ExecutorInfo, resources: Resources, agentId
     name: info.name ?? '',
     framework_id: info.frameworkId,
     source: info.source ?? '',
-    // The default executor has no command of its own (Mesos renders an empty one).
-    command: renderCommand(info.command ?? { value: '' }),
+    // The default executor has no command of its own: Mesos renders its unset CommandInfo, without a `value`.
+    command: info.command === undefined ? renderUnsetCommand() : renderCommand(info.command),
     ...(info.type !== undefined ? { type: info.type } : {}),
     resources: renderResources(resources),
     // As Mesos: the role its resources are allocated to, when it has any.
     ...(role !== undefined && !resources.isEmpty() ? { role } : {}),
+    // As Mesos' `json(ExecutorInfo)`, when it has any (they were left out).
+    ...(info.labels !== undefined ? { labels: labelList(info.labels) } : {}),
     slave_id: agentId,
   };
+}
+
+/** An unset CommandInfo as Mesos' `json(CommandInfo)` writes one: its lists only (it wrote `"value": ""`). */
+function renderUnsetCommand(): Json {
+  return { argv: [], uris: [] };
 }
 
 /** MasterInfo in Mesos' JSON form: `ip` as the packed IPv4 number, plus `address`. */

@@ -14,7 +14,7 @@ import { SmallMap } from '../../lib/small-map';
 import { OfferList, OfferTable, offerNumberOf, unlinkOffer, type OfferListLinks } from './offer-table';
 import { deepFreeze } from '../../lib/deep-freeze';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Task, TaskInfo, TaskState, TaskStatus } from '../../lib/protocol';
-import { AGENT_FEEDBACK_CAPABILITIES, copyTaskDescription, isTerminalState, NO_STATUSES, withStatus } from '../../lib/protocol';
+import { AGENT_CAPABILITY_TYPES, AGENT_FEEDBACK_CAPABILITIES, copyTaskDescription, isTerminalState, NO_STATUSES, withStatus } from '../../lib/protocol';
 import { MAX_REMOVED_AGENTS } from './constants';
 import { ScalarTotals } from '../allocator/totals';
 import { TaskSummaries } from './task-summaries';
@@ -169,7 +169,11 @@ export interface AgentRecord {
   readonly pid: UPID;
   /** The agent's software version. */
   version: string;
-  /** What it advertised it can do at its last (re-)registration (Mesos' `agent_capabilities`; shared frozen lists: `agentCapabilities`). */
+  /**
+   * What it advertised it can do at its last (re-)registration (Mesos' `agent_capabilities`), as
+   * Mesos' master keeps them: the names it knows, each once, in its order (`agentCapabilities`;
+   * shared frozen lists).
+   */
   capabilities: readonly string[];
   /** Its total resources. Changed only by `MasterState.setAgentTotal` (which sums them). */
   readonly total: Resources;
@@ -805,29 +809,6 @@ export class MasterState {
       if (record !== undefined) offered.add(record.offer.allocationRole, record.resources);
     }
     return offered.byRole;
-  }
-
-  /**
-   * What an agent's live tasks and executors use (`used`) and what is offered of it (`offered`),
-   * without what is allocated or offered to a role `visible` does not let through: the ACLs'
-   * `view_roles` as Mesos applies them to each resource by its `allocation_info.role`. For
-   * viewers with ACLs only (a walk of the agent's tasks and offers; see `agentsAllocatedTo`).
-   */
-  visibleAllocations(agent: AgentRecord, visible: (role: string) => boolean): { used: Resources; offered: Resources } {
-    let used = Resources.EMPTY;
-    for (const [frameworkId, tasks] of agent.tasks) {
-      const info = this.frameworkMap.get(frameworkId)?.info;
-      for (const tracked of tasks.values()) {
-        if (!isTerminalOrUnreachable(tracked.task.state) && visible(allocationRoleOf(tracked.task.role, info))) used = used.add(tracked.resources);
-      }
-    }
-    for (const executor of this.agentExecutors(agent)) if (visible(executor.role)) used = used.add(executor.resources);
-    let offered = Resources.EMPTY;
-    for (const offerId of agent.offerIds) {
-      const record = this.offers.get(offerId);
-      if (record !== undefined && visible(record.offer.allocationRole)) offered = offered.add(record.resources);
-    }
-    return { used, offered };
   }
 
   /**
@@ -1532,13 +1513,20 @@ const capabilityLists = new Map<string, readonly string[]>();
 const MAX_SHARED_CAPABILITY_LISTS = 64;
 const NO_CAPABILITIES: readonly string[] = Object.freeze([]);
 
-/** The shared frozen list of `capabilities` (none: the empty list). */
+/**
+ * The shared frozen list of the capabilities an agent advertised, as Mesos' master keeps them
+ * (`protobuf::slave::Capabilities`): those of `AGENT_CAPABILITY_TYPES` it names, once each, in
+ * that order; a name Mesos does not know is dropped, as Mesos reads it as UNKNOWN and drops it
+ * (none: the empty list). `/master/state` listed them as sent, repeats and unknown names too.
+ */
 export function agentCapabilities(capabilities: readonly string[] | undefined): readonly string[] {
   if (capabilities === undefined || capabilities.length === 0) return NO_CAPABILITIES;
-  const key = capabilities.join(',');
+  const known = AGENT_CAPABILITY_TYPES.filter((type) => capabilities.includes(type));
+  if (known.length === 0) return NO_CAPABILITIES;
+  const key = known.join(',');
   const shared = capabilityLists.get(key);
   if (shared !== undefined) return shared;
-  const list = Object.freeze([...capabilities]);
+  const list = Object.freeze(known);
   if (capabilityLists.size < MAX_SHARED_CAPABILITY_LISTS) capabilityLists.set(key, list);
   return list;
 }

@@ -615,6 +615,16 @@ export type OperationStatus = z.infer<typeof OperationStatusSchema>;
 export const AGENT_FEEDBACK_CAPABILITIES = ['AGENT_OPERATION_FEEDBACK', 'RESOURCE_PROVIDER'] as const;
 
 /**
+ * The agent capabilities Mesos' master knows (`SlaveInfo.Capability.Type` but UNKNOWN), in the
+ * order its books list them (`protobuf::slave::Capabilities::toRepeatedPtrField`): the order
+ * `/master/state` and GET_AGENTS show an agent's in, each once, whatever order the agent sent.
+ */
+export const AGENT_CAPABILITY_TYPES = [
+  'MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME', 'AGENT_OPERATION_FEEDBACK', 'AGENT_DRAINING',
+  'TASK_RESOURCE_LIMITS',
+] as const;
+
+/**
  * An operation with feedback on an agent (Mesos' `Operation` of agent default resources): which
  * framework's (`operationId` is the framework's id for it, `uuid` the master's), of which type,
  * and its latest status. The agent checkpoints and reports those it has not heard acknowledged.

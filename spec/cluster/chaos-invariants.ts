@@ -246,9 +246,22 @@ function readReservations(cluster: Cluster, slavesText: string): ReservationsSna
   const slaves = MasterSlavesSchema.parse(JSON.parse(slavesText)).slaves;
   const master = new Map(slaves.map((agent) => [agent.id, {
     hostname: agent.hostname, total: fullResources(agent),
-    allocated: Resources.fromJSON(agent.used_resources_full).add(Resources.fromJSON(agent.offered_resources_full)),
+    allocated: Resources.fromJSON(unallocated(agent.used_resources_full)).add(Resources.fromJSON(unallocated(agent.offered_resources_full))),
   }] as const));
   return { master, declared: new Map(cluster.agents.map((slot) => [slot.hostname, Resources.parse(slot.resources)])) };
+}
+
+/**
+ * Resources of `used_resources_full` or `offered_resources_full` without the role each is
+ * allocated or offered to (`allocation_info`, as Mesos writes it), which `Resources` does not hold.
+ */
+function unallocated(entries: readonly unknown[]): unknown[] {
+  return entries.map((entry) => {
+    if (typeof entry !== 'object' || entry === null) return entry;
+    const copy: Record<string, unknown> = { ...entry };
+    delete copy.allocation_info;
+    return copy;
+  });
 }
 
 /** An agent's total from its `*_resources_full`: the unreserved and every role's reserved resources. */
