@@ -5,14 +5,19 @@ import { Resources, fromUnits, toUnits } from '../../lib/resources';
 /**
  * Scalar resource names by index: the positions of every unit vector (`ScalarTotals`, the DRF
  * sorters' allocations) made against it. Totals that share one (the allocator's cluster totals
- * and what is offered or allocated) read a resources' units from one vector, made once per
- * `Resources` and kept with it (`unitsOf`).
+ * and what is offered or allocated) read the same vector of the same resources: an allocation's
+ * resources are read as units by the books' totals and then by both sorters, and a recovered
+ * one's the same way, so `unitsOf` keeps the last vector it made, for the last resources asked.
  */
 export class ScalarNames {
   /** Position of each name (names are never removed). */
   private readonly indexByName = new Map<string, number>();
   /** Names in index order. */
   private readonly names: string[] = [];
+  /** The resources `units` holds the units of (resources never change: the same object, the same units). */
+  private unitsFor: Resources | undefined = undefined;
+  /** `unitsOf`'s vector, reused: a vector per call was a tenth of an allocation run's garbage. */
+  private readonly units: number[] = [];
 
   /** How many names have an index. */
   get count(): number {
@@ -41,24 +46,24 @@ export class ScalarNames {
   }
 
   /**
-   * The scalar units (thousandths) of `resources` by name index, all roles summed: made once per
-   * `Resources` (kept with it, `Resources.derived`) and frozen; never longer than the names
-   * indexed when it was made, so a name indexed later reads as absent (`?? 0`).
+   * The scalar units (thousandths) of `resources` by name index, all roles summed, as long as
+   * the names indexed when it was made (zeros where `resources` has none). One vector, reused:
+   * it is valid until the next call for other resources, so a caller reads it at once and keeps
+   * none of it; asked again for the same resources, it is not made again.
    */
   unitsOf(resources: Resources): readonly number[] {
-    return resources.derived(this, this.makeUnits);
-  }
-
-  private readonly makeUnits = (resources: Resources): readonly number[] => {
-    const units: number[] = [];
+    const units = this.units;
+    if (resources === this.unitsFor) return units;
+    units.fill(0);
     for (const entry of resources.entries()) {
       if (entry.type !== 'SCALAR') continue;
       const index = this.indexOf(entry.name);
       while (units.length <= index) units.push(0);
       units[index] += toUnits(entry.value);
     }
-    return Object.freeze(units);
-  };
+    this.unitsFor = resources;
+    return units;
+  }
 }
 
 /**

@@ -53,8 +53,6 @@ export class Resources implements Iterable<Resource> {
   private readonly items: readonly Resource[];
   /** `toFrozenJSON()`'s value, made on first use. */
   private frozenJSON: readonly ResourceJSON[] | undefined = undefined;
-  /** `derived`'s last value, with the owner it was made for. */
-  private derivedSlot: { readonly owner: object; readonly value: unknown } | undefined = undefined;
 
   private constructor(items: readonly Resource[]) {
     this.items = items;
@@ -488,24 +486,6 @@ export class Resources implements Iterable<Resource> {
       this.frozenJSON = deepFreeze(this.items.map(resourceToJSON));
     }
     return this.frozenJSON;
-  }
-
-  /**
-   * What `derive` makes of these resources for `owner`, made once and kept while `owner` is the
-   * last to ask (one slot: another owner's value replaces it). Resources never change, so a kept
-   * value stays true as long as `derive` depends on nothing but them and `owner`, and the caller
-   * never changes what it gets. For an owner that reads the same resources again and again: the
-   * allocator's books read an offer's resources as scalar units up to five times (taken, offered,
-   * both sorters, and again as each is recovered).
-   * @example const units = resources.derived(names, (r) => unitsOf(r, names));
-   */
-  derived<T>(owner: object, derive: (resources: Resources) => T): T {
-    const slot = this.derivedSlot;
-    if (slot !== undefined && slot.owner === owner) return slot.value as T;
-    const value = derive(this);
-    // A frozen instance (someone froze it whole) keeps nothing: it is made again each time.
-    if (!Object.isFrozen(this)) this.derivedSlot = { owner, value };
-    return value;
   }
 }
 

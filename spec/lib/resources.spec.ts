@@ -555,30 +555,3 @@ describe('lib/resources', () => {
   });
 });
 
-describe('lib/resources: Resources.derived', () => {
-  it('makes a value once per owner and keeps the last owner\'s', () => {
-    const resources = Resources.parse('cpus:2;mem:64');
-    const first = {};
-    const second = {};
-    let made = 0;
-    const derive = (of: Resources): number => {
-      made += 1;
-      return of.size * 10 + made;
-    };
-    expect(resources.derived(first, derive)).to.equal(21);
-    expect(resources.derived(first, derive)).to.equal(21);
-    expect(made).to.equal(1);
-    expect(resources.derived(second, derive)).to.equal(22);
-    expect(resources.derived(first, derive)).to.equal(23); // one slot: the second owner's replaced it
-    expect(made).to.equal(3);
-  });
-
-  it('keeps nothing on an instance someone froze, and does not throw', () => {
-    const resources = Object.freeze(Resources.parse('cpus:1'));
-    const owner = {};
-    let made = 0;
-    expect(resources.derived(owner, () => ++made)).to.equal(1);
-    expect(resources.derived(owner, () => ++made)).to.equal(2);
-  });
-});
-

@@ -391,14 +391,16 @@ class ModelSorter {
 }
 
 describe('actors/allocator/totals (ScalarTotals sharing ScalarNames)', () => {
-  it('reads one frozen unit vector per Resources, made once, whichever totals sharing the names asks', () => {
+  it('reads the units of resources by name index, and the same resources again without making them anew', () => {
     const names = new ScalarNames();
     const resources = r('cpus:1.5;mem:64;ports:[1-10];gpus:1');
     const units = names.unitsOf(resources);
-    expect(units).to.equal(names.unitsOf(resources));
-    expect(Object.isFrozen(units)).to.equal(true);
     expect([...units]).to.deep.equal([1500, 64000, 1000]);
     expect(names.nameAt(2)).to.equal('gpus');
+    expect(names.unitsOf(resources)).to.equal(units);
+    // Other resources (equal ones too: a different object) are read anew, zeros where they have none.
+    expect([...names.unitsOf(r('mem:1'))]).to.deep.equal([0, 1000, 0]);
+    expect([...names.unitsOf(r('cpus:1.5;mem:64;ports:[1-10];gpus:1'))]).to.deep.equal([1500, 64000, 1000]);
   });
 
   it('keeps totals apart that share names, each counting only what was added to it', () => {
