@@ -185,7 +185,8 @@ class AllocationRun {
       return false;
     }
     const resources = this.stageTwoOffer(available, role.name);
-    if (this.isWanted(framework, resources)) {
+    // Nothing cut (no quota in the way): the minimum was met just above.
+    if ((resources === available || this.meetsMinimum(resources, framework)) && !this.isFiltered(framework, resources)) {
       this.offer(framework, resources, undefined);
     }
     return false;
@@ -233,10 +234,12 @@ class AllocationRun {
   }
 
   private isWanted(framework: FrameworkState, resources: Resources): boolean {
-    return (
-      this.meetsMinimum(resources, framework) &&
-      !framework.filters.isFiltered(this.role!.name, this.agent!.id, resources, this.nowMs)
-    );
+    return this.meetsMinimum(resources, framework) && !this.isFiltered(framework, resources);
+  }
+
+  /** Whether one of `framework`'s decline filters covers `resources` on the agent, in the role being allocated. */
+  private isFiltered(framework: FrameworkState, resources: Resources): boolean {
+    return framework.filters.isFiltered(this.role!.name, this.agent!.id, resources, this.nowMs);
   }
 
   private offer(framework: FrameworkState, resources: Resources, guaranteed: Resources | undefined): void {
