@@ -49,6 +49,10 @@
  * (chaos-drain.ts): a deactivated agent is never offered, what a 200 answered survives failovers
  * and agent restarts, and a draining agent ends DRAINED, or gone with `mark_gone` (its machine
  * then comes back as a new agent).
+ * With `ChaosOptions.operationFeedback` (chaos-feedback.ts), a connected agent holds the
+ * operations pending at the master on it after each step; with `agentRecovery` too, a crash point
+ * ends the next agent to checkpoint its resources right after the write (chaos-faults.ts
+ * `armCrashPoint`), which a crash between steps never does.
  * Agents that the master tells to shut down (they come back after it removed them) start again,
  * as a supervisor would start them (unless their agent was marked gone). Then the faults stop, the frameworks stop launching, time
  * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
@@ -423,7 +427,11 @@ export interface ChaosOptions {
    * a uuid of an operation not its own; at quiescence no operation is pending at the leading master
    * on a connected agent, the agents' unacknowledged operations are the master's, and every
    * operation a master applied is known finished to its framework (or ended with its agent, or was
-   * forgotten in a failover before its agent had it). Off, a run draws as before the option existed.
+   * forgotten in a failover before its agent had it). After each step, a connected agent no fault
+   * touched lately holds the operations pending at the leading master on it. With `agentRecovery`
+   * too, a crash point now and then ends the next agent to checkpoint its resources right after
+   * the write, before it journals the operations they carry out (`crashPoint` steps). Off, a run
+   * draws as before the option existed.
    */
   readonly operationFeedback?: boolean;
 }
