@@ -1556,8 +1556,9 @@ class ChaosRun {
     this.log('crash point: the next agent to checkpoint its resources dies once they are durable');
     this.disarmCrashPoint = armCrashPoint(slots.map((slot) => ({ disk: slot.disk, file: checkpointedResourcesPath(slot.workDir), owner: slot })), (slot) => {
       this.disarmCrashPoint = undefined;
-      // Keep one agent up, as `crashAgent` does; one that ended meanwhile wrote its last.
-      if (slot.agent === undefined || slot.terminated || this.agentsUp().length <= 1) return void this.log(`crash point passed: ${path.basename(slot.workDir)} has no other agent up beside it`);
+      // Keep one agent up, as `crashAgent` does; one that ended meanwhile wrote its last, and a retired slot's stays as it is.
+      const up = this.agentsUp();
+      if (slot.agent === undefined || !up.includes(slot) || up.length <= 1) return void this.log(`crash point passed over ${path.basename(slot.workDir)}: its agent is not up, or no other is`);
       this.log(`agent ${slot.agent.pid.toString()} process dies right after checkpointing its resources, before it journals the operations they carry out; its executors live on`);
       this.disturbed();
       void slot.restartProcess();
