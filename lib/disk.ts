@@ -338,6 +338,8 @@ export class MemoryDisk implements Disk {
   private failures: { left: number; message: string } = { left: 0, message: SIMULATED_WRITE_ERROR };
   /** Clock time each write takes (0: none). */
   private writeDelayMs = 0;
+  /** Told of each write once it is on the disk (`onWritten`). */
+  private writtenListener: ((file: string) => void) | undefined;
   private counts = { started: 0, completed: 0, failed: 0 };
 
   /** @param clock times slow writes (a simulation passes its virtual clock). */
@@ -395,6 +397,7 @@ export class MemoryDisk implements Disk {
     this.addDirectory(path.posix.dirname(file));
     apply(file);
     this.counts.completed++;
+    this.writtenListener?.(file);
   }
 
   async makeDirectory(directory: string): Promise<void> {
@@ -473,6 +476,15 @@ export class MemoryDisk implements Disk {
     if (!(ms >= 0) || !Number.isFinite(ms)) throw new Error(`delayWritesMs: ms must be a finite number >= 0, got ${ms}`);
     if (ms > 0 && this.clock === undefined) throw new Error('delayWritesMs: this disk has no clock to time slow writes by');
     this.writeDelayMs = ms;
+  }
+
+  /**
+   * Calls `listener` with each write's normalized path once its contents are on the disk, before
+   * the writer hears that it is done: a simulation's crash point (a process killed between one
+   * durable write and its next). One listener at a time; undefined removes it.
+   */
+  onWritten(listener: ((file: string) => void) | undefined): void {
+    this.writtenListener = listener;
   }
 
   /** Writes still to fail on purpose. */

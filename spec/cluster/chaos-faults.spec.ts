@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { dispatch } from '../../lib/actor';
 import { Prng, VirtualClock } from '../../lib/process';
-import { Faults, RESERVATION_LINK_BREAKING_MESSAGES } from './chaos-faults';
+import { MemoryDisk } from '../../lib/disk';
+import { armCrashPoint, Faults, RESERVATION_LINK_BREAKING_MESSAGES } from './chaos-faults';
 import { memoryHost, Probe } from '../support/runtime';
 
 describe('chaos faults: partitions', () => {
@@ -85,4 +86,37 @@ describe('chaos faults: drops', () => {
       expect(master.exits.length > 0, 'the master sees the agent exit').to.equal(breaks);
     });
   }
+});
+
+describe('chaos faults: crash points', () => {
+  const RESOURCES = '/work/agent-0/meta/resources/resources.info';
+
+  // A master that sent the CheckpointResources again to a re-registering agent only when its
+  // resources differed passed every chaos run: the memory disks complete a write within the
+  // handler that makes it, so a crash drawn between steps never fell between the agent's
+  // resources and the journal record of the operation they carry out.
+  it('the first write of a watched file ends its owner before the writer hears it is done; then every disk is disarmed', async () => {
+    const disks = [new MemoryDisk(), new MemoryDisk()];
+    const died: string[] = [];
+    let writerDone = false;
+    armCrashPoint(disks.map((disk, index) => ({ disk, file: RESOURCES.replace('agent-0', `agent-${index}`), owner: `agent-${index}` })), (owner) => {
+      died.push(`${owner}${writerDone ? ' after its writer moved on' : ''}`);
+    });
+    await disks[1]?.appendFile('/work/agent-1/meta/journal.log', 'record\n');
+    expect(died, 'another file of the machine').to.deep.equal([]);
+    await disks[1]?.writeFileAtomically('/work/agent-1/meta//resources/resources.info', '[]').then(() => { writerDone = true; });
+    expect(died).to.deep.equal(['agent-1']);
+    await disks[0]?.writeFileAtomically(RESOURCES, '[]');
+    await disks[1]?.writeFileAtomically('/work/agent-1/meta/resources/resources.info', '[]');
+    expect(died, 'disarmed once it fired').to.deep.equal(['agent-1']);
+  });
+
+  it('disarmed before any write, it ends nobody', async () => {
+    const disk = new MemoryDisk();
+    const died: string[] = [];
+    const disarm = armCrashPoint([{ disk, file: RESOURCES, owner: 'agent-0' }], (owner) => died.push(owner));
+    disarm();
+    await disk.writeFileAtomically(RESOURCES, '[]');
+    expect(died).to.deep.equal([]);
+  });
 });

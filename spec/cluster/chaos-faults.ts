@@ -18,6 +18,7 @@
  * (a link break as a lost socket gives it: registrations dropped, `exited` to those linked),
  * and host-clock timers that deliver held messages.
  */
+import * as path from 'node:path';
 import type { Actor, UPID } from '../../lib/actor';
 import { Prng, type ActorHost, type DeliveredMessage, type FilterHandle } from '../../lib/process';
 import { MASTER_ACTOR_ID } from '../../actors/master/constants';
@@ -561,6 +562,41 @@ export class Faults {
     this.options.log(`${what}, for ${((untilMs - this.options.now()) / 1000).toFixed(1)} s`);
     return untilMs;
   }
+}
+
+/** A file on one machine's disk that a crash point watches, and whose process it ends (`armCrashPoint`). */
+export interface CrashPointTarget<T> {
+  readonly disk: MemoryDisk;
+  /** An absolute path on `disk`. */
+  readonly file: string;
+  /** Whose process dies when the write lands (handed to `die`). */
+  readonly owner: T;
+}
+
+/**
+ * Arms a crash point: the first write of a target's file to land on its disk ends its owner's
+ * process (`die`, called before the writer hears the write is done, so that nothing it would do
+ * next, its next write included, happens), as a `kill -9` between two durable writes does. Then
+ * every target is disarmed. Returns what disarms them sooner.
+ *
+ * The simulation's disks complete a write at once, within the handler that makes it, so a crash
+ * drawn between steps never falls between two writes a process makes one after the other: the
+ * agent's checkpointed resources, then the journal record of the operations with feedback they
+ * carry out. An agent that died in between re-registers with the master's resources and without
+ * the operation, which stays pending at the master until its CheckpointResources is sent again
+ * (a master that sent it again only when the agent's resources differed passed every chaos run).
+ */
+export function armCrashPoint<T>(targets: ReadonlyArray<CrashPointTarget<T>>, die: (owner: T) => void): () => void {
+  const disarm = (): void => { for (const target of targets) target.disk.onWritten(undefined); };
+  for (const target of targets) {
+    const file = path.posix.normalize(target.file);
+    target.disk.onWritten((written) => {
+      if (written !== file) return;
+      disarm();
+      die(target.owner);
+    });
+  }
+  return disarm;
 }
 
 /** A random element of `items`. */

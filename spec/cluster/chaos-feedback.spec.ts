@@ -3,7 +3,9 @@ import { OperationBook } from '../../actors/master/operations';
 import { Prng } from '../../lib/process';
 import type { AgentOperation } from '../../lib/protocol';
 import { v1Uuid } from '../../lib/v1/json';
-import { FeedbackLedger, feedbackAgrees, feedbackLive, OperationFeedback } from './chaos-feedback';
+import { AgentOperations, type AgentOperationHooks } from '../../actors/agent/operations';
+import type { Agent } from '../../actors/agent';
+import { agentCarriedOperations, FeedbackLedger, feedbackAgrees, feedbackLive, OperationFeedback, pendingOperationsCarried } from './chaos-feedback';
 import type { ClusterSnapshot } from './chaos-invariants';
 
 const STATUS_UUID = '0f4f8a2c-5d7e-4b1a-9c3d-2e6f7a8b9c0d';
@@ -58,6 +60,39 @@ describe('chaos operation feedback checks (chaos-feedback.ts)', () => {
     expect(broken[0]).to.match(/OPERATION_PENDING on connected agent S0/);
     expect(broken[1]).to.match(/holds RESERVE .* which the leading master does not know/);
     expect(broken[2]).to.match(/which its framework acknowledged/);
+  });
+
+  it('after a step, find an operation pending on a settled, connected, RUNNING agent that does not hold it (its word never reached it); not on one a fault touched lately, one re-registering, or one the master has disconnected', () => {
+    const pid = 'slave(1)@chaos:5050';
+    const snapshot = (connected: boolean, phase: string): ClusterSnapshot => ({
+      master: { slaves: [{ id: 'S0', pid, connected }] }, agents: [{ id: 'S0', pid, phase }],
+    }) as unknown as ClusterSnapshot;
+    const book = new OperationBook();
+    book.add({ uuid: 'op-pending', frameworkId: 'F0', agentId: 'S0', operationId: 'reserve-1', type: 'RESERVE', info: undefined, latest: { state: 'OPERATION_PENDING', operationId: 'reserve-1', agentId: 'S0' } });
+    book.add({ uuid: 'op-finished', frameworkId: 'F0', agentId: 'S0', operationId: 'reserve-2', type: 'RESERVE', info: undefined, latest: { state: 'OPERATION_FINISHED', operationId: 'reserve-2', agentId: 'S0', uuid: STATUS_UUID } });
+    const settled = (): boolean => true;
+    const missing = pendingOperationsCarried(snapshot(true, 'RUNNING'), book, new Map([[pid, new Set<string>()]]), settled);
+    expect(missing).to.have.length(1);
+    expect(missing[0]).to.match(/RESERVE reserve-1 \(op-pending\) .* OPERATION_PENDING on connected agent S0 .* never reached the agent/);
+    expect(pendingOperationsCarried(snapshot(true, 'RUNNING'), book, new Map([[pid, new Set(['op-pending'])]]), settled), 'held').to.deep.equal([]);
+    expect(pendingOperationsCarried(snapshot(true, 'RUNNING'), book, new Map([[pid, new Set<string>()]]), () => false), 'a fault touched it').to.deep.equal([]);
+    expect(pendingOperationsCarried(snapshot(true, 'DISCONNECTED'), book, new Map([[pid, new Set<string>()]]), settled), 're-registering').to.deep.equal([]);
+    expect(pendingOperationsCarried(snapshot(false, 'RUNNING'), book, new Map([[pid, new Set<string>()]]), settled), 'disconnected at the master').to.deep.equal([]);
+  });
+
+  it('read what an agent holds of the operations: those waiting for their resources, and those finished and unacknowledged', () => {
+    const hooks: AgentOperationHooks = {
+      agentId: () => 'S0', registered: () => false, send: () => undefined, record: () => undefined, newUuid: () => STATUS_UUID,
+      delay: () => ({ cancel: () => undefined }), staleAcknowledgement: () => undefined,
+    };
+    const operations = new AgentOperations(hooks);
+    const agent = { operationBook: operations } as unknown as Agent;
+    operations.carry([{ uuid: 'op-1', frameworkId: 'F0', operationId: 'reserve-1', type: 'RESERVE' }]);
+    expect([...agentCarriedOperations(agent)]).to.deep.equal(['op-1']);
+    operations.durable();
+    operations.carry([{ uuid: 'op-2', frameworkId: 'F0', operationId: 'reserve-2', type: 'RESERVE' }]);
+    expect([...agentCarriedOperations(agent)].sort()).to.deep.equal(['op-1', 'op-2']);
+    expect([...agentCarriedOperations({} as unknown as Agent)], 'no book: nothing held').to.deep.equal([]);
   });
 
   it('want an operation the leading master applied known finished, but not one an earlier master applied and the leading one forgot', () => {

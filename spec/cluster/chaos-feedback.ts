@@ -244,6 +244,16 @@ export function agentUnacknowledgedOperations(agent: Agent): AgentOperation[] {
   return [...book?.list() ?? []];
 }
 
+/**
+ * The uuids of the operations an agent holds: those waiting for the resources that carry them out
+ * to be durable, and those finished and unacknowledged (private to it, read as
+ * `agentUnacknowledgedOperations` reads them).
+ */
+export function agentCarriedOperations(agent: Agent): Set<string> {
+  const book = (agent as unknown as { operationBook?: { list(): Iterable<AgentOperation>; waiting: ReadonlyMap<string, unknown> } }).operationBook;
+  return new Set([...book?.waiting.keys() ?? [], ...[...book?.list() ?? []].map((operation) => operation.uuid)]);
+}
+
 /** What the frameworks of a run with operation feedback did with it. */
 export interface FeedbackCounts {
   /** Operations the frameworks sent with an id. */
@@ -275,6 +285,33 @@ export function feedbackCounts(feedbacks: Iterable<OperationFeedback>, ledger: F
     }
   }
   return { sent, applied: ledger?.applied.size ?? 0, reliable, unreliable, acknowledged };
+}
+
+// ---- checks after each step ------------------------------------------------------------------------
+
+/**
+ * After each step: each agent registered and connected at the leading master (with the pid it
+ * has), RUNNING itself, and `settled` (no fault held up or took its messages lately: nothing that
+ * carries an operation can be on its way), holds every operation the master has
+ * OPERATION_PENDING on it, waiting for its resources or finished: the CheckpointResources that
+ * carries it out reached it. One the agent missed is sent again when it re-registers, also when it
+ * comes back with the master's resources and without the operation (it died between checkpointing
+ * them and journaling the operation: chaos-faults.ts `armCrashPoint`). Checked at once, as later
+ * operations on the agent carry the missed one out too, which hid a master that did not send it
+ * again from the checks at quiescence. `carried` is each live agent's `agentCarriedOperations`, by pid.
+ */
+export function pendingOperationsCarried(snapshot: ClusterSnapshot, master: OperationBook, carried: ReadonlyMap<string, ReadonlySet<string>>, settled: (agentPid: string) => boolean): string[] {
+  const broken: string[] = [];
+  for (const agent of snapshot.agents) {
+    const registered = snapshot.master.slaves.find((candidate) => candidate.id === agent.id && candidate.pid === agent.pid);
+    const held = carried.get(agent.pid);
+    if (registered === undefined || !registered.connected || agent.phase !== 'RUNNING' || held === undefined || !settled(agent.pid)) continue;
+    for (const operation of master.agentOperations(agent.id)) {
+      if (operation.latest.state !== 'OPERATION_PENDING' || held.has(operation.uuid)) continue;
+      broken.push(`the leading master holds ${operation.type} ${operation.operationId} (${operation.uuid}) of ${operation.frameworkId} OPERATION_PENDING on connected agent ${agent.id} (${agent.pid}), which does not hold it: its CheckpointResources never reached the agent`);
+    }
+  }
+  return broken;
 }
 
 // ---- checks at quiescence ---------------------------------------------------------------------------

@@ -49,6 +49,10 @@
  * (chaos-drain.ts): a deactivated agent is never offered, what a 200 answered survives failovers
  * and agent restarts, and a draining agent ends DRAINED, or gone with `mark_gone` (its machine
  * then comes back as a new agent).
+ * With `ChaosOptions.operationFeedback` (chaos-feedback.ts), a connected agent holds the
+ * operations pending at the master on it after each step; with `agentRecovery` too, a crash point
+ * ends the next agent to checkpoint its resources right after the write (chaos-faults.ts
+ * `armCrashPoint`), which a crash between steps never does.
  * Agents that the master tells to shut down (they come back after it removed them) start again,
  * as a supervisor would start them (unless their agent was marked gone). Then the faults stop, the frameworks stop launching, time
  * passes until every retry has happened, and the cluster must have settled (`clusterSettled`,
@@ -66,7 +70,8 @@ import { AcceptOffers, AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, StatusUpd
 import { EXECUTOR_REGISTRATION_TIMEOUT_MS, REGISTER_RETRY_INTERVAL_MAX_MS, STATUS_UPDATE_RETRY_INTERVAL_MAX_MS } from '../../actors/agent/constants';
 import { SCHEDULER_REGISTRATION_RETRY_MAX_MS } from '../../actors/framework/constants';
 import { EXECUTOR_RECOVERY_TIMEOUT_MS } from '../../actors/framework/executor';
-import { AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick, RESERVATION_LINK_BREAKING_MESSAGES, RESERVATION_MESSAGES } from './chaos-faults';
+import { checkpointedResourcesPath } from '../../actors/agent/checkpointed-resources';
+import { armCrashPoint, AUTHENTICATION_MESSAGES, DROPPABLE_MESSAGES, Faults, LINK_BREAKING_MESSAGES, pick, RESERVATION_LINK_BREAKING_MESSAGES, RESERVATION_MESSAGES } from './chaos-faults';
 import { callQuota, describeQuotaCall, planQuotaCall, QuotaBook } from './chaos-quota';
 import { callDrain, DrainBook, deactivatedAgentsUnoffered, describeDrainCall, drainBookHolds, drainedAgentsRefuseWork, drainingAgentsDrain, drainsSettled, knownToMaster, MAX_DRAINS_MARKED_GONE, noLaunchOnDeactivated, planDrain, type DrainCall } from './chaos-drain';
 import { callRemoval, describeRemovalCall, FRAMEWORK_NOT_FOUND, MAX_AGENTS_MARKED_GONE, MIN_AGENT_SLOTS_LEFT, planRemoval, RemovalBook, TORN_DOWN_BY_OPERATOR_ERROR, type RemovalCall } from './chaos-removals';
@@ -76,7 +81,7 @@ import type { Credential } from '../../lib/authentication';
 import { ChaosHttpScheduler, CALL_LOSS_FRACTIONS, type HttpMasterDirectory } from './chaos-http-framework';
 import { apiActorId } from '../../actors/master/v1-scheduler';
 import { ChaosScheduler, FAILOVER_TIMEOUTS_SECONDS, FRAMEWORK_REMOVED_ERROR, FrameworkModel, RESERVING_FRAMEWORK_ROLES, type ReconciliationAnswer } from './chaos-framework';
-import { agentUnacknowledgedOperations, FEEDBACK_MESSAGES, FeedbackLedger, feedbackAgrees, feedbackCounts, feedbackLive, masterOperationBook, OperationFeedback, type FeedbackCounts } from './chaos-feedback';
+import { agentCarriedOperations, agentUnacknowledgedOperations, FEEDBACK_MESSAGES, FeedbackLedger, feedbackAgrees, feedbackCounts, feedbackLive, masterOperationBook, OperationFeedback, pendingOperationsCarried, type FeedbackCounts } from './chaos-feedback';
 import {
   acknowledgedUpdatesGone, clusterSettled, frameworkGone, frameworkSettled, goneAgentsStayGone, goneAgentsStopped, groupPolicyHolds, readSnapshot, reconciliationAgrees, reservationsAgree,
   resizesKeepVolumes, stepInvariants, taskGroupsHold, tornDownFrameworksStayDown, type ClusterSnapshot,
@@ -142,6 +147,8 @@ export const STEP_WEIGHTS = {
   operatorRemoval: 3,
   // Only with `ChaosOptions.drainAgents` (weight 0 otherwise): the operator drains, deactivates or reactivates an agent.
   operatorDrain: 5,
+  // Only with `ChaosOptions.operationFeedback` and `agentRecovery` (weight 0 otherwise): the next agent to checkpoint its resources dies right after (a crash point).
+  crashPoint: 4,
 } as const;
 /** The steps that fault the registry's disk. */
 const REGISTRY_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['registryFailures', 'slowRegistry']);
@@ -159,6 +166,8 @@ const UPDATE_FRAMEWORK_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['update
 const REMOVAL_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorRemoval']);
 /** The steps of a run with agent draining only. */
 const DRAIN_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['operatorDrain']);
+/** The steps of a run with operation feedback and recovering agents only. */
+const CRASH_POINT_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['crashPoint']);
 /**
  * With `ChaosOptions.drainAgents`, a drop may take the master's DrainAgent too, and its loss breaks
  * its link: nobody sends it again but the master, when the agent re-registers (as Mesos sends
@@ -171,6 +180,13 @@ const DRAIN_MESSAGES: readonly string[] = ['DrainAgent'];
  * connected to the master holds the reservations the master has for it (`reservationsAgree`).
  */
 export const RESERVATIONS_CONVERGE_MS = 5_000;
+/**
+ * The messages that carry the master's word on an agent's resources and operations to it, and
+ * the agent's (re-)registration after which the master sends it again: a fault on one of them
+ * may hold an operation pending at the master away from its connected agent for a while
+ * (`pendingOperationsCarried`).
+ */
+const WORD_MESSAGES: ReadonlySet<string> = new Set(['CheckpointResources', 'RegisterAgent', 'ReregisterAgent', 'AgentRegistered', 'AgentReregistered']);
 /** The steps of a run with v1 HTTP frameworks only. */
 const HTTP_STEPS: ReadonlySet<StepKind> = new Set<StepKind>(['httpBreakStream', 'httpSilence', 'httpLoseCalls', 'httpSubscribeAgain']);
 /** With `ChaosOptions.httpFrameworks`: chance that a framework is a v1 HTTP one (chaos-http-framework.ts). */
@@ -411,7 +427,11 @@ export interface ChaosOptions {
    * a uuid of an operation not its own; at quiescence no operation is pending at the leading master
    * on a connected agent, the agents' unacknowledged operations are the master's, and every
    * operation a master applied is known finished to its framework (or ended with its agent, or was
-   * forgotten in a failover before its agent had it). Off, a run draws as before the option existed.
+   * forgotten in a failover before its agent had it). After each step, a connected agent no fault
+   * touched lately holds the operations pending at the leading master on it. With `agentRecovery`
+   * too, a crash point now and then ends the next agent to checkpoint its resources right after
+   * the write, before it journals the operations they carry out (`crashPoint` steps). Off, a run
+   * draws as before the option existed.
    */
   readonly operationFeedback?: boolean;
 }
@@ -682,6 +702,8 @@ class ChaosRun {
   /** With `ChaosOptions.operationFeedback`: what each v1 HTTP framework sent with ids and heard, and what the masters' books did (chaos-feedback.ts). */
   private readonly feedbacks = new Map<FrameworkModel, OperationFeedback>();
   private readonly feedbackLedger: FeedbackLedger | undefined;
+  /** Disarms the crash point armed by a `crashPoint` step, until it fires. */
+  private disarmCrashPoint: (() => void) | undefined;
 
   private constructor(
     private readonly options: ChaosOptions,
@@ -899,7 +921,8 @@ class ChaosRun {
           (this.options.httpFrameworks !== true && HTTP_STEPS.has(kind)) || (this.options.reservations !== true && RESERVATION_STEPS.has(kind)) ||
           (this.options.volumes !== true && VOLUME_STEPS.has(kind)) || (this.options.quota !== true && QUOTA_STEPS.has(kind)) ||
           (this.options.updateFramework !== true && UPDATE_FRAMEWORK_STEPS.has(kind)) || (this.options.operatorRemovals !== true && REMOVAL_STEPS.has(kind)) ||
-          (this.options.drainAgents !== true && DRAIN_STEPS.has(kind)) ? 0 : weight,
+          (this.options.drainAgents !== true && DRAIN_STEPS.has(kind)) ||
+          ((this.options.operationFeedback !== true || this.options.agentRecovery !== true) && CRASH_POINT_STEPS.has(kind)) ? 0 : weight,
       ]);
     let draw = this.random.next() * entries.reduce((total, [, weight]) => total + weight, 0);
     for (const [kind, weight] of entries) {
@@ -979,6 +1002,8 @@ class ChaosRun {
         return this.operatorRemoval();
       case 'operatorDrain':
         return this.operatorDrain();
+      case 'crashPoint':
+        return this.armCrashPoint();
       case 'updateFramework': {
         const actors = this.registeredFrameworks().filter((model) => this.schedulers.get(model) instanceof ChaosScheduler);
         if (actors.length === 0) return;
@@ -1500,16 +1525,45 @@ class ChaosRun {
     if (this.options.agentRecovery === true && this.random.next() < AGENT_PROCESS_RESTART_PROBABILITY) {
       this.log(`agent ${slot.agent?.pid.toString()} process dies; its executors live on`);
       await slot.restartProcess();
-      const delayMs = MIN_RESTART_DELAY_MS + this.random.nextInt(MAX_AGENT_PROCESS_RESTART_DELAY_MS - MIN_RESTART_DELAY_MS);
-      this.later(delayMs, `agent over ${path.basename(slot.workDir)} starts again and recovers`, async () => {
-        const handle = await slot.start(true, 'reconnect');
-        this.log(`agent ${handle.pid.toString()} recovers over ${path.basename(slot.workDir)}`);
-      });
+      this.recoverAgentLater(slot);
       return;
     }
     this.log(`agent ${slot.agent?.pid.toString()} crashes`);
     await slot.crash();
     this.restartLater(slot);
+  }
+
+  /** The agent process over `slot` died (its executors live on): it starts again a little later, and recovers. */
+  private recoverAgentLater(slot: AgentSlot): void {
+    const delayMs = MIN_RESTART_DELAY_MS + this.random.nextInt(MAX_AGENT_PROCESS_RESTART_DELAY_MS - MIN_RESTART_DELAY_MS);
+    this.later(delayMs, `agent over ${path.basename(slot.workDir)} starts again and recovers`, async () => {
+      const handle = await slot.start(true, 'reconnect');
+      this.log(`agent ${handle.pid.toString()} recovers over ${path.basename(slot.workDir)}`);
+    });
+  }
+
+  /**
+   * With operation feedback and recovering agents: the next agent to write its checkpointed
+   * resources (a CheckpointResources that changed them, most often carrying out an operation with
+   * feedback) dies the moment they are durable, before it journals those operations finished
+   * (chaos-faults.ts `armCrashPoint`); its executors live on, and it recovers a little later. It
+   * comes back with the master's resources and without the operations, which the master must
+   * send again. One crash point armed at a time, until it fires or the faults stop.
+   */
+  private armCrashPoint(): void {
+    if (this.disarmCrashPoint !== undefined) return;
+    const slots = this.cluster.agents.filter((slot) => !this.retiredSlots.has(slot));
+    this.log('crash point: the next agent to checkpoint its resources dies once they are durable');
+    this.disarmCrashPoint = armCrashPoint(slots.map((slot) => ({ disk: slot.disk, file: checkpointedResourcesPath(slot.workDir), owner: slot })), (slot) => {
+      this.disarmCrashPoint = undefined;
+      // Keep one agent up, as `crashAgent` does; one that ended meanwhile wrote its last, and a retired slot's stays as it is.
+      const up = this.agentsUp();
+      if (slot.agent === undefined || !up.includes(slot) || up.length <= 1) return void this.log(`crash point passed over ${path.basename(slot.workDir)}: its agent is not up, or no other is`);
+      this.log(`agent ${slot.agent.pid.toString()} process dies right after checkpointing its resources, before it journals the operations they carry out; its executors live on`);
+      this.disturbed();
+      void slot.restartProcess();
+      this.recoverAgentLater(slot);
+    });
   }
 
   private async crashScheduler(): Promise<void> {
@@ -1760,6 +1814,8 @@ class ChaosRun {
     this.log('faults stop; frameworks stop launching');
     this.disturbed();
     this.faults.endExpired(true);
+    this.disarmCrashPoint?.();
+    this.disarmCrashPoint = undefined;
     await this.runDueEvents(true);
     this.quiescing = true;
     for (const model of this.models) model.quiescing = true;
@@ -1831,6 +1887,23 @@ class ChaosRun {
     return [...feedbackAgrees(snapshot, books, this.feedbacks.values()), ...feedbackLive(snapshot, ledger, books, byFrameworkId)];
   }
 
+  /**
+   * With operation feedback, after each step: each agent connected at the leading master holds the
+   * operations pending there on it, unless a fault held up or took its registration or its
+   * CheckpointResources within `RESERVATIONS_CONVERGE_MS` (chaos-feedback.ts `pendingOperationsCarried`).
+   */
+  private async operationsCarried(snapshot: ClusterSnapshot): Promise<string[]> {
+    if (this.feedbackLedger === undefined) return [];
+    const master = await dispatch(this.cluster.master.master, (actor) => masterOperationBook(actor));
+    const carried = new Map<string, Set<string>>();
+    for (const slot of this.agentsUp()) {
+      const handle = slot.agent;
+      if (handle !== undefined) carried.set(handle.pid.toString(), await dispatch(handle.agent, (actor) => agentCarriedOperations(actor)));
+    }
+    const sinceMs = this.now() - RESERVATIONS_CONVERGE_MS;
+    return pendingOperationsCarried(snapshot, master, carried, (agentPid) => this.faults.touchedSince(sinceMs, agentPid, WORD_MESSAGES) === undefined);
+  }
+
   private async reconcile(model: FrameworkModel, explicit: boolean): Promise<ReconciliationAnswer[]> {
     const scheduler = this.schedulers.get(model);
     model.clearAnswers();
@@ -1881,6 +1954,7 @@ class ChaosRun {
       ...this.models.flatMap((model) => model.offerViolations.splice(0).map((violation) => `${model.name} was made an ${violation}`)),
       ...this.models.flatMap((model) => model.updateFailures.splice(0).map((failure) => `${model.name}: ${failure}`)),
       ...[...this.feedbacks].flatMap(([model, feedback]) => feedback.violations.splice(0).map((violation) => `${model.name}'s operation feedback: ${violation}`)),
+      ...await this.operationsCarried(snapshot),
       ...this.cluster.launcher.abortedButRunning().map(({ launch }) => `executor ${launch.executorId} (run ${launch.runId}) on ${launch.agentPid} runs though its agent aborted its launch`),
     ];
     this.lastRegistered = {

@@ -144,6 +144,21 @@ describe('lib/disk', () => {
     });
   });
 
+    it('onWritten: told of each write (its normalized path) once it is on the disk, before the writer hears it is done; not of a failed one', async () => {
+      const disk = new MemoryDisk();
+      const told: Array<{ file: string; contents: string | undefined; writerDone: boolean }> = [];
+      let writerDone = false;
+      disk.onWritten((file) => { told.push({ file, contents: disk.listFiles().includes(file) ? 'on disk' : undefined, writerDone }); });
+      await disk.writeFileAtomically('/work//meta/../r.json', 'x').then(() => { writerDone = true; });
+      await disk.appendFile('/log', 'line\n');
+      disk.failNextWrites(1);
+      await failureOf(disk.writeFileAtomically('/r.json', 'y'));
+      expect(told).to.deep.equal([{ file: '/work/r.json', contents: 'on disk', writerDone: false }, { file: '/log', contents: 'on disk', writerDone: true }]);
+      disk.onWritten(undefined);
+      await disk.writeFileAtomically('/r.json', 'z');
+      expect(told).to.have.length(2);
+    });
+
   describe('nodeDisk', () => {
     it('reads a missing file as undefined, writes atomically, and makes directories', async () => {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), 'disk-'));
