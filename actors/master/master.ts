@@ -1331,7 +1331,7 @@ export class Master extends Actor {
           this.refuseFeedback(framework, agent, operation);
           continue;
         }
-        const unbooked = operation.id === undefined ? undefined : this.unbookableOperation(framework, operation.id);
+        const unbooked = operation.id === undefined ? undefined : this.unbookableOperation(framework, agent, operation.id);
         if (operation.id !== undefined && unbooked !== undefined) {
           this.counters.increment('invalid_offer_operations');
           this.dropOperation(framework, operation, unbooked);
@@ -1812,11 +1812,15 @@ export class Master extends Actor {
   /**
    * Why the framework's operation `operationId` cannot be booked, or undefined: its id is another's
    * not yet acknowledged (Mesos' books would take the second for the first; here the first keeps
-   * it), or the framework holds `MAX_OPERATIONS_PER_FRAMEWORK` already.
+   * it), the framework holds `MAX_OPERATIONS_PER_FRAMEWORK` already, or the agent holds
+   * `MAX_AGENT_REPORTED_OPERATIONS` (as many as it reports, the bound of those without an `id`):
+   * a removed framework's stay until their agent's word, so without it frameworks made and torn
+   * down one after another on an agent that never reports would grow the books without bound.
    */
-  private unbookableOperation(framework: FrameworkRecord, operationId: string): string | undefined {
+  private unbookableOperation(framework: FrameworkRecord, agent: AgentRecord, operationId: string): string | undefined {
     if (this.operationBook.ofFramework(framework.id, operationId) !== undefined) return `Operation ID '${operationId}' is already in use by another operation of the framework that is not yet acknowledged`;
     if (this.operationBook.frameworkCount(framework.id) >= MAX_OPERATIONS_PER_FRAMEWORK) return `The framework has ${MAX_OPERATIONS_PER_FRAMEWORK} operations pending or not yet acknowledged (MAX_OPERATIONS_PER_FRAMEWORK): acknowledge their statuses first`;
+    if (this.operationBook.agentCount(agent.id) >= MAX_AGENT_REPORTED_OPERATIONS) return `Agent '${agent.id}' has ${MAX_AGENT_REPORTED_OPERATIONS} operations pending or not yet acknowledged (MAX_AGENT_REPORTED_OPERATIONS): try again once it reports them`;
     return undefined;
   }
 

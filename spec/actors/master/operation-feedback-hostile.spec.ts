@@ -131,6 +131,24 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     expect((await metrics())['master/invalid_operation_status_updates']).to.equal(1);
   });
 
+  it("a framework's operations with an id are bounded per agent too (MAX_AGENT_REPORTED_OPERATIONS): a removed framework's stay until their agent's word, so frameworks made and torn down one after another on an agent that never reports could grow the books without bound", async () => {
+    const { agent, agentId } = await fakeAgent('agent-full');
+    // As many pending as the agent may hold, of frameworks torn down since (quicker through the books than as 100k accepts).
+    await dispatch(master.master, (actor) => {
+      const inner = actor as unknown as { operationBook: { add(operation: unknown): void } };
+      for (let index = 0; index < MAX_AGENT_REPORTED_OPERATIONS; index++) {
+        const uuid = `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
+        const operationId = `op-${index}`;
+        inner.operationBook.add({ uuid, frameworkId: `F-gone-${index % 100}`, agentId, operationId, type: 'RESERVE', info: undefined, latest: { operationId, state: 'OPERATION_PENDING', agentId } });
+      }
+    });
+    const { subscription, frameworkId } = await framework();
+    await accept(subscription, frameworkId, agentId, [reserve('op-full')]);
+    await subscription.next(isOperationUpdate('op-full', 'OPERATION_ERROR'), STEP_MS);
+    expect(await dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size)).to.equal(MAX_AGENT_REPORTED_OPERATIONS);
+    expect(carried(agent).filter((operation) => operation.operationId === 'op-full'), 'not carried out').to.deep.equal([]);
+  });
+
   it('an agent that does not give feedback cannot report an operation status: the acknowledgement could never reach it', async () => {
     const { agent, agentId } = await fakeAgent('agent-old', ['MULTI_ROLE']);
     const { subscription, frameworkId } = await framework();
