@@ -582,7 +582,7 @@ export function renderExecutor(info: ExecutorInfo, resources: Resources, agentId
     executor_id: info.executorId,
     name: info.name ?? '',
     framework_id: info.frameworkId,
-    source: info.source ?? '',
+    // No `source`: Mesos' json(ExecutorInfo) writes none (its agent's executor JSON does).
     // The default executor has no command of its own: Mesos renders its unset CommandInfo, without a `value`.
     command: info.command === undefined ? renderUnsetCommand() : renderCommand(info.command),
     ...(info.type !== undefined ? { type: info.type } : {}),

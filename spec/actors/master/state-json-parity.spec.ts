@@ -118,6 +118,21 @@ describe('the master\'s v0 JSON against Mesos\' master (src/master/readonly_hand
       }
     });
 
+    it("writes no 'source': Mesos' json(ExecutorInfo) never writes one (its agent's executor JSON does); the master wrote \"source\": \"\"", async () => {
+      const harness = await startHarness();
+      const agent = await registerAgentWith(harness, ['MULTI_ROLE']);
+      const framework = await registerFramework(harness, { name: 'web' });
+      await launch(harness, framework, [latestOffer(framework.probe).id], [{
+        name: 't1', taskId: 't1', agentId: agent.agentId, resources: Resources.parse('cpus:1;mem:128').toJSON(),
+        executor: { executorId: 'e1', command: { value: 'exec' }, resources: Resources.parse('cpus:0.1;mem:32').toJSON(), source: 'src' },
+      }]);
+      for (const endpoint of ['state', 'frameworks']) {
+        const [executor] = (await get(harness, endpoint)).json.frameworks[0].executors as Json[];
+        expect(executor, endpoint).to.not.have.property('source');
+        expect(Object.keys(executor), endpoint).to.have.members(['executor_id', 'name', 'framework_id', 'command', 'resources', 'role', 'slave_id']);
+      }
+    });
+
     it("writes a default executor's unset command as Mesos' json(CommandInfo) does, its lists only: {argv: [], uris: []} (it wrote \"value\": \"\")", async () => {
       const harness = await startHarness();
       const agent = await registerAgentWith(harness, ['MULTI_ROLE']);
