@@ -237,12 +237,17 @@ function resourcesError(task: TaskInfo, executorInfo: ExecutorInfo, existing: Ex
  * 32 MB (`COMMAND_EXECUTOR_RESOURCES`, in its info). Ours, not Mesos': any other executor's also
  * gets the headroom of its process (`CONTAINER_CPUS_HEADROOM`, `CONTAINER_MEM_HEADROOM_BYTES`),
  * and a command executor that is a Node.js process the rest of that memory headroom
- * (`NODE_COMMAND_EXECUTOR_MEM_HEADROOM_BYTES`).
+ * (`NODE_COMMAND_EXECUTOR_MEM_HEADROOM_BYTES`); one recovered from a journal from before it had
+ * resources of its own, the whole headroom, as it was started with.
  */
 function containerLimits(executor: ExecutorRecord): ContainerLimits {
   const used = executor.usedScalars();
-  const headroomCpus = executor.commandExecutor ? 0 : CONTAINER_CPUS_HEADROOM;
-  const headroomBytes = !executor.commandExecutor ? CONTAINER_MEM_HEADROOM_BYTES : runsOnNode(executor.info) ? NODE_COMMAND_EXECUTOR_MEM_HEADROOM_BYTES : 0;
+  // A command executor recovered from a journal written before it had resources of its own
+  // (none in its info) keeps the headroom it was started with: its running task's container is
+  // not cut by 0.1 cpus and 64 MB when the agent is upgraded in place.
+  const allowanceInInfo = executor.commandExecutor && executor.info.resources !== undefined;
+  const headroomCpus = allowanceInInfo ? 0 : CONTAINER_CPUS_HEADROOM;
+  const headroomBytes = !allowanceInInfo ? CONTAINER_MEM_HEADROOM_BYTES : runsOnNode(executor.info) ? NODE_COMMAND_EXECUTOR_MEM_HEADROOM_BYTES : 0;
   // In thousandths, as Mesos' fixed-point scalars (0.2 + 0.1 showed as 0.30000000000000004 in
   // /monitor/statistics: monitoring walkthrough).
   const cpus = Math.round((used.cpus + headroomCpus) * 1000) / 1000;
