@@ -1325,8 +1325,18 @@ export class Master extends Actor {
     /** What GROW_VOLUME and SHRINK_VOLUME made: out of reach of the later operations, recovered unfiltered. */
     let resized = Resources.EMPTY;
     for (const record of records) this.retireOffer(record.offer.id, { rescind: false, recover: false });
+    // Only the last conversion's word carries the pending operations out (or one word after the
+    // last, if that conversion was dropped): each word carried them all, so k operations in one
+    // ACCEPT made words carrying k(k+1)/2 of them (2,000 tiny ones: 534 MB from one request).
+    let lastConversion = -1;
+    operations.forEach((operation, index) => {
+      if (operation.type !== 'LAUNCH' && operation.type !== 'LAUNCH_GROUP') lastConversion = index;
+    });
+    let index = -1;
+    let uncarried = false;
     try {
       for (const operation of operations) {
+        index++;
         if (operation.id !== undefined && !this.givesFeedback(framework, agent, operation)) {
           this.refuseFeedback(framework, agent, operation);
           continue;
@@ -1364,9 +1374,12 @@ export class Master extends Actor {
         offered = offered.subtract(conversion.consumed).add(made);
         converted = converted.subtractSaturating(conversion.consumed).add(made);
         // At once, as Mesos: the agent hears of it before a later LAUNCH's task on the reservation.
-        this.applyConversion(agent, conversion, booked);
+        const carry = index === lastConversion;
+        this.applyConversion(agent, conversion, booked, carry);
+        uncarried = !carry;
         framework.metrics.operation(operation.type);
       }
+      if (uncarried && this.operationBook.hasPendingOn(agent.id)) this.checkpointReservations(agent);
     } finally {
       // The rest is returned, and what the tasks (and new executors) took is used now, not offered
       // (Mesos' `transitionOfferedToAllocated`: quota's `consumed` metric counts it), in one allocator event.
@@ -1411,22 +1424,23 @@ export class Master extends Actor {
    * `master/operations/...` on an agent with the RESOURCE_PROVIDER capability, as Mesos tracks
    * every operation on such an agent (there, pending until the agent's word; here not followed).
    */
-  private applyConversion(agent: AgentRecord, conversion: Conversion, booked = false): void {
+  private applyConversion(agent: AgentRecord, conversion: Conversion, booked = false, carry = true): void {
     if (!booked && agent.capabilities.includes('RESOURCE_PROVIDER')) this.operationBook.metrics.add(conversion.kind, 'OPERATION_FINISHED');
     this.state.setAgentTotal(agent, agent.total.subtract(conversion.consumed).add(conversion.converted));
     this.state.agentChanged(agent);
-    this.checkpointReservations(agent);
+    this.checkpointReservations(agent, carry);
   }
 
   /**
    * Tells the agent every dynamic reservation and persistent volume it has now (Mesos'
    * `CheckpointResourcesMessage`), for it to keep on disk, and the operations with feedback they
    * carry out that it has not reported finished (all of them, each time: one lost with an
-   * earlier word is carried out by this one).
+   * earlier word is carried out by this one), unless `carry` is false (a later word of the same
+   * ACCEPT carries them).
    */
-  private checkpointReservations(agent: AgentRecord): void {
+  private checkpointReservations(agent: AgentRecord, carry = true): void {
     const resources = agent.total.checkpointed().toJSON();
-    const operations = this.operationBook.size === 0 ? [] : this.operationBook.pendingOn(agent.id);
+    const operations = !carry || this.operationBook.size === 0 ? [] : this.operationBook.pendingOn(agent.id);
     this.send(agent.pid, CheckpointResources, operations.length === 0 ? { resources } : { resources, operations });
   }
 

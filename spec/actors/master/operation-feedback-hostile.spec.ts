@@ -149,6 +149,33 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     expect(carried(agent).filter((operation) => operation.operationId === 'op-full'), 'not carried out').to.deep.equal([]);
   });
 
+  it("one ACCEPT of many operations without an id carries each out once, in its last word: every word carried all those pending, k(k+1)/2 of them for k operations (2,000 tiny ones made 534 MB of words from one request)", async () => {
+    const { agent, agentId } = await fakeAgent('agent-many');
+    const { subscription, frameworkId } = await framework();
+    const count = 200;
+    const operations: V1Json[] = [];
+    for (let index = 0; index < count; index++) {
+      operations.push(index % 2 === 0 ? reserve(undefined, 'cpus:0.001') : { type: 'UNRESERVE', unreserve: { resources: reserved('cpus:0.001') } });
+    }
+    const before = agent.count('CheckpointResources');
+    await accept(subscription, frameworkId, agentId, operations);
+    const words = agent.received.filter((received) => received.name === 'CheckpointResources').slice(before).map((received) => received.body as { operations?: unknown[] });
+    expect(words, 'a word for each conversion, as Mesos sends').to.have.length(count);
+    expect(words.reduce((sum, word) => sum + (word.operations?.length ?? 0), 0), 'each carried once').to.equal(count);
+    expect(words.at(-1)?.operations, 'by the last word').to.have.length(count);
+    expect(carried(agent)).to.have.length(count);
+  });
+
+  it("an ACCEPT whose last conversion is dropped still carries out its operations, in one word after the others", async () => {
+    const { agent, agentId } = await fakeAgent('agent-dropped');
+    const { subscription, frameworkId } = await framework();
+    const before = agent.count('CheckpointResources');
+    await accept(subscription, frameworkId, agentId, [reserve(undefined, 'cpus:0.5'), reserve(undefined, 'cpus:0.5'), reserve(undefined, 'cpus:64')]);
+    const words = agent.received.filter((received) => received.name === 'CheckpointResources').slice(before).map((received) => received.body as { operations?: unknown[] });
+    expect(words.map((word) => word.operations?.length ?? 0)).to.deep.equal([0, 0, 2]);
+    expect(carried(agent)).to.have.length(2);
+  });
+
   it('an agent that does not give feedback cannot report an operation status: the acknowledgement could never reach it', async () => {
     const { agent, agentId } = await fakeAgent('agent-old', ['MULTI_ROLE']);
     const { subscription, frameworkId } = await framework();
