@@ -356,7 +356,7 @@ export class DRFSorter {
     applyDelta(this.root, units, sign, counts);
   }
 
-  /** Applies `delta` to a node (as `applyDelta`) and shifts it into its sorted place (tree must be clean). */
+  /** Applies `units` times `sign` to a node (as `applyDelta`) and shifts it into its sorted place (tree must be clean). */
   private reposition(node: SorterNode, units: readonly number[], sign: 1 | -1, counts: boolean, countedGroup: SorterGroup | undefined): void {
     const parent = node.parent!;
     if (node.client !== undefined && !node.active) {
