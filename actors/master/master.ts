@@ -1864,6 +1864,15 @@ export class Master extends Actor {
   }
 
   /**
+   * The registered framework told of `operation`'s statuses: its framework's, when it gave the
+   * operation an `id` (as Mesos, one without, or an operator's, is told to no one).
+   */
+  private frameworkToldOf(operation: MasterOperation): FrameworkRecord | undefined {
+    const { frameworkId, operationId } = operation;
+    return frameworkId === undefined || operationId === undefined ? undefined : this.state.frameworks.get(frameworkId);
+  }
+
+  /**
    * An agent reports an operation's status (Mesos' `updateOperationStatus`): from that agent
    * only, about an operation on it. An operation the master does not know (after a failover, or
    * forgotten when acknowledged while the agent missed the acknowledgement) is taken in.
@@ -1980,7 +1989,7 @@ export class Master extends Actor {
   private passOnOperationStatus(agent: AgentRecord, operation: MasterOperation): void {
     const status = operation.latest;
     const { frameworkId, operationId } = operation;
-    const framework = frameworkId === undefined || operationId === undefined ? undefined : this.state.frameworks.get(frameworkId);
+    const framework = this.frameworkToldOf(operation);
     if (framework !== undefined && framework.connected) this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status });
     if (status.uuid === undefined) {
       if (isTerminalOperationState(status.state)) this.operationBook.remove(operation);
@@ -2025,11 +2034,9 @@ export class Master extends Actor {
       if (state !== undefined) this.operationBook.metrics.add(operation.type, state);
     }
     for (const operation of this.operationBook.removeAgent(agent.id)) {
-      // As Mesos: only a framework's operations with an `id` are told.
-      const { frameworkId, operationId } = operation;
-      const framework = frameworkId === undefined || operationId === undefined ? undefined : this.state.frameworks.get(frameworkId);
+      const framework = this.frameworkToldOf(operation);
       if (state === undefined || framework === undefined || !framework.connected) continue;
-      this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId, state, message, agentId: agent.id } });
+      this.toFramework(framework, OperationStatusUpdate, { frameworkId: framework.id, status: { operationId: operation.operationId, state, message, agentId: agent.id } });
     }
   }
 

@@ -35,11 +35,7 @@ function runTaskOf(h: AgentHarness, task: TaskInfo, role = 'web'): void {
 
 /** `/api/v1` of the harness' agent answering `body` in `accept`'s media type. */
 async function v1Call(h: AgentHarness, body: unknown, accept = 'application/json'): Promise<unknown> {
-  const response = await dispatch(h.agent, async (agent) => {
-    const route = agent.runtime.routes.get('/api/v1');
-    if (route === undefined) throw new Error('no /api/v1 route');
-    return route.call(agent, { method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept }, body: Buffer.from(JSON.stringify(body)) });
-  });
+  const response = await h.v1(body, accept);
   expect(response.status).to.equal(200);
   return response.body;
 }

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { dispatch, type UPID } from '../../../lib/actor';
-import { VirtualClock, type ActorHost } from '../../../lib/process';
+import { VirtualClock, type ActorHost, type HttpResponse } from '../../../lib/process';
 import type { MasterInfo, StatusUpdate, TaskInfo, TaskState } from '../../../lib/protocol';
 import { Resources } from '../../../lib/resources';
 import { Agent, type AgentOptions } from '../../../actors/agent/agent';
@@ -265,6 +265,15 @@ export class AgentHarness {
       if (!route) throw new Error('no /state route');
       const response = await route.call(agent, { method: 'GET', path: '/state', query: {}, headers: {}, body: Buffer.alloc(0) });
       return response.body as Record<string, unknown>;
+    });
+  }
+
+  /** `body` (a v1 operator call) answered by the agent's `/api/v1` route in `accept`'s media type. */
+  v1(body: unknown, accept = 'application/json'): Promise<HttpResponse> {
+    return dispatch(this.agent, async (agent) => {
+      const route = agent.runtime.routes.get('/api/v1');
+      if (!route) throw new Error('no /api/v1 route');
+      return route.call(agent, { method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept }, body: Buffer.from(JSON.stringify(body)) });
     });
   }
 

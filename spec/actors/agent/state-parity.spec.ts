@@ -31,11 +31,7 @@ function taskOf(taskId: string, executor: ExecutorInfo, extra: Partial<TaskInfo>
 
 /** `body` answered by the harness' agent through its `/api/v1` route, as JSON. */
 async function v1(h: AgentHarness, body: unknown): Promise<Json> {
-  const response = await dispatch(h.agent, async (agent) => {
-    const route = agent.runtime.routes.get('/api/v1');
-    if (route === undefined) throw new Error('no /api/v1 route');
-    return route.call(agent, { method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: Buffer.from(JSON.stringify(body)) });
-  });
+  const response = await h.v1(body);
   expect(response.status).to.equal(200);
   return response.body as Json;
 }
@@ -123,10 +119,9 @@ describe("the agent's executors and tasks in /state and GET_EXECUTORS, against M
       const [info] = await v1Executors(h);
       expect(info).to.deep.include({ labels: { labels: [{ key: 'tier', value: 'web' }] }, discovery, shutdown_grace_period: { nanoseconds: 7_000_000_000 } });
       // In protobuf too (mesos.v1.ExecutorInfo's fields 12, 13 and 14).
-      const encoded = await dispatch(h.agent, async (agent) => agent.runtime.routes.get('/api/v1')?.call(agent, {
-        method: 'POST', path: '/api/v1', query: {}, headers: { 'content-type': 'application/json', accept: APPLICATION_PROTOBUF }, body: Buffer.from(JSON.stringify({ type: 'GET_EXECUTORS' })),
-      }));
-      const decoded = JSON.parse(JSON.stringify(v1ResponseJson('agent', encoded?.body as Buffer))) as Json;
+      const encoded = await h.v1({ type: 'GET_EXECUTORS' }, APPLICATION_PROTOBUF);
+      expect(encoded.status).to.equal(200);
+      const decoded = JSON.parse(JSON.stringify(v1ResponseJson('agent', encoded.body as Buffer))) as Json;
       expect(decoded.get_executors.executors[0].executor_info).to.deep.equal(JSON.parse(JSON.stringify(info)));
     });
 

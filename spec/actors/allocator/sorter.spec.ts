@@ -394,13 +394,18 @@ describe('actors/allocator/totals (ScalarTotals sharing ScalarNames)', () => {
   it('reads the units of resources by name index, and the same resources again without making them anew', () => {
     const names = new ScalarNames();
     const resources = r('cpus:1.5;mem:64;ports:[1-10];gpus:1');
-    const units = names.unitsOf(resources);
-    expect([...units]).to.deep.equal([1500, 64000, 1000]);
+    // The same resources, their entries counted as they are read.
+    let reads = 0;
+    const counted = Object.create(resources, { entries: { value: () => { reads += 1; return resources.entries(); } } }) as Resources;
+    expect([...names.unitsOf(counted)]).to.deep.equal([1500, 64000, 1000]);
     expect(names.nameAt(2)).to.equal('gpus');
-    expect(names.unitsOf(resources)).to.equal(units);
+    expect([...names.unitsOf(counted)]).to.deep.equal([1500, 64000, 1000]);
+    expect(reads, 'asked again for the same resources, their entries are not read again').to.equal(1);
     // Other resources (equal ones too: a different object) are read anew, zeros where they have none.
     expect([...names.unitsOf(r('mem:1'))]).to.deep.equal([0, 1000, 0]);
     expect([...names.unitsOf(r('cpus:1.5;mem:64;ports:[1-10];gpus:1'))]).to.deep.equal([1500, 64000, 1000]);
+    expect([...names.unitsOf(counted)]).to.deep.equal([1500, 64000, 1000]);
+    expect(reads, 'after other resources, read again').to.equal(2);
   });
 
   it('keeps totals apart that share names, each counting only what was added to it', () => {
