@@ -525,8 +525,9 @@ function lowerBound(ordered: readonly SorterNode[], node: SorterNode, low: numbe
 /** Moves the element at `from` to `to`, shifting those in between by one (no allocation). */
 function moveTo(ordered: SorterNode[], from: number, to: number): void {
   const node = ordered[from];
-  // The common move (the first client, just allocated to, goes last): the engine's shift moves
-  // the rest in one native copy, where the loop below writes each element.
+  // The common move (the first client, just allocated to, goes last): one `shift` and one `push`,
+  // where the loop below writes each element (part of the allocator's 350 -> 210-225 ms at 100k
+  // agents with the units read once; not measured apart).
   if (from === 0 && to === ordered.length - 1) {
     ordered.shift();
     ordered.push(node);
