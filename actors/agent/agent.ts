@@ -1040,14 +1040,14 @@ export class Agent extends Actor {
    * after the framework launched the executor anew here, ending the new one in its books while it
    * runs (chaos seed 1400014). A report made while the master is lost may be lost with it, so it
    * is not remembered: the re-registration's answer has it made again; nor is one made while the
-   * agent is registered anew (`reregisteredWithMaster`), when no such answer can come; nor a
-   * command executor's (`custom` false), which the master does not count. At most
+   * agent is registered anew (`reregisteredWithMaster`), when no such answer can come. Never a
+   * command executor's: the master does not count those (`executorExited`). At most
    * `MAX_REMEMBERED_EXECUTOR_REPORTS` are kept, the oldest forgotten first.
    */
-  private reportExecutorExited(frameworkId: string, executorId: string, exit: ExecutorExit, custom = true): void {
+  private reportExecutorExited(frameworkId: string, executorId: string, exit: ExecutorExit): void {
     if (this.agentId === undefined) return;
     this.sendToMaster(ExitedExecutor, { agentId: this.agentId, frameworkId, executorId, status: waitStatus(exit) });
-    if (!custom || this.phase !== 'RUNNING' || !this.reregisteredWithMaster) return;
+    if (this.phase !== 'RUNNING' || !this.reregisteredWithMaster) return;
     const reported = this.reportedNotRunning;
     if (reported.size >= MAX_REMEMBERED_EXECUTOR_REPORTS) {
       for (const oldest of reported) {
@@ -2295,7 +2295,10 @@ export class Agent extends Actor {
     if (framework.phase !== 'TERMINATING') {
       for (const taskId of executor.liveTaskIds()) this.agentUpdate(framework.id, executor.id, taskId, verdict);
     }
-    if (this.phase !== 'RECOVERING') this.reportExecutorExited(framework.id, executor.id, exit, !executor.commandExecutor);
+    // As Mesos' `executorTerminated`: not for a command executor, which the agent made for its task
+    // and the master never counts (its task's terminal update is the master's word); until
+    // 2026-12-08 every exit was reported, and the master dropped a command executor's.
+    if (this.phase !== 'RECOVERING' && !executor.commandExecutor) this.reportExecutorExited(framework.id, executor.id, exit);
     this.checkpoint(framework, { t: 'executorEnded', frameworkId: framework.id, executorId: executor.id, runId: executor.runId });
     if (executor.reconnecting) {
       executor.reconnecting = false;

@@ -1743,7 +1743,8 @@ export class Master extends Actor {
 
   /**
    * RECONCILE_OPERATIONS, as Mesos answers it: implicit (no operation named), the latest status of
-   * each operation the master knows of the framework; explicit, each named operation's latest
+   * each operation the master knows of the framework, those without an `id` too (their statuses
+   * without an `operationId`, as Mesos' `framework->operations`); explicit, each named operation's latest
    * status if the master knows it, else by its agent's standing: OPERATION_RECOVERING (not
    * re-registered since a master restart), OPERATION_UNKNOWN (registered, or unknown),
    * OPERATION_UNREACHABLE, OPERATION_GONE_BY_OPERATOR. No answer carries a `uuid`: none is to be

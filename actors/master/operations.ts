@@ -109,6 +109,8 @@ export class OperationBook {
   private readonly byUuid = new Map<string, MasterOperation>();
   private readonly byAgent = new Map<string, Set<MasterOperation>>();
   private readonly byFramework = new Map<string, Map<string, MasterOperation>>();
+  /** Every operation of each framework, with an `id` or without, oldest first (Mesos' `Framework::operations`, which implicit reconciliation answers). */
+  private readonly everyOfFramework = new Map<string, Set<MasterOperation>>();
   /** Acknowledged terminal statuses of operations forgotten, as `<operation uuid> <status uuid>`, oldest first (`MAX_REMEMBERED_ACKNOWLEDGEMENTS`). */
   private readonly acknowledged = new Set<string>();
   /** Agents whose last word left pending operations out, and the last operation it carried (`pendingOn`). */
@@ -130,9 +132,9 @@ export class OperationBook {
     return this.byFramework.get(frameworkId)?.get(operationId);
   }
 
-  /** The framework's operations, oldest first. */
+  /** The framework's operations, those without an `id` too (as Mesos' `Framework::operations`), oldest first. */
   frameworkOperations(frameworkId: string): Iterable<MasterOperation> {
-    return this.byFramework.get(frameworkId)?.values() ?? [];
+    return this.everyOfFramework.get(frameworkId) ?? [];
   }
 
   /** The operations on the agent, oldest first. */
@@ -150,7 +152,7 @@ export class OperationBook {
     return this.byAgent.get(agentId)?.size ?? 0;
   }
 
-  /** How many operations of the framework it holds. */
+  /** How many operations of the framework with an `id` it holds. */
   frameworkCount(frameworkId: string): number {
     return this.byFramework.get(frameworkId)?.size ?? 0;
   }
@@ -202,8 +204,9 @@ export class OperationBook {
 
   /**
    * Adds `operation`; one with the same framework and id as another replaces that one in the
-   * framework's index. One without a framework or an `id` is in no framework's index: the
-   * framework cannot name it (nor reconcile nor acknowledge it).
+   * framework's index. One without an `id` is in no framework's index: the framework cannot
+   * name it (nor reconcile it explicitly, nor acknowledge it); a framework's is among its
+   * operations all the same (`frameworkOperations`: implicit reconciliation answers it).
    */
   add(operation: MasterOperation): void {
     this.metrics.add(operation.type, operation.latest.state);
@@ -212,7 +215,11 @@ export class OperationBook {
     if (onAgent === undefined) this.byAgent.set(operation.agentId, onAgent = new Set());
     onAgent.add(operation);
     const { frameworkId, operationId } = operation;
-    if (frameworkId === undefined || operationId === undefined) return;
+    if (frameworkId === undefined) return;
+    let every = this.everyOfFramework.get(frameworkId);
+    if (every === undefined) this.everyOfFramework.set(frameworkId, every = new Set());
+    every.add(operation);
+    if (operationId === undefined) return;
     let ofFramework = this.byFramework.get(frameworkId);
     if (ofFramework === undefined) this.byFramework.set(frameworkId, ofFramework = new Map());
     ofFramework.set(operationId, operation);
@@ -233,7 +240,11 @@ export class OperationBook {
     onAgent?.delete(operation);
     if (onAgent?.size === 0) this.byAgent.delete(operation.agentId);
     const { frameworkId, operationId } = operation;
-    if (frameworkId === undefined || operationId === undefined) return;
+    if (frameworkId === undefined) return;
+    const every = this.everyOfFramework.get(frameworkId);
+    every?.delete(operation);
+    if (every?.size === 0) this.everyOfFramework.delete(frameworkId);
+    if (operationId === undefined) return;
     const ofFramework = this.byFramework.get(frameworkId);
     if (ofFramework?.get(operationId) === operation) ofFramework.delete(operationId);
     if (ofFramework?.size === 0) this.byFramework.delete(frameworkId);

@@ -225,11 +225,28 @@ export function v1Agent(state: MasterState, agent: AgentRecord, viewer: StateVie
     total_resources: v1Resources(agent.total.toJSON()),
     allocated_resources: v1ResourcesByRole(state.agentUsedByRole(agent)),
     offered_resources: v1ResourcesByRole(state.agentOfferedByRole(agent)),
+    capabilities: v1AgentCapabilities(agent.capabilities),
     // Mesos' `drain_info` and `estimated_drain_start_time` (of a drained agent only).
     drain_info: drain === undefined ? undefined : drainInfoJson(drain),
     estimated_drain_start_time: drain === undefined || deactivation?.estimatedDrainStartTimeMs === undefined ? undefined : v1TimeInfo(deactivation.estimatedDrainStartTimeMs),
   });
   return v1ViewableAgent(rendered, viewer);
+}
+
+/** Each capability list agents share (`agentCapabilities`) as v1 JSON, made once. */
+const capabilitiesJson = new WeakMap<readonly string[], readonly V1Json[]>();
+
+/**
+ * An agent's capabilities (as the master keeps them: the names Mesos knows, once each, in its enum
+ * order, as `/master/state` lists them) as `GetAgents.Agent.capabilities`, Mesos'
+ * `AgentInfo.Capability` messages: `[{"type": "MULTI_ROLE"}, ...]` (`createAgentResponse`).
+ */
+function v1AgentCapabilities(capabilities: readonly string[]): readonly V1Json[] {
+  const known = capabilitiesJson.get(capabilities);
+  if (known !== undefined) return known;
+  const rendered = Object.freeze(capabilities.map((type) => Object.freeze({ type })));
+  capabilitiesJson.set(capabilities, rendered);
+  return rendered;
 }
 
 /** A framework as `GetFrameworks.Framework` (FRAMEWORK_ADDED and FRAMEWORK_UPDATED carry it too); its `offers` last. */

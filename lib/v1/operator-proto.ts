@@ -424,7 +424,7 @@ message Response {
       repeated mesos.v1.Resource total_resources = 7;
       repeated mesos.v1.Resource allocated_resources = 8;
       repeated mesos.v1.Resource offered_resources = 9;
-      repeated bytes capabilities = 10;
+      repeated mesos.v1.AgentInfo.Capability capabilities = 10;
       repeated bytes resource_providers = 11;
       optional bool deactivated = 12;
       optional mesos.v1.DrainInfo drain_info = 13;

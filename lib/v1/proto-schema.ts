@@ -562,6 +562,20 @@ message ContainerID {
 }
 
 message AgentInfo {
+  message Capability {
+    enum Type {
+      UNKNOWN = 0;
+      MULTI_ROLE = 1;
+      HIERARCHICAL_ROLE = 2;
+      RESERVATION_REFINEMENT = 3;
+      RESOURCE_PROVIDER = 4;
+      RESIZE_VOLUME = 5;
+      AGENT_OPERATION_FEEDBACK = 6;
+      AGENT_DRAINING = 7;
+      TASK_RESOURCE_LIMITS = 8;
+    }
+    optional Type type = 1;
+  }
   required string hostname = 1;
   repeated Resource resources = 3;
   repeated Attribute attributes = 5;

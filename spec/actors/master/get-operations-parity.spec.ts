@@ -172,6 +172,42 @@ describe("GET_OPERATIONS against Mesos: which operations are listed (src/master/
     expect([metrics['master/operations/pending'], metrics['master/operations/finished'], metrics['master/valid_operation_status_updates']]).to.deep.equal([0, 1, 1]);
   });
 
+  it("an implicit RECONCILE_OPERATIONS answers every operation of the framework, those without an id too (Mesos' reconcileOperations: each of framework->operations, its latest status without the uuid), oldest first; an operator's is no framework's", async () => {
+    const { agent, agentId } = await fakeAgent('agent-reconciled');
+    const { subscription, frameworkId } = await framework();
+    await reserve(subscription, frameworkId, agentId, undefined);
+    await reserve(subscription, frameworkId, agentId, 'op-named', 'mem:64');
+    const operator = await v1Call(host.address, { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agentId }, resources: reservedBy('mem:32') } }, undefined, '/api/v1');
+    expect(operator.status, operator.text).to.equal(202);
+    await clock.settle();
+    const [unnamed, named, ...rest] = carriedBy(agent);
+    expect(rest.map((operation) => operation.frameworkId), "the operator's").to.deep.equal([undefined]);
+    /** The implicit reconciliation's answers: those before the answer to an explicit one of an unknown operation sent after it (the stream keeps their order). */
+    const statuses = async (): Promise<V1Json[]> => {
+      const before = subscription.events.length;
+      const statusOf = (event: V1Event): V1Json => (event.update_operation_status as { status: V1Json }).status;
+      for (const operations of [[], [{ operation_id: { value: 'marker' } }]]) {
+        const answered = await v1Call(host.address, { framework_id: { value: frameworkId }, type: 'RECONCILE_OPERATIONS', reconcile_operations: { operations } }, subscription.streamId);
+        expect(answered.status, answered.text).to.equal(202);
+        await clock.settle();
+      }
+      const isMarker = (event: V1Event): boolean => event.type === 'UPDATE_OPERATION_STATUS' && (statusOf(event).operation_id as V1Json | undefined)?.value === 'marker';
+      const marker = await subscription.next(isMarker, STEP_MS, before);
+      return subscription.events.slice(before, subscription.events.indexOf(marker)).filter((event) => event.type === 'UPDATE_OPERATION_STATUS').map(statusOf);
+    };
+    expect(await statuses()).to.deep.equal([
+      { state: 'OPERATION_PENDING', agent_id: { value: agentId } },
+      { operation_id: { value: 'op-named' }, state: 'OPERATION_PENDING', agent_id: { value: agentId } },
+    ]);
+    // The one without an id finished, its status acknowledged by the master: forgotten, no longer answered.
+    await finish(agent, agentId, unnamed as Carried);
+    expect(await statuses()).to.deep.equal([{ operation_id: { value: 'op-named' }, state: 'OPERATION_PENDING', agent_id: { value: agentId } }]);
+    // The named one finished, not yet acknowledged: its latest status, without the uuid.
+    await finish(agent, agentId, named as Carried);
+    await subscription.next((event) => event.type === 'UPDATE_OPERATION_STATUS' && (event.update_operation_status as { status: V1Json }).status.uuid !== undefined, STEP_MS);
+    expect(await statuses()).to.deep.equal([{ operation_id: { value: 'op-named' }, state: 'OPERATION_FINISHED', agent_id: { value: agentId } }]);
+  });
+
   it("an operator's operation (v1 RESERVE_RESOURCES) is booked and listed while pending, as Mesos' master books one of its operator API (_apply with no framework): no framework_id, its info the RESERVE without an id; the master acknowledges its status and forgets it", async () => {
     const { agent, agentId } = await fakeAgent('agent-operator');
     const answered = await v1Call(host.address, { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agentId }, resources: reservedBy('mem:64') } }, undefined, '/api/v1');

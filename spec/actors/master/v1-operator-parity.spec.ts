@@ -7,10 +7,10 @@
  */
 import { expect } from 'chai';
 import { dispatch } from '../../../lib/actor';
-import { basicAuthorization, TextParts, type HttpRequest, type HttpResponse } from '../../../lib/process';
+import { basicAuthorization, StreamedBinary, TextParts, type HttpRequest, type HttpResponse } from '../../../lib/process';
 import { APPLICATION_PROTOBUF, v1CallBytes, v1ResponseJson } from '../../../lib/v1/protobuf';
 import { OperatorApi, type OperatorPort } from '../../../actors/master/v1-operator';
-import { cleanUp, startHarness, type Harness } from './harness';
+import { agentInfo, cleanUp, FakeAgent, registerAgent, startHarness, type Harness } from './harness';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
 
@@ -149,6 +149,38 @@ describe('the master\'s v1 operator API against Mesos\' master (src/master/http.
       const state = dispatch(harness.handle.master, (master) => route.call(master, { method: 'GET', path: '/master/state', query: {}, headers: {}, body: Buffer.alloc(0) }));
       await harness.clock.settle();
       expect((JSON.parse(textOf(await state)) as Json).capabilities).to.deep.equal(capabilities);
+    });
+
+    it("GET_AGENTS' and GET_STATE's agents carry the agent's capabilities as Mesos' createAgentResponse (`[{\"type\": ...}]`: the names it knows, once each, in its enum order, as /master/state lists them), in protobuf too; they were left out", async () => {
+      const harness = await startHarness();
+      const probe = new FakeAgent('agent-capable');
+      harness.host.spawn(probe);
+      probe.post(harness.masterPid, 'RegisterAgent', { agent: agentInfo('cpus:1;mem:128', 'capable.local'), version: '1', capabilities: ['RESOURCE_PROVIDER', 'MULTI_ROLE', 'NOT_A_CAPABILITY', 'MULTI_ROLE', 'AGENT_DRAINING'] });
+      await harness.clock.settle();
+      const capabilities = [{ type: 'MULTI_ROLE' }, { type: 'RESOURCE_PROVIDER' }, { type: 'AGENT_DRAINING' }];
+      const agents = JSON.parse(textOf(await call(harness, { type: 'GET_AGENTS' }))) as Json;
+      expect((agents.get_agents.agents as Json[]).map((agent) => agent.capabilities)).to.deep.equal([capabilities]);
+      const state = JSON.parse(textOf(await call(harness, { type: 'GET_STATE' }))) as Json;
+      expect((state.get_state.get_agents.agents as Json[]).map((agent) => agent.capabilities)).to.deep.equal([capabilities]);
+      for (const type of ['GET_AGENTS', 'GET_STATE']) {
+        const encoded = await call(harness, Buffer.from(v1CallBytes('master', { type })), PROTOBUF_HEADERS);
+        expect(encoded.status, type).to.equal(200);
+        const written = encoded.body instanceof StreamedBinary ? encoded.body.bytes() : Promise.resolve(encoded.body as Buffer);
+        await harness.clock.settle();
+        const decoded = JSON.parse(JSON.stringify(v1ResponseJson('master', await written))) as Json;
+        const answer = (type === 'GET_AGENTS' ? decoded.get_agents : decoded.get_state.get_agents) as Json;
+        expect((answer.agents as Json[]).map((agent) => agent.capabilities), type).to.deep.equal([capabilities]);
+      }
+      // The same names as /master/state's `capabilities` (plain names there, as Mesos' JSON of the agent).
+      const route = harness.handle.master.runtime.routes.get('/state');
+      if (route === undefined) throw new Error('no /state route');
+      const rendered = dispatch(harness.handle.master, (master) => route.call(master, { method: 'GET', path: '/master/state', query: {}, headers: {}, body: Buffer.alloc(0) }));
+      await harness.clock.settle();
+      expect(((JSON.parse(textOf(await rendered)) as Json).slaves as Json[]).map((agent) => agent.capabilities)).to.deep.equal([capabilities.map(({ type }) => type)]);
+      // An agent advertising none: no field, as Mesos' protobuf JSON leaves an empty list out.
+      await registerAgent(harness, 'cpus:1;mem:128', 'plain.local');
+      const both = JSON.parse(textOf(await call(harness, { type: 'GET_AGENTS' }))) as Json;
+      expect((both.get_agents.agents as Json[]).map((agent) => agent.capabilities)).to.have.deep.members([capabilities, undefined]);
     });
 
     it("GET_METRICS with no metric answers 'metrics: []', as Mesos' jsonifyGetMetrics writes the list always (it was 'get_metrics: {}'); in protobuf an empty GetMetrics", async () => {

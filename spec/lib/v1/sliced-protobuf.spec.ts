@@ -174,7 +174,7 @@ describe(`lib/v1/sliced-protobuf: JSON transcoded straight to protobuf (seed ${S
       get_health: { healthy: true },
       get_state: {
         get_tasks: { tasks: [{ name: 't', task_id: { value: 't' }, framework_id: { value: 'f' }, agent_id: { value: 'a' }, state: 'TASK_RUNNING', status_update_uuid: UNPADDED_BASE64 }, { name: 'u', task_id: { value: 'u' }, framework_id: { value: 'f' }, agent_id: { value: 'a' }, state: 'TASK_RUNNING', status_update_uuid: 'DB7k9Q9GSqW2k0Y0a1b2cw==' }] },
-        get_agents: { agents: [{ agent_info: { hostname: 'h', port: -1 }, registered_time: { nanoseconds: '17' }, capabilities: [{ type: 'NOT_A_CAPABILITY' }], total_resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1e-30 } }] }] },
+        get_agents: { agents: [{ agent_info: { hostname: 'h', port: -1 }, registered_time: { nanoseconds: '17' }, total_resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1e-30 } }], capabilities: [{ type: 'NOT_A_CAPABILITY' }] }] },
       },
     };
     const { bytes, encoder } = sliced(response, [JSON.stringify(json)], 1 << 30);
