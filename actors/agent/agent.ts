@@ -218,14 +218,16 @@ function launchedDuringRestart(framework: FrameworkInfo): AgentVerdict {
 }
 
 /**
- * Why a task's resources cannot be counted with its executor's (and those of the executor's other
- * tasks), or undefined. The master checks them; an agent that took bad ones anyway could not
- * render its /state again (wire fuzzer, seed 3, with the fuzzer as the agent's master).
+ * A task's resources, parsed (the launch's checks read them from here, not parsing the list
+ * again), or why they cannot be counted with its executor's (and those of the executor's other
+ * tasks). The master checks them; an agent that took bad ones anyway could not render its /state
+ * again (wire fuzzer, seed 3, with the fuzzer as the agent's master).
  */
-function resourcesError(task: TaskInfo, executorInfo: ExecutorInfo, existing: ExecutorRecord | undefined): string | undefined {
+function taskResourcesOrError(task: TaskInfo, executorInfo: ExecutorInfo, existing: ExecutorRecord | undefined): Resources | string {
   try {
-    (existing?.usedResources() ?? executorResourcesOf(executorInfo)).add(Resources.fromJSON(task.resources));
-    return undefined;
+    const resources = Resources.fromJSON(task.resources);
+    (existing?.usedResources() ?? executorResourcesOf(executorInfo)).add(resources);
+    return resources;
   } catch (error) {
     return `Task uses invalid resources: ${error instanceof Error ? error.message : String(error)}`;
   }
@@ -1371,7 +1373,14 @@ export class Agent extends Actor {
     let invalid = pathComponentError('framework', frameworkId);
     for (const task of tasks) invalid ??= pathComponentError('task', task.taskId);
     invalid ??= pathComponentError('executor', executorInfo.executorId);
-    for (const task of tasks) invalid ??= resourcesError(task, executorInfo, existingExecutor);
+    // What the tasks use together (`unknownReservations` reads it), each list parsed once.
+    let taskResources = Resources.EMPTY;
+    for (const task of tasks) {
+      if (invalid !== undefined) break;
+      const parsed = taskResourcesOrError(task, executorInfo, existingExecutor);
+      if (typeof parsed === 'string') invalid = parsed;
+      else taskResources = taskResources.isEmpty() ? parsed : taskResources.add(parsed);
+    }
     if (group && new Set(named).size !== tasks.length) invalid ??= 'the task group names a task twice';
     if (invalid !== undefined) {
       for (const task of tasks) this.failTask(frameworkId, undefined, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', invalid);
@@ -1388,7 +1397,7 @@ export class Agent extends Actor {
     }
     if (launchExecutor !== undefined && this.executorDisagreement(framework, executorInfo.executorId, launchExecutor, named)) return;
     if (this.drainConfig !== undefined) return this.refuseWhileDraining(framework, tasks, executorInfo.executorId, launchExecutor);
-    if (this.unknownReservations(framework, group ? { ...first, executor: executorInfo } : first, executorInfo, launchExecutor === true, group ? tasks : undefined)) return;
+    if (this.unknownReservations(framework, group ? { ...first, executor: executorInfo } : first, executorInfo, taskResources, launchExecutor === true, group ? tasks : undefined)) return;
     const existing = framework.executors.get(executorInfo.executorId);
     const executor = existing ?? this.addExecutor(framework, executorInfo, commandExecutor, role);
     if (executor === undefined) {
@@ -1480,10 +1489,10 @@ export class Agent extends Actor {
    * agent's total does not have, and its report would no longer fit (a master readmitting it
    * refuses such a report). A custom executor the master expects to start is reported exited,
    * since the master counts it. Returns true when the task was dropped.
+   * @param taskResources what the task (or the group's tasks together) uses, as the launch parsed it
    */
-  private unknownReservations(framework: AgentFrameworkRecord, task: TaskInfo, executorInfo: ExecutorInfo, launchExecutor: boolean, group?: readonly TaskInfo[]): boolean {
+  private unknownReservations(framework: AgentFrameworkRecord, task: TaskInfo, executorInfo: ExecutorInfo, taskResources: Resources, launchExecutor: boolean, group?: readonly TaskInfo[]): boolean {
     const newExecutor = !framework.executors.has(executorInfo.executorId);
-    const taskResources = group === undefined ? Resources.fromJSON(task.resources) : group.reduce((sum, member) => sum.add(Resources.fromJSON(member.resources)), Resources.EMPTY);
     // A command executor's own resources are left out, as the master leaves them out (its books
     // hold no command executor): they do not take from the total.
     const executorResources = newExecutor && task.executor !== undefined ? Resources.fromJSON(executorInfo.resources ?? []) : Resources.EMPTY;
