@@ -118,6 +118,23 @@ export class SmallMap<K, V> implements Map<K, V> {
     for (const [key, value] of this.toArray()) visit.call(thisArg, value, key, this);
   }
 
+  /**
+   * The first value, in insertion order, for which `test(value, arg)` holds, or undefined. Makes no
+   * copy and no iterator while the entries after the first are in the tier array (`values()`
+   * makes both on every call): for a lookup made several times a task, pass a function that
+   * closes over nothing and what it compares with as `arg`.
+   */
+  findValue<A>(test: (value: V, arg: A) => boolean, arg: A): V | undefined {
+    if (this.hasFirst && test(this.firstValue as V, arg)) return this.firstValue;
+    const rest = this.rest;
+    if (rest instanceof Map) {
+      for (const value of rest.values()) if (test(value, arg)) return value;
+    } else if (rest !== undefined) {
+      for (let at = 1; at < rest.length; at += SLOTS_PER_ENTRY) if (test(rest[at] as V, arg)) return rest[at] as V;
+    }
+    return undefined;
+  }
+
   // With one entry at most (nearly always), keys() and values() make no tuple.
   keys(): MapIterator<K> {
     const keys: K[] = this.hasFirst ? [this.firstKey as K] : [];

@@ -409,7 +409,7 @@ export class AgentFrameworkRecord {
   /** TERMINATING after ShutdownFramework: no new tasks; removed once its executors are gone. */
   phase: 'RUNNING' | 'TERMINATING' = 'RUNNING';
   /** Live executors by id (small: on most agents a framework runs one executor at a time). */
-  readonly executors: Map<string, ExecutorRecord> = new SmallMap();
+  readonly executors: SmallMap<string, ExecutorRecord> = new SmallMap();
   /** Executors that ended and have no incomplete tasks, newest last (bounded; replaced, never changed: the shared `NO_ITEMS` while empty). */
   completedExecutors: readonly ExecutorRecord[] = NO_ITEMS;
 
@@ -423,8 +423,9 @@ export class AgentFrameworkRecord {
 
   /** The executor that holds `taskId` (queued, launched or terminated), if any. */
   executorForTask(taskId: string): ExecutorRecord | undefined {
-    for (const executor of this.executors.values()) if (executor.hasTask(taskId)) return executor;
-    return undefined;
+    // Asked for each status update and acknowledgement: no iterator (`values()` made an array and
+    // an iterator each time, ~430 bytes a short task in all).
+    return this.executors.findValue(holdsTask, taskId);
   }
 
   /** Moves an executor to the completed list (retired: `ExecutorRecord.retire`). */
@@ -447,6 +448,11 @@ export class AgentFrameworkRecord {
   idle(): boolean {
     return this.executors.size === 0;
   }
+}
+
+/** Whether `executor` holds `taskId` (queued, launched or terminated): `executorForTask`'s test. */
+function holdsTask(executor: ExecutorRecord, taskId: string): boolean {
+  return executor.hasTask(taskId);
 }
 
 /** A protocol `Task` for a TaskInfo (with its allocation role, when known). */

@@ -4,6 +4,10 @@ import { SmallMap } from '../../lib/small-map';
 
 const SEED = 1309;
 
+function hasRemainder(value: number, remainder: number): boolean {
+  return value % 3 === remainder;
+}
+
 describe('lib/small-map', () => {
   it(`agrees with a Map, insertion order and values included, under random sets, deletes and clears (seed ${SEED})`, () => {
     const prng = new Prng(SEED);
@@ -31,6 +35,9 @@ describe('lib/small-map', () => {
       const probe = keys[prng.nextInt(keys.length)] as string;
       expect(small.has(probe)).to.equal(reference.has(probe));
       expect(small.get(probe)).to.equal(reference.get(probe));
+      // findValue: the first value in insertion order that passes, whichever tier holds it.
+      const remainder = prng.nextInt(3);
+      expect(small.findValue(hasRemainder, remainder)).to.equal([...reference.values()].find((value) => hasRemainder(value, remainder)));
     }
   });
 
