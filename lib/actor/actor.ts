@@ -394,6 +394,12 @@ export class ActorTimer implements Timer, CancellableTarget {
   }
 }
 
+/** The runtime's own actor ids, which start with `__` as libprocess' do: `__processes__` (`/__processes__`, lib/info-actors.ts). */
+export const RUNTIME_ACTOR_IDS: ReadonlySet<string> = new Set(['__processes__']);
+
+/** What an actor id may hold (a UPID's id: letters, digits, `_.()-/:`); one object, not a literal made at each spawn. */
+const ACTOR_ID_PATTERN = /^[A-Za-z0-9_.()\-/:]+$/;
+
 /**
  * The base class of every actor (libprocess' Process). An actor has an id, a mailbox and message
  * handlers installed by name; it runs one message at a time, to completion, so its state is
@@ -413,9 +419,6 @@ export class ActorTimer implements Timer, CancellableTarget {
  *   const host = await ActorHost.start({ port: 0 });
  *   const pid = host.spawn(new Echo());
  */
-/** The runtime's own actor ids, which start with `__` as libprocess' do: `__processes__` (`/__processes__`, lib/info-actors.ts). */
-export const RUNTIME_ACTOR_IDS: ReadonlySet<string> = new Set(['__processes__']);
-
 export abstract class Actor {
   /** @internal */
   readonly runtime = new ActorRuntime();
@@ -425,7 +428,7 @@ export abstract class Actor {
    * Ids starting with `__` are the runtime's own: only those of `RUNTIME_ACTOR_IDS`.
    */
   constructor(readonly id: string) {
-    if (!/^[A-Za-z0-9_.()\-/:]+$/.test(id) || (id.startsWith('__') && !RUNTIME_ACTOR_IDS.has(id))) {
+    if (!ACTOR_ID_PATTERN.test(id) || (id.startsWith('__') && !RUNTIME_ACTOR_IDS.has(id))) {
       throw new Error(`invalid actor id '${id}': use [A-Za-z0-9_.()-/:], not starting with '__'`);
     }
   }

@@ -41,7 +41,7 @@ export class UPID {
     const colon = text.lastIndexOf(':');
     if (colon < at) throw new InvalidUPIDError(text, "missing ':port'");
     const portText = text.slice(colon + 1);
-    if (!/^(0|[1-9][0-9]{0,4})$/.test(portText)) {
+    if (!PORT_PATTERN.test(portText)) {
       throw new InvalidUPIDError(text, `port '${portText}' is not a decimal number in 0..65535`);
     }
     return new UPID(text.slice(0, at), text.slice(at + 1, colon), Number(portText));
@@ -87,6 +87,8 @@ export class InvalidUPIDError extends Error {
 const ID_PATTERN = /^[A-Za-z0-9_.()\-/:]+$/;
 // A host is a DNS name or IPv4 address, or a bracketed IPv6 address.
 const HOST_PATTERN = /^([A-Za-z0-9\-.]+|\[[0-9A-Fa-f:.]+\])$/;
+/** A port as a UPID writes it: decimal, no leading zero, at most five digits (the range is `checkPort`'s). */
+const PORT_PATTERN = /^(0|[1-9][0-9]{0,4})$/;
 
 function checkId(id: string, text: string): void {
   if (id.length === 0) throw new InvalidUPIDError(text, 'empty id');
