@@ -145,6 +145,12 @@ function parseRole(element: Record<string, unknown>, index: number, name: string
       if (item.type !== undefined && item.type !== 'STATIC' && item.type !== 'DYNAMIC') {
         throw invalid(index, name, `reservation type ${JSON.stringify(item.type)} is not STATIC or DYNAMIC`);
       }
+      // As Mesos' `Resources::validate`: no reservation is of '*', and each after the first refines
+      // the one before, dynamically (and a stack with a dynamic one, this model does not hold).
+      if (item.role === UNRESERVED_ROLE) throw invalid(index, name, 'Invalid reservation: role "*" cannot be reserved');
+      if (at > 0 && item.type !== 'DYNAMIC') {
+        throw invalid(index, name, `Invalid refined reservation: a refined reservation cannot be STATIC${item.type === undefined ? ' (one of no type is static)' : ''}`);
+      }
       if (item.type === 'DYNAMIC' && reservations.length > 1) {
         throw invalid(index, name, 'a refined reservation stack with a dynamic reservation is not supported (one reservation per resource)');
       }

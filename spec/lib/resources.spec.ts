@@ -176,8 +176,12 @@ describe('lib/resources', () => {
     });
 
     it('takes the role from refined reservations', () => {
-      const json = [{ name: 'mem', type: 'SCALAR', scalar: { value: 64 }, reservations: [{ type: 'STATIC', role: 'eng' }, { role: 'eng/web' }] }];
+      const json = [{ name: 'mem', type: 'SCALAR', scalar: { value: 64 }, reservations: [{ type: 'STATIC', role: 'eng/web' }] }];
       expect(Resources.fromJSON(json).format()).to.equal('mem(eng/web):64');
+      // A stack refined by a reservation of no type read as its last role until 2026-12-08; Mesos
+      // refuses it (a refinement is DYNAMIC), and a dynamic refinement is one this model does not hold.
+      const refined = [{ ...json[0], reservations: [{ type: 'STATIC', role: 'eng' }, { role: 'eng/web' }] }];
+      expect(() => Resources.fromJSON(refined)).to.throw(ResourceParseError, /a refined reservation cannot be STATIC/);
     });
 
     const badJSON: Array<[unknown, string]> = [
@@ -432,6 +436,11 @@ describe('lib/resources', () => {
         [{ ...cpus, role: 'eng', reservation: { labels: { labels: Array.from({ length: MAX_RESERVATION_LABELS + 1 }, (_, at) => ({ key: `k${at}` })) } } }, /more than 16 labels/],
         [{ ...cpus, reservations: [{ type: 'STATIC', role: 'eng' }, { type: 'DYNAMIC', role: 'eng/web', principal: 'ops' }] }, /refined reservation stack with a dynamic reservation is not supported/],
         [{ ...cpus, reservations: [{ type: 'LENDED', role: 'eng' }] }, /type "LENDED" is not STATIC or DYNAMIC/],
+        // As Mesos' Resources::validate: a refinement is never STATIC (it collapsed to role eng/web
+        // until 2026-12-08), and no reservation is of '*' (it read as unreserved).
+        [{ ...cpus, reservations: [{ type: 'STATIC', role: 'eng' }, { type: 'STATIC', role: 'eng/web' }] }, /Invalid refined reservation: a refined reservation cannot be STATIC/],
+        [{ ...cpus, reservations: [{ type: 'STATIC', role: '*' }] }, /Invalid reservation: role "\*" cannot be reserved/],
+        [{ ...cpus, role: '*', reservations: [{ role: '*' }] }, /Invalid reservation: role "\*" cannot be reserved/],
         [{ ...cpus, reservations: [{ type: 'STATIC', role: 'eng' }], reservation: { principal: 'ops' } }, /'reservations' has none/],
         [{ ...cpus, reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'a' }], reservation: { principal: 'b' } }, /different principals/],
       ];
