@@ -189,6 +189,22 @@ export const ORPHAN_OPERATION_ADOPTION_MS = 10 * 60_000;
  */
 export const MAX_OPERATIONS_PER_FRAMEWORK = 100_000;
 
+/**
+ * Most bytes (the JSON of each operation as sent) of one framework's operations the master holds
+ * in its operation book (pending, or not yet acknowledged); past it an operation with an `id` is
+ * refused with OPERATION_ERROR and one without is applied unbooked (no feedback), until some are
+ * acknowledged. A reservation's labels have no length bound but the message's, so the count bound
+ * alone let one framework that never acknowledges pin 100,000 operations of megabytes each (Mesos
+ * has neither bound). A RESERVE of cpus and mem weighs ~300 bytes: 64 MiB is over 200,000 of them.
+ */
+export const MAX_OPERATION_BYTES_PER_FRAMEWORK = 64 * 1024 * 1024;
+
+/**
+ * Most bytes of operations the master's operation book holds in all (every framework's and
+ * operator's, as `MAX_OPERATION_BYTES_PER_FRAMEWORK` counts them); past it, as past that bound.
+ */
+export const MAX_BOOKED_OPERATION_BYTES = 256 * 1024 * 1024;
+
 /** The realms a master's 401 names (`WWW-Authenticate`), Mesos' (src/master/constants.hpp): its read-only and read-write endpoints'. */
 export const MASTER_HTTP_REALMS = { readonly: 'mesos-master-readonly', readwrite: 'mesos-master-readwrite' } as const;
 

@@ -29,7 +29,7 @@ import {
 } from '../../lib/protocol';
 import { agentTotalOf, conversionOf, offerConversion, operatorOperation, resizeConversionOf, type Conversion, type ConversionKind, type ResizeRequest } from './reservations';
 import type { AgentEndpoint } from '../../lib/v1/json';
-import { OperationBook, type MasterOperation } from './operations';
+import { OperationBook, operationBytes, type MasterOperation } from './operations';
 import { isUuidText } from '../../lib/uuid';
 import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
@@ -38,7 +38,7 @@ import { MAX_REFUSE_SECONDS } from '../allocator/constants';
 import { Authorizer, describeDenial, PERMISSIVE_AUTHORIZER, unenforcedActionsIn } from '../../lib/acls';
 import { AuthenticationSessions, NO_AUTHENTICATION_IN_PROGRESS } from './authentication';
 import { AgentObserver, describeUnreachable, type AgentObserverHooks, type AgentObserverOptions, type UnreachableCause } from './agent-observer';
-import { AGENT_PING_TICK_MS, FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, MAX_OPERATIONS_PER_FRAMEWORK, ORPHAN_OPERATION_ADOPTION_MS, STATE_CACHE_TIMEOUT_MS, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
+import { AGENT_PING_TICK_MS, FRAMEWORK_ID_DIGITS, MASTER_ACTOR_ID, MAX_REMOVED_AGENTS, MAX_ERROR_DETAIL_LENGTH, MAX_LOGGED_IDS, MAX_LOGGED_REASON_LENGTH, MAX_LOGGED_RESOURCES_LENGTH, MAX_TASK_ERROR_LENGTH, MAX_BOOKED_OPERATION_BYTES, MAX_OPERATION_BYTES_PER_FRAMEWORK, MAX_OPERATIONS_PER_FRAMEWORK, ORPHAN_OPERATION_ADOPTION_MS, STATE_CACHE_TIMEOUT_MS, UNAUTHENTICATED_OFFER_TIMEOUT_MS } from './constants';
 import { httpAuthenticationOf, operatorHttpAuthenticationOf, renderMasterFlags, type MasterFlags } from './flags';
 import { masterRouteAccess } from './route-access';
 import { KeyedTimers } from './keyed-timers';
@@ -1341,7 +1341,7 @@ export class Master extends Actor {
           this.refuseFeedback(framework, agent, operation);
           continue;
         }
-        const unbooked = operation.id === undefined ? undefined : this.unbookableOperation(framework, agent, operation.id);
+        const unbooked = operation.id === undefined ? undefined : this.unbookableOperation(framework, agent, operation.id, operation);
         if (operation.id !== undefined && unbooked !== undefined) {
           this.counters.increment('invalid_offer_operations');
           this.dropOperation(framework, operation, unbooked);
@@ -1361,7 +1361,7 @@ export class Master extends Actor {
           continue;
         }
         // Pending until the agent reports it finished: the CheckpointResources just below names it.
-        const booked = operation.id !== undefined || this.booksUnnamedOperation(agent);
+        const booked = operation.id !== undefined || this.booksUnnamedOperation(agent, operation, framework);
         if (booked) this.trackOperation(framework, agent, operation);
         // The allocator first (its event precedes the accept's end), then the master's books.
         this.allocatorCall('updateAllocation', this.allocator.updateAllocation(framework.id, agent.id, conversion.consumed, conversion.converted, role));
@@ -1831,11 +1831,27 @@ export class Master extends Actor {
    * `MAX_AGENT_REPORTED_OPERATIONS` (as many as it reports, the bound of those without an `id`):
    * a removed framework's stay until their agent's word, so without it frameworks made and torn
    * down one after another on an agent that never reports would grow the books without bound.
+   * Nor past the books' byte bounds (`bookedBytesError`).
    */
-  private unbookableOperation(framework: FrameworkRecord, agent: AgentRecord, operationId: string): string | undefined {
+  private unbookableOperation(framework: FrameworkRecord, agent: AgentRecord, operationId: string, operation: Operation): string | undefined {
     if (this.operationBook.ofFramework(framework.id, operationId) !== undefined) return `Operation ID '${operationId}' is already in use by another operation of the framework that is not yet acknowledged`;
     if (this.operationBook.frameworkCount(framework.id) >= MAX_OPERATIONS_PER_FRAMEWORK) return `The framework has ${MAX_OPERATIONS_PER_FRAMEWORK} operations pending or not yet acknowledged (MAX_OPERATIONS_PER_FRAMEWORK): acknowledge their statuses first`;
     if (this.operationBook.agentCount(agent.id) >= MAX_AGENT_REPORTED_OPERATIONS) return `Agent '${agent.id}' has ${MAX_AGENT_REPORTED_OPERATIONS} operations pending or not yet acknowledged (MAX_AGENT_REPORTED_OPERATIONS): try again once it reports them`;
+    return this.bookedBytesError(operation, framework);
+  }
+
+  /**
+   * Why `operation` (of `framework`, none for an operator's) would take the operation book past
+   * `MAX_OPERATION_BYTES_PER_FRAMEWORK` or `MAX_BOOKED_OPERATION_BYTES`, or undefined.
+   */
+  private bookedBytesError(operation: Operation, framework?: FrameworkRecord): string | undefined {
+    const bytes = operationBytes(operation);
+    if (framework !== undefined && this.operationBook.frameworkBytes(framework.id) + bytes > MAX_OPERATION_BYTES_PER_FRAMEWORK) {
+      return `The framework's operations pending or not yet acknowledged would hold more than ${MAX_OPERATION_BYTES_PER_FRAMEWORK} bytes with this one of ${bytes} (MAX_OPERATION_BYTES_PER_FRAMEWORK): acknowledge their statuses first`;
+    }
+    if (this.operationBook.totalBytes + bytes > MAX_BOOKED_OPERATION_BYTES) {
+      return `The master's operations pending or not yet acknowledged would hold more than ${MAX_BOOKED_OPERATION_BYTES} bytes with this one of ${bytes} (MAX_BOOKED_OPERATION_BYTES): try again once some are acknowledged`;
+    }
     return undefined;
   }
 
@@ -1858,10 +1874,11 @@ export class Master extends Actor {
    * booked until the agent reports it, as Mesos books every operation on an agent with the
    * RESOURCE_PROVIDER capability (here, on one that gives feedback, whose statuses the master can
    * acknowledge), while the agent has fewer than `MAX_AGENT_REPORTED_OPERATIONS` in the books (as
-   * many as it reports, and a word carries out): past that it is applied unbooked, as before.
+   * many as it reports, and a word carries out) and the books' byte bounds hold it
+   * (`bookedBytesError`): past those it is applied unbooked, as before.
    */
-  private booksUnnamedOperation(agent: AgentRecord): boolean {
-    return agentGivesFeedback(agent) && this.operationBook.agentCount(agent.id) < MAX_AGENT_REPORTED_OPERATIONS;
+  private booksUnnamedOperation(agent: AgentRecord, operation: Operation, framework?: FrameworkRecord): boolean {
+    return agentGivesFeedback(agent) && this.operationBook.agentCount(agent.id) < MAX_AGENT_REPORTED_OPERATIONS && this.bookedBytesError(operation, framework) === undefined;
   }
 
   /**
@@ -3812,8 +3829,9 @@ export class Master extends Actor {
     const current = this.state.agents.get(agentId) === agent;
     if (current && agent.total.contains(conversion.consumed)) {
       // As Mesos: an operator's operation is booked (no framework, no `id`) until its agent's word.
-      const booked = this.booksUnnamedOperation(agent);
-      if (booked) this.trackOperation(undefined, agent, operatorOperation(conversion));
+      const operation = operatorOperation(conversion);
+      const booked = this.booksUnnamedOperation(agent, operation);
+      if (booked) this.trackOperation(undefined, agent, operation);
       this.applyConversion(agent, conversion, booked);
     } else if (current) {
       this.log.error({ agentId, consumed: conversion.consumed.format() }, 'the allocator converted resources the master does not have on the agent (a bug)');

@@ -17,7 +17,7 @@
  *   book.pendingOn(agentId);              // named by the next CheckpointResources
  *   book.ofFramework(frameworkId, 'op-1'); // an acknowledgement or reconciliation finds it
  */
-import { isTerminalOperationState, MAX_AGENT_REPORTED_OPERATIONS, type CarriedOperation, type OperationState, type OperationStatus } from '../../lib/protocol';
+import { isTerminalOperationState, MAX_AGENT_REPORTED_OPERATIONS, type CarriedOperation, type Operation, type OperationState, type OperationStatus } from '../../lib/protocol';
 import type { V1OperationView } from '../../lib/v1/operator';
 
 /** The operation types Mesos counts under `master/operations/<type>/` (all but the launches; the disk ones stay 0 here). */
@@ -104,6 +104,11 @@ export interface MasterOperation extends V1OperationView {
   latest: OperationStatus;
 }
 
+/** What an operation weighs in the books: the length of its JSON as sent (0 when not known). */
+export function operationBytes(info: Operation | undefined): number {
+  return info === undefined ? 0 : JSON.stringify(info).length;
+}
+
 /** The operations with feedback the master knows, by uuid, by agent and by framework. */
 export class OperationBook {
   private readonly byUuid = new Map<string, MasterOperation>();
@@ -117,6 +122,21 @@ export class OperationBook {
   private readonly agentsLeftOut = new Map<string, string>();
   /** Mesos' `master/operations/...` metrics: the books' operations as they enter, change and leave, and those counted without being booked. */
   readonly metrics = new OperationMetrics();
+  /** Each operation's weight in bytes as it was added (`operationBytes`), so that removing it gives back the same. */
+  private readonly weights = new Map<MasterOperation, number>();
+  /** The bytes of each framework's operations held, and of all (`MAX_OPERATION_BYTES_PER_FRAMEWORK`, `MAX_BOOKED_OPERATION_BYTES`). */
+  private readonly bytesByFramework = new Map<string, number>();
+  private heldBytes = 0;
+
+  /** The bytes of the framework's operations held (`operationBytes` of each). */
+  frameworkBytes(frameworkId: string): number {
+    return this.bytesByFramework.get(frameworkId) ?? 0;
+  }
+
+  /** The bytes of every operation held (`operationBytes` of each). */
+  get totalBytes(): number {
+    return this.heldBytes;
+  }
 
   /** How many it holds. */
   get size(): number {
@@ -211,6 +231,10 @@ export class OperationBook {
   add(operation: MasterOperation): void {
     this.metrics.add(operation.type, operation.latest.state);
     this.byUuid.set(operation.uuid, operation);
+    const bytes = operationBytes(operation.info);
+    this.weights.set(operation, bytes);
+    this.heldBytes += bytes;
+    if (operation.frameworkId !== undefined) this.bytesByFramework.set(operation.frameworkId, this.frameworkBytes(operation.frameworkId) + bytes);
     let onAgent = this.byAgent.get(operation.agentId);
     if (onAgent === undefined) this.byAgent.set(operation.agentId, onAgent = new Set());
     onAgent.add(operation);
@@ -236,6 +260,14 @@ export class OperationBook {
     if (this.byUuid.get(operation.uuid) !== operation) return;
     if (!isTerminalOperationState(operation.latest.state)) this.metrics.add(operation.type, operation.latest.state, -1);
     this.byUuid.delete(operation.uuid);
+    const bytes = this.weights.get(operation) ?? 0;
+    this.weights.delete(operation);
+    this.heldBytes -= bytes;
+    if (operation.frameworkId !== undefined) {
+      const left = this.frameworkBytes(operation.frameworkId) - bytes;
+      if (left > 0) this.bytesByFramework.set(operation.frameworkId, left);
+      else this.bytesByFramework.delete(operation.frameworkId);
+    }
     const onAgent = this.byAgent.get(operation.agentId);
     onAgent?.delete(operation);
     if (onAgent?.size === 0) this.byAgent.delete(operation.agentId);

@@ -12,6 +12,7 @@ import { dynamicReservation, Resources } from '../../../lib/resources';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_AGENT_REPORTED_OPERATIONS, type AgentOperation } from '../../../lib/protocol';
 import type { V1Json } from '../../../lib/v1/json';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
+import { MAX_BOOKED_OPERATION_BYTES, MAX_OPERATION_BYTES_PER_FRAMEWORK } from '../../../actors/master/constants';
 import { Registry } from '../../../actors/master/registry';
 import { netHost, within } from '../../support/runtime';
 import { v1Call, V1Subscription, type V1Event } from '../../support/v1-client';
@@ -147,6 +148,48 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     await subscription.next(isOperationUpdate('op-full', 'OPERATION_ERROR'), STEP_MS);
     expect(await dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size)).to.equal(MAX_AGENT_REPORTED_OPERATIONS);
     expect(carried(agent).filter((operation) => operation.operationId === 'op-full'), 'not carried out').to.deep.equal([]);
+  });
+
+  it("the books hold at most MAX_OPERATION_BYTES_PER_FRAMEWORK of a framework's operations and MAX_BOOKED_OPERATION_BYTES of all: a reservation's labels have no length bound but the message's, so the count bound alone let a framework that never acknowledges pin 100,000 operations of megabytes each", async () => {
+    const { agent, agentId } = await fakeAgent('agent-bytes');
+    const { subscription, frameworkId } = await framework();
+    type Book = { add(operation: unknown): void; remove(operation: unknown): void; get(uuid: string): unknown; size: number; frameworkBytes(frameworkId: string): number; totalBytes: number };
+    const book = (actor: unknown): Book => (actor as { operationBook: Book }).operationBook;
+    // Operations already held, their infos long (one shared string: the books weigh each as its JSON).
+    const padding = 'x'.repeat(4 * 1024 * 1024);
+    const seed = (owner: string, count: number, first: number): Promise<string[]> => dispatch(master.master, (actor) => {
+      const uuids: string[] = [];
+      for (let index = first; index < first + count; index++) {
+        const uuid = `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
+        const operationId = `held-${index}`;
+        book(actor).add({ uuid, frameworkId: owner, agentId, operationId, type: 'RESERVE', info: { type: 'RESERVE', id: { value: operationId }, reserve: { resources: [] }, padding }, latest: { operationId, state: 'OPERATION_FINISHED', agentId } });
+        uuids.push(uuid);
+      }
+      return uuids;
+    });
+    const own = await seed(frameworkId, 15, 0);
+    const weights = await dispatch(master.master, (actor) => ({ framework: book(actor).frameworkBytes(frameworkId), total: book(actor).totalBytes }));
+    expect(weights.framework).to.be.within(15 * padding.length, MAX_OPERATION_BYTES_PER_FRAMEWORK);
+    expect(weights.total).to.equal(weights.framework);
+    // Under the bound: taken. Over it: an operation with an id is refused naming the bound, one without is applied unbooked.
+    await accept(subscription, frameworkId, agentId, [reserve('fits')]);
+    expect(carried(agent).map((operation) => operation.operationId)).to.include('fits');
+    await seed(frameworkId, 1, 100);
+    await accept(subscription, frameworkId, agentId, [{ ...reserve('too-much'), reserve: { resources: reserved('cpus:0.5') } }]);
+    const refused = statusOf(await subscription.next(isOperationUpdate('too-much', 'OPERATION_ERROR'), STEP_MS));
+    expect(refused.message).to.match(/MAX_OPERATION_BYTES_PER_FRAMEWORK/);
+    const sizeBefore = await dispatch(master.master, (actor) => book(actor).size);
+    await accept(subscription, frameworkId, agentId, [reserve(undefined, 'cpus:0.25')]);
+    expect(await dispatch(master.master, (actor) => book(actor).size), 'applied, not booked').to.equal(sizeBefore);
+    // Acknowledged (here: forgotten), they give their bytes back, to the byte.
+    await dispatch(master.master, (actor) => {
+      for (const uuid of [...own, '00000000-0000-4000-8000-000000000064']) book(actor).remove(book(actor).get(uuid));
+    });
+    expect(await dispatch(master.master, (actor) => book(actor).frameworkBytes(frameworkId)), 'only "fits" left').to.be.within(1, 4_096);
+    // Every framework's together: MAX_BOOKED_OPERATION_BYTES, other frameworks' bytes counted.
+    await seed('F-others', Math.ceil(MAX_BOOKED_OPERATION_BYTES / padding.length), 1_000);
+    await accept(subscription, frameworkId, agentId, [reserve('all-full', 'cpus:0.1')]);
+    expect(statusOf(await subscription.next(isOperationUpdate('all-full', 'OPERATION_ERROR'), STEP_MS)).message).to.match(/MAX_BOOKED_OPERATION_BYTES/);
   });
 
   it("one ACCEPT of many operations without an id carries each out once, in its last word: every word carried all those pending, k(k+1)/2 of them for k operations (2,000 tiny ones made 534 MB of words from one request)", async () => {
