@@ -220,13 +220,15 @@ function launchedDuringRestart(framework: FrameworkInfo): AgentVerdict {
 /**
  * A task's resources, parsed (the launch's checks read them from here, not parsing the list
  * again), or why they cannot be counted with its executor's (and those of the executor's other
- * tasks). The master checks them; an agent that took bad ones anyway could not render its /state
- * again (wire fuzzer, seed 3, with the fuzzer as the agent's master).
+ * tasks, and `earlier`: what the group's members before it use). The master checks them; an agent
+ * that took bad ones anyway could not render its /state again (wire fuzzer, seed 3, with the
+ * fuzzer as the agent's master), and a group whose members each fit but not together threw in
+ * the launch, which then neither ran nor failed them.
  */
-function taskResourcesOrError(task: TaskInfo, executorInfo: ExecutorInfo, existing: ExecutorRecord | undefined): Resources | string {
+function taskResourcesOrError(task: TaskInfo, executorInfo: ExecutorInfo, existing: ExecutorRecord | undefined, earlier: Resources): Resources | string {
   try {
     const resources = Resources.fromJSON(task.resources);
-    (existing?.usedResources() ?? executorResourcesOf(executorInfo)).add(resources);
+    (existing?.usedResources() ?? executorResourcesOf(executorInfo)).add(earlier).add(resources);
     return resources;
   } catch (error) {
     return `Task uses invalid resources: ${error instanceof Error ? error.message : String(error)}`;
@@ -1377,9 +1379,9 @@ export class Agent extends Actor {
     let taskResources = Resources.EMPTY;
     for (const task of tasks) {
       if (invalid !== undefined) break;
-      const parsed = taskResourcesOrError(task, executorInfo, existingExecutor);
+      const parsed = taskResourcesOrError(task, executorInfo, existingExecutor, taskResources);
       if (typeof parsed === 'string') invalid = parsed;
-      else taskResources = taskResources.isEmpty() ? parsed : taskResources.add(parsed);
+      else taskResources = taskResources.add(parsed);
     }
     if (group && new Set(named).size !== tasks.length) invalid ??= 'the task group names a task twice';
     if (invalid !== undefined) {

@@ -290,6 +290,18 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect((await harness.state()).id).to.equal(AGENT_ID);
     });
 
+    it('fails every task of a group whose members\' resources cannot be counted together (each can alone), and launches nothing: its /state still renders', async () => {
+      const executorInfo = { executorId: 'pod', frameworkId: FRAMEWORK_ID, type: 'DEFAULT' as const, resources: Resources.parse('mem:32').toJSON() };
+      const scalar = { ...AgentHarness.commandTask('a'), command: undefined, executor: executorInfo, resources: [{ name: 'gpus', type: 'SCALAR' as const, scalar: { value: 1 } }] };
+      const set = { ...AgentHarness.commandTask('b'), command: undefined, executor: executorInfo, resources: [{ name: 'gpus', type: 'SET' as const, set: { item: ['g0'] } }] };
+      harness.fromMaster('RunTaskGroup', { framework: { id: FRAMEWORK_ID, name: 'fw', user: 'u' }, frameworkId: FRAMEWORK_ID, executor: executorInfo, taskGroup: { tasks: [scalar, set] }, launchExecutor: true });
+      await harness.clock.settle();
+      expect(harness.launcher.runs).to.have.length(0);
+      expect(harness.forwarded().map((update) => [update.status.taskId, update.status.state])).to.deep.equal([['a', 'TASK_FAILED'], ['b', 'TASK_FAILED']]);
+      expect(harness.forwarded().every((update) => update.status.message?.startsWith('Task uses invalid resources: '))).to.equal(true);
+      expect((await harness.state()).id).to.equal(AGENT_ID);
+    });
+
     it('starts a custom executor once per executor id; later tasks go to the running executor', async () => {
       const executorInfo = { executorId: 'E1', command: { value: 'node my-executor.js' } };
       harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor: executorInfo });
