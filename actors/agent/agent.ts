@@ -1027,7 +1027,8 @@ export class Agent extends Actor {
     }
     for (const { frameworkId, executorId } of counted) {
       const executor = this.frameworks.get(frameworkId)?.executors.get(executorId);
-      if (executor !== undefined && executor.phase !== 'TERMINATED') continue;
+      // A command executor of that id (its task's) is not the one counted: the master counts none.
+      if (executor !== undefined && executor.phase !== 'TERMINATED' && !executor.commandExecutor) continue;
       // Once per executor until it is launched here again: the master answers every retried
       // ReregisterAgent, and a second report could cross a new launch of the executor and end it
       // at the master while it runs here (seed 717).
@@ -1612,7 +1613,8 @@ export class Agent extends Actor {
    * is dropped (TASK_LOST, or TASK_DROPPED when partition-aware) and the master's books are put
    * right: an executor that is not here, or has exited (it waits for acknowledgements of its
    * tasks' updates), is reported exited, since the master tracks it; one still running that the
-   * master no longer tracks is shut down. Returns true when the task was dropped.
+   * master no longer tracks is shut down (a command executor, whose task had this id, is reported
+   * exited too: its own exit is not). Returns true when the task was dropped.
    */
   private executorDisagreement(framework: AgentFrameworkRecord, executorId: string, launchExecutor: boolean, taskIds: string | readonly string[]): boolean {
     const existing = framework.executors.get(executorId);
@@ -1629,6 +1631,9 @@ export class Agent extends Actor {
       // Always: this RunTask shows the master counts the executor now, whatever was reported before (seed 563).
       this.reportExecutorExited(framework.id, executorId, { code: null, signal: null });
     } else if (existing !== undefined) {
+      // A command executor of a task with this id: its exit is not reported (`executorExited`), so
+      // the executor the master counts for this task is reported gone now, or it stayed counted.
+      if (existing.commandExecutor) this.reportExecutorExited(framework.id, executorId, { code: null, signal: null });
       this.shutdownExecutor(framework, existing);
     }
     if (framework.idle()) this.removeFramework(framework);

@@ -738,6 +738,31 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
         expect(lingering.count('ShutdownExecutorOnExecutor')).to.equal(1);
         expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E2']);
       });
+
+      it('drops a task the master means to start a custom executor for whose id is a running command executor\'s (its task\'s id), and reports that executor exited at once: the master counts it, and the command executor\'s exit is not reported', async () => {
+        harness.runTask(AgentHarness.commandTask('X'));
+        await harness.clock.settle();
+        runTask(withExecutor('T2', 'X'), true); // the master counts a custom executor X from here on
+        await harness.clock.settle();
+        const t2 = harness.forwarded().filter((update) => update.status.taskId === 'T2').map((update) => [update.status.state, update.status.message]);
+        expect(t2).to.deep.equal([['TASK_LOST', 'Master wants to launch executor, but one already exists']]);
+        await harness.clock.advance(60_000);
+        expect(harness.launcher.run('X').destroyed, 'the command executor, shut down as Mesos shuts down a lingering executor').to.equal(true);
+        // Else the master counted X's resources until the agent re-registered, and dropped each later task on X ('No executor is expected to launch').
+        expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['X']);
+      });
+
+      it('reports a custom executor the master counts exited when it re-registers, though a command executor of that id (its task\'s) runs here', async () => {
+        harness.runTask(AgentHarness.commandTask('X'));
+        await harness.clock.settle();
+        harness.host.injectExited(harness.agentPid, UPID.at('master', harness.host.address));
+        await harness.clock.advance(3_000);
+        harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [{ frameworkId: FRAMEWORK_ID, executorId: 'X' }] });
+        await harness.clock.settle();
+        // Not the command executor: the master never counts one, and its exit is not reported.
+        expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['X']);
+        expect(harness.launcher.run('X').destroyed).to.equal(false);
+      });
     });
 
     it('asks an executor to shut down and kills it after the grace period', async () => {
