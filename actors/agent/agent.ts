@@ -1398,6 +1398,14 @@ export class Agent extends Actor {
       this.log.warn(logged, `ignoring ${kind}: a task with ${group ? 'one of its ids' : 'this id'} is already here`);
       return;
     }
+    if (commandExecutor && framework.executors.has(executorInfo.executorId)) {
+      // As Mesos (MESOS-9657): a command task's executor is made for it, with its id; one of that id
+      // here is another's (a custom executor's), and the task was handed to it.
+      const message = 'Cannot reuse an already existing executor for a command task';
+      this.log.warn(logged, `dropping a task: ${message}`);
+      this.agentUpdate(frameworkId, undefined, first.taskId, { state: droppedTaskState(framework.info), reason: 'REASON_TASK_INVALID', message });
+      return;
+    }
     if (launchExecutor !== undefined && this.executorDisagreement(framework, executorInfo.executorId, launchExecutor, named)) return;
     if (this.drainConfig !== undefined) return this.refuseWhileDraining(framework, tasks, executorInfo.executorId, launchExecutor);
     if (this.unknownReservations(framework, group ? { ...first, executor: executorInfo } : first, executorInfo, taskResources, launchExecutor === true, group ? tasks : undefined)) return;

@@ -763,6 +763,19 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
         expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['X']);
         expect(harness.launcher.run('X').destroyed).to.equal(false);
       });
+
+      it('drops a command task whose id is a running custom executor\'s (TASK_LOST, REASON_TASK_INVALID), as Mesos drops it (MESOS-9657): it was handed to that executor', async () => {
+        runTask(withExecutor('T1', 'X'), true);
+        await harness.clock.settle();
+        const custom = await harness.registerExecutor('X');
+        harness.runTask(AgentHarness.commandTask('X'));
+        await harness.clock.settle();
+        expect(custom.bodies<{ task: { taskId: string } }>('RunTaskOnExecutor').map((body) => body.task.taskId)).to.deep.equal(['T1']);
+        const dropped = harness.forwarded().filter((update) => update.status.taskId === 'X').map((update) => [update.status.state, update.status.reason, update.status.message]);
+        expect(dropped).to.deep.equal([['TASK_LOST', 'REASON_TASK_INVALID', 'Cannot reuse an already existing executor for a command task']]);
+        expect(harness.launcher.runs.map((run) => run.launch.executorId)).to.deep.equal(['X']);
+        expect(harness.master.bodies('ExitedExecutor')).to.deep.equal([]);
+      });
     });
 
     it('asks an executor to shut down and kills it after the grace period', async () => {
