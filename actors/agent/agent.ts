@@ -220,13 +220,15 @@ function launchedDuringRestart(framework: FrameworkInfo): AgentVerdict {
 /**
  * A task's resources, parsed (the launch's checks read them from here, not parsing the list
  * again), or why they cannot be counted with its executor's (and those of the executor's other
- * tasks). The master checks them; an agent that took bad ones anyway could not render its /state
- * again (wire fuzzer, seed 3, with the fuzzer as the agent's master).
+ * tasks, and `earlier`: what the group's members before it use). The master checks them; an agent
+ * that took bad ones anyway could not render its /state again (wire fuzzer, seed 3, with the
+ * fuzzer as the agent's master), and a group whose members each fit but not together threw in
+ * the launch, which then neither ran nor failed them.
  */
-function taskResourcesOrError(task: TaskInfo, executorInfo: ExecutorInfo, existing: ExecutorRecord | undefined): Resources | string {
+function taskResourcesOrError(task: TaskInfo, executorInfo: ExecutorInfo, existing: ExecutorRecord | undefined, earlier: Resources): Resources | string {
   try {
     const resources = Resources.fromJSON(task.resources);
-    (existing?.usedResources() ?? executorResourcesOf(executorInfo)).add(resources);
+    (existing?.usedResources() ?? executorResourcesOf(executorInfo)).add(earlier).add(resources);
     return resources;
   } catch (error) {
     return `Task uses invalid resources: ${error instanceof Error ? error.message : String(error)}`;
@@ -1025,7 +1027,8 @@ export class Agent extends Actor {
     }
     for (const { frameworkId, executorId } of counted) {
       const executor = this.frameworks.get(frameworkId)?.executors.get(executorId);
-      if (executor !== undefined && executor.phase !== 'TERMINATED') continue;
+      // A command executor of that id (its task's) is not the one counted: the master counts none.
+      if (executor !== undefined && executor.phase !== 'TERMINATED' && !executor.commandExecutor) continue;
       // Once per executor until it is launched here again: the master answers every retried
       // ReregisterAgent, and a second report could cross a new launch of the executor and end it
       // at the master while it runs here (seed 717).
@@ -1377,9 +1380,9 @@ export class Agent extends Actor {
     let taskResources = Resources.EMPTY;
     for (const task of tasks) {
       if (invalid !== undefined) break;
-      const parsed = taskResourcesOrError(task, executorInfo, existingExecutor);
+      const parsed = taskResourcesOrError(task, executorInfo, existingExecutor, taskResources);
       if (typeof parsed === 'string') invalid = parsed;
-      else taskResources = taskResources.isEmpty() ? parsed : taskResources.add(parsed);
+      else taskResources = taskResources.add(parsed);
     }
     if (group && new Set(named).size !== tasks.length) invalid ??= 'the task group names a task twice';
     if (invalid !== undefined) {
@@ -1393,6 +1396,14 @@ export class Agent extends Actor {
     }
     if (tasks.some((task) => framework.executorForTask(task.taskId) !== undefined)) {
       this.log.warn(logged, `ignoring ${kind}: a task with ${group ? 'one of its ids' : 'this id'} is already here`);
+      return;
+    }
+    if (commandExecutor && framework.executors.has(executorInfo.executorId)) {
+      // As Mesos (MESOS-9657): a command task's executor is made for it, with its id; one of that id
+      // here is another's (a custom executor's), and the task was handed to it.
+      const message = 'Cannot reuse an already existing executor for a command task';
+      this.log.warn(logged, `dropping a task: ${message}`);
+      this.agentUpdate(frameworkId, undefined, first.taskId, { state: droppedTaskState(framework.info), reason: 'REASON_TASK_INVALID', message });
       return;
     }
     if (launchExecutor !== undefined && this.executorDisagreement(framework, executorInfo.executorId, launchExecutor, named)) return;
@@ -1610,7 +1621,8 @@ export class Agent extends Actor {
    * is dropped (TASK_LOST, or TASK_DROPPED when partition-aware) and the master's books are put
    * right: an executor that is not here, or has exited (it waits for acknowledgements of its
    * tasks' updates), is reported exited, since the master tracks it; one still running that the
-   * master no longer tracks is shut down. Returns true when the task was dropped.
+   * master no longer tracks is shut down (a command executor, whose task had this id, is reported
+   * exited too: its own exit is not). Returns true when the task was dropped.
    */
   private executorDisagreement(framework: AgentFrameworkRecord, executorId: string, launchExecutor: boolean, taskIds: string | readonly string[]): boolean {
     const existing = framework.executors.get(executorId);
@@ -1627,6 +1639,9 @@ export class Agent extends Actor {
       // Always: this RunTask shows the master counts the executor now, whatever was reported before (seed 563).
       this.reportExecutorExited(framework.id, executorId, { code: null, signal: null });
     } else if (existing !== undefined) {
+      // A command executor of a task with this id: its exit is not reported (`executorExited`), so
+      // the executor the master counts for this task is reported gone now, or it stayed counted.
+      if (existing.commandExecutor) this.reportExecutorExited(framework.id, executorId, { code: null, signal: null });
       this.shutdownExecutor(framework, existing);
     }
     if (framework.idle()) this.removeFramework(framework);

@@ -290,6 +290,18 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
       expect((await harness.state()).id).to.equal(AGENT_ID);
     });
 
+    it('fails every task of a group whose members\' resources cannot be counted together (each can alone), and launches nothing: its /state still renders', async () => {
+      const executorInfo = { executorId: 'pod', frameworkId: FRAMEWORK_ID, type: 'DEFAULT' as const, resources: Resources.parse('mem:32').toJSON() };
+      const scalar = { ...AgentHarness.commandTask('a'), command: undefined, executor: executorInfo, resources: [{ name: 'gpus', type: 'SCALAR' as const, scalar: { value: 1 } }] };
+      const set = { ...AgentHarness.commandTask('b'), command: undefined, executor: executorInfo, resources: [{ name: 'gpus', type: 'SET' as const, set: { item: ['g0'] } }] };
+      harness.fromMaster('RunTaskGroup', { framework: { id: FRAMEWORK_ID, name: 'fw', user: 'u' }, frameworkId: FRAMEWORK_ID, executor: executorInfo, taskGroup: { tasks: [scalar, set] }, launchExecutor: true });
+      await harness.clock.settle();
+      expect(harness.launcher.runs).to.have.length(0);
+      expect(harness.forwarded().map((update) => [update.status.taskId, update.status.state])).to.deep.equal([['a', 'TASK_FAILED'], ['b', 'TASK_FAILED']]);
+      expect(harness.forwarded().every((update) => update.status.message?.startsWith('Task uses invalid resources: '))).to.equal(true);
+      expect((await harness.state()).id).to.equal(AGENT_ID);
+    });
+
     it('starts a custom executor once per executor id; later tasks go to the running executor', async () => {
       const executorInfo = { executorId: 'E1', command: { value: 'node my-executor.js' } };
       harness.runTask({ ...AgentHarness.commandTask('T1'), command: undefined, executor: executorInfo });
@@ -725,6 +737,44 @@ describe('agent (harness: virtual clock, fake master, fake executors)', () => {
         expect(harness.launcher.runs.map((run) => run.launch.executorId)).to.deep.equal(['E3']);
         expect(lingering.count('ShutdownExecutorOnExecutor')).to.equal(1);
         expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['E2']);
+      });
+
+      it('drops a task the master means to start a custom executor for whose id is a running command executor\'s (its task\'s id), and reports that executor exited at once: the master counts it, and the command executor\'s exit is not reported', async () => {
+        harness.runTask(AgentHarness.commandTask('X'));
+        await harness.clock.settle();
+        runTask(withExecutor('T2', 'X'), true); // the master counts a custom executor X from here on
+        await harness.clock.settle();
+        const t2 = harness.forwarded().filter((update) => update.status.taskId === 'T2').map((update) => [update.status.state, update.status.message]);
+        expect(t2).to.deep.equal([['TASK_LOST', 'Master wants to launch executor, but one already exists']]);
+        await harness.clock.advance(60_000);
+        expect(harness.launcher.run('X').destroyed, 'the command executor, shut down as Mesos shuts down a lingering executor').to.equal(true);
+        // Else the master counted X's resources until the agent re-registered, and dropped each later task on X ('No executor is expected to launch').
+        expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['X']);
+      });
+
+      it('reports a custom executor the master counts exited when it re-registers, though a command executor of that id (its task\'s) runs here', async () => {
+        harness.runTask(AgentHarness.commandTask('X'));
+        await harness.clock.settle();
+        harness.host.injectExited(harness.agentPid, UPID.at('master', harness.host.address));
+        await harness.clock.advance(3_000);
+        harness.fromMaster('AgentReregistered', { agentId: AGENT_ID, masterInfo: AgentHarness.masterInfo, reconciliations: [], executors: [{ frameworkId: FRAMEWORK_ID, executorId: 'X' }] });
+        await harness.clock.settle();
+        // Not the command executor: the master never counts one, and its exit is not reported.
+        expect(harness.master.bodies<{ executorId: string }>('ExitedExecutor').map((body) => body.executorId)).to.deep.equal(['X']);
+        expect(harness.launcher.run('X').destroyed).to.equal(false);
+      });
+
+      it('drops a command task whose id is a running custom executor\'s (TASK_LOST, REASON_TASK_INVALID), as Mesos drops it (MESOS-9657): it was handed to that executor', async () => {
+        runTask(withExecutor('T1', 'X'), true);
+        await harness.clock.settle();
+        const custom = await harness.registerExecutor('X');
+        harness.runTask(AgentHarness.commandTask('X'));
+        await harness.clock.settle();
+        expect(custom.bodies<{ task: { taskId: string } }>('RunTaskOnExecutor').map((body) => body.task.taskId)).to.deep.equal(['T1']);
+        const dropped = harness.forwarded().filter((update) => update.status.taskId === 'X').map((update) => [update.status.state, update.status.reason, update.status.message]);
+        expect(dropped).to.deep.equal([['TASK_LOST', 'REASON_TASK_INVALID', 'Cannot reuse an already existing executor for a command task']]);
+        expect(harness.launcher.runs.map((run) => run.launch.executorId)).to.deep.equal(['X']);
+        expect(harness.master.bodies('ExitedExecutor')).to.deep.equal([]);
       });
     });
 
