@@ -196,6 +196,8 @@ export const MAX_OPERATIONS_PER_FRAMEWORK = 100_000;
  * acknowledged. A reservation's labels have no length bound but the message's, so the count bound
  * alone let one framework that never acknowledges pin 100,000 operations of megabytes each (Mesos
  * has neither bound). A RESERVE of cpus and mem weighs ~300 bytes: 64 MiB is over 200,000 of them.
+ * Operations an agent reports that the master did not book are not weighed (`OperationBook.add`):
+ * their framework and info are the agent's word, which could otherwise deny a framework's.
  */
 export const MAX_OPERATION_BYTES_PER_FRAMEWORK = 64 * 1024 * 1024;
 

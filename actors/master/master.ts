@@ -1955,7 +1955,10 @@ export class Master extends Actor {
       return known;
     }
     const taken: MasterOperation = { uuid: reported.uuid, frameworkId: reported.frameworkId, agentId: agent.id, operationId: reported.operationId, type: reported.type, info: reported.info, latest: status };
-    this.operationBook.add(taken);
+    // Not weighed in the byte bounds: its framework and info are the agent's word, and a hostile
+    // agent's few reports of megabytes named for a framework (or any) filled its bound (or all) and
+    // denied its operations. Bounded by MAX_AGENT_REPORTED_OPERATIONS on each agent, as before them.
+    this.operationBook.add(taken, false);
     return taken;
   }
 

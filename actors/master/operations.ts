@@ -122,7 +122,7 @@ export class OperationBook {
   private readonly agentsLeftOut = new Map<string, string>();
   /** Mesos' `master/operations/...` metrics: the books' operations as they enter, change and leave, and those counted without being booked. */
   readonly metrics = new OperationMetrics();
-  /** Each operation's weight in bytes as it was added (`operationBytes`), so that removing it gives back the same. */
+  /** Each operation's weight in bytes as it was added (`operationBytes`, 0 when not weighed), so that removing it gives back the same. */
   private readonly weights = new Map<MasterOperation, number>();
   /** The bytes of each framework's operations held, and of all (`MAX_OPERATION_BYTES_PER_FRAMEWORK`, `MAX_BOOKED_OPERATION_BYTES`). */
   private readonly bytesByFramework = new Map<string, number>();
@@ -227,11 +227,15 @@ export class OperationBook {
    * framework's index. One without an `id` is in no framework's index: the framework cannot
    * name it (nor reconcile it explicitly, nor acknowledge it); a framework's is among its
    * operations all the same (`frameworkOperations`: implicit reconciliation answers it).
+   *
+   * @param weighed whether it counts in `frameworkBytes` and `totalBytes` (the byte bounds): not
+   *   one an agent reports that the master did not book (`frameworkId` and `info` are the agent's
+   *   word, so a hostile agent could fill a framework's bound, or all, and deny their operations).
    */
-  add(operation: MasterOperation): void {
+  add(operation: MasterOperation, weighed = true): void {
     this.metrics.add(operation.type, operation.latest.state);
     this.byUuid.set(operation.uuid, operation);
-    const bytes = operationBytes(operation.info);
+    const bytes = weighed ? operationBytes(operation.info) : 0;
     this.weights.set(operation, bytes);
     this.heldBytes += bytes;
     if (operation.frameworkId !== undefined) this.bytesByFramework.set(operation.frameworkId, this.frameworkBytes(operation.frameworkId) + bytes);

@@ -192,6 +192,33 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     expect(statusOf(await subscription.next(isOperationUpdate('all-full', 'OPERATION_ERROR'), STEP_MS)).message).to.match(/MAX_BOOKED_OPERATION_BYTES/);
   });
 
+  it("operations an agent reports that the master never booked do not weigh in the byte bounds: a hostile agent naming a framework (or any) in a few reports of megabytes of labels denied that framework's (or every framework's) operations with an id", async () => {
+    const { agent: honest, agentId } = await fakeAgent('agent-honest');
+    const { agentId: hostileId } = await fakeAgent('agent-hostile');
+    const { subscription, frameworkId } = await framework();
+    // Reports of ~4 MiB each (a label, within a message's bound), through the handler an UpdateOperationStatus reaches.
+    const padding = 'x'.repeat(4 * 1024 * 1024);
+    const report = (owner: string, count: number, first: number): Promise<number> => dispatch(master.master, (actor) => {
+      const inner = actor as unknown as { state: { agents: Map<string, unknown> }; takeOperationReport(agent: unknown, operation: AgentOperation): unknown; operationBook: { size: number } };
+      const record = inner.state.agents.get(hostileId);
+      for (let index = first; index < first + count; index++) {
+        const uuid = `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
+        const operationId = `invented-${index}`;
+        const resources = [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 1 }, role: 'eng', reservation: { principal: 'ops', labels: { labels: [{ key: 'k', value: padding }] } } }];
+        inner.takeOperationReport(record, { uuid, frameworkId: owner, operationId, type: 'RESERVE', info: { type: 'RESERVE', id: operationId, reserve: { resources } } as AgentOperation['info'], status: { state: 'OPERATION_PENDING', agentId: hostileId } });
+      }
+      return inner.operationBook.size;
+    });
+    expect(await report(frameworkId, Math.ceil(MAX_OPERATION_BYTES_PER_FRAMEWORK / padding.length), 0), 'taken in').to.be.above(0);
+    await accept(subscription, frameworkId, agentId, [reserve('mine')]);
+    expect(subscription.events.filter(isOperationUpdate('mine', 'OPERATION_ERROR')), 'not refused').to.deep.equal([]);
+    expect(carried(honest).map((operation) => operation.operationId)).to.include('mine');
+    await report('F-invented', Math.ceil(MAX_BOOKED_OPERATION_BYTES / padding.length), 1_000);
+    await accept(subscription, frameworkId, agentId, [reserve('mine-too', 'cpus:0.5')]);
+    expect(subscription.events.filter(isOperationUpdate('mine-too', 'OPERATION_ERROR')), 'not refused').to.deep.equal([]);
+    expect(carried(honest).map((operation) => operation.operationId)).to.include('mine-too');
+  });
+
   it("one ACCEPT of many operations without an id carries each out once, in its last word: every word carried all those pending, k(k+1)/2 of them for k operations (2,000 tiny ones made 534 MB of words from one request)", async () => {
     const { agent, agentId } = await fakeAgent('agent-many');
     const { subscription, frameworkId } = await framework();
