@@ -29,7 +29,7 @@ import {
 } from '../../lib/protocol';
 import { agentTotalOf, conversionOf, offerConversion, operatorOperation, resizeConversionOf, type Conversion, type ConversionKind, type ResizeRequest } from './reservations';
 import type { AgentEndpoint } from '../../lib/v1/json';
-import { OperationBook, operationBytes, type MasterOperation } from './operations';
+import { carriedOperationBytes, MAX_CARRIED_OPERATION_BYTES, OperationBook, operationBytes, type MasterOperation } from './operations';
 import { isUuidText } from '../../lib/uuid';
 import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
@@ -1842,9 +1842,15 @@ export class Master extends Actor {
 
   /**
    * Why `operation` (of `framework`, none for an operator's) would take the operation book past
-   * `MAX_OPERATION_BYTES_PER_FRAMEWORK` or `MAX_BOOKED_OPERATION_BYTES`, or undefined.
+   * `MAX_OPERATION_BYTES_PER_FRAMEWORK` or `MAX_BOOKED_OPERATION_BYTES`, or undefined; nor one
+   * heavier than a CheckpointResources carries (`MAX_CARRIED_OPERATION_BYTES`): never carried out,
+   * it stayed pending for good, and every operation booked after it on the agent waited behind it.
    */
   private bookedBytesError(operation: Operation, framework?: FrameworkRecord): string | undefined {
+    const carried = carriedOperationBytes(framework?.id, operation);
+    if (carried > MAX_CARRIED_OPERATION_BYTES) {
+      return `The operation weighs ${carried} bytes as a CheckpointResources carries it, more than ${MAX_CARRIED_OPERATION_BYTES} (MAX_CARRIED_OPERATION_BYTES): its agent could never be told of it`;
+    }
     const bytes = operationBytes(operation);
     if (framework !== undefined && this.operationBook.frameworkBytes(framework.id) + bytes > MAX_OPERATION_BYTES_PER_FRAMEWORK) {
       return `The framework's operations pending or not yet acknowledged would hold more than ${MAX_OPERATION_BYTES_PER_FRAMEWORK} bytes with this one of ${bytes} (MAX_OPERATION_BYTES_PER_FRAMEWORK): acknowledge their statuses first`;

@@ -109,6 +109,25 @@ export function operationBytes(info: Operation | undefined): number {
   return info === undefined ? 0 : JSON.stringify(info).length;
 }
 
+/** The length of a UUID's text (`8-4-4-4-12` hex digits): the `uuid` an operation is booked under. */
+const UUID_TEXT_LENGTH = 36;
+
+/**
+ * What `operation`, booked for `frameworkId` (none: an operator's), weighs in a CheckpointResources
+ * that carries it out (`pendingOn`). One over `MAX_CARRIED_OPERATION_BYTES` is never carried, and
+ * the operations booked after it on its agent wait behind it: the master does not book it.
+ */
+export function carriedOperationBytes(frameworkId: string | undefined, operation: Operation): number {
+  const carried: CarriedOperation = {
+    uuid: '0'.repeat(UUID_TEXT_LENGTH),
+    ...(frameworkId !== undefined ? { frameworkId } : {}),
+    ...(operation.id !== undefined ? { operationId: operation.id } : {}),
+    type: operation.type,
+    info: operation,
+  };
+  return JSON.stringify(carried).length;
+}
+
 /** The operations with feedback the master knows, by uuid, by agent and by framework. */
 export class OperationBook {
   private readonly byUuid = new Map<string, MasterOperation>();

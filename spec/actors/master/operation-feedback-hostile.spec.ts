@@ -13,6 +13,7 @@ import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_AGENT_REPORTED_OPER
 import type { V1Json } from '../../../lib/v1/json';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
 import { MAX_BOOKED_OPERATION_BYTES, MAX_OPERATION_BYTES_PER_FRAMEWORK } from '../../../actors/master/constants';
+import { MAX_CARRIED_OPERATION_BYTES } from '../../../actors/master/operations';
 import { Registry } from '../../../actors/master/registry';
 import { netHost, within } from '../../support/runtime';
 import { v1Call, V1Subscription, type V1Event } from '../../support/v1-client';
@@ -190,6 +191,30 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     await seed('F-others', Math.ceil(MAX_BOOKED_OPERATION_BYTES / padding.length), 1_000);
     await accept(subscription, frameworkId, agentId, [reserve('all-full', 'cpus:0.1')]);
     expect(statusOf(await subscription.next(isOperationUpdate('all-full', 'OPERATION_ERROR'), STEP_MS)).message).to.match(/MAX_BOOKED_OPERATION_BYTES/);
+  });
+
+  it("an operation heavier than a CheckpointResources carries (MAX_CARRIED_OPERATION_BYTES) is not booked: it was pending for good, never carried out, and every later operation on its agent waited behind it", async () => {
+    const { agent, agentId } = await fakeAgent('agent-heavy');
+    const { subscription, frameworkId } = await framework();
+    // Labels are bounded (16 a reservation, 256 characters each), the resources in an operation are not: 140 reservations of 8 KiB.
+    const text = (tag: string): string => tag.padEnd(256, 'x');
+    const labelled = (first: number): V1Json[] => Array.from({ length: 140 }, (_, resource) => ({
+      name: 'cpus', type: 'SCALAR', scalar: { value: 0.005 },
+      reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops', labels: { labels: Array.from({ length: 16 }, (_, label) => ({ key: text(`${first + resource}-${label}`), value: text('v') })) } }],
+    }));
+    expect(JSON.stringify(labelled(0)).length).to.be.above(MAX_CARRIED_OPERATION_BYTES);
+    await accept(subscription, frameworkId, agentId, [{ type: 'RESERVE', id: { value: 'heavy' }, reserve: { resources: labelled(0) } }]);
+    // The agent's later operations are carried out.
+    await accept(subscription, frameworkId, agentId, [reserve('light', 'cpus:0.25')]);
+    expect(carried(agent).map((operation) => operation.operationId)).to.include('light');
+    const refused = subscription.events.filter(isOperationUpdate('heavy', 'OPERATION_ERROR')).map((event) => String(statusOf(event).message));
+    expect(refused, 'refused once').to.have.length(1);
+    expect(refused[0], refused[0]).to.match(/MAX_CARRIED_OPERATION_BYTES/);
+    // One without an id is applied unbooked, as past the other bounds.
+    const size = (): Promise<number> => dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size);
+    const sizeBefore = await size();
+    await accept(subscription, frameworkId, agentId, [{ type: 'RESERVE', reserve: { resources: labelled(100) } }]);
+    expect(await size(), 'applied, not booked').to.equal(sizeBefore);
   });
 
   it("operations an agent reports that the master never booked do not weigh in the byte bounds: a hostile agent naming a framework (or any) in a few reports of megabytes of labels denied that framework's (or every framework's) operations with an id", async () => {
