@@ -13,7 +13,7 @@ import {
   authenticateRequest, httpError, isResponse, methodNotAllowed, ok, TextParts, withRouteOptions, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
-import { isStrictSubrole, Resources, type ResourceJSON } from '../../lib/resources';
+import { isStrictSubrole, Resources, withReservationsReadAsBefore, type ResourceJSON } from '../../lib/resources';
 import {
   AcceptInverseOffers, DeclineInverseOffers, InverseOffers, RescindInverseOffer,
   AcceptOffers, AgentRegistered, Authenticate, DrainAgent, CheckpointResources, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
@@ -2560,17 +2560,25 @@ export class Master extends Actor {
         continue;
       }
       reported.add(key);
-      const resources = parseResources(task.resources);
+      // An agent not restarted since 2026-12-08 reports a task's resources as its framework gave
+      // them, in forms refused since (`withReservationsReadAsBefore`): read as the agent reads them.
+      const given = withReservationsReadAsBefore(task.resources);
+      const resources = parseResources(given);
       if (typeof resources === 'string') {
         this.log.warn({ agentId, taskId: task.taskId, reason: resources }, 'ignoring reported task with invalid resources');
         continue;
       }
       // The books' own copy: its statuses grow here, and the body is the agent's (a local one shares it).
-      report.tasks.push({ task: { ...snapshotTask(task), agentId }, resources });
+      const copy = { ...snapshotTask(task), agentId };
+      if (given !== task.resources) copy.resources = given;
+      report.tasks.push({ task: copy, resources });
     }
     for (const executor of message.executors) {
       if (this.state.isCompletedFramework(executor.frameworkId)) continue;
-      const info = withFrameworkId(executor.info ?? { executorId: executor.executorId, command: { value: '' } }, executor.frameworkId);
+      const reportedInfo = executor.info;
+      const readResources = reportedInfo?.resources === undefined ? undefined : withReservationsReadAsBefore(reportedInfo.resources);
+      const readInfo = reportedInfo === undefined || readResources === reportedInfo.resources ? reportedInfo : { ...reportedInfo, resources: readResources };
+      const info = withFrameworkId(readInfo ?? { executorId: executor.executorId, command: { value: '' } }, executor.frameworkId);
       report.executors.push({ frameworkId: executor.frameworkId, info, resources: trackExecutor(info, '*').resources, role: executor.role });
     }
     return report;
