@@ -185,7 +185,9 @@ export const ORPHAN_OPERATION_ADOPTION_MS = 10 * 60_000;
 /**
  * Most operations with feedback of one framework the master holds (pending, or not yet
  * acknowledged); another is refused with OPERATION_ERROR until some are acknowledged (Mesos has
- * no bound: a framework that never acknowledges grew its books for good).
+ * no bound: a framework that never acknowledges grew its books for good). Those an agent reports
+ * that the master did not book are not counted (`OperationBook.frameworkCount`): their framework
+ * is the agent's word, and one agent's reports named for a framework denied all its operations.
  */
 export const MAX_OPERATIONS_PER_FRAMEWORK = 100_000;
 

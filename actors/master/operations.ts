@@ -146,6 +146,10 @@ export class OperationBook {
   /** The bytes of each framework's operations held, and of all (`MAX_OPERATION_BYTES_PER_FRAMEWORK`, `MAX_BOOKED_OPERATION_BYTES`). */
   private readonly bytesByFramework = new Map<string, number>();
   private heldBytes = 0;
+  /** Those not weighed (`add`'s `weighed`): an agent's reports the master did not book. */
+  private readonly unweighed = new Set<MasterOperation>();
+  /** How many weighed operations with an `id` each framework has (`frameworkCount`, `MAX_OPERATIONS_PER_FRAMEWORK`). */
+  private readonly countByFramework = new Map<string, number>();
 
   /** The bytes of the framework's operations held (`operationBytes` of each). */
   frameworkBytes(frameworkId: string): number {
@@ -191,9 +195,13 @@ export class OperationBook {
     return this.byAgent.get(agentId)?.size ?? 0;
   }
 
-  /** How many operations of the framework with an `id` it holds. */
+  /**
+   * How many operations of the framework with an `id` it holds, those an agent reported that the
+   * master did not book left out (as in `frameworkBytes`: a hostile agent's reports named for the
+   * framework would deny its operations).
+   */
   frameworkCount(frameworkId: string): number {
-    return this.byFramework.get(frameworkId)?.size ?? 0;
+    return this.countByFramework.get(frameworkId) ?? 0;
   }
 
   /**
@@ -247,7 +255,7 @@ export class OperationBook {
    * name it (nor reconcile it explicitly, nor acknowledge it); a framework's is among its
    * operations all the same (`frameworkOperations`: implicit reconciliation answers it).
    *
-   * @param weighed whether it counts in `frameworkBytes` and `totalBytes` (the byte bounds): not
+   * @param weighed whether it counts in `frameworkBytes`, `totalBytes` and `frameworkCount`: not
    *   one an agent reports that the master did not book (`frameworkId` and `info` are the agent's
    *   word, so a hostile agent could fill a framework's bound, or all, and deny their operations).
    */
@@ -258,6 +266,8 @@ export class OperationBook {
     this.weights.set(operation, bytes);
     this.heldBytes += bytes;
     if (operation.frameworkId !== undefined) this.bytesByFramework.set(operation.frameworkId, this.frameworkBytes(operation.frameworkId) + bytes);
+    if (!weighed) this.unweighed.add(operation);
+    else if (operation.frameworkId !== undefined && operation.operationId !== undefined) this.countByFramework.set(operation.frameworkId, this.frameworkCount(operation.frameworkId) + 1);
     let onAgent = this.byAgent.get(operation.agentId);
     if (onAgent === undefined) this.byAgent.set(operation.agentId, onAgent = new Set());
     onAgent.add(operation);
@@ -290,6 +300,11 @@ export class OperationBook {
       const left = this.frameworkBytes(operation.frameworkId) - bytes;
       if (left > 0) this.bytesByFramework.set(operation.frameworkId, left);
       else this.bytesByFramework.delete(operation.frameworkId);
+    }
+    if (!this.unweighed.delete(operation) && operation.frameworkId !== undefined && operation.operationId !== undefined) {
+      const left = this.frameworkCount(operation.frameworkId) - 1;
+      if (left > 0) this.countByFramework.set(operation.frameworkId, left);
+      else this.countByFramework.delete(operation.frameworkId);
     }
     const onAgent = this.byAgent.get(operation.agentId);
     onAgent?.delete(operation);

@@ -12,7 +12,7 @@ import { dynamicReservation, Resources } from '../../../lib/resources';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_AGENT_REPORTED_OPERATIONS, type AgentOperation } from '../../../lib/protocol';
 import type { V1Json } from '../../../lib/v1/json';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
-import { MAX_BOOKED_OPERATION_BYTES, MAX_OPERATION_BYTES_PER_FRAMEWORK } from '../../../actors/master/constants';
+import { MAX_BOOKED_OPERATION_BYTES, MAX_OPERATION_BYTES_PER_FRAMEWORK, MAX_OPERATIONS_PER_FRAMEWORK } from '../../../actors/master/constants';
 import { MAX_CARRIED_OPERATION_BYTES } from '../../../actors/master/operations';
 import { Registry } from '../../../actors/master/registry';
 import { netHost, within } from '../../support/runtime';
@@ -215,6 +215,25 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     const sizeBefore = await size();
     await accept(subscription, frameworkId, agentId, [{ type: 'RESERVE', reserve: { resources: labelled(100) } }]);
     expect(await size(), 'applied, not booked').to.equal(sizeBefore);
+  });
+
+  it("operations an agent reports that the master never booked do not count in MAX_OPERATIONS_PER_FRAMEWORK: one hostile agent reporting as many as it may (MAX_AGENT_REPORTED_OPERATIONS) named for a framework denied each of its operations with an id", async () => {
+    const { agent: honest, agentId } = await fakeAgent('agent-honest');
+    const { agentId: hostileId } = await fakeAgent('agent-hostile');
+    const { subscription, frameworkId } = await framework();
+    const taken = await dispatch(master.master, (actor) => {
+      const inner = actor as unknown as { state: { agents: Map<string, unknown> }; takeOperationReport(agent: unknown, operation: AgentOperation): unknown; operationBook: { size: number } };
+      const record = inner.state.agents.get(hostileId);
+      for (let index = 0; index < Math.min(MAX_AGENT_REPORTED_OPERATIONS, MAX_OPERATIONS_PER_FRAMEWORK); index++) {
+        const uuid = `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
+        inner.takeOperationReport(record, { uuid, frameworkId, operationId: `invented-${index}`, type: 'RESERVE', status: { state: 'OPERATION_PENDING', agentId: hostileId } });
+      }
+      return inner.operationBook.size;
+    });
+    expect(taken).to.equal(Math.min(MAX_AGENT_REPORTED_OPERATIONS, MAX_OPERATIONS_PER_FRAMEWORK));
+    await accept(subscription, frameworkId, agentId, [reserve('mine')]);
+    expect(subscription.events.filter(isOperationUpdate('mine', 'OPERATION_ERROR')).map((event) => statusOf(event).message), 'not refused').to.deep.equal([]);
+    expect(carried(honest).map((operation) => operation.operationId)).to.include('mine');
   });
 
   it("operations an agent reports that the master never booked do not weigh in the byte bounds: a hostile agent naming a framework (or any) in a few reports of megabytes of labels denied that framework's (or every framework's) operations with an id", async () => {
