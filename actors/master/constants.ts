@@ -185,7 +185,9 @@ export const ORPHAN_OPERATION_ADOPTION_MS = 10 * 60_000;
 /**
  * Most operations with feedback of one framework the master holds (pending, or not yet
  * acknowledged); another is refused with OPERATION_ERROR until some are acknowledged (Mesos has
- * no bound: a framework that never acknowledges grew its books for good).
+ * no bound: a framework that never acknowledges grew its books for good). Those an agent reports
+ * that the master did not book are not counted (`OperationBook.frameworkCount`): their framework
+ * is the agent's word, and one agent's reports named for a framework denied all its operations.
  */
 export const MAX_OPERATIONS_PER_FRAMEWORK = 100_000;
 
@@ -196,6 +198,8 @@ export const MAX_OPERATIONS_PER_FRAMEWORK = 100_000;
  * acknowledged. A reservation's labels have no length bound but the message's, so the count bound
  * alone let one framework that never acknowledges pin 100,000 operations of megabytes each (Mesos
  * has neither bound). A RESERVE of cpus and mem weighs ~300 bytes: 64 MiB is over 200,000 of them.
+ * Operations an agent reports that the master did not book are not weighed (`OperationBook.add`):
+ * their framework and info are the agent's word, which could otherwise deny a framework's.
  */
 export const MAX_OPERATION_BYTES_PER_FRAMEWORK = 64 * 1024 * 1024;
 

@@ -13,7 +13,7 @@ import {
   authenticateRequest, httpError, isResponse, methodNotAllowed, ok, TextParts, withRouteOptions, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
-import { isStrictSubrole, Resources, type ResourceJSON } from '../../lib/resources';
+import { isStrictSubrole, Resources, withReservationsReadAsBefore, type ResourceJSON } from '../../lib/resources';
 import {
   AcceptInverseOffers, DeclineInverseOffers, InverseOffers, RescindInverseOffer,
   AcceptOffers, AgentRegistered, Authenticate, DrainAgent, CheckpointResources, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
@@ -29,7 +29,7 @@ import {
 } from '../../lib/protocol';
 import { agentTotalOf, conversionOf, offerConversion, operatorOperation, resizeConversionOf, type Conversion, type ConversionKind, type ResizeRequest } from './reservations';
 import type { AgentEndpoint } from '../../lib/v1/json';
-import { OperationBook, operationBytes, type MasterOperation } from './operations';
+import { carriedOperationBytes, MAX_CARRIED_OPERATION_BYTES, OperationBook, operationBytes, type MasterOperation } from './operations';
 import { isUuidText } from '../../lib/uuid';
 import type { Allocator } from '../allocator/allocator';
 import type { Allocation } from '../allocator/hierarchical';
@@ -1842,9 +1842,15 @@ export class Master extends Actor {
 
   /**
    * Why `operation` (of `framework`, none for an operator's) would take the operation book past
-   * `MAX_OPERATION_BYTES_PER_FRAMEWORK` or `MAX_BOOKED_OPERATION_BYTES`, or undefined.
+   * `MAX_OPERATION_BYTES_PER_FRAMEWORK` or `MAX_BOOKED_OPERATION_BYTES`, or undefined; nor one
+   * heavier than a CheckpointResources carries (`MAX_CARRIED_OPERATION_BYTES`): never carried out,
+   * it stayed pending for good, and every operation booked after it on the agent waited behind it.
    */
   private bookedBytesError(operation: Operation, framework?: FrameworkRecord): string | undefined {
+    const carried = carriedOperationBytes(framework?.id, operation);
+    if (carried > MAX_CARRIED_OPERATION_BYTES) {
+      return `The operation weighs ${carried} bytes as a CheckpointResources carries it, more than ${MAX_CARRIED_OPERATION_BYTES} (MAX_CARRIED_OPERATION_BYTES): its agent could never be told of it`;
+    }
     const bytes = operationBytes(operation);
     if (framework !== undefined && this.operationBook.frameworkBytes(framework.id) + bytes > MAX_OPERATION_BYTES_PER_FRAMEWORK) {
       return `The framework's operations pending or not yet acknowledged would hold more than ${MAX_OPERATION_BYTES_PER_FRAMEWORK} bytes with this one of ${bytes} (MAX_OPERATION_BYTES_PER_FRAMEWORK): acknowledge their statuses first`;
@@ -1955,7 +1961,10 @@ export class Master extends Actor {
       return known;
     }
     const taken: MasterOperation = { uuid: reported.uuid, frameworkId: reported.frameworkId, agentId: agent.id, operationId: reported.operationId, type: reported.type, info: reported.info, latest: status };
-    this.operationBook.add(taken);
+    // Not weighed in the byte bounds: its framework and info are the agent's word, and a hostile
+    // agent's few reports of megabytes named for a framework (or any) filled its bound (or all) and
+    // denied its operations. Bounded by MAX_AGENT_REPORTED_OPERATIONS on each agent, as before them.
+    this.operationBook.add(taken, false);
     return taken;
   }
 
@@ -2551,17 +2560,25 @@ export class Master extends Actor {
         continue;
       }
       reported.add(key);
-      const resources = parseResources(task.resources);
+      // An agent not restarted since 2026-12-08 reports a task's resources as its framework gave
+      // them, in forms refused since (`withReservationsReadAsBefore`): read as the agent reads them.
+      const given = withReservationsReadAsBefore(task.resources);
+      const resources = parseResources(given);
       if (typeof resources === 'string') {
         this.log.warn({ agentId, taskId: task.taskId, reason: resources }, 'ignoring reported task with invalid resources');
         continue;
       }
       // The books' own copy: its statuses grow here, and the body is the agent's (a local one shares it).
-      report.tasks.push({ task: { ...snapshotTask(task), agentId }, resources });
+      const copy = { ...snapshotTask(task), agentId };
+      if (given !== task.resources) copy.resources = given;
+      report.tasks.push({ task: copy, resources });
     }
     for (const executor of message.executors) {
       if (this.state.isCompletedFramework(executor.frameworkId)) continue;
-      const info = withFrameworkId(executor.info ?? { executorId: executor.executorId, command: { value: '' } }, executor.frameworkId);
+      const reportedInfo = executor.info;
+      const readResources = reportedInfo?.resources === undefined ? undefined : withReservationsReadAsBefore(reportedInfo.resources);
+      const readInfo = reportedInfo === undefined || readResources === reportedInfo.resources ? reportedInfo : { ...reportedInfo, resources: readResources };
+      const info = withFrameworkId(readInfo ?? { executorId: executor.executorId, command: { value: '' } }, executor.frameworkId);
       report.executors.push({ frameworkId: executor.frameworkId, info, resources: trackExecutor(info, '*').resources, role: executor.role });
     }
     return report;

@@ -109,6 +109,25 @@ export function operationBytes(info: Operation | undefined): number {
   return info === undefined ? 0 : JSON.stringify(info).length;
 }
 
+/** The length of a UUID's text (`8-4-4-4-12` hex digits): the `uuid` an operation is booked under. */
+const UUID_TEXT_LENGTH = 36;
+
+/**
+ * What `operation`, booked for `frameworkId` (none: an operator's), weighs in a CheckpointResources
+ * that carries it out (`pendingOn`). One over `MAX_CARRIED_OPERATION_BYTES` is never carried, and
+ * the operations booked after it on its agent wait behind it: the master does not book it.
+ */
+export function carriedOperationBytes(frameworkId: string | undefined, operation: Operation): number {
+  const carried: CarriedOperation = {
+    uuid: '0'.repeat(UUID_TEXT_LENGTH),
+    ...(frameworkId !== undefined ? { frameworkId } : {}),
+    ...(operation.id !== undefined ? { operationId: operation.id } : {}),
+    type: operation.type,
+    info: operation,
+  };
+  return JSON.stringify(carried).length;
+}
+
 /** The operations with feedback the master knows, by uuid, by agent and by framework. */
 export class OperationBook {
   private readonly byUuid = new Map<string, MasterOperation>();
@@ -122,11 +141,15 @@ export class OperationBook {
   private readonly agentsLeftOut = new Map<string, string>();
   /** Mesos' `master/operations/...` metrics: the books' operations as they enter, change and leave, and those counted without being booked. */
   readonly metrics = new OperationMetrics();
-  /** Each operation's weight in bytes as it was added (`operationBytes`), so that removing it gives back the same. */
+  /** Each operation's weight in bytes as it was added (`operationBytes`, 0 when not weighed), so that removing it gives back the same. */
   private readonly weights = new Map<MasterOperation, number>();
   /** The bytes of each framework's operations held, and of all (`MAX_OPERATION_BYTES_PER_FRAMEWORK`, `MAX_BOOKED_OPERATION_BYTES`). */
   private readonly bytesByFramework = new Map<string, number>();
   private heldBytes = 0;
+  /** Those not weighed (`add`'s `weighed`): an agent's reports the master did not book. */
+  private readonly unweighed = new Set<MasterOperation>();
+  /** How many weighed operations with an `id` each framework has (`frameworkCount`, `MAX_OPERATIONS_PER_FRAMEWORK`). */
+  private readonly countByFramework = new Map<string, number>();
 
   /** The bytes of the framework's operations held (`operationBytes` of each). */
   frameworkBytes(frameworkId: string): number {
@@ -172,9 +195,13 @@ export class OperationBook {
     return this.byAgent.get(agentId)?.size ?? 0;
   }
 
-  /** How many operations of the framework with an `id` it holds. */
+  /**
+   * How many operations of the framework with an `id` it holds, those an agent reported that the
+   * master did not book left out (as in `frameworkBytes`: a hostile agent's reports named for the
+   * framework would deny its operations).
+   */
   frameworkCount(frameworkId: string): number {
-    return this.byFramework.get(frameworkId)?.size ?? 0;
+    return this.countByFramework.get(frameworkId) ?? 0;
   }
 
   /**
@@ -227,14 +254,20 @@ export class OperationBook {
    * framework's index. One without an `id` is in no framework's index: the framework cannot
    * name it (nor reconcile it explicitly, nor acknowledge it); a framework's is among its
    * operations all the same (`frameworkOperations`: implicit reconciliation answers it).
+   *
+   * @param weighed whether it counts in `frameworkBytes`, `totalBytes` and `frameworkCount`: not
+   *   one an agent reports that the master did not book (`frameworkId` and `info` are the agent's
+   *   word, so a hostile agent could fill a framework's bound, or all, and deny their operations).
    */
-  add(operation: MasterOperation): void {
+  add(operation: MasterOperation, weighed = true): void {
     this.metrics.add(operation.type, operation.latest.state);
     this.byUuid.set(operation.uuid, operation);
-    const bytes = operationBytes(operation.info);
+    const bytes = weighed ? operationBytes(operation.info) : 0;
     this.weights.set(operation, bytes);
     this.heldBytes += bytes;
     if (operation.frameworkId !== undefined) this.bytesByFramework.set(operation.frameworkId, this.frameworkBytes(operation.frameworkId) + bytes);
+    if (!weighed) this.unweighed.add(operation);
+    else if (operation.frameworkId !== undefined && operation.operationId !== undefined) this.countByFramework.set(operation.frameworkId, this.frameworkCount(operation.frameworkId) + 1);
     let onAgent = this.byAgent.get(operation.agentId);
     if (onAgent === undefined) this.byAgent.set(operation.agentId, onAgent = new Set());
     onAgent.add(operation);
@@ -267,6 +300,11 @@ export class OperationBook {
       const left = this.frameworkBytes(operation.frameworkId) - bytes;
       if (left > 0) this.bytesByFramework.set(operation.frameworkId, left);
       else this.bytesByFramework.delete(operation.frameworkId);
+    }
+    if (!this.unweighed.delete(operation) && operation.frameworkId !== undefined && operation.operationId !== undefined) {
+      const left = this.frameworkCount(operation.frameworkId) - 1;
+      if (left > 0) this.countByFramework.set(operation.frameworkId, left);
+      else this.countByFramework.delete(operation.frameworkId);
     }
     const onAgent = this.byAgent.get(operation.agentId);
     onAgent?.delete(operation);

@@ -39,6 +39,33 @@ export function parseResourcesJSON(json: unknown): Resource[] {
 }
 
 /**
+ * A list kept before 2026-12-08 (an agent's journal keeps a task's and an executor's resources as
+ * the framework gave them) as `parseResourcesJSON` read it then: an entry whose `reservations`
+ * are all static (STATIC or of no type) and either refine one another or name `*`, refused since
+ * (as Mesos' `Resources::validate`), becomes its last reservation's role in the pre-refinement
+ * form, which is what it was read as (`*`: unreserved). Any other entry is left as it is, and the
+ * list too (the same object) when none changes: a restart with such a journal must not refuse
+ * the tasks that ran, nor fail each /state that renders them.
+ */
+export function withReservationsReadAsBefore<T extends ResourceJSON>(resources: T[]): T[] {
+  let rewritten: T[] | undefined;
+  for (let index = 0; index < resources.length; index++) {
+    const entry = resources[index] as T;
+    const reservations: unknown = entry.reservations;
+    if (!Array.isArray(reservations) || reservations.length === 0) continue;
+    const items = reservations as unknown[];
+    if (!items.every((item) => isJsonObject(item) && typeof item.role === 'string' && (item.type === undefined || item.type === 'STATIC'))) continue;
+    const roles = items.map((item) => (item as { role: string }).role);
+    if (roles.length === 1 && roles[0] !== UNRESERVED_ROLE) continue;
+    const { reservations: _refused, ...rest } = entry;
+    rewritten ??= resources.slice();
+    rewritten[index] = { ...rest, role: roles[roles.length - 1] } as T;
+  }
+  return rewritten ?? resources;
+}
+
+/**
+ * One entry in the JSON form; the role is always written, `*` included./**
  * One entry in the JSON form; the role is always written, `*` included. A dynamic reservation is
  * written as Mesos' endpoints write it (pre-refinement): `role` and `reservation: {principal, labels}`.
  */

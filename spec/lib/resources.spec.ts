@@ -13,6 +13,7 @@ import {
   plainResourcesText,
   dynamicReservation,
   MAX_RESERVATION_LABELS,
+  withReservationsReadAsBefore,
   type Resource,
 } from '../../lib/resources';
 import { NAMES_SCANNED, SCALAR_ENTRY_CACHE_SLOTS, scalarEntry as madeScalarEntry } from '../../lib/resources/entry';
@@ -182,6 +183,23 @@ describe('lib/resources', () => {
       // refuses it (a refinement is DYNAMIC), and a dynamic refinement is one this model does not hold.
       const refined = [{ ...json[0], reservations: [{ type: 'STATIC', role: 'eng' }, { role: 'eng/web' }] }];
       expect(() => Resources.fromJSON(refined)).to.throw(ResourceParseError, /a refined reservation cannot be STATIC/);
+    });
+
+    it("withReservationsReadAsBefore gives a list kept before 2026-12-08 as it was read then (an agent's journal keeps a task's resources as given): a static stack as its last role, a reservation of '*' unreserved; anything else untouched", () => {
+      const cpus = { name: 'cpus', type: 'SCALAR' as const, scalar: { value: 1 } };
+      const kept = [
+        { ...cpus, reservations: [{ type: 'STATIC', role: 'eng' }, { role: 'eng/web' }] },
+        { ...cpus, name: 'mem', reservations: [{ type: 'STATIC', role: '*' }] },
+        { ...cpus, name: 'disk', role: '*', reservations: [{ role: '*' }] },
+      ];
+      const read = withReservationsReadAsBefore(kept);
+      expect(read).to.deep.equal([{ ...cpus, role: 'eng/web' }, { ...cpus, name: 'mem', role: '*' }, { ...cpus, name: 'disk', role: '*' }]);
+      expect(Resources.fromJSON(read).format()).to.equal('cpus(eng/web):1;mem:1;disk:1');
+      // Valid lists, and dynamic stacks (refused before too), are the same list.
+      const valid = [{ ...cpus, reservations: [{ type: 'STATIC', role: 'eng' }] }, { ...cpus, name: 'mem', reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'p' }] }, { ...cpus, name: 'disk' }];
+      expect(withReservationsReadAsBefore(valid)).to.equal(valid);
+      const dynamicStack = [{ ...cpus, reservations: [{ type: 'STATIC', role: 'eng' }, { type: 'DYNAMIC', role: 'eng/web' }] }];
+      expect(withReservationsReadAsBefore(dynamicStack)).to.equal(dynamicStack);
     });
 
     const badJSON: Array<[unknown, string]> = [

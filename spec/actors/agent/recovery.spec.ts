@@ -272,6 +272,39 @@ describe('actors/agent: checkpoints and recovery', () => {
     }
   });
 
+  it("a journal from before 2026-12-08 whose task lists a reservation in a form refused since (a refined STATIC one, one of '*': the agent took them, read as their last role) is recovered: the task runs on, and /state renders it", async () => {
+    const m = machine();
+    await m.registeredAgent();
+    const executor = await m.launch('t1');
+    await m.report(executor, m.update('t1', 'TASK_RUNNING'));
+    await m.kill();
+    // The task's record as the agent wrote it then: its resources as the framework gave them (RunTask carries them as given).
+    const journal = checkpointJournalPath(WORK_DIR);
+    const before = (await m.disk.readFile(journal)) ?? '';
+    const resources = [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'STATIC', role: '*' }] },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 128 }, reservations: [{ role: '*' }] },
+      { name: 'disk', type: 'SCALAR', scalar: { value: 16 }, reservations: [{ type: 'STATIC', role: 'eng' }, { role: 'eng/x' }] },
+    ];
+    const rewritten = before.split('\n').map((line) => {
+      if (line === '') return line;
+      const record = JSON.parse(line) as CheckpointRecord;
+      return JSON.stringify(record.t === 'task' && record.task.taskId === 't1' ? { ...record, task: { ...record.task, resources } } : record);
+    }).join('\n');
+    expect(rewritten, 'the task record rewritten').to.not.equal(before);
+    await m.disk.writeFileAtomically(journal, rewritten);
+    await m.start();
+    executor.post(m.agent?.pid as never, 'ReregisterExecutor', { frameworkId: 'F1', executorId: 't1', tasks: [m.task('t1')], updates: [] });
+    await m.clock.settle();
+    expect(executor.count('ExecutorReregistered')).to.equal(1);
+    await m.reregister();
+    const state = await m.state<{ frameworks: Array<{ executors: Array<{ tasks: Array<{ id: string; state: string }> }> }> }>();
+    expect(state.frameworks.flatMap((framework) => framework.executors.flatMap((run) => run.tasks.map((task) => [task.id, task.state])))).to.deep.equal([['t1', 'TASK_RUNNING']]);
+    // Re-registered with them as they were read: cpus and mem unreserved, the disk eng/x's.
+    const [reregistration] = m.master.bodies<{ tasks: Array<{ taskId: string; resources: unknown }> }>('ReregisterAgent');
+    expect(Resources.fromJSON(reregistration?.tasks.find((task) => task.taskId === 't1')?.resources).toString()).to.equal('cpus:1;mem:128;disk(eng/x):16');
+  });
+
   it('a task the journal gave to a run that had ended, with no update (the agent stopped between the two records), is TASK_LOST after a restart (it stayed STAGING for good)', async () => {
     const m = machine();
     await m.registeredAgent();

@@ -12,7 +12,8 @@ import { dynamicReservation, Resources } from '../../../lib/resources';
 import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_AGENT_REPORTED_OPERATIONS, type AgentOperation } from '../../../lib/protocol';
 import type { V1Json } from '../../../lib/v1/json';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
-import { MAX_BOOKED_OPERATION_BYTES, MAX_OPERATION_BYTES_PER_FRAMEWORK } from '../../../actors/master/constants';
+import { MAX_BOOKED_OPERATION_BYTES, MAX_OPERATION_BYTES_PER_FRAMEWORK, MAX_OPERATIONS_PER_FRAMEWORK } from '../../../actors/master/constants';
+import { MAX_CARRIED_OPERATION_BYTES } from '../../../actors/master/operations';
 import { Registry } from '../../../actors/master/registry';
 import { netHost, within } from '../../support/runtime';
 import { v1Call, V1Subscription, type V1Event } from '../../support/v1-client';
@@ -190,6 +191,76 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     await seed('F-others', Math.ceil(MAX_BOOKED_OPERATION_BYTES / padding.length), 1_000);
     await accept(subscription, frameworkId, agentId, [reserve('all-full', 'cpus:0.1')]);
     expect(statusOf(await subscription.next(isOperationUpdate('all-full', 'OPERATION_ERROR'), STEP_MS)).message).to.match(/MAX_BOOKED_OPERATION_BYTES/);
+  });
+
+  it("an operation heavier than a CheckpointResources carries (MAX_CARRIED_OPERATION_BYTES) is not booked: it was pending for good, never carried out, and every later operation on its agent waited behind it", async () => {
+    const { agent, agentId } = await fakeAgent('agent-heavy');
+    const { subscription, frameworkId } = await framework();
+    // Labels are bounded (16 a reservation, 256 characters each), the resources in an operation are not: 140 reservations of 8 KiB.
+    const text = (tag: string): string => tag.padEnd(256, 'x');
+    const labelled = (first: number): V1Json[] => Array.from({ length: 140 }, (_, resource) => ({
+      name: 'cpus', type: 'SCALAR', scalar: { value: 0.005 },
+      reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops', labels: { labels: Array.from({ length: 16 }, (_, label) => ({ key: text(`${first + resource}-${label}`), value: text('v') })) } }],
+    }));
+    expect(JSON.stringify(labelled(0)).length).to.be.above(MAX_CARRIED_OPERATION_BYTES);
+    await accept(subscription, frameworkId, agentId, [{ type: 'RESERVE', id: { value: 'heavy' }, reserve: { resources: labelled(0) } }]);
+    // The agent's later operations are carried out.
+    await accept(subscription, frameworkId, agentId, [reserve('light', 'cpus:0.25')]);
+    expect(carried(agent).map((operation) => operation.operationId)).to.include('light');
+    const refused = subscription.events.filter(isOperationUpdate('heavy', 'OPERATION_ERROR')).map((event) => String(statusOf(event).message));
+    expect(refused, 'refused once').to.have.length(1);
+    expect(refused[0], refused[0]).to.match(/MAX_CARRIED_OPERATION_BYTES/);
+    // One without an id is applied unbooked, as past the other bounds.
+    const size = (): Promise<number> => dispatch(master.master, (actor) => (actor as unknown as { operationBook: { size: number } }).operationBook.size);
+    const sizeBefore = await size();
+    await accept(subscription, frameworkId, agentId, [{ type: 'RESERVE', reserve: { resources: labelled(100) } }]);
+    expect(await size(), 'applied, not booked').to.equal(sizeBefore);
+  });
+
+  it("operations an agent reports that the master never booked do not count in MAX_OPERATIONS_PER_FRAMEWORK: one hostile agent reporting as many as it may (MAX_AGENT_REPORTED_OPERATIONS) named for a framework denied each of its operations with an id", async () => {
+    const { agent: honest, agentId } = await fakeAgent('agent-honest');
+    const { agentId: hostileId } = await fakeAgent('agent-hostile');
+    const { subscription, frameworkId } = await framework();
+    const taken = await dispatch(master.master, (actor) => {
+      const inner = actor as unknown as { state: { agents: Map<string, unknown> }; takeOperationReport(agent: unknown, operation: AgentOperation): unknown; operationBook: { size: number } };
+      const record = inner.state.agents.get(hostileId);
+      for (let index = 0; index < Math.min(MAX_AGENT_REPORTED_OPERATIONS, MAX_OPERATIONS_PER_FRAMEWORK); index++) {
+        const uuid = `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
+        inner.takeOperationReport(record, { uuid, frameworkId, operationId: `invented-${index}`, type: 'RESERVE', status: { state: 'OPERATION_PENDING', agentId: hostileId } });
+      }
+      return inner.operationBook.size;
+    });
+    expect(taken).to.equal(Math.min(MAX_AGENT_REPORTED_OPERATIONS, MAX_OPERATIONS_PER_FRAMEWORK));
+    await accept(subscription, frameworkId, agentId, [reserve('mine')]);
+    expect(subscription.events.filter(isOperationUpdate('mine', 'OPERATION_ERROR')).map((event) => statusOf(event).message), 'not refused').to.deep.equal([]);
+    expect(carried(honest).map((operation) => operation.operationId)).to.include('mine');
+  });
+
+  it("operations an agent reports that the master never booked do not weigh in the byte bounds: a hostile agent naming a framework (or any) in a few reports of megabytes of labels denied that framework's (or every framework's) operations with an id", async () => {
+    const { agent: honest, agentId } = await fakeAgent('agent-honest');
+    const { agentId: hostileId } = await fakeAgent('agent-hostile');
+    const { subscription, frameworkId } = await framework();
+    // Reports of ~4 MiB each (a label, within a message's bound), through the handler an UpdateOperationStatus reaches.
+    const padding = 'x'.repeat(4 * 1024 * 1024);
+    const report = (owner: string, count: number, first: number): Promise<number> => dispatch(master.master, (actor) => {
+      const inner = actor as unknown as { state: { agents: Map<string, unknown> }; takeOperationReport(agent: unknown, operation: AgentOperation): unknown; operationBook: { size: number } };
+      const record = inner.state.agents.get(hostileId);
+      for (let index = first; index < first + count; index++) {
+        const uuid = `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
+        const operationId = `invented-${index}`;
+        const resources = [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 1 }, role: 'eng', reservation: { principal: 'ops', labels: { labels: [{ key: 'k', value: padding }] } } }];
+        inner.takeOperationReport(record, { uuid, frameworkId: owner, operationId, type: 'RESERVE', info: { type: 'RESERVE', id: operationId, reserve: { resources } } as AgentOperation['info'], status: { state: 'OPERATION_PENDING', agentId: hostileId } });
+      }
+      return inner.operationBook.size;
+    });
+    expect(await report(frameworkId, Math.ceil(MAX_OPERATION_BYTES_PER_FRAMEWORK / padding.length), 0), 'taken in').to.be.above(0);
+    await accept(subscription, frameworkId, agentId, [reserve('mine')]);
+    expect(subscription.events.filter(isOperationUpdate('mine', 'OPERATION_ERROR')), 'not refused').to.deep.equal([]);
+    expect(carried(honest).map((operation) => operation.operationId)).to.include('mine');
+    await report('F-invented', Math.ceil(MAX_BOOKED_OPERATION_BYTES / padding.length), 1_000);
+    await accept(subscription, frameworkId, agentId, [reserve('mine-too', 'cpus:0.5')]);
+    expect(subscription.events.filter(isOperationUpdate('mine-too', 'OPERATION_ERROR')), 'not refused').to.deep.equal([]);
+    expect(carried(honest).map((operation) => operation.operationId)).to.include('mine-too');
   });
 
   it("one ACCEPT of many operations without an id carries each out once, in its last word: every word carried all those pending, k(k+1)/2 of them for k operations (2,000 tiny ones made 534 MB of words from one request)", async () => {

@@ -271,6 +271,28 @@ describe('actors/master/registry', () => {
       expect(((state.slaves as Json[])[0]?.used_resources as Json)).to.include({ cpus: 1, mem: 128 });
     });
 
+    it("a new master adopts an agent's task whose resources list a reservation in a form refused since 2026-12-08 (of '*', a static stack), as the agent, not yet restarted, read them: it was ignored, running there while its resources were offered again", async () => {
+      const first = await startHarness();
+      const agent = await registerAgent(first);
+      const framework = await registerFramework(first, { failoverTimeout: 3600 });
+      await launch(first, framework, [latestOffer(framework.probe).id], [commandTask('t1', agent.agentId, 'cpus:1;mem:128')]);
+      await first.host.stop();
+
+      const second = await startHarness({}, first.workDir, 8, { address: first.host.address });
+      const back = new FakeAgent('agent-back');
+      second.host.spawn(back);
+      // As the framework gave them (the agent keeps and reports a task's resources so).
+      const resources = [
+        { name: 'cpus', type: 'SCALAR' as const, scalar: { value: 1 }, reservations: [{ type: 'STATIC', role: '*' }] },
+        { name: 'mem', type: 'SCALAR' as const, scalar: { value: 128 }, role: '*', reservations: [{ role: '*' }] },
+      ];
+      await reregister(second, back, agent.agentId, [{ ...reportedTask('t1', framework.frameworkId, agent.agentId), resources }], [framework.info]);
+      expect(second.captured.find('ignoring reported task with invalid resources')).to.have.length(0);
+      const state = await masterState(second);
+      expect(((state.frameworks as Json[])[0]?.tasks as Json[] | undefined)?.map((task) => task.id)).to.deep.equal(['t1']);
+      expect(((state.slaves as Json[])[0]?.used_resources as Json)).to.include({ cpus: 1, mem: 128 });
+    });
+
     it('a recovered agent whose reported tasks do not fit its total is left out until it reports sanely', async () => {
       const first = await startHarness();
       const agent = await registerAgent(first);
