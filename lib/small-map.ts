@@ -1,3 +1,9 @@
+/** Entries after the first kept in a flat array (key, value, key, value…) before a `Map` is made for them. */
+const TIER_ENTRIES = 4;
+
+/** Slots an entry takes in the tier array: its key and its value. */
+const SLOTS_PER_ENTRY = 2;
+
 /**
  * A `Map` that holds its first entry in fields and the next few in a small array, and makes a
  * `Map` only past `TIER_ENTRIES` more.
@@ -14,12 +20,6 @@
  * Unlike a `Map`, iteration walks a copy of the entries made when it starts: entries set or
  * deleted during an iteration do not change what it visits.
  */
-/** Entries after the first kept in a flat array (key, value, key, value…) before a `Map` is made for them. */
-const TIER_ENTRIES = 4;
-
-/** Slots an entry takes in the tier array: its key and its value. */
-const SLOTS_PER_ENTRY = 2;
-
 export class SmallMap<K, V> implements Map<K, V> {
   private firstKey: K | undefined = undefined;
   private firstValue: V | undefined = undefined;

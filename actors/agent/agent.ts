@@ -323,17 +323,16 @@ const FRAMEWORK_SHUT_DOWN = { state: 'TASK_KILLED', reason: 'REASON_FRAMEWORK_RE
  */
 export type AgentPhase = 'RECOVERING' | 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
 
-/**
- * The agent actor. Its protocol is the block of handlers in the constructor: first what the
- * master sends, then what executors send.
- */
 /** `updateWrites`' key: by task and uuid (uuids are random: two executors' could meet, each seeding its own generator). */
 function updateWriteKey(frameworkId: string, taskId: string, uuid: string): string {
   return `${frameworkId}/${taskId}/${uuid}`;
 }
 
+/**
+ * The agent actor. Its protocol is the block of handlers in the constructor: first what the
+ * master sends, then what executors send.
+ */
 export class Agent extends Actor {
-  /** The master's pid, `master@<flags.master>`. */
   /** The leading master (`NO_MASTER` while none is known). */
   private master: UPID;
   /** DISCONNECTED until (re-)registered; RUNNING while the master is believed alive. */
@@ -2866,11 +2865,6 @@ export class Agent extends Actor {
   // ---- sandbox garbage collection ---------------------------------------------------------
 
   /**
-   * Schedules a completed directory for removal after `--gc_delay`, first setting its
-   * modification time to now: a restarted agent ages it from there (Mesos' `utime`, then
-   * `garbageCollect`). A directory never made (no process was started) is scheduled all the same.
-   */
-  /**
    * `<workDir>/agents/<agentId>/frameworks/<frameworkId>` (of this agent's id unless `agentId`
    * says otherwise): the part up to `frameworks` is made once per agent id, not at every launch
    * and every removal. Cut from the sandbox `run` when it lies there (`frameworkDirectoryOfRun`).
@@ -2897,6 +2891,11 @@ export class Agent extends Actor {
     this.garbageCollect(target);
   }
 
+  /**
+   * Schedules a completed directory for removal after `--gc_delay`, first setting its
+   * modification time to now: a restarted agent ages it from there (Mesos' `utime`, then
+   * `garbageCollect`). A directory never made (no process was started) is scheduled all the same.
+   */
   private garbageCollect(directory: string): void {
     this.gc.schedule(directory, this.options.flags.gcDelayMs);
     // Its modification time ages it after a restart; whether the touch worked changes nothing here.

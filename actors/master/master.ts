@@ -3529,7 +3529,6 @@ export class Master extends Actor {
     }
   }
 
-  /** What the v1 operator API reads and changes, in this mailbox (the paths the `/master/...` routes take). */
   /**
    * An operator event stream's SUBSCRIBED state, rendered in turns as GET_STATE is, shared by the
    * streams of one principal (and heartbeat interval) subscribing before its last turn: each
@@ -3543,6 +3542,7 @@ export class Master extends Actor {
     }), joined);
   }
 
+  /** What the v1 operator API reads and changes, in this mailbox (the paths the `/master/...` routes take). */
   private operatorPort(metrics: (timeoutMs: number) => Promise<Record<string, number>>): OperatorPort {
     return {
       authentication: operatorHttpAuthenticationOf(this.flags),

@@ -65,7 +65,6 @@ export function withReservationsReadAsBefore<T extends ResourceJSON>(resources: 
 }
 
 /**
- * One entry in the JSON form; the role is always written, `*` included./**
  * One entry in the JSON form; the role is always written, `*` included. A dynamic reservation is
  * written as Mesos' endpoints write it (pre-refinement): `role` and `reservation: {principal, labels}`.
  */
