@@ -10,7 +10,7 @@
 export { Resources, type UncappedScalars } from './resources/resources';
 export { SHARED_RESOURCES_KEPT, sharedResources, sharedResourcesFromJSON } from './resources/shared';
 export { ResourceError, ResourceParseError } from './resources/errors';
-export { withReservationsReadAsBefore } from './resources/json';
+export { withReservationsReadAsBefore, withResourcesReadAsBefore } from './resources/json';
 export {
   UNRESERVED_ROLE,
   SCALAR_DECIMAL_PLACES,

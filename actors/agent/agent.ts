@@ -218,18 +218,24 @@ function launchedDuringRestart(framework: FrameworkInfo): AgentVerdict {
 }
 
 /**
- * A task's resources, parsed (the launch's checks read them from here, not parsing the list
- * again), or why they cannot be counted with its executor's (and those of the executor's other
- * tasks, and `earlier`: what the group's members before it use). The master checks them; an agent
+ * What the launch's tasks use together, each list parsed once (the launch's checks read it from
+ * here, not parsing the lists again), or why they cannot be counted with their executor's (and
+ * those of the executor's other tasks) and with one another. The master checks them; an agent
  * that took bad ones anyway could not render its /state again (wire fuzzer, seed 3, with the
  * fuzzer as the agent's master), and a group whose members each fit but not together threw in
- * the launch, which then neither ran nor failed them.
+ * the launch, which then neither ran nor failed them. The executor's side is read once for the
+ * whole launch (a group's members each read it again).
  */
-function taskResourcesOrError(task: TaskInfo, executorInfo: ExecutorInfo, existing: ExecutorRecord | undefined, earlier: Resources): Resources | string {
+function launchResourcesOrError(tasks: readonly TaskInfo[], executorInfo: ExecutorInfo, existing: ExecutorRecord | undefined): Resources | string {
   try {
-    const resources = Resources.fromJSON(task.resources);
-    (existing?.usedResources() ?? executorResourcesOf(executorInfo)).add(earlier).add(resources);
-    return resources;
+    let used = existing?.usedResources() ?? executorResourcesOf(executorInfo);
+    let launched = Resources.EMPTY;
+    for (const task of tasks) {
+      const resources = Resources.fromJSON(task.resources);
+      used = used.add(resources);
+      launched = launched.add(resources);
+    }
+    return launched;
   } catch (error) {
     return `Task uses invalid resources: ${error instanceof Error ? error.message : String(error)}`;
   }
@@ -1375,14 +1381,10 @@ export class Agent extends Actor {
     let invalid = pathComponentError('framework', frameworkId);
     for (const task of tasks) invalid ??= pathComponentError('task', task.taskId);
     invalid ??= pathComponentError('executor', executorInfo.executorId);
-    // What the tasks use together (`unknownReservations` reads it), each list parsed once.
-    let taskResources = Resources.EMPTY;
-    for (const task of tasks) {
-      if (invalid !== undefined) break;
-      const parsed = taskResourcesOrError(task, executorInfo, existingExecutor, taskResources);
-      if (typeof parsed === 'string') invalid = parsed;
-      else taskResources = taskResources.add(parsed);
-    }
+    // What the tasks use together (`unknownReservations` reads it).
+    const launched = invalid === undefined ? launchResourcesOrError(tasks, executorInfo, existingExecutor) : Resources.EMPTY;
+    if (typeof launched === 'string') invalid = launched;
+    const taskResources = typeof launched === 'string' ? Resources.EMPTY : launched;
     if (group && new Set(named).size !== tasks.length) invalid ??= 'the task group names a task twice';
     if (invalid !== undefined) {
       for (const task of tasks) this.failTask(frameworkId, undefined, task.taskId, 'REASON_CONTAINER_LAUNCH_FAILED', invalid);

@@ -32,7 +32,7 @@ export const META_DIRECTORY_MODE = 0o700;
 import { LazyMap } from '../../lib/lazy-collections';
 import { MAX_COMPLETED_FRAMEWORKS } from '../../lib/protocol/limits';
 import { MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_TASKS_PER_EXECUTOR } from './constants';
-import { Resources, withReservationsReadAsBefore } from '../../lib/resources';
+import { Resources, withResourcesReadAsBefore } from '../../lib/resources';
 
 const id = z.string().min(1);
 const CheckpointRecordSchema = z.discriminatedUnion('t', [
@@ -224,7 +224,7 @@ export function applyCheckpoint(agent: RecoveredAgent, record: CheckpointRecord)
     }
     case 'executor':
       agent.frameworks.get(record.frameworkId)?.executors.set(record.info.executorId, {
-        info: executorReadAsBefore(record.info), runId: record.runId, directory: record.directory, commandExecutor: record.commandExecutor, role: record.role,
+        info: withResourcesReadAsBefore(record.info), runId: record.runId, directory: record.directory, commandExecutor: record.commandExecutor, role: record.role,
         tokenSha256: record.tokenSha256, processId: undefined, bootId: undefined, pid: undefined, ended: false, tasks: new Map(), completedTasks: [],
       });
       return;
@@ -640,20 +640,9 @@ function lines(records: readonly CheckpointRecord[]): string {
   return records.map((record) => `${JSON.stringify(record)}\n`).join('');
 }
 
-/**
- * An executor's info from a journal, its resources as the agent read them when it wrote them
- * (`withReservationsReadAsBefore`: forms refused since 2026-12-08 were taken before); the same
- * object when nothing changes.
- */
-function executorReadAsBefore(info: ExecutorInfo): ExecutorInfo {
-  if (info.resources === undefined) return info;
-  const resources = withReservationsReadAsBefore(info.resources);
-  return resources === info.resources ? info : { ...info, resources };
-}
-
-/** A task from a journal, its resources (and its executor's) as the agent read them then (`executorReadAsBefore`). */
+/** A task from a journal, its resources and its executor's as the agent read them then (`withResourcesReadAsBefore`). */
 function taskReadAsBefore(task: TaskInfo): TaskInfo {
-  const resources = withReservationsReadAsBefore(task.resources);
-  const executor = task.executor === undefined ? undefined : executorReadAsBefore(task.executor);
-  return resources === task.resources && executor === task.executor ? task : { ...task, resources, ...(executor !== undefined ? { executor } : {}) };
+  const read = withResourcesReadAsBefore(task);
+  const executor = task.executor === undefined ? undefined : withResourcesReadAsBefore(task.executor);
+  return executor === task.executor ? read : { ...read, executor };
 }

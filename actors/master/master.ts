@@ -13,7 +13,7 @@ import {
   authenticateRequest, httpError, isResponse, methodNotAllowed, ok, TextParts, withRouteOptions, type RouteOptions, type HttpCaller, type HttpRequest, type HttpResponse,
 } from '../../lib/process';
 import { VERSION } from '../../lib/version';
-import { isStrictSubrole, Resources, withReservationsReadAsBefore, type ResourceJSON } from '../../lib/resources';
+import { isStrictSubrole, Resources, withResourcesReadAsBefore, type ResourceJSON } from '../../lib/resources';
 import {
   AcceptInverseOffers, DeclineInverseOffers, InverseOffers, RescindInverseOffer,
   AcceptOffers, AgentRegistered, Authenticate, DrainAgent, CheckpointResources, AuthenticationChallenge, AuthenticationCompleted, AuthenticationFailed,
@@ -1847,11 +1847,11 @@ export class Master extends Actor {
    * it stayed pending for good, and every operation booked after it on the agent waited behind it.
    */
   private bookedBytesError(operation: Operation, framework?: FrameworkRecord): string | undefined {
-    const carried = carriedOperationBytes(framework?.id, operation);
+    const bytes = operationBytes(operation);
+    const carried = carriedOperationBytes(framework?.id, operation, bytes);
     if (carried > MAX_CARRIED_OPERATION_BYTES) {
       return `The operation weighs ${carried} bytes as a CheckpointResources carries it, more than ${MAX_CARRIED_OPERATION_BYTES} (MAX_CARRIED_OPERATION_BYTES): its agent could never be told of it`;
     }
-    const bytes = operationBytes(operation);
     if (framework !== undefined && this.operationBook.frameworkBytes(framework.id) + bytes > MAX_OPERATION_BYTES_PER_FRAMEWORK) {
       return `The framework's operations pending or not yet acknowledged would hold more than ${MAX_OPERATION_BYTES_PER_FRAMEWORK} bytes with this one of ${bytes} (MAX_OPERATION_BYTES_PER_FRAMEWORK): acknowledge their statuses first`;
     }
@@ -2562,23 +2562,19 @@ export class Master extends Actor {
       reported.add(key);
       // An agent not restarted since 2026-12-08 reports a task's resources as its framework gave
       // them, in forms refused since (`withReservationsReadAsBefore`): read as the agent reads them.
-      const given = withReservationsReadAsBefore(task.resources);
-      const resources = parseResources(given);
+      const read = withResourcesReadAsBefore(task);
+      const resources = parseResources(read.resources);
       if (typeof resources === 'string') {
         this.log.warn({ agentId, taskId: task.taskId, reason: resources }, 'ignoring reported task with invalid resources');
         continue;
       }
       // The books' own copy: its statuses grow here, and the body is the agent's (a local one shares it).
-      const copy = { ...snapshotTask(task), agentId };
-      if (given !== task.resources) copy.resources = given;
-      report.tasks.push({ task: copy, resources });
+      report.tasks.push({ task: { ...snapshotTask(read), agentId }, resources });
     }
     for (const executor of message.executors) {
       if (this.state.isCompletedFramework(executor.frameworkId)) continue;
-      const reportedInfo = executor.info;
-      const readResources = reportedInfo?.resources === undefined ? undefined : withReservationsReadAsBefore(reportedInfo.resources);
-      const readInfo = reportedInfo === undefined || readResources === reportedInfo.resources ? reportedInfo : { ...reportedInfo, resources: readResources };
-      const info = withFrameworkId(readInfo ?? { executorId: executor.executorId, command: { value: '' } }, executor.frameworkId);
+      const given = executor.info === undefined ? { executorId: executor.executorId, command: { value: '' } } : withResourcesReadAsBefore(executor.info);
+      const info = withFrameworkId(given, executor.frameworkId);
       report.executors.push({ frameworkId: executor.frameworkId, info, resources: trackExecutor(info, '*').resources, role: executor.role });
     }
     return report;

@@ -117,16 +117,19 @@ const UUID_TEXT_LENGTH = 36;
  * that carries it out (`pendingOn`). One over `MAX_CARRIED_OPERATION_BYTES` is never carried, and
  * the operations booked after it on its agent wait behind it: the master does not book it.
  */
-export function carriedOperationBytes(frameworkId: string | undefined, operation: Operation): number {
-  const carried: CarriedOperation = {
+export function carriedOperationBytes(frameworkId: string | undefined, operation: Operation, infoBytes = operationBytes(operation)): number {
+  // As `pendingOn` writes it, `info` last: its JSON is the rest's with `,"info":<info>` before the closing brace.
+  const rest: Omit<CarriedOperation, 'info'> = {
     uuid: '0'.repeat(UUID_TEXT_LENGTH),
     ...(frameworkId !== undefined ? { frameworkId } : {}),
     ...(operation.id !== undefined ? { operationId: operation.id } : {}),
     type: operation.type,
-    info: operation,
   };
-  return JSON.stringify(carried).length;
+  return JSON.stringify(rest).length + CARRIED_INFO_KEY.length + infoBytes;
 }
+
+/** What `info` adds to a carried operation's JSON besides its own: its key, after a comma. */
+const CARRIED_INFO_KEY = ',"info":';
 
 /** The operations with feedback the master knows, by uuid, by agent and by framework. */
 export class OperationBook {
@@ -141,19 +144,20 @@ export class OperationBook {
   private readonly agentsLeftOut = new Map<string, string>();
   /** Mesos' `master/operations/...` metrics: the books' operations as they enter, change and leave, and those counted without being booked. */
   readonly metrics = new OperationMetrics();
-  /** Each operation's weight in bytes as it was added (`operationBytes`, 0 when not weighed), so that removing it gives back the same. */
+  /**
+   * Each weighed operation's bytes as it was added (`operationBytes`), so that removing it gives
+   * back the same; one not here was not weighed (`add`'s `weighed`: an agent's report the master
+   * did not book).
+   */
   private readonly weights = new Map<MasterOperation, number>();
-  /** The bytes of each framework's operations held, and of all (`MAX_OPERATION_BYTES_PER_FRAMEWORK`, `MAX_BOOKED_OPERATION_BYTES`). */
-  private readonly bytesByFramework = new Map<string, number>();
+  /** Each framework's weighed operations: their bytes, and how many have an `id` (`frameworkBytes`, `frameworkCount`). */
+  private readonly weighedByFramework = new Map<string, { bytes: number; named: number }>();
+  /** The bytes of every weighed operation (`totalBytes`). */
   private heldBytes = 0;
-  /** Those not weighed (`add`'s `weighed`): an agent's reports the master did not book. */
-  private readonly unweighed = new Set<MasterOperation>();
-  /** How many weighed operations with an `id` each framework has (`frameworkCount`, `MAX_OPERATIONS_PER_FRAMEWORK`). */
-  private readonly countByFramework = new Map<string, number>();
 
   /** The bytes of the framework's operations held (`operationBytes` of each). */
   frameworkBytes(frameworkId: string): number {
-    return this.bytesByFramework.get(frameworkId) ?? 0;
+    return this.weighedByFramework.get(frameworkId)?.bytes ?? 0;
   }
 
   /** The bytes of every operation held (`operationBytes` of each). */
@@ -201,7 +205,7 @@ export class OperationBook {
    * framework would deny its operations).
    */
   frameworkCount(frameworkId: string): number {
-    return this.countByFramework.get(frameworkId) ?? 0;
+    return this.weighedByFramework.get(frameworkId)?.named ?? 0;
   }
 
   /**
@@ -262,12 +266,7 @@ export class OperationBook {
   add(operation: MasterOperation, weighed = true): void {
     this.metrics.add(operation.type, operation.latest.state);
     this.byUuid.set(operation.uuid, operation);
-    const bytes = weighed ? operationBytes(operation.info) : 0;
-    this.weights.set(operation, bytes);
-    this.heldBytes += bytes;
-    if (operation.frameworkId !== undefined) this.bytesByFramework.set(operation.frameworkId, this.frameworkBytes(operation.frameworkId) + bytes);
-    if (!weighed) this.unweighed.add(operation);
-    else if (operation.frameworkId !== undefined && operation.operationId !== undefined) this.countByFramework.set(operation.frameworkId, this.frameworkCount(operation.frameworkId) + 1);
+    if (weighed) this.weigh(operation, operationBytes(operation.info), 1);
     let onAgent = this.byAgent.get(operation.agentId);
     if (onAgent === undefined) this.byAgent.set(operation.agentId, onAgent = new Set());
     onAgent.add(operation);
@@ -282,6 +281,20 @@ export class OperationBook {
     ofFramework.set(operationId, operation);
   }
 
+  /** Counts a weighed operation of `bytes` in (`sign` 1) or out (-1) of the books' weights, its framework's and all. */
+  private weigh(operation: MasterOperation, bytes: number, sign: 1 | -1): void {
+    if (sign > 0) this.weights.set(operation, bytes);
+    else this.weights.delete(operation);
+    this.heldBytes += sign * bytes;
+    const { frameworkId } = operation;
+    if (frameworkId === undefined) return;
+    let weighed = this.weighedByFramework.get(frameworkId);
+    if (weighed === undefined) this.weighedByFramework.set(frameworkId, weighed = { bytes: 0, named: 0 });
+    weighed.bytes += sign * bytes;
+    if (operation.operationId !== undefined) weighed.named += sign;
+    if (weighed.bytes === 0 && weighed.named === 0) this.weighedByFramework.delete(frameworkId);
+  }
+
   /** The operation's latest status is now `status`. */
   setLatest(operation: MasterOperation, status: OperationStatus): void {
     this.metrics.transition(operation.type, operation.latest.state, status.state);
@@ -293,19 +306,8 @@ export class OperationBook {
     if (this.byUuid.get(operation.uuid) !== operation) return;
     if (!isTerminalOperationState(operation.latest.state)) this.metrics.add(operation.type, operation.latest.state, -1);
     this.byUuid.delete(operation.uuid);
-    const bytes = this.weights.get(operation) ?? 0;
-    this.weights.delete(operation);
-    this.heldBytes -= bytes;
-    if (operation.frameworkId !== undefined) {
-      const left = this.frameworkBytes(operation.frameworkId) - bytes;
-      if (left > 0) this.bytesByFramework.set(operation.frameworkId, left);
-      else this.bytesByFramework.delete(operation.frameworkId);
-    }
-    if (!this.unweighed.delete(operation) && operation.frameworkId !== undefined && operation.operationId !== undefined) {
-      const left = this.frameworkCount(operation.frameworkId) - 1;
-      if (left > 0) this.countByFramework.set(operation.frameworkId, left);
-      else this.countByFramework.delete(operation.frameworkId);
-    }
+    const bytes = this.weights.get(operation);
+    if (bytes !== undefined) this.weigh(operation, bytes, -1);
     const onAgent = this.byAgent.get(operation.agentId);
     onAgent?.delete(operation);
     if (onAgent?.size === 0) this.byAgent.delete(operation.agentId);

@@ -65,6 +65,17 @@ export function withReservationsReadAsBefore<T extends ResourceJSON>(resources: 
 }
 
 /**
+ * `holder` (a task's or an executor's info) with its `resources` as `withReservationsReadAsBefore`
+ * reads them: the same object when they do not change, or when it has none.
+ */
+export function withResourcesReadAsBefore<H extends { readonly resources?: ResourceJSON[] | undefined }>(holder: H): H {
+  const resources = holder.resources;
+  if (resources === undefined) return holder;
+  const read = withReservationsReadAsBefore(resources);
+  return read === resources ? holder : { ...holder, resources: read };
+}
+
+/**
  * One entry in the JSON form; the role is always written, `*` included. A dynamic reservation is
  * written as Mesos' endpoints write it (pre-refinement): `role` and `reservation: {principal, labels}`.
  */

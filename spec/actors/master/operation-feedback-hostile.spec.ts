@@ -13,7 +13,8 @@ import { AGENT_PING_TIMEOUT_MS, MAX_AGENT_PING_TIMEOUTS, MAX_AGENT_REPORTED_OPER
 import type { V1Json } from '../../../lib/v1/json';
 import { defaultMasterFlags, startMaster, type MasterHandle } from '../../../actors/master';
 import { MAX_BOOKED_OPERATION_BYTES, MAX_OPERATION_BYTES_PER_FRAMEWORK, MAX_OPERATIONS_PER_FRAMEWORK } from '../../../actors/master/constants';
-import { MAX_CARRIED_OPERATION_BYTES } from '../../../actors/master/operations';
+import { carriedOperationBytes, MAX_CARRIED_OPERATION_BYTES } from '../../../actors/master/operations';
+import type { Operation } from '../../../lib/protocol';
 import { Registry } from '../../../actors/master/registry';
 import { netHost, within } from '../../support/runtime';
 import { v1Call, V1Subscription, type V1Event } from '../../support/v1-client';
@@ -191,6 +192,21 @@ describe('actors/master: operation feedback, hostile peers and Mesos\' metrics',
     await seed('F-others', Math.ceil(MAX_BOOKED_OPERATION_BYTES / padding.length), 1_000);
     await accept(subscription, frameworkId, agentId, [reserve('all-full', 'cpus:0.1')]);
     expect(statusOf(await subscription.next(isOperationUpdate('all-full', 'OPERATION_ERROR'), STEP_MS)).message).to.match(/MAX_BOOKED_OPERATION_BYTES/);
+  });
+
+  it('carriedOperationBytes is the length of the operation as a CheckpointResources carries it (info last), with or without a framework and an id', () => {
+    const named = { type: 'RESERVE', id: { value: 'op-ü' }, reserve: { resources: reserved('cpus:1') } } as unknown as Operation;
+    const unnamed = { type: 'UNRESERVE', unreserve: { resources: reserved('mem:64') } } as unknown as Operation;
+    for (const [frameworkId, operation] of [['F-1', named], [undefined, named], ['F-1', unnamed], [undefined, unnamed]] as const) {
+      const carried = {
+        uuid: '00000000-0000-4000-8000-000000000000',
+        ...(frameworkId !== undefined ? { frameworkId } : {}),
+        ...(operation.id !== undefined ? { operationId: operation.id } : {}),
+        type: operation.type,
+        info: operation,
+      };
+      expect(carriedOperationBytes(frameworkId, operation), JSON.stringify(carried)).to.equal(JSON.stringify(carried).length);
+    }
   });
 
   it("an operation heavier than a CheckpointResources carries (MAX_CARRIED_OPERATION_BYTES) is not booked: it was pending for good, never carried out, and every later operation on its agent waited behind it", async () => {
